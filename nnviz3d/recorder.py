@@ -1,0 +1,269 @@
+"""Train a small MLP by plain gradient descent and record what the animation needs.
+
+Every update of the epochs that will be shown is kept whole (:class:`UpdateRecord`);
+all other epochs leave only a few numbers each (:class:`EpochSummaries`). The detailed
+and the summary-only paths run the *same* arithmetic, so a shown epoch is exactly the
+epoch the training computed. Per-epoch summaries are computed in chunks from small
+buffers, which keeps the 60000-iteration iamtrask run well under a second and the memory
+independent of how many epochs are not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnviz3d.mlp import ACTIVATIONS, Array, output_delta, per_record_loss
+
+#: floats the summary buffers may hold at once (about 16 MB)
+_BUFFER_BUDGET = 2_000_000
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What defines the network and how it is trained (already validated)."""
+
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    reduction: str
+    learning_rate: float
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...] | None
+    inputs: Array
+    targets: Array
+    epochs: int
+    batch_size: int
+    shuffle: bool = False
+    shuffle_seed: int = 0
+
+    @property
+    def n_batches(self) -> int:
+        return -(-len(self.inputs) // self.batch_size)
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """One gradient-descent update, whole: the state before, every intermediate, after.
+
+    Lists hold one entry per weight layer. ``deltas`` are dLoss/dz (rows = records);
+    iamtrask's ``l2_delta`` is ``-deltas[-1]`` and its ``l1_error`` is
+    ``-activation_grads[0]``. ``output_errors`` is iamtrask's ``l2_error`` (target - output).
+    """
+
+    epoch: int
+    batch: int
+    record_indices: Array
+    inputs: Array
+    targets: Array
+    weights_before: list[Array]
+    biases_before: list[Array] | None
+    preactivations: list[Array]
+    activations: list[Array]
+    output_errors: Array
+    loss: float
+    mean_abs_error: float
+    activation_grads: list[Array]
+    deltas: list[Array]
+    weight_gradients: list[Array]
+    bias_gradients: list[Array] | None
+    weights_after: list[Array]
+    biases_after: list[Array] | None
+
+    @property
+    def outputs(self) -> Array:
+        return self.activations[-1]
+
+
+@dataclass(frozen=True)
+class EpochSummaries:
+    """One row per epoch (index 0 is epoch 1), for every epoch trained.
+
+    ``weight_stats[e, layer]`` is (min, mean, max, std) of that weight matrix at the end
+    of the epoch. ``accuracy`` is NaN when the targets are neither 0/1 nor one-hot.
+    """
+
+    loss: Array
+    mean_abs_error: Array
+    accuracy: Array
+    weight_stats: Array
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The result of a training run: the spec, the shown updates, the summaries."""
+
+    spec: NetworkSpec
+    updates: dict[tuple[int, int], UpdateRecord]
+    summaries: EpochSummaries
+
+    def epoch_updates(self, epoch: int) -> list[UpdateRecord]:
+        return [self.updates[(epoch, b)] for b in range(1, self.spec.n_batches + 1)]
+
+
+class Diverged(ArithmeticError):
+    """Training produced NaN or infinity."""
+
+
+def train(spec: NetworkSpec, detailed_epochs: Iterable[int] = ()) -> Trace:
+    """Run all ``spec.epochs`` epochs; keep every update of ``detailed_epochs`` whole.
+
+    Raises :class:`Diverged` when the values become NaN or infinite.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _train(spec, set(detailed_epochs))
+
+
+def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
+    detailed = {e for e in detailed_epochs if 1 <= e <= spec.epochs}
+    acts = [ACTIVATIONS[name] for name in spec.activations]
+    weights = [w.copy() for w in spec.weights]
+    biases = [b.copy() for b in spec.biases] if spec.biases is not None else None
+    x_all, t_all = spec.inputs, spec.targets
+    n, n_out = t_all.shape
+    lr = spec.learning_rate
+    scale_mean = spec.reduction == "mean"
+    rng = np.random.default_rng(spec.shuffle_seed)
+    full_batch = spec.batch_size >= n and not spec.shuffle
+    order = np.arange(n)
+    n_params = sum(w.size for w in weights)
+    chunk = max(1, min(1024, _BUFFER_BUDGET // (n_params + n * n_out)))
+    out_buf = np.empty((chunk, n, n_out))
+    w_bufs = [np.empty((chunk, w.size)) for w in weights]
+    summaries = _SummaryBuilder(spec, chunk)
+    updates: dict[tuple[int, int], UpdateRecord] = {}
+
+    n_layers = len(acts)
+    forwards = [act.forward for act in acts]
+    backwards = [act.backward for act in acts]
+    n_batches = spec.n_batches
+    batch_size = spec.batch_size
+    dot = np.dot
+    for epoch in range(1, spec.epochs + 1):
+        slot = (epoch - 1) % chunk
+        if spec.shuffle:
+            order = rng.permutation(n)
+        keep = epoch in detailed
+        for b in range(n_batches):
+            if full_batch:
+                rows, x, t = order, x_all, t_all
+            else:
+                rows = order[b * batch_size : (b + 1) * batch_size]
+                x, t = x_all[rows], t_all[rows]
+            scale = 1.0 / len(rows) if scale_mean else 1.0
+            # forward
+            zs = [None] * n_layers
+            As = [None] * n_layers
+            a = x
+            for i in range(n_layers):
+                z = dot(a, weights[i])
+                if biases is not None:
+                    z = z + biases[i]
+                a = forwards[i](z)
+                zs[i] = z
+                As[i] = a
+            if full_batch:
+                out_buf[slot] = a
+            else:
+                out_buf[slot, rows] = a
+            # backward: dz is dLoss/dz of layer i, da is dLoss/da
+            das = [None] * n_layers
+            dzs = [None] * n_layers
+            da, dz = output_delta(spec.loss, acts[-1], zs[-1], a, t, scale)
+            das[-1] = da
+            dzs[-1] = dz
+            for i in range(n_layers - 1, 0, -1):
+                da = dot(dz, weights[i].T)
+                dz = backwards[i - 1](zs[i - 1], As[i - 1], da)
+                das[i - 1] = da
+                dzs[i - 1] = dz
+            # gradients and the update (lr == 1 skips an exact multiply by one)
+            grads_w = [None] * n_layers
+            new_w = [None] * n_layers
+            for i in range(n_layers):
+                g = dot((As[i - 1] if i else x).T, dzs[i])
+                grads_w[i] = g
+                new_w[i] = weights[i] - (g if lr == 1.0 else lr * g)
+            if biases is not None:
+                grads_b = [d.sum(axis=0) for d in dzs]
+                new_b = [bb - lr * g for bb, g in zip(biases, grads_b, strict=True)]
+            else:
+                grads_b = new_b = None
+            if keep:
+                err = t - a
+                updates[(epoch, b + 1)] = UpdateRecord(
+                    epoch=epoch,
+                    batch=b + 1,
+                    record_indices=np.array(rows),
+                    inputs=x,
+                    targets=t,
+                    weights_before=weights,
+                    biases_before=biases,
+                    preactivations=zs,
+                    activations=As,
+                    output_errors=err,
+                    loss=float(per_record_loss(spec.loss, acts[-1].name, a, t).sum() * scale),
+                    mean_abs_error=float(np.mean(np.abs(err))),
+                    activation_grads=das,
+                    deltas=dzs,
+                    weight_gradients=grads_w,
+                    bias_gradients=grads_b,
+                    weights_after=new_w,
+                    biases_after=new_b,
+                )
+            weights, biases = new_w, new_b
+        for buf, w in zip(w_bufs, weights, strict=True):
+            buf[slot] = w.ravel()
+        if slot == chunk - 1 or epoch == spec.epochs:
+            summaries.add(out_buf[: slot + 1], [buf[: slot + 1] for buf in w_bufs])
+    return Trace(spec=spec, updates=updates, summaries=summaries.build())
+
+
+class _SummaryBuilder:
+    """Turns chunks of buffered outputs and weights into per-epoch summary rows."""
+
+    def __init__(self, spec: NetworkSpec, chunk: int) -> None:
+        self.spec = spec
+        t = spec.targets
+        binary = bool(np.all((t == 0) | (t == 1)))
+        self.accuracy_kind = (
+            "onehot"
+            if binary and t.shape[1] > 1 and np.all(t.sum(axis=1) == 1)
+            else "binary"
+            if binary
+            else None
+        )
+        self.labels = t.argmax(axis=1) if self.accuracy_kind == "onehot" else None
+        self.parts: list[tuple[Array, Array, Array, Array]] = []
+
+    def add(self, outputs: Array, weights: list[Array]) -> None:
+        spec = self.spec
+        t = spec.targets
+        per_record = per_record_loss(spec.loss, spec.activations[-1], outputs, t[None])
+        loss = per_record.sum(axis=1)
+        if spec.reduction == "mean":
+            loss = loss / len(t)  # the mean over the epoch's records
+        mae = np.abs(t[None] - outputs).mean(axis=(1, 2))
+        if self.accuracy_kind == "onehot":
+            acc = (outputs.argmax(axis=2) == self.labels[None]).mean(axis=1)
+        elif self.accuracy_kind == "binary":
+            acc = ((outputs >= 0.5) == (t[None] == 1)).mean(axis=(1, 2))
+        else:
+            acc = np.full(len(outputs), np.nan)
+        stats = np.stack(
+            [np.stack([w.min(1), w.mean(1), w.max(1), w.std(1)], axis=1) for w in weights],
+            axis=1,
+        )
+        if not np.all(np.isfinite(outputs)) or not np.all(np.isfinite(stats)):
+            raise Diverged("training diverged: the network's values became NaN or infinite")
+        self.parts.append((loss, mae, acc, stats))
+
+    def build(self) -> EpochSummaries:
+        return EpochSummaries(
+            loss=np.concatenate([p[0] for p in self.parts]),
+            mean_abs_error=np.concatenate([p[1] for p in self.parts]),
+            accuracy=np.concatenate([p[2] for p in self.parts]),
+            weight_stats=np.concatenate([p[3] for p in self.parts]),
+        )

@@ -1,0 +1,314 @@
+"""Scene files: TOML in, a validated :class:`Scene` out.
+
+A scene file is the whole description of a video: the network, its data, how it trains
+and which epochs are shown. Validation is strict (unknown keys and wrong shapes are
+errors) because a typo that silently falls back to a default makes a wrong lecture
+video; every error names the file and the key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnviz3d.errors import SceneError, UserError
+from nnviz3d.mlp import ACTIVATIONS, INIT_SCHEMES, LOSSES, REDUCTIONS, initial_parameters
+from nnviz3d.recorder import NetworkSpec
+
+DEFAULT_SCENE = "iamtrask"
+MAX_SIDE = 7680
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """How the video is cut and encoded."""
+
+    epochs: tuple[int, ...]
+    full: frozenset[int]
+    width: int
+    height: int
+    fps: int
+    output: str
+    speed: float
+    theme: str
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A validated scene: what to train and how to show it."""
+
+    path: str
+    title: str
+    network: NetworkSpec
+    render: RenderSettings
+    init_scheme: str
+
+
+def default_scene_path() -> Path:
+    """The iamtrask scene shipped inside the package (works from any directory)."""
+    return Path(str(resources.files("nnviz3d") / "scenes" / f"{DEFAULT_SCENE}.toml"))
+
+
+def parse_epoch_spec(text: str, n_epochs: int, what: str = "epochs") -> tuple[int, ...]:
+    """``"1-3,1998-2000"`` -> (1, 2, 3, 1998, 1999, 2000), checked against 1..n_epochs."""
+    if not isinstance(text, str) or not text.strip():
+        raise UserError(f"{what}: expected a range list like '1-3,1998-2000', got {text!r}")
+    result: set[int] = set()
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if not m:
+            raise UserError(f"{what}: cannot read {part.strip()!r} (use e.g. '1-3,1998-2000')")
+        lo = int(m.group(1))
+        hi = int(m.group(2)) if m.group(2) else lo
+        if lo < 1 or hi < lo:
+            raise UserError(f"{what}: {part.strip()!r} is not a range of epochs counted from 1")
+        if hi > n_epochs:
+            raise UserError(f"{what}: epoch {hi} is beyond the {n_epochs} epochs trained")
+        result.update(range(lo, hi + 1))
+    return tuple(sorted(result))
+
+
+def parse_resolution(text: str, what: str = "resolution") -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); both sides even (yuv420p needs it) and positive."""
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", str(text))
+    if not m:
+        raise UserError(f"{what}: expected WIDTHxHEIGHT like 1280x720, got {text!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise UserError(f"{what}: {w}x{h} is out of range (each side 16..{MAX_SIDE})")
+    if w % 2 or h % 2:
+        raise UserError(f"{what}: {w}x{h} has an odd side; H.264 yuv420p needs even sizes")
+    return w, h
+
+
+class _Table:
+    """A TOML table being read: typed getters that name the key, and no leftovers."""
+
+    def __init__(self, file: str, name: str, data: Any) -> None:
+        self.file, self.name = file, name
+        if not isinstance(data, dict):
+            self.fail("", f"must be a table, got {type(data).__name__}")
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def key(self, key: str) -> str:
+        return f"[{self.name}] {key}" if self.name else key
+
+    def fail(self, key: str, problem: str) -> None:
+        raise SceneError(f"{self.file}: {self.key(key)}: {problem}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                self.fail(key, "is required")
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) and kind is not bool and bool not in _as_tuple(kind):
+            self.fail(key, f"expected {_kind_name(kind)}, got a boolean")
+        if not isinstance(value, kind):
+            self.fail(key, f"expected {_kind_name(kind)}, got {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            self.fail(key, f"must be a finite number, got {value}")
+        return value
+
+    def choice(self, key: str, options: tuple[str, ...], default: Any = ...) -> str:
+        value = self.get(key, str, default)
+        if value not in options:
+            self.fail(key, f"must be one of {', '.join(options)}; got {value!r}")
+        return value
+
+    def table(self, key: str, required: bool = True) -> _Table:
+        self.used.add(key)
+        if key not in self.data:
+            if required:
+                self.fail(key, "table is required")
+            return _Table(self.file, f"{self.name}.{key}" if self.name else key, {})
+        return _Table(self.file, f"{self.name}.{key}" if self.name else key, self.data[key])
+
+    def matrix(self, key: str, rows: int | None, cols: int | None) -> np.ndarray:
+        value = self.get(key, list)
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            self.fail(key, "must be a matrix of numbers (a list of equal-length rows)")
+        if arr.ndim != 2 or arr.size == 0:
+            self.fail(key, "must be a non-empty matrix (a list of equal-length rows)")
+        if not np.all(np.isfinite(arr)):
+            self.fail(key, "contains NaN or infinity")
+        if (rows is not None and arr.shape[0] != rows) or (
+            cols is not None and arr.shape[1] != cols
+        ):
+            want = f"{rows if rows is not None else 'N'}x{cols if cols is not None else 'M'}"
+            self.fail(key, f"has shape {arr.shape[0]}x{arr.shape[1]}, expected {want}")
+        return arr
+
+    def done(self) -> None:
+        extra = sorted(set(self.data) - self.used)
+        if extra:
+            self.fail(extra[0], "unknown key")
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    names[list] = "a list"
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+def load_scene(path: str | Path | None = None) -> Scene:
+    """Read and validate a scene file; ``None`` means the shipped iamtrask scene."""
+    file = Path(path) if path is not None else default_scene_path()
+    label = str(path) if path is not None else f"(built-in) {DEFAULT_SCENE}.toml"
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{label}: scene file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{label}: cannot read scene file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SceneError(f"{label}: not valid TOML ({exc})") from None
+    return scene_from_dict(raw, label)
+
+
+def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
+    """Validate the parsed TOML of a scene file."""
+    top = _Table(label, "", raw)
+    title = top.get("title", str, "nnviz3d")
+    net = top.table("network")
+    layers = net.get("layers", list)
+    if len(layers) < 2 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers
+    ):
+        net.fail("layers", "must list at least two positive integer layer sizes, e.g. [3, 4, 1]")
+    activations = net.get("activations", list)
+    if len(activations) != len(layers) - 1:
+        net.fail(
+            "activations",
+            f"needs one activation per weight layer ({len(layers) - 1}), got {len(activations)}",
+        )
+    for a in activations:
+        if a not in ACTIVATIONS:
+            net.fail("activations", f"unknown activation {a!r} (use {', '.join(ACTIVATIONS)})")
+    if "softmax" in activations[:-1]:
+        net.fail("activations", "softmax is only supported on the output layer")
+    bias = net.get("bias", bool, False)
+    loss = net.choice("loss", LOSSES, "squared")
+    if loss == "cross_entropy" and activations[-1] not in ("softmax", "sigmoid"):
+        net.fail("loss", "cross_entropy needs a softmax or sigmoid output layer")
+    reduction = net.choice("reduction", REDUCTIONS, "sum")
+    lr = float(net.get("learning_rate", (int, float), 1.0))
+    if lr <= 0:
+        net.fail("learning_rate", f"must be positive, got {lr}")
+
+    init = net.table("init", required=False)
+    scheme = init.choice("scheme", INIT_SCHEMES, "iamtrask")
+    seed = init.get("seed", int, 1)
+    if seed < 0:
+        init.fail("seed", "must be >= 0")
+    scale = float(init.get("scale", (int, float), 1.0))
+    shapes = list(itertools.pairwise(layers))
+    given_w = given_b = None
+    if scheme == "explicit" or "weights" in init.data:
+        if scheme != "explicit":
+            init.fail("weights", 'only allowed with scheme = "explicit"')
+        raw_w = init.get("weights", list)
+        if len(raw_w) != len(shapes):
+            init.fail("weights", f"needs {len(shapes)} matrices (one per layer), got {len(raw_w)}")
+        given_w = []
+        for i, (n_in, n_out) in enumerate(shapes):
+            sub = _Table(label, init.name, {f"weights[{i}]": raw_w[i]})
+            given_w.append(sub.matrix(f"weights[{i}]", n_in, n_out))
+    if "biases" in init.data:
+        if not bias:
+            init.fail("biases", "given but [network] bias = false")
+        raw_b = init.get("biases", list)
+        if len(raw_b) != len(shapes):
+            init.fail("biases", f"needs {len(shapes)} vectors (one per layer), got {len(raw_b)}")
+        given_b = []
+        for i, (_, n_out) in enumerate(shapes):
+            sub = _Table(label, init.name, {f"biases[{i}]": [raw_b[i]]})
+            given_b.append(sub.matrix(f"biases[{i}]", 1, n_out)[0])
+    init.done()
+    net.done()
+    weights, biases = initial_parameters(
+        layers, scheme, seed=seed, scale=scale, bias=bias, weights=given_w, biases=given_b
+    )
+
+    data = top.table("data")
+    inputs = data.matrix("inputs", None, layers[0])
+    targets = data.matrix("targets", len(inputs), layers[-1])
+    data.done()
+
+    training = top.table("training", required=False)
+    epochs = training.get("epochs", int, 1)
+    if epochs < 1:
+        training.fail("epochs", f"must be >= 1, got {epochs}")
+    batch_size = training.get("batch_size", int, len(inputs))
+    if batch_size < 1:
+        training.fail("batch_size", f"must be >= 1, got {batch_size}")
+    batch_size = min(batch_size, len(inputs))
+    shuffle = training.get("shuffle", bool, False)
+    shuffle_seed = training.get("seed", int, 0)
+    training.done()
+
+    render = top.table("render", required=False)
+    epochs_text = render.get("epochs", str, f"1-{min(3, epochs)}")
+    try:
+        shown = parse_epoch_spec(epochs_text, epochs, render.key("epochs"))
+        full = parse_epoch_spec(render.get("full", str, epochs_text), epochs, render.key("full"))
+        width, height = parse_resolution(
+            render.get("resolution", str, "1280x720"), render.key("resolution")
+        )
+    except SceneError:
+        raise
+    except UserError as exc:
+        raise SceneError(f"{label}: {exc}") from None
+    fps = render.get("fps", int, 30)
+    if not 1 <= fps <= 240:
+        render.fail("fps", f"must be between 1 and 240, got {fps}")
+    output = render.get("output", str, "renders/out.mp4")
+    speed = float(render.get("speed", (int, float), 1.0))
+    if not 0.05 <= speed <= 20:
+        render.fail("speed", f"must be between 0.05 and 20, got {speed}")
+    theme = render.choice("theme", ("dark", "light"), "dark")
+    render.done()
+    top.done()
+
+    spec = NetworkSpec(
+        layers=tuple(layers),
+        activations=tuple(activations),
+        loss=loss,
+        reduction=reduction,
+        learning_rate=lr,
+        weights=tuple(weights),
+        biases=tuple(biases) if biases is not None else None,
+        inputs=inputs,
+        targets=targets,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        shuffle_seed=shuffle_seed,
+    )
+    settings = RenderSettings(
+        epochs=shown,
+        full=frozenset(full),
+        width=width,
+        height=height,
+        fps=fps,
+        output=output,
+        speed=speed,
+        theme=theme,
+    )
+    return Scene(path=label, title=title, network=spec, render=settings, init_scheme=scheme)
