@@ -78,9 +78,7 @@ INIT_SCHEMES = ("iamtrask", "explicit", "normal", "uniform")
 _LOG_FLOOR = 1e-300
 
 
-def loss_value(
-    loss: str, output_activation: str, outputs: Array, targets: Array, reduction: str
-) -> float:
+def loss_value(loss: str, output_activation: str, outputs: Array, targets: Array, reduction: str) -> float:
     """The scalar loss of one batch (sum or mean over its records)."""
     per_record = per_record_loss(loss, output_activation, outputs, targets)
     total = float(per_record.sum())

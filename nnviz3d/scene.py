@@ -144,9 +144,7 @@ class _Table:
             self.fail(key, "must be a non-empty matrix (a list of equal-length rows)")
         if not np.all(np.isfinite(arr)):
             self.fail(key, "contains NaN or infinity")
-        if (rows is not None and arr.shape[0] != rows) or (
-            cols is not None and arr.shape[1] != cols
-        ):
+        if (rows is not None and arr.shape[0] != rows) or (cols is not None and arr.shape[1] != cols):
             want = f"{rows if rows is not None else 'N'}x{cols if cols is not None else 'M'}"
             self.fail(key, f"has shape {arr.shape[0]}x{arr.shape[1]}, expected {want}")
         return arr
@@ -188,9 +186,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     title = top.get("title", str, "nnviz3d")
     net = top.table("network")
     layers = net.get("layers", list)
-    if len(layers) < 2 or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers
-    ):
+    if len(layers) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers):
         net.fail("layers", "must list at least two positive integer layer sizes, e.g. [3, 4, 1]")
     activations = net.get("activations", list)
     if len(activations) != len(layers) - 1:
@@ -268,9 +264,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     try:
         shown = parse_epoch_spec(epochs_text, epochs, render.key("epochs"))
         full = parse_epoch_spec(render.get("full", str, epochs_text), epochs, render.key("full"))
-        width, height = parse_resolution(
-            render.get("resolution", str, "1280x720"), render.key("resolution")
-        )
+        width, height = parse_resolution(render.get("resolution", str, "1280x720"), render.key("resolution"))
     except SceneError:
         raise
     except UserError as exc:

@@ -26,9 +26,7 @@ def test_initial_weights_match_seed(iamtrask):
         ],
         atol=TOL,
     )
-    np.testing.assert_allclose(
-        syn1.ravel(), [-0.5910955, 0.75623487, -0.94522481, 0.34093502], atol=TOL
-    )
+    np.testing.assert_allclose(syn1.ravel(), [-0.5910955, 0.75623487, -0.94522481, 0.34093502], atol=TOL)
 
 
 def test_forward_pass_of_iteration_1(iamtrask):
@@ -43,9 +41,7 @@ def test_forward_pass_of_iteration_1(iamtrask):
         ],
         atol=TOL,
     )
-    np.testing.assert_allclose(
-        u.outputs.ravel(), [0.47372957, 0.48895696, 0.54384086, 0.54470837], atol=TOL
-    )
+    np.testing.assert_allclose(u.outputs.ravel(), [0.47372957, 0.48895696, 0.54384086, 0.54470837], atol=TOL)
     np.testing.assert_allclose(
         u.output_errors.ravel(), [-0.47372957, 0.51104304, 0.45615914, -0.54470837], atol=TOL
     )
@@ -55,17 +51,11 @@ def test_forward_pass_of_iteration_1(iamtrask):
 def test_backward_pass_of_iteration_1(iamtrask):
     u = iamtrask.updates[(1, 1)]
     l2_delta = -u.deltas[1]
-    np.testing.assert_allclose(
-        l2_delta.ravel(), [-0.11810546, 0.12769844, 0.11316304, -0.13508831], atol=TOL
-    )
+    np.testing.assert_allclose(l2_delta.ravel(), [-0.11810546, 0.12769844, 0.11316304, -0.13508831], atol=TOL)
     l1_error = -u.activation_grads[0]
-    np.testing.assert_allclose(
-        l1_error[0], [0.0698116, -0.08931546, 0.11163621, -0.04026629], atol=TOL
-    )
+    np.testing.assert_allclose(l1_error[0], [0.0698116, -0.08931546, 0.11163621, -0.04026629], atol=TOL)
     l1_delta = -u.deltas[0]
-    np.testing.assert_allclose(
-        l1_delta[0], [0.01726822, -0.02229526, 0.02772761, -0.00972897], atol=TOL
-    )
+    np.testing.assert_allclose(l1_delta[0], [0.01726822, -0.02229526, 0.02772761, -0.00972897], atol=TOL)
     np.testing.assert_allclose(
         -u.weight_gradients[1].ravel(),
         [-0.00451386, -0.00669325, -0.00676932, -0.00455133],
@@ -122,9 +112,7 @@ def test_recorded_values_are_the_iamtrask_arithmetic(iamtrask):
     ],
 )
 def test_display_error_per_iteration(iamtrask, iteration, display_error):
-    assert iamtrask.summaries.mean_abs_error[iteration - 1] == pytest.approx(
-        display_error, abs=1e-9
-    )
+    assert iamtrask.summaries.mean_abs_error[iteration - 1] == pytest.approx(display_error, abs=1e-9)
 
 
 def test_summaries_cover_every_epoch_and_details_only_the_shown(iamtrask):

@@ -1,0 +1,278 @@
+"""``nnviz3d render | frame | steps | inspect``: the command line (a stable contract).
+
+Bad input ends with one line on stderr naming what is wrong and exit status 2; Ctrl-C
+ends with 130 and SIGTERM with 143, each leaving nothing half-written behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from nnviz3d.errors import UserError
+from nnviz3d.recorder import Diverged, UpdateRecord, train
+from nnviz3d.scene import Scene, load_scene, parse_epoch_spec, parse_resolution
+
+EXIT_USAGE = 2
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; unwinds like KeyboardInterrupt so every cleanup runs."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        print(f"nnviz3d: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="nnviz3d", description="Render the training of a small neural network in 3D.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    scene_help = "scene file (TOML); default: the built-in iamtrask scene"
+
+    r = sub.add_parser("render", help="render the animation to an MP4")
+    r.add_argument("scene", nargs="?", help=scene_help)
+    r.add_argument("--epochs", help="epochs to show, e.g. 1-3,1998-2000 (default: the scene's)")
+    r.add_argument("--out", help="output .mp4 (default: the scene's [render] output)")
+    r.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default 1280x720)")
+    r.add_argument("--fps", type=int, help="frames per second (default: the scene's, 30)")
+    r.add_argument("--theme", choices=("dark", "light"), help="colour theme")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    f = sub.add_parser("frame", help="render one frame of the video to a PNG")
+    f.add_argument("scene", nargs="?", help=scene_help)
+    which = f.add_mutually_exclusive_group(required=True)
+    which.add_argument("--frame", type=int, help="frame index (from 0)")
+    which.add_argument("--step", type=int, help="step index (see 'steps'): its last frame")
+    f.add_argument("--out", required=True, help="output .png")
+    f.add_argument("--epochs", help="epochs shown in the video (default: the scene's)")
+    f.add_argument("--resolution", help="WIDTHxHEIGHT (default: the scene's)")
+    f.add_argument("--fps", type=int, help="frames per second of the video")
+    f.add_argument("--theme", choices=("dark", "light"), help="colour theme")
+
+    s = sub.add_parser("steps", help="list the timeline's steps")
+    s.add_argument("scene", nargs="?", help=scene_help)
+    s.add_argument("--epochs", help="epochs to show (default: the scene's)")
+    s.add_argument("--fps", type=int, help="frames per second of the video")
+    s.add_argument("--json", action="store_true", help="JSON instead of a table")
+
+    i = sub.add_parser("inspect", help="every number of one update, as JSON")
+    i.add_argument("scene", nargs="?", help=scene_help)
+    i.add_argument("--epoch", type=int, required=True, help="epoch (from 1, as in the seed)")
+    i.add_argument("--batch", type=int, default=1, help="batch within the epoch (from 1)")
+    i.add_argument("--json", action="store_true", help="JSON (the default output is a summary)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        args = _parser().parse_args(argv)
+        return {
+            "render": cmd_render,
+            "frame": cmd_frame,
+            "steps": cmd_steps,
+            "inspect": cmd_inspect,
+        }[args.command](args)
+    except UserError as exc:
+        print(f"nnviz3d: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Diverged as exc:
+        print(f"nnviz3d: error: {exc}; lower [network] learning_rate", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("nnviz3d: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_SIGINT
+    except Terminated:
+        print("nnviz3d: terminated; nothing was written", file=sys.stderr)
+        return EXIT_SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _scene(args: argparse.Namespace) -> Scene:
+    scene = load_scene(args.scene)
+    changes = {}
+    if getattr(args, "fps", None) is not None:
+        if not 1 <= args.fps <= 240:
+            raise UserError(f"--fps: must be between 1 and 240, got {args.fps}")
+        changes["fps"] = args.fps
+    if getattr(args, "resolution", None):
+        changes["width"], changes["height"] = parse_resolution(args.resolution, "--resolution")
+    if getattr(args, "theme", None):
+        changes["theme"] = args.theme
+    if getattr(args, "epochs", None):
+        changes["epochs"] = parse_epoch_spec(args.epochs, scene.network.epochs, "--epochs")
+    return replace(scene, render=replace(scene.render, **changes)) if changes else scene
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from nnviz3d.encode import check_output_path
+    from nnviz3d.pipeline import prepare, render_video
+
+    scene = _scene(args)
+    out = Path(args.out) if args.out else Path(scene.render.output)
+    check_output_path(out, create_parent=args.out is None)
+    _, timeline = prepare(scene)
+    st = scene.render
+    stats = render_video(timeline, out, st.width, st.height, st.theme, progress=False if args.quiet else None)
+    print(stats.summary(out))
+    return 0
+
+
+def cmd_frame(args: argparse.Namespace) -> int:
+    import imageio.v3 as iio
+
+    from nnviz3d.encode import check_output_path
+    from nnviz3d.pipeline import FrameSource, prepare
+
+    scene = _scene(args)
+    out = Path(args.out)
+    check_output_path(out)
+    _, timeline = prepare(scene)
+    if args.step is not None:
+        if not 0 <= args.step < len(timeline.steps):
+            raise UserError(f"--step: {args.step} is outside 0..{len(timeline.steps) - 1}")
+        frame = timeline.frames_of(args.step)[-1]
+    else:
+        frame = args.frame
+        if not 0 <= frame < timeline.n_frames:
+            raise UserError(f"--frame: {frame} is outside 0..{timeline.n_frames - 1}")
+    source = FrameSource(timeline, scene.render.width, scene.render.height, scene.render.theme)
+    try:
+        pixels = source.pixels(frame)
+    finally:
+        source.close()
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        iio.imwrite(tmp, pixels, extension=".png")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    step = timeline.step_at(frame)
+    print(f"{out}: frame {frame} (step {step.index}: {step.caption})")
+    return 0
+
+
+def step_rows(timeline) -> list[dict]:
+    """The timeline as plain dicts (record and node count from 1, layer 0 = input)."""
+    rows = []
+    for s in timeline.steps:
+        rows.append(
+            {
+                "index": s.index,
+                "epoch": s.epoch,
+                "batch": s.batch,
+                "phase": s.phase,
+                "kind": s.kind,
+                "record": None if s.record is None else s.record + 1,
+                "layer": s.layer,
+                "node": None if s.node is None else s.node + 1,
+                "caption": s.caption,
+                "code": [timeline.code[i].strip() for i in s.code_lines],
+                "first_frame": s.first_frame,
+                "frame_count": s.n_frames,
+                "values": s.values,
+            }
+        )
+    return rows
+
+
+def cmd_steps(args: argparse.Namespace) -> int:
+    from nnviz3d.pipeline import prepare
+
+    scene = _scene(args)
+    _, timeline = prepare(scene)
+    rows = step_rows(timeline)
+    if args.json:
+        json.dump(rows, sys.stdout, indent=1)
+        print()
+        return 0
+    print(
+        f"{'step':>5} {'epoch':>6} {'phase':<9} {'rec':>3} {'lay':>3} {'node':>4} "
+        f"{'frame':>6} {'n':>4}  caption"
+    )
+    for r in rows:
+        cells = [("" if r[k] is None else str(r[k])) for k in ("epoch", "record", "layer", "node")]
+        print(
+            f"{r['index']:>5} {cells[0]:>6} {r['phase']:<9} {cells[1]:>3} {cells[2]:>3} {cells[3]:>4} "
+            f"{r['first_frame']:>6} {r['frame_count']:>4}  {r['caption']}"
+        )
+    print(f"{len(rows)} steps, {timeline.n_frames} frames, {timeline.duration:.1f} s at {timeline.fps} fps")
+    return 0
+
+
+def inspect_dict(u: UpdateRecord) -> dict:
+    """Every number of one update; matrices as nested lists, weights (n_in, n_out)."""
+
+    def m(xs):
+        return None if xs is None else [np.asarray(x).tolist() for x in xs]
+
+    return {
+        "epoch": u.epoch,
+        "batch": u.batch,
+        "records": (u.record_indices + 1).tolist(),
+        "inputs": u.inputs.tolist(),
+        "targets": u.targets.tolist(),
+        "weights_before": m(u.weights_before),
+        "biases_before": m(u.biases_before),
+        "preactivations": m(u.preactivations),
+        "activations": m(u.activations),
+        "loss": u.loss,
+        "mean_abs_error": u.mean_abs_error,
+        "output_errors": u.output_errors.tolist(),
+        "deltas": m(u.deltas),
+        "weight_gradients": m(u.weight_gradients),
+        "bias_gradients": m(u.bias_gradients),
+        "weights_after": m(u.weights_after),
+        "biases_after": m(u.biases_after),
+    }
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    scene = _scene(args)
+    spec = scene.network
+    if not 1 <= args.epoch <= spec.epochs:
+        raise UserError(f"--epoch: {args.epoch} is outside 1..{spec.epochs}")
+    if not 1 <= args.batch <= spec.n_batches:
+        raise UserError(f"--batch: {args.batch} is outside 1..{spec.n_batches}")
+    trace = train(replace(spec, epochs=args.epoch), [args.epoch])
+    data = inspect_dict(trace.updates[(args.epoch, args.batch)])
+    if args.json:
+        json.dump(data, sys.stdout, indent=1)
+        print()
+        return 0
+    with np.printoptions(precision=8, suppress=True):
+        for key, value in data.items():
+            if (
+                isinstance(value, list)
+                and value
+                and isinstance(value[0], list)
+                and key not in ("inputs", "targets")
+            ):
+                for k, v in enumerate(value):
+                    print(f"{key}[{k}] =\n{np.array(v)}")
+            else:
+                print(f"{key} = {value if not isinstance(value, list) else np.array(value)}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Where things sit in the 3D scene: node centres, edge ends, record satellites, squares.
+
+Pure geometry from layer sizes, so the frame states and their tests need no VTK. The
+network lies in the x-y plane, inputs on the left (x = 0) and outputs on the right; the
+camera looks at it slightly from the side so spheres read as spheres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LAYER_GAP = 3.2
+NODE_GAP = 1.45
+SATELLITE_RING = 0.72
+#: records with their own satellite bead around each node; bigger batches show none
+MAX_SATELLITES = 8
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Positions for one network shape (world units)."""
+
+    layers: tuple[int, ...]
+    nodes: np.ndarray  # (n_nodes, 3)
+    node_layer: np.ndarray  # (n_nodes,) layer index of each node
+    layer_offsets: tuple[int, ...]  # first node id of each layer
+    edge_from: np.ndarray  # (n_edges,) node ids
+    edge_to: np.ndarray
+    edge_offsets: tuple[int, ...]  # first edge id of each weight layer
+    n_records: int  # records shown as satellites / squares (0: none)
+    satellites: np.ndarray  # (n_nodes, n_records, 3)
+    square_rows: np.ndarray  # (n_records, n_out, 3): centre of each output/target square pair
+    square_size: float
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_from)
+
+    def node_id(self, layer: int, node: int) -> int:
+        return self.layer_offsets[layer] + node
+
+    def edge_id(self, weight_layer: int, i: int, j: int) -> int:
+        return self.edge_offsets[weight_layer] + i * self.layers[weight_layer + 1] + j
+
+    def layer_nodes(self, layer: int) -> range:
+        return range(self.layer_offsets[layer], self.layer_offsets[layer] + self.layers[layer])
+
+    def layer_edges(self, weight_layer: int) -> range:
+        n = self.layers[weight_layer] * self.layers[weight_layer + 1]
+        return range(self.edge_offsets[weight_layer], self.edge_offsets[weight_layer] + n)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned box around everything drawn, with room for the biggest spheres."""
+        pts = [self.nodes, self.satellites.reshape(-1, 3), self.square_rows.reshape(-1, 3)]
+        allp = np.concatenate([p for p in pts if len(p)])
+        pad = 0.5
+        hi = allp.max(axis=0) + pad
+        if self.n_records:
+            hi[0] += 2.4 * self.square_size + 1.6  # the target squares and their numbers
+        return allp.min(axis=0) - pad, hi
+
+
+def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
+    """Centre every layer vertically; spread the records' satellites on a ring."""
+    node_gap = NODE_GAP if max(layers) <= 12 else NODE_GAP * 12 / max(layers)
+    positions, layer_of, offsets = [], [], []
+    for k, n in enumerate(layers):
+        offsets.append(len(positions))
+        for j in range(n):
+            y = ((n - 1) / 2 - j) * node_gap
+            positions.append((k * LAYER_GAP, y, 0.0))
+            layer_of.append(k)
+    nodes = np.array(positions, dtype=float)
+    e_from, e_to, e_offsets = [], [], []
+    for k in range(len(layers) - 1):
+        e_offsets.append(len(e_from))
+        for i in range(layers[k]):
+            for j in range(layers[k + 1]):
+                e_from.append(offsets[k] + i)
+                e_to.append(offsets[k + 1] + j)
+    r = n_records if n_records <= MAX_SATELLITES else 0
+    # a ring in the y-z plane, across the direction the cylinders run
+    angles = np.linspace(0, 2 * np.pi, r, endpoint=False) + np.pi / 2
+    ring = np.stack([np.zeros(r), np.sin(angles), np.cos(angles)], axis=1) * SATELLITE_RING
+    satellites = nodes[:, None, :] + ring[None, :, :] * min(1.0, node_gap / NODE_GAP)
+    n_out = layers[-1]
+    out_x = (len(layers) - 1) * LAYER_GAP + 1.9
+    square = min(0.9, 4.6 / max(1, r * n_out))
+    rows = []
+    for rec in range(r):
+        row = []
+        for o in range(n_out):
+            y = ((r * n_out - 1) / 2 - (rec * n_out + o)) * square * 1.25
+            row.append((out_x, y, 0.0))
+        rows.append(row)
+    square_rows = np.array(rows, dtype=float).reshape(r, n_out, 3)
+    return Layout(
+        layers=tuple(layers),
+        nodes=nodes,
+        node_layer=np.array(layer_of),
+        layer_offsets=tuple(offsets),
+        edge_from=np.array(e_from, dtype=int),
+        edge_to=np.array(e_to, dtype=int),
+        edge_offsets=tuple(e_offsets),
+        n_records=r,
+        satellites=satellites,
+        square_rows=square_rows,
+        square_size=square,
+    )

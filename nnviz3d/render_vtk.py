@@ -1,0 +1,215 @@
+"""The only module that touches VTK: a :class:`FrameState` in, RGB pixels out.
+
+Nodes, record beads, weights and squares are each *one* actor drawn by a
+``vtkGlyph3DMapper`` (instancing), so a network with tens of thousands of weights is
+still a handful of draw calls. Text actors come from pools and are re-used between
+frames. Rendering is offscreen through EGL (no display, no GPU needed with Mesa).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+import numpy as np
+import vtkmodules.vtkRenderingFreeType
+import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (the OpenGL backend)
+from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
+from vtkmodules.vtkCommonCore import vtkPoints, vtkUnsignedCharArray
+from vtkmodules.vtkCommonDataModel import vtkPolyData
+from vtkmodules.vtkCommonTransforms import vtkTransform
+from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
+from vtkmodules.vtkFiltersGeneral import vtkTransformPolyDataFilter
+from vtkmodules.vtkFiltersSources import (
+    vtkCubeSource,
+    vtkCylinderSource,
+    vtkSphereSource,
+)
+from vtkmodules.vtkRenderingCore import (
+    vtkActor,
+    vtkGlyph3DMapper,
+    vtkRenderer,
+    vtkRenderWindow,
+    vtkTextActor,
+)
+
+from nnviz3d.frames import FrameState, Label3D, Text2D
+
+
+class _Glyphs:
+    """One instanced actor: a source shape placed, scaled, oriented and coloured per point."""
+
+    def __init__(self, renderer: vtkRenderer, source, vector_scale: bool = False, oriented: bool = False):
+        self.poly = vtkPolyData()
+        self.mapper = vtkGlyph3DMapper()
+        self.mapper.SetInputData(self.poly)
+        self.mapper.SetSourceConnection(source.GetOutputPort())
+        self.mapper.SetScaleArray("scale")
+        if vector_scale:
+            self.mapper.SetScaleModeToScaleByVectorComponents()
+        else:
+            self.mapper.SetScaleModeToScaleByMagnitude()
+        if oriented:
+            self.mapper.SetOrientationArray("direction")
+            self.mapper.SetOrientationModeToDirection()
+        else:
+            self.mapper.OrientOff()
+        self.mapper.SetScalarModeToUsePointFieldData()
+        self.mapper.SelectColorArray("colors")
+        self.mapper.SetColorModeToDirectScalars()
+        self.mapper.ScalarVisibilityOn()
+        self.actor = vtkActor()
+        self.actor.SetMapper(self.mapper)
+        prop = self.actor.GetProperty()
+        prop.SetSpecular(0.35)
+        prop.SetSpecularPower(30)
+        prop.SetDiffuse(0.8)
+        prop.SetAmbient(0.18)
+        renderer.AddActor(self.actor)
+
+    def update(self, centers: np.ndarray, scale: np.ndarray, colors: np.ndarray, directions=None) -> None:
+        pts = vtkPoints()
+        pts.SetData(numpy_to_vtk(np.ascontiguousarray(centers, dtype=np.float64), deep=True))
+        self.poly.SetPoints(pts)
+        pd = self.poly.GetPointData()
+        s = numpy_to_vtk(np.ascontiguousarray(scale, dtype=np.float64), deep=True)
+        s.SetName("scale")
+        pd.AddArray(s)
+        c = numpy_to_vtk(np.ascontiguousarray(np.clip(colors * 255 + 0.5, 0, 255), dtype=np.uint8), deep=True)
+        c.SetName("colors")
+        pd.AddArray(c)
+        if directions is not None:
+            d = numpy_to_vtk(np.ascontiguousarray(directions, dtype=np.float64), deep=True)
+            d.SetName("direction")
+            pd.AddArray(d)
+        self.poly.Modified()
+        self.actor.SetVisibility(len(centers) > 0)
+
+
+class _TextPool:
+    """Re-used text actors; VTK re-rasterises a string only when it changes."""
+
+    def __init__(self, renderer: vtkRenderer, world: bool) -> None:
+        self.renderer, self.world = renderer, world
+        self.actors: list[vtkTextActor] = []
+
+    def _get(self, i: int) -> vtkTextActor:
+        while len(self.actors) <= i:
+            a = vtkTextActor()
+            coord = a.GetPositionCoordinate()
+            if self.world:
+                coord.SetCoordinateSystemToWorld()
+            else:
+                coord.SetCoordinateSystemToNormalizedViewport()
+            self.renderer.AddActor(a)
+            self.actors.append(a)
+        return self.actors[i]
+
+    def update(self, items: list[tuple[str, tuple, int, tuple, bool, bool, str, str]]) -> None:
+        for i, (text, pos, size, color, mono, bold, align, valign) in enumerate(items):
+            a = self._get(i)
+            if a.GetInput() != text:
+                a.SetInput(text)
+            a.GetPositionCoordinate().SetValue(*pos)
+            p = a.GetTextProperty()
+            p.SetFontSize(size)
+            p.SetColor(*color)
+            if mono:
+                p.SetFontFamilyToCourier()
+            else:
+                p.SetFontFamilyToArial()
+            p.SetBold(bold)
+            {
+                "left": p.SetJustificationToLeft,
+                "right": p.SetJustificationToRight,
+                "center": p.SetJustificationToCentered,
+            }[align]()
+            {
+                "top": p.SetVerticalJustificationToTop,
+                "bottom": p.SetVerticalJustificationToBottom,
+                "center": p.SetVerticalJustificationToCentered,
+            }[valign]()
+            a.SetVisibility(True)
+        for a in self.actors[len(items) :]:
+            a.SetVisibility(False)
+
+
+class VtkFrameRenderer:
+    """Turns frame states into ``(height, width, 3)`` uint8 arrays, offscreen."""
+
+    def __init__(self, width: int, height: int, antialias: str = "msaa") -> None:
+        self.width, self.height = width, height
+        self.window = vtkRenderWindow()
+        self.window.SetOffScreenRendering(True)
+        self.window.SetSize(width, height)
+        self.window.SetMultiSamples(4 if antialias == "msaa" else 0)
+        self.renderer = vtkRenderer()
+        self.renderer.GradientBackgroundOn()
+        if antialias == "fxaa":
+            self.renderer.UseFXAAOn()
+        self.window.AddRenderer(self.renderer)
+
+        sphere = vtkSphereSource()
+        sphere.SetRadius(1.0)
+        sphere.SetThetaResolution(40)
+        sphere.SetPhiResolution(28)
+        cylinder = vtkCylinderSource()
+        cylinder.SetRadius(1.0)
+        cylinder.SetHeight(1.0)
+        cylinder.SetResolution(20)
+        cylinder.CappingOff()
+        to_x = vtkTransform()
+        to_x.RotateZ(-90)  # the cylinder's axis is y; glyph orientation aligns x
+        along_x = vtkTransformPolyDataFilter()
+        along_x.SetTransform(to_x)
+        along_x.SetInputConnection(cylinder.GetOutputPort())
+        smooth = vtkPolyDataNormals()
+        smooth.SetInputConnection(along_x.GetOutputPort())
+        cube = vtkCubeSource()
+        cube.SetXLength(1.0)
+        cube.SetYLength(1.0)
+        cube.SetZLength(0.08)
+        self.cylinders = _Glyphs(self.renderer, smooth, vector_scale=True, oriented=True)
+        self.spheres = _Glyphs(self.renderer, sphere)
+        self.squares = _Glyphs(self.renderer, cube)
+        self.labels = _TextPool(self.renderer, world=True)
+        self.texts = _TextPool(self.renderer, world=False)
+
+    def render(self, state: FrameState) -> np.ndarray:
+        """Pixels of ``state``, top row first."""
+        theme = state.theme
+        self.renderer.SetBackground(*theme.background_bottom)
+        self.renderer.SetBackground2(*theme.background_top)
+        self.spheres.update(state.sphere_centers, state.sphere_radii, state.sphere_colors)
+        cyl_scale = np.stack([state.cylinder_lengths, state.cylinder_radii, state.cylinder_radii], axis=1)
+        self.cylinders.update(
+            state.cylinder_centers, cyl_scale, state.cylinder_colors, state.cylinder_directions
+        )
+        self.squares.update(state.square_centers, state.square_sides, state.square_colors)
+        self.labels.update([_label_item(lb) for lb in state.labels])
+        self.texts.update([_text_item(t) for t in state.texts])
+        cam = self.renderer.GetActiveCamera()
+        c = state.camera
+        cam.SetPosition(*c.position)
+        cam.SetFocalPoint(*c.focal_point)
+        cam.SetViewUp(*c.view_up)
+        cam.SetViewAngle(c.view_angle)
+        cam.SetWindowCenter(*c.window_center)
+        self.renderer.ResetCameraClippingRange()
+        self.window.Render()
+        buf = vtkUnsignedCharArray()
+        self.window.GetPixelData(0, 0, self.width - 1, self.height - 1, 1, buf, 0)
+        pixels = vtk_to_numpy(buf).reshape(self.height, self.width, 3)
+        return np.ascontiguousarray(pixels[::-1])
+
+    def close(self) -> None:
+        self.window.Finalize()
+
+
+def _label_item(lb: Label3D):
+    return (lb.text, lb.position, lb.size, lb.color, False, False, "left", "bottom")
+
+
+def _text_item(t: Text2D):
+    return (t.text, (t.x, t.y, 0.0), t.size, t.color, t.mono, t.bold, t.align, t.valign)

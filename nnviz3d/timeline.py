@@ -1,0 +1,595 @@
+"""The story of the video: a training trace turned into an ordered list of steps.
+
+Each :class:`Step` is one beat of seed 000's walk-through (initialise syn0, hidden node 3
+of record 2, l1_delta, the syn0 update, ...) with its caption, the line(s) of the
+iamtrask-style code it corresponds to, what is highlighted, the numbers it shows, and a
+:class:`Visual` -- the values the scene holds once the step has played. Frames are
+derived later by tweening from one step's visual to the next, so this module decides
+*what* is shown and *when*, never how it looks. Names follow iamtrask for every network:
+layer ``l{k}``, weights ``syn{k}``, ``l{k}_error``, ``l{k}_delta``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnviz3d.layout import Layout, make_layout
+from nnviz3d.recorder import Trace, UpdateRecord
+from nnviz3d.scene import Scene
+
+#: seconds each kind of step lasts at speed 1 (a lecturer can read every caption)
+DURATIONS: dict[str, float] = {
+    "init": 2.6,
+    "loop": 2.2,
+    "skip": 3.0,
+    "input": 1.3,
+    "node": 1.0,
+    "layer": 2.2,
+    "output_error": 1.6,
+    "display_error": 2.6,
+    "delta": 2.7,
+    "error": 2.7,
+    "update": 2.7,
+    "end": 1.6,
+}
+
+DIM = 0.3  # brightness of what is not part of the current step
+MAX_PANEL_ROWS = 6
+MAX_PANEL_COLS = 6
+
+
+def fmt(value: float, digits: int = 4, sign: bool = False) -> str:
+    """The one way numbers are written on screen (rounded from the recorded float)."""
+    if not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return "0." + "0" * digits if text in ("-0." + "0" * digits,) else text
+
+
+def fmt_input(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else fmt(value, 3)
+
+
+@dataclass(frozen=True)
+class Visual:
+    """The values on screen once a step has played (NaN = not computed / not shown)."""
+
+    node_values: np.ndarray  # (n_nodes,)
+    satellites: np.ndarray  # (n_nodes, n_records)
+    satellite_signed: bool  # deltas/errors (coloured by sign) rather than activations
+    weights: np.ndarray  # (n_edges,)
+    node_focus: np.ndarray  # (n_nodes,) brightness, 1 = in focus
+    edge_focus: np.ndarray  # (n_edges,)
+    outputs: np.ndarray  # (n_records, n_out) shown outputs, NaN until computed
+    current_record: int | None  # 0-based row of the batch being processed
+
+
+@dataclass(frozen=True)
+class Step:
+    """One beat of the animation; ``first_frame``/``n_frames`` place it in the video."""
+
+    index: int
+    kind: str
+    phase: str
+    epoch: int | None
+    batch: int | None
+    record: int | None  # 0-based record of the batch
+    layer: int | None
+    node: int | None
+    caption: str
+    code_lines: tuple[int, ...]
+    panel: tuple[str, ...]
+    node_labels: tuple[str, ...]
+    values: dict[str, float]
+    visual: Visual
+    display_error: float | None
+    display_error_epoch: int | None
+    duration: float
+    first_frame: int = 0
+    n_frames: int = 0
+    highlighted_nodes: tuple[int, ...] = ()
+    highlighted_edges: tuple[int, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """All steps of a video and the frame <-> step mapping."""
+
+    steps: tuple[Step, ...]
+    fps: int
+    code: tuple[str, ...]
+    layout: Layout
+    title: str
+    total_epochs: int
+    records: tuple[tuple[str, str], ...]  # (inputs, targets) text per record of the batch
+
+    @property
+    def n_frames(self) -> int:
+        last = self.steps[-1]
+        return last.first_frame + last.n_frames
+
+    @property
+    def duration(self) -> float:
+        return self.n_frames / self.fps
+
+    def step_at(self, frame: int) -> Step:
+        """The step that frame ``frame`` belongs to."""
+        if not 0 <= frame < self.n_frames:
+            raise IndexError(f"frame {frame} is outside 0..{self.n_frames - 1}")
+        starts = [s.first_frame for s in self.steps]
+        return self.steps[bisect.bisect_right(starts, frame) - 1]
+
+    def frames_of(self, step_index: int) -> range:
+        """The frames that show step ``step_index``."""
+        s = self.steps[step_index]
+        return range(s.first_frame, s.first_frame + s.n_frames)
+
+
+def code_listing(scene: Scene) -> tuple[list[str], dict[str, int]]:
+    """iamtrask-style code for this network, and where each part of the loop is."""
+    spec = scene.network
+    n_w = len(spec.layers) - 1
+    out = n_w
+    lines: list[str] = []
+    where: dict[str, int] = {}
+
+    def add(key: str, text: str) -> None:
+        where[key] = len(lines)
+        lines.append(text)
+
+    for k in range(n_w):
+        shape = f"({spec.layers[k]},{spec.layers[k + 1]})"
+        if scene.init_scheme == "iamtrask":
+            add(f"init{k}", f"syn{k} = 2*np.random.random({shape}) - 1")
+        elif scene.init_scheme == "explicit":
+            add(f"init{k}", f"syn{k} = np.array(...)  # given {shape}")
+        else:
+            add(f"init{k}", f"syn{k} = {scene.init_scheme} random {shape}")
+    add("loop", f"for j in range({spec.epochs}):")
+    add("input", "    l0 = X")
+    for k in range(1, n_w + 1):
+        f = _fname(spec.activations[k - 1])
+        b = f" + b{k - 1}" if spec.biases is not None else ""
+        add(f"layer{k}", f"    l{k} = {f}(np.dot(l{k - 1},syn{k - 1}){b})")
+    add("error", f"    l{out}_error = y - l{out}")
+    add("display", f"    print(np.mean(np.abs(l{out}_error)))")
+    for k in range(n_w, 0, -1):
+        if k < n_w:
+            add(f"error{k}", f"    l{k}_error = l{k + 1}_delta.dot(syn{k}.T)")
+        add(f"delta{k}", f"    l{k}_delta = {_delta_expr(scene, k)}")
+    lr = spec.learning_rate
+    lr_text = "" if lr == 1 else f"{lr:g} * "
+    for k in range(n_w - 1, -1, -1):
+        add(f"update{k}", f"    syn{k} += {lr_text}l{k}.T.dot(l{k + 1}_delta)")
+        if spec.biases is not None:
+            lines[-1] += f"; b{k} += {lr_text}l{k + 1}_delta.sum(0)"
+    return lines, where
+
+
+def _fname(activation: str) -> str:
+    return "nonlin" if activation == "sigmoid" else activation
+
+
+def _delta_expr(scene: Scene, k: int) -> str:
+    spec = scene.network
+    act = spec.activations[k - 1]
+    err = f"l{k}_error"
+    if k == len(spec.layers) - 1 and spec.reduction == "mean":
+        err = f"({err} / len(X))"
+    if k == len(spec.layers) - 1 and spec.loss == "cross_entropy":
+        return f"{err}  # {act} + cross-entropy"
+    if act == "sigmoid":
+        return f"{err} * nonlin(l{k},deriv=True)"
+    if act == "identity":
+        return err
+    return f"{err} * {act}'(l{k})"
+
+
+def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = None) -> Timeline:
+    """Seed 000's story for the shown ``epochs`` (default: the scene's)."""
+    return _Builder(scene, trace, epochs or scene.render.epochs).build()
+
+
+class _Builder:
+    def __init__(self, scene: Scene, trace: Trace, epochs: tuple[int, ...]) -> None:
+        self.scene, self.trace, self.epochs = scene, trace, epochs
+        spec = scene.network
+        self.spec = spec
+        self.n_w = len(spec.layers) - 1
+        self.batch = min(spec.batch_size, len(spec.inputs))
+        self.layout = make_layout(spec.layers, self.batch)
+        self.code, self.where = code_listing(scene)
+        self.steps: list[Step] = []
+        lay = self.layout
+        r = lay.n_records
+        self.visual = Visual(
+            node_values=np.full(lay.n_nodes, np.nan),
+            satellites=np.full((lay.n_nodes, r), np.nan),
+            satellite_signed=False,
+            weights=np.zeros(lay.n_edges),
+            node_focus=np.ones(lay.n_nodes),
+            edge_focus=np.ones(lay.n_edges),
+            outputs=np.full((r, spec.layers[-1]), np.nan),
+            current_record=None,
+        )
+        self.labels: list[str] = [""] * lay.n_nodes
+        self.display_error: float | None = None
+        self.display_error_epoch: int | None = None
+        self.epoch: int | None = None
+        self.batch_no: int | None = None
+
+    # -- helpers -------------------------------------------------------------------
+    def flat_weights(self, weights: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate([w.ravel() for w in weights])
+
+    def focus(self, nodes: list[int] | None, edges: list[int] | None) -> dict:
+        lay = self.layout
+        if nodes is None and edges is None:
+            return {"node_focus": np.ones(lay.n_nodes), "edge_focus": np.ones(lay.n_edges)}
+        nf = np.full(lay.n_nodes, DIM)
+        ef = np.full(lay.n_edges, DIM)
+        nf[list(nodes or [])] = 1.0
+        ef[list(edges or [])] = 1.0
+        return {"node_focus": nf, "edge_focus": ef}
+
+    def add(
+        self,
+        kind: str,
+        phase: str,
+        caption: str,
+        code: tuple[str, ...] = (),
+        panel: tuple[str, ...] = (),
+        values: dict[str, float] | None = None,
+        record: int | None = None,
+        layer: int | None = None,
+        node: int | None = None,
+        nodes: list[int] | None = None,
+        edges: list[int] | None = None,
+        **visual_changes: object,
+    ) -> None:
+        self.visual = replace(self.visual, **self.focus(nodes, edges), **visual_changes)
+        duration = DURATIONS[kind] / self.scene.render.speed
+        self.steps.append(
+            Step(
+                index=len(self.steps),
+                kind=kind,
+                phase=phase,
+                epoch=self.epoch,
+                batch=self.batch_no,
+                record=record,
+                layer=layer,
+                node=node,
+                caption=caption,
+                code_lines=tuple(self.where[c] for c in code),
+                panel=panel,
+                node_labels=tuple(self.labels),
+                values=dict(values or {}),
+                visual=self.visual,
+                display_error=self.display_error,
+                display_error_epoch=self.display_error_epoch,
+                duration=duration,
+                highlighted_nodes=tuple(sorted(nodes or ())),
+                highlighted_edges=tuple(sorted(edges or ())),
+            )
+        )
+
+    def matrix_panel(self, title: str, m: np.ndarray, sign: bool = True) -> tuple[str, ...]:
+        rows = [title]
+        m = np.atleast_2d(m)
+        for row in m[:MAX_PANEL_ROWS]:
+            cells = [fmt(v, 4, sign) for v in row[:MAX_PANEL_COLS]]
+            if len(row) > MAX_PANEL_COLS:
+                cells.append("...")
+            rows.append("  ".join(cells))
+        if len(m) > MAX_PANEL_ROWS:
+            rows.append(f"... ({len(m)} rows)")
+        return tuple(rows)
+
+    # -- the story -----------------------------------------------------------------
+    def build(self) -> Timeline:
+        spec, lay = self.spec, self.layout
+        weights = list(spec.weights)
+        shown = np.zeros(lay.n_edges)
+        for k, w in enumerate(weights):
+            shown[list(lay.layer_edges(k))] = w.ravel()
+            what = "2*random - 1" if self.scene.init_scheme == "iamtrask" else self.scene.init_scheme
+            self.add(
+                "init",
+                "init",
+                f"Initialise syn{k} ({w.shape[0]}x{w.shape[1]}): the weights l{k} -> l{k + 1}, {what}",
+                code=(f"init{k}",),
+                panel=self.matrix_panel(f"syn{k} =", w),
+                values={f"syn{k}[{i},{j}]": float(w[i, j]) for i, j in np.ndindex(*w.shape)},
+                layer=k,
+                nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
+                edges=list(lay.layer_edges(k)),
+                weights=shown.copy(),
+            )
+        self.add(
+            "loop",
+            "loop",
+            f"Start the training loop: {spec.epochs} iterations over all {len(spec.inputs)} records",
+            code=("loop",),
+        )
+        previous = 0
+        for epoch in self.epochs:
+            self.epoch = epoch
+            updates = self.trace.epoch_updates(epoch)
+            if epoch != previous + 1:
+                self.batch_no = updates[0].batch
+                self.skip(previous, epoch, updates[0])
+            for u in updates:
+                self.batch_no = u.batch
+                if epoch in self.scene.render.full:
+                    self.forward_full(u)
+                else:
+                    self.forward_compact(u)
+                self.backward(u)
+            self.end_epoch(epoch)
+            previous = epoch
+        steps, frame = [], 0
+        fps = self.scene.render.fps
+        for s in self.steps:
+            n = max(1, round(s.duration * fps))
+            steps.append(replace(s, first_frame=frame, n_frames=n))
+            frame += n
+        records = tuple(
+            (" ".join(fmt_input(v) for v in x), " ".join(fmt_input(v) for v in t))
+            for x, t in zip(spec.inputs[: lay.n_records], spec.targets[: lay.n_records], strict=True)
+        )
+        return Timeline(
+            steps=tuple(steps),
+            fps=fps,
+            code=tuple(self.code),
+            layout=lay,
+            title=self.scene.title,
+            total_epochs=spec.epochs,
+            records=records,
+        )
+
+    def skip(self, previous: int, epoch: int, u: UpdateRecord) -> None:
+        gap = epoch - previous - 1
+        self.clear_values()
+        self.display_error = float(self.trace.summaries.mean_abs_error[epoch - 2])
+        self.display_error_epoch = epoch - 1
+        self.add(
+            "skip",
+            "loop",
+            f"... {gap} iterations later: iteration {epoch} begins",
+            code=("loop",),
+            values={"skipped_iterations": float(gap)},
+            weights=self.flat_weights(u.weights_before),
+        )
+
+    def clear_values(self) -> None:
+        lay = self.layout
+        self.labels = [""] * lay.n_nodes
+        self.visual = replace(
+            self.visual,
+            node_values=np.full(lay.n_nodes, np.nan),
+            satellites=np.full_like(self.visual.satellites, np.nan),
+            outputs=np.full_like(self.visual.outputs, np.nan),
+            current_record=None,
+        )
+
+    def forward_full(self, u: UpdateRecord) -> None:
+        lay, n_w = self.layout, self.n_w
+        self.clear_values()
+        for r in range(len(u.inputs)):
+            x = u.inputs[r]
+            values = np.full(lay.n_nodes, np.nan)
+            values[list(lay.layer_nodes(0))] = x
+            self.labels = [""] * lay.n_nodes
+            for j, v in enumerate(x):
+                self.labels[lay.node_id(0, j)] = fmt_input(v)
+            row = int(u.record_indices[r]) + 1
+            self.add(
+                "input",
+                "forward",
+                f"Record {row} of {len(self.spec.inputs)}: input layer l0 = "
+                f"[{', '.join(fmt_input(v) for v in x)}], target y = "
+                f"[{', '.join(fmt_input(v) for v in u.targets[r])}]",
+                code=("input",),
+                values={f"l0[{j}]": float(v) for j, v in enumerate(x)},
+                record=r,
+                layer=0,
+                nodes=list(lay.layer_nodes(0)),
+                edges=[],
+                node_values=values.copy(),
+                current_record=r if r < lay.n_records else None,
+            )
+            for k in range(1, n_w + 1):
+                prev = u.activations[k - 2][r] if k > 1 else x
+                w = u.weights_before[k - 1]
+                act = self.spec.activations[k - 1]
+                for j in range(self.spec.layers[k]):
+                    z = float(u.preactivations[k - 1][r, j])
+                    a = float(u.activations[k - 1][r, j])
+                    values[lay.node_id(k, j)] = a
+                    self.labels[lay.node_id(k, j)] = fmt(a)
+                    terms = " + ".join(
+                        f"{fmt_input(p)}*({fmt(wij, 3)})" for p, wij in zip(prev, w[:, j], strict=True)
+                    )
+                    if len(prev) > 4:
+                        terms = f"sum of {len(prev)} inputs x weights"
+                    if u.biases_before is not None:
+                        terms += f" + ({fmt(float(u.biases_before[k - 1][j]), 3)})"
+                    name = f"Output node {j + 1}" if k == n_w else f"Hidden node {j + 1}"
+                    if k < n_w and n_w > 2:
+                        name += f" of l{k}"
+                    self.add(
+                        "node",
+                        "forward",
+                        f"{name}: z = {terms} = {fmt(z)};   {act}(z) = {fmt(a)}",
+                        code=(f"layer{k}",),
+                        values={f"l{k}[{j}]": a, f"z{k}[{j}]": z},
+                        record=r,
+                        layer=k,
+                        node=j,
+                        nodes=[*lay.layer_nodes(k - 1), lay.node_id(k, j)],
+                        edges=[lay.edge_id(k - 1, i, j) for i in range(self.spec.layers[k - 1])],
+                        node_values=values.copy(),
+                    )
+            outputs = self.visual.outputs.copy()
+            if r < lay.n_records:
+                outputs[r] = u.outputs[r]
+            err = u.output_errors[r]
+            self.add(
+                "output_error",
+                "forward",
+                f"l{n_w}_error = y - l{n_w} = "
+                + ", ".join(
+                    f"{fmt_input(t)} - {fmt(o)} = {fmt(e, sign=True)}"
+                    for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
+                ),
+                code=("error",),
+                values={f"l{n_w}_error[{o}]": float(e) for o, e in enumerate(err)},
+                record=r,
+                layer=n_w,
+                nodes=list(lay.layer_nodes(n_w)),
+                edges=[],
+                outputs=outputs,
+            )
+
+    def forward_compact(self, u: UpdateRecord) -> None:
+        lay, n_w = self.layout, self.n_w
+        self.clear_values()
+        n = len(u.inputs)
+        sats = self.visual.satellites.copy()
+        r = lay.n_records
+        for k in range(0, n_w + 1):
+            m = u.inputs if k == 0 else u.activations[k - 1]
+            if r:
+                sats[list(lay.layer_nodes(k))] = m[:r].T
+            self.add(
+                "layer",
+                "forward",
+                f"l{k}: layer {k} for all {n} records at once" + ("" if k == 0 else " (one matrix product)"),
+                code=("input",) if k == 0 else (f"layer{k}",),
+                panel=self.matrix_panel(f"l{k} (rows = records) =", m, sign=False),
+                values={f"l{k}[{i},{j}]": float(m[i, j]) for i, j in np.ndindex(*m.shape)}
+                if m.size <= 64
+                else {},
+                layer=k,
+                nodes=list(lay.layer_nodes(k)) + (list(lay.layer_nodes(k - 1)) if k else []),
+                edges=list(lay.layer_edges(k - 1)) if k else [],
+                satellites=sats.copy(),
+                satellite_signed=False,
+            )
+        outputs = self.visual.outputs.copy()
+        outputs[:] = u.outputs[:r]
+        self.add(
+            "output_error",
+            "forward",
+            f"l{n_w}_error = y - l{n_w} for all {n} records",
+            code=("error",),
+            panel=self.matrix_panel(f"l{n_w}_error =", u.output_errors),
+            values={
+                f"l{n_w}_error[{i},{j}]": float(u.output_errors[i, j])
+                for i, j in np.ndindex(*u.output_errors.shape)
+            },
+            layer=n_w,
+            nodes=list(lay.layer_nodes(n_w)),
+            edges=[],
+            outputs=outputs,
+        )
+
+    def backward(self, u: UpdateRecord) -> None:
+        lay, n_w, r = self.layout, self.n_w, self.layout.n_records
+        self.display_error = float(u.mean_abs_error)
+        self.display_error_epoch = u.epoch
+        self.add(
+            "display_error",
+            "error",
+            f"Display error = mean(|l{n_w}_error|) over the batch = {fmt(u.mean_abs_error, 5)}",
+            code=("display",),
+            panel=self.matrix_panel(f"l{n_w}_error =", u.output_errors),
+            values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
+            nodes=list(lay.layer_nodes(n_w)),
+            edges=[],
+        )
+        sats = np.full_like(self.visual.satellites, np.nan)
+        for k in range(n_w, 0, -1):
+            if k < n_w:
+                err = -u.activation_grads[k - 1]
+                if r:
+                    sats[list(lay.layer_nodes(k))] = err[:r].T
+                self.add(
+                    "error",
+                    "backward",
+                    f"l{k}_error = l{k + 1}_delta . syn{k}.T: each hidden node's share of the "
+                    "output's delta, through its weights",
+                    code=(f"error{k}",),
+                    panel=self.matrix_panel(f"l{k}_error (rows = records) =", err),
+                    values=_matrix_values(f"l{k}_error", err),
+                    layer=k,
+                    nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
+                    edges=list(lay.layer_edges(k)),
+                    satellites=sats.copy(),
+                    satellite_signed=True,
+                )
+            delta = -u.deltas[k - 1]
+            if r:
+                sats[list(lay.layer_nodes(k))] = delta[:r].T
+            slope = (
+                "the sigmoid's slope l*(1-l)" if self.spec.activations[k - 1] == "sigmoid" else "the slope"
+            )
+            self.add(
+                "delta",
+                "backward",
+                f"l{k}_delta = l{k}_error x {slope}: how much each node's input should move",
+                code=(f"delta{k}",),
+                panel=self.matrix_panel(f"l{k}_delta (rows = records) =", delta),
+                values=_matrix_values(f"l{k}_delta", delta),
+                layer=k,
+                nodes=list(lay.layer_nodes(k)),
+                edges=[],
+                satellites=sats.copy(),
+                satellite_signed=True,
+            )
+        weights = self.flat_weights(u.weights_before)
+        for k in range(n_w - 1, -1, -1):
+            change = u.weights_after[k] - u.weights_before[k]
+            weights[list(lay.layer_edges(k))] = u.weights_after[k].ravel()
+            biggest = float(np.max(np.abs(change)))
+            self.add(
+                "update",
+                "update",
+                f"syn{k} += l{k}.T . l{k + 1}_delta: every weight l{k} -> l{k + 1} moves "
+                f"(largest change {fmt(biggest, 5)})",
+                code=(f"update{k}",),
+                panel=self.matrix_panel(f"syn{k} change =", change)
+                + self.matrix_panel(f"new syn{k} =", u.weights_after[k]),
+                values={
+                    **_matrix_values(f"syn{k}_change", change),
+                    **_matrix_values(f"syn{k}", u.weights_after[k]),
+                },
+                layer=k,
+                nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
+                edges=list(lay.layer_edges(k)),
+                weights=weights.copy(),
+            )
+
+    def end_epoch(self, epoch: int) -> None:
+        self.labels = [""] * self.layout.n_nodes
+        self.visual = replace(
+            self.visual,
+            satellites=np.full_like(self.visual.satellites, np.nan),
+            satellite_signed=False,
+        )
+        self.add(
+            "end",
+            "end",
+            f"End of iteration {epoch}: display error {fmt(self.display_error or 0.0, 5)}",
+            code=("loop",),
+            values={"display_error": float(self.display_error or 0.0)},
+        )
+
+
+def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:
+    if m.size > 64:
+        return {}
+    return {f"{name}[{i},{j}]": float(m[i, j]) for i, j in np.ndindex(*m.shape)}
