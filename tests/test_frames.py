@@ -1,0 +1,73 @@
+"""Frame states: pure data, tested without rendering."""
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import bead_radius, edge_radius, fit_size, frame_state, node_radius
+from nnviz3d.pipeline import prepare
+from nnviz3d.scene import load_scene
+
+
+@pytest.fixture(scope="module")
+def tl():
+    return prepare(load_scene(), epochs=(1, 2))[1]
+
+
+def test_size_maps_are_monotone():
+    v = np.linspace(0, 5, 200)
+    assert np.all(np.diff(node_radius(v)) > 0)
+    assert np.all(np.diff(edge_radius(v)) > 0)
+    assert np.all(np.diff(bead_radius(np.logspace(-5, 0, 50), signed=True)) > 0)
+    assert np.array_equal(node_radius(-v), node_radius(v))
+    assert bead_radius(np.array([np.nan]), signed=True)[0] == 0
+
+
+def test_values_tween_smoothly_then_hold(tl):
+    s = next(s for s in tl.steps if s.kind == "node")
+    node = tl.layout.node_id(s.layer, s.node)
+    frames = list(tl.frames_of(s.index))
+    radii = [frame_state(tl, f, 320, 180).sphere_radii[node] for f in frames]
+    target = node_radius(np.array([s.visual.node_values[node]]))[0]
+    assert radii[-1] == pytest.approx(target)
+    assert radii[0] < target  # starts from the ghost size and grows
+    steps = np.diff(radii)
+    assert np.all(steps >= -1e-12)
+    moving = steps[steps > 1e-12]
+    assert len(moving) >= 3 and moving[0] < moving.max()  # eased, not a jump
+    keys = [frame_state(tl, f, 320, 180).key for f in frames]
+    assert keys[-1] == keys[-2]  # held frames share a key (and pixels)
+
+
+def test_weight_cylinders_follow_the_update(tl):
+    s = next(s for s in tl.steps if s.kind == "update" and s.layer == 0)
+    last = frame_state(tl, tl.frames_of(s.index)[-1], 320, 180)
+    np.testing.assert_allclose(last.cylinder_radii, edge_radius(s.visual.weights))
+    prev = tl.steps[s.index - 1]
+    first = frame_state(tl, tl.frames_of(prev.index)[-1], 320, 180)
+    assert not np.allclose(first.cylinder_radii[:12], last.cylinder_radii[:12])
+
+
+def test_labels_and_hud_show_recorded_numbers(tl):
+    s = next(s for s in tl.steps if s.kind == "display_error")
+    fs = frame_state(tl, tl.frames_of(s.index)[-1], 1280, 720)
+    texts = [t.text for t in fs.texts]
+    assert "display error (it. 1)  0.49641" in texts
+    assert "iteration 1 / 60000" in texts
+    assert s.caption in texts
+    assert any(t.startswith(">") and "print(np.mean(np.abs(l2_error)))" in t for t in texts)
+    assert any(lb.text.startswith("0.4737") for lb in fs.labels)
+
+
+def test_texts_fit_the_frame(tl):
+    for width, height in ((1280, 720), (1920, 1080), (640, 360)):
+        for s in tl.steps[::5]:
+            fs = frame_state(tl, tl.frames_of(s.index)[-1], width, height)
+            for t in fs.texts:
+                assert 0 <= t.x <= 1 and 0 <= t.y <= 1
+                est = (0.62 if t.mono else 0.56) * t.size * max(len(line) for line in t.text.split("\n"))
+                assert est <= width * 0.99, t.text
+
+
+def test_fit_size_shrinks_long_text():
+    assert fit_size("x" * 10, 30, 1000) == 30
+    assert fit_size("x" * 200, 30, 1000) < 30

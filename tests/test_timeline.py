@@ -1,0 +1,110 @@
+"""The timeline tells seed 000's story in order, and maps frames to steps and back."""
+
+import numpy as np
+import pytest
+
+from nnviz3d.pipeline import prepare
+from nnviz3d.scene import load_scene
+from nnviz3d.timeline import fmt
+
+
+@pytest.fixture(scope="module")
+def story():
+    scene = load_scene()
+    trace, timeline = prepare(scene)
+    return scene, trace, timeline
+
+
+def test_seed_000_order_for_a_full_iteration(story):
+    _, _, tl = story
+    kinds = [s.kind for s in tl.steps if s.epoch in (None, 1)]
+    per_record = ["input", "node", "node", "node", "node", "node", "output_error"]
+    expected = (
+        ["init", "init", "loop"]
+        + per_record * 4
+        + ["display_error", "delta", "error", "delta", "update", "update", "end"]
+    )
+    assert kinds == expected
+    captions = [s.caption for s in tl.steps[:3]]
+    assert captions[0].startswith("Initialise syn0 (3x4)")
+    assert captions[1].startswith("Initialise syn1 (4x1)")
+    backward = [s for s in tl.steps if s.epoch == 1 and s.phase in ("backward", "update")]
+    assert [s.caption.split(" ")[0] for s in backward] == ["l2_delta", "l1_error", "l1_delta", "syn1", "syn0"]
+
+
+def test_node_steps_show_the_recorded_values(story):
+    _, trace, tl = story
+    u = trace.updates[(1, 1)]
+    nodes = [s for s in tl.steps if s.epoch == 1 and s.kind == "node"]
+    assert len(nodes) == 4 * 5
+    for s in nodes:
+        value = u.activations[s.layer - 1][s.record, s.node]
+        assert s.values[f"l{s.layer}[{s.node}]"] == value
+        assert s.caption.endswith(f"sigmoid(z) = {fmt(value)}")
+        node_id = tl.layout.node_id(s.layer, s.node)
+        assert s.node_labels[node_id] == fmt(value)
+        assert s.visual.node_values[node_id] == value
+    # seed 000: record 1, hidden node 1 is 0.44856632, displayed as 0.4486
+    first = nodes[0]
+    assert (first.record, first.layer, first.node) == (0, 1, 0)
+    assert "= -0.2065" in first.caption and first.caption.endswith("0.4486")
+
+
+def test_highlight_is_the_active_node_and_its_inputs(story):
+    _, _, tl = story
+    lay = tl.layout
+    s = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.node == 2)
+    assert set(s.highlighted_nodes) == {*lay.layer_nodes(0), lay.node_id(1, 2)}
+    assert set(s.highlighted_edges) == {lay.edge_id(0, i, 2) for i in range(3)}
+    focus = s.visual.node_focus
+    assert focus[lay.node_id(1, 2)] == 1.0 and focus[lay.node_id(1, 0)] < 1.0
+
+
+def test_backward_values_are_iamtrask_quantities(story):
+    _, trace, tl = story
+    u = trace.updates[(1, 1)]
+    d2 = next(s for s in tl.steps if s.epoch == 1 and s.caption.startswith("l2_delta"))
+    assert d2.values["l2_delta[0,0]"] == pytest.approx(-0.11810546, abs=1e-8)
+    e1 = next(s for s in tl.steps if s.epoch == 1 and s.caption.startswith("l1_error"))
+    assert e1.values["l1_error[0,2]"] == pytest.approx(0.11163621, abs=1e-8)
+    up = next(s for s in tl.steps if s.epoch == 1 and s.caption.startswith("syn0"))
+    np.testing.assert_array_equal(
+        up.visual.weights[tl.layout.layer_edges(0)[0] :][:12], u.weights_after[0].ravel()
+    )
+    de = next(s for s in tl.steps if s.epoch == 1 and s.kind == "display_error")
+    assert de.values["display_error"] == pytest.approx(0.4964100319, abs=1e-10)
+
+
+def test_compact_epochs_show_layers_at_once_and_skips_are_announced(story):
+    _, trace, tl = story
+    late = [s for s in tl.steps if s.epoch == 1998]
+    assert late[0].kind == "skip" and "1994 iterations later" in late[0].caption
+    assert [s.kind for s in late[1:4]] == ["layer", "layer", "layer"]
+    assert not any(s.kind == "node" for s in tl.steps if s.epoch and s.epoch >= 1998)
+    l1 = late[2]
+    u = trace.updates[(1998, 1)]
+    assert l1.values["l1[3,2]"] == u.activations[0][3, 2]
+    ends = [s for s in tl.steps if s.kind == "end"]
+    assert [s.epoch for s in ends] == [1, 2, 3, 1998, 1999, 2000]
+    assert ends[-1].values["display_error"] == pytest.approx(0.0241308819, abs=1e-9)
+
+
+def test_frames_map_to_steps_and_back(story):
+    _, _, tl = story
+    assert tl.steps[0].first_frame == 0
+    for a, b in zip(tl.steps, tl.steps[1:], strict=False):
+        assert b.first_frame == a.first_frame + a.n_frames
+    for s in tl.steps[::7]:
+        frames = tl.frames_of(s.index)
+        assert tl.step_at(frames[0]) is s and tl.step_at(frames[-1]) is s
+    with pytest.raises(IndexError):
+        tl.step_at(tl.n_frames)
+    assert 120 <= tl.duration <= 300  # a length a class will watch
+
+
+def test_speed_and_fps_scale_the_frame_count():
+    scene = load_scene()
+    _, slow = prepare(scene, epochs=(1,), fps=10)
+    _, fast = prepare(scene, epochs=(1,), fps=20)
+    assert fast.n_frames == pytest.approx(2 * slow.n_frames, rel=0.05)
+    assert [s.caption for s in slow.steps] == [s.caption for s in fast.steps]
