@@ -20,7 +20,7 @@ from vtkmodules.vtkCommonCore import vtkPoints, vtkUnsignedCharArray
 from vtkmodules.vtkCommonDataModel import vtkPolyData
 from vtkmodules.vtkCommonTransforms import vtkTransform
 from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
-from vtkmodules.vtkFiltersGeneral import vtkTransformPolyDataFilter
+from vtkmodules.vtkFiltersGeneral import vtkTransformFilter
 from vtkmodules.vtkFiltersSources import (
     vtkCubeSource,
     vtkCylinderSource,
@@ -161,7 +161,7 @@ class VtkFrameRenderer:
         cylinder.CappingOff()
         to_x = vtkTransform()
         to_x.RotateZ(-90)  # the cylinder's axis is y; glyph orientation aligns x
-        along_x = vtkTransformPolyDataFilter()
+        along_x = vtkTransformFilter()
         along_x.SetTransform(to_x)
         along_x.SetInputConnection(cylinder.GetOutputPort())
         smooth = vtkPolyDataNormals()

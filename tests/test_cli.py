@@ -1,0 +1,175 @@
+"""The command line contracts: render, frame, steps, inspect, and clean failures."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz3d.cli import main
+from tests.test_render_encode import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ["--resolution", "256x144", "--fps", "4"]
+
+
+def run(*args, cwd=None, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "nnviz3d", *args], capture_output=True, text=True, cwd=cwd, **kw
+    )
+
+
+def test_inspect_json_matches_seed_000(capsys):
+    assert main(["inspect", "--epoch", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["epoch"] == 1 and data["batch"] == 1
+    assert data["biases_before"] is None
+    np.testing.assert_allclose(
+        data["activations"][0][0], [0.44856632, 0.51939863, 0.45968497, 0.59156505], atol=1e-8
+    )
+    l2_delta = -np.array(data["deltas"][1]).ravel()
+    np.testing.assert_allclose(l2_delta, [-0.11810546, 0.12769844, 0.11316304, -0.13508831], atol=1e-8)
+    np.testing.assert_allclose(
+        np.ravel(data["weights_after"][1]), [-0.59560936, 0.74954163, -0.95199413, 0.33638369], atol=1e-8
+    )
+    assert data["mean_abs_error"] == pytest.approx(0.4964100319, abs=1e-10)
+    assert np.array(data["weights_before"][0]).shape == (3, 4)
+    for key in (
+        "inputs",
+        "targets",
+        "preactivations",
+        "loss",
+        "weight_gradients",
+        "bias_gradients",
+        "biases_after",
+    ):
+        assert key in data
+
+
+def test_inspect_late_epoch(capsys):
+    assert main(["inspect", "--epoch", "2000", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mean_abs_error"] == pytest.approx(0.0241308819, abs=1e-9)
+
+
+def test_steps_json_lists_the_timeline(capsys):
+    assert main(["steps", "--epochs", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["caption"].startswith("Initialise syn0")
+    node = next(r for r in rows if r["kind"] == "node")
+    assert (node["epoch"], node["record"], node["layer"], node["node"]) == (1, 1, 1, 1)
+    assert node["code"] == ["l1 = nonlin(np.dot(l0,syn0))"]
+    for a, b in zip(rows, rows[1:], strict=False):
+        assert b["first_frame"] == a["first_frame"] + a["frame_count"]
+
+
+def test_steps_table(capsys):
+    assert main(["steps", "scenes/handcalc_322.toml"]) == 0
+    out = capsys.readouterr().out
+    assert "Initialise syn0 (3x2)" in out and out.strip().splitlines()[-1].endswith("fps")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["render", "--epochs", "0-2"], "--epochs"),
+        (["render", "--epochs", "59999-60001"], "beyond the 60000 epochs"),
+        (["render", "--resolution", "641x480"], "odd side"),
+        (["render", "--fps", "0"], "--fps"),
+        (["render", "--out", "/no/such/folder/v.mp4"], "does not exist"),
+        (["render", "missing.toml"], "scene file not found"),
+        (["frame", "--step", "99999", "--out", "x.png"], "--step"),
+        (["inspect", "--epoch", "0"], "--epoch"),
+        (["render", "--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_malformed_scene_file_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (ROOT / "scenes" / "iamtrask.toml").read_text().replace("layers = [3, 4, 1]", "layers = [3, 4]")
+    )
+    assert main(["render", str(bad), "--out", str(tmp_path / "v.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert "[network] activations" in err and "Traceback" not in err
+    assert not (tmp_path / "v.mp4").exists()
+
+
+def test_render_end_to_end_from_any_directory(tmp_path):
+    """The default scene ships in the package; the default output is renders/iamtrask.mp4."""
+    r = run("render", "--epochs", "1", *SMALL, "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "renders" / "iamtrask.mp4"
+    w, h, stream, frames = decode(out)
+    assert (w, h) == (256, 144) and "h264" in stream and "yuv420p" in stream
+    steps = run("steps", "--epochs", "1", "--fps", "4", "--json", cwd=tmp_path)
+    rows = json.loads(steps.stdout)
+    assert len(frames) == rows[-1]["first_frame"] + rows[-1]["frame_count"]
+    assert f"{len(frames)} frames" in r.stdout and "frames/s" in r.stdout
+    assert sorted(p.name for p in out.parent.iterdir()) == ["iamtrask.mp4"]
+
+
+def test_frame_png_equals_the_video_frame(tmp_path):
+    png = tmp_path / "f.png"
+    r = run("frame", "--step", "5", "--epochs", "1", *SMALL, "--out", str(png))
+    assert r.returncode == 0, r.stderr
+    import imageio.v3 as iio
+
+    a = iio.imread(png)
+    assert a.shape == (144, 256, 3)
+    again = tmp_path / "g.png"
+    run("frame", "--step", "5", "--epochs", "1", *SMALL, "--out", str(again))
+    assert np.array_equal(a, iio.imread(again))
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_leaves_nothing(tmp_path, sig, code):
+    out = tmp_path / "v.mp4"
+    out.write_bytes(b"old")
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nnviz3d",
+            "render",
+            "--epochs",
+            "1-3",
+            "--resolution",
+            "320x180",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob(".v.mp4.*")):
+        time.sleep(0.1)
+    time.sleep(1.0)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == code, err
+    assert out.read_bytes() == b"old"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["v.mp4"]
+    ps = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
+    assert ps.stdout.strip() == ""  # no stray ffmpeg
+
+
+def test_output_folder_that_is_a_file(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["render", "--out", str(blocker / "v.mp4")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert blocker.read_text() == "x"

@@ -1,0 +1,158 @@
+"""Pixels and video files: deterministic frames, exact sizes, nothing half-written."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from nnviz3d.encode import EncoderError, Mp4Writer, check_output_path
+from nnviz3d.errors import UserError
+from nnviz3d.frames import frame_state
+from nnviz3d.pipeline import FrameSource, prepare
+from nnviz3d.render_vtk import VtkFrameRenderer
+from nnviz3d.scene import load_scene
+
+
+@pytest.fixture(scope="module")
+def tl():
+    return prepare(load_scene(), epochs=(1,), fps=6)[1]
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    r = VtkFrameRenderer(320, 180)
+    yield r
+    r.close()
+
+
+def _project(fs, point):
+    """Pixel (row, col) of a world point under the frame's camera (pinhole model)."""
+    cam = fs.camera
+    pos, focal = np.array(cam.position), np.array(cam.focal_point)
+    fwd = (focal - pos) / np.linalg.norm(focal - pos)
+    right = np.cross(fwd, cam.view_up)
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    rel = np.asarray(point) - pos
+    depth = rel @ fwd
+    t = np.tan(np.radians(cam.view_angle / 2))
+    x = (rel @ right) / (depth * t * fs.width / fs.height) - cam.window_center[0]
+    y = (rel @ up) / (depth * t) - cam.window_center[1]
+    return int(round((1 - (y + 1) / 2) * fs.height)), int(round((x + 1) / 2 * fs.width))
+
+
+def test_frame_has_size_and_is_deterministic(tl, renderer):
+    s = next(s for s in tl.steps if s.kind == "node")
+    fs = frame_state(tl, tl.frames_of(s.index)[-1], 320, 180)
+    a = renderer.render(fs)
+    b = renderer.render(fs)
+    fresh = VtkFrameRenderer(320, 180)
+    try:
+        c = fresh.render(fs)
+    finally:
+        fresh.close()
+    assert a.shape == (180, 320, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, b) and np.array_equal(a, c)
+    assert a.std() > 5  # not a blank frame
+
+
+def test_highlighted_node_is_brighter_than_dimmed_nodes(tl, renderer):
+    s = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.node == 3)
+    fs = frame_state(tl, tl.frames_of(s.index)[-1], 320, 180)
+    img = renderer.render(fs).astype(int)
+    lay = tl.layout
+    active = _project(fs, lay.nodes[lay.node_id(1, 3)])
+    dimmed = _project(fs, lay.nodes[lay.node_id(1, 0)])
+
+    def patch(rc):
+        r, c = rc
+        return img[r - 1 : r + 2, c - 1 : c + 2].mean()
+
+    assert patch(active) > patch(dimmed) + 40
+
+
+def test_text_regions_are_not_empty(tl, renderer):
+    fs = frame_state(tl, 0, 320, 180)
+    img = renderer.render(fs).astype(int)
+    top_band = img[: int(180 * 0.12)]
+    assert (top_band.max(axis=2) > 150).sum() > 50  # title / iteration text drawn
+
+
+def decode(path: Path):
+    """(width, height, codec line, frames) of a video, through the bundled ffmpeg."""
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    info = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    stream = next(line for line in info.splitlines() if "Video:" in line)
+    w, h = map(int, re.search(r", (\d+)x(\d+)", stream).groups())
+    raw = subprocess.run(
+        [exe, "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return w, h, stream, np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+
+
+def test_mp4_has_exact_size_and_all_frames(tmp_path):
+    out = tmp_path / "v.mp4"
+    w, h = 200, 106  # not multiples of 16: must not be rescaled
+    rng = np.random.default_rng(0)
+    with Mp4Writer(out, w, h, 10) as writer:
+        for _ in range(12):
+            writer.write(rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+    width, height, stream, frames = decode(out)
+    assert (width, height) == (w, h)
+    assert "h264" in stream and "yuv420p" in stream
+    assert len(frames) == 12
+    assert not list(tmp_path.glob(".*part"))
+
+
+def test_interrupted_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    out = tmp_path / "v.mp4"
+    out.write_bytes(b"previous video")
+    with pytest.raises(KeyboardInterrupt), Mp4Writer(out, 64, 48, 10) as writer:
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+        raise KeyboardInterrupt
+    assert out.read_bytes() == b"previous video"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]
+
+
+def test_encoder_failure_is_reported(tmp_path):
+    out = tmp_path / "v.mp4"
+    writer = Mp4Writer(out, 64, 48, 10)
+    writer._proc.kill()  # ffmpeg dies mid-render
+    writer._proc.wait()
+    with pytest.raises(EncoderError, match="ffmpeg"):
+        for _ in range(200):
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+        writer.commit()
+    writer.abort()
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_output_path_checks(tmp_path):
+    with pytest.raises(UserError, match="does not exist"):
+        check_output_path(tmp_path / "missing" / "v.mp4")
+    with pytest.raises(UserError, match="is a directory"):
+        check_output_path(tmp_path)
+    check_output_path(tmp_path / "new" / "v.mp4", create_parent=True)
+    assert (tmp_path / "new").is_dir()
+
+
+def test_held_frames_are_not_redrawn(tl):
+    source = FrameSource(tl, 160, 90, "dark")
+    try:
+        s = tl.steps[5]
+        frames = list(tl.frames_of(s.index))
+        images = [source.pixels(f).copy() for f in frames]
+    finally:
+        source.close()
+    assert source.drawn < len(frames)
+    assert np.array_equal(images[-1], images[-2])
+
+
+def test_ffmpeg_binary_runs():
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    assert subprocess.run([exe, "-version"], capture_output=True).returncode == 0
