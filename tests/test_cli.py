@@ -1,5 +1,6 @@
 """The command line contracts: render, frame, steps, inspect, and clean failures."""
 
+import itertools
 import json
 import signal
 import subprocess
@@ -63,7 +64,7 @@ def test_steps_json_lists_the_timeline(capsys):
     node = next(r for r in rows if r["kind"] == "node")
     assert (node["epoch"], node["record"], node["layer"], node["node"]) == (1, 1, 1, 1)
     assert node["code"] == ["l1 = nonlin(np.dot(l0,syn0))"]
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in itertools.pairwise(rows):
         assert b["first_frame"] == a["first_frame"] + a["frame_count"]
 
 

@@ -41,7 +41,7 @@ def _project(fs, point):
     t = np.tan(np.radians(cam.view_angle / 2))
     x = (rel @ right) / (depth * t * fs.width / fs.height) - cam.window_center[0]
     y = (rel @ up) / (depth * t) - cam.window_center[1]
-    return int(round((1 - (y + 1) / 2) * fs.height)), int(round((x + 1) / 2 * fs.width))
+    return round((1 - (y + 1) / 2) * fs.height), round((x + 1) / 2 * fs.width)
 
 
 def test_frame_has_size_and_is_deterministic(tl, renderer):
