@@ -512,6 +512,7 @@ class _Builder:
             edges=[],
         )
         sats = np.full_like(self.visual.satellites, np.nan)
+        self.labels = [""] * lay.n_nodes  # the beads and the panel carry the numbers now
         for k in range(n_w, 0, -1):
             if k < n_w:
                 err = -u.activation_grads[k - 1]
