@@ -96,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Diverged as exc:
         print(f"nnviz3d: error: {exc}; lower [network] learning_rate", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `nnviz3d steps | head`: the reader left, that is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("nnviz3d: interrupted; nothing was written", file=sys.stderr)
         return EXIT_SIGINT

@@ -311,7 +311,8 @@ class _Builder:
         self.add(
             "loop",
             "loop",
-            f"Start the training loop: {spec.epochs} iterations over all {len(spec.inputs)} records",
+            f"Start the training loop: {spec.epochs} iterations over "
+            + (f"all {len(spec.inputs)} records" if len(spec.inputs) > 1 else "the one record"),
             code=("loop",),
         )
         previous = 0
@@ -504,7 +505,8 @@ class _Builder:
         self.add(
             "display_error",
             "error",
-            f"Display error = mean(|l{n_w}_error|) over the batch = {fmt(u.mean_abs_error, 5)}",
+            f"Display error = mean(|l{n_w}_error|) over the batch = {fmt(u.mean_abs_error, 5)}"
+            f"   (loss = {fmt(u.loss, 5)})",
             code=("display",),
             panel=self.matrix_panel(f"l{n_w}_error =", u.output_errors),
             values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
@@ -535,8 +537,9 @@ class _Builder:
             delta = -u.deltas[k - 1]
             if r:
                 sats[list(lay.layer_nodes(k))] = delta[:r].T
-            slope = (
-                "the sigmoid's slope l*(1-l)" if self.spec.activations[k - 1] == "sigmoid" else "the slope"
+            act = self.spec.activations[k - 1]
+            slope = {"sigmoid": f"the sigmoid's slope l{k}*(1-l{k})", "identity": "1 (identity)"}.get(
+                act, f"the slope of {act}"
             )
             self.add(
                 "delta",
@@ -552,6 +555,8 @@ class _Builder:
                 satellite_signed=True,
             )
         weights = self.flat_weights(u.weights_before)
+        lr = self.spec.learning_rate
+        lr_text = "" if lr == 1 else f"{lr:g} * "
         for k in range(n_w - 1, -1, -1):
             change = u.weights_after[k] - u.weights_before[k]
             weights[list(lay.layer_edges(k))] = u.weights_after[k].ravel()
@@ -559,7 +564,7 @@ class _Builder:
             self.add(
                 "update",
                 "update",
-                f"syn{k} += l{k}.T . l{k + 1}_delta: every weight l{k} -> l{k + 1} moves "
+                f"syn{k} += {lr_text}l{k}.T . l{k + 1}_delta: every weight l{k} -> l{k + 1} moves "
                 f"(largest change {fmt(biggest, 5)})",
                 code=(f"update{k}",),
                 panel=self.matrix_panel(f"syn{k} change =", change)
