@@ -338,8 +338,10 @@ def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[
     outs = step.visual.outputs
     n_out = layout.layers[-1]
     if layout.n_records:
-        top = layout.square_rows[0, 0] + np.array([-layout.square_size * 0.5, layout.square_size * 0.9, 0])
-        out.append(Label3D(f"l{len(layout.layers) - 1}   y", tuple(top), size, theme.muted))
+        sq = layout.square_size
+        top = layout.square_rows[0, 0] + np.array([-0.2 * sq, 0.75 * sq, 0])
+        out.append(Label3D(f"l{len(layout.layers) - 1}", tuple(top), size, theme.muted))
+        out.append(Label3D("y", tuple(top + np.array([1.35 * sq, 0, 0])), size, theme.muted))
     for rec in range(layout.n_records):
         for o in range(n_out):
             c = layout.square_rows[rec, o]
@@ -379,11 +381,13 @@ def _texts(timeline: Timeline, step: Step, theme: Theme, width: int, height: int
     # training records (left)
     rec_size = round(h * 0.024)
     if timeline.records:
-        out.append(Text2D("records   X        y", 0.015, 0.80, rec_size, theme.muted, mono=True))
+        width_x = max(len(x) for x, _ in timeline.records)
+        header = f"{'rec':>4}  {'X':<{width_x}}   y"
+        out.append(Text2D(header, 0.015, 0.80, rec_size, theme.muted, mono=True))
         for i, (x, t) in enumerate(timeline.records):
             current = step.visual.current_record == i
             mark = ">" if current else " "
-            line = f"{mark} {i + 1:>2}    {x:<8} {t}"
+            line = f"{mark} {i + 1:>2}  {x:<{width_x}}   {t}"
             out.append(
                 Text2D(
                     line,
@@ -451,24 +455,39 @@ def _texts(timeline: Timeline, step: Step, theme: Theme, width: int, height: int
 
 # -- camera ------------------------------------------------------------------------------
 #: the part of the frame the network occupies (x0, y0, x1, y1 in 0..1)
-NETWORK_REGION = (0.33, 0.30, 0.95, 0.80)
+NETWORK_REGION = (0.30, 0.27, 0.97, 0.83)
 VIEW_ANGLE = 26.0
+
+
+def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
+    """Normalised device coordinates (-1..1, y up) of world points under ``camera``.
+
+    The pinhole model VTK uses, window centre included; tests use it to find a node's pixels.
+    """
+    pos, focal = np.array(camera.position), np.array(camera.focal_point)
+    fwd = (focal - pos) / np.linalg.norm(focal - pos)
+    right = np.cross(fwd, camera.view_up)
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    rel = np.atleast_2d(points) - pos
+    depth = rel @ fwd
+    t = math.tan(math.radians(camera.view_angle / 2))
+    x = (rel @ right) / (depth * t * aspect) - camera.window_center[0]
+    y = (rel @ up) / (depth * t) - camera.window_center[1]
+    return np.stack([x, y], axis=1)
 
 
 def fit_camera(layout: Layout, width: int, height: int) -> Camera:
     """A slightly turned view whose projection of the layout fills NETWORK_REGION.
 
-    Computed from the layout, never from the glyphs' bounds (which include scale arrays).
+    The distance and the window centre come from projecting the corners of the layout's
+    box, never from the glyphs' bounds (which include scale arrays).
     """
     lo, hi = layout.bounds()
     center = (lo + hi) / 2
-    half = (hi - lo) / 2
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
     x0, y0, x1, y1 = NETWORK_REGION
     aspect = width / height
-    tan_half = math.tan(math.radians(VIEW_ANGLE / 2))
-    need_h = half[1] / (y1 - y0)
-    need_w = half[0] / ((x1 - x0) * aspect)
-    dist = max(need_h, need_w) / tan_half + half[2]
     azimuth, elevation = math.radians(18), math.radians(10)
     direction = np.array(
         [
@@ -477,6 +496,14 @@ def fit_camera(layout: Layout, width: int, height: int) -> Camera:
             math.cos(azimuth) * math.cos(elevation),
         ]
     )
-    position = center + direction * dist
-    wc = (1.0 - (x0 + x1), 1.0 - (y0 + y1))  # VTK shifts the image the other way
-    return Camera(tuple(position), tuple(center), (0.0, 1.0, 0.0), VIEW_ANGLE, wc)
+    dist = float(np.linalg.norm(hi - lo)) * 2
+    wc = (0.0, 0.0)
+    for _ in range(4):  # projected size is nearly proportional to 1/distance
+        cam = Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), VIEW_ANGLE, (0.0, 0.0))
+        ndc = project(cam, corners, aspect)
+        span = ndc.max(axis=0) - ndc.min(axis=0)
+        ratio = max(span[0] / (2 * (x1 - x0)), span[1] / (2 * (y1 - y0)))
+        dist *= ratio
+        mid = (ndc.max(axis=0) + ndc.min(axis=0)) / 2
+        wc = (float(mid[0] - (x0 + x1 - 1)), float(mid[1] - (y0 + y1 - 1)))
+    return Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), VIEW_ANGLE, wc)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 LAYER_GAP = 3.2
-NODE_GAP = 1.45
-SATELLITE_RING = 0.72
+NODE_GAP = 1.6
+BEAD_GAP = 0.34  # between the record beads under a node
+BEAD_DROP = 0.8  # how far under the node centre the beads sit
 #: records with their own satellite bead around each node; bigger batches show none
 MAX_SATELLITES = 8
 
@@ -63,6 +64,7 @@ class Layout:
         hi = allp.max(axis=0) + pad
         if self.n_records:
             hi[0] += 2.4 * self.square_size + 1.6  # the target squares and their numbers
+        hi[1] += 0.4  # the value label above the top node
         return allp.min(axis=0) - pad, hi
 
 
@@ -85,10 +87,11 @@ def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
                 e_from.append(offsets[k] + i)
                 e_to.append(offsets[k + 1] + j)
     r = n_records if n_records <= MAX_SATELLITES else 0
-    # a ring in the y-z plane, across the direction the cylinders run
-    angles = np.linspace(0, 2 * np.pi, r, endpoint=False) + np.pi / 2
-    ring = np.stack([np.zeros(r), np.sin(angles), np.cos(angles)], axis=1) * SATELLITE_RING
-    satellites = nodes[:, None, :] + ring[None, :, :] * min(1.0, node_gap / NODE_GAP)
+    # a row under each node, record 1 on the left, lifted towards the camera so the
+    # cylinders pass behind it
+    scale = min(1.0, node_gap / NODE_GAP)
+    row = np.stack([(np.arange(r) - (r - 1) / 2) * BEAD_GAP, np.full(r, -BEAD_DROP), np.full(r, 0.3)], axis=1)
+    satellites = nodes[:, None, :] + row[None, :, :] * scale
     n_out = layers[-1]
     out_x = (len(layers) - 1) * LAYER_GAP + 1.9
     square = min(0.9, 4.6 / max(1, r * n_out))

@@ -10,7 +10,7 @@ import pytest
 
 from nnviz3d.encode import EncoderError, Mp4Writer, check_output_path
 from nnviz3d.errors import UserError
-from nnviz3d.frames import frame_state
+from nnviz3d.frames import frame_state, project
 from nnviz3d.pipeline import FrameSource, prepare
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
@@ -29,18 +29,8 @@ def renderer():
 
 
 def _project(fs, point):
-    """Pixel (row, col) of a world point under the frame's camera (pinhole model)."""
-    cam = fs.camera
-    pos, focal = np.array(cam.position), np.array(cam.focal_point)
-    fwd = (focal - pos) / np.linalg.norm(focal - pos)
-    right = np.cross(fwd, cam.view_up)
-    right /= np.linalg.norm(right)
-    up = np.cross(right, fwd)
-    rel = np.asarray(point) - pos
-    depth = rel @ fwd
-    t = np.tan(np.radians(cam.view_angle / 2))
-    x = (rel @ right) / (depth * t * fs.width / fs.height) - cam.window_center[0]
-    y = (rel @ up) / (depth * t) - cam.window_center[1]
+    """Pixel (row, col) of a world point under the frame's camera."""
+    x, y = project(fs.camera, np.asarray(point), fs.width / fs.height)[0]
     return round((1 - (y + 1) / 2) * fs.height), round((x + 1) / 2 * fs.width)
 
 
