@@ -20,6 +20,7 @@ import numpy as np
 from nnviz3d.errors import UserError
 from nnviz3d.recorder import Diverged, UpdateRecord, train
 from nnviz3d.scene import Scene, load_scene, parse_epoch_spec, parse_resolution
+from nnviz3d.text import LANGUAGES
 
 EXIT_USAGE = 2
 EXIT_SIGINT = 130
@@ -48,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default 1280x720)")
     r.add_argument("--fps", type=int, help="frames per second (default: the scene's, 30)")
     r.add_argument("--theme", choices=("dark", "light"), help="colour theme")
+    r.add_argument("--lang", choices=LANGUAGES, help="caption language (default: the scene's, en)")
+    r.add_argument("--font", help="font file for all text (Japanese needs one with CJK glyphs)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = sub.add_parser("frame", help="render one frame of the video to a PNG")
@@ -60,11 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--resolution", help="WIDTHxHEIGHT (default: the scene's)")
     f.add_argument("--fps", type=int, help="frames per second of the video")
     f.add_argument("--theme", choices=("dark", "light"), help="colour theme")
+    f.add_argument("--lang", choices=LANGUAGES, help="caption language")
+    f.add_argument("--font", help="font file for all text")
 
     s = sub.add_parser("steps", help="list the timeline's steps")
     s.add_argument("scene", nargs="?", help=scene_help)
     s.add_argument("--epochs", help="epochs to show (default: the scene's)")
     s.add_argument("--fps", type=int, help="frames per second of the video")
+    s.add_argument("--lang", choices=LANGUAGES, help="caption language")
     s.add_argument("--json", action="store_true", help="JSON instead of a table")
 
     i = sub.add_parser("inspect", help="every number of one update, as JSON")
@@ -124,6 +130,10 @@ def _scene(args: argparse.Namespace) -> Scene:
         changes["width"], changes["height"] = parse_resolution(args.resolution, "--resolution")
     if getattr(args, "theme", None):
         changes["theme"] = args.theme
+    if getattr(args, "lang", None):
+        changes["lang"] = args.lang
+    if getattr(args, "font", None):
+        changes["font"] = args.font
     if getattr(args, "epochs", None):
         changes["epochs"] = parse_epoch_spec(args.epochs, scene.network.epochs, "--epochs")
     return replace(scene, render=replace(scene.render, **changes)) if changes else scene

@@ -11,11 +11,14 @@ pipeline reuse the pixels of held frames.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from nnviz3d.layout import Layout
+from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, Visual, fmt
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
@@ -40,6 +43,11 @@ class Theme:
     node: tuple[float, float, float]
     ghost: tuple[float, float, float]
     target: tuple[float, float, float]
+    backward: tuple[float, float, float]  # deltas travelling back
+    panel: tuple[float, float, float]  # backdrop of text panels
+    code: tuple[float, float, float]
+    keyword: tuple[float, float, float]
+    number: tuple[float, float, float]
 
 
 THEMES = {
@@ -55,6 +63,11 @@ THEMES = {
         node=(0.90, 0.91, 0.93),
         ghost=(0.30, 0.33, 0.40),
         target=(0.36, 0.85, 0.74),
+        backward=(0.78, 0.55, 1.0),
+        panel=(0.0, 0.0, 0.0),
+        code=(0.78, 0.82, 0.88),
+        keyword=(0.78, 0.55, 1.0),
+        number=(1.0, 0.70, 0.45),
     ),
     "light": Theme(
         "light",
@@ -68,6 +81,11 @@ THEMES = {
         node=(0.35, 0.38, 0.45),
         ghost=(0.78, 0.80, 0.84),
         target=(0.05, 0.55, 0.45),
+        backward=(0.50, 0.20, 0.75),
+        panel=(1.0, 1.0, 1.0),
+        code=(0.15, 0.17, 0.22),
+        keyword=(0.50, 0.20, 0.75),
+        number=(0.75, 0.35, 0.0),
     ),
 }
 
@@ -98,6 +116,27 @@ class Label3D:
 
 
 @dataclass(frozen=True)
+class Rect2D:
+    """A filled screen rectangle (panel backdrops, the executing code line, cards)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    color: tuple[float, float, float]
+    opacity: float
+
+
+@dataclass(frozen=True)
+class Polyline2D:
+    """A screen polyline in 0..1 coordinates (inset plots)."""
+
+    points: tuple[tuple[float, float], ...]
+    color: tuple[float, float, float]
+    width: float
+
+
+@dataclass(frozen=True)
 class Camera:
     position: tuple[float, float, float]
     focal_point: tuple[float, float, float]
@@ -117,6 +156,9 @@ class FrameState:
     sphere_centers: np.ndarray
     sphere_radii: np.ndarray
     sphere_colors: np.ndarray
+    halo_centers: np.ndarray  # translucent shells: node deltas, circled weights
+    halo_radii: np.ndarray
+    halo_colors: np.ndarray
     cylinder_centers: np.ndarray
     cylinder_directions: np.ndarray
     cylinder_lengths: np.ndarray
@@ -127,7 +169,10 @@ class FrameState:
     square_colors: np.ndarray
     labels: tuple[Label3D, ...]
     texts: tuple[Text2D, ...]
+    rects: tuple[Rect2D, ...]
+    polylines: tuple[Polyline2D, ...]
     camera: Camera
+    font_file: str | None = None
 
 
 # -- value -> geometry: monotone maps ------------------------------------------------
@@ -152,6 +197,26 @@ def bead_radius(value: np.ndarray, signed: bool) -> np.ndarray:
     return np.where(np.isnan(value), 0.0, r)
 
 
+HALO_R_MIN, HALO_R_MAX = 0.62, 1.0
+SIGNAL_R_MIN, SIGNAL_R_MAX = 0.06, 0.2
+MARK_R = 0.24
+FOLLOW = 0.16  # how far the camera leans towards the active part (fraction of the offset)
+
+
+def halo_radius(value: np.ndarray) -> np.ndarray:
+    """A delta's halo: log-scaled |value| (1e-5 .. 1) outside the largest node; NaN hides it."""
+    v = np.abs(value)
+    scaled = np.clip((np.log10(np.maximum(v, 1e-12)) + 5) / 5, 0, 1)
+    return np.where(np.isnan(value), 0.0, HALO_R_MIN + (HALO_R_MAX - HALO_R_MIN) * scaled)
+
+
+def signal_radius(value: np.ndarray) -> np.ndarray:
+    """A travelling bead: input x weight (or delta x weight), log-scaled."""
+    v = np.abs(np.nan_to_num(value, nan=0.0, posinf=1e6))
+    scaled = np.clip((np.log10(np.maximum(v, 1e-12)) + 4) / 4.3, 0, 1)
+    return np.where(v > 0, SIGNAL_R_MIN + (SIGNAL_R_MAX - SIGNAL_R_MIN) * scaled, 0.0)
+
+
 def _ease(t: float) -> float:
     """Smooth start and stop (cubic ease-in-out)."""
     t = min(max(t, 0.0), 1.0)
@@ -163,9 +228,13 @@ def _blend(color: np.ndarray, background: np.ndarray, focus: np.ndarray) -> np.n
     return color * f + background[None, :] * (1 - f)
 
 
+def _sign_colors(values: np.ndarray, theme: Theme) -> np.ndarray:
+    return np.where((values >= 0)[:, None], np.array(theme.positive), np.array(theme.negative))
+
+
 @dataclass(frozen=True)
 class _Geometry:
-    """The tweenable part of a frame, for one Visual."""
+    """The tweenable part of a frame, for one step's Visual."""
 
     node_r: np.ndarray
     node_c: np.ndarray
@@ -175,9 +244,14 @@ class _Geometry:
     edge_c: np.ndarray
     square_s: np.ndarray
     square_c: np.ndarray
+    halo_r: np.ndarray
+    halo_c: np.ndarray
+    mark_r: np.ndarray
+    camera_dx: np.ndarray
 
 
-def _geometry(visual: Visual, step: Step | None, layout: Layout, theme: Theme, vmax: float) -> _Geometry:
+def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Theme, vmax: float) -> _Geometry:
+    layout = timeline.layout
     bg = np.array(theme.background_bottom)
     known = ~np.isnan(visual.node_values)
     node_r = np.where(known, node_radius(visual.node_values), GHOST_R)
@@ -189,7 +263,7 @@ def _geometry(visual: Visual, step: Step | None, layout: Layout, theme: Theme, v
     sats = visual.satellites
     bead_r = bead_radius(sats, visual.satellite_signed).ravel()
     if visual.satellite_signed:
-        bead_c = np.where((sats >= 0).ravel()[:, None], np.array(theme.positive), np.array(theme.negative))
+        bead_c = _sign_colors(sats.ravel(), theme)
     else:
         bead_c = np.tile(np.array(theme.node), (sats.size, 1))
     bead_focus = np.repeat(visual.node_focus, sats.shape[1]) if sats.size else np.zeros(0)
@@ -197,19 +271,30 @@ def _geometry(visual: Visual, step: Step | None, layout: Layout, theme: Theme, v
 
     w = visual.weights
     edge_r = edge_radius(w)
-    edge_c = np.where((w >= 0)[:, None], np.array(theme.positive), np.array(theme.negative))
-    edge_c = _blend(edge_c, bg, visual.edge_focus)
+    edge_c = _blend(_sign_colors(w, theme), bg, visual.edge_focus)
 
     outs = visual.outputs  # (records, n_out)
     n_rec, n_out = outs.shape
-    sides_out = np.where(np.isnan(outs), 0.0, _square_side(outs, layout, vmax))
-    square_s = sides_out.ravel()
+    square_s = np.where(np.isnan(outs), 0.0, _square_side(outs, layout, vmax)).ravel()
     square_c = np.tile(np.array(theme.node), (n_rec * n_out, 1))
     if visual.current_record is not None and n_rec:
         rows = np.full(n_rec, 0.55)
         rows[visual.current_record] = 1.0
         square_c = _blend(square_c, bg, np.repeat(rows, n_out))
-    return _Geometry(node_r, node_c, bead_r, bead_c, edge_r, edge_c, square_s, square_c)
+
+    halo_r = halo_radius(visual.halos)
+    halo_c = _sign_colors(np.nan_to_num(visual.halos), theme)
+    mark_r = np.zeros(layout.n_edges)
+    if step is not None and step.marked_edges:
+        mark_r[list(step.marked_edges)] = MARK_R
+    dx = 0.0
+    if step is not None and step.focus_x is not None and timeline.camera == "follow":
+        lo, hi = layout.bounds()
+        dx = FOLLOW * (step.focus_x - (lo[0] + hi[0]) / 2)
+    return _Geometry(
+        node_r, node_c, bead_r, bead_c, edge_r, edge_c, square_s, square_c, halo_r, halo_c, mark_r,
+        np.array([dx]),
+    )  # fmt: skip
 
 
 def _square_side(values: np.ndarray, layout: Layout, vmax: float) -> np.ndarray:
@@ -234,6 +319,7 @@ def initial_visual(timeline: Timeline) -> Visual:
         edge_focus=np.ones_like(v.edge_focus),
         outputs=np.full_like(v.outputs, np.nan),
         current_record=None,
+        halos=np.full_like(v.halos, np.nan),
     )
 
 
@@ -256,34 +342,50 @@ def frame_state(
     progress, sub = tween_progress(step, frame, timeline.fps)
     prev_step = timeline.steps[step.index - 1] if step.index else None
     prev_visual = prev_step.visual if prev_step else initial_visual(timeline)
-    targets_vmax = _targets_vmax(timeline)
-    g0 = _geometry(prev_visual, prev_step, layout, theme, targets_vmax)
-    g1 = _geometry(step.visual, step, layout, theme, targets_vmax)
+    vmax = _targets_vmax(timeline)
+    g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax)
+    g1 = _geometry(step.visual, step, timeline, theme, vmax)
     g = _Geometry(*(_lerp(a, b, progress) for a, b in zip(vars(g0).values(), vars(g1).values(), strict=True)))
 
-    # spheres: nodes then record beads
-    centers = np.concatenate([layout.nodes, layout.satellites.reshape(-1, 3)])
-    radii = np.concatenate([g.node_r, g.bead_r])
-    colors = np.concatenate([g.node_c, g.bead_c])
     a = layout.nodes[layout.edge_from]
     b = layout.nodes[layout.edge_to]
     d = b - a
     lengths = np.linalg.norm(d, axis=1)
+    mids = (a + b) / 2
+
+    # spheres: nodes, record beads, then the beads travelling along the weights
+    sig_c, sig_r, sig_col = _signals(step, layout, theme, progress)
+    centers = np.concatenate([layout.nodes, layout.satellites.reshape(-1, 3), sig_c])
+    radii = np.concatenate([g.node_r, g.bead_r, sig_r])
+    colors = np.concatenate([g.node_c, g.bead_c, sig_col])
+
+    # halos: node deltas, then the circled weights
+    marks = mark_positions(step, layout)
+    mark_at = mids.copy()
+    if len(marks):
+        mark_at[[e for e, _ in step.edge_labels]] = marks
+    halo_centers = np.concatenate([layout.nodes, mark_at])
+    halo_radii = np.concatenate([g.halo_r, g.mark_r])
+    halo_colors = np.concatenate([g.halo_c, np.tile(np.array(theme.accent), (layout.n_edges, 1))])
+
     # squares: outputs (left column) then targets (right column)
     out_centers = layout.square_rows.reshape(-1, 3)
     tgt_centers = out_centers + np.array([layout.square_size * 1.3, 0, 0])
-    tgt_values = _targets(timeline)
     bg = np.array(theme.background_bottom)
     tgt_c = np.tile(np.array(theme.target), (len(tgt_centers), 1))
     cur = step.visual.current_record
     if cur is not None and len(tgt_centers):
-        n_out = layout.layers[-1]
         rows = np.full(layout.n_records, 0.55)
         rows[cur] = 1.0
-        tgt_c = _blend(tgt_c, bg, np.repeat(rows, n_out))
-    square_centers = np.concatenate([out_centers, tgt_centers])
-    square_sides = np.concatenate([g.square_s, _square_side(tgt_values, layout, targets_vmax)])
-    square_colors = np.concatenate([g.square_c, tgt_c])
+        tgt_c = _blend(tgt_c, bg, np.repeat(rows, layout.layers[-1]))
+    texts, rects, polylines = _overlay(timeline, step, theme, width, height)
+    camera = fit_camera(layout, width, height)
+    shift = np.array([float(g.camera_dx[0]), 0.0, 0.0])
+    camera = replace(
+        camera,
+        position=tuple(np.array(camera.position) + shift),
+        focal_point=tuple(np.array(camera.focal_point) + shift),
+    )
     return FrameState(
         key=(step.index, sub),
         width=width,
@@ -292,18 +394,64 @@ def frame_state(
         sphere_centers=centers,
         sphere_radii=radii,
         sphere_colors=colors,
-        cylinder_centers=(a + b) / 2,
+        halo_centers=halo_centers,
+        halo_radii=halo_radii,
+        halo_colors=halo_colors,
+        cylinder_centers=mids,
         cylinder_directions=d / lengths[:, None],
         cylinder_lengths=lengths,
         cylinder_radii=g.edge_r,
         cylinder_colors=g.edge_c,
-        square_centers=square_centers,
-        square_sides=square_sides,
-        square_colors=square_colors,
+        square_centers=np.concatenate([out_centers, tgt_centers]),
+        square_sides=np.concatenate([g.square_s, _square_side(_targets(timeline), layout, vmax)]),
+        square_colors=np.concatenate([g.square_c, tgt_c]),
         labels=_labels(timeline, step, theme, height),
-        texts=_texts(timeline, step, theme, width, height),
-        camera=fit_camera(layout, width, height),
+        texts=texts,
+        rects=rects,
+        polylines=polylines,
+        camera=camera,
+        font_file=timeline.font,
     )
+
+
+def mark_positions(step: Step, layout: Layout) -> np.ndarray:
+    """Where each circled weight's marker and label sit: along its cylinder, at the first of
+    a few fractions that keeps it clear of the markers already placed."""
+    placed: list[np.ndarray] = []
+    for edge, _ in step.edge_labels:
+        a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
+        options = [a + (b - a) * t for t in (0.5, 0.35, 0.65, 0.25, 0.75)]
+        best = max(
+            options,
+            key=lambda p: min((np.linalg.norm((p - q)[:2]) for q in placed), default=9.0) >= 0.75,
+        )
+        placed.append(best)
+    return np.array(placed).reshape(-1, 3)
+
+
+def signal_positions(step: Step, layout: Layout, progress: float) -> np.ndarray:
+    """Where the travelling beads are: forward from the input end, backward from the output end."""
+    if not step.signals:
+        return np.zeros((0, 3))
+    edges = np.array([s.edge for s in step.signals])
+    forward = np.array([s.forward for s in step.signals])[:, None]
+    start = np.where(forward, layout.nodes[layout.edge_from[edges]], layout.nodes[layout.edge_to[edges]])
+    end = np.where(forward, layout.nodes[layout.edge_to[edges]], layout.nodes[layout.edge_from[edges]])
+    return start + (end - start) * progress
+
+
+def _signals(step: Step, layout: Layout, theme: Theme, progress: float):
+    n = len(step.signals)
+    if not n:
+        return np.zeros((0, 3)), np.zeros(0), np.zeros((0, 3))
+    positions = signal_positions(step, layout, progress)
+    values = np.array([s.value for s in step.signals])
+    # visible while travelling; gone once arrived, so held frames stay identical
+    fade = 0.0 if progress >= 1.0 else math.sin(math.pi * min(1.0, progress * 1.15)) ** 0.35
+    radii = signal_radius(values) * fade
+    forward = np.array([s.forward for s in step.signals])
+    colors = np.where(forward[:, None], _sign_colors(values, theme), np.array(theme.backward))
+    return positions, radii, colors
 
 
 def _targets(timeline: Timeline) -> np.ndarray:
@@ -317,11 +465,20 @@ def _targets_vmax(timeline: Timeline) -> float:
 
 
 # -- text -------------------------------------------------------------------------------
+def text_width_em(text: str, mono: bool = False) -> float:
+    """Estimated width of the longest line in ems (CJK characters are a full em)."""
+    per_char = 0.6 if mono else 0.56
+    widths = [
+        sum(1.0 if unicodedata.east_asian_width(c) in "WF" else per_char for c in line)
+        for line in text.split("\n")
+    ]
+    return max(widths, default=0.0)
+
+
 def fit_size(text: str, base: int, max_width_px: float, mono: bool = False) -> int:
     """Largest font size <= base at which ``text`` fits ``max_width_px``."""
-    per_char = 0.62 if mono else 0.56
-    longest = max((len(line) for line in text.split("\n")), default=1) or 1
-    return max(8, min(base, int(max_width_px / (per_char * longest))))
+    em = text_width_em(text, mono) or 1.0
+    return max(8, min(base, int(max_width_px / em)))
 
 
 def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[Label3D, ...]:
@@ -331,10 +488,15 @@ def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[
     for node, text in enumerate(step.node_labels):
         if text:
             x, y, z = layout.nodes[node]
-            color = (
-                theme.accent if step.kind == "node" and node in step.highlighted_nodes[-1:] else theme.text
+            active = step.kind == "node" and node in step.highlighted_nodes[-1:]
+            out.append(
+                Label3D(
+                    text, (x - 0.25, y + NODE_R_MAX + 0.12, z), size, theme.accent if active else theme.text
+                )
             )
-            out.append(Label3D(text, (x - 0.25, y + NODE_R_MAX + 0.12, z), size, color))
+    for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
+        x, y, z = anchor
+        out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent))
     outs = step.visual.outputs
     n_out = layout.layers[-1]
     if layout.n_records:
@@ -354,103 +516,184 @@ def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[
     return tuple(out)
 
 
-def _texts(timeline: Timeline, step: Step, theme: Theme, width: int, height: int) -> tuple[Text2D, ...]:
+_TOKEN = re.compile(r"(#.*$)|(\b(?:for|in|range|print|def|return)\b)|(\b\d+(?:\.\d+)?\b)|([^#\w]+)|(\w+)")
+
+
+def code_runs(line: str) -> list[tuple[int, str, str]]:
+    """(column, text, kind) runs of one code line: comment, keyword, number, punct, name."""
+    runs = []
+    for m in _TOKEN.finditer(line):
+        kind = ("comment", "keyword", "number", "punct", "name")[m.lastindex - 1]
+        runs.append((m.start(), m.group(0), kind))
+    return runs
+
+
+def _overlay(
+    timeline: Timeline, step: Step, theme: Theme, width: int, height: int
+) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...], tuple[Polyline2D, ...]]:
+    """The 2D layer: HUD, caption, records, legend, code, values panel, plots, cards."""
     h = height
-    out: list[Text2D] = []
-    title_size = round(h * 0.03)
-    out.append(
-        Text2D(
-            timeline.title,
-            0.015,
-            0.985,
-            fit_size(timeline.title, title_size, width * 0.55),
-            theme.muted,
-            bold=True,
-        )
-    )
-    # iteration and display error, top right
-    it = f"iteration {step.epoch} / {timeline.total_epochs}" if step.epoch else "before training"
-    out.append(Text2D(it, 0.985, 0.985, round(h * 0.032), theme.text, bold=True, align="right"))
-    de = "display error  -"
+    lang = timeline.lang
+    texts: list[Text2D] = []
+    rects: list[Rect2D] = []
+    lines: list[Polyline2D] = []
+    panel_bg = theme.panel
+
+    texts.append(
+        Text2D(timeline.title, 0.015, 0.985, fit_size(timeline.title, round(h * 0.03), width * 0.55),
+               theme.muted, bold=True)
+    )  # fmt: skip
+    if step.epoch:
+        it = message(lang, "iteration", e=step.epoch, n=timeline.total_epochs)
+    else:
+        it = message(lang, "before_training")
+    texts.append(Text2D(it, 0.985, 0.985, round(h * 0.032), theme.text, bold=True, align="right"))
+    de = message(lang, "display_error_none")
     if step.display_error is not None:
-        de = f"display error (it. {step.display_error_epoch})  {fmt(step.display_error, 5)}"
-    out.append(Text2D(de, 0.985, 0.935, round(h * 0.028), theme.accent, align="right"))
-    # caption
-    cap_size = fit_size(step.caption, round(h * 0.034), width * 0.97)
-    out.append(Text2D(step.caption, 0.015, 0.905, cap_size, theme.text, bold=True))
+        de = message(lang, "display_error_hud", e=step.display_error_epoch, v=fmt(step.display_error, 5))
+    texts.append(Text2D(de, 0.985, 0.935, round(h * 0.028), theme.accent, align="right"))
+    if step.card is None:
+        cap_size = fit_size(step.caption, round(h * 0.034), width * 0.97)
+        texts.append(Text2D(step.caption, 0.015, 0.905, cap_size, theme.text, bold=True))
+
     # training records (left)
     rec_size = round(h * 0.024)
     if timeline.records:
         width_x = max(len(x) for x, _ in timeline.records)
-        header = f"{'rec':>4}  {'X':<{width_x}}   y"
-        out.append(Text2D(header, 0.015, 0.80, rec_size, theme.muted, mono=True))
+        header = f"{message(lang, 'records_header'):>4}  {'X':<{width_x}}   y"
+        texts.append(Text2D(header, 0.015, 0.80, rec_size, theme.muted, mono=True))
         for i, (x, t) in enumerate(timeline.records):
             current = step.visual.current_record == i
-            mark = ">" if current else " "
-            line = f"{mark} {i + 1:>2}  {x:<{width_x}}   {t}"
-            out.append(
-                Text2D(
-                    line,
-                    0.015,
-                    0.80 - (i + 1) * 0.045,
-                    rec_size,
-                    theme.accent if current else theme.text,
-                    mono=True,
-                    bold=current,
-                )
-            )
-    # code panel (bottom left)
-    code_size = fit_size(max(timeline.code, key=len), round(h * 0.02), width * 0.36, mono=True)
-    line_h = code_size * 1.28 / h
-    top = 0.015 + line_h * len(timeline.code)
-    for i, line in enumerate(timeline.code):
-        active = i in step.code_lines
-        out.append(
-            Text2D(
-                ("> " if active else "  ") + line,
-                0.012,
-                top - i * line_h,
-                code_size,
-                theme.accent if active else theme.muted,
-                mono=True,
-                bold=active,
-            )
-        )
-    # values panel (bottom right)
-    if step.panel:
-        longest = max(step.panel, key=len)
-        psize = fit_size(longest, round(h * 0.022), width * 0.36, mono=True)
-        ph = psize * 1.3 / h
-        ptop = 0.015 + ph * len(step.panel)
-        for i, line in enumerate(step.panel):
-            out.append(
-                Text2D(
-                    line,
-                    0.985,
-                    ptop - i * ph,
-                    psize,
-                    theme.text if i else theme.accent,
-                    mono=True,
-                    align="right",
-                )
-            )
-    # legend (right middle)
+            line = f"{'>' if current else ' '} {i + 1:>2}  {x:<{width_x}}   {t}"
+            texts.append(
+                Text2D(line, 0.015, 0.80 - (i + 1) * 0.045, rec_size, theme.accent if current else theme.text,
+                       mono=True, bold=current)
+            )  # fmt: skip
+
+    # legend (left, under the records)
     lsize = round(h * 0.02)
     legend = [
-        ("blue: positive weight", theme.positive),
-        ("orange: negative weight", theme.negative),
-        ("thickness = |weight|", theme.muted),
-        ("sphere size = value", theme.muted),
+        (message(lang, "legend_positive"), theme.positive),
+        (message(lang, "legend_negative"), theme.negative),
+        (message(lang, "legend_thickness"), theme.muted),
+        (message(lang, "legend_size"), theme.muted),
     ]
     if step.visual.satellite_signed:
-        legend.append(("beads: one per record, size ~ log|value|", theme.muted))
+        legend.append((message(lang, "legend_beads_log"), theme.muted))
     elif not np.all(np.isnan(step.visual.satellites)):
-        legend.append(("beads: one per record, size = value", theme.muted))
-    ly = 0.56
+        legend.append((message(lang, "legend_beads"), theme.muted))
+    ly = 0.58
     for text, color in legend:
-        out.append(Text2D(text, 0.015, ly, lsize, color))
+        texts.append(Text2D(text, 0.015, ly, fit_size(text, lsize, width * 0.26), color))
         ly -= lsize * 1.35 / h
-    return tuple(out)
+
+    # code panel (bottom left), syntax coloured, the executing line on a highlight bar
+    code_size = fit_size(max(timeline.code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
+    line_h = code_size * 1.3 / h
+    top = 0.02 + line_h * len(timeline.code)
+    code_w = (len(max(timeline.code, key=len)) + 3) * 0.6 * code_size / width
+    rects.append(Rect2D(0.006, 0.008, 0.006 + code_w, top + 0.01, panel_bg, 0.55))
+    char_w = 0.6 * code_size / width  # Courier advances 0.6 em
+    colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
+              "punct": theme.muted, "name": theme.code}  # fmt: skip
+    for i, line in enumerate(timeline.code):
+        y = top - i * line_h
+        active = i in step.code_lines
+        if active:
+            rects.append(Rect2D(0.006, y - line_h * 0.98, 0.006 + (len(line) + 3) * char_w, y + 0.002,
+                                theme.accent, 0.22))  # fmt: skip
+            texts.append(Text2D(">", 0.01, y, code_size, theme.accent, mono=True, bold=True))
+        # a proportional font (a CJK font file) cannot place tokens by column: whole lines
+        runs = [(0, line, "name")] if timeline.font else code_runs(line)
+        for col, text, kind in runs:
+            if kind == "punct" and not text.strip():
+                continue
+            color = theme.accent if active else colors[kind]
+            texts.append(Text2D(text, 0.01 + (col + 2) * char_w, y, code_size, color, mono=True, bold=active))
+
+    # values panel (bottom right)
+    if step.panel:
+        longest = max(step.panel, key=lambda s: text_width_em(s, True))
+        psize = fit_size(longest, round(h * 0.022), width * 0.28, mono=True)
+        ph = psize * 1.3 / h
+        ptop = 0.02 + ph * len(step.panel)
+        pw = text_width_em(longest, True) * psize / width
+        rects.append(Rect2D(0.985 - pw - 0.01, 0.008, 0.993, ptop + 0.01, panel_bg, 0.55))
+        for i, line in enumerate(step.panel):
+            texts.append(Text2D(line, 0.985, ptop - i * ph, psize, theme.text if i else theme.accent,
+                                mono=True, align="right"))  # fmt: skip
+
+    # inset plots (bottom centre)
+    # the cursor marks the last iteration whose error has been computed on screen
+    epoch = step.display_error_epoch
+    titles = (message(lang, "plot_error"), message(lang, "plot_update"))
+    title_size = min(fit_size(t, round(h * 0.019), width * 0.18) for t in titles)
+    for box, series, title, logy in (
+        ((0.325, 0.05, 0.495, 0.22), timeline.display_errors, titles[0], False),
+        ((0.525, 0.05, 0.695, 0.22), timeline.update_sizes, titles[1], True),
+    ):
+        t, r, pl = _plot(box, series, timeline, epoch, title, title_size, theme, h, logy)
+        texts += t
+        rects += r
+        lines += pl
+
+    # cards: a band across the middle with a big title
+    if step.card is not None:
+        title, subtitle = step.card
+        rects.append(Rect2D(0.0, 0.40, 1.0, 0.66, panel_bg, 0.82))
+        texts.append(Text2D(title, 0.5, 0.60, fit_size(title, round(h * 0.06), width * 0.92), theme.text,
+                            bold=True, align="center"))  # fmt: skip
+        if subtitle:
+            texts.append(Text2D(subtitle, 0.5, 0.49, fit_size(subtitle, round(h * 0.03), width * 0.92),
+                                theme.muted, align="center"))  # fmt: skip
+    return tuple(texts), tuple(rects), tuple(lines)
+
+
+def _plot(box, series, timeline: Timeline, epoch, title, size: int, theme: Theme, h: int, logy: bool):
+    """A small chart: ``series`` per epoch on a log-x axis, shown epochs ticked, a cursor."""
+    x0, y0, x1, y1 = box
+    texts: list[Text2D] = []
+    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
+    n = len(series)
+    if n == 0:
+        return texts, rects, []
+    texts.append(Text2D(title, x0, y1 + 0.04, size, theme.muted))
+    span = math.log10(n) if n > 1 else 1.0
+    samples = np.unique(np.round(np.logspace(0, math.log10(max(n, 1)), 240)).astype(int))
+    values = series[samples - 1]
+    finite = np.isfinite(values) & ((values > 0) if logy else True)
+    if not finite.any():
+        return texts, rects, []
+    vals = np.log10(values[finite]) if logy else values[finite]
+    lo, hi = float(vals.min()), float(vals.max())
+    if hi - lo < 1e-12:
+        hi = lo + 1.0
+    if not logy:
+        lo = min(lo, 0.0)
+
+    def px(e: float) -> float:
+        return x0 + (x1 - x0) * (math.log10(e) / span if n > 1 else 0.5)
+
+    def py(v: float) -> float:
+        return y0 + (y1 - y0) * (v - lo) / (hi - lo)
+
+    pts = tuple((px(e), py(v)) for e, v in zip(samples[finite], vals, strict=True))
+    lines = [
+        Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0),
+        Polyline2D(pts, theme.text, 2.0),
+    ]
+    for e in timeline.shown_epochs:
+        lines.append(Polyline2D(((px(e), y0), (px(e), y0 + 0.012)), theme.accent, 2.0))
+    tick_size = max(9, round(h * 0.016))
+    for e, label in ((1, "1"), (10, "10"), (100, "100"), (1000, "1k"), (10000, "10k"), (100000, "100k")):
+        if e <= n:
+            texts.append(Text2D(label, px(e), y0 - 0.005, tick_size, theme.muted, align="center"))
+    if epoch is not None and 1 <= epoch <= n and np.isfinite(series[epoch - 1]):
+        lines.append(Polyline2D(((px(epoch), y0), (px(epoch), y1)), theme.accent, 2.0))
+        v = float(series[epoch - 1])
+        label = f"{v:.2e}" if logy else fmt(v, 5)
+        texts.append(Text2D(label, x1, y1 + 0.005, tick_size + 2, theme.accent, align="right"))
+    return texts, rects, lines
 
 
 # -- camera ------------------------------------------------------------------------------

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from nnviz3d.encode import Mp4Writer
+from nnviz3d.fonts import find_japanese_font
 from nnviz3d.frames import frame_state
 from nnviz3d.recorder import Trace, train
 from nnviz3d.scene import Scene
@@ -42,11 +43,21 @@ def prepare(
     """Train (keeping the shown epochs whole) and build the timeline."""
     shown = epochs or scene.render.epochs
     if fps is not None and fps != scene.render.fps:
-        from dataclasses import replace
-
         scene = replace(scene, render=replace(scene.render, fps=fps))
+    font = resolve_font(scene)
     trace = train(scene.network, shown)
-    return trace, build_timeline(scene, trace, shown)
+    timeline = build_timeline(scene, trace, shown)
+    return trace, replace(timeline, font=font) if font else timeline
+
+
+def resolve_font(scene: Scene) -> str | None:
+    """The font file every text element uses: the scene's or --font's, a Japanese one
+    found on the system for ``lang = "ja"``, else None (VTK's own fonts)."""
+    if scene.render.lang == "ja":
+        return find_japanese_font(scene.render.font)
+    if scene.render.font:
+        return find_japanese_font(scene.render.font)  # checks the file exists
+    return None
 
 
 class FrameSource:

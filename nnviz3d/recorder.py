@@ -89,6 +89,7 @@ class EpochSummaries:
     mean_abs_error: Array
     accuracy: Array
     weight_stats: Array
+    update_size: Array  # max |weight change| over all weights during the epoch
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,8 @@ class _SummaryBuilder:
             else None
         )
         self.labels = t.argmax(axis=1) if self.accuracy_kind == "onehot" else None
-        self.parts: list[tuple[Array, Array, Array, Array]] = []
+        self.parts: list[tuple[Array, Array, Array, Array, Array]] = []
+        self.last = [w.ravel().copy() for w in spec.weights]  # weights before the chunk
 
     def add(self, outputs: Array, weights: list[Array]) -> None:
         spec = self.spec
@@ -256,9 +258,14 @@ class _SummaryBuilder:
             [np.stack([w.min(1), w.mean(1), w.max(1), w.std(1)], axis=1) for w in weights],
             axis=1,
         )
+        update = np.zeros(len(outputs))
+        for i, w in enumerate(weights):
+            steps = np.abs(np.diff(np.concatenate([self.last[i][None], w]), axis=0))
+            update = np.maximum(update, steps.max(axis=1))
+            self.last[i] = w[-1].copy()
         if not np.all(np.isfinite(outputs)) or not np.all(np.isfinite(stats)):
             raise Diverged("training diverged: the network's values became NaN or infinite")
-        self.parts.append((loss, mae, acc, stats))
+        self.parts.append((loss, mae, acc, stats, update))
 
     def build(self) -> EpochSummaries:
         return EpochSummaries(
@@ -266,4 +273,5 @@ class _SummaryBuilder:
             mean_abs_error=np.concatenate([p[1] for p in self.parts]),
             accuracy=np.concatenate([p[2] for p in self.parts]),
             weight_stats=np.concatenate([p[3] for p in self.parts]),
+            update_size=np.concatenate([p[4] for p in self.parts]),
         )

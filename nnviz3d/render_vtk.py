@@ -17,7 +17,7 @@ import vtkmodules.vtkRenderingFreeType
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (the OpenGL backend)
 from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkPoints, vtkUnsignedCharArray
-from vtkmodules.vtkCommonDataModel import vtkPolyData
+from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkCommonTransforms import vtkTransform
 from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
 from vtkmodules.vtkFiltersGeneral import vtkTransformFilter
@@ -28,13 +28,18 @@ from vtkmodules.vtkFiltersSources import (
 )
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
+    vtkActor2D,
+    vtkCoordinate,
     vtkGlyph3DMapper,
+    vtkPolyDataMapper2D,
     vtkRenderer,
     vtkRenderWindow,
     vtkTextActor,
 )
 
-from nnviz3d.frames import FrameState, Label3D, Text2D
+from nnviz3d.frames import FrameState, Label3D, Polyline2D, Rect2D, Text2D
+
+VTK_FONT_FILE = 4  # vtkTextProperty's "File" family: the font comes from SetFontFile
 
 
 class _Glyphs:
@@ -106,7 +111,9 @@ class _TextPool:
             self.actors.append(a)
         return self.actors[i]
 
-    def update(self, items: list[tuple[str, tuple, int, tuple, bool, bool, str, str]]) -> None:
+    def update(
+        self, items: list[tuple[str, tuple, int, tuple, bool, bool, str, str]], font_file: str | None
+    ) -> None:
         for i, (text, pos, size, color, mono, bold, align, valign) in enumerate(items):
             a = self._get(i)
             if a.GetInput() != text:
@@ -115,7 +122,10 @@ class _TextPool:
             p = a.GetTextProperty()
             p.SetFontSize(size)
             p.SetColor(*color)
-            if mono:
+            if font_file:  # every element through the chosen font (Japanese needs it)
+                p.SetFontFamily(VTK_FONT_FILE)
+                p.SetFontFile(font_file)
+            elif mono:
                 p.SetFontFamilyToCourier()
             else:
                 p.SetFontFamilyToArial()
@@ -133,6 +143,66 @@ class _TextPool:
             a.SetVisibility(True)
         for a in self.actors[len(items) :]:
             a.SetVisibility(False)
+
+
+class _Overlay2D:
+    """Rectangles and polylines in normalised screen coordinates, one actor per kind."""
+
+    def __init__(self, renderer: vtkRenderer) -> None:
+        self.renderer = renderer
+        self.rects = self._actor()
+        self.lines: dict[float, tuple[vtkPolyData, vtkActor2D]] = {}
+
+    def _actor(self, width: float = 1.0) -> tuple[vtkPolyData, vtkActor2D]:
+        poly = vtkPolyData()
+        coord = vtkCoordinate()
+        coord.SetCoordinateSystemToNormalizedViewport()
+        mapper = vtkPolyDataMapper2D()
+        mapper.SetInputData(poly)
+        mapper.SetTransformCoordinate(coord)
+        mapper.SetColorModeToDirectScalars()
+        mapper.ScalarVisibilityOn()
+        mapper.SetScalarModeToUseCellData()
+        actor = vtkActor2D()
+        actor.SetMapper(mapper)
+        actor.GetProperty().SetLineWidth(width)
+        self.renderer.AddActor(actor)
+        return poly, actor
+
+    @staticmethod
+    def _fill(poly: vtkPolyData, shapes: list[tuple[np.ndarray, tuple, float]], closed: bool) -> None:
+        pts = vtkPoints()
+        cells = vtkCellArray()
+        colors = vtkUnsignedCharArray()
+        colors.SetNumberOfComponents(4)
+        for xy, color, opacity in shapes:
+            ids = [pts.InsertNextPoint(float(x), float(y), 0.0) for x, y in xy]
+            cells.InsertNextCell(len(ids), ids)
+            colors.InsertNextTuple4(*(round(255 * c) for c in color), round(255 * opacity))
+        poly.SetPoints(pts)
+        if closed:
+            poly.SetPolys(cells)
+        else:
+            poly.SetLines(cells)
+        poly.GetCellData().SetScalars(colors)
+        poly.Modified()
+
+    def update(self, rects: tuple[Rect2D, ...], polylines: tuple[Polyline2D, ...]) -> None:
+        poly, actor = self.rects
+        shapes = [
+            (np.array([(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]), r.color, r.opacity)
+            for r in rects
+        ]
+        self._fill(poly, shapes, closed=True)
+        actor.SetVisibility(bool(rects))
+        by_width: dict[float, list] = {}
+        for line in polylines:
+            by_width.setdefault(line.width, []).append((np.array(line.points), line.color, 1.0))
+        for width in by_width.keys() - self.lines.keys():
+            self.lines[width] = self._actor(width)
+        for width, (poly, actor) in self.lines.items():
+            self._fill(poly, by_width.get(width, []), closed=False)
+            actor.SetVisibility(width in by_width)
 
 
 class VtkFrameRenderer:
@@ -173,6 +243,10 @@ class VtkFrameRenderer:
         self.cylinders = _Glyphs(self.renderer, smooth, vector_scale=True, oriented=True)
         self.spheres = _Glyphs(self.renderer, sphere)
         self.squares = _Glyphs(self.renderer, cube)
+        self.halos = _Glyphs(self.renderer, sphere)
+        self.halos.actor.GetProperty().SetOpacity(0.3)
+        self.halos.actor.GetProperty().SetSpecular(0.0)
+        self.overlay = _Overlay2D(self.renderer)
         self.labels = _TextPool(self.renderer, world=True)
         self.texts = _TextPool(self.renderer, world=False)
 
@@ -187,8 +261,10 @@ class VtkFrameRenderer:
             state.cylinder_centers, cyl_scale, state.cylinder_colors, state.cylinder_directions
         )
         self.squares.update(state.square_centers, state.square_sides, state.square_colors)
-        self.labels.update([_label_item(lb) for lb in state.labels])
-        self.texts.update([_text_item(t) for t in state.texts])
+        self.halos.update(state.halo_centers, state.halo_radii, state.halo_colors)
+        self.overlay.update(state.rects, state.polylines)
+        self.labels.update([_label_item(lb) for lb in state.labels], state.font_file)
+        self.texts.update([_text_item(t) for t in state.texts], state.font_file)
         cam = self.renderer.GetActiveCamera()
         c = state.camera
         cam.SetPosition(*c.position)

@@ -22,8 +22,14 @@ import numpy as np
 from nnviz3d.errors import SceneError, UserError
 from nnviz3d.mlp import ACTIVATIONS, INIT_SCHEMES, LOSSES, REDUCTIONS, initial_parameters
 from nnviz3d.recorder import NetworkSpec
+from nnviz3d.text import LANGUAGES
 
 DEFAULT_SCENE = "iamtrask"
+#: the kinds of step whose duration a scene may set in [render.durations]
+STEP_KINDS = (
+    "title", "card", "init", "loop", "skip", "input", "node", "layer",
+    "output_error", "display_error", "delta", "error", "update", "end",
+)  # fmt: skip
 MAX_SIDE = 7680
 
 
@@ -39,6 +45,10 @@ class RenderSettings:
     output: str
     speed: float
     theme: str
+    lang: str = "en"
+    font: str | None = None
+    camera: str = "follow"
+    durations: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -277,6 +287,18 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     if not 0.05 <= speed <= 20:
         render.fail("speed", f"must be between 0.05 and 20, got {speed}")
     theme = render.choice("theme", ("dark", "light"), "dark")
+    lang = render.choice("lang", LANGUAGES, "en")
+    font = render.get("font", str, None)
+    camera = render.choice("camera", ("follow", "static"), "follow")
+    durations = render.table("durations", required=False)
+    step_seconds = []
+    for kind in sorted(durations.data):
+        if kind not in STEP_KINDS:
+            durations.fail(kind, f"unknown step kind (use {', '.join(STEP_KINDS)})")
+        seconds = float(durations.get(kind, (int, float)))
+        if not 0.1 <= seconds <= 60:
+            durations.fail(kind, f"must be between 0.1 and 60 seconds, got {seconds}")
+        step_seconds.append((kind, seconds))
     render.done()
     top.done()
 
@@ -304,5 +326,9 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         output=output,
         speed=speed,
         theme=theme,
+        lang=lang,
+        font=font,
+        camera=camera,
+        durations=tuple(step_seconds),
     )
     return Scene(path=label, title=title, network=spec, render=settings, init_scheme=scheme)

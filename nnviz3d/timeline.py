@@ -12,21 +12,26 @@ layer ``l{k}``, weights ``syn{k}``, ``l{k}_error``, ``l{k}_delta``.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
 from nnviz3d.layout import Layout, make_layout
 from nnviz3d.recorder import Trace, UpdateRecord
 from nnviz3d.scene import Scene
+from nnviz3d.text import message
 
 #: seconds each kind of step lasts at speed 1 (a lecturer can read every caption)
 DURATIONS: dict[str, float] = {
+    "title": 4.0,
+    "card": 1.8,
     "init": 2.6,
     "loop": 2.2,
     "skip": 3.0,
     "input": 1.3,
-    "node": 1.0,
+    "node": 0.95,
     "layer": 2.2,
     "output_error": 1.6,
     "display_error": 2.6,
@@ -65,6 +70,17 @@ class Visual:
     edge_focus: np.ndarray  # (n_edges,)
     outputs: np.ndarray  # (n_records, n_out) shown outputs, NaN until computed
     current_record: int | None  # 0-based row of the batch being processed
+    halos: np.ndarray  # (n_nodes,) a node's delta summed over the batch, NaN = no halo
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A bead that travels along one weight during a step: forward input x weight, or a
+    delta flowing back through a weight. ``value`` sets its size and sign its colour."""
+
+    edge: int
+    forward: bool
+    value: float
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,12 @@ class Step:
     n_frames: int = 0
     highlighted_nodes: tuple[int, ...] = ()
     highlighted_edges: tuple[int, ...] = field(default=(), repr=False)
+    card: tuple[str, str] | None = None  # a big centred title and subtitle
+    signals: tuple[Signal, ...] = ()
+    marked_edges: tuple[int, ...] = ()  # weights circled because they visibly change
+    edge_labels: tuple[tuple[int, str], ...] = ()
+    magnify: float = 1.0  # weight changes drawn this many times their size
+    focus_x: float | None = None  # world x the camera leans towards (None: centre)
 
 
 @dataclass(frozen=True)
@@ -105,6 +127,16 @@ class Timeline:
     title: str
     total_epochs: int
     records: tuple[tuple[str, str], ...]  # (inputs, targets) text per record of the batch
+    lang: str
+    font: str | None  # font file for every text element (None: VTK's own fonts)
+    camera: str  # follow | static
+    display_errors: np.ndarray  # mean |error| of every epoch (the inset plot)
+    update_sizes: np.ndarray  # max |weight change| of every epoch
+    shown_epochs: tuple[int, ...]
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s.first_frame for s in self.steps]
 
     @property
     def n_frames(self) -> int:
@@ -119,8 +151,7 @@ class Timeline:
         """The step that frame ``frame`` belongs to."""
         if not 0 <= frame < self.n_frames:
             raise IndexError(f"frame {frame} is outside 0..{self.n_frames - 1}")
-        starts = [s.first_frame for s in self.steps]
-        return self.steps[bisect.bisect_right(starts, frame) - 1]
+        return self.steps[bisect.bisect_right(self._starts, frame) - 1]
 
     def frames_of(self, step_index: int) -> range:
         """The frames that show step ``step_index``."""
@@ -149,21 +180,21 @@ def code_listing(scene: Scene) -> tuple[list[str], dict[str, int]]:
         else:
             add(f"init{k}", f"syn{k} = {scene.init_scheme} random {shape}")
     add("loop", f"for j in range({spec.epochs}):")
-    add("input", "    l0 = X")
+    add("input", "  l0 = X")
     for k in range(1, n_w + 1):
         f = _fname(spec.activations[k - 1])
         b = f" + b{k - 1}" if spec.biases is not None else ""
-        add(f"layer{k}", f"    l{k} = {f}(np.dot(l{k - 1},syn{k - 1}){b})")
-    add("error", f"    l{out}_error = y - l{out}")
-    add("display", f"    print(np.mean(np.abs(l{out}_error)))")
+        add(f"layer{k}", f"  l{k} = {f}(np.dot(l{k - 1},syn{k - 1}){b})")
+    add("error", f"  l{out}_error = y - l{out}")
+    add("display", f"  print(np.mean(np.abs(l{out}_error)))")
     for k in range(n_w, 0, -1):
         if k < n_w:
-            add(f"error{k}", f"    l{k}_error = l{k + 1}_delta.dot(syn{k}.T)")
-        add(f"delta{k}", f"    l{k}_delta = {_delta_expr(scene, k)}")
+            add(f"error{k}", f"  l{k}_error = l{k + 1}_delta.dot(syn{k}.T)")
+        add(f"delta{k}", f"  l{k}_delta = {_delta_expr(scene, k)}")
     lr = spec.learning_rate
     lr_text = "" if lr == 1 else f"{lr:g} * "
     for k in range(n_w - 1, -1, -1):
-        add(f"update{k}", f"    syn{k} += {lr_text}l{k}.T.dot(l{k + 1}_delta)")
+        add(f"update{k}", f"  syn{k} += {lr_text}l{k}.T.dot(l{k + 1}_delta)")
         if spec.biases is not None:
             lines[-1] += f"; b{k} += {lr_text}l{k + 1}_delta.sum(0)"
     return lines, where
@@ -193,15 +224,25 @@ def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = 
     return _Builder(scene, trace, epochs or scene.render.epochs).build()
 
 
+def magnification(change: np.ndarray) -> float:
+    """The power of ten that makes the largest weight change visible (at least 0.05)."""
+    biggest = float(np.max(np.abs(change))) if change.size else 0.0
+    if biggest <= 0 or not np.isfinite(biggest) or biggest >= 0.02:
+        return 1.0
+    return float(10 ** math.ceil(math.log10(0.05 / biggest)))
+
+
 class _Builder:
     def __init__(self, scene: Scene, trace: Trace, epochs: tuple[int, ...]) -> None:
         self.scene, self.trace, self.epochs = scene, trace, epochs
         spec = scene.network
         self.spec = spec
+        self.lang = scene.render.lang
         self.n_w = len(spec.layers) - 1
         self.batch = min(spec.batch_size, len(spec.inputs))
         self.layout = make_layout(spec.layers, self.batch)
         self.code, self.where = code_listing(scene)
+        self.durations = {**DURATIONS, **dict(scene.render.durations)}
         self.steps: list[Step] = []
         lay = self.layout
         r = lay.n_records
@@ -214,6 +255,7 @@ class _Builder:
             edge_focus=np.ones(lay.n_edges),
             outputs=np.full((r, spec.layers[-1]), np.nan),
             current_record=None,
+            halos=np.full(lay.n_nodes, np.nan),
         )
         self.labels: list[str] = [""] * lay.n_nodes
         self.display_error: float | None = None
@@ -222,6 +264,12 @@ class _Builder:
         self.batch_no: int | None = None
 
     # -- helpers -------------------------------------------------------------------
+    def t(self, key: str, **values: object) -> str:
+        return message(self.lang, key, **values)
+
+    def layer_x(self, layer: float) -> float:
+        return float(layer) * (self.layout.nodes[-1, 0] / max(1, self.n_w))
+
     def flat_weights(self, weights: list[np.ndarray]) -> np.ndarray:
         return np.concatenate([w.ravel() for w in weights])
 
@@ -248,10 +296,11 @@ class _Builder:
         node: int | None = None,
         nodes: list[int] | None = None,
         edges: list[int] | None = None,
+        extras: dict | None = None,
         **visual_changes: object,
     ) -> None:
         self.visual = replace(self.visual, **self.focus(nodes, edges), **visual_changes)
-        duration = DURATIONS[kind] / self.scene.render.speed
+        duration = self.durations[kind] / self.scene.render.speed
         self.steps.append(
             Step(
                 index=len(self.steps),
@@ -273,14 +322,15 @@ class _Builder:
                 duration=duration,
                 highlighted_nodes=tuple(sorted(nodes or ())),
                 highlighted_edges=tuple(sorted(edges or ())),
+                **(extras or {}),
             )
         )
 
-    def matrix_panel(self, title: str, m: np.ndarray, sign: bool = True) -> tuple[str, ...]:
+    def matrix_panel(self, title: str, m: np.ndarray, sign: bool = True, digits: int = 4) -> tuple[str, ...]:
         rows = [title]
         m = np.atleast_2d(m)
         for row in m[:MAX_PANEL_ROWS]:
-            cells = [fmt(v, 4, sign) for v in row[:MAX_PANEL_COLS]]
+            cells = [fmt(v, digits, sign) for v in row[:MAX_PANEL_COLS]]
             if len(row) > MAX_PANEL_COLS:
                 cells.append("...")
             rows.append("  ".join(cells))
@@ -288,44 +338,52 @@ class _Builder:
             rows.append(f"... ({len(m)} rows)")
         return tuple(rows)
 
+    def card(self, title: str, subtitle: str = "", kind: str = "card", **kw: object) -> None:
+        self.add(kind, "card", title, extras={"card": (title, subtitle)}, nodes=[], edges=[], **kw)
+
     # -- the story -----------------------------------------------------------------
     def build(self) -> Timeline:
         spec, lay = self.spec, self.layout
+        layers = "-".join(str(n) for n in spec.layers)
+        self.card(
+            self.scene.title,
+            self.t("title_sub", layers=layers, epochs=spec.epochs),
+            kind="title",
+        )
         weights = list(spec.weights)
         shown = np.zeros(lay.n_edges)
         for k, w in enumerate(weights):
             shown[list(lay.layer_edges(k))] = w.ravel()
-            what = "2*random - 1" if self.scene.init_scheme == "iamtrask" else self.scene.init_scheme
+            how = "2*random - 1" if self.scene.init_scheme == "iamtrask" else self.scene.init_scheme
             self.add(
                 "init",
                 "init",
-                f"Initialise syn{k} ({w.shape[0]}x{w.shape[1]}): the weights l{k} -> l{k + 1}, {what}",
+                self.t("init", k=k, k1=k + 1, rows=w.shape[0], cols=w.shape[1], how=how),
                 code=(f"init{k}",),
-                panel=self.matrix_panel(f"syn{k} =", w),
+                panel=self.matrix_panel(self.t("panel_matrix", name=f"syn{k}"), w),
                 values={f"syn{k}[{i},{j}]": float(w[i, j]) for i, j in np.ndindex(*w.shape)},
                 layer=k,
                 nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
                 edges=list(lay.layer_edges(k)),
+                extras={"focus_x": self.layer_x(k + 0.5)},
                 weights=shown.copy(),
             )
-        self.add(
-            "loop",
-            "loop",
-            f"Start the training loop: {spec.epochs} iterations over "
-            + (f"all {len(spec.inputs)} records" if len(spec.inputs) > 1 else "the one record"),
-            code=("loop",),
-        )
+        records = self.t("records_all", n=len(spec.inputs)) if len(spec.inputs) > 1 else self.t("records_one")
+        self.add("loop", "loop", self.t("loop", epochs=spec.epochs, records=records), code=("loop",))
         previous = 0
         for epoch in self.epochs:
             self.epoch = epoch
             updates = self.trace.epoch_updates(epoch)
+            self.batch_no = updates[0].batch
             if epoch != previous + 1:
-                self.batch_no = updates[0].batch
                 self.skip(previous, epoch, updates[0])
+            full = epoch in self.scene.render.full
             for u in updates:
                 self.batch_no = u.batch
-                if epoch in self.scene.render.full:
+                if full:
+                    self.card(self.t("card_forward", epoch=epoch))
                     self.forward_full(u)
+                    self.card(self.t("card_backward", epoch=epoch))
                 else:
                     self.forward_compact(u)
                 self.backward(u)
@@ -337,10 +395,11 @@ class _Builder:
             n = max(1, round(s.duration * fps))
             steps.append(replace(s, first_frame=frame, n_frames=n))
             frame += n
-        records = tuple(
+        records_text = tuple(
             (" ".join(fmt_input(v) for v in x), " ".join(fmt_input(v) for v in t))
             for x, t in zip(spec.inputs[: lay.n_records], spec.targets[: lay.n_records], strict=True)
         )
+        summaries = self.trace.summaries
         return Timeline(
             steps=tuple(steps),
             fps=fps,
@@ -348,20 +407,31 @@ class _Builder:
             layout=lay,
             title=self.scene.title,
             total_epochs=spec.epochs,
-            records=records,
+            records=records_text,
+            lang=self.lang,
+            font=None,
+            camera=self.scene.render.camera,
+            display_errors=summaries.mean_abs_error,
+            update_sizes=summaries.update_size,
+            shown_epochs=tuple(self.epochs),
         )
 
     def skip(self, previous: int, epoch: int, u: UpdateRecord) -> None:
         gap = epoch - previous - 1
         self.clear_values()
-        self.display_error = float(self.trace.summaries.mean_abs_error[epoch - 2])
-        self.display_error_epoch = epoch - 1
+        if previous:
+            self.display_error = float(self.trace.summaries.mean_abs_error[epoch - 2])
+            self.display_error_epoch = epoch - 1
+        text = self.t("skip", gap=gap, epoch=epoch)
         self.add(
             "skip",
             "loop",
-            f"... {gap} iterations later: iteration {epoch} begins",
+            text,
             code=("loop",),
             values={"skipped_iterations": float(gap)},
+            nodes=[],
+            edges=[],
+            extras={"card": (text, "")},
             weights=self.flat_weights(u.weights_before),
         )
 
@@ -374,11 +444,13 @@ class _Builder:
             satellites=np.full_like(self.visual.satellites, np.nan),
             outputs=np.full_like(self.visual.outputs, np.nan),
             current_record=None,
+            halos=np.full(lay.n_nodes, np.nan),
         )
 
     def forward_full(self, u: UpdateRecord) -> None:
         lay, n_w = self.layout, self.n_w
         self.clear_values()
+        n_records = len(self.spec.inputs)
         for r in range(len(u.inputs)):
             x = u.inputs[r]
             values = np.full(lay.n_nodes, np.nan)
@@ -390,15 +462,20 @@ class _Builder:
             self.add(
                 "input",
                 "forward",
-                f"Record {row} of {len(self.spec.inputs)}: input layer l0 = "
-                f"[{', '.join(fmt_input(v) for v in x)}], target y = "
-                f"[{', '.join(fmt_input(v) for v in u.targets[r])}]",
+                self.t(
+                    "input",
+                    row=row,
+                    n=n_records,
+                    x=", ".join(fmt_input(v) for v in x),
+                    t=", ".join(fmt_input(v) for v in u.targets[r]),
+                ),
                 code=("input",),
                 values={f"l0[{j}]": float(v) for j, v in enumerate(x)},
                 record=r,
                 layer=0,
                 nodes=list(lay.layer_nodes(0)),
                 edges=[],
+                extras={"focus_x": self.layer_x(0)},
                 node_values=values.copy(),
                 current_record=r if r < lay.n_records else None,
             )
@@ -415,43 +492,53 @@ class _Builder:
                         f"{fmt_input(p)}*({fmt(wij, 3)})" for p, wij in zip(prev, w[:, j], strict=True)
                     )
                     if len(prev) > 4:
-                        terms = f"sum of {len(prev)} inputs x weights"
+                        terms = self.t("sum_of", n=len(prev))
                     if u.biases_before is not None:
                         terms += f" + ({fmt(float(u.biases_before[k - 1][j]), 3)})"
-                    name = f"Output node {j + 1}" if k == n_w else f"Hidden node {j + 1}"
-                    if k < n_w and n_w > 2:
-                        name += f" of l{k}"
+                    if k == n_w:
+                        name = self.t("output", j=j + 1)
+                    else:
+                        name = self.t("hidden_of" if n_w > 2 else "hidden", j=j + 1, k=k)
+                    incoming = [lay.edge_id(k - 1, i, j) for i in range(self.spec.layers[k - 1])]
                     self.add(
                         "node",
                         "forward",
-                        f"{name}: z = {terms} = {fmt(z)};   {act}(z) = {fmt(a)}",
+                        self.t("node", name=name, terms=terms, z=fmt(z), act=act, a=fmt(a)),
                         code=(f"layer{k}",),
                         values={f"l{k}[{j}]": a, f"z{k}[{j}]": z},
                         record=r,
                         layer=k,
                         node=j,
                         nodes=[*lay.layer_nodes(k - 1), lay.node_id(k, j)],
-                        edges=[lay.edge_id(k - 1, i, j) for i in range(self.spec.layers[k - 1])],
+                        edges=incoming,
+                        extras={
+                            "signals": tuple(
+                                Signal(e, True, float(p * wij))
+                                for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
+                            ),
+                            "focus_x": self.layer_x(k - 0.5),
+                        },
                         node_values=values.copy(),
                     )
             outputs = self.visual.outputs.copy()
             if r < lay.n_records:
                 outputs[r] = u.outputs[r]
             err = u.output_errors[r]
+            terms = ", ".join(
+                f"{fmt_input(t)} - {fmt(o)} = {fmt(e, sign=True)}"
+                for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
+            )
             self.add(
                 "output_error",
                 "forward",
-                f"l{n_w}_error = y - l{n_w} = "
-                + ", ".join(
-                    f"{fmt_input(t)} - {fmt(o)} = {fmt(e, sign=True)}"
-                    for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
-                ),
+                self.t("output_error", k=n_w, terms=terms),
                 code=("error",),
                 values={f"l{n_w}_error[{o}]": float(e) for o, e in enumerate(err)},
                 record=r,
                 layer=n_w,
                 nodes=list(lay.layer_nodes(n_w)),
                 edges=[],
+                extras={"focus_x": self.layer_x(n_w + 0.4)},
                 outputs=outputs,
             )
 
@@ -465,18 +552,28 @@ class _Builder:
             m = u.inputs if k == 0 else u.activations[k - 1]
             if r:
                 sats[list(lay.layer_nodes(k))] = m[:r].T
+            signals: tuple[Signal, ...] = ()
+            if k:
+                prev = u.inputs if k == 1 else u.activations[k - 2]
+                w = u.weights_before[k - 1]
+                mean_in = prev.mean(axis=0)
+                signals = tuple(
+                    Signal(lay.edge_id(k - 1, i, j), True, float(mean_in[i] * w[i, j]))
+                    for i in range(w.shape[0])
+                    for j in range(w.shape[1])
+                )
+            caption = self.t("compact_input", n=n) if k == 0 else self.t("compact_layer", k=k, n=n)
             self.add(
                 "layer",
                 "forward",
-                f"l{k}: layer {k} for all {n} records at once" + ("" if k == 0 else " (one matrix product)"),
+                caption,
                 code=("input",) if k == 0 else (f"layer{k}",),
-                panel=self.matrix_panel(f"l{k} (rows = records) =", m, sign=False),
-                values={f"l{k}[{i},{j}]": float(m[i, j]) for i, j in np.ndindex(*m.shape)}
-                if m.size <= 64
-                else {},
+                panel=self.matrix_panel(self.t("panel_rows", name=f"l{k}"), m, sign=False),
+                values=_matrix_values(f"l{k}", m),
                 layer=k,
                 nodes=list(lay.layer_nodes(k)) + (list(lay.layer_nodes(k - 1)) if k else []),
                 edges=list(lay.layer_edges(k - 1)) if k else [],
+                extras={"signals": signals, "focus_x": self.layer_x(max(0, k - 0.5))},
                 satellites=sats.copy(),
                 satellite_signed=False,
             )
@@ -485,16 +582,14 @@ class _Builder:
         self.add(
             "output_error",
             "forward",
-            f"l{n_w}_error = y - l{n_w} for all {n} records",
+            self.t("compact_error", k=n_w, n=n),
             code=("error",),
-            panel=self.matrix_panel(f"l{n_w}_error =", u.output_errors),
-            values={
-                f"l{n_w}_error[{i},{j}]": float(u.output_errors[i, j])
-                for i, j in np.ndindex(*u.output_errors.shape)
-            },
+            panel=self.matrix_panel(self.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
+            values=_matrix_values(f"l{n_w}_error", u.output_errors),
             layer=n_w,
             nodes=list(lay.layer_nodes(n_w)),
             edges=[],
+            extras={"focus_x": self.layer_x(n_w + 0.4)},
             outputs=outputs,
         )
 
@@ -505,79 +600,124 @@ class _Builder:
         self.add(
             "display_error",
             "error",
-            f"Display error = mean(|l{n_w}_error|) over the batch = {fmt(u.mean_abs_error, 5)}"
-            f"   (loss = {fmt(u.loss, 5)})",
+            self.t("display_error", k=n_w, e=fmt(u.mean_abs_error, 5), loss=fmt(u.loss, 5)),
             code=("display",),
-            panel=self.matrix_panel(f"l{n_w}_error =", u.output_errors),
+            panel=self.matrix_panel(self.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
             values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
             nodes=list(lay.layer_nodes(n_w)),
             edges=[],
+            extras={"focus_x": self.layer_x(n_w + 0.4)},
         )
         sats = np.full_like(self.visual.satellites, np.nan)
+        halos = np.full(lay.n_nodes, np.nan)
         self.labels = [""] * lay.n_nodes  # the beads and the panel carry the numbers now
         for k in range(n_w, 0, -1):
             if k < n_w:
                 err = -u.activation_grads[k - 1]
                 if r:
                     sats[list(lay.layer_nodes(k))] = err[:r].T
+                later_delta = -u.deltas[k]
+                w = u.weights_before[k]
+                flow = later_delta.mean(axis=0)
                 self.add(
                     "error",
                     "backward",
-                    f"l{k}_error = l{k + 1}_delta . syn{k}.T: each hidden node's share of the "
-                    "output's delta, through its weights",
+                    self.t("error_hidden", k=k, k1=k + 1),
                     code=(f"error{k}",),
-                    panel=self.matrix_panel(f"l{k}_error (rows = records) =", err),
+                    panel=self.matrix_panel(self.t("panel_rows", name=f"l{k}_error"), err),
                     values=_matrix_values(f"l{k}_error", err),
                     layer=k,
                     nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
                     edges=list(lay.layer_edges(k)),
+                    extras={
+                        "signals": tuple(
+                            Signal(lay.edge_id(k, i, j), False, float(flow[j] * w[i, j]))
+                            for i in range(w.shape[0])
+                            for j in range(w.shape[1])
+                        ),
+                        "focus_x": self.layer_x(k + 0.5),
+                    },
                     satellites=sats.copy(),
                     satellite_signed=True,
                 )
             delta = -u.deltas[k - 1]
             if r:
                 sats[list(lay.layer_nodes(k))] = delta[:r].T
+            halos[list(lay.layer_nodes(k))] = delta.sum(axis=0)
             act = self.spec.activations[k - 1]
-            slope = {"sigmoid": f"the sigmoid's slope l{k}*(1-l{k})", "identity": "1 (identity)"}.get(
-                act, f"the slope of {act}"
-            )
+            slope_key = {"sigmoid": "slope_sigmoid", "identity": "slope_identity"}.get(act, "slope_other")
+            error = u.output_errors if k == n_w else -u.activation_grads[k - 1]
             self.add(
                 "delta",
                 "backward",
-                f"l{k}_delta = l{k}_error x {slope}: how much each node's input should move",
+                self.t("delta", k=k, slope=self.t(slope_key, k=k, act=act)),
                 code=(f"delta{k}",),
-                panel=self.matrix_panel(f"l{k}_delta (rows = records) =", delta),
+                panel=self.delta_panel(k, error, delta, u),
                 values=_matrix_values(f"l{k}_delta", delta),
                 layer=k,
                 nodes=list(lay.layer_nodes(k)),
                 edges=[],
+                extras={"focus_x": self.layer_x(k)},
                 satellites=sats.copy(),
                 satellite_signed=True,
+                halos=halos.copy(),
             )
         weights = self.flat_weights(u.weights_before)
         lr = self.spec.learning_rate
         lr_text = "" if lr == 1 else f"{lr:g} * "
         for k in range(n_w - 1, -1, -1):
             change = u.weights_after[k] - u.weights_before[k]
-            weights[list(lay.layer_edges(k))] = u.weights_after[k].ravel()
+            edges = list(lay.layer_edges(k))
+            m = magnification(change)
+            weights[edges] = (u.weights_before[k] + m * change).ravel()
             biggest = float(np.max(np.abs(change)))
+            order = np.argsort(-np.abs(change).ravel(), kind="stable")[: min(3, change.size)]
+            marked = tuple(edges[i] for i in order)
+            caption = self.t("update", k=k, k1=k + 1, lr=lr_text, big=fmt(biggest, 5))
+            if m != 1:
+                caption += self.t("magnified", m=f"{m:g}")
+            digits = 4 if biggest >= 1e-3 else 6
             self.add(
                 "update",
                 "update",
-                f"syn{k} += {lr_text}l{k}.T . l{k + 1}_delta: every weight l{k} -> l{k + 1} moves "
-                f"(largest change {fmt(biggest, 5)})",
+                caption,
                 code=(f"update{k}",),
-                panel=self.matrix_panel(f"syn{k} change =", change)
-                + self.matrix_panel(f"new syn{k} =", u.weights_after[k]),
+                panel=self.matrix_panel(self.t("panel_change", k=k), change, digits=digits)
+                + self.matrix_panel(self.t("panel_new", k=k), u.weights_after[k]),
                 values={
                     **_matrix_values(f"syn{k}_change", change),
                     **_matrix_values(f"syn{k}", u.weights_after[k]),
+                    "magnify": m,
                 },
                 layer=k,
                 nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
-                edges=list(lay.layer_edges(k)),
+                edges=edges,
+                extras={
+                    "marked_edges": marked,
+                    "edge_labels": tuple(
+                        (edges[i], fmt(float(change.ravel()[i]), digits, sign=True)) for i in order
+                    ),
+                    "magnify": m,
+                    "focus_x": self.layer_x(k + 0.5),
+                },
                 weights=weights.copy(),
             )
+        self.true_weights = self.flat_weights(u.weights_after)
+
+    def delta_panel(self, k: int, error: np.ndarray, delta: np.ndarray, u: UpdateRecord) -> tuple[str, ...]:
+        """``error x slope = delta`` per record with the numbers, as the seed checks it."""
+        if error.shape[1] > 1 or self.spec.activations[k - 1] != "sigmoid":
+            return self.matrix_panel(self.t("panel_rows", name=f"l{k}_delta"), delta)
+        a = u.activations[k - 1]
+        scale = delta / np.where(error == 0, 1, error) / np.where(a * (1 - a) == 0, 1, a * (1 - a))
+        rows = [f"l{k}_delta = l{k}_error x l{k}*(1-l{k})"]
+        for i in range(min(len(delta), MAX_PANEL_ROWS)):
+            extra = "" if abs(scale[i, 0] - 1) < 1e-9 else f" x {fmt(scale[i, 0], 4)}"
+            rows.append(
+                f"{fmt(error[i, 0], 4, True)} x {fmt(a[i, 0] * (1 - a[i, 0]), 4)}{extra}"
+                f" = {fmt(delta[i, 0], 4, True)}"
+            )
+        return tuple(rows)
 
     def end_epoch(self, epoch: int) -> None:
         self.labels = [""] * self.layout.n_nodes
@@ -585,13 +725,15 @@ class _Builder:
             self.visual,
             satellites=np.full_like(self.visual.satellites, np.nan),
             satellite_signed=False,
+            halos=np.full(self.layout.n_nodes, np.nan),
         )
         self.add(
             "end",
             "end",
-            f"End of iteration {epoch}: display error {fmt(self.display_error or 0.0, 5)}",
+            self.t("end", epoch=epoch, e=fmt(self.display_error or 0.0, 5)),
             code=("loop",),
             values={"display_error": float(self.display_error or 0.0)},
+            weights=self.true_weights,
         )
 
 

@@ -60,7 +60,7 @@ def test_inspect_late_epoch(capsys):
 def test_steps_json_lists_the_timeline(capsys):
     assert main(["steps", "--epochs", "1", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows[0]["caption"].startswith("Initialise syn0")
+    assert rows[0]["kind"] == "title" and rows[1]["caption"].startswith("Initialise syn0")
     node = next(r for r in rows if r["kind"] == "node")
     assert (node["epoch"], node["record"], node["layer"], node["node"]) == (1, 1, 1, 1)
     assert node["code"] == ["l1 = nonlin(np.dot(l0,syn0))"]

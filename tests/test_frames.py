@@ -54,7 +54,13 @@ def test_labels_and_hud_show_recorded_numbers(tl):
     assert "display error (it. 1)  0.49641" in texts
     assert "iteration 1 / 60000" in texts
     assert s.caption in texts
-    assert any(t.startswith(">") and "print(np.mean(np.abs(l2_error)))" in t for t in texts)
+    # the executing line is marked and drawn in the accent colour, the others are not
+    accent = fs.theme.accent
+    marker = next(t for t in fs.texts if t.text == ">")
+    line = [t for t in fs.texts if t.mono and t.y == marker.y and t.text != ">"]
+    assert "".join(t.text for t in line).replace(" ", "") == "print(np.mean(np.abs(l2_error)))"
+    assert all(t.color == accent and t.bold for t in line)
+    assert not any(t.text == "for" and t.color == accent for t in fs.texts)
     assert any(lb.text.startswith("0.4737") for lb in fs.labels)
 
 

@@ -20,14 +20,16 @@ def test_seed_000_order_for_a_full_iteration(story):
     kinds = [s.kind for s in tl.steps if s.epoch in (None, 1)]
     per_record = ["input", "node", "node", "node", "node", "node", "output_error"]
     expected = (
-        ["init", "init", "loop"]
+        ["title", "init", "init", "loop", "card"]
         + per_record * 4
-        + ["display_error", "delta", "error", "delta", "update", "update", "end"]
+        + ["card", "display_error", "delta", "error", "delta", "update", "update", "end"]
     )
     assert kinds == expected
-    captions = [s.caption for s in tl.steps[:3]]
-    assert captions[0].startswith("Initialise syn0 (3x4)")
-    assert captions[1].startswith("Initialise syn1 (4x1)")
+    captions = [s.caption for s in tl.steps[:5]]
+    assert captions[1].startswith("Initialise syn0 (3x4)")
+    assert captions[2].startswith("Initialise syn1 (4x1)")
+    assert tl.steps[0].card[0] == captions[0] == "iamtrask 3-4-1: backpropagation, step by step"
+    assert captions[4] == "Iteration 1: forward pass"
     backward = [s for s in tl.steps if s.epoch == 1 and s.phase in ("backward", "update")]
     assert [s.caption.split(" ")[0] for s in backward] == ["l2_delta", "l1_error", "l1_delta", "syn1", "syn0"]
 
@@ -68,9 +70,17 @@ def test_backward_values_are_iamtrask_quantities(story):
     e1 = next(s for s in tl.steps if s.epoch == 1 and s.caption.startswith("l1_error"))
     assert e1.values["l1_error[0,2]"] == pytest.approx(0.11163621, abs=1e-8)
     up = next(s for s in tl.steps if s.epoch == 1 and s.caption.startswith("syn0"))
-    np.testing.assert_array_equal(
-        up.visual.weights[tl.layout.layer_edges(0)[0] :][:12], u.weights_after[0].ravel()
-    )
+    # the update is drawn magnified by a stated power of ten; the end of the iteration is true
+    m = up.magnify
+    assert m == 10 and "changes drawn x10" in up.caption
+    before, after = u.weights_before[0].ravel(), u.weights_after[0].ravel()
+    np.testing.assert_allclose(up.visual.weights[:12], before + m * (after - before), rtol=1e-12)
+    end = next(s for s in tl.steps if s.epoch == 1 and s.kind == "end")
+    np.testing.assert_array_equal(end.visual.weights[:12], after)
+    change = (after - before).reshape(3, 4)
+    biggest = np.unravel_index(np.argmax(np.abs(change)), change.shape)
+    assert up.marked_edges[0] == tl.layout.edge_id(0, *biggest)
+    assert up.edge_labels[0][1] == fmt(change[biggest], 4, sign=True)
     de = next(s for s in tl.steps if s.epoch == 1 and s.kind == "display_error")
     assert de.values["display_error"] == pytest.approx(0.4964100319, abs=1e-10)
 

@@ -1,0 +1,119 @@
+# ruff: noqa: RUF001  (Japanese text uses full-width punctuation on purpose)
+"""Every sentence the video shows, in English and Japanese.
+
+Templates are ``str.format`` strings; numbers are formatted by the caller (see
+``timeline.fmt``) so that both languages show exactly the same digits.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ja")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "init": "Initialise syn{k} ({rows}x{cols}): the weights l{k} -> l{k1}, {how}",
+        "loop": "Start the training loop: {epochs} iterations over {records}",
+        "records_all": "all {n} records",
+        "records_one": "the one record",
+        "skip": "... {gap} iterations later: iteration {epoch} begins",
+        "input": "Record {row} of {n}: input layer l0 = [{x}], target y = [{t}]",
+        "hidden": "Hidden node {j}",
+        "hidden_of": "Hidden node {j} of l{k}",
+        "output": "Output node {j}",
+        "node": "{name}: z = {terms} = {z};   {act}(z) = {a}",
+        "sum_of": "sum of {n} inputs x weights",
+        "output_error": "l{k}_error = y - l{k} = {terms}",
+        "compact_input": "l0: the input layer for all {n} records at once",
+        "compact_layer": "l{k}: layer {k} for all {n} records at once (one matrix product)",
+        "compact_error": "l{k}_error = y - l{k} for all {n} records",
+        "display_error": "Display error = mean(|l{k}_error|) over the batch = {e}   (loss = {loss})",
+        "error_hidden": "l{k}_error = l{k1}_delta . syn{k}.T: each hidden node's share of the output's "
+        "delta, through its weights",
+        "delta": "l{k}_delta = l{k}_error x {slope}: how much each node's input should move",
+        "slope_sigmoid": "the sigmoid's slope l{k}*(1-l{k})",
+        "slope_identity": "1 (identity)",
+        "slope_other": "the slope of {act}",
+        "update": "syn{k} += {lr}l{k}.T . l{k1}_delta: every weight l{k} -> l{k1} moves "
+        "(largest change {big})",
+        "magnified": "   [changes drawn x{m}]",
+        "end": "End of iteration {epoch}: display error {e}",
+        "title_sub": "{layers} network, {epochs} iterations: the forward pass, the error, "
+        "and backpropagation",
+        "card_forward": "Iteration {epoch}: forward pass",
+        "card_backward": "Iteration {epoch}: backward pass",
+        "card_compact": "Iteration {epoch}: the whole batch at once",
+        "iteration": "iteration {e} / {n}",
+        "before_training": "before training",
+        "display_error_hud": "display error (it. {e})  {v}",
+        "display_error_none": "display error  -",
+        "legend_positive": "blue: positive weight",
+        "legend_negative": "orange: negative weight",
+        "legend_thickness": "thickness = |weight|",
+        "legend_size": "sphere size = value",
+        "legend_beads_log": "beads: one per record, size ~ log|value|",
+        "legend_beads": "beads: one per record, size = value",
+        "records_header": "rec",
+        "panel_matrix": "{name} =",
+        "panel_rows": "{name} (rows = records) =",
+        "panel_change": "syn{k} change =",
+        "panel_new": "new syn{k} =",
+        "plot_error": "display error per iteration",
+        "plot_update": "max |weight change| per iteration",
+    },
+    "ja": {
+        "init": "syn{k}（{rows}x{cols}）を初期化：l{k} → l{k1} の重み、{how}",
+        "loop": "学習ループ開始：{records}で {epochs} 回繰り返す",
+        "records_all": "全 {n} 件のレコード",
+        "records_one": "1 件のレコード",
+        "skip": "…… {gap} 回後：{epoch} 回目の繰り返し",
+        "input": "レコード {row}/{n}：入力層 l0 = [{x}]、正解 y = [{t}]",
+        "hidden": "隠れ層の {j} 番目ノード",
+        "hidden_of": "l{k} の {j} 番目ノード",
+        "output": "出力層の {j} 番目ノード",
+        "node": "{name}：z = {terms} = {z}、 {act}(z) = {a}",
+        "sum_of": "{n} 個の入力 × 重みの和",
+        "output_error": "l{k}_error = y - l{k} = {terms}",
+        "compact_input": "l0：全 {n} 件の入力をまとめて設定",
+        "compact_layer": "l{k}：全 {n} 件をまとめて計算（行列積 1 回）",
+        "compact_error": "全 {n} 件の l{k}_error = y - l{k}",
+        "display_error": "表示用誤差 = mean(|l{k}_error|) = {e}（損失 = {loss}）",
+        "error_hidden": "l{k}_error = l{k1}_delta・syn{k}.T：出力のデルタを重み経由で各ノードに配分",
+        "delta": "l{k}_delta = l{k}_error × {slope}：各ノードの入力をどれだけ動かすか",
+        "slope_sigmoid": "シグモイドの傾き l{k}*(1-l{k})",
+        "slope_identity": "1（恒等関数）",
+        "slope_other": "{act} の傾き",
+        "update": "syn{k} += {lr}l{k}.T・l{k1}_delta：l{k} → l{k1} の全ての重みを更新（最大の変化 {big}）",
+        "magnified": "（変化を {m} 倍で描画）",
+        "end": "{epoch} 回目の繰り返し終了：表示用誤差 {e}",
+        "title_sub": "{layers} のネットワーク、{epochs} 回の学習：順伝播、誤差、誤差逆伝播",
+        "card_forward": "{epoch} 回目：順伝播",
+        "card_backward": "{epoch} 回目：逆伝播",
+        "card_compact": "{epoch} 回目：バッチ全体をまとめて",
+        "iteration": "繰り返し {e} / {n}",
+        "before_training": "学習前",
+        "display_error_hud": "表示用誤差（{e} 回目） {v}",
+        "display_error_none": "表示用誤差  -",
+        "legend_positive": "青：正の重み",
+        "legend_negative": "橙：負の重み",
+        "legend_thickness": "太さ = |重み|",
+        "legend_size": "球の大きさ = 値",
+        "legend_beads_log": "小球：レコードごと、大きさ ~ log|値|",
+        "legend_beads": "小球：レコードごと、大きさ = 値",
+        "records_header": "No.",
+        "panel_matrix": "{name} =",
+        "panel_rows": "{name}（行 = レコード）=",
+        "panel_change": "syn{k} の変化 =",
+        "panel_new": "新しい syn{k} =",
+        "plot_error": "繰り返しごとの表示用誤差",
+        "plot_update": "繰り返しごとの重みの最大変化",
+    },
+}
+
+
+def message(lang: str, key: str, **values: object) -> str:
+    """The sentence ``key`` in ``lang``, filled with ``values``."""
+    return MESSAGES[lang][key].format(**values)
+
+
+def has_non_ascii(text: str) -> bool:
+    return any(ord(c) > 127 for c in text)
