@@ -1,0 +1,164 @@
+# ruff: noqa: RUF001  (Japanese captions use full-width punctuation)
+"""Issue 3's lecture visuals as data: beads, halos, cards, plots, pacing, languages."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz3d.errors import SceneError, UserError
+from nnviz3d.fonts import INSTALL_HINT, find_japanese_font
+from nnviz3d.frames import frame_state, halo_radius, signal_positions
+from nnviz3d.pipeline import prepare
+from nnviz3d.render_vtk import VtkFrameRenderer
+from nnviz3d.scene import load_scene
+from nnviz3d.timeline import magnification
+
+SUBSET_FONT = Path(__file__).parent / "fixtures" / "NotoSansCJKjp-subset.otf"
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return load_scene()
+
+
+@pytest.fixture(scope="module")
+def story(scene):
+    return prepare(scene)
+
+
+def test_forward_beads_travel_the_incoming_weights_in_order(story):
+    trace, tl = story
+    lay = tl.layout
+    s = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.node == 1 and s.record == 2)
+    assert [sig.edge for sig in s.signals] == [lay.edge_id(0, i, 1) for i in range(3)]
+    u = trace.updates[(1, 1)]
+    x, w = u.inputs[2], u.weights_before[0][:, 1]
+    assert [sig.value for sig in s.signals] == pytest.approx(list(x * w))
+    assert all(sig.forward for sig in s.signals)
+    start = signal_positions(s, lay, 0.0)
+    mid = signal_positions(s, lay, 0.5)
+    end = signal_positions(s, lay, 1.0)
+    np.testing.assert_allclose(start, lay.nodes[list(lay.layer_nodes(0))])
+    np.testing.assert_allclose(end, np.repeat(lay.nodes[[lay.node_id(1, 1)]], 3, axis=0))
+    np.testing.assert_allclose(mid, (start + end) / 2)
+
+
+def test_deltas_travel_backwards(story):
+    trace, tl = story
+    lay = tl.layout
+    s = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    assert s.signals and not any(sig.forward for sig in s.signals)
+    assert {sig.edge for sig in s.signals} == set(lay.layer_edges(1))
+    # a backward bead starts at the output end of its weight
+    first = signal_positions(s, lay, 0.0)
+    np.testing.assert_allclose(first, lay.nodes[lay.edge_to[[sig.edge for sig in s.signals]]])
+    u = trace.updates[(1, 1)]
+    flow = (-u.deltas[1]).mean(axis=0)[0]
+    assert s.signals[2].value == pytest.approx(flow * u.weights_before[1][2, 0])
+
+
+def test_halos_show_the_batch_delta_of_each_node(story):
+    trace, tl = story
+    u = trace.updates[(1, 1)]
+    lay = tl.layout
+    s = next(s for s in tl.steps if s.kind == "delta" and s.epoch == 1 and s.layer == 2)
+    out = lay.node_id(2, 0)
+    assert s.visual.halos[out] == pytest.approx((-u.deltas[1]).sum())
+    assert np.isnan(s.visual.halos[lay.node_id(1, 0)])  # not yet: l1_delta comes later
+    assert "-0.4737 x 0.2493 = -0.1181" in s.panel[1]  # the seed's own check
+    values = np.array([1e-4, 1e-3, 1e-2, 1e-1])
+    assert np.all(np.diff(halo_radius(values)) > 0)
+    fs = frame_state(tl, tl.frames_of(s.index)[-1], 320, 180)
+    assert fs.halo_radii[out] == pytest.approx(halo_radius(np.array([s.visual.halos[out]]))[0])
+    colours = fs.halo_colors[out]
+    assert tuple(colours) == pytest.approx(
+        fs.theme.positive if s.visual.halos[out] >= 0 else fs.theme.negative
+    )
+
+
+def test_late_updates_are_magnified_and_stated(story):
+    _, tl = story
+    late = [s for s in tl.steps if s.kind == "update" and s.epoch == 2000]
+    assert late and all(s.magnify >= 100 for s in late)
+    assert all(f"changes drawn x{s.magnify:g}" in s.caption for s in late)
+    assert magnification(np.array([0.3, -0.1])) == 1
+    assert magnification(np.array([2e-4])) == 1000
+
+
+def test_cards_and_plots(story):
+    _, tl = story
+    cards = [s.card[0] for s in tl.steps if s.card]
+    assert cards[:3] == [tl.title, "Iteration 1: forward pass", "Iteration 1: backward pass"]
+    assert "... 1994 iterations later: iteration 1998 begins" in cards
+    s = next(s for s in tl.steps if s.kind == "end" and s.epoch == 1999)
+    fs = frame_state(tl, tl.frames_of(s.index)[-1], 1280, 720)
+    cursor = [
+        p
+        for p in fs.polylines
+        if p.color == fs.theme.accent and p.points[0][1] < 0.1 and p.points[1][1] > 0.2
+    ]
+    assert len(cursor) == 2  # one cursor per inset, at the current iteration
+    assert "0.02414" in [t.text for t in fs.texts]  # the error plot's value at iteration 1999
+
+
+def test_durations_and_speed_come_from_the_scene(scene):
+    quick = replace(scene, render=replace(scene.render, speed=2.0, durations=(("node", 3.0),)))
+    _, base = prepare(scene, epochs=(1,))
+    _, fast = prepare(quick, epochs=(1,))
+    node_base = next(s for s in base.steps if s.kind == "node")
+    node_fast = next(s for s in fast.steps if s.kind == "node")
+    assert node_fast.duration == pytest.approx(1.5)
+    init_base = next(s for s in base.steps if s.kind == "init")
+    init_fast = next(s for s in fast.steps if s.kind == "init")
+    assert init_fast.duration == pytest.approx(init_base.duration / 2)
+    assert node_base.duration < 1.2
+
+
+def test_default_video_is_a_class_length(story):
+    _, tl = story
+    assert 120 <= tl.duration <= 260
+
+
+def test_bad_durations_are_rejected(tmp_path):
+    text = (Path(__file__).parent.parent / "scenes" / "iamtrask.toml").read_text()
+    p = tmp_path / "s.toml"
+    p.write_text(text + "\n[render.durations]\nnod = 2.0\n")
+    with pytest.raises(SceneError, match=r"\[render.durations\] nod: unknown step kind"):
+        load_scene(p)
+
+
+def test_missing_japanese_font_says_what_to_install(monkeypatch):
+    import nnviz3d.fonts as fonts
+
+    monkeypatch.setattr(fonts, "_fontconfig_japanese", list)
+    monkeypatch.setattr(fonts, "KNOWN_PATHS", ())
+    with pytest.raises(UserError) as err:
+        find_japanese_font()
+    assert str(err.value) == INSTALL_HINT and "fonts-noto-cjk" in INSTALL_HINT
+    with pytest.raises(UserError, match=r"font file /no/such\.ttf not found"):
+        find_japanese_font("/no/such.ttf")
+
+
+def test_japanese_captions_render_real_glyphs(scene):
+    # a subset of Noto Sans CJK ships with the tests, so this runs without any CJK font
+    ja = replace(scene, render=replace(scene.render, lang="ja", font=str(SUBSET_FONT)))
+    _, tl = prepare(ja, epochs=(1,))
+    assert tl.font == str(SUBSET_FONT) and tl.steps[4].caption == "1 回目：順伝播"
+    s = next(s for s in tl.steps if s.kind == "node")
+    assert s.caption.startswith("隠れ層の 1 番目ノード")
+    frame = tl.frames_of(s.index)[-1]
+    renderer = VtkFrameRenderer(640, 360)
+    try:
+        good = renderer.render(frame_state(tl, frame, 640, 360))
+        tofu = renderer.render(frame_state(replace(tl, font=None), frame, 640, 360))
+    finally:
+        renderer.close()
+    band = slice(int(360 * 0.06), int(360 * 0.14))  # the caption line
+    ink_good = (good[band].max(axis=2) > 128).sum()
+    ink_tofu = (tofu[band].max(axis=2) > 128).sum()
+    assert ink_good > 200
+    # the same caption without a CJK font is boxes or nothing: a different picture
+    assert np.abs(good[band].astype(int) - tofu[band].astype(int)).sum() > 50 * 255
+    assert ink_good != ink_tofu
