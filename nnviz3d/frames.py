@@ -200,6 +200,7 @@ def bead_radius(value: np.ndarray, signed: bool) -> np.ndarray:
 HALO_R_MIN, HALO_R_MAX = 0.62, 1.0
 SIGNAL_R_MIN, SIGNAL_R_MAX = 0.06, 0.2
 MARK_R = 0.24
+ERROR_COLUMN = 2.1  # world units from the output/target numbers to the error column
 FOLLOW = 0.16  # how far the camera leans towards the active part (fraction of the offset)
 
 
@@ -513,6 +514,14 @@ def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[
             text = f"{fmt(value) if not np.isnan(value) else '   ?  '}   {target}"
             color = theme.text if step.visual.current_record in (None, rec) else theme.muted
             out.append(Label3D(text, (right[0], right[1] - 0.12, right[2]), size, color))
+            if not np.isnan(value):  # the output error, beside its output and target
+                error = fmt(float(target) - value, sign=True)
+                hue = theme.accent if step.visual.current_record in (None, rec) else theme.muted
+                out.append(Label3D(error, (right[0] + ERROR_COLUMN, right[1] - 0.12, right[2]), size, hue))
+    if layout.n_records and not np.all(np.isnan(outs)):
+        right = layout.square_rows[0, 0] + np.array([layout.square_size * 2.05 + ERROR_COLUMN, 0, 0])
+        top = right + np.array([0, 0.75 * layout.square_size, 0])
+        out.append(Label3D(f"y - l{len(layout.layers) - 1}", tuple(top), size, theme.muted))
     return tuple(out)
 
 

@@ -63,7 +63,7 @@ class Layout:
         pad = 0.5
         hi = allp.max(axis=0) + pad
         if self.n_records:
-            hi[0] += 2.4 * self.square_size + 1.6  # the target squares and their numbers
+            hi[0] += 2.4 * self.square_size + 3.4  # the target squares, their numbers and errors
         hi[1] += 0.4  # the value label above the top node
         return allp.min(axis=0) - pad, hi
 

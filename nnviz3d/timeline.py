@@ -26,18 +26,18 @@ from nnviz3d.text import message
 #: seconds each kind of step lasts at speed 1 (a lecturer can read every caption)
 DURATIONS: dict[str, float] = {
     "title": 4.0,
-    "card": 1.8,
+    "card": 1.6,
     "init": 2.6,
     "loop": 2.2,
     "skip": 3.0,
-    "input": 1.3,
-    "node": 0.95,
+    "input": 1.1,
+    "node": 0.85,
     "layer": 2.2,
-    "output_error": 1.6,
+    "output_error": 1.4,
     "display_error": 2.6,
-    "delta": 2.7,
-    "error": 2.7,
-    "update": 2.7,
+    "delta": 2.5,
+    "error": 2.5,
+    "update": 2.6,
     "end": 1.6,
 }
 
