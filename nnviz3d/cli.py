@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--epoch", type=int, required=True, help="epoch (from 1, as in the seed)")
     i.add_argument("--batch", type=int, default=1, help="batch within the epoch (from 1)")
     i.add_argument("--json", action="store_true", help="JSON (the default output is a summary)")
+    i.add_argument(
+        "--gradcheck", action="store_true", help="compare every gradient with a central difference"
+    )
     return p
 
 
@@ -270,7 +273,18 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if not 1 <= args.batch <= spec.n_batches:
         raise UserError(f"--batch: {args.batch} is outside 1..{spec.n_batches}")
     trace = train(replace(spec, epochs=args.epoch), [args.epoch])
-    data = inspect_dict(trace.updates[(args.epoch, args.batch)])
+    update = trace.updates[(args.epoch, args.batch)]
+    if args.gradcheck:
+        from nnviz3d.gradcheck import gradient_check
+
+        check = gradient_check(spec, update)
+        print(
+            f"gradient check, epoch {args.epoch} batch {args.batch}: {check.n_params} parameters, "
+            f"largest relative difference {check.max_relative:.2e} ({check.worst}), "
+            f"largest absolute {check.max_absolute:.2e}"
+        )
+        return 0 if check.max_relative < 1e-4 else 1
+    data = inspect_dict(update)
     if args.json:
         json.dump(data, sys.stdout, indent=1)
         print()

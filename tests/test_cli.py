@@ -174,3 +174,26 @@ def test_output_folder_that_is_a_file(tmp_path, capsys):
     assert main(["render", "--out", str(blocker / "v.mp4")]) == 2
     assert "is not a folder" in capsys.readouterr().err
     assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize("scene", sorted(str(p) for p in (ROOT / "scenes").glob("*.toml")))
+def test_gradcheck_on_every_shipped_scene(scene, capsys):
+    assert main(["inspect", scene, "--epoch", "2", "--gradcheck"]) == 0
+    out = capsys.readouterr().out
+    rel = float(out.split("largest relative difference ")[1].split(" ")[0])
+    assert rel < 1e-5
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    from dataclasses import replace
+
+    from nnviz3d.gradcheck import gradient_check
+    from nnviz3d.recorder import train
+    from nnviz3d.scene import load_scene
+
+    scene = load_scene()
+    u = train(scene.network, [1]).updates[(1, 1)]
+    bad = [g.copy() for g in u.weight_gradients]
+    bad[0][1, 2] *= 1.01
+    check = gradient_check(scene.network, replace(u, weight_gradients=bad))
+    assert check.worst == "syn0[1,2]" and check.max_relative > 5e-3
