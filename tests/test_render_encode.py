@@ -63,7 +63,7 @@ def test_highlighted_node_is_brighter_than_dimmed_nodes(tl, renderer):
 
     assert patch(active) > 1.5 * patch(dimmed)
     r, c = active
-    red, green, blue = img[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).mean(axis=0)
+    red, _, blue = img[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).mean(axis=0)
     assert red > blue + 25  # the active node wears the (yellow) accent colour
 
 
