@@ -19,7 +19,7 @@ import numpy as np
 
 from nnviz3d.layout import Layout
 from nnviz3d.text import message
-from nnviz3d.timeline import Step, Timeline, Visual, fmt
+from nnviz3d.timeline import FitCurve, Step, Timeline, Visual, fmt
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
 
@@ -321,6 +321,7 @@ def initial_visual(timeline: Timeline) -> Visual:
         outputs=np.full_like(v.outputs, np.nan),
         current_record=None,
         halos=np.full_like(v.halos, np.nan),
+        targets=v.targets,
     )
 
 
@@ -387,6 +388,7 @@ def frame_state(
         position=tuple(np.array(camera.position) + shift),
         focal_point=tuple(np.array(camera.focal_point) + shift),
     )
+    texts = texts + tuple(_square_texts(timeline, step, theme, camera, width, height))
     return FrameState(
         key=(step.index, sub),
         width=width,
@@ -404,7 +406,7 @@ def frame_state(
         cylinder_radii=g.edge_r,
         cylinder_colors=g.edge_c,
         square_centers=np.concatenate([out_centers, tgt_centers]),
-        square_sides=np.concatenate([g.square_s, _square_side(_targets(timeline), layout, vmax)]),
+        square_sides=np.concatenate([g.square_s, _square_side(step.visual.targets.ravel(), layout, vmax)]),
         square_colors=np.concatenate([g.square_c, tgt_c]),
         labels=_labels(timeline, step, theme, height),
         texts=texts,
@@ -455,14 +457,8 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float):
     return positions, radii, colors
 
 
-def _targets(timeline: Timeline) -> np.ndarray:
-    rows = [list(map(float, t.split())) for _, t in timeline.records]
-    return np.array(rows, dtype=float).ravel() if rows else np.zeros(0)
-
-
 def _targets_vmax(timeline: Timeline) -> float:
-    t = _targets(timeline)
-    return float(max(1.0, np.max(np.abs(t)))) if t.size else 1.0
+    return timeline.target_scale
 
 
 # -- text -------------------------------------------------------------------------------
@@ -482,9 +478,63 @@ def fit_size(text: str, base: int, max_width_px: float, mono: bool = False) -> i
     return max(8, min(base, int(max_width_px / em)))
 
 
+def _square_texts(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+) -> list[Text2D]:
+    """Each record's output, target and error in columns beside its pair of squares.
+
+    Placed in pixels from the projected squares, so the columns never run into each other
+    however far the camera is."""
+    layout = timeline.layout
+    if not layout.n_records:
+        return []
+    n_out = layout.layers[-1]
+    sq = layout.square_size
+    rows = layout.square_rows.reshape(-1, 3)
+    anchors = rows + np.array([1.3 * sq + 0.5 * sq, 0.0, 0.0])
+    ndc = project(
+        camera, np.concatenate([anchors, rows[:1] + np.array([0.0, 0.5 * sq, 0.0])]), width / height
+    )
+    xs = (ndc[:, 0] + 1) / 2
+    ys = (ndc[:, 1] + 1) / 2
+    gap = abs(ys[0] - ys[1]) * height if len(rows) > 1 else height * 0.05
+    size = max(8, min(round(height * 0.024), int(gap * 0.75)))
+    col = size * 3.9 / width  # one column of "-0.4737" and some air
+    pad = size * 0.6 / width
+    outs = step.visual.outputs.ravel()
+    texts = []
+    last = layout.layers[-1] and len(layout.layers) - 1
+    top_y = ys[-1] + size * 0.4 / height
+    for c, head in enumerate((f"l{last}", "y", f"y - l{last}")):
+        texts.append(Text2D(head, xs[0] + pad + c * col, top_y, size, theme.muted, valign="bottom"))
+    for i in range(len(rows)):
+        rec = i // n_out
+        current = step.visual.current_record in (None, rec)
+        value, target = outs[i], float(step.visual.targets.ravel()[i])
+        y = ys[i]
+        color = theme.text if current else theme.muted
+        target_text = step.records[rec][1].split()[i % n_out]
+        cells = [fmt(value) if not np.isnan(value) else "?", target_text]
+        for c, text in enumerate(cells):
+            texts.append(Text2D(text, xs[i] + pad + c * col, y, size, color, valign="center"))
+        if not np.isnan(value):
+            hue = theme.accent if current else theme.muted
+            texts.append(Text2D(fmt(target - value, sign=True), xs[i] + pad + 2 * col, y, size, hue,
+                                valign="center"))  # fmt: skip
+    return texts
+
+
 def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[Label3D, ...]:
     layout = timeline.layout
     size = max(10, round(height * 0.024))
+    # labels must not run into the next node's: cap the size by the on-screen node spacing
+    biggest = int(np.argmax(layout.layers))
+    if layout.layers[biggest] > 1:
+        first, second = layout.layer_nodes(biggest)[:2]
+        camera = fit_camera(layout, round(height * 16 / 9), height)
+        ndc = project(camera, layout.nodes[[first, second]], 16 / 9)
+        gap_px = abs(ndc[0, 1] - ndc[1, 1]) * height / 2
+        size = max(8, min(size, int(gap_px * 0.42)))
     out: list[Label3D] = []
     for node, text in enumerate(step.node_labels):
         if text:
@@ -498,30 +548,6 @@ def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent))
-    outs = step.visual.outputs
-    n_out = layout.layers[-1]
-    if layout.n_records:
-        sq = layout.square_size
-        top = layout.square_rows[0, 0] + np.array([-0.2 * sq, 0.75 * sq, 0])
-        out.append(Label3D(f"l{len(layout.layers) - 1}", tuple(top), size, theme.muted))
-        out.append(Label3D("y", tuple(top + np.array([1.35 * sq, 0, 0])), size, theme.muted))
-    for rec in range(layout.n_records):
-        for o in range(n_out):
-            c = layout.square_rows[rec, o]
-            right = c + np.array([layout.square_size * 1.3 + layout.square_size * 0.75, 0, 0])
-            value = outs[rec, o]
-            target = timeline.records[rec][1].split()[o]
-            text = f"{fmt(value) if not np.isnan(value) else '   ?  '}   {target}"
-            color = theme.text if step.visual.current_record in (None, rec) else theme.muted
-            out.append(Label3D(text, (right[0], right[1] - 0.12, right[2]), size, color))
-            if not np.isnan(value):  # the output error, beside its output and target
-                error = fmt(float(target) - value, sign=True)
-                hue = theme.accent if step.visual.current_record in (None, rec) else theme.muted
-                out.append(Label3D(error, (right[0] + ERROR_COLUMN, right[1] - 0.12, right[2]), size, hue))
-    if layout.n_records and not np.all(np.isnan(outs)):
-        right = layout.square_rows[0, 0] + np.array([layout.square_size * 2.05 + ERROR_COLUMN, 0, 0])
-        top = right + np.array([0, 0.75 * layout.square_size, 0])
-        out.append(Label3D(f"y - l{len(layout.layers) - 1}", tuple(top), size, theme.muted))
     return tuple(out)
 
 
@@ -566,16 +592,18 @@ def _overlay(
         texts.append(Text2D(step.caption, 0.015, 0.905, cap_size, theme.text, bold=True))
 
     # training records (left)
-    rec_size = round(h * 0.024)
-    if timeline.records:
-        width_x = max(len(x) for x, _ in timeline.records)
+    n_rows = len(step.records)
+    row_h = min(0.045, 0.36 / (n_rows + 1)) if n_rows else 0.0
+    rec_size = min(round(h * 0.024), int(row_h * h * 0.8)) if n_rows else round(h * 0.024)
+    if step.records:
+        width_x = max(len(x) for x, _ in step.records)
         header = f"{message(lang, 'records_header'):>4}  {'X':<{width_x}}   y"
         texts.append(Text2D(header, 0.015, 0.80, rec_size, theme.muted, mono=True))
-        for i, (x, t) in enumerate(timeline.records):
+        for i, (x, t) in enumerate(step.records):
             current = step.visual.current_record == i
             line = f"{'>' if current else ' '} {i + 1:>2}  {x:<{width_x}}   {t}"
             texts.append(
-                Text2D(line, 0.015, 0.80 - (i + 1) * 0.045, rec_size, theme.accent if current else theme.text,
+                Text2D(line, 0.015, 0.80 - (i + 1) * row_h, rec_size, theme.accent if current else theme.text,
                        mono=True, bold=current)
             )  # fmt: skip
 
@@ -591,13 +619,15 @@ def _overlay(
         legend.append((message(lang, "legend_beads_log"), theme.muted))
     elif not np.all(np.isnan(step.visual.satellites)):
         legend.append((message(lang, "legend_beads"), theme.muted))
-    ly = 0.58
+    ly = min(0.58, 0.80 - (n_rows + 1) * row_h - 0.01)
     for text, color in legend:
         texts.append(Text2D(text, 0.015, ly, fit_size(text, lsize, width * 0.26), color))
         ly -= lsize * 1.35 / h
 
     # code panel (bottom left), syntax coloured, the executing line on a highlight bar
     code_size = fit_size(max(timeline.code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
+    room = ly - 0.04  # the code panel stays under the legend
+    code_size = max(8, min(code_size, int(room / len(timeline.code) * h / 1.3)))
     line_h = code_size * 1.3 / h
     top = 0.02 + line_h * len(timeline.code)
     code_w = (len(max(timeline.code, key=len)) + 3) * 0.6 * code_size / width
@@ -635,13 +665,18 @@ def _overlay(
     # inset plots (bottom centre)
     # the cursor marks the last iteration whose error has been computed on screen
     epoch = step.display_error_epoch
-    titles = (message(lang, "plot_error"), message(lang, "plot_update"))
+    fit = timeline.fit_curve
+    second = message(lang, "plot_fit") if fit is not None else message(lang, "plot_update")
+    titles = (message(lang, "plot_error"), second)
     title_size = min(fit_size(t, round(h * 0.019), width * 0.18) for t in titles)
     for box, series, title, logy in (
         ((0.325, 0.05, 0.495, 0.22), timeline.display_errors, titles[0], False),
         ((0.525, 0.05, 0.695, 0.22), timeline.update_sizes, titles[1], True),
     ):
-        t, r, pl = _plot(box, series, timeline, epoch, title, title_size, theme, h, logy)
+        if fit is not None and series is timeline.update_sizes:
+            t, r, pl = _fit_plot(box, fit, step.epoch, title, title_size, theme, h)
+        else:
+            t, r, pl = _plot(box, series, timeline, epoch, title, title_size, theme, h, logy)
         texts += t
         rects += r
         lines += pl
@@ -759,3 +794,36 @@ def fit_camera(layout: Layout, width: int, height: int) -> Camera:
         mid = (ndc.max(axis=0) + ndc.min(axis=0)) / 2
         wc = (float(mid[0] - (x0 + x1 - 1)), float(mid[1] - (y0 + y1 - 1)))
     return Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), VIEW_ANGLE, wc)
+
+
+def _fit_plot(box, fit: FitCurve, epoch: int | None, title: str, size: int, theme: Theme, h: int):
+    """The true function and the network's curve at the current (or last shown) epoch."""
+    x0, y0, x1, y1 = box
+    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
+    texts = [Text2D(title, x0, y1 + 0.04, size, theme.muted)]
+    shown = sorted(fit.predictions)
+    at = max((e for e in shown if epoch is not None and e <= epoch), default=shown[0])
+    prediction = fit.predictions[at]
+    ys = np.concatenate([fit.truth, prediction[np.isfinite(prediction)]])
+    lo, hi = float(ys.min()), float(ys.max())
+    if hi - lo < 1e-12:
+        hi = lo + 1.0
+    xs = (fit.x - fit.x[0]) / (fit.x[-1] - fit.x[0])
+
+    def points(values: np.ndarray) -> tuple[tuple[float, float], ...]:
+        v = np.clip(values, lo, hi)
+        return tuple(
+            (x0 + (x1 - x0) * float(a), y0 + (y1 - y0) * float((b - lo) / (hi - lo)))
+            for a, b in zip(xs, v, strict=True)
+        )
+
+    lines = [
+        Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0),
+        Polyline2D(points(fit.truth), theme.target, 2.0),
+        Polyline2D(points(np.nan_to_num(prediction, nan=lo)), theme.text, 2.0),
+    ]
+    tick = max(9, round(h * 0.016))
+    texts.append(Text2D(fmt(float(fit.x[0]), 1), x0, y0 - 0.005, tick, theme.muted, align="center"))
+    texts.append(Text2D(fmt(float(fit.x[-1]), 1), x1, y0 - 0.005, tick, theme.muted, align="center"))
+    texts.append(Text2D(f"it. {at}", x1, y1 + 0.005, tick + 2, theme.accent, align="right"))
+    return texts, rects, lines

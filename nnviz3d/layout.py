@@ -71,12 +71,14 @@ class Layout:
 def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
     """Centre every layer vertically; spread the records' satellites on a ring."""
     node_gap = NODE_GAP if max(layers) <= 12 else NODE_GAP * 12 / max(layers)
+    # tall layers get wider gaps between layers, so the network keeps a lecture-slide shape
+    layer_gap = max(LAYER_GAP, 0.45 * (min(max(layers), 12) - 1) * node_gap)
     positions, layer_of, offsets = [], [], []
     for k, n in enumerate(layers):
         offsets.append(len(positions))
         for j in range(n):
             y = ((n - 1) / 2 - j) * node_gap
-            positions.append((k * LAYER_GAP, y, 0.0))
+            positions.append((k * layer_gap, y, 0.0))
             layer_of.append(k)
     nodes = np.array(positions, dtype=float)
     e_from, e_to, e_offsets = [], [], []
@@ -93,7 +95,7 @@ def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
     row = np.stack([(np.arange(r) - (r - 1) / 2) * BEAD_GAP, np.full(r, -BEAD_DROP), np.full(r, 0.3)], axis=1)
     satellites = nodes[:, None, :] + row[None, :, :] * scale
     n_out = layers[-1]
-    out_x = (len(layers) - 1) * LAYER_GAP + 1.9
+    out_x = (len(layers) - 1) * layer_gap + 1.9
     square = min(0.9, 4.6 / max(1, r * n_out))
     rows = []
     for rec in range(r):

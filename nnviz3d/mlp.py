@@ -127,7 +127,8 @@ def initial_parameters(
     """Initial weights ``(n_in, n_out)`` per layer and biases (None without bias).
 
     ``iamtrask`` reproduces ``np.random.seed(seed)`` followed by
-    ``2*np.random.random((n_in, n_out)) - 1`` layer by layer; biases start at zero.
+    ``2*np.random.random((n_in, n_out)) - 1`` layer by layer. ``uniform`` draws biases from
+    the same interval as the weights (seed 002); the other schemes start biases at zero.
     """
     shapes = list(itertools.pairwise(layers))
     if scheme == "explicit":
@@ -142,6 +143,8 @@ def initial_parameters(
     elif scheme == "uniform":
         rng = np.random.default_rng(seed)
         ws = [rng.uniform(-scale, scale, shape) for shape in shapes]
+        if bias and biases is None:  # seed 002: weights and biases alike
+            return ws, [rng.uniform(-scale, scale, n_out) for _, n_out in shapes]
     else:  # pragma: no cover - the scene loader rejects unknown schemes
         raise ValueError(f"unknown init scheme {scheme!r}")
     if not bias:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnviz3d.functions import Sampler
 from nnviz3d.mlp import ACTIVATIONS, Array, output_delta, per_record_loss
 
 #: floats the summary buffers may hold at once (about 16 MB)
@@ -38,6 +39,9 @@ class NetworkSpec:
     batch_size: int
     shuffle: bool = False
     shuffle_seed: int = 0
+    #: fresh random inputs every epoch (function fitting); ``inputs``/``targets`` then hold
+    #: the first epoch's draw
+    sampler: Sampler | None = None
 
     @property
     def n_batches(self) -> int:
@@ -132,6 +136,9 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
     n_params = sum(w.size for w in weights)
     chunk = max(1, min(1024, _BUFFER_BUDGET // (n_params + n * n_out)))
     out_buf = np.empty((chunk, n, n_out))
+    sampler = spec.sampler
+    sample_rng = np.random.default_rng(sampler.seed) if sampler else None
+    t_buf = np.empty((chunk, n, n_out)) if sampler else None
     w_bufs = [np.empty((chunk, w.size)) for w in weights]
     summaries = _SummaryBuilder(spec, chunk)
     updates: dict[tuple[int, int], UpdateRecord] = {}
@@ -146,6 +153,9 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
         slot = (epoch - 1) % chunk
         if spec.shuffle:
             order = rng.permutation(n)
+        if sampler:
+            x_all, t_all = sampler.draw(sample_rng)
+            t_buf[slot] = t_all
         keep = epoch in detailed
         for b in range(n_batches):
             if full_batch:
@@ -218,7 +228,8 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
         for buf, w in zip(w_bufs, weights, strict=True):
             buf[slot] = w.ravel()
         if slot == chunk - 1 or epoch == spec.epochs:
-            summaries.add(out_buf[: slot + 1], [buf[: slot + 1] for buf in w_bufs])
+            targets = t_buf[: slot + 1] if sampler else None
+            summaries.add(out_buf[: slot + 1], targets, [buf[: slot + 1] for buf in w_bufs])
     return Trace(spec=spec, updates=updates, summaries=summaries.build())
 
 
@@ -228,7 +239,7 @@ class _SummaryBuilder:
     def __init__(self, spec: NetworkSpec, chunk: int) -> None:
         self.spec = spec
         t = spec.targets
-        binary = bool(np.all((t == 0) | (t == 1)))
+        binary = spec.sampler is None and bool(np.all((t == 0) | (t == 1)))
         self.accuracy_kind = (
             "onehot"
             if binary and t.shape[1] > 1 and np.all(t.sum(axis=1) == 1)
@@ -240,18 +251,19 @@ class _SummaryBuilder:
         self.parts: list[tuple[Array, Array, Array, Array, Array]] = []
         self.last = [w.ravel().copy() for w in spec.weights]  # weights before the chunk
 
-    def add(self, outputs: Array, weights: list[Array]) -> None:
+    def add(self, outputs: Array, targets: Array | None, weights: list[Array]) -> None:
+        """``targets`` per epoch when they change every epoch, else the scene's."""
         spec = self.spec
-        t = spec.targets
-        per_record = per_record_loss(spec.loss, spec.activations[-1], outputs, t[None])
+        t = spec.targets[None] if targets is None else targets
+        per_record = per_record_loss(spec.loss, spec.activations[-1], outputs, t)
         loss = per_record.sum(axis=1)
         if spec.reduction == "mean":
-            loss = loss / len(t)  # the mean over the epoch's records
-        mae = np.abs(t[None] - outputs).mean(axis=(1, 2))
+            loss = loss / t.shape[1]  # the mean over the epoch's records
+        mae = np.abs(t - outputs).mean(axis=(1, 2))
         if self.accuracy_kind == "onehot":
             acc = (outputs.argmax(axis=2) == self.labels[None]).mean(axis=1)
         elif self.accuracy_kind == "binary":
-            acc = ((outputs >= 0.5) == (t[None] == 1)).mean(axis=(1, 2))
+            acc = ((outputs >= 0.5) == (t == 1)).mean(axis=(1, 2))
         else:
             acc = np.full(len(outputs), np.nan)
         stats = np.stack(

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnviz3d.errors import SceneError, UserError
+from nnviz3d.functions import FunctionError, Sampler
 from nnviz3d.mlp import ACTIVATIONS, INIT_SCHEMES, LOSSES, REDUCTIONS, initial_parameters
 from nnviz3d.recorder import NetworkSpec
 from nnviz3d.text import LANGUAGES
@@ -175,6 +176,36 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 
 
+def _sampler(data: _Table, layers: list[int]) -> Sampler:
+    """``function``, ``interval``, ``samples``, ``seed``: fresh random inputs every epoch."""
+    if layers[0] != 1 or layers[-1] != 1:
+        data.fail("function", "function fitting needs one input and one output ([network] layers)")
+    for key in ("inputs", "targets"):
+        if key in data.data:
+            data.fail(key, "not allowed together with function (the inputs are drawn at random)")
+    expression = data.get("function", str)
+    interval = data.get("interval", list, [0.0, 1.0])
+    if (
+        len(interval) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in interval)
+        or not interval[0] < interval[1]
+    ):
+        data.fail("interval", f"must be [low, high] with low < high, got {interval}")
+    samples = data.get("samples", int, 10)
+    if not 1 <= samples <= 100_000:
+        data.fail("samples", f"must be between 1 and 100000, got {samples}")
+    seed = data.get("seed", int, 0)
+    try:
+        sampler = Sampler(expression, float(interval[0]), float(interval[1]), samples, seed)
+        with np.errstate(all="ignore"):
+            probe = sampler.function(np.linspace(interval[0], interval[1], 101)[:, None])
+    except FunctionError as exc:
+        data.fail("function", str(exc))
+    if not np.all(np.isfinite(probe)):
+        data.fail("function", f"{expression!r} is not finite everywhere on {interval}")
+    return sampler
+
+
 def load_scene(path: str | Path | None = None) -> Scene:
     """Read and validate a scene file; ``None`` means the shipped iamtrask scene."""
     file = Path(path) if path is not None else default_scene_path()
@@ -253,8 +284,13 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     )
 
     data = top.table("data")
-    inputs = data.matrix("inputs", None, layers[0])
-    targets = data.matrix("targets", len(inputs), layers[-1])
+    sampler = None
+    if "function" in data.data:
+        sampler = _sampler(data, layers)
+        inputs, targets = sampler.draw(np.random.default_rng(sampler.seed))  # epoch 1's draw
+    else:
+        inputs = data.matrix("inputs", None, layers[0])
+        targets = data.matrix("targets", len(inputs), layers[-1])
     data.done()
 
     training = top.table("training", required=False)
@@ -316,6 +352,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         batch_size=batch_size,
         shuffle=shuffle,
         shuffle_seed=shuffle_seed,
+        sampler=sampler,
     )
     settings = RenderSettings(
         epochs=shown,

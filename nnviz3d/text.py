@@ -59,6 +59,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "panel_new": "new syn{k} =",
         "plot_error": "display error per iteration",
         "plot_update": "max |weight change| per iteration",
+        "plot_fit": "learned curve (white) and the target (green)",
     },
     "ja": {
         "init": "syn{k}（{rows}x{cols}）を初期化：l{k} → l{k1} の重み、{how}",
@@ -106,6 +107,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "panel_new": "新しい syn{k} =",
         "plot_error": "繰り返しごとの表示用誤差",
         "plot_update": "繰り返しごとの重みの最大変化",
+        "plot_fit": "学習した曲線（白）と目標の関数（緑）",
     },
 }
 

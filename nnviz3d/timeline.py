@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from nnviz3d.layout import Layout, make_layout
+from nnviz3d.mlp import ACTIVATIONS
 from nnviz3d.recorder import Trace, UpdateRecord
 from nnviz3d.scene import Scene
 from nnviz3d.text import message
@@ -71,6 +72,7 @@ class Visual:
     outputs: np.ndarray  # (n_records, n_out) shown outputs, NaN until computed
     current_record: int | None  # 0-based row of the batch being processed
     halos: np.ndarray  # (n_nodes,) a node's delta summed over the batch, NaN = no halo
+    targets: np.ndarray  # (n_records, n_out) the targets of the records on screen
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,16 @@ class Step:
     edge_labels: tuple[tuple[int, str], ...] = ()
     magnify: float = 1.0  # weight changes drawn this many times their size
     focus_x: float | None = None  # world x the camera leans towards (None: centre)
+    records: tuple[tuple[str, str], ...] = ()  # (inputs, targets) text of the records on screen
+
+
+@dataclass(frozen=True)
+class FitCurve:
+    """The network's output over the input interval at each shown epoch, and the truth."""
+
+    x: np.ndarray
+    truth: np.ndarray
+    predictions: dict[int, np.ndarray]  # epoch -> outputs on x, with that epoch's weights
 
 
 @dataclass(frozen=True)
@@ -126,7 +138,8 @@ class Timeline:
     layout: Layout
     title: str
     total_epochs: int
-    records: tuple[tuple[str, str], ...]  # (inputs, targets) text per record of the batch
+    target_scale: float  # the largest |target| shown (squares are sized against it)
+    fit_curve: FitCurve | None  # function-fitting scenes: the learned curve per epoch
     lang: str
     font: str | None  # font file for every text element (None: VTK's own fonts)
     camera: str  # follow | static
@@ -196,7 +209,7 @@ def code_listing(scene: Scene) -> tuple[list[str], dict[str, int]]:
     for k in range(n_w - 1, -1, -1):
         add(f"update{k}", f"  syn{k} += {lr_text}l{k}.T.dot(l{k + 1}_delta)")
         if spec.biases is not None:
-            lines[-1] += f"; b{k} += {lr_text}l{k + 1}_delta.sum(0)"
+            add(f"bias{k}", f"  b{k} += {lr_text}l{k + 1}_delta.sum(0)")
     return lines, where
 
 
@@ -256,7 +269,9 @@ class _Builder:
             outputs=np.full((r, spec.layers[-1]), np.nan),
             current_record=None,
             halos=np.full(lay.n_nodes, np.nan),
+            targets=spec.targets[:r].copy(),
         )
+        self.records = self.records_text(spec.inputs, spec.targets)
         self.labels: list[str] = [""] * lay.n_nodes
         self.display_error: float | None = None
         self.display_error_epoch: int | None = None
@@ -269,6 +284,13 @@ class _Builder:
 
     def layer_x(self, layer: float) -> float:
         return float(layer) * (self.layout.nodes[-1, 0] / max(1, self.n_w))
+
+    def records_text(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[tuple[str, str], ...]:
+        r = self.layout.n_records
+        return tuple(
+            (" ".join(fmt_input(v) for v in x), " ".join(fmt_input(v) for v in t))
+            for x, t in zip(inputs[:r], targets[:r], strict=True)
+        )
 
     def flat_weights(self, weights: list[np.ndarray]) -> np.ndarray:
         return np.concatenate([w.ravel() for w in weights])
@@ -322,6 +344,7 @@ class _Builder:
                 duration=duration,
                 highlighted_nodes=tuple(sorted(nodes or ())),
                 highlighted_edges=tuple(sorted(edges or ())),
+                records=self.records,
                 **(extras or {}),
             )
         )
@@ -380,6 +403,8 @@ class _Builder:
             full = epoch in self.scene.render.full
             for u in updates:
                 self.batch_no = u.batch
+                self.records = self.records_text(u.inputs, u.targets)
+                self.visual = replace(self.visual, targets=u.targets[: lay.n_records].copy())
                 if full:
                     self.card(self.t("card_forward", epoch=epoch))
                     self.forward_full(u)
@@ -395,10 +420,6 @@ class _Builder:
             n = max(1, round(s.duration * fps))
             steps.append(replace(s, first_frame=frame, n_frames=n))
             frame += n
-        records_text = tuple(
-            (" ".join(fmt_input(v) for v in x), " ".join(fmt_input(v) for v in t))
-            for x, t in zip(spec.inputs[: lay.n_records], spec.targets[: lay.n_records], strict=True)
-        )
         summaries = self.trace.summaries
         return Timeline(
             steps=tuple(steps),
@@ -407,7 +428,8 @@ class _Builder:
             layout=lay,
             title=self.scene.title,
             total_epochs=spec.epochs,
-            records=records_text,
+            target_scale=self.target_scale(),
+            fit_curve=self.fit_curve(),
             lang=self.lang,
             font=None,
             camera=self.scene.render.camera,
@@ -415,6 +437,26 @@ class _Builder:
             update_sizes=summaries.update_size,
             shown_epochs=tuple(self.epochs),
         )
+
+    def target_scale(self) -> float:
+        shown = [u.targets for e in self.epochs for u in self.trace.epoch_updates(e)]
+        biggest = max((float(np.max(np.abs(t))) for t in shown), default=1.0)
+        return max(1.0, biggest)
+
+    def fit_curve(self) -> FitCurve | None:
+        sampler = self.spec.sampler
+        if sampler is None:
+            return None
+        x = np.linspace(sampler.lo, sampler.hi, 121)[:, None]
+        predictions = {}
+        for epoch in self.epochs:
+            u = self.trace.epoch_updates(epoch)[0]
+            a = x
+            for k, name in enumerate(self.spec.activations):
+                z = a @ u.weights_before[k] + (u.biases_before[k] if u.biases_before is not None else 0)
+                a = ACTIVATIONS[name].forward(z)
+            predictions[epoch] = a[:, 0]
+        return FitCurve(x[:, 0], sampler.function(x)[:, 0], predictions)
 
     def skip(self, previous: int, epoch: int, u: UpdateRecord) -> None:
         gap = epoch - previous - 1
@@ -681,7 +723,7 @@ class _Builder:
                 "update",
                 "update",
                 caption,
-                code=(f"update{k}",),
+                code=(f"update{k}",) + ((f"bias{k}",) if self.spec.biases is not None else ()),
                 panel=self.matrix_panel(self.t("panel_change", k=k), change, digits=digits)
                 + self.matrix_panel(self.t("panel_new", k=k), u.weights_after[k]),
                 values={

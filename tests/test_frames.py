@@ -61,7 +61,10 @@ def test_labels_and_hud_show_recorded_numbers(tl):
     assert "".join(t.text for t in line).replace(" ", "") == "print(np.mean(np.abs(l2_error)))"
     assert all(t.color == accent and t.bold for t in line)
     assert not any(t.text == "for" and t.color == accent for t in fs.texts)
-    assert any(lb.text.startswith("0.4737") for lb in fs.labels)
+    # each record's output, target and error sit in one row beside its squares
+    row = sorted((t for t in fs.texts if t.valign == "center" and abs(t.y - _row_y(fs, "0.4737")) < 1e-9),
+                 key=lambda t: t.x)  # fmt: skip
+    assert [t.text for t in row] == ["0.4737", "0", "-0.4737"]
 
 
 def test_texts_fit_the_frame(tl):
@@ -77,3 +80,7 @@ def test_texts_fit_the_frame(tl):
 def test_fit_size_shrinks_long_text():
     assert fit_size("x" * 10, 30, 1000) == 30
     assert fit_size("x" * 200, 30, 1000) < 30
+
+
+def _row_y(fs, text):
+    return next(t.y for t in fs.texts if t.text == text)
