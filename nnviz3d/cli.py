@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=LANGUAGES, help="caption language")
     s.add_argument("--json", action="store_true", help="JSON instead of a table")
 
+    c = sub.add_parser("compare", help="train the [compare] runs side by side and summarise them")
+    c.add_argument("scene", nargs="?", help=scene_help)
+    c.add_argument("--json", action="store_true", help="JSON instead of a table")
+
     i = sub.add_parser("inspect", help="every number of one update, as JSON")
     i.add_argument("scene", nargs="?", help=scene_help)
     i.add_argument("--epoch", type=int, required=True, help="epoch (from 1, as in the seed)")
@@ -98,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "frame": cmd_frame,
             "steps": cmd_steps,
             "inspect": cmd_inspect,
+            "compare": cmd_compare,
         }[args.command](args)
     except UserError as exc:
         print(f"nnviz3d: error: {exc}", file=sys.stderr)
@@ -263,6 +268,29 @@ def inspect_dict(u: UpdateRecord) -> dict:
         "weights_after": m(u.weights_after),
         "biases_after": m(u.biases_after),
     }
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from nnviz3d.compare import comparison_runs
+
+    scene = _scene(args)
+    if not scene.compare_round:
+        raise UserError(f"{scene.path}: no [compare] round = [...] runs to compare")
+    runs = comparison_runs(scene)
+    rows = [
+        {"run": r.label, "decimals": r.decimals, "final_loss": r.final_loss,
+         "final_accuracy": r.final_accuracy, "final_argmax": r.final_argmax}
+        for r in runs
+    ]  # fmt: skip
+    if args.json:
+        json.dump(rows, sys.stdout, indent=1)
+        print()
+        return 0
+    print(f"after {scene.network.epochs} iterations:")
+    for r in rows:
+        print(f"  {r['run']:<24} loss {r['final_loss']:.6f}  accuracy {r['final_accuracy']:.2f}  "
+              f"argmax {r['final_argmax']}")  # fmt: skip
+    return 0
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

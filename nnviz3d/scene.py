@@ -61,6 +61,7 @@ class Scene:
     network: NetworkSpec
     render: RenderSettings
     init_scheme: str
+    compare_round: tuple[int, ...] = ()  # decimals of the comparison runs ([compare] round)
 
 
 def default_scene_path() -> Path:
@@ -305,6 +306,12 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     shuffle_seed = training.get("seed", int, 0)
     training.done()
 
+    compare = top.table("compare", required=False)
+    compare_round = compare.get("round", list, [])
+    if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 15 for d in compare_round):
+        compare.fail("round", f"must list decimal counts between 0 and 15, got {compare_round}")
+    compare.done()
+
     render = top.table("render", required=False)
     epochs_text = render.get("epochs", str, f"1-{min(3, epochs)}")
     try:
@@ -368,4 +375,11 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         camera=camera,
         durations=tuple(step_seconds),
     )
-    return Scene(path=label, title=title, network=spec, render=settings, init_scheme=scheme)
+    return Scene(
+        path=label,
+        title=title,
+        network=spec,
+        render=settings,
+        init_scheme=scheme,
+        compare_round=tuple(compare_round),
+    )

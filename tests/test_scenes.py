@@ -1,0 +1,109 @@
+"""The shipped scenes beyond iamtrask tell their seed's story with the right numbers."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz3d.compare import comparison_runs
+from nnviz3d.errors import SceneError
+from nnviz3d.functions import FunctionError, parse_function
+from nnviz3d.pipeline import prepare
+from nnviz3d.recorder import train
+from nnviz3d.scene import load_scene
+
+SCENES = Path(__file__).resolve().parent.parent / "scenes"
+
+
+def test_xor_butterfly_rounding_at_the_7th_decimal_changes_the_outcome():
+    scene = load_scene(SCENES / "xor_butterfly.toml")
+    runs = comparison_runs(scene)
+    assert [r.decimals for r in runs] == [None, 7, 4, 3]
+    given, seventh, fourth, third = runs
+    w = scene.network.weights[0]
+    assert np.max(np.abs(np.round(w, 7) - w)) < 5e-8  # a tiny nudge...
+    assert abs(given.final_loss - seventh.final_loss) > 0.25  # ...and a different ending
+    assert given.final_argmax != seventh.final_argmax
+    # the numbers the scene file documents
+    assert given.final_loss == pytest.approx(0.479396, abs=1e-6)
+    assert given.final_argmax == [0, 1, 1, 1]
+    assert seventh.final_loss == pytest.approx(0.784323, abs=1e-6)
+    assert seventh.final_argmax == [0, 0, 0, 0]
+    assert fourth.final_argmax == third.final_argmax == [0, 1, 1, 1]
+
+
+def test_fit_square_learns_the_curve():
+    scene = load_scene(SCENES / "fit_square.toml")
+    trace, timeline = prepare(scene)
+    assert trace.summaries.loss[-100:].mean() < 0.3
+    assert trace.summaries.loss[:10].mean() > 5
+    curve = timeline.fit_curve
+    rms = {e: float(np.sqrt(np.mean((p - curve.truth) ** 2))) for e, p in curve.predictions.items()}
+    assert rms[1000] < 0.8 < 2.0 < rms[1]
+    assert list(rms.values()) == sorted(rms.values(), reverse=True)  # it keeps approaching
+    np.testing.assert_allclose(curve.truth, curve.x**2)
+
+
+def test_fit_square_draws_fresh_seeded_inputs_every_iteration():
+    scene = load_scene(SCENES / "fit_square.toml")
+    a = train(scene.network, [1, 2])
+    b = train(scene.network, [1, 2])
+    x1, x2 = a.updates[(1, 1)].inputs, a.updates[(2, 1)].inputs
+    assert not np.array_equal(x1, x2)
+    assert np.all((x1 >= 0) & (x1 <= 3))
+    np.testing.assert_array_equal(x1, b.updates[(1, 1)].inputs)
+    np.testing.assert_array_equal(a.updates[(1, 1)].targets, x1**2)
+    np.testing.assert_array_equal(a.summaries.loss, b.summaries.loss)
+
+
+def test_handcalc_video_shows_the_seed_values():
+    scene = load_scene(SCENES / "handcalc_322.toml")
+    _, tl = prepare(scene)
+    captions = [s.caption for s in tl.steps if s.epoch == 1]
+    assert any(c.endswith("sigmoid(z) = 0.6457") and "= 0.6000" in c for c in captions)
+    assert any(c.endswith("identity(z) = 5.0111") for c in captions)
+    assert any("(loss = 10.42644)" in c for c in captions)
+    update = next(s for s in tl.steps if s.epoch == 1 and s.kind == "update" and s.layer == 1)
+    assert update.values["syn1[0,0]"] == pytest.approx(0.85907221, abs=1e-6)
+    assert update.values["syn1_change[1,1]"] == pytest.approx(-0.1 * 3.0826056, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "y"),
+    [("x^2", 3.0, 9.0), ("x^3 - 2.5*x^2", 2.0, -2.0), ("sin(x) + 1", 0.0, 1.0), ("-x", 2.0, -2.0)],
+)
+def test_function_expressions(text, x, y):
+    assert parse_function(text)(np.array([x]))[0] == pytest.approx(y)
+
+
+@pytest.mark.parametrize("text", ["__import__('os')", "x.real", "open", "x if x else 1", "lambda: 1", "x^"])
+def test_function_expressions_refuse_code(text):
+    with pytest.raises(FunctionError):
+        parse_function(text)
+
+
+def test_function_scene_errors(tmp_path):
+    text = (SCENES / "fit_square.toml").read_text()
+    for old, new, message in [
+        ('function = "x^2"', 'function = "x^^2"', r"\[data\] function: cannot read"),
+        ("interval = [0, 3]", "interval = [3, 0]", r"\[data\] interval: must be \[low, high\]"),
+        ('function = "x^2"', 'function = "1/x"', "not finite"),
+        ("layers = [1, 10, 1]", "layers = [2, 10, 1]", "one input and one output"),
+    ]:
+        p = tmp_path / "s.toml"
+        p.write_text(text.replace(old, new))
+        with pytest.raises(SceneError, match=message):
+            load_scene(p)
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "end", "final_rms"),
+    [("fit_linear", 0.7, 0.35, 1000), ("fit_cubic", 1.6, 1.5, 3000)],
+)
+def test_other_function_scenes_approach_their_curve(name, start, end, final_rms):
+    """Seed 002's settings (lr 0.03, 10 sigmoid units) learn x well and the cubic slowly."""
+    _, timeline = prepare(load_scene(SCENES / f"{name}.toml"))
+    curve = timeline.fit_curve
+    rms = {e: float(np.sqrt(np.mean((p - curve.truth) ** 2))) for e, p in curve.predictions.items()}
+    assert rms[1] > start and rms[final_rms] < end
+    assert list(rms.values()) == sorted(rms.values(), reverse=True)
