@@ -301,7 +301,7 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
 def _square_side(values: np.ndarray, layout: Layout, vmax: float) -> np.ndarray:
     """Side of an output/target square: proportional to |value| up to ``vmax``."""
     v = np.nan_to_num(np.abs(values), nan=0.0, posinf=vmax)
-    return layout.square_size * np.minimum(v, 1.6 * vmax) / vmax
+    return layout.square_size * np.minimum(v, vmax) / vmax
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:

@@ -439,8 +439,11 @@ class _Builder:
         )
 
     def target_scale(self) -> float:
-        shown = [u.targets for e in self.epochs for u in self.trace.epoch_updates(e)]
-        biggest = max((float(np.max(np.abs(t))) for t in shown), default=1.0)
+        """The largest |value| a square shows (targets and outputs alike), so that every
+        square is proportional to its value and none outgrows its row."""
+        shown = [m for e in self.epochs for u in self.trace.epoch_updates(e) for m in (u.targets, u.outputs)]
+        finite = [np.abs(m[np.isfinite(m)]) for m in shown]
+        biggest = max((float(f.max()) for f in finite if f.size), default=1.0)
         return max(1.0, biggest)
 
     def fit_curve(self) -> FitCurve | None:
