@@ -255,7 +255,7 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     layout = timeline.layout
     bg = np.array(theme.background_bottom)
     known = ~np.isnan(visual.node_values)
-    node_r = np.where(known, node_radius(visual.node_values), GHOST_R)
+    node_r = np.where(known, node_radius(visual.node_values), GHOST_R) * layout.node_scale
     node_c = np.where(known[:, None], np.array(theme.node), np.array(theme.ghost))
     if step is not None and step.kind == "node" and step.layer is not None and step.node is not None:
         node_c[layout.node_id(step.layer, step.node)] = theme.accent
@@ -271,7 +271,7 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     bead_c = _blend(bead_c, bg, np.maximum(bead_focus, 0.6)) if sats.size else np.zeros((0, 3))
 
     w = visual.weights
-    edge_r = edge_radius(w)
+    edge_r = edge_radius(w) * layout.edge_scale
     edge_c = _blend(_sign_colors(w, theme), bg, visual.edge_focus)
 
     outs = visual.outputs  # (records, n_out)
@@ -354,6 +354,7 @@ def frame_state(
     d = b - a
     lengths = np.linalg.norm(d, axis=1)
     mids = (a + b) / 2
+    shown = visible_edges(layout, step.visual.weights)
 
     # spheres: nodes, record beads, then the beads travelling along the weights
     sig_c, sig_r, sig_col = _signals(step, layout, theme, progress)
@@ -400,11 +401,11 @@ def frame_state(
         halo_centers=halo_centers,
         halo_radii=halo_radii,
         halo_colors=halo_colors,
-        cylinder_centers=mids,
-        cylinder_directions=d / lengths[:, None],
-        cylinder_lengths=lengths,
-        cylinder_radii=g.edge_r,
-        cylinder_colors=g.edge_c,
+        cylinder_centers=mids[shown],
+        cylinder_directions=(d / lengths[:, None])[shown],
+        cylinder_lengths=lengths[shown],
+        cylinder_radii=g.edge_r[shown],
+        cylinder_colors=g.edge_c[shown],
         square_centers=np.concatenate([out_centers, tgt_centers]),
         square_sides=np.concatenate([g.square_s, _square_side(step.visual.targets.ravel(), layout, vmax)]),
         square_colors=np.concatenate([g.square_c, tgt_c]),
@@ -415,6 +416,26 @@ def frame_state(
         camera=camera,
         font_file=timeline.font,
     )
+
+
+#: a network with more weights than this draws only each node's strongest incoming ones
+CULL_ABOVE = 600
+KEEP_PER_NODE = 6
+
+
+def visible_edges(layout: Layout, weights: np.ndarray) -> np.ndarray:
+    """Indices of the cylinders drawn: all of them in a small network; in a big one, the
+    KEEP_PER_NODE largest |weight| into every node (the rule the legend states)."""
+    if layout.n_edges <= CULL_ABOVE:
+        return np.arange(layout.n_edges)
+    keep = []
+    for k in range(len(layout.layers) - 1):
+        n_in, n_out = layout.layers[k], layout.layers[k + 1]
+        w = np.abs(np.nan_to_num(weights[layout.layer_edges(k)].reshape(n_in, n_out)))
+        top = min(KEEP_PER_NODE, n_in)
+        rows = np.argpartition(-w, top - 1, axis=0)[:top]  # (top, n_out) input indices
+        keep.append(layout.edge_offsets[k] + (rows * n_out + np.arange(n_out)).ravel())
+    return np.sort(np.concatenate(keep))
 
 
 def mark_positions(step: Step, layout: Layout) -> np.ndarray:
@@ -578,7 +599,10 @@ def _overlay(
         Text2D(timeline.title, 0.015, 0.985, fit_size(timeline.title, round(h * 0.03), width * 0.55),
                theme.muted, bold=True)
     )  # fmt: skip
-    if step.epoch:
+    if step.epoch and timeline.n_batches > 1:
+        it = message(lang, "epoch_batch", e=step.epoch, n=timeline.total_epochs, b=step.batch,
+                     nb=timeline.n_batches)  # fmt: skip
+    elif step.epoch:
         it = message(lang, "iteration", e=step.epoch, n=timeline.total_epochs)
     else:
         it = message(lang, "before_training")
@@ -775,7 +799,7 @@ def fit_camera(layout: Layout, width: int, height: int) -> Camera:
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
     x0, y0, x1, y1 = NETWORK_REGION
     aspect = width / height
-    azimuth, elevation = math.radians(18), math.radians(10)
+    azimuth, elevation = math.radians(layout.azimuth), math.radians(10)
     direction = np.array(
         [
             math.sin(azimuth) * math.cos(elevation),

@@ -7,6 +7,8 @@ camera looks at it slightly from the side so spheres read as spheres.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,8 @@ BEAD_GAP = 0.34  # between the record beads under a node
 BEAD_DROP = 0.8  # how far under the node centre the beads sit
 #: records with their own satellite bead around each node; bigger batches show none
 MAX_SATELLITES = 8
+GRID_ABOVE = 16  # layers with more nodes are drawn as a square grid
+GRID_SIZE = 7.0  # world size of such a grid
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class Layout:
     satellites: np.ndarray  # (n_nodes, n_records, 3)
     square_rows: np.ndarray  # (n_records, n_out, 3): centre of each output/target square pair
     square_size: float
+    node_scale: np.ndarray  # (n_nodes,) grid layers draw smaller spheres
+    azimuth: float  # degrees the camera turns: more when grids need to be seen at an angle
+    edge_scale: float  # thinner cylinders when there are many
 
     @property
     def n_nodes(self) -> int:
@@ -70,24 +77,37 @@ class Layout:
 
 def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
     """Centre every layer vertically; spread the records' satellites on a ring."""
-    node_gap = NODE_GAP if max(layers) <= 12 else NODE_GAP * 12 / max(layers)
+    columns = [n <= GRID_ABOVE for n in layers]
+    tallest = max([n for n, col in zip(layers, columns, strict=True) if col], default=1)
+    node_gap = NODE_GAP if tallest <= 12 else NODE_GAP * 12 / tallest
     # tall layers get wider gaps between layers, so the network keeps a lecture-slide shape
     layer_gap = max(LAYER_GAP, 0.45 * (min(max(layers), 12) - 1) * node_gap)
-    positions, layer_of, offsets = [], [], []
+    positions, layer_of, offsets, scales = [], [], [], []
     for k, n in enumerate(layers):
         offsets.append(len(positions))
-        for j in range(n):
-            y = ((n - 1) / 2 - j) * node_gap
-            positions.append((k * layer_gap, y, 0.0))
-            layer_of.append(k)
+        if columns[k]:
+            for j in range(n):
+                positions.append((k * layer_gap, ((n - 1) / 2 - j) * node_gap, 0.0))
+                scales.append(1.0)
+        else:  # a big layer is a square grid across the flow (784 inputs: the 28x28 image)
+            cols = math.ceil(math.sqrt(n))
+            rows = math.ceil(n / cols)
+            gap = GRID_SIZE / max(rows, cols)
+            for j in range(n):
+                r, c = divmod(j, cols)
+                positions.append((k * layer_gap, ((rows - 1) / 2 - r) * gap, ((cols - 1) / 2 - c) * gap))
+                scales.append(gap / NODE_GAP * 1.3)
+        layer_of.extend([k] * n)
     nodes = np.array(positions, dtype=float)
-    e_from, e_to, e_offsets = [], [], []
-    for k in range(len(layers) - 1):
-        e_offsets.append(len(e_from))
-        for i in range(layers[k]):
-            for j in range(layers[k + 1]):
-                e_from.append(offsets[k] + i)
-                e_to.append(offsets[k + 1] + j)
+    total = sum(a * b for a, b in itertools.pairwise(layers))
+    e_from = np.concatenate(
+        [np.repeat(np.arange(a) + offsets[k], b) for k, (a, b) in enumerate(itertools.pairwise(layers))]
+    )
+    e_to = np.concatenate(
+        [np.tile(np.arange(b) + offsets[k + 1], a) for k, (a, b) in enumerate(itertools.pairwise(layers))]
+    )
+    e_offsets = list(np.cumsum([0] + [a * b for a, b in itertools.pairwise(layers)])[:-1])
+    assert len(e_from) == total
     r = n_records if n_records <= MAX_SATELLITES else 0
     # a row under each node, record 1 on the left, lifted towards the camera so the
     # cylinders pass behind it
@@ -110,9 +130,12 @@ def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
         nodes=nodes,
         node_layer=np.array(layer_of),
         layer_offsets=tuple(offsets),
-        edge_from=np.array(e_from, dtype=int),
-        edge_to=np.array(e_to, dtype=int),
-        edge_offsets=tuple(e_offsets),
+        edge_from=e_from.astype(int),
+        edge_to=e_to.astype(int),
+        edge_offsets=tuple(int(o) for o in e_offsets),
+        node_scale=np.array(scales),
+        azimuth=18.0 if all(columns) else 48.0,
+        edge_scale=1.0 if total <= 600 else 0.45,
         n_records=r,
         satellites=satellites,
         square_rows=square_rows,

@@ -73,7 +73,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 LOSSES = ("squared", "cross_entropy")
 REDUCTIONS = ("sum", "mean")
-INIT_SCHEMES = ("iamtrask", "explicit", "normal", "uniform")
+INIT_SCHEMES = ("iamtrask", "explicit", "normal", "uniform", "he_normal")
 
 _LOG_FLOOR = 1e-300
 
@@ -137,6 +137,9 @@ def initial_parameters(
     elif scheme == "iamtrask":
         np.random.seed(seed)
         ws = [2 * np.random.random(shape) - 1 for shape in shapes]
+    elif scheme == "he_normal":  # seed 001: N(0, 2/n_in), for ReLU layers
+        rng = np.random.default_rng(seed)
+        ws = [rng.standard_normal(shape) * np.sqrt(2.0 / shape[0]) for shape in shapes]
     elif scheme == "normal":
         rng = np.random.default_rng(seed)
         ws = [scale * rng.standard_normal(shape) for shape in shapes]

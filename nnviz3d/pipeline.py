@@ -45,7 +45,7 @@ def prepare(
     if fps is not None and fps != scene.render.fps:
         scene = replace(scene, render=replace(scene.render, fps=fps))
     font = resolve_font(scene)
-    trace = train(scene.network, shown)
+    trace = train(scene.network, shown, scene.render.batches)
     timeline = build_timeline(scene, trace, shown)
     return trace, replace(timeline, font=font) if font else timeline
 

@@ -11,7 +11,7 @@ independent of how many epochs are not shown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,9 @@ class NetworkSpec:
     #: fresh random inputs every epoch (function fitting); ``inputs``/``targets`` then hold
     #: the first epoch's draw
     sampler: Sampler | None = None
+    #: held-out records whose accuracy is measured at the end of every epoch (seed 001)
+    test_inputs: Array | None = None
+    test_targets: Array | None = None
 
     @property
     def n_batches(self) -> int:
@@ -94,6 +97,7 @@ class EpochSummaries:
     accuracy: Array
     weight_stats: Array
     update_size: Array  # max |weight change| over all weights during the epoch
+    test_accuracy: Array | None = None  # accuracy on the held-out records, end of each epoch
 
 
 @dataclass(frozen=True)
@@ -105,23 +109,31 @@ class Trace:
     summaries: EpochSummaries
 
     def epoch_updates(self, epoch: int) -> list[UpdateRecord]:
-        return [self.updates[(epoch, b)] for b in range(1, self.spec.n_batches + 1)]
+        """The recorded updates of ``epoch`` (all its batches, or the chosen ones)."""
+        return [
+            self.updates[(epoch, b)] for b in range(1, self.spec.n_batches + 1) if (epoch, b) in self.updates
+        ]
 
 
 class Diverged(ArithmeticError):
     """Training produced NaN or infinity."""
 
 
-def train(spec: NetworkSpec, detailed_epochs: Iterable[int] = ()) -> Trace:
+def train(
+    spec: NetworkSpec, detailed_epochs: Iterable[int] = (), detailed_batches: Iterable[int] | None = None
+) -> Trace:
     """Run all ``spec.epochs`` epochs; keep every update of ``detailed_epochs`` whole.
 
-    Raises :class:`Diverged` when the values become NaN or infinite.
+    ``detailed_batches`` (counted from 1) limits that to some batches of each such epoch:
+    a 600-batch MNIST epoch is shown through a few of its updates. Raises
+    :class:`Diverged` when the values become NaN or infinite.
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _train(spec, set(detailed_epochs))
+        batches = None if detailed_batches is None else set(detailed_batches)
+        return _train(spec, set(detailed_epochs), batches)
 
 
-def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
+def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[int] | None) -> Trace:
     detailed = {e for e in detailed_epochs if 1 <= e <= spec.epochs}
     acts = [ACTIVATIONS[name] for name in spec.activations]
     weights = [w.copy() for w in spec.weights]
@@ -141,6 +153,7 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
     t_buf = np.empty((chunk, n, n_out)) if sampler else None
     w_bufs = [np.empty((chunk, w.size)) for w in weights]
     summaries = _SummaryBuilder(spec, chunk)
+    test_acc = np.empty(spec.epochs) if spec.test_inputs is not None else None
     updates: dict[tuple[int, int], UpdateRecord] = {}
 
     n_layers = len(acts)
@@ -202,7 +215,7 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
                 new_b = [bb - lr * g for bb, g in zip(biases, grads_b, strict=True)]
             else:
                 grads_b = new_b = None
-            if keep:
+            if keep and (detailed_batches is None or b + 1 in detailed_batches):
                 err = t - a
                 updates[(epoch, b + 1)] = UpdateRecord(
                     epoch=epoch,
@@ -227,10 +240,24 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int]) -> Trace:
             weights, biases = new_w, new_b
         for buf, w in zip(w_bufs, weights, strict=True):
             buf[slot] = w.ravel()
+        if test_acc is not None:
+            test_acc[epoch - 1] = _accuracy(spec, weights, biases, forwards)
         if slot == chunk - 1 or epoch == spec.epochs:
             targets = t_buf[: slot + 1] if sampler else None
             summaries.add(out_buf[: slot + 1], targets, [buf[: slot + 1] for buf in w_bufs])
-    return Trace(spec=spec, updates=updates, summaries=summaries.build())
+    built = summaries.build()
+    if test_acc is not None:
+        built = replace(built, test_accuracy=test_acc)
+    return Trace(spec=spec, updates=updates, summaries=built)
+
+
+def _accuracy(spec: NetworkSpec, weights, biases, forwards) -> float:
+    """Share of held-out records whose largest output is the target's class."""
+    a = spec.test_inputs
+    for i, forward in enumerate(forwards):
+        z = np.dot(a, weights[i])
+        a = forward(z + biases[i] if biases is not None else z)
+    return float(np.mean(a.argmax(axis=1) == spec.test_targets.argmax(axis=1)))
 
 
 class _SummaryBuilder:

@@ -50,6 +50,7 @@ class RenderSettings:
     font: str | None = None
     camera: str = "follow"
     durations: tuple[tuple[str, float], ...] = ()
+    batches: tuple[int, ...] | None = None  # which batches of a shown epoch are shown
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,26 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 
 
+def _dataset(data: _Table, layers: list[int]) -> tuple[np.ndarray, ...]:
+    """``dataset = "digits"`` (scikit-learn's 8x8) or ``"mnist"`` (idx files in ``dir``)."""
+    from nnviz3d.datasets import load_digits, load_mnist
+
+    name = data.choice("dataset", ("digits", "mnist"))
+    limit = data.get("limit", int, None)
+    if limit is not None and limit < 1:
+        data.fail("limit", f"must be >= 1, got {limit}")
+    if name == "mnist":
+        folder = data.get("dir", str, "data/mnist")
+        arrays = load_mnist(folder, limit)
+    else:
+        arrays = load_digits(limit)
+    n_in, n_out = arrays[0].shape[1], arrays[1].shape[1]
+    if (layers[0], layers[-1]) != (n_in, n_out):
+        data.fail("dataset", f"{name} has {n_in} inputs and {n_out} classes; [network] layers must start "
+                             f"with {n_in} and end with {n_out}")  # fmt: skip
+    return arrays
+
+
 def _sampler(data: _Table, layers: list[int]) -> Sampler:
     """``function``, ``interval``, ``samples``, ``seed``: fresh random inputs every epoch."""
     if layers[0] != 1 or layers[-1] != 1:
@@ -286,7 +307,10 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
 
     data = top.table("data")
     sampler = None
-    if "function" in data.data:
+    test_inputs = test_targets = None
+    if "dataset" in data.data:
+        inputs, targets, test_inputs, test_targets = _dataset(data, layers)
+    elif "function" in data.data:
         sampler = _sampler(data, layers)
         inputs, targets = sampler.draw(np.random.default_rng(sampler.seed))  # epoch 1's draw
     else:
@@ -316,7 +340,8 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     epochs_text = render.get("epochs", str, f"1-{min(3, epochs)}")
     try:
         shown = parse_epoch_spec(epochs_text, epochs, render.key("epochs"))
-        full = parse_epoch_spec(render.get("full", str, epochs_text), epochs, render.key("full"))
+        full_text = render.get("full", str, epochs_text)  # "" = no epoch node by node
+        full = parse_epoch_spec(full_text, epochs, render.key("full")) if full_text.strip() else ()
         width, height = parse_resolution(render.get("resolution", str, "1280x720"), render.key("resolution"))
     except SceneError:
         raise
@@ -330,6 +355,14 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     if not 0.05 <= speed <= 20:
         render.fail("speed", f"must be between 0.05 and 20, got {speed}")
     theme = render.choice("theme", ("dark", "light"), "dark")
+    batches_text = render.get("batches", str, None)
+    batches = None
+    if batches_text is not None:
+        n_batches = -(-len(inputs) // min(batch_size, len(inputs)))
+        try:
+            batches = parse_epoch_spec(batches_text, n_batches, render.key("batches"))
+        except UserError as exc:
+            raise SceneError(f"{label}: {exc}") from None
     lang = render.choice("lang", LANGUAGES, "en")
     font = render.get("font", str, None)
     camera = render.choice("camera", ("follow", "static"), "follow")
@@ -360,6 +393,8 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         shuffle=shuffle,
         shuffle_seed=shuffle_seed,
         sampler=sampler,
+        test_inputs=test_inputs,
+        test_targets=test_targets,
     )
     settings = RenderSettings(
         epochs=shown,
@@ -374,6 +409,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         font=font,
         camera=camera,
         durations=tuple(step_seconds),
+        batches=batches,
     )
     return Scene(
         path=label,

@@ -139,6 +139,7 @@ class Timeline:
     title: str
     total_epochs: int
     target_scale: float  # the largest |target| shown (squares are sized against it)
+    n_batches: int  # updates per epoch
     fit_curve: FitCurve | None  # function-fitting scenes: the learned curve per epoch
     lang: str
     font: str | None  # font file for every text element (None: VTK's own fonts)
@@ -429,6 +430,7 @@ class _Builder:
             title=self.scene.title,
             total_epochs=spec.epochs,
             target_scale=self.target_scale(),
+            n_batches=spec.n_batches,
             fit_curve=self.fit_curve(),
             lang=self.lang,
             font=None,
@@ -593,21 +595,25 @@ class _Builder:
         n = len(u.inputs)
         sats = self.visual.satellites.copy()
         r = lay.n_records
+        example = np.full(lay.n_nodes, np.nan)  # too many records for beads: one flows through
         for k in range(0, n_w + 1):
             m = u.inputs if k == 0 else u.activations[k - 1]
             if r:
                 sats[list(lay.layer_nodes(k))] = m[:r].T
+            else:
+                example[list(lay.layer_nodes(k))] = m[0]
             signals: tuple[Signal, ...] = ()
             if k:
                 prev = u.inputs if k == 1 else u.activations[k - 2]
                 w = u.weights_before[k - 1]
                 mean_in = prev.mean(axis=0)
+                flow = mean_in[:, None] * w
                 signals = tuple(
-                    Signal(lay.edge_id(k - 1, i, j), True, float(mean_in[i] * w[i, j]))
-                    for i in range(w.shape[0])
-                    for j in range(w.shape[1])
+                    Signal(lay.edge_id(k - 1, i, j), True, float(flow[i, j])) for i, j in _strongest(flow)
                 )
             caption = self.t("compact_input", n=n) if k == 0 else self.t("compact_layer", k=k, n=n)
+            if not r:
+                caption += self.t("example", row=int(u.record_indices[0]) + 1)
             self.add(
                 "layer",
                 "forward",
@@ -621,6 +627,7 @@ class _Builder:
                 extras={"signals": signals, "focus_x": self.layer_x(max(0, k - 0.5))},
                 satellites=sats.copy(),
                 satellite_signed=False,
+                node_values=example.copy() if not r else self.visual.node_values,
             )
         outputs = self.visual.outputs.copy()
         outputs[:] = u.outputs[:r]
@@ -677,8 +684,7 @@ class _Builder:
                     extras={
                         "signals": tuple(
                             Signal(lay.edge_id(k, i, j), False, float(flow[j] * w[i, j]))
-                            for i in range(w.shape[0])
-                            for j in range(w.shape[1])
+                            for i, j in _strongest(flow[None, :] * w)
                         ),
                         "focus_x": self.layer_x(k + 0.5),
                     },
@@ -780,6 +786,20 @@ class _Builder:
             values={"display_error": float(self.display_error or 0.0)},
             weights=self.true_weights,
         )
+
+
+MAX_SIGNALS_PER_NODE = 6
+
+
+def _strongest(flow: np.ndarray) -> list[tuple[int, int]]:
+    """(i, j) of the weights that carry a signal bead: all in a small layer, else the
+    largest |flow| into each node."""
+    n_in, n_out = flow.shape
+    if n_in * n_out <= 64:
+        return [(i, j) for i in range(n_in) for j in range(n_out)]
+    top = min(MAX_SIGNALS_PER_NODE, n_in)
+    rows = np.argpartition(-np.abs(flow), top - 1, axis=0)[:top]
+    return [(int(i), j) for j in range(n_out) for i in rows[:, j]]
 
 
 def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:

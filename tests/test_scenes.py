@@ -107,3 +107,29 @@ def test_other_function_scenes_approach_their_curve(name, start, end, final_rms)
     rms = {e: float(np.sqrt(np.mean((p - curve.truth) ** 2))) for e, p in curve.predictions.items()}
     assert rms[1] > start and rms[final_rms] < end
     assert list(rms.values()) == sorted(rms.values(), reverse=True)
+
+
+def test_digits_scene_trains_and_draws_a_culled_grid():
+    from nnviz3d.frames import KEEP_PER_NODE, frame_state, visible_edges
+
+    scene = load_scene(SCENES / "digits.toml")
+    assert scene.network.layers == (64, 50, 100, 10) and scene.network.inputs.shape == (1438, 64)
+    trace, tl = prepare(scene)
+    acc = trace.summaries.test_accuracy
+    assert len(acc) == 10 and acc[-1] > acc[0] and acc[-1] > 0.5
+    # only the chosen batches of the shown epochs are kept whole
+    assert sorted(trace.updates) == [(1, 1), (1, 2), (10, 1), (10, 2)]
+    lay = tl.layout
+    assert len(set(lay.nodes[list(lay.layer_nodes(0)), 2])) == 8  # the 8x8 image as a grid
+    s = next(s for s in tl.steps if s.kind == "layer" and s.layer == 0)
+    u = trace.updates[(1, 1)]
+    np.testing.assert_array_equal(s.visual.node_values[list(lay.layer_nodes(0))], u.inputs[0])
+    shown = visible_edges(lay, s.visual.weights)
+    assert len(shown) == KEEP_PER_NODE * (50 + 100 + 10)
+    w0 = np.abs(u.weights_before[0])
+    kept0 = shown[shown < 64 * 50]
+    j = 7  # the strongest incoming weights of hidden node 7 are the ones drawn
+    drawn_into_j = sorted(int(e) // 50 for e in kept0 if e % 50 == j)
+    assert drawn_into_j == sorted(np.argsort(-w0[:, j])[:KEEP_PER_NODE].tolist())
+    fs = frame_state(tl, tl.frames_of(s.index)[-1], 640, 360)
+    assert len(fs.cylinder_radii) == len(shown)
