@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render the animation to an MP4")
     r.add_argument("scene", nargs="?", help=scene_help)
+    r.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
     r.add_argument("--epochs", help="epochs to show, e.g. 1-3,1998-2000 (default: the scene's)")
     r.add_argument("--out", help="output .mp4 (default: the scene's [render] output)")
     r.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default 1280x720)")
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("frame", help="render one frame of the video to a PNG")
     f.add_argument("scene", nargs="?", help=scene_help)
+    f.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
     which = f.add_mutually_exclusive_group(required=True)
     which.add_argument("--frame", type=int, help="frame index (from 0)")
     which.add_argument("--step", type=int, help="step index (see 'steps'): its last frame")
@@ -68,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("steps", help="list the timeline's steps")
     s.add_argument("scene", nargs="?", help=scene_help)
+    s.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
     s.add_argument("--epochs", help="epochs to show (default: the scene's)")
     s.add_argument("--fps", type=int, help="frames per second of the video")
     s.add_argument("--lang", choices=LANGUAGES, help="caption language")
@@ -75,10 +78,12 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="train the [compare] runs side by side and summarise them")
     c.add_argument("scene", nargs="?", help=scene_help)
+    c.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
 
     i = sub.add_parser("inspect", help="every number of one update, as JSON")
     i.add_argument("scene", nargs="?", help=scene_help)
+    i.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
     i.add_argument("--epoch", type=int, required=True, help="epoch (from 1, as in the seed)")
     i.add_argument("--batch", type=int, default=1, help="batch within the epoch (from 1)")
     i.add_argument("--json", action="store_true", help="JSON (the default output is a summary)")
@@ -128,7 +133,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def _scene(args: argparse.Namespace) -> Scene:
-    scene = load_scene(args.scene)
+    scene = load_scene(args.scene, getattr(args, "data_dir", None))
     changes = {}
     if getattr(args, "fps", None) is not None:
         if not 1 <= args.fps <= 240:

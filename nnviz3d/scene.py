@@ -70,7 +70,7 @@ def default_scene_path() -> Path:
     return Path(str(resources.files("nnviz3d") / "scenes" / f"{DEFAULT_SCENE}.toml"))
 
 
-def parse_epoch_spec(text: str, n_epochs: int, what: str = "epochs") -> tuple[int, ...]:
+def parse_epoch_spec(text: str, n_epochs: int, what: str = "epochs", unit: str = "epoch") -> tuple[int, ...]:
     """``"1-3,1998-2000"`` -> (1, 2, 3, 1998, 1999, 2000), checked against 1..n_epochs."""
     if not isinstance(text, str) or not text.strip():
         raise UserError(f"{what}: expected a range list like '1-3,1998-2000', got {text!r}")
@@ -82,9 +82,10 @@ def parse_epoch_spec(text: str, n_epochs: int, what: str = "epochs") -> tuple[in
         lo = int(m.group(1))
         hi = int(m.group(2)) if m.group(2) else lo
         if lo < 1 or hi < lo:
-            raise UserError(f"{what}: {part.strip()!r} is not a range of epochs counted from 1")
+            raise UserError(f"{what}: {part.strip()!r} is not a range of {unit}s counted from 1")
         if hi > n_epochs:
-            raise UserError(f"{what}: epoch {hi} is beyond the {n_epochs} epochs trained")
+            there = "trained" if unit == "epoch" else "in an epoch"
+            raise UserError(f"{what}: {unit} {hi} is beyond the {n_epochs} {unit}s {there}")
         result.update(range(lo, hi + 1))
     return tuple(sorted(result))
 
@@ -228,8 +229,10 @@ def _sampler(data: _Table, layers: list[int]) -> Sampler:
     return sampler
 
 
-def load_scene(path: str | Path | None = None) -> Scene:
-    """Read and validate a scene file; ``None`` means the shipped iamtrask scene."""
+def load_scene(path: str | Path | None = None, data_dir: str | None = None) -> Scene:
+    """Read and validate a scene file; ``None`` means the shipped iamtrask scene.
+
+    ``data_dir`` replaces ``[data] dir`` (where the MNIST files are)."""
     file = Path(path) if path is not None else default_scene_path()
     label = str(path) if path is not None else f"(built-in) {DEFAULT_SCENE}.toml"
     try:
@@ -240,6 +243,8 @@ def load_scene(path: str | Path | None = None) -> Scene:
         raise UserError(f"{label}: cannot read scene file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SceneError(f"{label}: not valid TOML ({exc})") from None
+    if data_dir is not None and isinstance(raw.get("data"), dict):
+        raw["data"]["dir"] = data_dir
     return scene_from_dict(raw, label)
 
 
@@ -360,7 +365,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     if batches_text is not None:
         n_batches = -(-len(inputs) // min(batch_size, len(inputs)))
         try:
-            batches = parse_epoch_spec(batches_text, n_batches, render.key("batches"))
+            batches = parse_epoch_spec(batches_text, n_batches, render.key("batches"), "batch")
         except UserError as exc:
             raise SceneError(f"{label}: {exc}") from None
     lang = render.choice("lang", LANGUAGES, "en")

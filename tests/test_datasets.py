@@ -18,11 +18,11 @@ def write_idx(path, array, gz=False):
         f.write(data)
 
 
-def make_mnist(folder, gz):
+def make_mnist(folder, gz, n_train=6):
     rng = np.random.default_rng(0)
     names = {
-        "train-images-idx3-ubyte": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
-        "train-labels-idx1-ubyte": np.array([5, 0, 4, 1, 9, 2], dtype=np.uint8),
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": np.resize(np.array([5, 0, 4, 1, 9, 2], dtype=np.uint8), n_train),
         "t10k-images-idx3-ubyte": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
         "t10k-labels-idx1-ubyte": np.array([7, 2, 1], dtype=np.uint8),
     }
@@ -80,3 +80,16 @@ def test_digits_without_scikit_learn_says_what_to_install(monkeypatch):
 
     with pytest.raises(UserError, match=r"pip install -e '\.\[digits\]'"):
         load_digits()
+
+
+def test_mnist_scene_from_a_data_dir(tmp_path, capsys):
+    from pathlib import Path
+
+    from nnviz3d.cli import main
+
+    make_mnist(tmp_path, gz=True, n_train=250)  # 3 mini-batches of 100
+    scene = str(Path(__file__).resolve().parent.parent / "scenes" / "mnist.toml")
+    assert main(["inspect", scene, "--data-dir", str(tmp_path), "--epoch", "1", "--gradcheck"]) == 0
+    assert "1 batch 1: 45360 parameters" in capsys.readouterr().out
+    assert main(["steps", scene, "--data-dir", str(tmp_path / "missing")]) == 2
+    assert "MNIST folder" in capsys.readouterr().err
