@@ -113,6 +113,7 @@ class Label3D:
     position: tuple[float, float, float]
     size: int
     color: tuple[float, float, float]
+    backdrop: tuple[float, float, float] | None = None  # a panel behind it, over busy geometry
 
 
 @dataclass(frozen=True)
@@ -444,11 +445,14 @@ def mark_positions(step: Step, layout: Layout) -> np.ndarray:
     placed: list[np.ndarray] = []
     for edge, _ in step.edge_labels:
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
-        options = [a + (b - a) * t for t in (0.5, 0.35, 0.65, 0.25, 0.75)]
-        best = max(
-            options,
-            key=lambda p: min((np.linalg.norm((p - q)[:2]) for q in placed), default=9.0) >= 0.75,
-        )
+        options = [a + (b - a) * t for t in (0.5, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85)]
+
+        def clearance(p: np.ndarray) -> float:
+            # a label is about 1.3 units wide and 0.5 high: how far it is from overlapping
+            gaps = [max(abs(p[0] - q[0]) / 1.4, abs(p[1] - q[1]) / 0.8) for q in placed]
+            return min(gaps, default=9.0)
+
+        best = next((p for p in options if clearance(p) >= 1.0), max(options, key=clearance))
         placed.append(best)
     return np.array(placed).reshape(-1, 3)
 
@@ -568,7 +572,7 @@ def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[
             )
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
-        out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent))
+        out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
     return tuple(out)
 
 

@@ -112,9 +112,11 @@ class _TextPool:
         return self.actors[i]
 
     def update(
-        self, items: list[tuple[str, tuple, int, tuple, bool, bool, str, str]], font_file: str | None
+        self,
+        items: list[tuple[str, tuple, int, tuple, bool, bool, str, str, tuple | None]],
+        font_file: str | None,
     ) -> None:
-        for i, (text, pos, size, color, mono, bold, align, valign) in enumerate(items):
+        for i, (text, pos, size, color, mono, bold, align, valign, backdrop) in enumerate(items):
             a = self._get(i)
             if a.GetInput() != text:
                 a.SetInput(text)
@@ -130,6 +132,11 @@ class _TextPool:
             else:
                 p.SetFontFamilyToArial()
             p.SetBold(bold)
+            if backdrop is not None:
+                p.SetBackgroundColor(*backdrop)
+                p.SetBackgroundOpacity(0.7)
+            else:
+                p.SetBackgroundOpacity(0.0)
             {
                 "left": p.SetJustificationToLeft,
                 "right": p.SetJustificationToRight,
@@ -284,8 +291,8 @@ class VtkFrameRenderer:
 
 
 def _label_item(lb: Label3D):
-    return (lb.text, lb.position, lb.size, lb.color, False, False, "left", "bottom")
+    return (lb.text, lb.position, lb.size, lb.color, False, False, "left", "bottom", lb.backdrop)
 
 
 def _text_item(t: Text2D):
-    return (t.text, (t.x, t.y, 0.0), t.size, t.color, t.mono, t.bold, t.align, t.valign)
+    return (t.text, (t.x, t.y, 0.0), t.size, t.color, t.mono, t.bold, t.align, t.valign, None)
