@@ -159,7 +159,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     scene = _scene(args)
     out = Path(args.out) if args.out else Path(scene.render.output)
     check_output_path(out, create_parent=args.out is None)
-    _, timeline = prepare(scene)
+    if scene.compare_round:  # the butterfly effect: every run side by side
+        from nnviz3d.compare import comparison_timelines
+        from nnviz3d.pipeline import resolve_font
+
+        font = resolve_font(scene)
+        timeline = [replace(t, font=font) for t in comparison_timelines(scene)]
+    else:
+        _, timeline = prepare(scene)
     st = scene.render
     stats = render_video(timeline, out, st.width, st.height, st.theme, progress=False if args.quiet else None)
     print(stats.summary(out))

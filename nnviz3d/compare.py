@@ -49,3 +49,30 @@ def comparison_runs(scene: Scene) -> list[Run]:
             )
         )
     return runs
+
+
+def keyframes(n_epochs: int, count: int = 36) -> tuple[int, ...]:
+    """Epochs spread evenly on a log scale from 1 to ``n_epochs`` (early change is fast)."""
+    points = np.unique(np.round(np.logspace(0, np.log10(max(n_epochs, 1)), count)).astype(int))
+    return tuple(int(p) for p in points)
+
+
+def comparison_timelines(scene: Scene) -> list:
+    """One training-at-a-glance timeline per run, all with the same steps and frames."""
+    from nnviz3d.timeline import _Builder
+
+    frames = keyframes(scene.network.epochs)
+    timelines = []
+    for decimals in (None, *scene.compare_round):
+        spec = scene.network
+        if decimals is not None:
+            spec = replace(
+                spec,
+                weights=tuple(np.round(w, decimals) for w in spec.weights),
+                biases=None if spec.biases is None else tuple(np.round(b, decimals) for b in spec.biases),
+            )
+        run_scene = replace(scene, network=spec)
+        trace = train(spec, frames)
+        label = "as given" if decimals is None else f"rounded to {decimals} decimals"
+        timelines.append(_Builder(run_scene, trace, frames).build_evolution(label))
+    return timelines

@@ -61,47 +61,75 @@ def resolve_font(scene: Scene) -> str | None:
 
 
 class FrameSource:
-    """Pixels of any frame, re-using the previous frame's pixels while a step holds."""
+    """Pixels of any frame, re-using the previous frame's pixels while a step holds.
 
-    def __init__(self, timeline: Timeline, width: int, height: int, theme: str) -> None:
+    Several timelines of equal length are tiled (2 side by side, 3-4 in a 2x2 grid): the
+    split screen of a comparison."""
+
+    def __init__(self, timelines: Timeline | list[Timeline], width: int, height: int, theme: str) -> None:
         from nnviz3d.render_vtk import VtkFrameRenderer
 
-        self.timeline, self.width, self.height, self.theme = timeline, width, height, theme
-        self.renderer = VtkFrameRenderer(width, height)
-        self._key: tuple[int, int] | None = None
-        self._pixels: np.ndarray | None = None
+        self.timelines = timelines if isinstance(timelines, list) else [timelines]
+        self.width, self.height, self.theme = width, height, theme
+        n = len(self.timelines)
+        self.cols = 1 if n == 1 else 2
+        self.rows = 1 if n <= 2 else 2
+        self.tile_w = (width // self.cols) // 2 * 2
+        self.tile_h = (height // self.rows) // 2 * 2
+        self.renderer = VtkFrameRenderer(self.tile_w, self.tile_h)
+        self._keys: list[tuple[int, int] | None] = [None] * n
+        self._tiles: list[np.ndarray | None] = [None] * n
+        self._frame = np.zeros((height, width, 3), np.uint8)
         self.drawn = 0
 
+    @property
+    def n_frames(self) -> int:
+        return min(t.n_frames for t in self.timelines)
+
     def pixels(self, frame: int) -> np.ndarray:
-        state = frame_state(self.timeline, frame, self.width, self.height, self.theme)
-        if state.key != self._key or self._pixels is None:
-            self._pixels = self.renderer.render(state)
-            self._key = state.key
+        changed = False
+        for i, timeline in enumerate(self.timelines):
+            state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
+            if state.key != self._keys[i] or self._tiles[i] is None:
+                self._tiles[i] = self.renderer.render(state)
+                self._keys[i] = state.key
+                changed = True
+        if changed:
             self.drawn += 1
-        return self._pixels
+            if len(self.timelines) == 1:
+                self._frame = self._tiles[0]
+            else:
+                self._frame = np.zeros((self.height, self.width, 3), np.uint8)
+                for i, tile in enumerate(self._tiles):
+                    r, c = divmod(i, self.cols)
+                    self._frame[
+                        r * self.tile_h : (r + 1) * self.tile_h, c * self.tile_w : (c + 1) * self.tile_w
+                    ] = tile
+        return self._frame
 
     def close(self) -> None:
         self.renderer.close()
 
 
 def render_video(
-    timeline: Timeline,
+    timeline: Timeline | list[Timeline],
     out: Path,
     width: int,
     height: int,
     theme: str = "dark",
     progress: bool | None = None,
 ) -> RenderStats:
-    """Render every frame of ``timeline`` to ``out``; the file appears only when complete."""
+    """Render every frame to ``out``; the file appears only when complete."""
     from tqdm import tqdm
 
     start = time.perf_counter()
-    n = timeline.n_frames
     source = FrameSource(timeline, width, height, theme)
+    n = source.n_frames
+    fps = source.timelines[0].fps
     show = sys.stderr.isatty() if progress is None else progress
     try:
         with (
-            Mp4Writer(out, width, height, timeline.fps) as writer,
+            Mp4Writer(out, width, height, fps) as writer,
             tqdm(total=n, unit="frame", disable=not show, dynamic_ncols=True, leave=False) as bar,
         ):
             for f in range(n):
@@ -109,4 +137,4 @@ def render_video(
                 bar.update(1)
     finally:
         source.close()
-    return RenderStats(n, source.drawn, time.perf_counter() - start, n / timeline.fps)
+    return RenderStats(n, source.drawn, time.perf_counter() - start, n / fps)

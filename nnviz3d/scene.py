@@ -29,7 +29,7 @@ DEFAULT_SCENE = "iamtrask"
 #: the kinds of step whose duration a scene may set in [render.durations]
 STEP_KINDS = (
     "title", "card", "init", "loop", "skip", "input", "node", "layer",
-    "output_error", "display_error", "delta", "error", "update", "end",
+    "output_error", "display_error", "delta", "error", "update", "end", "evolve",
 )  # fmt: skip
 MAX_SIDE = 7680
 

@@ -40,6 +40,7 @@ DURATIONS: dict[str, float] = {
     "error": 2.5,
     "update": 2.6,
     "end": 1.6,
+    "evolve": 0.45,
 }
 
 DIM = 0.3  # brightness of what is not part of the current step
@@ -415,6 +416,49 @@ class _Builder:
                 self.backward(u)
             self.end_epoch(epoch)
             previous = epoch
+        return self.finish()
+
+    def build_evolution(self, label: str) -> Timeline:
+        """Training at a glance (the butterfly-effect comparison): one short step per shown
+        epoch, every layer for every record at once, the run's name and score in the caption."""
+        lay, n_w, r = self.layout, self.n_w, self.layout.n_records
+        self.card(self.scene.title, label, kind="title")
+        for epoch in self.epochs:
+            self.epoch = epoch
+            u = self.trace.epoch_updates(epoch)[0]
+            self.batch_no = u.batch
+            self.records = self.records_text(u.inputs, u.targets)
+            sats = np.full_like(self.visual.satellites, np.nan)
+            for k in range(n_w + 1):
+                m = u.inputs if k == 0 else u.activations[k - 1]
+                if r:
+                    sats[list(lay.layer_nodes(k))] = m[:r].T
+            self.display_error = float(u.mean_abs_error)
+            self.display_error_epoch = epoch
+            argmax = u.outputs.argmax(axis=1).tolist()
+            accuracy = float(np.mean(u.outputs.argmax(axis=1) == u.targets.argmax(axis=1)))
+            self.add(
+                "evolve",
+                "forward",
+                self.t(
+                    "evolve",
+                    label=label,
+                    epoch=epoch,
+                    loss=fmt(u.loss, 4),
+                    acc=f"{accuracy:.0%}",
+                    argmax=argmax,
+                ),
+                code=("loop",),
+                values={"loss": float(u.loss), "accuracy": accuracy},
+                weights=self.flat_weights(u.weights_before),
+                satellites=sats,
+                outputs=u.outputs[:r].copy(),
+                targets=u.targets[:r].copy(),
+            )
+        return self.finish()
+
+    def finish(self) -> Timeline:
+        spec, lay = self.spec, self.layout
         steps, frame = [], 0
         fps = self.scene.render.fps
         for s in self.steps:

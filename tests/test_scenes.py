@@ -133,3 +133,25 @@ def test_digits_scene_trains_and_draws_a_culled_grid():
     assert drawn_into_j == sorted(np.argsort(-w0[:, j])[:KEEP_PER_NODE].tolist())
     fs = frame_state(tl, tl.frames_of(s.index)[-1], 640, 360)
     assert len(fs.cylinder_radii) == len(shown)
+
+
+def test_xor_split_screen_shows_every_run_in_step():
+    from nnviz3d.compare import comparison_timelines, keyframes
+    from nnviz3d.pipeline import FrameSource
+
+    scene = load_scene(SCENES / "xor_butterfly.toml")
+    timelines = comparison_timelines(scene)
+    assert len(timelines) == 4 and len({t.n_frames for t in timelines}) == 1
+    frames = keyframes(500)
+    assert frames[0] == 1 and frames[-1] == 500 and list(frames) == sorted(set(frames))
+    last = [t.steps[-1] for t in timelines]
+    assert "loss 0.4794" in last[0].caption and "argmax [0, 1, 1, 1]" in last[0].caption
+    assert last[1].caption.startswith("rounded to 7 decimals") and "loss 0.7843" in last[1].caption
+    source = FrameSource(timelines, 320, 180, "dark")
+    try:
+        image = source.pixels(timelines[0].n_frames - 1)
+    finally:
+        source.close()
+    assert image.shape == (180, 320, 3)
+    quadrants = [image[:90, :160], image[:90, 160:], image[90:, :160], image[90:, 160:]]
+    assert all(q.std() > 5 for q in quadrants)  # four pictures, none blank
