@@ -565,11 +565,10 @@ def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[
         if text:
             x, y, z = layout.nodes[node]
             active = step.kind == "node" and node in step.highlighted_nodes[-1:]
-            out.append(
-                Label3D(
-                    text, (x - 0.25, y + NODE_R_MAX + 0.12, z), size, theme.accent if active else theme.text
-                )
-            )
+            # just above its own sphere, so it cannot be read as the next node's
+            value = step.visual.node_values[node]
+            lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
+            out.append(Label3D(text, (x - 0.25, y + lift, z), size, theme.accent if active else theme.text))
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
@@ -617,7 +616,7 @@ def _overlay(
     texts.append(Text2D(de, 0.985, 0.935, round(h * 0.028), theme.accent, align="right"))
     if step.card is None:
         cap_size = fit_size(step.caption, round(h * 0.034), width * 0.97)
-        texts.append(Text2D(step.caption, 0.015, 0.905, cap_size, theme.text, bold=True))
+        texts.append(Text2D(step.caption, 0.015, 0.89, cap_size, theme.text, bold=True))
 
     # training records (left)
     n_rows = len(step.records)
@@ -643,6 +642,10 @@ def _overlay(
         (message(lang, "legend_thickness"), theme.muted),
         (message(lang, "legend_size"), theme.muted),
     ]
+    if timeline.layout.n_records:
+        legend.append((message(lang, "legend_squares"), theme.muted))
+    if step.visual.satellite_signed or not np.all(np.isnan(step.visual.halos)):
+        legend.append((message(lang, "legend_signs"), theme.muted))
     if step.visual.satellite_signed:
         legend.append((message(lang, "legend_beads_log"), theme.muted))
     elif not np.all(np.isnan(step.visual.satellites)):
@@ -712,7 +715,7 @@ def _overlay(
     # cards: a band across the middle with a big title
     if step.card is not None:
         title, subtitle = step.card
-        rects.append(Rect2D(0.0, 0.40, 1.0, 0.66, panel_bg, 0.82))
+        rects.append(Rect2D(0.0, 0.40, 1.0, 0.66, panel_bg, 0.95))
         texts.append(Text2D(title, 0.5, 0.60, fit_size(title, round(h * 0.06), width * 0.92), theme.text,
                             bold=True, align="center"))  # fmt: skip
         if subtitle:
@@ -749,11 +752,16 @@ def _plot(box, series, timeline: Timeline, epoch, title, size: int, theme: Theme
     def py(v: float) -> float:
         return y0 + (y1 - y0) * (v - lo) / (hi - lo)
 
-    pts = tuple((px(e), py(v)) for e, v in zip(samples[finite], vals, strict=True))
-    lines = [
-        Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0),
-        Polyline2D(pts, theme.text, 2.0),
-    ]
+    # the curve is drawn up to the current iteration only: no spoilers of the future
+    upto = epoch if epoch is not None else 0
+    pts = tuple((px(e), py(v)) for e, v in zip(samples[finite], vals, strict=True) if e <= upto)
+    if epoch is not None and 1 <= epoch <= n and np.isfinite(series[epoch - 1]):
+        here = float(series[epoch - 1])
+        if not logy or here > 0:
+            pts = (*pts, (px(epoch), py(math.log10(here) if logy else here)))
+    lines = [Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0)]
+    if len(pts) > 1:
+        lines.append(Polyline2D(pts, theme.text, 2.0))
     for e in timeline.shown_epochs:
         lines.append(Polyline2D(((px(e), y0), (px(e), y0 + 0.012)), theme.accent, 2.0))
     tick_size = max(9, round(h * 0.016))

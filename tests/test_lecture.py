@@ -162,3 +162,43 @@ def test_japanese_captions_render_real_glyphs(scene):
     # the same caption without a CJK font is boxes or nothing: a different picture
     assert np.abs(good[band].astype(int) - tofu[band].astype(int)).sum() > 50 * 255
     assert ink_good != ink_tofu
+
+
+def test_the_subset_font_covers_every_japanese_caption():
+    """Regenerate tests/fixtures with pyftsubset when the Japanese texts gain characters."""
+    from nnviz3d.text import MESSAGES
+
+    data = SUBSET_FONT.read_bytes()
+    assert data[:4] == b"OTTO"  # an OpenType (CFF) font
+    used = {c for text in MESSAGES["ja"].values() for c in text if ord(c) > 127}
+    cmap = _cmap(data)
+    assert used <= cmap, sorted(used - cmap)
+
+
+def _cmap(data: bytes) -> set[str]:
+    """The characters a font maps (format 4 and 12 cmap subtables), read without fontTools."""
+    import struct
+
+    n_tables = struct.unpack(">H", data[4:6])[0]
+    tables = {data[12 + 16 * i : 16 + 16 * i]: struct.unpack(">II", data[20 + 16 * i : 28 + 16 * i])
+              for i in range(n_tables)}  # fmt: skip
+    base = tables[b"cmap"][0]
+    chars: set[str] = set()
+    n_sub = struct.unpack(">H", data[base + 2 : base + 4])[0]
+    for i in range(n_sub):
+        offset = struct.unpack(">I", data[base + 8 + 8 * i : base + 12 + 8 * i])[0]
+        sub = base + offset
+        fmt = struct.unpack(">H", data[sub : sub + 2])[0]
+        if fmt == 12:
+            groups = struct.unpack(">I", data[sub + 12 : sub + 16])[0]
+            for g in range(groups):
+                start, end, _ = struct.unpack(">III", data[sub + 16 + 12 * g : sub + 28 + 12 * g])
+                chars.update(chr(c) for c in range(start, end + 1))
+        elif fmt == 4:
+            segs = struct.unpack(">H", data[sub + 6 : sub + 8])[0] // 2
+            ends = struct.unpack(f">{segs}H", data[sub + 14 : sub + 14 + 2 * segs])
+            starts = struct.unpack(f">{segs}H", data[sub + 16 + 2 * segs : sub + 16 + 4 * segs])
+            chars.update(
+                chr(c) for s, e in zip(starts, ends, strict=True) for c in range(s, e + 1) if c != 0xFFFF
+            )
+    return chars
