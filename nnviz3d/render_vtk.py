@@ -40,6 +40,7 @@ from vtkmodules.vtkRenderingCore import (
 from nnviz3d.frames import FrameState, Label3D, Polyline2D, Rect2D, Text2D
 
 VTK_FONT_FILE = 4  # vtkTextProperty's "File" family: the font comes from SetFontFile
+COARSE_ABOVE = 150  # spheres in a frame above which each is drawn with fewer triangles
 
 
 class _Glyphs:
@@ -231,6 +232,12 @@ class VtkFrameRenderer:
         sphere.SetRadius(1.0)
         sphere.SetThetaResolution(40)
         sphere.SetPhiResolution(28)
+        # level of detail: hundreds of small spheres need far fewer triangles each
+        self.coarse_sphere = vtkSphereSource()
+        self.coarse_sphere.SetRadius(1.0)
+        self.coarse_sphere.SetThetaResolution(12)
+        self.coarse_sphere.SetPhiResolution(8)
+        self.fine_sphere = sphere
         cylinder = vtkCylinderSource()
         cylinder.SetRadius(1.0)
         cylinder.SetHeight(1.0)
@@ -262,6 +269,10 @@ class VtkFrameRenderer:
         theme = state.theme
         self.renderer.SetBackground(*theme.background_bottom)
         self.renderer.SetBackground2(*theme.background_top)
+        many = len(state.sphere_radii) > COARSE_ABOVE
+        source = self.coarse_sphere if many else self.fine_sphere
+        for glyphs in (self.spheres, self.halos):
+            glyphs.mapper.SetSourceConnection(source.GetOutputPort())
         self.spheres.update(state.sphere_centers, state.sphere_radii, state.sphere_colors)
         cyl_scale = np.stack([state.cylinder_lengths, state.cylinder_radii, state.cylinder_radii], axis=1)
         self.cylinders.update(
