@@ -611,7 +611,11 @@ def _overlay(
         it = message(lang, "before_training")
     texts.append(Text2D(it, 0.985, 0.985, round(h * 0.032), theme.text, bold=True, align="right"))
     de = message(lang, "display_error_none")
-    if step.display_error is not None:
+    if step.display_error is not None and timeline.n_batches > 1:  # one batch's error, not the epoch's
+        de = message(
+            lang, "batch_error_hud", e=step.display_error_epoch, b=step.batch, v=fmt(step.display_error, 5)
+        )
+    elif step.display_error is not None:
         de = message(lang, "display_error_hud", e=step.display_error_epoch, v=fmt(step.display_error, 5))
     texts.append(Text2D(de, 0.985, 0.935, round(h * 0.028), theme.accent, align="right"))
     if step.card is None:
@@ -698,7 +702,8 @@ def _overlay(
     epoch = step.display_error_epoch
     fit = timeline.fit_curve
     second = message(lang, "plot_fit") if fit is not None else message(lang, "plot_update")
-    titles = (message(lang, "plot_error"), second)
+    first = message(lang, "plot_error_epoch" if timeline.n_batches > 1 else "plot_error")
+    titles = (first, second)
     title_size = min(fit_size(t, round(h * 0.019), width * 0.18) for t in titles)
     for box, series, title, logy in (
         ((0.325, 0.05, 0.495, 0.22), timeline.display_errors, titles[0], False),
