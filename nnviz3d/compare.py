@@ -74,5 +74,7 @@ def comparison_timelines(scene: Scene) -> list:
         run_scene = replace(scene, network=spec)
         trace = train(spec, frames)
         label = "as given" if decimals is None else f"rounded to {decimals} decimals"
-        timelines.append(_Builder(run_scene, trace, frames).build_evolution(label))
+        timeline = _Builder(run_scene, trace, frames).build_evolution(label)
+        path = {e: trace.updates[(e, 1)].weights_before[0].copy() for e in frames}
+        timelines.append(replace(timeline, trajectory=path))
     return timelines

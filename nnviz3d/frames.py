@@ -711,6 +711,18 @@ def _overlay(
     ):
         if fit is not None and series is timeline.update_sizes:
             t, r, pl = _fit_plot(box, fit, step.epoch, title, title_size, theme, h)
+        elif timeline.accuracy is not None:
+            train_acc, test_acc = timeline.accuracy
+            if series is timeline.display_errors:
+                lines_ = [(train_acc, theme.text), (test_acc, theme.target)]
+                name = message(lang, "plot_accuracy")
+            else:
+                lines_ = [(st[:, 3], c) for st, c in _stat_lines(timeline, theme)]
+                name = message(lang, "plot_weights")
+            t, r, pl = _lines_plot(box, lines_, epoch, name, title_size, theme, h)
+        elif timeline.trajectory is not None and series is timeline.update_sizes:
+            t, r, pl = _trajectory_plot(box, timeline.trajectory, step.epoch, message(lang, "plot_path"),
+                                        title_size, theme, h)  # fmt: skip
         else:
             t, r, pl = _plot(box, series, timeline, epoch, title, title_size, theme, h, logy)
         texts += t
@@ -867,4 +879,67 @@ def _fit_plot(box, fit: FitCurve, epoch: int | None, title: str, size: int, them
     texts.append(Text2D(fmt(float(fit.x[0]), 1), x0, y0 - 0.005, tick, theme.muted, align="center"))
     texts.append(Text2D(fmt(float(fit.x[-1]), 1), x1, y0 - 0.005, tick, theme.muted, align="center"))
     texts.append(Text2D(f"it. {at}", x1, y1 + 0.005, tick + 2, theme.accent, align="right"))
+    return texts, rects, lines
+
+
+def _stat_lines(timeline: Timeline, theme: Theme):
+    """(min, mean, max, std) per weight matrix per epoch, one colour per matrix."""
+    stats = timeline.weight_stats
+    colours = [theme.text, theme.positive, theme.negative, theme.target, theme.accent]
+    return [(stats[:, k], colours[k % len(colours)]) for k in range(stats.shape[1])]
+
+
+def _lines_plot(box, series, epoch: int | None, title: str, size: int, theme: Theme, h: int):
+    """Several per-epoch series on linear axes, drawn up to ``epoch`` (seed 001's charts)."""
+    x0, y0, x1, y1 = box
+    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
+    texts = [Text2D(title, x0, y1 + 0.04, size, theme.muted)]
+    n = len(series[0][0])
+    values = np.concatenate([v[np.isfinite(v)] for v, _ in series])
+    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+    if hi - lo < 1e-12:
+        hi = lo + 1.0
+    upto = min(n, epoch or 0)
+    lines = [Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0)]
+    for v, colour in series:
+        pts = tuple(
+            (x0 + (x1 - x0) * (e / max(1, n - 1)), y0 + (y1 - y0) * (float(v[e]) - lo) / (hi - lo))
+            for e in range(upto)
+            if np.isfinite(v[e])
+        )
+        if len(pts) > 1:
+            lines.append(Polyline2D(pts, colour, 2.0))
+    tick = max(9, round(h * 0.016))
+    texts.append(Text2D(fmt(lo, 2), x0 - 0.004, y0, tick, theme.muted, align="right", valign="center"))
+    texts.append(Text2D(fmt(hi, 2), x0 - 0.004, y1, tick, theme.muted, align="right", valign="center"))
+    texts.append(Text2D("1", x0, y0 - 0.005, tick, theme.muted, align="center"))
+    texts.append(Text2D(str(n), x1, y0 - 0.005, tick, theme.muted, align="center"))
+    return texts, rects, lines
+
+
+def _trajectory_plot(box, path: dict[int, np.ndarray], epoch: int | None, title: str, size: int,
+                     theme: Theme, h: int):  # fmt: skip
+    """Seed 003's parameter trajectory: each row of W1 as a point moving over training,
+    projected onto its first two entries, drawn up to the current iteration."""
+    x0, y0, x1, y1 = box
+    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
+    texts = [Text2D(title, x0, y1 + 0.04, size, theme.muted)]
+    epochs = sorted(path)
+    stack = np.array([path[e] for e in epochs])  # (epochs, rows, cols)
+    xs, ys = stack[:, :, 0], stack[:, :, 1 % stack.shape[2]]
+    lo_x, hi_x, lo_y, hi_y = xs.min(), xs.max(), ys.min(), ys.max()
+    span_x, span_y = max(hi_x - lo_x, 1e-9), max(hi_y - lo_y, 1e-9)
+    upto = [i for i, e in enumerate(epochs) if epoch is not None and e <= epoch]
+    lines = [Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0)]
+    colours = [theme.positive, theme.negative, theme.target, theme.accent]
+    for row in range(stack.shape[1]):
+        pts = tuple(
+            (x0 + (x1 - x0) * (xs[i, row] - lo_x) / span_x, y0 + (y1 - y0) * (ys[i, row] - lo_y) / span_y)
+            for i in upto
+        )
+        if len(pts) > 1:
+            lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
+    tick = max(9, round(h * 0.016))
+    texts.append(Text2D("W1[r,0]", x1, y0 - 0.005, tick, theme.muted, align="right"))
+    texts.append(Text2D("W1[r,1]", x0 + 0.004, y1, tick, theme.muted))
     return texts, rects, lines

@@ -66,7 +66,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_error": "display error (ticks: shown)",
         "plot_error_epoch": "mean |error| per epoch (ticks: shown)",
         "plot_update": "largest weight change",
-        "plot_fit": "learned curve (white) and the target (green)",
+        "plot_fit": "learned (white) vs target (green)",
+        "plot_accuracy": "accuracy: train white, test green",
+        "plot_weights": "std of each weight matrix",
+        "plot_path": "W1 rows over training (entries 0, 1)",
     },
     "ja": {
         "init": "syn{k}（{rows}x{cols}）を初期化：l{k} → l{k1} の重み、{how}",
@@ -122,6 +125,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_error_epoch": "エポックごとの平均 |誤差|（目盛り：表示回）",
         "plot_update": "重みの最大変化",
         "plot_fit": "学習した曲線（白）と目標の関数（緑）",
+        "plot_accuracy": "エポックごとの正解率：学習（白）、テスト（緑）",
+        "plot_weights": "エポックごとの各重み行列の標準偏差",
+        "plot_path": "W1 の各行の軌跡（最初の 2 成分）",
     },
 }
 

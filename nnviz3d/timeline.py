@@ -148,6 +148,12 @@ class Timeline:
     display_errors: np.ndarray  # mean |error| of every epoch (the inset plot)
     update_sizes: np.ndarray  # max |weight change| of every epoch
     shown_epochs: tuple[int, ...]
+    #: seed 001's view: train and held-out accuracy per epoch (None without held-out data)
+    accuracy: tuple[np.ndarray, np.ndarray] | None = None
+    #: seed 003's view: the rows of the first weight matrix at each shown epoch
+    trajectory: dict[int, np.ndarray] | None = None
+    #: (min, mean, max, std) of each weight matrix at the end of every epoch
+    weight_stats: np.ndarray | None = None
 
     @cached_property
     def _starts(self) -> list[int]:
@@ -481,6 +487,10 @@ class _Builder:
             camera=self.scene.render.camera,
             display_errors=summaries.mean_abs_error,
             update_sizes=summaries.update_size,
+            weight_stats=summaries.weight_stats,
+            accuracy=(summaries.accuracy, summaries.test_accuracy)
+            if summaries.test_accuracy is not None
+            else None,
             shown_epochs=tuple(self.epochs),
         )
 

@@ -155,3 +155,20 @@ def test_xor_split_screen_shows_every_run_in_step():
     assert image.shape == (180, 320, 3)
     quadrants = [image[:90, :160], image[:90, 160:], image[90:, :160], image[90:, 160:]]
     assert all(q.std() > 5 for q in quadrants)  # four pictures, none blank
+
+
+def test_seed_001_and_003_charts_are_drawn_from_the_recorded_numbers():
+    from nnviz3d.compare import comparison_timelines
+    from nnviz3d.frames import frame_state
+
+    trace, tl = prepare(load_scene(SCENES / "digits.toml"))
+    train_acc, test_acc = tl.accuracy
+    np.testing.assert_array_equal(test_acc, trace.summaries.test_accuracy)
+    np.testing.assert_array_equal(train_acc, trace.summaries.accuracy)
+    assert tl.weight_stats.shape == (10, 3, 4)
+    last = tl.steps[-1]
+    fs = frame_state(tl, tl.frames_of(last.index)[-1], 1280, 720)
+    titles = {t.text for t in fs.texts}
+    assert {"accuracy: train white, test green", "std of each weight matrix"} <= titles
+    xor = comparison_timelines(load_scene(SCENES / "xor_butterfly.toml"))[0]
+    assert sorted(xor.trajectory)[-1] == 500 and xor.trajectory[500].shape == (2, 3)
