@@ -76,5 +76,8 @@ def comparison_timelines(scene: Scene) -> list:
         label = "as given" if decimals is None else f"rounded to {decimals} decimals"
         timeline = _Builder(run_scene, trace, frames).build_evolution(label)
         path = {e: trace.updates[(e, 1)].weights_before[0].copy() for e in frames}
-        timelines.append(replace(timeline, trajectory=path))
+        biases = None
+        if spec.biases is not None:
+            biases = {e: trace.updates[(e, 1)].biases_before[-1].copy() for e in frames}
+        timelines.append(replace(timeline, trajectory=path, bias_path=biases))
     return timelines

@@ -720,9 +720,17 @@ def _overlay(
                 lines_ = [(st[:, 3], c) for st, c in _stat_lines(timeline, theme)]
                 name = message(lang, "plot_weights")
             t, r, pl = _lines_plot(box, lines_, epoch, name, title_size, theme, h)
-        elif timeline.trajectory is not None and series is timeline.update_sizes:
+        elif timeline.trajectory is not None and series is timeline.display_errors:
             t, r, pl = _trajectory_plot(box, timeline.trajectory, step.epoch, message(lang, "plot_path"),
                                         title_size, theme, h)  # fmt: skip
+        elif timeline.bias_path is not None and series is timeline.update_sizes:
+            epochs = sorted(timeline.bias_path)
+            b = np.array([timeline.bias_path[e] for e in epochs])
+            at = sum(1 for e in epochs if step.epoch is not None and e <= step.epoch)
+            colours = [theme.positive, theme.negative, theme.target, theme.accent]
+            lines_ = [(b[:, j], colours[j % len(colours)]) for j in range(b.shape[1])]
+            t, r, pl = _lines_plot(box, lines_, at, message(lang, "plot_bias"), title_size, theme, h,
+                                   last=str(epochs[-1]))  # fmt: skip
         else:
             t, r, pl = _plot(box, series, timeline, epoch, title, title_size, theme, h, logy)
         texts += t
@@ -889,7 +897,9 @@ def _stat_lines(timeline: Timeline, theme: Theme):
     return [(stats[:, k], colours[k % len(colours)]) for k in range(stats.shape[1])]
 
 
-def _lines_plot(box, series, epoch: int | None, title: str, size: int, theme: Theme, h: int):
+def _lines_plot(
+    box, series, epoch: int | None, title: str, size: int, theme: Theme, h: int, last: str | None = None
+):
     """Several per-epoch series on linear axes, drawn up to ``epoch`` (seed 001's charts)."""
     x0, y0, x1, y1 = box
     rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
@@ -913,33 +923,41 @@ def _lines_plot(box, series, epoch: int | None, title: str, size: int, theme: Th
     texts.append(Text2D(fmt(lo, 2), x0 - 0.004, y0, tick, theme.muted, align="right", valign="center"))
     texts.append(Text2D(fmt(hi, 2), x0 - 0.004, y1, tick, theme.muted, align="right", valign="center"))
     texts.append(Text2D("1", x0, y0 - 0.005, tick, theme.muted, align="center"))
-    texts.append(Text2D(str(n), x1, y0 - 0.005, tick, theme.muted, align="center"))
+    texts.append(Text2D(last or str(n), x1, y0 - 0.005, tick, theme.muted, align="center"))
     return texts, rects, lines
 
 
 def _trajectory_plot(box, path: dict[int, np.ndarray], epoch: int | None, title: str, size: int,
                      theme: Theme, h: int):  # fmt: skip
-    """Seed 003's parameter trajectory: each row of W1 as a point moving over training,
-    projected onto its first two entries, drawn up to the current iteration."""
+    """Seed 003's parameter trajectory: each row of W1 is a point in 3D (its entries) moving
+    over training, drawn as its three 2D projections side by side, up to the current epoch."""
     x0, y0, x1, y1 = box
     rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
     texts = [Text2D(title, x0, y1 + 0.04, size, theme.muted)]
     epochs = sorted(path)
-    stack = np.array([path[e] for e in epochs])  # (epochs, rows, cols)
-    xs, ys = stack[:, :, 0], stack[:, :, 1 % stack.shape[2]]
-    lo_x, hi_x, lo_y, hi_y = xs.min(), xs.max(), ys.min(), ys.max()
-    span_x, span_y = max(hi_x - lo_x, 1e-9), max(hi_y - lo_y, 1e-9)
+    stack = np.array([path[e] for e in epochs])  # (epochs, rows, entries)
     upto = [i for i, e in enumerate(epochs) if epoch is not None and e <= epoch]
-    lines = [Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0)]
+    entries = stack.shape[2]
+    pairs = [(a, b) for a in range(entries) for b in range(a + 1, entries)][:3] or [(0, 0)]
     colours = [theme.positive, theme.negative, theme.target, theme.accent]
-    for row in range(stack.shape[1]):
-        pts = tuple(
-            (x0 + (x1 - x0) * (xs[i, row] - lo_x) / span_x, y0 + (y1 - y0) * (ys[i, row] - lo_y) / span_y)
-            for i in upto
-        )
-        if len(pts) > 1:
-            lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
-    tick = max(9, round(h * 0.016))
-    texts.append(Text2D("W1[r,0]", x1, y0 - 0.005, tick, theme.muted, align="right"))
-    texts.append(Text2D("W1[r,1]", x0 + 0.004, y1, tick, theme.muted))
+    lines: list[Polyline2D] = []
+    width = (x1 - x0) / len(pairs)
+    tick = max(9, round(h * 0.015))
+    for p, (a, b) in enumerate(pairs):
+        px0, px1 = x0 + p * width + 0.004, x0 + (p + 1) * width - 0.004
+        lines.append(Polyline2D(((px0, y1), (px0, y0), (px1, y0)), theme.muted, 1.0))
+        xs, ys = stack[:, :, a], stack[:, :, b]
+        lo_x, lo_y = xs.min(), ys.min()
+        span_x, span_y = max(xs.max() - lo_x, 1e-9), max(ys.max() - lo_y, 1e-9)
+        for row in range(stack.shape[1]):
+            pts = tuple(
+                (
+                    px0 + (px1 - px0) * (xs[i, row] - lo_x) / span_x,
+                    y0 + (y1 - y0) * (ys[i, row] - lo_y) / span_y,
+                )
+                for i in upto
+            )
+            if len(pts) > 1:
+                lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
+        texts.append(Text2D(f"w{a} / w{b}", (px0 + px1) / 2, y0 - 0.005, tick, theme.muted, align="center"))
     return texts, rects, lines

@@ -62,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "panel_matrix": "{name} =",
         "panel_rows": "{name} (rows = records) =",
         "panel_change": "syn{k} change =",
+        "panel_gradient": "gradient dE/dsyn{k} =",
         "panel_new": "new syn{k} =",
         "plot_error": "display error (ticks: shown)",
         "plot_error_epoch": "mean |error| per epoch (ticks: shown)",
@@ -69,7 +70,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_fit": "learned (white) vs target (green)",
         "plot_accuracy": "accuracy: train white, test green",
         "plot_weights": "std of each weight matrix",
-        "plot_path": "W1 rows over training (entries 0, 1)",
+        "plot_path": "W1 rows: 3 projections",
+        "plot_bias": "b2 (log-spaced iterations)",
     },
     "ja": {
         "init": "syn{k}（{rows}x{cols}）を初期化：l{k} → l{k1} の重み、{how}",
@@ -120,6 +122,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "panel_matrix": "{name} =",
         "panel_rows": "{name}（行 = レコード）=",
         "panel_change": "syn{k} の変化 =",
+        "panel_gradient": "勾配 dE/dsyn{k} =",
         "panel_new": "新しい syn{k} =",
         "plot_error": "表示用誤差（目盛り：表示回）",
         "plot_error_epoch": "エポックごとの平均 |誤差|（目盛り：表示回）",
@@ -127,7 +130,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_fit": "学習した曲線（白）と目標の関数（緑）",
         "plot_accuracy": "エポックごとの正解率：学習（白）、テスト（緑）",
         "plot_weights": "エポックごとの各重み行列の標準偏差",
-        "plot_path": "W1 の各行の軌跡（最初の 2 成分）",
+        "plot_path": "W1 の各行（3 つの射影）",
+        "plot_bias": "b2（対数間隔の回）",
     },
 }
 

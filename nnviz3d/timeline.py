@@ -152,6 +152,8 @@ class Timeline:
     accuracy: tuple[np.ndarray, np.ndarray] | None = None
     #: seed 003's view: the rows of the first weight matrix at each shown epoch
     trajectory: dict[int, np.ndarray] | None = None
+    #: and the output layer's biases at each shown epoch
+    bias_path: dict[int, np.ndarray] | None = None
     #: (min, mean, max, std) of each weight matrix at the end of every epoch
     weight_stats: np.ndarray | None = None
 
@@ -787,9 +789,15 @@ class _Builder:
                 "update",
                 caption,
                 code=(f"update{k}",) + ((f"bias{k}",) if self.spec.biases is not None else ()),
-                panel=self.matrix_panel(self.t("panel_change", k=k), change, digits=digits)
+                panel=(
+                    self.matrix_panel(self.t("panel_gradient", k=k), u.weight_gradients[k], digits=digits)
+                    if lr != 1
+                    else ()
+                )
+                + self.matrix_panel(self.t("panel_change", k=k), change, digits=digits)
                 + self.matrix_panel(self.t("panel_new", k=k), u.weights_after[k]),
                 values={
+                    **_matrix_values(f"dE/dsyn{k}", u.weight_gradients[k]),
                     **_matrix_values(f"syn{k}_change", change),
                     **_matrix_values(f"syn{k}", u.weights_after[k]),
                     "magnify": m,

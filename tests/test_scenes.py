@@ -66,6 +66,11 @@ def test_handcalc_video_shows_the_seed_values():
     update = next(s for s in tl.steps if s.epoch == 1 and s.kind == "update" and s.layer == 1)
     assert update.values["syn1[0,0]"] == pytest.approx(0.85907221, abs=1e-6)
     assert update.values["syn1_change[1,1]"] == pytest.approx(-0.1 * 3.0826056, abs=1e-6)
+    # every gradient the seed lists, on screen (its matrices are ours transposed)
+    assert update.values["dE/dsyn1[1,1]"] == pytest.approx(3.0826056, abs=1e-5)
+    assert update.panel[0] == "gradient dE/dsyn1 =" and "+3.0826" in update.panel[2]
+    first = next(s for s in tl.steps if s.epoch == 1 and s.kind == "update" and s.layer == 0)
+    assert first.values["dE/dsyn0[2,1]"] == pytest.approx(10.89230728, abs=1e-5)
 
 
 @pytest.mark.parametrize(
