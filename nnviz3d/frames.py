@@ -716,9 +716,19 @@ def _overlay(
             if series is timeline.display_errors:
                 lines_ = [(train_acc, theme.text), (test_acc, theme.target)]
                 name = message(lang, "plot_accuracy")
-            else:
-                lines_ = [(st[:, 3], c) for st, c in _stat_lines(timeline, theme)]
-                name = message(lang, "plot_weights")
+            else:  # seed 001: min, mean, max, std of the current layer's weights (thick) and biases
+                # the weights that feed the step's layer (an update step names its matrix itself)
+                if step.layer is None:
+                    k = 0
+                elif step.kind in ("update", "init"):
+                    k = step.layer
+                else:
+                    k = max(0, step.layer - 1)
+                colours = (theme.negative, theme.text, theme.positive, theme.target)
+                lines_ = [(timeline.weight_stats[:, k, i], c) for i, c in enumerate(colours)]
+                if timeline.bias_stats is not None:
+                    lines_ += [(timeline.bias_stats[:, k, i], c) for i, c in enumerate(colours)]
+                name = message(lang, "plot_weights", k=k)
             t, r, pl = _lines_plot(box, lines_, epoch, name, title_size, theme, h)
         elif timeline.trajectory is not None and series is timeline.display_errors:
             t, r, pl = _trajectory_plot(box, timeline.trajectory, step.epoch, message(lang, "plot_path"),
@@ -890,13 +900,6 @@ def _fit_plot(box, fit: FitCurve, epoch: int | None, title: str, size: int, them
     return texts, rects, lines
 
 
-def _stat_lines(timeline: Timeline, theme: Theme):
-    """(min, mean, max, std) per weight matrix per epoch, one colour per matrix."""
-    stats = timeline.weight_stats
-    colours = [theme.text, theme.positive, theme.negative, theme.target, theme.accent]
-    return [(stats[:, k], colours[k % len(colours)]) for k in range(stats.shape[1])]
-
-
 def _lines_plot(
     box, series, epoch: int | None, title: str, size: int, theme: Theme, h: int, last: str | None = None
 ):
@@ -911,14 +914,15 @@ def _lines_plot(
         hi = lo + 1.0
     upto = min(n, epoch or 0)
     lines = [Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0)]
-    for v, colour in series:
+    for index, (v, colour) in enumerate(series):
+        width = 2.0 if index < 4 else 1.0  # the first four are weights, then biases, thinner
         pts = tuple(
             (x0 + (x1 - x0) * (e / max(1, n - 1)), y0 + (y1 - y0) * (float(v[e]) - lo) / (hi - lo))
             for e in range(upto)
             if np.isfinite(v[e])
         )
         if len(pts) > 1:
-            lines.append(Polyline2D(pts, colour, 2.0))
+            lines.append(Polyline2D(pts, colour, width))
     tick = max(9, round(h * 0.016))
     texts.append(Text2D(fmt(lo, 2), x0 - 0.004, y0, tick, theme.muted, align="right", valign="center"))
     texts.append(Text2D(fmt(hi, 2), x0 - 0.004, y1, tick, theme.muted, align="right", valign="center"))
@@ -941,10 +945,33 @@ def _trajectory_plot(box, path: dict[int, np.ndarray], epoch: int | None, title:
     pairs = [(a, b) for a in range(entries) for b in range(a + 1, entries)][:3] or [(0, 0)]
     colours = [theme.positive, theme.negative, theme.target, theme.accent]
     lines: list[Polyline2D] = []
-    width = (x1 - x0) / len(pairs)
     tick = max(9, round(h * 0.015))
+    # left: the 3D polyline itself, in a fixed oblique view with its three axes
+    cube_x1 = x0 + (x1 - x0) * 0.36
+    if entries >= 3:
+        lo, hi = stack.min(axis=(0, 1)), stack.max(axis=(0, 1))
+        unit = (stack - lo) / np.maximum(hi - lo, 1e-9)  # each entry scaled to 0..1
+
+        def oblique(p: np.ndarray) -> tuple[float, float]:
+            u = 0.62 * p[0] + 0.38 * p[2] * 0.8
+            v = 0.62 * p[1] + 0.38 * p[2] * 0.6
+            return x0 + 0.004 + (cube_x1 - x0 - 0.008) * u, y0 + (y1 - y0) * v
+
+        origin = np.zeros(3)
+        for axis in range(3):
+            tip = np.zeros(3)
+            tip[axis] = 1.0
+            lines.append(Polyline2D((oblique(origin), oblique(tip)), theme.muted, 1.0))
+        for row in range(stack.shape[1]):
+            pts = tuple(oblique(unit[i, row, :3]) for i in upto)
+            if len(pts) > 1:
+                lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
+        texts.append(Text2D("3D", (x0 + cube_x1) / 2, y0 - 0.005, tick, theme.muted, align="center"))
+    else:
+        cube_x1 = x0
+    width = (x1 - cube_x1) / len(pairs)
     for p, (a, b) in enumerate(pairs):
-        px0, px1 = x0 + p * width + 0.004, x0 + (p + 1) * width - 0.004
+        px0, px1 = cube_x1 + p * width + 0.004, cube_x1 + (p + 1) * width - 0.004
         lines.append(Polyline2D(((px0, y1), (px0, y0), (px1, y0)), theme.muted, 1.0))
         xs, ys = stack[:, :, a], stack[:, :, b]
         lo_x, lo_y = xs.min(), ys.min()
@@ -959,5 +986,5 @@ def _trajectory_plot(box, path: dict[int, np.ndarray], epoch: int | None, title:
             )
             if len(pts) > 1:
                 lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
-        texts.append(Text2D(f"w{a} / w{b}", (px0 + px1) / 2, y0 - 0.005, tick, theme.muted, align="center"))
+        texts.append(Text2D(f"{a},{b}", (px0 + px1) / 2, y0 - 0.005, tick, theme.muted, align="center"))
     return texts, rects, lines

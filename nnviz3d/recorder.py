@@ -98,6 +98,7 @@ class EpochSummaries:
     weight_stats: Array
     update_size: Array  # max |weight change| over all weights during the epoch
     test_accuracy: Array | None = None  # accuracy on the held-out records, end of each epoch
+    bias_stats: Array | None = None  # like weight_stats, for each bias vector (None without bias)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
     sample_rng = np.random.default_rng(sampler.seed) if sampler else None
     t_buf = np.empty((chunk, n, n_out)) if sampler else None
     w_bufs = [np.empty((chunk, w.size)) for w in weights]
+    b_bufs = [np.empty((chunk, b.size)) for b in biases] if biases is not None else None
     summaries = _SummaryBuilder(spec, chunk)
     test_acc = np.empty(spec.epochs) if spec.test_inputs is not None else None
     updates: dict[tuple[int, int], UpdateRecord] = {}
@@ -240,11 +242,19 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
             weights, biases = new_w, new_b
         for buf, w in zip(w_bufs, weights, strict=True):
             buf[slot] = w.ravel()
+        if b_bufs is not None:
+            for buf, bias in zip(b_bufs, biases, strict=True):
+                buf[slot] = bias
         if test_acc is not None:
             test_acc[epoch - 1] = _accuracy(spec, weights, biases, forwards)
         if slot == chunk - 1 or epoch == spec.epochs:
             targets = t_buf[: slot + 1] if sampler else None
-            summaries.add(out_buf[: slot + 1], targets, [buf[: slot + 1] for buf in w_bufs])
+            summaries.add(
+                out_buf[: slot + 1],
+                targets,
+                [buf[: slot + 1] for buf in w_bufs],
+                None if b_bufs is None else [buf[: slot + 1] for buf in b_bufs],
+            )
     built = summaries.build()
     if test_acc is not None:
         built = replace(built, test_accuracy=test_acc)
@@ -275,10 +285,12 @@ class _SummaryBuilder:
             else None
         )
         self.labels = t.argmax(axis=1) if self.accuracy_kind == "onehot" else None
-        self.parts: list[tuple[Array, Array, Array, Array, Array]] = []
+        self.parts: list[tuple[Array, Array, Array, Array, Array, Array | None]] = []
         self.last = [w.ravel().copy() for w in spec.weights]  # weights before the chunk
 
-    def add(self, outputs: Array, targets: Array | None, weights: list[Array]) -> None:
+    def add(
+        self, outputs: Array, targets: Array | None, weights: list[Array], biases: list[Array] | None = None
+    ) -> None:
         """``targets`` per epoch when they change every epoch, else the scene's."""
         spec = self.spec
         t = spec.targets[None] if targets is None else targets
@@ -304,7 +316,12 @@ class _SummaryBuilder:
             self.last[i] = w[-1].copy()
         if not np.all(np.isfinite(outputs)) or not np.all(np.isfinite(stats)):
             raise Diverged("training diverged: the network's values became NaN or infinite")
-        self.parts.append((loss, mae, acc, stats, update))
+        bias_stats = None
+        if biases is not None:
+            bias_stats = np.stack(
+                [np.stack([b.min(1), b.mean(1), b.max(1), b.std(1)], axis=1) for b in biases], axis=1
+            )
+        self.parts.append((loss, mae, acc, stats, update, bias_stats))
 
     def build(self) -> EpochSummaries:
         return EpochSummaries(
@@ -313,4 +330,5 @@ class _SummaryBuilder:
             accuracy=np.concatenate([p[2] for p in self.parts]),
             weight_stats=np.concatenate([p[3] for p in self.parts]),
             update_size=np.concatenate([p[4] for p in self.parts]),
+            bias_stats=None if self.parts[0][5] is None else np.concatenate([p[5] for p in self.parts]),
         )

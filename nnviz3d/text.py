@@ -69,8 +69,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_update": "largest weight change",
         "plot_fit": "learned (white) vs target (green)",
         "plot_accuracy": "accuracy: train white, test green",
-        "plot_weights": "std of each weight matrix",
-        "plot_path": "W1 rows: 3 projections",
+        "plot_weights": "syn{k}, b{k}: min mean max std",
+        "plot_path": "W1 rows in 3D and 3 projections",
         "plot_bias": "b2 (log-spaced iterations)",
     },
     "ja": {
@@ -129,8 +129,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_update": "重みの最大変化",
         "plot_fit": "学習した曲線（白）と目標の関数（緑）",
         "plot_accuracy": "エポックごとの正解率：学習（白）、テスト（緑）",
-        "plot_weights": "エポックごとの各重み行列の標準偏差",
-        "plot_path": "W1 の各行（3 つの射影）",
+        "plot_weights": "syn{k}, b{k}：最小 平均 最大 標準偏差",
+        "plot_path": "W1 の各行（3D と 3 つの射影）",
         "plot_bias": "b2（対数間隔の回）",
     },
 }

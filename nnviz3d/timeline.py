@@ -154,8 +154,9 @@ class Timeline:
     trajectory: dict[int, np.ndarray] | None = None
     #: and the output layer's biases at each shown epoch
     bias_path: dict[int, np.ndarray] | None = None
-    #: (min, mean, max, std) of each weight matrix at the end of every epoch
+    #: (min, mean, max, std) of each weight matrix and bias vector at the end of every epoch
     weight_stats: np.ndarray | None = None
+    bias_stats: np.ndarray | None = None
 
     @cached_property
     def _starts(self) -> list[int]:
@@ -490,6 +491,7 @@ class _Builder:
             display_errors=summaries.mean_abs_error,
             update_sizes=summaries.update_size,
             weight_stats=summaries.weight_stats,
+            bias_stats=summaries.bias_stats,
             accuracy=(summaries.accuracy, summaries.test_accuracy)
             if summaries.test_accuracy is not None
             else None,

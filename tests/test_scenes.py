@@ -170,10 +170,16 @@ def test_seed_001_and_003_charts_are_drawn_from_the_recorded_numbers():
     train_acc, test_acc = tl.accuracy
     np.testing.assert_array_equal(test_acc, trace.summaries.test_accuracy)
     np.testing.assert_array_equal(train_acc, trace.summaries.accuracy)
-    assert tl.weight_stats.shape == (10, 3, 4)
-    last = tl.steps[-1]
-    fs = frame_state(tl, tl.frames_of(last.index)[-1], 1280, 720)
+    assert tl.weight_stats.shape == (10, 3, 4) and tl.bias_stats.shape == (10, 3, 4)
+    np.testing.assert_allclose(
+        tl.bias_stats[-1, 2, 1], trace.updates[(10, 2)].biases_after[2].mean(), atol=0.05
+    )
+    update = next(s for s in tl.steps if s.kind == "update" and s.layer == 1 and s.epoch == 10)
+    fs = frame_state(tl, tl.frames_of(update.index)[-1], 1280, 720)
     titles = {t.text for t in fs.texts}
-    assert {"accuracy: train white, test green", "std of each weight matrix"} <= titles
+    assert {"accuracy: train white, test green", "syn1, b1: min mean max std"} <= titles
+    # the chart's lines: syn1's min, mean, max, std (thick), then b1's (thin)
+    chart = [p for p in fs.polylines if p.width in (1.0, 2.0) and len(p.points) == 10]
+    assert len(chart) >= 8
     xor = comparison_timelines(load_scene(SCENES / "xor_butterfly.toml"))[0]
     assert sorted(xor.trajectory)[-1] == 500 and xor.trajectory[500].shape == (2, 3)
