@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.recorder import Trace, train
+from nnviz3d.recorder import NetworkSpec, Trace, train
 from nnviz3d.scene import Scene
 
 
@@ -23,10 +23,9 @@ class Run:
     final_argmax: list[int]
 
 
-def comparison_runs(scene: Scene) -> list[Run]:
-    """The scene's run, then one per ``[compare] round`` entry."""
+def run_specs(scene: Scene) -> list[tuple[int | None, str, NetworkSpec]]:
+    """(decimals, label, spec) of the scene's own run and of each ``[compare] round`` run."""
     runs = []
-    last = scene.network.epochs
     for decimals in (None, *scene.compare_round):
         spec = scene.network
         if decimals is not None:
@@ -35,9 +34,17 @@ def comparison_runs(scene: Scene) -> list[Run]:
                 weights=tuple(np.round(w, decimals) for w in spec.weights),
                 biases=None if spec.biases is None else tuple(np.round(b, decimals) for b in spec.biases),
             )
+        runs.append((decimals, "as given" if decimals is None else f"rounded to {decimals} decimals", spec))
+    return runs
+
+
+def comparison_runs(scene: Scene) -> list[Run]:
+    """The scene's run, then one per ``[compare] round`` entry."""
+    runs = []
+    last = scene.network.epochs
+    for decimals, label, spec in run_specs(scene):
         trace = train(spec, [last])
         outputs = trace.updates[(last, spec.n_batches)].outputs
-        label = "as given" if decimals is None else f"rounded to {decimals} decimals"
         runs.append(
             Run(
                 label,
@@ -63,17 +70,9 @@ def comparison_timelines(scene: Scene) -> list:
 
     frames = keyframes(scene.network.epochs)
     timelines = []
-    for decimals in (None, *scene.compare_round):
-        spec = scene.network
-        if decimals is not None:
-            spec = replace(
-                spec,
-                weights=tuple(np.round(w, decimals) for w in spec.weights),
-                biases=None if spec.biases is None else tuple(np.round(b, decimals) for b in spec.biases),
-            )
+    for _, label, spec in run_specs(scene):
         run_scene = replace(scene, network=spec)
         trace = train(spec, frames)
-        label = "as given" if decimals is None else f"rounded to {decimals} decimals"
         timeline = _Builder(run_scene, trace, frames).build_evolution(label)
         path = {e: trace.updates[(e, 1)].weights_before[0].copy() for e in frames}
         biases = None
