@@ -35,11 +35,11 @@ def test_xor_butterfly_rounding_at_the_7th_decimal_changes_the_outcome():
 def test_fit_square_learns_the_curve():
     scene = load_scene(SCENES / "fit_square.toml")
     trace, timeline = prepare(scene)
-    assert trace.summaries.loss[-100:].mean() < 0.3
-    assert trace.summaries.loss[:10].mean() > 5
+    assert trace.summaries.loss[-100:].mean() < 0.1  # 1/2 sum of squares over 8 samples
+    assert trace.summaries.loss[:10].mean() > 20
     curve = timeline.fit_curve
     rms = {e: float(np.sqrt(np.mean((p - curve.truth) ** 2))) for e, p in curve.predictions.items()}
-    assert rms[1000] < 0.8 < 2.0 < rms[1]
+    assert rms[1000] < 0.15 < 2.0 < rms[1]
     assert list(rms.values()) == sorted(rms.values(), reverse=True)  # it keeps approaching
     np.testing.assert_allclose(curve.truth, curve.x**2)
 
@@ -103,15 +103,15 @@ def test_function_scene_errors(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "start", "end", "final_rms"),
-    [("fit_linear", 0.7, 0.35, 1000), ("fit_cubic", 1.6, 1.5, 3000)],
+    [("fit_linear", 0.7, 0.02, 1000), ("fit_cubic", 1.6, 0.15, 3000)],
 )
 def test_other_function_scenes_approach_their_curve(name, start, end, final_rms):
-    """Seed 002's settings (lr 0.03, 10 sigmoid units) learn x well and the cubic slowly."""
+    """Seed 002's network learns x and the cubic to within a small RMS error."""
     _, timeline = prepare(load_scene(SCENES / f"{name}.toml"))
     curve = timeline.fit_curve
     rms = {e: float(np.sqrt(np.mean((p - curve.truth) ** 2))) for e, p in curve.predictions.items()}
     assert rms[1] > start and rms[final_rms] < end
-    assert list(rms.values()) == sorted(rms.values(), reverse=True)
+    assert rms[final_rms] == min(rms.values())  # it ends closest (the cubic wanders on the way)
 
 
 def test_digits_scene_trains_and_draws_a_culled_grid():
