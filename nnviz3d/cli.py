@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=LANGUAGES, help="caption language (default: the scene's, en)")
     r.add_argument("--font", help="font file for all text (Japanese needs one with CJK glyphs)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--yes", action="store_true", help="render even a video longer than 30 minutes")
 
     f = sub.add_parser("frame", help="render one frame of the video to a PNG")
     f.add_argument("scene", nargs="?", help=scene_help)
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--theme", choices=("dark", "light"), help="colour theme")
     f.add_argument("--lang", choices=LANGUAGES, help="caption language")
     f.add_argument("--font", help="font file for all text")
+    f.add_argument("--yes", action="store_true", help="even in a video longer than 30 minutes")
 
     s = sub.add_parser("steps", help="list the timeline's steps")
     s.add_argument("scene", nargs="?", help=scene_help)
@@ -75,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--fps", type=int, help="frames per second of the video")
     s.add_argument("--lang", choices=LANGUAGES, help="caption language")
     s.add_argument("--json", action="store_true", help="JSON instead of a table")
+    s.add_argument("--yes", action="store_true", help="list even a timeline longer than 30 minutes")
 
     c = sub.add_parser("compare", help="train the [compare] runs side by side and summarise them")
     c.add_argument("scene", nargs="?", help=scene_help)
@@ -154,11 +157,12 @@ def _scene(args: argparse.Namespace) -> Scene:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from nnviz3d.encode import check_output_path
-    from nnviz3d.pipeline import prepare, render_video
+    from nnviz3d.pipeline import check_size, prepare, render_video
 
     scene = _scene(args)
     out = Path(args.out) if args.out else Path(scene.render.output)
     check_output_path(out, create_parent=args.out is None)
+    check_size(scene, args.yes)
     if scene.compare_round:  # the butterfly effect: every run side by side
         from nnviz3d.compare import comparison_timelines
         from nnviz3d.pipeline import resolve_font
@@ -177,11 +181,12 @@ def cmd_frame(args: argparse.Namespace) -> int:
     import imageio.v3 as iio
 
     from nnviz3d.encode import check_output_path
-    from nnviz3d.pipeline import FrameSource, prepare
+    from nnviz3d.pipeline import FrameSource, check_size, prepare
 
     scene = _scene(args)
     out = Path(args.out)
     check_output_path(out)
+    check_size(scene, args.yes)
     _, timeline = prepare(scene)
     if args.step is not None:
         if not 0 <= args.step < len(timeline.steps):
@@ -232,9 +237,10 @@ def step_rows(timeline) -> list[dict]:
 
 
 def cmd_steps(args: argparse.Namespace) -> int:
-    from nnviz3d.pipeline import prepare
+    from nnviz3d.pipeline import check_size, prepare
 
     scene = _scene(args)
+    check_size(scene, args.yes)
     _, timeline = prepare(scene)
     rows = step_rows(timeline)
     if args.json:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from nnviz3d.encode import Mp4Writer
+from nnviz3d.errors import UserError
 from nnviz3d.fonts import find_japanese_font
 from nnviz3d.frames import frame_state
 from nnviz3d.recorder import Trace, train
@@ -138,3 +139,47 @@ def render_video(
     finally:
         source.close()
     return RenderStats(n, source.drawn, time.perf_counter() - start, n / fps)
+
+
+#: videos longer than this need --yes: a typo in --epochs should not start hours of work
+MAX_MINUTES_WITHOUT_YES = 30
+#: a conservative rendering speed for the estimate (frames per second, this kind of machine)
+ESTIMATE_FPS = 20.0
+
+
+def estimate_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
+    """Length of the video in seconds, from the step durations alone (before any training)."""
+    from nnviz3d.timeline import DURATIONS
+
+    d = {**DURATIONS, **dict(scene.render.durations)}
+    spec = scene.network
+    n_layers = len(spec.layers) - 1
+    records = min(spec.batch_size, len(spec.inputs))
+    batches = len(scene.render.batches) if scene.render.batches else spec.n_batches
+    full_nodes = sum(spec.layers[1:])
+    backward = (
+        d["display_error"] + n_layers * d["delta"] + (n_layers - 1) * d["error"] + n_layers * d["update"]
+    )
+    full = 2 * d["card"] + records * (d["input"] + full_nodes * d["node"] + d["output_error"]) + backward
+    compact = (n_layers + 1) * d["layer"] + d["output_error"] + backward
+    shown = epochs or scene.render.epochs
+    total = d["title"] + n_layers * d["init"] + d["loop"]
+    previous = 0
+    for e in shown:
+        if e != previous + 1:
+            total += d["skip"]
+        total += batches * (full if e in scene.render.full else compact) + d["end"]
+        previous = e
+    return total / scene.render.speed
+
+
+def check_size(scene: Scene, yes: bool) -> None:
+    """Refuse, with the numbers, a video that would take very long unless told ``yes``."""
+    seconds = estimate_seconds(scene)
+    if seconds / 60 > MAX_MINUTES_WITHOUT_YES and not yes:
+        frames = round(seconds * scene.render.fps)
+        render_minutes = frames / ESTIMATE_FPS / 60
+        raise UserError(
+            f"this video would be about {frames} frames ({seconds / 60:.0f} min of video, roughly "
+            f"{render_minutes:.0f} min to render); show fewer epochs, or pass --yes to render it anyway"
+        )

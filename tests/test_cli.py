@@ -200,3 +200,26 @@ def test_gradcheck_catches_a_wrong_gradient():
     bad[0][1, 2] *= 1.01
     check = gradient_check(scene.network, replace(u, weight_gradients=bad))
     assert check.worst == "syn0[1,2]" and check.max_relative > 5e-3
+
+
+def test_hours_long_request_is_refused_before_any_work(tmp_path, capsys):
+    out = tmp_path / "v.mp4"
+    for command in (
+        ["render", "--out", str(out)],
+        ["steps"],
+        ["frame", "--frame", "0", "--out", str(tmp_path / "f.png")],
+    ):
+        assert main([*command, "--epochs", "1-60000"]) == 2
+        err = capsys.readouterr().err
+        assert "frames" in err and "--yes" in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["iamtrask", "handcalc_322", "fit_square", "digits"])
+def test_length_estimate_matches_the_timeline(name):
+    from nnviz3d.pipeline import estimate_seconds, prepare
+    from nnviz3d.scene import load_scene
+
+    scene = load_scene(ROOT / "scenes" / f"{name}.toml")
+    _, timeline = prepare(scene)
+    assert estimate_seconds(scene) == pytest.approx(timeline.duration, rel=0.02)
