@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -118,7 +119,9 @@ class Mp4Writer:
             self._proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
         except (BrokenPipeError, OSError):
             self._proc.wait()
-            raise EncoderError(f"ffmpeg stopped while encoding: {self._stderr()}") from None
+            reason = self._reason()
+            self.abort()
+            raise EncoderError(f"ffmpeg stopped while encoding {self.path}: {reason}") from None
         self.frames += 1
 
     def commit(self) -> None:
@@ -128,7 +131,7 @@ class Mp4Writer:
             self._proc.stdin.close()
         code = self._proc.wait()
         if code != 0 or self.frames == 0:
-            reason = self._stderr() or f"exit status {code}" if self.frames else "no frames were written"
+            reason = self._reason() if self.frames else "no frames were written"
             self.abort()
             raise EncoderError(f"ffmpeg failed writing {self.path}: {reason}")
         umask = os.umask(0)
@@ -151,6 +154,18 @@ class Mp4Writer:
         with contextlib.suppress(FileNotFoundError):
             self.tmp.unlink()
         self._log.close()
+
+    def _reason(self) -> str:
+        """ffmpeg's last error line, else how it ended (a signal says e.g. the disk is full)."""
+        text = self._stderr()
+        if text:
+            return text
+        code = self._proc.returncode
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            hint = " (file size limit or disk full)" if name == "SIGXFSZ" else ""
+            return f"ffmpeg was ended by {name}{hint}"
+        return f"ffmpeg exited with status {code}"
 
     def _stderr(self) -> str:
         try:

@@ -223,3 +223,17 @@ def test_length_estimate_matches_the_timeline(name):
     scene = load_scene(ROOT / "scenes" / f"{name}.toml")
     _, timeline = prepare(scene)
     assert estimate_seconds(scene) == pytest.approx(timeline.duration, rel=0.02)
+
+
+def test_disk_full_mid_render_leaves_the_old_file(tmp_path):
+    """A file-size limit (as a full disk would) kills ffmpeg mid-render: one clear line,
+    exit 2, the previous video untouched, no temporary file."""
+    out = tmp_path / "v.mp4"
+    out.write_bytes(b"previous video")
+    render = f"{sys.executable} -m nnviz3d render --epochs 1 {' '.join(SMALL)} --out {out} --quiet"
+    script = f"ulimit -f 50; exec {render}"  # 50 KiB: the video needs several times that
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2, r.stderr
+    assert "file size limit or disk full" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert out.read_bytes() == b"previous video"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]
