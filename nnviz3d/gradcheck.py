@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz3d.mlp import ACTIVATIONS, per_record_loss
+from nnviz3d.mlp import forward, per_record_loss
 from nnviz3d.recorder import NetworkSpec, UpdateRecord
 
 
@@ -25,12 +25,7 @@ class GradCheck:
 
 
 def batch_loss(spec: NetworkSpec, weights, biases, x: np.ndarray, t: np.ndarray) -> float:
-    a = x
-    for i, name in enumerate(spec.activations):
-        z = a @ weights[i]
-        if biases is not None:
-            z = z + biases[i]
-        a = ACTIVATIONS[name].forward(z)
+    a = forward(spec.activations, weights, biases, x)
     total = float(per_record_loss(spec.loss, spec.activations[-1], a, t).sum())
     return total / len(x) if spec.reduction == "mean" else total
 

@@ -78,6 +78,17 @@ INIT_SCHEMES = ("iamtrask", "explicit", "normal", "uniform", "he_normal")
 _LOG_FLOOR = 1e-300
 
 
+def forward(activations: tuple[str, ...], weights, biases, x: Array) -> Array:
+    """The network's outputs for inputs ``x`` (rows = records), nothing recorded."""
+    a = x
+    for i, name in enumerate(activations):
+        z = np.dot(a, weights[i])
+        if biases is not None:
+            z = z + biases[i]
+        a = ACTIVATIONS[name].forward(z)
+    return a
+
+
 def loss_value(loss: str, output_activation: str, outputs: Array, targets: Array, reduction: str) -> float:
     """The scalar loss of one batch (sum or mean over its records)."""
     per_record = per_record_loss(loss, output_activation, outputs, targets)

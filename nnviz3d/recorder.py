@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nnviz3d.functions import Sampler
-from nnviz3d.mlp import ACTIVATIONS, Array, output_delta, per_record_loss
+from nnviz3d.mlp import ACTIVATIONS, Array, forward, output_delta, per_record_loss
 
 #: floats the summary buffers may hold at once (about 16 MB)
 _BUFFER_BUDGET = 2_000_000
@@ -246,7 +246,7 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
             for buf, bias in zip(b_bufs, biases, strict=True):
                 buf[slot] = bias
         if test_acc is not None:
-            test_acc[epoch - 1] = _accuracy(spec, weights, biases, forwards)
+            test_acc[epoch - 1] = _accuracy(spec, weights, biases)
         if slot == chunk - 1 or epoch == spec.epochs:
             targets = t_buf[: slot + 1] if sampler else None
             summaries.add(
@@ -261,12 +261,9 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
     return Trace(spec=spec, updates=updates, summaries=built)
 
 
-def _accuracy(spec: NetworkSpec, weights, biases, forwards) -> float:
+def _accuracy(spec: NetworkSpec, weights, biases) -> float:
     """Share of held-out records whose largest output is the target's class."""
-    a = spec.test_inputs
-    for i, forward in enumerate(forwards):
-        z = np.dot(a, weights[i])
-        a = forward(z + biases[i] if biases is not None else z)
+    a = forward(spec.activations, weights, biases, spec.test_inputs)
     return float(np.mean(a.argmax(axis=1) == spec.test_targets.argmax(axis=1)))
 
 

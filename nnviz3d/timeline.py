@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from nnviz3d.layout import Layout, make_layout
-from nnviz3d.mlp import ACTIVATIONS
+from nnviz3d.mlp import forward
 from nnviz3d.recorder import Trace, UpdateRecord
 from nnviz3d.scene import Scene
 from nnviz3d.text import message
@@ -514,11 +514,7 @@ class _Builder:
         predictions = {}
         for epoch in self.epochs:
             u = self.trace.epoch_updates(epoch)[0]
-            a = x
-            for k, name in enumerate(self.spec.activations):
-                z = a @ u.weights_before[k] + (u.biases_before[k] if u.biases_before is not None else 0)
-                a = ACTIVATIONS[name].forward(z)
-            predictions[epoch] = a[:, 0]
+            predictions[epoch] = forward(self.spec.activations, u.weights_before, u.biases_before, x)[:, 0]
         return FitCurve(x[:, 0], sampler.function(x)[:, 0], predictions)
 
     def skip(self, previous: int, epoch: int, u: UpdateRecord) -> None:
