@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.layout import Layout
+from nnviz3d.layout import Layout, strongest_inputs
 from nnviz3d.text import message
 from nnviz3d.timeline import FitCurve, Step, Timeline, Visual, fmt
 
@@ -309,23 +309,6 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return a + (b - a) * t
 
 
-def initial_visual(timeline: Timeline) -> Visual:
-    """What the screen holds before the first step: nothing computed, no weights."""
-    v = timeline.steps[0].visual
-    return Visual(
-        node_values=np.full_like(v.node_values, np.nan),
-        satellites=np.full_like(v.satellites, np.nan),
-        satellite_signed=False,
-        weights=np.zeros_like(v.weights),
-        node_focus=np.ones_like(v.node_focus),
-        edge_focus=np.ones_like(v.edge_focus),
-        outputs=np.full_like(v.outputs, np.nan),
-        current_record=None,
-        halos=np.full_like(v.halos, np.nan),
-        targets=v.targets,
-    )
-
-
 def tween_progress(step: Step, frame: int, fps: int) -> tuple[float, int]:
     """Eased progress of the step's tween at ``frame`` and a hold-aware frame key."""
     n_tween = max(1, min(step.n_frames, round(TWEEN_SECONDS * fps)))
@@ -344,8 +327,8 @@ def frame_state(
     layout = timeline.layout
     progress, sub = tween_progress(step, frame, timeline.fps)
     prev_step = timeline.steps[step.index - 1] if step.index else None
-    prev_visual = prev_step.visual if prev_step else initial_visual(timeline)
-    vmax = _targets_vmax(timeline)
+    prev_visual = prev_step.visual if prev_step else timeline.initial_visual
+    vmax = timeline.target_scale
     g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax)
     g1 = _geometry(step.visual, step, timeline, theme, vmax)
     g = _Geometry(*(_lerp(a, b, progress) for a, b in zip(vars(g0).values(), vars(g1).values(), strict=True)))
@@ -410,7 +393,7 @@ def frame_state(
         square_centers=np.concatenate([out_centers, tgt_centers]),
         square_sides=np.concatenate([g.square_s, _square_side(step.visual.targets.ravel(), layout, vmax)]),
         square_colors=np.concatenate([g.square_c, tgt_c]),
-        labels=_labels(timeline, step, theme, height),
+        labels=_labels(timeline, step, theme, camera, width, height),
         texts=texts,
         rects=rects,
         polylines=polylines,
@@ -433,8 +416,7 @@ def visible_edges(layout: Layout, weights: np.ndarray) -> np.ndarray:
     for k in range(len(layout.layers) - 1):
         n_in, n_out = layout.layers[k], layout.layers[k + 1]
         w = np.abs(np.nan_to_num(weights[layout.layer_edges(k)].reshape(n_in, n_out)))
-        top = min(KEEP_PER_NODE, n_in)
-        rows = np.argpartition(-w, top - 1, axis=0)[:top]  # (top, n_out) input indices
+        rows = strongest_inputs(w, KEEP_PER_NODE)
         keep.append(layout.edge_offsets[k] + (rows * n_out + np.arange(n_out)).ravel())
     return np.sort(np.concatenate(keep))
 
@@ -480,10 +462,6 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float):
     forward = np.array([s.forward for s in step.signals])
     colors = np.where(forward[:, None], _sign_colors(values, theme), np.array(theme.backward))
     return positions, radii, colors
-
-
-def _targets_vmax(timeline: Timeline) -> float:
-    return timeline.target_scale
 
 
 # -- text -------------------------------------------------------------------------------
@@ -549,15 +527,16 @@ def _square_texts(
     return texts
 
 
-def _labels(timeline: Timeline, step: Step, theme: Theme, height: int) -> tuple[Label3D, ...]:
+def _labels(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+) -> tuple[Label3D, ...]:
     layout = timeline.layout
     size = max(10, round(height * 0.024))
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
         first, second = layout.layer_nodes(biggest)[:2]
-        camera = fit_camera(layout, round(height * 16 / 9), height)
-        ndc = project(camera, layout.nodes[[first, second]], 16 / 9)
+        ndc = project(camera, layout.nodes[[first, second]], width / height)
         gap_px = abs(ndc[0, 1] - ndc[1, 1]) * height / 2
         size = max(8, min(size, int(gap_px * 0.42)))
     out: list[Label3D] = []

@@ -141,3 +141,10 @@ def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
         square_rows=square_rows,
         square_size=square,
     )
+
+
+def strongest_inputs(magnitudes: np.ndarray, k: int) -> np.ndarray:
+    """Row indices ``(k, n_out)`` of the ``k`` largest entries of each column: a big
+    layer's strongest incoming weights (drawn) or flows (beads) per node."""
+    top = min(k, magnitudes.shape[0])
+    return np.argpartition(-magnitudes, top - 1, axis=0)[:top]

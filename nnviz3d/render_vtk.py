@@ -238,6 +238,7 @@ class VtkFrameRenderer:
         self.coarse_sphere.SetThetaResolution(12)
         self.coarse_sphere.SetPhiResolution(8)
         self.fine_sphere = sphere
+        self._sphere_source = sphere
         cylinder = vtkCylinderSource()
         cylinder.SetRadius(1.0)
         cylinder.SetHeight(1.0)
@@ -269,10 +270,11 @@ class VtkFrameRenderer:
         theme = state.theme
         self.renderer.SetBackground(*theme.background_bottom)
         self.renderer.SetBackground2(*theme.background_top)
-        many = len(state.sphere_radii) > COARSE_ABOVE
-        source = self.coarse_sphere if many else self.fine_sphere
-        for glyphs in (self.spheres, self.halos):
-            glyphs.mapper.SetSourceConnection(source.GetOutputPort())
+        source = self.coarse_sphere if len(state.sphere_radii) > COARSE_ABOVE else self.fine_sphere
+        if source is not self._sphere_source:  # switching the glyph makes VTK rebuild it
+            for glyphs in (self.spheres, self.halos):
+                glyphs.mapper.SetSourceConnection(source.GetOutputPort())
+            self._sphere_source = source
         self.spheres.update(state.sphere_centers, state.sphere_radii, state.sphere_colors)
         cyl_scale = np.stack([state.cylinder_lengths, state.cylinder_radii, state.cylinder_radii], axis=1)
         self.cylinders.update(

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
-from nnviz3d.layout import Layout, make_layout
+from nnviz3d.layout import Layout, make_layout, strongest_inputs
 from nnviz3d.mlp import forward
 from nnviz3d.recorder import Trace, UpdateRecord
 from nnviz3d.scene import Scene
@@ -134,6 +134,7 @@ class Timeline:
     """All steps of a video and the frame <-> step mapping."""
 
     steps: tuple[Step, ...]
+    initial_visual: Visual  # the screen before the first step: nothing computed, no weights
     fps: int
     code: tuple[str, ...]
     layout: Layout
@@ -282,6 +283,7 @@ class _Builder:
             halos=np.full(lay.n_nodes, np.nan),
             targets=spec.targets[:r].copy(),
         )
+        self.initial_visual = self.visual
         self.records = self.records_text(spec.inputs, spec.targets)
         self.labels: list[str] = [""] * lay.n_nodes
         self.display_error: float | None = None
@@ -477,6 +479,7 @@ class _Builder:
         summaries = self.trace.summaries
         return Timeline(
             steps=tuple(steps),
+            initial_visual=self.initial_visual,
             fps=fps,
             code=tuple(self.code),
             layout=lay,
@@ -857,8 +860,7 @@ def _strongest(flow: np.ndarray) -> list[tuple[int, int]]:
     n_in, n_out = flow.shape
     if n_in * n_out <= 64:
         return [(i, j) for i in range(n_in) for j in range(n_out)]
-    top = min(MAX_SIGNALS_PER_NODE, n_in)
-    rows = np.argpartition(-np.abs(flow), top - 1, axis=0)[:top]
+    rows = strongest_inputs(np.abs(flow), MAX_SIGNALS_PER_NODE)
     return [(int(i), j) for j in range(n_out) for i in rows[:, j]]
 
 
