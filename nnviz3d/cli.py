@@ -40,53 +40,44 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nnviz3d", description="Render the training of a small neural network in 3D.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    scene_help = "scene file (TOML); default: the built-in iamtrask scene"
 
-    r = sub.add_parser("render", help="render the animation to an MP4")
-    r.add_argument("scene", nargs="?", help=scene_help)
-    r.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
-    r.add_argument("--epochs", help="epochs to show, e.g. 1-3,1998-2000 (default: the scene's)")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help_text)
+        c.add_argument("scene", nargs="?", help="scene file (TOML); default: the built-in iamtrask scene")
+        c.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
+        return c
+
+    def video_options(c: argparse.ArgumentParser, picture: bool = True) -> None:
+        """What shapes the video; ``picture`` adds what only changes its pixels."""
+        c.add_argument("--epochs", help="epochs to show, e.g. 1-3,1998-2000 (default: the scene's)")
+        c.add_argument("--fps", type=int, help="frames per second (default: the scene's, 30)")
+        c.add_argument("--lang", choices=LANGUAGES, help="caption language (default: the scene's, en)")
+        c.add_argument("--yes", action="store_true", help="go ahead even beyond 30 minutes of video")
+        if picture:
+            c.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default: the scene's)")
+            c.add_argument("--theme", choices=("dark", "light"), help="colour theme")
+            c.add_argument("--font", help="font file for all text (Japanese needs CJK glyphs)")
+
+    r = command("render", "render the animation to an MP4")
+    video_options(r)
     r.add_argument("--out", help="output .mp4 (default: the scene's [render] output)")
-    r.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default 1280x720)")
-    r.add_argument("--fps", type=int, help="frames per second (default: the scene's, 30)")
-    r.add_argument("--theme", choices=("dark", "light"), help="colour theme")
-    r.add_argument("--lang", choices=LANGUAGES, help="caption language (default: the scene's, en)")
-    r.add_argument("--font", help="font file for all text (Japanese needs one with CJK glyphs)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument("--yes", action="store_true", help="render even a video longer than 30 minutes")
 
-    f = sub.add_parser("frame", help="render one frame of the video to a PNG")
-    f.add_argument("scene", nargs="?", help=scene_help)
-    f.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
+    f = command("frame", "render one frame of the video to a PNG")
+    video_options(f)
     which = f.add_mutually_exclusive_group(required=True)
     which.add_argument("--frame", type=int, help="frame index (from 0)")
     which.add_argument("--step", type=int, help="step index (see 'steps'): its last frame")
     f.add_argument("--out", required=True, help="output .png")
-    f.add_argument("--epochs", help="epochs shown in the video (default: the scene's)")
-    f.add_argument("--resolution", help="WIDTHxHEIGHT (default: the scene's)")
-    f.add_argument("--fps", type=int, help="frames per second of the video")
-    f.add_argument("--theme", choices=("dark", "light"), help="colour theme")
-    f.add_argument("--lang", choices=LANGUAGES, help="caption language")
-    f.add_argument("--font", help="font file for all text")
-    f.add_argument("--yes", action="store_true", help="even in a video longer than 30 minutes")
 
-    s = sub.add_parser("steps", help="list the timeline's steps")
-    s.add_argument("scene", nargs="?", help=scene_help)
-    s.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
-    s.add_argument("--epochs", help="epochs to show (default: the scene's)")
-    s.add_argument("--fps", type=int, help="frames per second of the video")
-    s.add_argument("--lang", choices=LANGUAGES, help="caption language")
+    s = command("steps", "list the timeline's steps")
+    video_options(s, picture=False)
     s.add_argument("--json", action="store_true", help="JSON instead of a table")
-    s.add_argument("--yes", action="store_true", help="list even a timeline longer than 30 minutes")
 
-    c = sub.add_parser("compare", help="train the [compare] runs side by side and summarise them")
-    c.add_argument("scene", nargs="?", help=scene_help)
-    c.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
+    c = command("compare", "train the [compare] runs side by side and summarise them")
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
 
-    i = sub.add_parser("inspect", help="every number of one update, as JSON")
-    i.add_argument("scene", nargs="?", help=scene_help)
-    i.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
+    i = command("inspect", "every number of one update, as JSON")
     i.add_argument("--epoch", type=int, required=True, help="epoch (from 1, as in the seed)")
     i.add_argument("--batch", type=int, default=1, help="batch within the epoch (from 1)")
     i.add_argument("--json", action="store_true", help="JSON (the default output is a summary)")
