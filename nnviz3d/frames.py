@@ -668,6 +668,8 @@ def _overlay(
     if step.panel:
         longest = max(step.panel, key=lambda s: text_width_em(s, True))
         psize = fit_size(longest, round(h * 0.022), width * 0.28, mono=True)
+        # and it must stay under the network: at most PANEL_HEIGHT of the frame
+        psize = max(8, min(psize, int(PANEL_HEIGHT / len(step.panel) * h / 1.3)))
         ph = psize * 1.3 / h
         ptop = 0.02 + ph * len(step.panel)
         pw = text_width_em(longest, True) * psize / width
@@ -792,6 +794,7 @@ def _plot(box, series, timeline: Timeline, epoch, title, size: int, theme: Theme
 
 # -- camera ------------------------------------------------------------------------------
 #: the part of the frame the network occupies (x0, y0, x1, y1 in 0..1)
+PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
 NETWORK_REGION = (0.30, 0.27, 0.97, 0.83)
 VIEW_ANGLE = 26.0
 
