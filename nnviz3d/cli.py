@@ -19,7 +19,7 @@ import numpy as np
 
 from nnviz3d.errors import UserError
 from nnviz3d.recorder import Diverged, UpdateRecord, train
-from nnviz3d.scene import Scene, load_scene, parse_epoch_spec, parse_resolution
+from nnviz3d.scene import ANTIALIAS, Scene, load_scene, parse_epoch_spec, parse_resolution
 from nnviz3d.text import LANGUAGES
 
 EXIT_USAGE = 2
@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
             c.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default: the scene's)")
             c.add_argument("--theme", choices=("dark", "light"), help="colour theme")
             c.add_argument("--font", help="font file for all text (Japanese needs CJK glyphs)")
+            c.add_argument(
+                "--antialias", choices=ANTIALIAS, help="anti-aliasing (default: the scene's, fxaa)"
+            )
 
     r = command("render", "render the animation to an MP4")
     video_options(r)
@@ -139,6 +142,8 @@ def _scene(args: argparse.Namespace) -> Scene:
         changes["theme"] = args.theme
     if getattr(args, "lang", None):
         changes["lang"] = args.lang
+    if getattr(args, "antialias", None):
+        changes["antialias"] = args.antialias
     if getattr(args, "font", None):
         changes["font"] = args.font
     if getattr(args, "epochs", None):
@@ -163,7 +168,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         _, timeline = prepare(scene)
     st = scene.render
-    stats = render_video(timeline, out, st.width, st.height, st.theme, progress=False if args.quiet else None)
+    stats = render_video(
+        timeline, out, st.width, st.height, st.theme, st.antialias, progress=False if args.quiet else None
+    )
     print(stats.summary(out))
     return 0
 
@@ -187,7 +194,8 @@ def cmd_frame(args: argparse.Namespace) -> int:
         frame = args.frame
         if not 0 <= frame < timeline.n_frames:
             raise UserError(f"--frame: {frame} is outside 0..{timeline.n_frames - 1}")
-    source = FrameSource(timeline, scene.render.width, scene.render.height, scene.render.theme)
+    st = scene.render
+    source = FrameSource(timeline, st.width, st.height, st.theme, st.antialias)
     try:
         pixels = source.pixels(frame)
     finally:

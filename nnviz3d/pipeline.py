@@ -67,7 +67,14 @@ class FrameSource:
     Several timelines of equal length are tiled (2 side by side, 3-4 in a 2x2 grid): the
     split screen of a comparison."""
 
-    def __init__(self, timelines: Timeline | list[Timeline], width: int, height: int, theme: str) -> None:
+    def __init__(
+        self,
+        timelines: Timeline | list[Timeline],
+        width: int,
+        height: int,
+        theme: str,
+        antialias: str = "fxaa",
+    ) -> None:
         from nnviz3d.render_vtk import VtkFrameRenderer
 
         self.timelines = timelines if isinstance(timelines, list) else [timelines]
@@ -77,7 +84,7 @@ class FrameSource:
         self.rows = 1 if n <= 2 else 2
         self.tile_w = (width // self.cols) // 2 * 2
         self.tile_h = (height // self.rows) // 2 * 2
-        self.renderer = VtkFrameRenderer(self.tile_w, self.tile_h)
+        self.renderer = VtkFrameRenderer(self.tile_w, self.tile_h, antialias)
         self._keys: list[tuple[int, int] | None] = [None] * n
         self._tiles: list[np.ndarray | None] = [None] * n
         self._frame = np.zeros((height, width, 3), np.uint8)
@@ -118,13 +125,14 @@ def render_video(
     width: int,
     height: int,
     theme: str = "dark",
+    antialias: str = "fxaa",
     progress: bool | None = None,
 ) -> RenderStats:
     """Render every frame to ``out``; the file appears only when complete."""
     from tqdm import tqdm
 
     start = time.perf_counter()
-    source = FrameSource(timeline, width, height, theme)
+    source = FrameSource(timeline, width, height, theme, antialias)
     n = source.n_frames
     fps = source.timelines[0].fps
     show = sys.stderr.isatty() if progress is None else progress

@@ -216,7 +216,7 @@ class _Overlay2D:
 class VtkFrameRenderer:
     """Turns frame states into ``(height, width, 3)`` uint8 arrays, offscreen."""
 
-    def __init__(self, width: int, height: int, antialias: str = "msaa") -> None:
+    def __init__(self, width: int, height: int, antialias: str = "fxaa") -> None:
         self.width, self.height = width, height
         self.window = vtkRenderWindow()
         self.window.SetOffScreenRendering(True)
