@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from nnviz3d.errors import UserError
-from nnviz3d.recorder import Diverged, UpdateRecord, train
+from nnviz3d.recorder import Trace, UpdateRecord, train
 from nnviz3d.scene import ANTIALIAS, Scene, load_scene, parse_epoch_spec, parse_resolution
 from nnviz3d.text import LANGUAGES
 
@@ -109,9 +109,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"nnviz3d: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except Diverged as exc:
-        print(f"nnviz3d: error: {exc}; lower [network] learning_rate", file=sys.stderr)
-        return EXIT_USAGE
     except BrokenPipeError:  # `nnviz3d steps | head`: the reader left, that is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -151,6 +148,17 @@ def _scene(args: argparse.Namespace) -> Scene:
     return replace(scene, render=replace(scene.render, **changes)) if changes else scene
 
 
+def _warn_if_diverged(trace: Trace, unit: str = "epoch") -> None:
+    """One line, then carry on: a blow-up is rendered, not refused."""
+    if trace.diverged_at is not None:
+        print(
+            f"nnviz3d: warning: training diverged at {unit} {trace.diverged_at} (values became NaN or "
+            "infinite); they are shown as nan/inf and drawn at their size limits. "
+            "Lower [network] learning_rate to avoid it",
+            file=sys.stderr,
+        )
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from nnviz3d.encode import check_output_path
     from nnviz3d.pipeline import check_size, prepare, render_video
@@ -166,7 +174,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         font = resolve_font(scene)
         timeline = [replace(t, font=font) for t in comparison_timelines(scene)]
     else:
-        _, timeline = prepare(scene)
+        trace, timeline = prepare(scene)
+        _warn_if_diverged(trace)
     st = scene.render
     stats = render_video(
         timeline, out, st.width, st.height, st.theme, st.antialias, progress=False if args.quiet else None
@@ -185,7 +194,8 @@ def cmd_frame(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_output_path(out)
     check_size(scene, args.yes)
-    _, timeline = prepare(scene)
+    trace, timeline = prepare(scene)
+    _warn_if_diverged(trace)
     if args.step is not None:
         if not 0 <= args.step < len(timeline.steps):
             raise UserError(f"--step: {args.step} is outside 0..{len(timeline.steps) - 1}")
@@ -240,7 +250,8 @@ def cmd_steps(args: argparse.Namespace) -> int:
 
     scene = _scene(args)
     check_size(scene, args.yes)
-    _, timeline = prepare(scene)
+    trace, timeline = prepare(scene)
+    _warn_if_diverged(trace)
     rows = step_rows(timeline)
     if args.json:
         json.dump(rows, sys.stdout, indent=1)
@@ -318,6 +329,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if not 1 <= args.batch <= spec.n_batches:
         raise UserError(f"--batch: {args.batch} is outside 1..{spec.n_batches}")
     trace = train(replace(spec, epochs=args.epoch), [args.epoch])
+    _warn_if_diverged(trace)
     update = trace.updates[(args.epoch, args.batch)]
     if args.gradcheck:
         from nnviz3d.gradcheck import gradient_check

@@ -48,6 +48,7 @@ class Theme:
     code: tuple[float, float, float]
     keyword: tuple[float, float, float]
     number: tuple[float, float, float]
+    invalid: tuple[float, float, float] = (0.86, 0.16, 0.55)  # NaN/inf of a diverged run
 
 
 THEMES = {
@@ -255,9 +256,14 @@ class _Geometry:
 def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Theme, vmax: float) -> _Geometry:
     layout = timeline.layout
     bg = np.array(theme.background_bottom)
-    known = ~np.isnan(visual.node_values)
-    node_r = np.where(known, node_radius(visual.node_values), GHOST_R) * layout.node_scale
+    # NaN means "not computed yet", except in a diverged run, where it is the value itself:
+    # drawn at the size limit in the warning colour (the labels say nan)
+    invalid = ~np.isfinite(visual.node_values) if visual.diverged else np.zeros(layout.n_nodes, bool)
+    known = ~np.isnan(visual.node_values) | invalid
+    node_r = np.where(known, node_radius(np.where(invalid, np.inf, visual.node_values)), GHOST_R)
+    node_r = node_r * layout.node_scale
     node_c = np.where(known[:, None], np.array(theme.node), np.array(theme.ghost))
+    node_c[invalid] = theme.invalid
     if step is not None and step.kind == "node" and step.layer is not None and step.node is not None:
         node_c[layout.node_id(step.layer, step.node)] = theme.accent
     node_c = _blend(node_c, bg, visual.node_focus)
@@ -272,13 +278,19 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     bead_c = _blend(bead_c, bg, np.maximum(bead_focus, 0.6)) if sats.size else np.zeros((0, 3))
 
     w = visual.weights
-    edge_r = edge_radius(w) * layout.edge_scale
-    edge_c = _blend(_sign_colors(w, theme), bg, visual.edge_focus)
+    bad = ~np.isfinite(w)
+    edge_r = edge_radius(np.where(bad, np.inf, w)) * layout.edge_scale
+    edge_c = _sign_colors(w, theme)
+    edge_c[bad] = theme.invalid
+    edge_c = _blend(edge_c, bg, visual.edge_focus)
 
     outs = visual.outputs  # (records, n_out)
     n_rec, n_out = outs.shape
-    square_s = np.where(np.isnan(outs), 0.0, _square_side(outs, layout, vmax)).ravel()
+    nan_out = np.isnan(outs).ravel()
+    square_s = _square_side(np.where(np.isnan(outs), np.inf, outs), layout, vmax).ravel()
+    square_s[nan_out & (not visual.diverged)] = 0.0  # not computed yet
     square_c = np.tile(np.array(theme.node), (n_rec * n_out, 1))
+    square_c[nan_out] = theme.invalid
     if visual.current_record is not None and n_rec:
         rows = np.full(n_rec, 0.55)
         rows[visual.current_record] = 1.0
@@ -517,10 +529,10 @@ def _square_texts(
         y = ys[i]
         color = theme.text if current else theme.muted
         target_text = step.records[rec][1].split()[i % n_out]
-        cells = [fmt(value) if not np.isnan(value) else "?", target_text]
+        cells = [fmt(value) if not np.isnan(value) or step.visual.diverged else "?", target_text]
         for c, text in enumerate(cells):
             texts.append(Text2D(text, xs[i] + pad + c * col, y, size, color, valign="center"))
-        if not np.isnan(value):
+        if not np.isnan(value) or step.visual.diverged:
             hue = theme.accent if current else theme.muted
             texts.append(Text2D(fmt(target - value, sign=True), xs[i] + pad + 2 * col, y, size, hue,
                                 valign="center"))  # fmt: skip
@@ -633,6 +645,8 @@ def _overlay(
         legend.append((message(lang, "legend_beads_log"), theme.muted))
     elif not np.all(np.isnan(step.visual.satellites)):
         legend.append((message(lang, "legend_beads"), theme.muted))
+    if step.visual.diverged:
+        legend.insert(0, (message(lang, "legend_invalid"), theme.invalid))
     ly = min(0.58, 0.80 - (n_rows + 1) * row_h - 0.01)
     for text, color in legend:
         texts.append(Text2D(text, 0.015, ly, fit_size(text, lsize, width * 0.26), color))

@@ -79,13 +79,17 @@ _LOG_FLOOR = 1e-300
 
 
 def forward(activations: tuple[str, ...], weights, biases, x: Array) -> Array:
-    """The network's outputs for inputs ``x`` (rows = records), nothing recorded."""
+    """The network's outputs for inputs ``x`` (rows = records), nothing recorded.
+
+    A diverged network's overflow is expected here (its NaN/inf are shown, not hidden),
+    so numpy's floating-point warnings are silenced as in the training loop."""
     a = x
-    for i, name in enumerate(activations):
-        z = np.dot(a, weights[i])
-        if biases is not None:
-            z = z + biases[i]
-        a = ACTIVATIONS[name].forward(z)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for i, name in enumerate(activations):
+            z = np.dot(a, weights[i])
+            if biases is not None:
+                z = z + biases[i]
+            a = ACTIVATIONS[name].forward(z)
     return a
 
 

@@ -108,6 +108,9 @@ class Trace:
     spec: NetworkSpec
     updates: dict[tuple[int, int], UpdateRecord]
     summaries: EpochSummaries
+    #: the first epoch whose outputs or weights were NaN or infinite (None: training stayed finite).
+    #: A diverging run is still shown, because watching it blow up is a lesson too.
+    diverged_at: int | None = None
 
     def epoch_updates(self, epoch: int) -> list[UpdateRecord]:
         """The recorded updates of ``epoch`` (all its batches, or the chosen ones)."""
@@ -116,18 +119,14 @@ class Trace:
         ]
 
 
-class Diverged(ArithmeticError):
-    """Training produced NaN or infinity."""
-
-
 def train(
     spec: NetworkSpec, detailed_epochs: Iterable[int] = (), detailed_batches: Iterable[int] | None = None
 ) -> Trace:
     """Run all ``spec.epochs`` epochs; keep every update of ``detailed_epochs`` whole.
 
     ``detailed_batches`` (counted from 1) limits that to some batches of each such epoch:
-    a 600-batch MNIST epoch is shown through a few of its updates. Raises
-    :class:`Diverged` when the values become NaN or infinite.
+    a 600-batch MNIST epoch is shown through a few of its updates. Training that diverges
+    runs to the end with its NaN and infinite values, and says where in ``diverged_at``.
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         batches = None if detailed_batches is None else set(detailed_batches)
@@ -258,7 +257,7 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
     built = summaries.build()
     if test_acc is not None:
         built = replace(built, test_accuracy=test_acc)
-    return Trace(spec=spec, updates=updates, summaries=built)
+    return Trace(spec=spec, updates=updates, summaries=built, diverged_at=summaries.diverged_at)
 
 
 def _accuracy(spec: NetworkSpec, weights, biases) -> float:
@@ -284,6 +283,8 @@ class _SummaryBuilder:
         self.labels = t.argmax(axis=1) if self.accuracy_kind == "onehot" else None
         self.parts: list[tuple[Array, Array, Array, Array, Array, Array | None]] = []
         self.last = [w.ravel().copy() for w in spec.weights]  # weights before the chunk
+        self.epochs_done = 0
+        self.diverged_at: int | None = None
 
     def add(
         self, outputs: Array, targets: Array | None, weights: list[Array], biases: list[Array] | None = None
@@ -311,8 +312,11 @@ class _SummaryBuilder:
             steps = np.abs(np.diff(np.concatenate([self.last[i][None], w]), axis=0))
             update = np.maximum(update, steps.max(axis=1))
             self.last[i] = w[-1].copy()
-        if not np.all(np.isfinite(outputs)) or not np.all(np.isfinite(stats)):
-            raise Diverged("training diverged: the network's values became NaN or infinite")
+        if self.diverged_at is None:
+            bad = ~(np.isfinite(outputs).all(axis=(1, 2)) & np.isfinite(stats).all(axis=(1, 2)))
+            if bad.any():
+                self.diverged_at = self.epochs_done + int(np.argmax(bad)) + 1
+        self.epochs_done += len(outputs)
         bias_stats = None
         if biases is not None:
             bias_stats = np.stack(

@@ -74,6 +74,7 @@ class Visual:
     current_record: int | None  # 0-based row of the batch being processed
     halos: np.ndarray  # (n_nodes,) a node's delta summed over the batch, NaN = no halo
     targets: np.ndarray  # (n_records, n_out) the targets of the records on screen
+    diverged: bool = False  # training has blown up: NaN here is a value, not "not computed"
 
 
 @dataclass(frozen=True)
@@ -417,7 +418,11 @@ class _Builder:
             for u in updates:
                 self.batch_no = u.batch
                 self.records = self.records_text(u.inputs, u.targets)
-                self.visual = replace(self.visual, targets=u.targets[: lay.n_records].copy())
+                self.visual = replace(
+                    self.visual,
+                    targets=u.targets[: lay.n_records].copy(),
+                    diverged=self.trace.diverged_at is not None and epoch >= self.trace.diverged_at,
+                )
                 if full:
                     self.card(self.t("card_forward", epoch=epoch))
                     self.forward_full(u)

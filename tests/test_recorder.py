@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnviz3d.recorder import Diverged, train
+from nnviz3d.recorder import train
 from nnviz3d.scene import load_scene
 
 TOL = 1e-7  # the seed prints 8 significant digits; we must agree to all of them
@@ -232,6 +232,17 @@ def test_minibatches_with_shuffle_are_seeded_and_cover_every_record():
     assert u2.weights_before is u1.weights_after
 
 
-def test_divergence_is_reported():
-    with pytest.raises(Diverged):
-        train(_spec(learning_rate=1e6, activations=("sigmoid", "identity"), epochs=200))
+def test_divergence_runs_to_the_end_and_says_where():
+    trace = train(_spec(learning_rate=1e6, activations=("sigmoid", "identity"), epochs=200), [1, 200])
+    first = trace.diverged_at
+    assert first is not None and 1 < first <= 200
+    s = trace.summaries
+    assert np.all(np.isfinite(s.loss[: first - 1])) and np.all(np.isfinite(s.weight_stats[: first - 1]))
+    assert not (np.isfinite(s.loss[first - 1]) and np.all(np.isfinite(s.weight_stats[first - 1])))
+    assert not np.isfinite(s.loss[-1])
+    last = trace.updates[(200, 1)]
+    assert not np.all(np.isfinite(last.weights_after[0]))  # the values are kept as they are
+
+
+def test_finite_training_reports_no_divergence(iamtrask):
+    assert iamtrask.diverged_at is None
