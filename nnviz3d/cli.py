@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     video_options(r)
     r.add_argument("--out", help="output .mp4 (default: the scene's [render] output)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--jobs", type=int, default=1, help="render processes (the video is the same for any number)"
+    )
 
     f = command("frame", "render one frame of the video to a PNG")
     video_options(f)
@@ -177,8 +180,17 @@ def cmd_render(args: argparse.Namespace) -> int:
         trace, timeline = prepare(scene)
         _warn_if_diverged(trace)
     st = scene.render
+    if not 1 <= args.jobs <= 64:
+        raise UserError(f"--jobs: must be between 1 and 64, got {args.jobs}")
     stats = render_video(
-        timeline, out, st.width, st.height, st.theme, st.antialias, progress=False if args.quiet else None
+        timeline,
+        out,
+        st.width,
+        st.height,
+        st.theme,
+        st.antialias,
+        progress=False if args.quiet else None,
+        jobs=args.jobs,
     )
     print(stats.summary(out))
     return 0

@@ -77,6 +77,7 @@ class Mp4Writer:
         *,
         crf: int = 20,
         preset: str = "veryfast",
+        faststart: bool = True,
     ) -> None:
         if width % 2 or height % 2:
             raise UserError(f"frame size {width}x{height} must be even for yuv420p")
@@ -93,7 +94,8 @@ class Mp4Writer:
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
             "-i", "-",
             "-an", "-c:v", "libx264", "-preset", preset, "-tune", "animation", "-crf", str(crf),
-            "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", str(self.tmp),
+            "-pix_fmt", "yuv420p", *(["-movflags", "+faststart"] if faststart else []),
+            "-f", "mp4", str(self.tmp),
         ]  # fmt: skip
         try:
             self._proc = subprocess.Popen(
@@ -160,12 +162,7 @@ class Mp4Writer:
         text = self._stderr()
         if text:
             return text
-        code = self._proc.returncode
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name
-            hint = " (file size limit or disk full)" if name == "SIGXFSZ" else ""
-            return f"ffmpeg was ended by {name}{hint}"
-        return f"ffmpeg exited with status {code}"
+        return _how_it_ended(self._proc.returncode)
 
     def _stderr(self) -> str:
         try:
@@ -185,3 +182,43 @@ class Mp4Writer:
             self.commit()
         else:
             self.abort()
+
+
+def concat_segments(segments: list[Path], path: Path) -> None:
+    """Join H.264 segments of equal settings into ``path`` without re-encoding.
+
+    The joined file is written beside ``path`` and renamed into place only when ffmpeg
+    succeeded, like :class:`Mp4Writer`; segment boundaries fall on keyframes, so the
+    stream copy is exact."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    listing = tmp.with_suffix(".txt")
+    try:
+        listing.write_text("".join(f"file '{p.resolve()}'\n" for p in segments))
+        cmd = [
+            ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "concat", "-safe", "0", "-i", str(listing),
+            "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(tmp),
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, start_new_session=True, check=False)
+        if proc.returncode != 0:
+            lines = proc.stderr.decode(errors="replace").strip().splitlines()
+            reason = lines[-1] if lines else _how_it_ended(proc.returncode)
+            raise EncoderError(f"ffmpeg failed joining the segments of {path}: {reason}")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        listing.unlink(missing_ok=True)
+
+
+def _how_it_ended(code: int | None) -> str:
+    """ffmpeg's exit in words; a signal can say why (SIGXFSZ: the disk or quota is full)."""
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        hint = " (file size limit or disk full)" if name == "SIGXFSZ" else ""
+        return f"ffmpeg was ended by {name}{hint}"
+    return f"ffmpeg exited with status {code}"

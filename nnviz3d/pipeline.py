@@ -119,6 +119,62 @@ class FrameSource:
         self.renderer.close()
 
 
+#: frames per independently encoded segment. Fixed, so that the video's bytes do not depend
+#: on how many processes rendered it (--jobs): each segment starts on a keyframe and the
+#: segments are joined without re-encoding.
+SEGMENT_FRAMES = 300
+
+
+def segments(n_frames: int, size: int = SEGMENT_FRAMES) -> list[tuple[int, int]]:
+    """``[start, stop)`` frame ranges covering the video."""
+    return [(a, min(a + size, n_frames)) for a in range(0, n_frames, size)]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a render process needs; pickled once per process (the spawn start method)."""
+
+    timelines: Timeline | list[Timeline]
+    width: int
+    height: int
+    theme: str
+    antialias: str
+    folder: Path
+
+
+_worker_source: FrameSource | None = None
+_worker_job: _Job | None = None
+
+
+def _render_segment(source: FrameSource, job: _Job, index: int, span: tuple[int, int]) -> tuple[int, int]:
+    """Encode frames ``span`` to the segment file ``index``; returns (frames, drawn)."""
+    drawn = source.drawn
+    path = job.folder / f"segment{index:05d}.mp4"
+    with Mp4Writer(path, job.width, job.height, source.timelines[0].fps, faststart=False) as writer:
+        for f in range(*span):
+            writer.write(source.pixels(f))
+    return span[1] - span[0], source.drawn - drawn
+
+
+def _worker_init(job: _Job) -> None:
+    import signal
+
+    global _worker_source, _worker_job
+
+    def stop(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: let the clean-up finish
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # the parent ends us: kill our ffmpeg on the way out
+    _worker_job = job
+    _worker_source = FrameSource(job.timelines, job.width, job.height, job.theme, job.antialias)
+
+
+def _worker_segment(task: tuple[int, tuple[int, int]]) -> tuple[int, int]:
+    assert _worker_source is not None and _worker_job is not None
+    return _render_segment(_worker_source, _worker_job, *task)
+
+
 def render_video(
     timeline: Timeline | list[Timeline],
     out: Path,
@@ -127,26 +183,66 @@ def render_video(
     theme: str = "dark",
     antialias: str = "fxaa",
     progress: bool | None = None,
+    jobs: int = 1,
 ) -> RenderStats:
-    """Render every frame to ``out``; the file appears only when complete."""
+    """Render every frame to ``out``; the file appears only when complete.
+
+    The video is encoded in fixed segments that are joined without re-encoding, so
+    ``jobs`` processes can render segments side by side and the file is the same for any
+    ``jobs``. Segments live in a hidden folder beside ``out`` that is always removed."""
+    import shutil
+    import tempfile
+
     from tqdm import tqdm
 
+    from nnviz3d.encode import concat_segments
+
     start = time.perf_counter()
-    source = FrameSource(timeline, width, height, theme, antialias)
-    n = source.n_frames
-    fps = source.timelines[0].fps
+    timelines = timeline if isinstance(timeline, list) else [timeline]
+    n = min(t.n_frames for t in timelines)
+    fps = timelines[0].fps
+    spans = segments(n)
     show = sys.stderr.isatty() if progress is None else progress
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".segments", dir=out.parent))
+    job = _Job(timeline, width, height, theme, antialias, folder)
+    drawn = 0
     try:
-        with (
-            Mp4Writer(out, width, height, fps) as writer,
-            tqdm(total=n, unit="frame", disable=not show, dynamic_ncols=True, leave=False) as bar,
-        ):
-            for f in range(n):
-                writer.write(source.pixels(f))
-                bar.update(1)
+        with tqdm(total=n, unit="frame", disable=not show, dynamic_ncols=True, leave=False) as bar:
+            if jobs <= 1 or len(spans) == 1:
+                source = FrameSource(timeline, width, height, theme, antialias)
+                try:
+                    for i, span in enumerate(spans):
+                        count, new = _render_segment(source, job, i, span)
+                        drawn += new
+                        bar.update(count)
+                finally:
+                    source.close()
+            else:
+                drawn = _render_parallel(job, spans, min(jobs, len(spans)), bar)
+        concat_segments([folder / f"segment{i:05d}.mp4" for i in range(len(spans))], out)
     finally:
-        source.close()
-    return RenderStats(n, source.drawn, time.perf_counter() - start, n / fps)
+        shutil.rmtree(folder, ignore_errors=True)
+    return RenderStats(n, drawn, time.perf_counter() - start, n / fps)
+
+
+def _render_parallel(job: _Job, spans: list[tuple[int, int]], jobs: int, bar) -> int:
+    """Segments in ``jobs`` processes; any failure or interruption ends them all."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds threads
+    pool = context.Pool(jobs, initializer=_worker_init, initargs=(job,), maxtasksperchild=None)
+    drawn = 0
+    try:
+        for count, new in pool.imap_unordered(_worker_segment, list(enumerate(spans))):
+            drawn += new
+            bar.update(count)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+    return drawn
 
 
 #: videos longer than this need --yes: a typo in --epochs should not start hours of work

@@ -116,7 +116,9 @@ class _TextPool:
         self,
         items: list[tuple[str, tuple, int, tuple, bool, bool, str, str, tuple | None]],
         font_file: str | None,
-    ) -> None:
+    ) -> bool:
+        """Show ``items``; True when the pool had to grow (the caller re-stacks actors)."""
+        grew = len(items) > len(self.actors)
         for i, (text, pos, size, color, mono, bold, align, valign, backdrop) in enumerate(items):
             a = self._get(i)
             if a.GetInput() != text:
@@ -151,6 +153,7 @@ class _TextPool:
             a.SetVisibility(True)
         for a in self.actors[len(items) :]:
             a.SetVisibility(False)
+        return grew
 
 
 class _Overlay2D:
@@ -195,7 +198,12 @@ class _Overlay2D:
         poly.GetCellData().SetScalars(colors)
         poly.Modified()
 
-    def update(self, rects: tuple[Rect2D, ...], polylines: tuple[Polyline2D, ...]) -> None:
+    def actors(self) -> list[vtkActor2D]:
+        """Back to front: rectangles, then lines from thin to thick."""
+        return [self.rects[1], *(self.lines[w][1] for w in sorted(self.lines))]
+
+    def update(self, rects: tuple[Rect2D, ...], polylines: tuple[Polyline2D, ...]) -> bool:
+        """Show the shapes; True when a new line width needed an actor (re-stack)."""
         poly, actor = self.rects
         shapes = [
             (np.array([(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]), r.color, r.opacity)
@@ -206,11 +214,13 @@ class _Overlay2D:
         by_width: dict[float, list] = {}
         for line in polylines:
             by_width.setdefault(line.width, []).append((np.array(line.points), line.color, 1.0))
-        for width in by_width.keys() - self.lines.keys():
+        new_widths = by_width.keys() - self.lines.keys()
+        for width in new_widths:
             self.lines[width] = self._actor(width)
         for width, (poly, actor) in self.lines.items():
             self._fill(poly, by_width.get(width, []), closed=False)
             actor.SetVisibility(width in by_width)
+        return bool(new_widths)
 
 
 class VtkFrameRenderer:
@@ -282,9 +292,11 @@ class VtkFrameRenderer:
         )
         self.squares.update(state.square_centers, state.square_sides, state.square_colors)
         self.halos.update(state.halo_centers, state.halo_radii, state.halo_colors)
-        self.overlay.update(state.rects, state.polylines)
-        self.labels.update([_label_item(lb) for lb in state.labels], state.font_file)
-        self.texts.update([_text_item(t) for t in state.texts], state.font_file)
+        grew = self.overlay.update(state.rects, state.polylines)
+        grew |= self.labels.update([_label_item(lb) for lb in state.labels], state.font_file)
+        grew |= self.texts.update([_text_item(t) for t in state.texts], state.font_file)
+        if grew:
+            self._restack()
         cam = self.renderer.GetActiveCamera()
         c = state.camera
         cam.SetPosition(*c.position)
@@ -298,6 +310,16 @@ class VtkFrameRenderer:
         self.window.GetPixelData(0, 0, self.width - 1, self.height - 1, 1, buf, 0)
         pixels = vtk_to_numpy(buf).reshape(self.height, self.width, 3)
         return np.ascontiguousarray(pixels[::-1])
+
+    def _restack(self) -> None:
+        """Put the 2D actors in one fixed order (VTK draws in the order of adding).
+
+        Pools grow as frames need more actors; without this, the stacking of overlapping
+        text and lines, and so the pixels of a frame, would depend on which frames came
+        before it, and a segment rendered by another process (--jobs) would differ."""
+        for actor in [*self.overlay.actors(), *self.labels.actors, *self.texts.actors]:
+            self.renderer.RemoveActor(actor)
+            self.renderer.AddActor(actor)
 
     def close(self) -> None:
         self.window.Finalize()

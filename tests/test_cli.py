@@ -134,8 +134,9 @@ def test_frame_png_equals_the_video_frame(tmp_path):
     assert np.array_equal(a, iio.imread(again))
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupt_leaves_nothing(tmp_path, sig, code):
+def test_interrupt_leaves_nothing(tmp_path, sig, code, jobs):
     out = tmp_path / "v.mp4"
     out.write_bytes(b"old")
     p = subprocess.Popen(
@@ -150,13 +151,15 @@ def test_interrupt_leaves_nothing(tmp_path, sig, code):
             "320x180",
             "--out",
             str(out),
+            "--jobs",
+            jobs,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     deadline = time.time() + 60
-    while time.time() < deadline and not list(tmp_path.glob(".v.mp4.*")):
+    while time.time() < deadline and not list(tmp_path.glob(".v.mp4.*/.segment*")):  # encoding
         time.sleep(0.1)
     time.sleep(1.0)
     p.send_signal(sig)
@@ -166,6 +169,20 @@ def test_interrupt_leaves_nothing(tmp_path, sig, code):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["v.mp4"]
     ps = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
     assert ps.stdout.strip() == ""  # no stray ffmpeg
+
+
+def test_jobs_do_not_change_the_video(tmp_path):
+    """Fixed segments joined without re-encoding: the same bytes from 1 or 2 processes."""
+    videos = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.mp4"
+        r = run("render", *SMALL, "--out", str(out), "--quiet", "--jobs", jobs)
+        assert r.returncode == 0, r.stderr
+        videos.append(out.read_bytes())
+    assert videos[0] == videos[1]
+    w, h, _, frames = decode(tmp_path / "jobs2.mp4")
+    assert (w, h) == (256, 144) and len(frames) > 2 * 300  # three segments or more
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs1.mp4", "jobs2.mp4"]
 
 
 def test_output_folder_that_is_a_file(tmp_path, capsys):

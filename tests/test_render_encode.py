@@ -49,6 +49,24 @@ def test_frame_has_size_and_is_deterministic(tl, renderer):
     assert a.std() > 5  # not a blank frame
 
 
+def test_a_frame_does_not_depend_on_the_frames_before_it(tl):
+    """Pools of text and line actors grow as frames need them; their stacking must not
+    change a frame's pixels, or a segment rendered in another process (--jobs) differs."""
+    late = next(s for s in tl.steps if s.kind == "update")
+    frame = tl.frames_of(late.index)[-1]
+    fresh = FrameSource(tl, 256, 144, "dark")
+    used = FrameSource(tl, 256, 144, "dark")
+    try:
+        a = fresh.pixels(frame).copy()
+        for f in range(0, frame, 3):  # a history of other frames first
+            used.pixels(f)
+        b = used.pixels(frame)
+    finally:
+        fresh.close()
+        used.close()
+    assert np.array_equal(a, b)
+
+
 def test_highlighted_node_is_brighter_than_dimmed_nodes(tl, renderer):
     s = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.node == 3)
     fs = frame_state(tl, tl.frames_of(s.index)[-1], 320, 180)
