@@ -26,6 +26,9 @@ import numpy as np
 
 from nnviz3d.errors import UserError
 
+#: how to get a working encoder back (IMAGEIO_FFMPEG_EXE, if set, overrides the bundled one)
+REINSTALL = "pip install --force-reinstall imageio-ffmpeg (and unset IMAGEIO_FFMPEG_EXE if set)"
+
 
 class EncoderError(UserError):
     """ffmpeg is missing or failed; the message says why."""
@@ -84,12 +87,13 @@ class Mp4Writer:
         self.path = Path(path)
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0
+        exe = ffmpeg_exe()  # before any file exists: a missing encoder leaves nothing behind
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
         os.close(fd)
         self.tmp = Path(tmp)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as ffmpeg)
         cmd = [
-            ffmpeg_exe(),
+            exe,
             "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
             "-i", "-",
@@ -107,7 +111,10 @@ class Mp4Writer:
             )
         except OSError as exc:
             self._cleanup()
-            raise EncoderError(f"cannot start ffmpeg ({exc}); reinstall imageio-ffmpeg") from None
+            raise EncoderError(
+                f"cannot start the ffmpeg encoder {cmd[0]} ({exc.strerror or exc}); "
+                f"install it with: {REINSTALL}"
+            ) from None
 
     def write(self, frame: np.ndarray) -> None:
         """Append one ``(height, width, 3)`` uint8 frame."""
@@ -219,6 +226,11 @@ def _how_it_ended(code: int | None) -> str:
     """ffmpeg's exit in words; a signal can say why (SIGXFSZ: the disk or quota is full)."""
     if code is not None and code < 0:
         name = signal.Signals(-code).name
-        hint = " (file size limit or disk full)" if name == "SIGXFSZ" else ""
+        if name == "SIGXFSZ":
+            hint = " (file size limit or disk full)"
+        elif name in ("SIGSEGV", "SIGBUS", "SIGILL", "SIGABRT", "SIGFPE"):
+            hint = f" (the encoder crashed; reinstall it: {REINSTALL})"
+        else:
+            hint = ""
         return f"ffmpeg was ended by {name}{hint}"
     return f"ffmpeg exited with status {code}"

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -183,6 +184,42 @@ def test_jobs_do_not_change_the_video(tmp_path):
     w, h, _, frames = decode(tmp_path / "jobs2.mp4")
     assert (w, h) == (256, 144) and len(frames) > 2 * 300  # three segments or more
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs1.mp4", "jobs2.mp4"]
+
+
+def _render_with_encoder(tmp_path, exe):
+    out = tmp_path / "v.mp4"
+    out.write_bytes(b"old")
+    env = {**os.environ, "IMAGEIO_FFMPEG_EXE": str(exe)}
+    r = run("render", "--epochs", "1", *SMALL, "--out", str(out), "--quiet", env=env)
+    assert out.read_bytes() == b"old"  # the previous video is untouched
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "ffmpeg") == ["v.mp4"]
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    return lines[0]
+
+
+def test_missing_encoder_says_what_to_install(tmp_path):
+    line = _render_with_encoder(tmp_path, tmp_path / "nowhere" / "ffmpeg")
+    assert line.startswith("nnviz3d: error: cannot start the ffmpeg encoder")
+    assert "pip install --force-reinstall imageio-ffmpeg" in line
+
+
+def test_crashing_encoder_is_named(tmp_path):
+    fake = tmp_path / "ffmpeg"
+    fake.write_text("#!/bin/sh\nhead -c 200000 > /dev/null\nkill -SEGV $$\n")
+    fake.chmod(0o755)
+    line = _render_with_encoder(tmp_path, fake)
+    assert "ffmpeg was ended by SIGSEGV (the encoder crashed" in line
+    assert "pip install --force-reinstall imageio-ffmpeg" in line
+
+
+def test_encoder_package_missing(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # import fails
+    out = tmp_path / "v.mp4"
+    assert main(["render", "--epochs", "1", *SMALL, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install imageio-ffmpeg" in err[0]
+    assert not list(tmp_path.iterdir())
 
 
 def test_output_folder_that_is_a_file(tmp_path, capsys):
