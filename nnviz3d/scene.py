@@ -32,6 +32,11 @@ STEP_KINDS = (
     "output_error", "display_error", "delta", "error", "update", "end", "evolve",
 )  # fmt: skip
 MAX_SIDE = 7680
+#: bounds that keep a typo from asking for terabytes of weights or years of training
+MAX_LAYER_SIZE = 4096
+MAX_EPOCHS = 1_000_000
+MAX_SEED = 2**32 - 1  # np.random.seed's limit (the iamtrask scheme)
+MAX_SCALE = 1e6
 #: anti-aliasing modes of the renderer; the README's benchmark table says why fxaa is the default
 ANTIALIAS = ("fxaa", "msaa", "none")
 
@@ -77,25 +82,26 @@ def parse_epoch_spec(text: str, n_epochs: int, what: str = "epochs", unit: str =
     """``"1-3,1998-2000"`` -> (1, 2, 3, 1998, 1999, 2000), checked against 1..n_epochs."""
     if not isinstance(text, str) or not text.strip():
         raise UserError(f"{what}: expected a range list like '1-3,1998-2000', got {text!r}")
+    units = "batches" if unit == "batch" else f"{unit}s"
     result: set[int] = set()
     for part in text.split(","):
-        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        m = re.fullmatch(r"\s*(\d{1,18})\s*(?:-\s*(\d{1,18})\s*)?", part)  # int() reads 4300 digits at most
         if not m:
             raise UserError(f"{what}: cannot read {part.strip()!r} (use e.g. '1-3,1998-2000')")
         lo = int(m.group(1))
         hi = int(m.group(2)) if m.group(2) else lo
         if lo < 1 or hi < lo:
-            raise UserError(f"{what}: {part.strip()!r} is not a range of {unit}s counted from 1")
+            raise UserError(f"{what}: {part.strip()!r} is not a range of {units} counted from 1")
         if hi > n_epochs:
             there = "trained" if unit == "epoch" else "in an epoch"
-            raise UserError(f"{what}: {unit} {hi} is beyond the {n_epochs} {unit}s {there}")
+            raise UserError(f"{what}: {unit} {hi} is beyond the {n_epochs} {units} {there}")
         result.update(range(lo, hi + 1))
     return tuple(sorted(result))
 
 
 def parse_resolution(text: str, what: str = "resolution") -> tuple[int, int]:
     """``"1280x720"`` -> (1280, 720); both sides even (yuv420p needs it) and positive."""
-    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", str(text))
+    m = re.fullmatch(r"\s*(\d{1,18})\s*[xX]\s*(\d{1,18})\s*", str(text))
     if not m:
         raise UserError(f"{what}: expected WIDTHxHEIGHT like 1280x720, got {text!r}")
     w, h = int(m.group(1)), int(m.group(2))
@@ -117,6 +123,10 @@ class _Table:
         self.used: set[str] = set()
 
     def key(self, key: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_\-\[\]]*", key):  # a quoted TOML key: repr keeps it one line
+            key = repr(key)
+        if not key:
+            return f"[{self.name}]" if self.name else "(top level)"
         return f"[{self.name}] {key}" if self.name else key
 
     def fail(self, key: str, problem: str) -> None:
@@ -135,6 +145,14 @@ class _Table:
             self.fail(key, f"expected {_kind_name(kind)}, got {type(value).__name__}")
         if isinstance(value, float) and not math.isfinite(value):
             self.fail(key, f"must be a finite number, got {value}")
+        if isinstance(value, int) and not -1e300 < value < 1e300:  # float() of it would overflow
+            self.fail(key, "is too large")
+        return value
+
+    def seed(self, key: str, default: int) -> int:
+        value = self.get(key, int, default)
+        if not 0 <= value <= MAX_SEED:
+            self.fail(key, f"must be between 0 and {MAX_SEED}, got {value}")
         return value
 
     def choice(self, key: str, options: tuple[str, ...], default: Any = ...) -> str:
@@ -153,9 +171,11 @@ class _Table:
 
     def matrix(self, key: str, rows: int | None, cols: int | None) -> np.ndarray:
         value = self.get(key, list)
+        if not _numbers_only(value):  # numpy would read "1" as 1.0 and true as 1.0
+            self.fail(key, "must be a matrix of numbers (a list of equal-length rows)")
         try:
             arr = np.array(value, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             self.fail(key, "must be a matrix of numbers (a list of equal-length rows)")
         if arr.ndim != 2 or arr.size == 0:
             self.fail(key, "must be a non-empty matrix (a list of equal-length rows)")
@@ -170,6 +190,18 @@ class _Table:
         extra = sorted(set(self.data) - self.used)
         if extra:
             self.fail(extra[0], "unknown key")
+
+
+def _numbers_only(value: Any) -> bool:
+    """Whether nested lists hold only integers and floats (no strings, booleans, dates)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, bool) or not isinstance(v, int | float):
+            return False
+    return True
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -213,14 +245,16 @@ def _sampler(data: _Table, layers: list[int]) -> Sampler:
     interval = data.get("interval", list, [0.0, 1.0])
     if (
         len(interval) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in interval)
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and -1e300 < v < 1e300 for v in interval
+        )
         or not interval[0] < interval[1]
     ):
         data.fail("interval", f"must be [low, high] with low < high, got {interval}")
     samples = data.get("samples", int, 10)
     if not 1 <= samples <= 100_000:
         data.fail("samples", f"must be between 1 and 100000, got {samples}")
-    seed = data.get("seed", int, 0)
+    seed = data.seed("seed", 0)
     try:
         sampler = Sampler(expression, float(interval[0]), float(interval[1]), samples, seed)
         with np.errstate(all="ignore"):
@@ -244,7 +278,7 @@ def load_scene(path: str | Path | None = None, data_dir: str | None = None) -> S
         raise UserError(f"{label}: scene file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{label}: cannot read scene file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
         raise SceneError(f"{label}: not valid TOML ({exc})") from None
     if data_dir is not None and isinstance(raw.get("data"), dict):
         raw["data"]["dir"] = data_dir
@@ -259,6 +293,8 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     layers = net.get("layers", list)
     if len(layers) < 2 or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers):
         net.fail("layers", "must list at least two positive integer layer sizes, e.g. [3, 4, 1]")
+    if max(layers) > MAX_LAYER_SIZE:
+        net.fail("layers", f"a layer of {max(layers)} nodes is more than the {MAX_LAYER_SIZE} supported")
     activations = net.get("activations", list)
     if len(activations) != len(layers) - 1:
         net.fail(
@@ -266,7 +302,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
             f"needs one activation per weight layer ({len(layers) - 1}), got {len(activations)}",
         )
     for a in activations:
-        if a not in ACTIVATIONS:
+        if not isinstance(a, str) or a not in ACTIVATIONS:
             net.fail("activations", f"unknown activation {a!r} (use {', '.join(ACTIVATIONS)})")
     if "softmax" in activations[:-1]:
         net.fail("activations", "softmax is only supported on the output layer")
@@ -281,10 +317,10 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
 
     init = net.table("init", required=False)
     scheme = init.choice("scheme", INIT_SCHEMES, "iamtrask")
-    seed = init.get("seed", int, 1)
-    if seed < 0:
-        init.fail("seed", "must be >= 0")
+    seed = init.seed("seed", 1)
     scale = float(init.get("scale", (int, float), 1.0))
+    if not 0 <= scale <= MAX_SCALE:
+        init.fail("scale", f"must be between 0 and {MAX_SCALE:g}, got {scale}")
     shapes = list(itertools.pairwise(layers))
     given_w = given_b = None
     if scheme == "explicit" or "weights" in init.data:
@@ -330,12 +366,14 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     epochs = training.get("epochs", int, 1)
     if epochs < 1:
         training.fail("epochs", f"must be >= 1, got {epochs}")
+    if epochs > MAX_EPOCHS:  # a few zeros too many must not start hours of training
+        training.fail("epochs", f"must be at most {MAX_EPOCHS}, got {epochs}")
     batch_size = training.get("batch_size", int, len(inputs))
     if batch_size < 1:
         training.fail("batch_size", f"must be >= 1, got {batch_size}")
     batch_size = min(batch_size, len(inputs))
     shuffle = training.get("shuffle", bool, False)
-    shuffle_seed = training.get("seed", int, 0)
+    shuffle_seed = training.seed("seed", 0)
     training.done()
 
     compare = top.table("compare", required=False)
