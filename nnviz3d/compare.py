@@ -73,7 +73,8 @@ def comparison_timelines(scene: Scene) -> list:
     for _, label, spec in run_specs(scene):
         run_scene = replace(scene, network=spec)
         trace = train(spec, frames)
-        timeline = _Builder(run_scene, trace, frames).build_evolution(label)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged run is shown
+            timeline = _Builder(run_scene, trace, frames).build_evolution(label)
         path = {e: trace.updates[(e, 1)].weights_before[0].copy() for e in frames}
         biases = None
         if spec.biases is not None:

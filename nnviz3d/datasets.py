@@ -49,7 +49,7 @@ def _find(folder: Path, stem: str) -> Path:
     for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
         if (folder / name).is_file():
             return folder / name
-    raise UserError(f"MNIST file {stem}[.gz] not found in {folder}")
+    raise UserError(f"MNIST file {stem}[.gz] not found in {str(folder)!r}")
 
 
 def normalise(images: np.ndarray) -> np.ndarray:
@@ -67,7 +67,7 @@ def load_mnist(folder: str | Path, limit: int | None = None) -> tuple[np.ndarray
     """(train_x, train_t, test_x, test_t) from the four standard idx files in ``folder``."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise UserError(f"MNIST folder {folder} not found (set [data] dir or --data-dir)")
+        raise UserError(f"MNIST folder {str(folder)!r} not found (set [data] dir or --data-dir)")
     arrays = {key: read_idx(_find(folder, stem)) for key, stem in MNIST_FILES.items()}
     for part in ("train", "test"):
         if len(arrays[f"{part}_images"]) != len(arrays[f"{part}_labels"]):

@@ -34,7 +34,7 @@ def find_japanese_font(explicit: str | None = None) -> str:
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():
-            raise UserError(f"font file {explicit} not found")
+            raise UserError(f"font file {str(explicit)!r} not found (--font or [render] font)")
         return str(path)
     for candidate in _fontconfig_japanese():
         return candidate

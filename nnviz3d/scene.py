@@ -258,7 +258,7 @@ def _sampler(data: _Table, layers: list[int]) -> Sampler:
     try:
         sampler = Sampler(expression, float(interval[0]), float(interval[1]), samples, seed)
         with np.errstate(all="ignore"):
-            probe = sampler.function(np.linspace(interval[0], interval[1], 101)[:, None])
+            probe = sampler.function(np.linspace(sampler.lo, sampler.hi, 101)[:, None])
     except FunctionError as exc:
         data.fail("function", str(exc))
     if not np.all(np.isfinite(probe)):

@@ -246,8 +246,11 @@ def _delta_expr(scene: Scene, k: int) -> str:
 
 
 def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = None) -> Timeline:
-    """Seed 000's story for the shown ``epochs`` (default: the scene's)."""
-    return _Builder(scene, trace, epochs or scene.render.epochs).build()
+    """Seed 000's story for the shown ``epochs`` (default: the scene's).
+
+    A diverged run's products overflow here too; they are shown as inf/nan, not warned."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _Builder(scene, trace, epochs or scene.render.epochs).build()
 
 
 def magnification(change: np.ndarray) -> float:

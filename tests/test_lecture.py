@@ -137,7 +137,7 @@ def test_missing_japanese_font_says_what_to_install(monkeypatch):
     with pytest.raises(UserError) as err:
         find_japanese_font()
     assert str(err.value) == INSTALL_HINT and "fonts-noto-cjk" in INSTALL_HINT
-    with pytest.raises(UserError, match=r"font file /no/such\.ttf not found"):
+    with pytest.raises(UserError, match=r"font file '/no/such\.ttf' not found"):
         find_japanese_font("/no/such.ttf")
 
 

@@ -91,7 +91,7 @@ def test_every_shipped_scene_loads():
     for path in sorted((ROOT / "scenes").glob("*.toml")):
         tomllib.loads(path.read_text())
         if path.stem == "mnist":  # valid, but its data is not in the repository
-            with pytest.raises(UserError, match="MNIST folder data/mnist not found"):
+            with pytest.raises(UserError, match="MNIST folder 'data/mnist' not found"):
                 load_scene(path)
         else:
             load_scene(path)

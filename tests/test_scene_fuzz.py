@@ -436,3 +436,12 @@ def test_steps_on_a_mutated_scene_exits_0_or_2_with_one_line(tmp_path, capsys, d
     if status == 2:
         assert err.startswith("nnviz3d: error: ") and len(err.splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+def test_interval_of_a_huge_integer_loads(tmp_path):
+    """Found by the property above: an integer beyond int64 made numpy's linspace fail."""
+    text = (ROOT / "scenes" / "fit_square.toml").read_text()
+    path = tmp_path / "huge.toml"
+    path.write_text(text.replace("interval = [0, 3]", "interval = [0, " + "1" + "0" * 30 + "]"))
+    scene = load_scene(path)
+    assert scene.network.sampler.hi == 1e30
