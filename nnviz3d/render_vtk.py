@@ -234,6 +234,10 @@ class VtkFrameRenderer:
         self.window.SetMultiSamples(4 if antialias == "msaa" else 0)
         self.renderer = vtkRenderer()
         self.renderer.GradientBackgroundOn()
+        # the halos are the only translucent shapes and barely overlap one another: plain
+        # alpha blending looks the same as VTK's order-independent pass (its extra buffers
+        # and full-screen composite cost 11 ms of a 43 ms frame at 720p on llvmpipe)
+        self.renderer.SetUseOIT(False)
         if antialias == "fxaa":
             self.renderer.UseFXAAOn()
         self.window.AddRenderer(self.renderer)
