@@ -62,6 +62,12 @@ def check_output_path(path: Path, create_parent: bool = False) -> None:
         raise UserError(f"output folder {parent} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UserError(f"output folder {parent} is not writable")
+    try:  # root passes access() everywhere; a read-only filesystem says no only when we try
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"output folder {parent} is not writable: {exc.strerror}") from None
 
 
 class Mp4Writer:

@@ -203,7 +203,10 @@ def render_video(
     fps = timelines[0].fps
     spans = segments(n)
     show = sys.stderr.isatty() if progress is None else progress
-    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".segments", dir=out.parent))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".segments", dir=out.parent))
+    except OSError as exc:
+        raise UserError(f"cannot write beside {out}: {exc.strerror}") from None
     job = _Job(timeline, width, height, theme, antialias, folder)
     drawn = 0
     try:

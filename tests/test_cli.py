@@ -222,6 +222,28 @@ def test_encoder_package_missing(monkeypatch, tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
+def _unwritable_folder(tmp_path) -> Path:
+    """A folder we may not write to: a read-only one, or, for root (who may write
+    anywhere on a normal filesystem), sysfs, where nobody may create files."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "locked"
+        folder.mkdir()
+        folder.chmod(0o500)
+        return folder
+    return Path("/sys")
+
+
+@pytest.mark.parametrize("command", ["render", "frame"])
+def test_unwritable_output_folder(tmp_path, capsys, command):
+    folder = _unwritable_folder(tmp_path)
+    out = folder / ("v.mp4" if command == "render" else "v.png")
+    args = ["--step", "1"] if command == "frame" else ["--quiet"]
+    assert main([command, "--epochs", "1", *SMALL, "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"output folder {folder} is not writable" in err[0]
+    assert not out.exists()
+
+
 def test_output_folder_that_is_a_file(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
