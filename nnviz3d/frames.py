@@ -609,6 +609,9 @@ def _overlay(
     elif step.display_error is not None:
         de = message(lang, "display_error_hud", e=step.display_error_epoch, v=fmt(step.display_error, 5))
     texts.append(Text2D(de, 0.985, 0.935, round(h * 0.028), theme.accent, align="right"))
+    if step.visual.diverged:  # under the caption, right: the legend column is full already
+        warn = message(lang, "legend_invalid")
+        texts.append(Text2D(warn, 0.985, 0.82, round(h * 0.026), theme.invalid, align="right"))
     if step.card is None:
         cap_size = fit_size(step.caption, round(h * 0.034), width * 0.97)
         texts.append(Text2D(step.caption, 0.015, 0.89, cap_size, theme.text, bold=True))
@@ -645,8 +648,6 @@ def _overlay(
         legend.append((message(lang, "legend_beads_log"), theme.muted))
     elif not np.all(np.isnan(step.visual.satellites)):
         legend.append((message(lang, "legend_beads"), theme.muted))
-    if step.visual.diverged:
-        legend.insert(0, (message(lang, "legend_invalid"), theme.invalid))
     ly = min(0.58, 0.80 - (n_rows + 1) * row_h - 0.01)
     for text, color in legend:
         texts.append(Text2D(text, 0.015, ly, fit_size(text, lsize, width * 0.26), color))
