@@ -200,6 +200,7 @@ def bead_radius(value: np.ndarray, signed: bool) -> np.ndarray:
 
 
 HALO_R_MIN, HALO_R_MAX = 0.62, 1.0
+MIN_CODE_PX = 8  # the smallest type of the code panel
 SIGNAL_R_MIN, SIGNAL_R_MAX = 0.06, 0.2
 MARK_R = 0.24
 ERROR_COLUMN = 2.1  # world units from the output/target numbers to the error column
@@ -649,22 +650,32 @@ def _overlay(
     elif not np.all(np.isnan(step.visual.satellites)):
         legend.append((message(lang, "legend_beads"), theme.muted))
     ly = min(0.58, 0.80 - (n_rows + 1) * row_h - 0.01)
+    # in a small frame (a quarter of the split screen) the code panel at its smallest type
+    # reaches up into the legend: the legend gives way from its last line, colours stay
+    code_floor = 0.07 + len(timeline.code) * MIN_CODE_PX * 1.3 / h
     for text, color in legend:
+        if ly < code_floor and color == theme.muted:
+            break
         texts.append(Text2D(text, 0.015, ly, fit_size(text, lsize, width * 0.26), color))
         ly -= lsize * 1.35 / h
 
     # code panel (bottom left), syntax coloured, the executing line on a highlight bar
-    code_size = fit_size(max(timeline.code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
+    code = timeline.code
+    code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
+    if width * 0.30 / text_width_em(max(code, key=len) + "  ", True) < MIN_CODE_PX:
+        # too narrow for the whole listing at the smallest type: the comments go
+        code = tuple(re.sub(r"\s+#.*$", "", line) for line in code)
+        code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
     room = ly - 0.04  # the code panel stays under the legend
-    code_size = max(8, min(code_size, int(room / len(timeline.code) * h / 1.3)))
+    code_size = max(MIN_CODE_PX, min(code_size, int(room / len(code) * h / 1.3)))
     line_h = code_size * 1.3 / h
-    top = 0.02 + line_h * len(timeline.code)
-    code_w = (len(max(timeline.code, key=len)) + 3) * 0.6 * code_size / width
+    top = 0.02 + line_h * len(code)
+    code_w = (len(max(code, key=len)) + 3) * 0.6 * code_size / width
     rects.append(Rect2D(0.006, 0.008, 0.006 + code_w, top + 0.01, panel_bg, 0.55))
     char_w = 0.6 * code_size / width  # Courier advances 0.6 em
     colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
               "punct": theme.muted, "name": theme.code}  # fmt: skip
-    for i, line in enumerate(timeline.code):
+    for i, line in enumerate(code):
         y = top - i * line_h
         active = i in step.code_lines
         if active:

@@ -202,3 +202,19 @@ def _cmap(data: bytes) -> set[str]:
                 chr(c) for s, e in zip(starts, ends, strict=True) for c in range(s, e + 1) if c != 0xFFFF
             )
     return chars
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (640, 360)])
+def test_legend_and_code_panel_do_not_overlap(size):
+    """A quarter of the split screen is 640x360: the code panel at its smallest type must
+    not run into the legend (it did), and comments go when the listing is too wide."""
+    scene = load_scene(Path(__file__).resolve().parent.parent / "scenes" / "xor_butterfly.toml")
+    _, tl = prepare(scene, epochs=(1,))
+    step = next(s for s in tl.steps if s.kind == "delta")
+    w, h = size
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], w, h)
+    panel = next(r for r in fs.rects if r.x0 < 0.01 and r.y0 < 0.01)  # the code panel
+    legend = [t for t in fs.texts if t.x == 0.015 and t.y < 0.7 and not t.mono]
+    assert legend and all(t.y > panel.y1 for t in legend)
+    code = [t.text for t in fs.texts if t.mono]
+    assert any("#" in c for c in code) == (w >= 1280)
