@@ -27,7 +27,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
 from nnviz3d.encode import Mp4Writer  # noqa: E402
 from nnviz3d.pipeline import FrameSource, prepare  # noqa: E402
-from nnviz3d.scene import load_scene  # noqa: E402
+from nnviz3d.scene import Scene, load_scene  # noqa: E402
 
 #: targets of issue 5 on a 2-core machine without a GPU
 TARGETS = {
@@ -96,13 +95,9 @@ def median_of(repeats: int, once: Callable[[], dict]) -> dict:
 
 def default_video(width: int, height: int, repeats: int, folder: Path, jobs: int = 1, extra=()) -> dict:
     """The default scene end to end through the CLI."""
-    scene = load_scene()
-    _, timeline = prepare(scene)
+    _, timeline = prepare(_scene_as_cli(extra))  # the frame count the command will render
     frames = timeline.n_frames
     fps = timeline.fps
-    if extra:
-        _, timeline = prepare(_with(scene, extra))
-        frames = timeline.n_frames
 
     def once() -> dict:
         out = folder / f"default_{width}x{height}.mp4"
@@ -121,17 +116,11 @@ def default_video(width: int, height: int, repeats: int, folder: Path, jobs: int
     return median_of(repeats, once)
 
 
-def _with(scene, extra):
-    """The scene as the CLI would change it with ``--epochs`` / ``--fps`` in ``extra``."""
-    from nnviz3d.scene import parse_epoch_spec
+def _scene_as_cli(extra) -> Scene:
+    """The default scene as `nnviz3d render` changes it with ``extra`` (--epochs, --fps)."""
+    from nnviz3d.cli import _parser, _scene
 
-    changes = {}
-    args = list(extra)
-    if "--epochs" in args:
-        changes["epochs"] = parse_epoch_spec(args[args.index("--epochs") + 1], scene.network.epochs)
-    if "--fps" in args:
-        changes["fps"] = int(args[args.index("--fps") + 1])
-    return replace(scene, render=replace(scene.render, **changes))
+    return _scene(_parser().parse_args(["render", *extra]))
 
 
 def sample_frames(timeline, width, height, antialias: str, frames: range) -> tuple[list, float]:

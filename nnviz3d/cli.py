@@ -151,11 +151,11 @@ def _scene(args: argparse.Namespace) -> Scene:
     return replace(scene, render=replace(scene.render, **changes)) if changes else scene
 
 
-def _warn_if_diverged(trace: Trace, unit: str = "epoch") -> None:
+def _warn_if_diverged(trace: Trace) -> None:
     """One line, then carry on: a blow-up is rendered, not refused."""
     if trace.diverged_at is not None:
         print(
-            f"nnviz3d: warning: training diverged at {unit} {trace.diverged_at} (values became NaN or "
+            f"nnviz3d: warning: training diverged at epoch {trace.diverged_at} (values became NaN or "
             "infinite); they are shown as nan/inf and drawn at their size limits. "
             "Lower [network] learning_rate to avoid it",
             file=sys.stderr,

@@ -66,15 +66,14 @@ def keyframes(n_epochs: int, count: int = 36) -> tuple[int, ...]:
 
 def comparison_timelines(scene: Scene) -> list:
     """One training-at-a-glance timeline per run, all with the same steps and frames."""
-    from nnviz3d.timeline import _Builder
+    from nnviz3d.timeline import build_evolution_timeline
 
     frames = keyframes(scene.network.epochs)
     timelines = []
     for _, label, spec in run_specs(scene):
         run_scene = replace(scene, network=spec)
         trace = train(spec, frames)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged run is shown
-            timeline = _Builder(run_scene, trace, frames).build_evolution(label)
+        timeline = build_evolution_timeline(run_scene, trace, frames, label)
         path = {e: trace.updates[(e, 1)].weights_before[0].copy() for e in frames}
         biases = None
         if spec.biases is not None:

@@ -94,9 +94,7 @@ class Mp4Writer:
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0
         exe = ffmpeg_exe()  # before any file exists: a missing encoder leaves nothing behind
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
-        os.close(fd)
-        self.tmp = Path(tmp)
+        self.tmp = _temp_beside(self.path)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as ffmpeg)
         cmd = [
             exe,
@@ -149,10 +147,7 @@ class Mp4Writer:
             reason = self._reason() if self.frames else "no frames were written"
             self.abort()
             raise EncoderError(f"ffmpeg failed writing {self.path}: {reason}")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp made it private; a video is not
-        os.replace(self.tmp, self.path)
+        _move_into_place(self.tmp, self.path)
         self._log.close()
 
     def abort(self) -> None:
@@ -203,9 +198,7 @@ def concat_segments(segments: list[Path], path: Path) -> None:
     The joined file is written beside ``path`` and renamed into place only when ffmpeg
     succeeded, like :class:`Mp4Writer`; segment boundaries fall on keyframes, so the
     stream copy is exact."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temp_beside(path)
     listing = tmp.with_suffix(".txt")
     try:
         listing.write_text("".join(f"file '{p.resolve()}'\n" for p in segments))
@@ -219,13 +212,26 @@ def concat_segments(segments: list[Path], path: Path) -> None:
             lines = proc.stderr.decode(errors="replace").strip().splitlines()
             reason = lines[-1] if lines else _how_it_ended(proc.returncode)
             raise EncoderError(f"ffmpeg failed joining the segments of {path}: {reason}")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        _move_into_place(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
         listing.unlink(missing_ok=True)
+
+
+def _temp_beside(path: Path) -> Path:
+    """A hidden temporary file in ``path``'s folder: the same filesystem, so the final
+    ``os.replace`` is atomic."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _move_into_place(tmp: Path, path: Path) -> None:
+    """The finished file takes the user's permissions (mkstemp made it private) and its name."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
 
 
 def _how_it_ended(code: int | None) -> str:

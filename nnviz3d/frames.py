@@ -530,10 +530,11 @@ def _square_texts(
         y = ys[i]
         color = theme.text if current else theme.muted
         target_text = step.records[rec][1].split()[i % n_out]
-        cells = [fmt(value) if not np.isnan(value) or step.visual.diverged else "?", target_text]
+        computed = not np.isnan(value) or step.visual.diverged  # a diverged run's NaN is a value
+        cells = [fmt(value) if computed else "?", target_text]
         for c, text in enumerate(cells):
             texts.append(Text2D(text, xs[i] + pad + c * col, y, size, color, valign="center"))
-        if not np.isnan(value) or step.visual.diverged:
+        if computed:
             hue = theme.accent if current else theme.muted
             texts.append(Text2D(fmt(target - value, sign=True), xs[i] + pad + 2 * col, y, size, hue,
                                 valign="center"))  # fmt: skip
@@ -661,11 +662,10 @@ def _overlay(
 
     # code panel (bottom left), syntax coloured, the executing line on a highlight bar
     code = timeline.code
-    code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
     if width * 0.30 / text_width_em(max(code, key=len) + "  ", True) < MIN_CODE_PX:
         # too narrow for the whole listing at the smallest type: the comments go
         code = tuple(re.sub(r"\s+#.*$", "", line) for line in code)
-        code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
+    code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
     room = ly - 0.04  # the code panel stays under the legend
     code_size = max(MIN_CODE_PX, min(code_size, int(room / len(code) * h / 1.3)))
     line_h = code_size * 1.3 / h

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz3d.mlp import forward, per_record_loss
+from nnviz3d.mlp import forward, overflow_allowed, per_record_loss
 from nnviz3d.recorder import NetworkSpec, UpdateRecord
 
 
@@ -42,7 +42,7 @@ def gradient_check(spec: NetworkSpec, u: UpdateRecord, h: float = 1e-6) -> GradC
     # gradients far below the largest one (ReLU's dead units, tiny deltas) are judged by
     # their absolute difference: their relative one is rounding noise
     floor = max(1e-8, 1e-3 * max(float(np.max(np.abs(g))) for _, _, g in params))
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with overflow_allowed():
         for name, array, grad in params:
             for idx in np.ndindex(*array.shape):
                 saved = array[idx]

@@ -78,13 +78,18 @@ INIT_SCHEMES = ("iamtrask", "explicit", "normal", "uniform", "he_normal")
 _LOG_FLOOR = 1e-300
 
 
+def overflow_allowed() -> np.errstate:
+    """numpy's floating-point warnings off: a diverging run overflows by design, and its
+    NaN/inf are recorded and shown, not warned about (training, timeline, checks)."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
 def forward(activations: tuple[str, ...], weights, biases, x: Array) -> Array:
     """The network's outputs for inputs ``x`` (rows = records), nothing recorded.
 
-    A diverged network's overflow is expected here (its NaN/inf are shown, not hidden),
-    so numpy's floating-point warnings are silenced as in the training loop."""
+    A diverged network's overflow is expected here (its NaN/inf are shown, not hidden)."""
     a = x
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with overflow_allowed():
         for i, name in enumerate(activations):
             z = np.dot(a, weights[i])
             if biases is not None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nnviz3d.functions import Sampler
-from nnviz3d.mlp import ACTIVATIONS, Array, forward, output_delta, per_record_loss
+from nnviz3d.mlp import ACTIVATIONS, Array, forward, output_delta, overflow_allowed, per_record_loss
 
 #: floats the summary buffers may hold at once (about 16 MB)
 _BUFFER_BUDGET = 2_000_000
@@ -128,7 +128,7 @@ def train(
     a 600-batch MNIST epoch is shown through a few of its updates. Training that diverges
     runs to the end with its NaN and infinite values, and says where in ``diverged_at``.
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with overflow_allowed():
         batches = None if detailed_batches is None else set(detailed_batches)
         return _train(spec, set(detailed_epochs), batches)
 

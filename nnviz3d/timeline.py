@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from nnviz3d.layout import Layout, make_layout, strongest_inputs
-from nnviz3d.mlp import forward
+from nnviz3d.mlp import forward, overflow_allowed
 from nnviz3d.recorder import Trace, UpdateRecord
 from nnviz3d.scene import Scene
 from nnviz3d.text import message
@@ -249,8 +249,14 @@ def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = 
     """Seed 000's story for the shown ``epochs`` (default: the scene's).
 
     A diverged run's products overflow here too; they are shown as inf/nan, not warned."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with overflow_allowed():
         return _Builder(scene, trace, epochs or scene.render.epochs).build()
+
+
+def build_evolution_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...], label: str) -> Timeline:
+    """Training at a glance for one comparison run (see :meth:`_Builder.build_evolution`)."""
+    with overflow_allowed():
+        return _Builder(scene, trace, epochs).build_evolution(label)
 
 
 def magnification(change: np.ndarray) -> float:
