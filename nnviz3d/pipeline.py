@@ -255,29 +255,10 @@ ESTIMATE_FPS = 20.0
 
 
 def estimate_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
-    """Length of the video in seconds, from the step durations alone (before any training)."""
-    from nnviz3d.timeline import DURATIONS
+    """Length of the video in seconds, from its story alone (before any training)."""
+    from nnviz3d.timeline import story_seconds
 
-    d = {**DURATIONS, **dict(scene.render.durations)}
-    spec = scene.network
-    n_layers = len(spec.layers) - 1
-    records = min(spec.batch_size, len(spec.inputs))
-    batches = len(scene.render.batches) if scene.render.batches else spec.n_batches
-    full_nodes = sum(spec.layers[1:])
-    backward = (
-        d["display_error"] + n_layers * d["delta"] + (n_layers - 1) * d["error"] + n_layers * d["update"]
-    )
-    full = 2 * d["card"] + records * (d["input"] + full_nodes * d["node"] + d["output_error"]) + backward
-    compact = (n_layers + 1) * d["layer"] + d["output_error"] + backward
-    shown = epochs or scene.render.epochs
-    total = d["title"] + n_layers * d["init"] + d["loop"]
-    previous = 0
-    for e in shown:
-        if e != previous + 1:
-            total += d["skip"]
-        total += batches * (full if e in scene.render.full else compact) + d["end"]
-        previous = e
-    return total / scene.render.speed
+    return story_seconds(scene, epochs)
 
 
 def check_size(scene: Scene, yes: bool) -> None:

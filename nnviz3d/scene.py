@@ -26,11 +26,6 @@ from nnviz3d.recorder import NetworkSpec
 from nnviz3d.text import LANGUAGES
 
 DEFAULT_SCENE = "iamtrask"
-#: the kinds of step whose duration a scene may set in [render.durations]
-STEP_KINDS = (
-    "title", "card", "init", "loop", "skip", "input", "node", "layer",
-    "output_error", "display_error", "delta", "error", "update", "end", "evolve",
-)  # fmt: skip
 MAX_SIDE = 7680
 #: bounds that keep a typo from asking for terabytes of weights or years of training
 MAX_LAYER_SIZE = 4096
@@ -414,10 +409,12 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     camera = render.choice("camera", ("follow", "static"), "follow")
     antialias = render.choice("antialias", ANTIALIAS, "fxaa")
     durations = render.table("durations", required=False)
+    from nnviz3d.timeline import KINDS  # the registry of step kinds (which needs no scene)
+
     step_seconds = []
     for kind in sorted(durations.data):
-        if kind not in STEP_KINDS:
-            durations.fail(kind, f"unknown step kind (use {', '.join(STEP_KINDS)})")
+        if kind not in KINDS:
+            durations.fail(kind, f"unknown step kind (use {', '.join(KINDS)})")
         seconds = float(durations.get(kind, (int, float)))
         if not 0.1 <= seconds <= 60:
             durations.fail(kind, f"must be between 0.1 and 60 seconds, got {seconds}")

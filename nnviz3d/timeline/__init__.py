@@ -1,0 +1,44 @@
+"""The story of the video: a training trace turned into an ordered list of steps.
+
+``model`` holds the data (Step, Visual, Timeline), ``kinds`` one function per kind of
+step, ``story`` the order of the lecture and the builder that plays it, ``code`` the
+iamtrask-style listing. Names follow iamtrask for every network: layer ``l{k}``, weights
+``syn{k}``, ``l{k}_error``, ``l{k}_delta``.
+"""
+
+from nnviz3d.timeline.code import code_listing
+from nnviz3d.timeline.kinds import DURATIONS, KINDS, Beat, StepKind, step_kind
+from nnviz3d.timeline.model import (
+    DIM,
+    FitCurve,
+    Signal,
+    Step,
+    Timeline,
+    Visual,
+    fmt,
+    fmt_input,
+    magnification,
+)
+from nnviz3d.timeline.story import build_evolution_timeline, build_timeline, story, story_seconds
+
+__all__ = [
+    "DIM",
+    "DURATIONS",
+    "KINDS",
+    "Beat",
+    "FitCurve",
+    "Signal",
+    "Step",
+    "StepKind",
+    "Timeline",
+    "Visual",
+    "build_evolution_timeline",
+    "build_timeline",
+    "code_listing",
+    "fmt",
+    "fmt_input",
+    "magnification",
+    "step_kind",
+    "story",
+    "story_seconds",
+]

@@ -1,0 +1,463 @@
+"""The kinds of step, one small function each, with its duration and phase beside it.
+
+A kind turns one :class:`Beat` of the story (say "node 2 of layer 1, record 3, iteration
+1") into a :class:`~nnviz3d.timeline.model.Step`: it reads the recorded numbers, writes
+the caption and the panel, and says what the scene holds afterwards. Adding a kind of
+step means adding one function here and yielding its beat in ``story.py``; its duration
+is what the length estimate and ``[render.durations]`` use, so nothing repeats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnviz3d.layout import strongest_inputs
+from nnviz3d.timeline.model import Signal, fmt, fmt_input, magnification
+
+if TYPE_CHECKING:
+    from nnviz3d.timeline.story import Builder
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One step of the story before any number is known: its kind and where it plays.
+
+    ``batch`` counts from 1; ``record`` is the 0-based row of the batch; ``layer`` is the
+    layer (or, for init and update, the weight matrix) the step is about."""
+
+    kind: str
+    epoch: int | None = None
+    batch: int | None = None
+    record: int | None = None
+    layer: int | None = None
+    node: int | None = None
+    text: str = ""  # the message of a card
+
+
+@dataclass(frozen=True)
+class StepKind:
+    name: str
+    seconds: float  # at speed 1: long enough for a lecturer to read every caption
+    phase: str
+    build: Callable[[Builder, Beat], None]
+
+
+KINDS: dict[str, StepKind] = {}
+
+
+def step_kind(name: str, seconds: float, phase: str) -> Callable:
+    """Register the decorated function as the builder of steps of kind ``name``."""
+
+    def register(build: Callable[[Builder, Beat], None]) -> Callable[[Builder, Beat], None]:
+        KINDS[name] = StepKind(name, seconds, phase, build)
+        return build
+
+    return register
+
+
+# -- before training -----------------------------------------------------------------
+@step_kind("title", seconds=4.0, phase="card")
+def title(b: Builder, beat: Beat) -> None:
+    spec = b.spec
+    subtitle = beat.text or b.t("title_sub", layers="-".join(map(str, spec.layers)), epochs=spec.epochs)
+    b.add(b.scene.title, extras={"card": (b.scene.title, subtitle)}, nodes=[], edges=[])
+
+
+@step_kind("card", seconds=1.6, phase="card")
+def card(b: Builder, beat: Beat) -> None:
+    text = b.t(beat.text, epoch=beat.epoch)
+    b.add(text, extras={"card": (text, "")}, nodes=[], edges=[])
+
+
+@step_kind("init", seconds=2.6, phase="init")
+def init(b: Builder, beat: Beat) -> None:
+    k, lay = beat.layer, b.layout
+    w = b.spec.weights[k]
+    shown = b.visual.weights.copy() if k else np.zeros(lay.n_edges)
+    shown[list(lay.layer_edges(k))] = w.ravel()
+    how = "2*random - 1" if b.scene.init_scheme == "iamtrask" else b.scene.init_scheme
+    b.add(
+        b.t("init", k=k, k1=k + 1, rows=w.shape[0], cols=w.shape[1], how=how),
+        code=(f"init{k}",),
+        panel=b.matrix_panel(b.t("panel_matrix", name=f"syn{k}"), w),
+        values={f"syn{k}[{i},{j}]": float(w[i, j]) for i, j in np.ndindex(*w.shape)},
+        layer=k,
+        nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
+        edges=list(lay.layer_edges(k)),
+        extras={"focus_x": b.layer_x(k + 0.5)},
+        weights=shown,
+    )
+
+
+@step_kind("loop", seconds=2.2, phase="loop")
+def loop(b: Builder, beat: Beat) -> None:
+    n = len(b.spec.inputs)
+    records = b.t("records_all", n=n) if n > 1 else b.t("records_one")
+    b.add(b.t("loop", epochs=b.spec.epochs, records=records), code=("loop",))
+
+
+@step_kind("skip", seconds=3.0, phase="loop")
+def skip(b: Builder, beat: Beat) -> None:
+    """The jump over unshown iterations: the error of the last skipped one is shown."""
+    previous = b.epoch_before(beat.epoch)
+    gap = beat.epoch - previous - 1
+    u = b.trace.epoch_updates(beat.epoch)[0]
+    b.clear_values()
+    if previous:
+        b.display_error = float(b.trace.summaries.mean_abs_error[beat.epoch - 2])
+        b.display_error_epoch = beat.epoch - 1
+    text = b.t("skip", gap=gap, epoch=beat.epoch)
+    b.add(
+        text,
+        code=("loop",),
+        values={"skipped_iterations": float(gap)},
+        nodes=[],
+        edges=[],
+        extras={"card": (text, "")},
+        weights=b.flat_weights(u.weights_before),
+    )
+
+
+# -- the forward pass, one record and one node at a time ------------------------------
+@step_kind("input", seconds=1.1, phase="forward")
+def input_layer(b: Builder, beat: Beat) -> None:
+    lay, u, r = b.layout, b.update, beat.record
+    if r == 0:
+        b.clear_values()
+    x = u.inputs[r]
+    b.values = np.full(lay.n_nodes, np.nan)
+    b.values[list(lay.layer_nodes(0))] = x
+    b.labels = [""] * lay.n_nodes
+    for j, v in enumerate(x):
+        b.labels[lay.node_id(0, j)] = fmt_input(v)
+    b.add(
+        b.t(
+            "input",
+            row=int(u.record_indices[r]) + 1,
+            n=len(b.spec.inputs),
+            x=", ".join(fmt_input(v) for v in x),
+            t=", ".join(fmt_input(v) for v in u.targets[r]),
+        ),
+        code=("input",),
+        values={f"l0[{j}]": float(v) for j, v in enumerate(x)},
+        record=r,
+        layer=0,
+        nodes=list(lay.layer_nodes(0)),
+        edges=[],
+        extras={"focus_x": b.layer_x(0)},
+        node_values=b.values.copy(),
+        current_record=r if r < lay.n_records else None,
+    )
+
+
+@step_kind("node", seconds=0.85, phase="forward")
+def node(b: Builder, beat: Beat) -> None:
+    """One neuron: its inputs times its weights, summed, through the activation."""
+    lay, u, r, k, j = b.layout, b.update, beat.record, beat.layer, beat.node
+    prev = u.activations[k - 2][r] if k > 1 else u.inputs[r]
+    w = u.weights_before[k - 1]
+    act = b.spec.activations[k - 1]
+    z = float(u.preactivations[k - 1][r, j])
+    a = float(u.activations[k - 1][r, j])
+    b.values[lay.node_id(k, j)] = a
+    b.labels[lay.node_id(k, j)] = fmt(a)
+    terms = " + ".join(f"{fmt_input(p)}*({fmt(wij, 3)})" for p, wij in zip(prev, w[:, j], strict=True))
+    if len(prev) > 4:
+        terms = b.t("sum_of", n=len(prev))
+    if u.biases_before is not None:
+        terms += f" + ({fmt(float(u.biases_before[k - 1][j]), 3)})"
+    hidden = "hidden_of" if b.n_w > 2 else "hidden"
+    name = b.t("output", j=j + 1) if k == b.n_w else b.t(hidden, j=j + 1, k=k)
+    incoming = [lay.edge_id(k - 1, i, j) for i in range(b.spec.layers[k - 1])]
+    b.add(
+        b.t("node", name=name, terms=terms, z=fmt(z), act=act, a=fmt(a)),
+        code=(f"layer{k}",),
+        values={f"l{k}[{j}]": a, f"z{k}[{j}]": z},
+        record=r,
+        layer=k,
+        node=j,
+        nodes=[*lay.layer_nodes(k - 1), lay.node_id(k, j)],
+        edges=incoming,
+        extras={
+            "signals": tuple(
+                Signal(e, True, float(p * wij)) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
+            ),
+            "focus_x": b.layer_x(k - 0.5),
+        },
+        node_values=b.values.copy(),
+    )
+
+
+# -- the forward pass, a layer for the whole batch at a time ---------------------------
+@step_kind("layer", seconds=2.2, phase="forward")
+def layer(b: Builder, beat: Beat) -> None:
+    lay, u, k = b.layout, b.update, beat.layer
+    if k == 0:
+        b.clear_values()
+    r, n = lay.n_records, len(u.inputs)
+    sats = b.visual.satellites.copy()
+    example = b.visual.node_values.copy()  # too many records for beads: one flows through
+    m = u.inputs if k == 0 else u.activations[k - 1]
+    if r:
+        sats[list(lay.layer_nodes(k))] = m[:r].T
+    else:
+        example[list(lay.layer_nodes(k))] = m[0]
+    signals: tuple[Signal, ...] = ()
+    if k:
+        prev = u.inputs if k == 1 else u.activations[k - 2]
+        flow = prev.mean(axis=0)[:, None] * u.weights_before[k - 1]
+        signals = tuple(
+            Signal(lay.edge_id(k - 1, i, j), True, float(flow[i, j])) for i, j in _strongest(flow)
+        )
+    caption = b.t("compact_input", n=n) if k == 0 else b.t("compact_layer", k=k, n=n)
+    if not r:
+        caption += b.t("example", row=int(u.record_indices[0]) + 1)
+    b.add(
+        caption,
+        code=("input",) if k == 0 else (f"layer{k}",),
+        panel=b.matrix_panel(b.t("panel_rows", name=f"l{k}"), m, sign=False),
+        values=_matrix_values(f"l{k}", m),
+        layer=k,
+        nodes=list(lay.layer_nodes(k)) + (list(lay.layer_nodes(k - 1)) if k else []),
+        edges=list(lay.layer_edges(k - 1)) if k else [],
+        extras={"signals": signals, "focus_x": b.layer_x(max(0, k - 0.5))},
+        satellites=sats,
+        satellite_signed=False,
+        node_values=example if not r else b.visual.node_values,
+    )
+
+
+@step_kind("output_error", seconds=1.4, phase="forward")
+def output_error(b: Builder, beat: Beat) -> None:
+    """y - output: one record's (node by node) or the whole batch's (compact)."""
+    lay, u, n_w, r = b.layout, b.update, b.n_w, beat.record
+    outputs = b.visual.outputs.copy()
+    common = {
+        "code": ("error",),
+        "layer": n_w,
+        "nodes": list(lay.layer_nodes(n_w)),
+        "edges": [],
+        "extras": {"focus_x": b.layer_x(n_w + 0.4)},
+    }
+    if r is None:
+        outputs[:] = u.outputs[: lay.n_records]
+        b.add(
+            b.t("compact_error", k=n_w, n=len(u.inputs)),
+            panel=b.matrix_panel(b.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
+            values=_matrix_values(f"l{n_w}_error", u.output_errors),
+            outputs=outputs,
+            **common,
+        )
+        return
+    if r < lay.n_records:
+        outputs[r] = u.outputs[r]
+    err = u.output_errors[r]
+    terms = ", ".join(
+        f"{fmt_input(t)} - {fmt(o)} = {fmt(e, sign=True)}"
+        for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
+    )
+    b.add(
+        b.t("output_error", k=n_w, terms=terms),
+        values={f"l{n_w}_error[{o}]": float(e) for o, e in enumerate(err)},
+        record=r,
+        outputs=outputs,
+        **common,
+    )
+
+
+# -- the error and the backward pass --------------------------------------------------
+@step_kind("display_error", seconds=2.6, phase="error")
+def display_error(b: Builder, beat: Beat) -> None:
+    lay, u, n_w = b.layout, b.update, b.n_w
+    b.display_error = float(u.mean_abs_error)
+    b.display_error_epoch = u.epoch
+    b.add(
+        b.t("display_error", k=n_w, e=fmt(u.mean_abs_error, 5), loss=fmt(u.loss, 5)),
+        code=("display",),
+        panel=b.matrix_panel(b.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
+        values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
+        nodes=list(lay.layer_nodes(n_w)),
+        edges=[],
+        extras={"focus_x": b.layer_x(n_w + 0.4)},
+    )
+    b.labels = [""] * lay.n_nodes  # the beads and the panel carry the numbers now
+
+
+@step_kind("error", seconds=2.5, phase="backward")
+def error(b: Builder, beat: Beat) -> None:
+    """A hidden layer's error: the next layer's deltas sent back through the weights."""
+    lay, u, k = b.layout, b.update, beat.layer
+    err = -u.activation_grads[k - 1]
+    sats = b.visual.satellites.copy()
+    if lay.n_records:
+        sats[list(lay.layer_nodes(k))] = err[: lay.n_records].T
+    flow = (-u.deltas[k]).mean(axis=0)
+    w = u.weights_before[k]
+    b.add(
+        b.t("error_hidden", k=k, k1=k + 1),
+        code=(f"error{k}",),
+        panel=b.matrix_panel(b.t("panel_rows", name=f"l{k}_error"), err),
+        values=_matrix_values(f"l{k}_error", err),
+        layer=k,
+        nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
+        edges=list(lay.layer_edges(k)),
+        extras={
+            "signals": tuple(
+                Signal(lay.edge_id(k, i, j), False, float(flow[j] * w[i, j]))
+                for i, j in _strongest(flow[None, :] * w)
+            ),
+            "focus_x": b.layer_x(k + 0.5),
+        },
+        satellites=sats,
+        satellite_signed=True,
+    )
+
+
+@step_kind("delta", seconds=2.5, phase="backward")
+def delta(b: Builder, beat: Beat) -> None:
+    """error x the activation's slope: how much each node's input should move."""
+    lay, u, k = b.layout, b.update, beat.layer
+    first = k == b.n_w  # the backward pass starts here: the forward pass's beads go
+    sats = np.full_like(b.visual.satellites, np.nan) if first else b.visual.satellites.copy()
+    halos = np.full(lay.n_nodes, np.nan) if first else b.visual.halos.copy()
+    d = -u.deltas[k - 1]
+    if lay.n_records:
+        sats[list(lay.layer_nodes(k))] = d[: lay.n_records].T
+    halos[list(lay.layer_nodes(k))] = d.sum(axis=0)
+    act = b.spec.activations[k - 1]
+    slope_key = {"sigmoid": "slope_sigmoid", "identity": "slope_identity"}.get(act, "slope_other")
+    err = u.output_errors if first else -u.activation_grads[k - 1]
+    b.add(
+        b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act)),
+        code=(f"delta{k}",),
+        panel=b.delta_panel(k, err, d, u),
+        values=_matrix_values(f"l{k}_delta", d),
+        layer=k,
+        nodes=list(lay.layer_nodes(k)),
+        edges=[],
+        extras={"focus_x": b.layer_x(k)},
+        satellites=sats,
+        satellite_signed=True,
+        halos=halos,
+    )
+
+
+@step_kind("update", seconds=2.6, phase="update")
+def update(b: Builder, beat: Beat) -> None:
+    """syn{k} += l{k}.T . l{k+1}_delta: every weight of one matrix moves at once."""
+    lay, u, k = b.layout, b.update, beat.layer
+    weights = b.flat_weights(u.weights_before) if k == b.n_w - 1 else b.visual.weights.copy()
+    change = u.weights_after[k] - u.weights_before[k]
+    edges = list(lay.layer_edges(k))
+    m = magnification(change)
+    weights[edges] = (u.weights_before[k] + m * change).ravel()
+    biggest = float(np.max(np.abs(change)))
+    order = np.argsort(-np.abs(change).ravel(), kind="stable")[: min(3, change.size)]
+    lr = b.spec.learning_rate
+    caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(biggest, 5))
+    if m != 1:
+        caption += b.t("magnified", m=f"{m:g}")
+    digits = 4 if biggest >= 1e-3 else 6
+    gradient = (
+        b.matrix_panel(b.t("panel_gradient", k=k), u.weight_gradients[k], digits=digits) if lr != 1 else ()
+    )
+    b.add(
+        caption,
+        code=(f"update{k}",) + ((f"bias{k}",) if b.spec.biases is not None else ()),
+        panel=gradient
+        + b.matrix_panel(b.t("panel_change", k=k), change, digits=digits)
+        + b.matrix_panel(b.t("panel_new", k=k), u.weights_after[k]),
+        values={
+            **_matrix_values(f"dE/dsyn{k}", u.weight_gradients[k]),
+            **_matrix_values(f"syn{k}_change", change),
+            **_matrix_values(f"syn{k}", u.weights_after[k]),
+            "magnify": m,
+        },
+        layer=k,
+        nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
+        edges=edges,
+        extras={
+            "marked_edges": tuple(edges[i] for i in order),
+            "edge_labels": tuple((edges[i], fmt(float(change.ravel()[i]), digits, sign=True)) for i in order),
+            "magnify": m,
+            "focus_x": b.layer_x(k + 0.5),
+        },
+        weights=weights,
+    )
+
+
+@step_kind("end", seconds=1.6, phase="end")
+def end(b: Builder, beat: Beat) -> None:
+    """The iteration is over: the weights settle to their true (unmagnified) values."""
+    last = b.trace.epoch_updates(beat.epoch)[-1]
+    b.labels = [""] * b.layout.n_nodes
+    b.visual = replace(
+        b.visual,
+        satellites=np.full_like(b.visual.satellites, np.nan),
+        satellite_signed=False,
+        halos=np.full(b.layout.n_nodes, np.nan),
+    )
+    b.add(
+        b.t("end", epoch=beat.epoch, e=fmt(b.display_error or 0.0, 5)),
+        code=("loop",),
+        values={"display_error": float(b.display_error or 0.0)},
+        weights=b.flat_weights(last.weights_after),
+    )
+
+
+# -- training at a glance (the butterfly-effect comparison) ----------------------------
+@step_kind("evolve", seconds=0.45, phase="forward")
+def evolve(b: Builder, beat: Beat) -> None:
+    """One shown epoch in one short step: every layer for every record at once, with the
+    run's name and score in the caption."""
+    lay, u, r = b.layout, b.update, b.layout.n_records
+    sats = np.full_like(b.visual.satellites, np.nan)
+    for k in range(b.n_w + 1):
+        m = u.inputs if k == 0 else u.activations[k - 1]
+        if r:
+            sats[list(lay.layer_nodes(k))] = m[:r].T
+    b.display_error = float(u.mean_abs_error)
+    b.display_error_epoch = beat.epoch
+    accuracy = float(np.mean(u.outputs.argmax(axis=1) == u.targets.argmax(axis=1)))
+    b.add(
+        b.t(
+            "evolve",
+            label=beat.text,
+            epoch=beat.epoch,
+            loss=fmt(u.loss, 4),
+            acc=f"{accuracy:.0%}",
+            argmax=u.outputs.argmax(axis=1).tolist(),
+        ),
+        code=("loop",),
+        values={"loss": float(u.loss), "accuracy": accuracy},
+        weights=b.flat_weights(u.weights_before),
+        satellites=sats,
+        outputs=u.outputs[:r].copy(),
+        targets=u.targets[:r].copy(),
+    )
+
+
+#: seconds each kind of step lasts at speed 1
+DURATIONS: dict[str, float] = {name: kind.seconds for name, kind in KINDS.items()}
+
+MAX_SIGNALS_PER_NODE = 6
+
+
+def _strongest(flow: np.ndarray) -> list[tuple[int, int]]:
+    """(i, j) of the weights that carry a signal bead: all in a small layer, else the
+    largest |flow| into each node."""
+    n_in, n_out = flow.shape
+    if n_in * n_out <= 64:
+        return [(i, j) for i in range(n_in) for j in range(n_out)]
+    rows = strongest_inputs(np.abs(flow), MAX_SIGNALS_PER_NODE)
+    return [(int(i), j) for j in range(n_out) for i in rows[:, j]]
+
+
+def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:
+    if m.size > 64:
+        return {}
+    return {f"{name}[{i},{j}]": float(m[i, j]) for i, j in np.ndindex(*m.shape)}

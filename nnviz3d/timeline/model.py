@@ -1,0 +1,167 @@
+"""What a timeline is made of: the values on screen, the steps, the whole video.
+
+Pure data: a :class:`Step` is one beat of the lecture (initialise syn0, hidden node 3 of
+record 2, l1_delta, the syn0 update, ...) with its caption, code lines, highlights, the
+numbers it shows and a :class:`Visual` -- the values the scene holds once it has played.
+Frames tween from one step's visual to the next, so nothing here knows how things look.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from nnviz3d.layout import Layout
+
+DIM = 0.3  # brightness of what is not part of the current step
+MAX_PANEL_ROWS = 6
+MAX_PANEL_COLS = 6
+
+
+def fmt(value: float, digits: int = 4, sign: bool = False) -> str:
+    """The one way numbers are written on screen (rounded from the recorded float)."""
+    if not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return "0." + "0" * digits if text in ("-0." + "0" * digits,) else text
+
+
+def fmt_input(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else fmt(value, 3)
+
+
+@dataclass(frozen=True)
+class Visual:
+    """The values on screen once a step has played (NaN = not computed / not shown)."""
+
+    node_values: np.ndarray  # (n_nodes,)
+    satellites: np.ndarray  # (n_nodes, n_records)
+    satellite_signed: bool  # deltas/errors (coloured by sign) rather than activations
+    weights: np.ndarray  # (n_edges,)
+    node_focus: np.ndarray  # (n_nodes,) brightness, 1 = in focus
+    edge_focus: np.ndarray  # (n_edges,)
+    outputs: np.ndarray  # (n_records, n_out) shown outputs, NaN until computed
+    current_record: int | None  # 0-based row of the batch being processed
+    halos: np.ndarray  # (n_nodes,) a node's delta summed over the batch, NaN = no halo
+    targets: np.ndarray  # (n_records, n_out) the targets of the records on screen
+    diverged: bool = False  # training has blown up: NaN here is a value, not "not computed"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A bead that travels along one weight during a step: forward input x weight, or a
+    delta flowing back through a weight. ``value`` sets its size and sign its colour."""
+
+    edge: int
+    forward: bool
+    value: float
+
+
+@dataclass(frozen=True)
+class Step:
+    """One beat of the animation; ``first_frame``/``n_frames`` place it in the video."""
+
+    index: int
+    kind: str
+    phase: str
+    epoch: int | None
+    batch: int | None
+    record: int | None  # 0-based record of the batch
+    layer: int | None
+    node: int | None
+    caption: str
+    code_lines: tuple[int, ...]
+    panel: tuple[str, ...]
+    node_labels: tuple[str, ...]
+    values: dict[str, float]
+    visual: Visual
+    display_error: float | None
+    display_error_epoch: int | None
+    duration: float
+    first_frame: int = 0
+    n_frames: int = 0
+    highlighted_nodes: tuple[int, ...] = ()
+    highlighted_edges: tuple[int, ...] = field(default=(), repr=False)
+    card: tuple[str, str] | None = None  # a big centred title and subtitle
+    signals: tuple[Signal, ...] = ()
+    marked_edges: tuple[int, ...] = ()  # weights circled because they visibly change
+    edge_labels: tuple[tuple[int, str], ...] = ()
+    magnify: float = 1.0  # weight changes drawn this many times their size
+    focus_x: float | None = None  # world x the camera leans towards (None: centre)
+    records: tuple[tuple[str, str], ...] = ()  # (inputs, targets) text of the records on screen
+
+
+@dataclass(frozen=True)
+class FitCurve:
+    """The network's output over the input interval at each shown epoch, and the truth."""
+
+    x: np.ndarray
+    truth: np.ndarray
+    predictions: dict[int, np.ndarray]  # epoch -> outputs on x, with that epoch's weights
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """All steps of a video and the frame <-> step mapping."""
+
+    steps: tuple[Step, ...]
+    initial_visual: Visual  # the screen before the first step: nothing computed, no weights
+    fps: int
+    code: tuple[str, ...]
+    layout: Layout
+    title: str
+    total_epochs: int
+    target_scale: float  # the largest |target| shown (squares are sized against it)
+    n_batches: int  # updates per epoch
+    fit_curve: FitCurve | None  # function-fitting scenes: the learned curve per epoch
+    lang: str
+    font: str | None  # font file for every text element (None: VTK's own fonts)
+    camera: str  # follow | static
+    display_errors: np.ndarray  # mean |error| of every epoch (the inset plot)
+    update_sizes: np.ndarray  # max |weight change| of every epoch
+    shown_epochs: tuple[int, ...]
+    #: seed 001's view: train and held-out accuracy per epoch (None without held-out data)
+    accuracy: tuple[np.ndarray, np.ndarray] | None = None
+    #: seed 003's view: the rows of the first weight matrix at each shown epoch
+    trajectory: dict[int, np.ndarray] | None = None
+    #: and the output layer's biases at each shown epoch
+    bias_path: dict[int, np.ndarray] | None = None
+    #: (min, mean, max, std) of each weight matrix and bias vector at the end of every epoch
+    weight_stats: np.ndarray | None = None
+    bias_stats: np.ndarray | None = None
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s.first_frame for s in self.steps]
+
+    @property
+    def n_frames(self) -> int:
+        last = self.steps[-1]
+        return last.first_frame + last.n_frames
+
+    @property
+    def duration(self) -> float:
+        return self.n_frames / self.fps
+
+    def step_at(self, frame: int) -> Step:
+        """The step that frame ``frame`` belongs to."""
+        if not 0 <= frame < self.n_frames:
+            raise IndexError(f"frame {frame} is outside 0..{self.n_frames - 1}")
+        return self.steps[bisect.bisect_right(self._starts, frame) - 1]
+
+    def frames_of(self, step_index: int) -> range:
+        """The frames that show step ``step_index``."""
+        s = self.steps[step_index]
+        return range(s.first_frame, s.first_frame + s.n_frames)
+
+
+def magnification(change: np.ndarray) -> float:
+    """The power of ten that makes the largest weight change visible (at least 0.05)."""
+    biggest = float(np.max(np.abs(change))) if change.size else 0.0
+    if biggest <= 0 or not np.isfinite(biggest) or biggest >= 0.02:
+        return 1.0
+    return float(10 ** math.ceil(math.log10(0.05 / biggest)))

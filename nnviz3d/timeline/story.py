@@ -1,0 +1,356 @@
+"""The order of the lecture, and the builder that plays it over a training trace.
+
+:func:`story` lists the beats of seed 000's walk-through from the scene alone (no
+training): title, the initialisations, the loop, then for each shown iteration either
+every record node by node or every layer for the whole batch, the error, the backward
+pass and the updates. :func:`build_timeline` plays those beats over a trace through the
+step kinds of ``kinds.py``; :func:`story_seconds` adds up their durations, which is the
+length estimate the CLI checks before it trains anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnviz3d.layout import make_layout
+from nnviz3d.mlp import forward, overflow_allowed
+from nnviz3d.text import message
+from nnviz3d.timeline.code import code_listing
+from nnviz3d.timeline.kinds import DURATIONS, KINDS, Beat
+from nnviz3d.timeline.model import (
+    DIM,
+    MAX_PANEL_COLS,
+    MAX_PANEL_ROWS,
+    FitCurve,
+    Step,
+    Timeline,
+    Visual,
+    fmt,
+    fmt_input,
+)
+
+if TYPE_CHECKING:
+    from nnviz3d.recorder import NetworkSpec, Trace, UpdateRecord
+    from nnviz3d.scene import Scene
+
+
+# -- the story: which beats, in which order ------------------------------------------
+def shown_batches(spec: NetworkSpec, chosen: tuple[int, ...] | None) -> list[int]:
+    """The batches (from 1) of a shown epoch that the video plays."""
+    return [b for b in range(1, spec.n_batches + 1) if chosen is None or b in chosen]
+
+
+def batch_records(spec: NetworkSpec, batch: int) -> int:
+    """How many records batch ``batch`` (from 1) holds; the last one may be short."""
+    n = len(spec.inputs)
+    return min(spec.batch_size, n - (batch - 1) * spec.batch_size)
+
+
+def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
+    """Seed 000's walk-through for the shown ``epochs``."""
+    spec = scene.network
+    n_w = len(spec.layers) - 1
+    yield Beat("title")
+    for k in range(n_w):
+        yield Beat("init", layer=k)
+    yield Beat("loop")
+    batches = shown_batches(spec, scene.render.batches)
+    previous = 0
+    for epoch in epochs:
+        if epoch != previous + 1:
+            yield Beat("skip", epoch, batches[0])
+        for batch in batches:
+            if epoch in scene.render.full:
+                yield Beat("card", epoch, batch, text="card_forward")
+                for r in range(batch_records(spec, batch)):
+                    yield Beat("input", epoch, batch, record=r)
+                    for k in range(1, n_w + 1):
+                        for j in range(spec.layers[k]):
+                            yield Beat("node", epoch, batch, record=r, layer=k, node=j)
+                    yield Beat("output_error", epoch, batch, record=r)
+                yield Beat("card", epoch, batch, text="card_backward")
+            else:
+                for k in range(n_w + 1):
+                    yield Beat("layer", epoch, batch, layer=k)
+                yield Beat("output_error", epoch, batch)
+            yield Beat("display_error", epoch, batch)
+            for k in range(n_w, 0, -1):
+                if k < n_w:
+                    yield Beat("error", epoch, batch, layer=k)
+                yield Beat("delta", epoch, batch, layer=k)
+            for k in range(n_w - 1, -1, -1):
+                yield Beat("update", epoch, batch, layer=k)
+        yield Beat("end", epoch, batches[-1])
+        previous = epoch
+
+
+def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterator[Beat]:
+    """Training at a glance: a title, then one short step per shown epoch."""
+    yield Beat("title", text=label)
+    first_batch = shown_batches(scene.network, scene.render.batches)[0]
+    for epoch in epochs:
+        yield Beat("evolve", epoch, first_batch, text=label)
+
+
+def durations(scene: Scene) -> dict[str, float]:
+    """Seconds per kind at speed 1: the kinds' own, with the scene's [render.durations]."""
+    return {**DURATIONS, **dict(scene.render.durations)}
+
+
+def story_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
+    """The video's length from its story alone, before any training."""
+    d = durations(scene)
+    beats = story(scene, epochs or scene.render.epochs)
+    return sum(d[beat.kind] for beat in beats) / scene.render.speed
+
+
+def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = None) -> Timeline:
+    """Seed 000's story for the shown ``epochs`` (default: the scene's).
+
+    A diverged run's products overflow here too; they are shown as inf/nan, not warned."""
+    shown = epochs or scene.render.epochs
+    with overflow_allowed():
+        return Builder(scene, trace, shown).play(story(scene, shown))
+
+
+def build_evolution_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...], label: str) -> Timeline:
+    """Training at a glance for one comparison run."""
+    with overflow_allowed():
+        return Builder(scene, trace, epochs).play(evolution_story(scene, epochs, label))
+
+
+# -- the builder: the state the beats share -------------------------------------------
+class Builder:
+    """What the screen holds between steps, and the helpers every kind of step uses.
+
+    The kinds read and change ``visual``, ``labels``, ``values`` and the display error;
+    :meth:`add` freezes them into a :class:`Step`."""
+
+    def __init__(self, scene: Scene, trace: Trace, epochs: tuple[int, ...]) -> None:
+        self.scene, self.trace, self.epochs = scene, trace, epochs
+        spec = scene.network
+        self.spec = spec
+        self.lang = scene.render.lang
+        self.n_w = len(spec.layers) - 1
+        self.layout = make_layout(spec.layers, min(spec.batch_size, len(spec.inputs)))
+        self.code, self.where = code_listing(scene)
+        self.durations = durations(scene)
+        self.steps: list[Step] = []
+        lay = self.layout
+        r = lay.n_records
+        self.visual = Visual(
+            node_values=np.full(lay.n_nodes, np.nan),
+            satellites=np.full((lay.n_nodes, r), np.nan),
+            satellite_signed=False,
+            weights=np.zeros(lay.n_edges),
+            node_focus=np.ones(lay.n_nodes),
+            edge_focus=np.ones(lay.n_edges),
+            outputs=np.full((r, spec.layers[-1]), np.nan),
+            current_record=None,
+            halos=np.full(lay.n_nodes, np.nan),
+            targets=spec.targets[:r].copy(),
+        )
+        self.initial_visual = self.visual
+        self.records = self.records_text(spec.inputs, spec.targets)
+        self.labels: list[str] = [""] * lay.n_nodes
+        self.values = np.full(lay.n_nodes, np.nan)  # a record's values as its nodes compute
+        self.display_error: float | None = None
+        self.display_error_epoch: int | None = None
+        self.epoch: int | None = None
+        self.batch_no: int | None = None
+        self.update: UpdateRecord | None = None
+        self.beat = Beat("title")
+
+    def play(self, beats: Iterator[Beat]) -> Timeline:
+        for beat in beats:
+            self.beat = beat
+            self.epoch = beat.epoch
+            self.batch_no = beat.batch
+            if beat.kind != "skip" and beat.batch is not None:
+                self.enter_update(beat.epoch, beat.batch)
+            KINDS[beat.kind].build(self, beat)
+        return self.finish()
+
+    def enter_update(self, epoch: int, batch: int) -> None:
+        """The records, targets and divergence of the update the beats are about."""
+        if self.update is not None and (self.update.epoch, self.update.batch) == (epoch, batch):
+            return
+        self.update = next(u for u in self.trace.epoch_updates(epoch) if u.batch == batch)
+        u = self.update
+        self.records = self.records_text(u.inputs, u.targets)
+        self.visual = replace(
+            self.visual,
+            targets=u.targets[: self.layout.n_records].copy(),
+            diverged=self.trace.diverged_at is not None and epoch >= self.trace.diverged_at,
+        )
+
+    def epoch_before(self, epoch: int) -> int:
+        """The shown epoch before ``epoch`` (0 before the first)."""
+        earlier = [e for e in self.epochs if e < epoch]
+        return max(earlier, default=0)
+
+    # -- helpers -------------------------------------------------------------------
+    def t(self, key: str, **values: object) -> str:
+        return message(self.lang, key, **values)
+
+    def layer_x(self, layer: float) -> float:
+        return float(layer) * (self.layout.nodes[-1, 0] / max(1, self.n_w))
+
+    def records_text(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[tuple[str, str], ...]:
+        r = self.layout.n_records
+        return tuple(
+            (" ".join(fmt_input(v) for v in x), " ".join(fmt_input(v) for v in t))
+            for x, t in zip(inputs[:r], targets[:r], strict=True)
+        )
+
+    def flat_weights(self, weights: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate([w.ravel() for w in weights])
+
+    def focus(self, nodes: list[int] | None, edges: list[int] | None) -> dict:
+        lay = self.layout
+        if nodes is None and edges is None:
+            return {"node_focus": np.ones(lay.n_nodes), "edge_focus": np.ones(lay.n_edges)}
+        nf = np.full(lay.n_nodes, DIM)
+        ef = np.full(lay.n_edges, DIM)
+        nf[list(nodes or [])] = 1.0
+        ef[list(edges or [])] = 1.0
+        return {"node_focus": nf, "edge_focus": ef}
+
+    def clear_values(self) -> None:
+        lay = self.layout
+        self.labels = [""] * lay.n_nodes
+        self.visual = replace(
+            self.visual,
+            node_values=np.full(lay.n_nodes, np.nan),
+            satellites=np.full_like(self.visual.satellites, np.nan),
+            outputs=np.full_like(self.visual.outputs, np.nan),
+            current_record=None,
+            halos=np.full(lay.n_nodes, np.nan),
+        )
+
+    def add(
+        self,
+        caption: str,
+        code: tuple[str, ...] = (),
+        panel: tuple[str, ...] = (),
+        values: dict[str, float] | None = None,
+        record: int | None = None,
+        layer: int | None = None,
+        node: int | None = None,
+        nodes: list[int] | None = None,
+        edges: list[int] | None = None,
+        extras: dict | None = None,
+        **visual_changes: object,
+    ) -> None:
+        """A step of the current beat's kind; ``visual_changes`` are what it leaves on screen."""
+        kind = KINDS[self.beat.kind]
+        self.visual = replace(self.visual, **self.focus(nodes, edges), **visual_changes)
+        self.steps.append(
+            Step(
+                index=len(self.steps),
+                kind=kind.name,
+                phase=kind.phase,
+                epoch=self.epoch,
+                batch=self.batch_no,
+                record=record,
+                layer=layer,
+                node=node,
+                caption=caption,
+                code_lines=tuple(self.where[c] for c in code),
+                panel=panel,
+                node_labels=tuple(self.labels),
+                values=dict(values or {}),
+                visual=self.visual,
+                display_error=self.display_error,
+                display_error_epoch=self.display_error_epoch,
+                duration=self.durations[kind.name] / self.scene.render.speed,
+                highlighted_nodes=tuple(sorted(nodes or ())),
+                highlighted_edges=tuple(sorted(edges or ())),
+                records=self.records,
+                **(extras or {}),
+            )
+        )
+
+    def matrix_panel(self, title: str, m: np.ndarray, sign: bool = True, digits: int = 4) -> tuple[str, ...]:
+        rows = [title]
+        m = np.atleast_2d(m)
+        for row in m[:MAX_PANEL_ROWS]:
+            cells = [fmt(v, digits, sign) for v in row[:MAX_PANEL_COLS]]
+            if len(row) > MAX_PANEL_COLS:
+                cells.append("...")
+            rows.append("  ".join(cells))
+        if len(m) > MAX_PANEL_ROWS:
+            rows.append(f"... ({len(m)} rows)")
+        return tuple(rows)
+
+    def delta_panel(self, k: int, error: np.ndarray, delta: np.ndarray, u: UpdateRecord) -> tuple[str, ...]:
+        """``error x slope = delta`` per record with the numbers, as the seed checks it."""
+        if error.shape[1] > 1 or self.spec.activations[k - 1] != "sigmoid":
+            return self.matrix_panel(self.t("panel_rows", name=f"l{k}_delta"), delta)
+        a = u.activations[k - 1]
+        scale = delta / np.where(error == 0, 1, error) / np.where(a * (1 - a) == 0, 1, a * (1 - a))
+        rows = [f"l{k}_delta = l{k}_error x l{k}*(1-l{k})"]
+        for i in range(min(len(delta), MAX_PANEL_ROWS)):
+            extra = "" if abs(scale[i, 0] - 1) < 1e-9 else f" x {fmt(scale[i, 0], 4)}"
+            rows.append(
+                f"{fmt(error[i, 0], 4, True)} x {fmt(a[i, 0] * (1 - a[i, 0]), 4)}{extra}"
+                f" = {fmt(delta[i, 0], 4, True)}"
+            )
+        return tuple(rows)
+
+    # -- the finished timeline -------------------------------------------------------
+    def finish(self) -> Timeline:
+        spec, lay = self.spec, self.layout
+        steps, frame = [], 0
+        fps = self.scene.render.fps
+        for s in self.steps:
+            n = max(1, round(s.duration * fps))
+            steps.append(replace(s, first_frame=frame, n_frames=n))
+            frame += n
+        summaries = self.trace.summaries
+        return Timeline(
+            steps=tuple(steps),
+            initial_visual=self.initial_visual,
+            fps=fps,
+            code=tuple(self.code),
+            layout=lay,
+            title=self.scene.title,
+            total_epochs=spec.epochs,
+            target_scale=self.target_scale(),
+            n_batches=spec.n_batches,
+            fit_curve=self.fit_curve(),
+            lang=self.lang,
+            font=None,
+            camera=self.scene.render.camera,
+            display_errors=summaries.mean_abs_error,
+            update_sizes=summaries.update_size,
+            weight_stats=summaries.weight_stats,
+            bias_stats=summaries.bias_stats,
+            accuracy=(summaries.accuracy, summaries.test_accuracy)
+            if summaries.test_accuracy is not None
+            else None,
+            shown_epochs=tuple(self.epochs),
+        )
+
+    def target_scale(self) -> float:
+        """The largest |value| a square shows (targets and outputs alike), so that every
+        square is proportional to its value and none outgrows its row."""
+        shown = [m for e in self.epochs for u in self.trace.epoch_updates(e) for m in (u.targets, u.outputs)]
+        finite = [np.abs(m[np.isfinite(m)]) for m in shown]
+        biggest = max((float(f.max()) for f in finite if f.size), default=1.0)
+        return max(1.0, biggest)
+
+    def fit_curve(self) -> FitCurve | None:
+        sampler = self.spec.sampler
+        if sampler is None:
+            return None
+        x = np.linspace(sampler.lo, sampler.hi, 121)[:, None]
+        predictions = {}
+        for epoch in self.epochs:
+            u = self.trace.epoch_updates(epoch)[0]
+            predictions[epoch] = forward(self.spec.activations, u.weights_before, u.biases_before, x)[:, 0]
+        return FitCurve(x[:, 0], sampler.function(x)[:, 0], predictions)
