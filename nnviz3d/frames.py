@@ -11,170 +11,46 @@ pipeline reuse the pixels of held frames.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nnviz3d.hud import overlay
 from nnviz3d.layout import Layout, strongest_inputs
-from nnviz3d.text import message
-from nnviz3d.timeline import FitCurve, Step, Timeline, Visual, fmt
+from nnviz3d.primitives import (
+    THEMES,
+    Camera,
+    FrameState,
+    Label3D,
+    Polyline2D,
+    Rect2D,
+    Text2D,
+    Theme,
+    fit_size,
+    text_width_em,
+)
+from nnviz3d.timeline import Step, Timeline, Visual, fmt
+
+__all__ = [
+    "THEMES",
+    "Camera",
+    "FrameState",
+    "Label3D",
+    "Polyline2D",
+    "Rect2D",
+    "Text2D",
+    "Theme",
+    "fit_size",
+    "frame_state",
+    "project",
+    "text_width_em",
+]
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
 EDGE_R_MIN, EDGE_R_MAX = 0.014, 0.11
 BEAD_R_MIN, BEAD_R_MAX = 0.035, 0.2
-
-
-@dataclass(frozen=True)
-class Theme:
-    """Colours (RGB 0..1). Weights: blue positive, orange negative (colour-blind safe)."""
-
-    name: str
-    background_top: tuple[float, float, float]
-    background_bottom: tuple[float, float, float]
-    text: tuple[float, float, float]
-    muted: tuple[float, float, float]
-    accent: tuple[float, float, float]
-    positive: tuple[float, float, float]
-    negative: tuple[float, float, float]
-    node: tuple[float, float, float]
-    ghost: tuple[float, float, float]
-    target: tuple[float, float, float]
-    backward: tuple[float, float, float]  # deltas travelling back
-    panel: tuple[float, float, float]  # backdrop of text panels
-    code: tuple[float, float, float]
-    keyword: tuple[float, float, float]
-    number: tuple[float, float, float]
-    invalid: tuple[float, float, float] = (0.86, 0.16, 0.55)  # NaN/inf of a diverged run
-
-
-THEMES = {
-    "dark": Theme(
-        "dark",
-        background_top=(0.10, 0.12, 0.17),
-        background_bottom=(0.03, 0.04, 0.06),
-        text=(0.93, 0.94, 0.96),
-        muted=(0.55, 0.60, 0.68),
-        accent=(1.0, 0.83, 0.23),
-        positive=(0.30, 0.62, 1.0),
-        negative=(1.0, 0.55, 0.15),
-        node=(0.90, 0.91, 0.93),
-        ghost=(0.30, 0.33, 0.40),
-        target=(0.36, 0.85, 0.74),
-        backward=(0.78, 0.55, 1.0),
-        panel=(0.0, 0.0, 0.0),
-        code=(0.78, 0.82, 0.88),
-        keyword=(0.78, 0.55, 1.0),
-        number=(1.0, 0.70, 0.45),
-    ),
-    "light": Theme(
-        "light",
-        background_top=(0.99, 0.99, 1.0),
-        background_bottom=(0.90, 0.92, 0.95),
-        text=(0.08, 0.09, 0.12),
-        muted=(0.38, 0.42, 0.50),
-        accent=(0.80, 0.45, 0.0),
-        positive=(0.10, 0.40, 0.85),
-        negative=(0.90, 0.42, 0.0),
-        node=(0.35, 0.38, 0.45),
-        ghost=(0.78, 0.80, 0.84),
-        target=(0.05, 0.55, 0.45),
-        backward=(0.50, 0.20, 0.75),
-        panel=(1.0, 1.0, 1.0),
-        code=(0.15, 0.17, 0.22),
-        keyword=(0.50, 0.20, 0.75),
-        number=(0.75, 0.35, 0.0),
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Text2D:
-    """Screen text: ``x``, ``y`` in 0..1 from the bottom-left; ``size`` in pixels."""
-
-    text: str
-    x: float
-    y: float
-    size: int
-    color: tuple[float, float, float]
-    mono: bool = False
-    bold: bool = False
-    align: str = "left"  # left | right | center
-    valign: str = "top"  # top | bottom | center
-
-
-@dataclass(frozen=True)
-class Label3D:
-    """Text anchored at a world point (value labels beside nodes and squares)."""
-
-    text: str
-    position: tuple[float, float, float]
-    size: int
-    color: tuple[float, float, float]
-    backdrop: tuple[float, float, float] | None = None  # a panel behind it, over busy geometry
-
-
-@dataclass(frozen=True)
-class Rect2D:
-    """A filled screen rectangle (panel backdrops, the executing code line, cards)."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    color: tuple[float, float, float]
-    opacity: float
-
-
-@dataclass(frozen=True)
-class Polyline2D:
-    """A screen polyline in 0..1 coordinates (inset plots)."""
-
-    points: tuple[tuple[float, float], ...]
-    color: tuple[float, float, float]
-    width: float
-
-
-@dataclass(frozen=True)
-class Camera:
-    position: tuple[float, float, float]
-    focal_point: tuple[float, float, float]
-    view_up: tuple[float, float, float]
-    view_angle: float
-    window_center: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class FrameState:
-    """Everything one frame shows. Arrays are float64 (colours 0..1)."""
-
-    key: tuple[int, int]
-    width: int
-    height: int
-    theme: Theme
-    sphere_centers: np.ndarray
-    sphere_radii: np.ndarray
-    sphere_colors: np.ndarray
-    halo_centers: np.ndarray  # translucent shells: node deltas, circled weights
-    halo_radii: np.ndarray
-    halo_colors: np.ndarray
-    cylinder_centers: np.ndarray
-    cylinder_directions: np.ndarray
-    cylinder_lengths: np.ndarray
-    cylinder_radii: np.ndarray
-    cylinder_colors: np.ndarray
-    square_centers: np.ndarray
-    square_sides: np.ndarray
-    square_colors: np.ndarray
-    labels: tuple[Label3D, ...]
-    texts: tuple[Text2D, ...]
-    rects: tuple[Rect2D, ...]
-    polylines: tuple[Polyline2D, ...]
-    camera: Camera
-    font_file: str | None = None
 
 
 # -- value -> geometry: monotone maps ------------------------------------------------
@@ -200,7 +76,6 @@ def bead_radius(value: np.ndarray, signed: bool) -> np.ndarray:
 
 
 HALO_R_MIN, HALO_R_MAX = 0.62, 1.0
-MIN_CODE_PX = 8  # the smallest type of the code panel
 SIGNAL_R_MIN, SIGNAL_R_MAX = 0.06, 0.2
 MARK_R = 0.24
 ERROR_COLUMN = 2.1  # world units from the output/target numbers to the error column
@@ -378,7 +253,7 @@ def frame_state(
         rows = np.full(layout.n_records, 0.55)
         rows[cur] = 1.0
         tgt_c = _blend(tgt_c, bg, np.repeat(rows, layout.layers[-1]))
-    texts, rects, polylines = _overlay(timeline, step, theme, width, height)
+    texts, rects, polylines = overlay(timeline, step, theme, width, height)
     camera = fit_camera(layout, width, height)
     shift = np.array([float(g.camera_dx[0]), 0.0, 0.0])
     camera = replace(
@@ -477,23 +352,6 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float):
     return positions, radii, colors
 
 
-# -- text -------------------------------------------------------------------------------
-def text_width_em(text: str, mono: bool = False) -> float:
-    """Estimated width of the longest line in ems (CJK characters are a full em)."""
-    per_char = 0.6 if mono else 0.56
-    widths = [
-        sum(1.0 if unicodedata.east_asian_width(c) in "WF" else per_char for c in line)
-        for line in text.split("\n")
-    ]
-    return max(widths, default=0.0)
-
-
-def fit_size(text: str, base: int, max_width_px: float, mono: bool = False) -> int:
-    """Largest font size <= base at which ``text`` fits ``max_width_px``."""
-    em = text_width_em(text, mono) or 1.0
-    return max(8, min(base, int(max_width_px / em)))
-
-
 def _square_texts(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
 ) -> list[Text2D]:
@@ -568,259 +426,8 @@ def _labels(
     return tuple(out)
 
 
-_TOKEN = re.compile(r"(#.*$)|(\b(?:for|in|range|print|def|return)\b)|(\b\d+(?:\.\d+)?\b)|([^#\w]+)|(\w+)")
-
-
-def code_runs(line: str) -> list[tuple[int, str, str]]:
-    """(column, text, kind) runs of one code line: comment, keyword, number, punct, name."""
-    runs = []
-    for m in _TOKEN.finditer(line):
-        kind = ("comment", "keyword", "number", "punct", "name")[m.lastindex - 1]
-        runs.append((m.start(), m.group(0), kind))
-    return runs
-
-
-def _overlay(
-    timeline: Timeline, step: Step, theme: Theme, width: int, height: int
-) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...], tuple[Polyline2D, ...]]:
-    """The 2D layer: HUD, caption, records, legend, code, values panel, plots, cards."""
-    h = height
-    lang = timeline.lang
-    texts: list[Text2D] = []
-    rects: list[Rect2D] = []
-    lines: list[Polyline2D] = []
-    panel_bg = theme.panel
-
-    texts.append(
-        Text2D(timeline.title, 0.015, 0.985, fit_size(timeline.title, round(h * 0.03), width * 0.55),
-               theme.muted, bold=True)
-    )  # fmt: skip
-    if step.epoch and timeline.n_batches > 1:
-        it = message(lang, "epoch_batch", e=step.epoch, n=timeline.total_epochs, b=step.batch,
-                     nb=timeline.n_batches)  # fmt: skip
-    elif step.epoch:
-        it = message(lang, "iteration", e=step.epoch, n=timeline.total_epochs)
-    else:
-        it = message(lang, "before_training")
-    texts.append(Text2D(it, 0.985, 0.985, round(h * 0.032), theme.text, bold=True, align="right"))
-    de = message(lang, "display_error_none")
-    if step.display_error is not None and timeline.n_batches > 1:  # one batch's error, not the epoch's
-        de = message(
-            lang, "batch_error_hud", e=step.display_error_epoch, b=step.batch, v=fmt(step.display_error, 5)
-        )
-    elif step.display_error is not None:
-        de = message(lang, "display_error_hud", e=step.display_error_epoch, v=fmt(step.display_error, 5))
-    texts.append(Text2D(de, 0.985, 0.935, round(h * 0.028), theme.accent, align="right"))
-    if step.visual.diverged:  # under the caption, right: the legend column is full already
-        warn = message(lang, "legend_invalid")
-        texts.append(Text2D(warn, 0.985, 0.82, round(h * 0.026), theme.invalid, align="right"))
-    if step.card is None:
-        cap_size = fit_size(step.caption, round(h * 0.034), width * 0.97)
-        texts.append(Text2D(step.caption, 0.015, 0.89, cap_size, theme.text, bold=True))
-
-    # training records (left)
-    n_rows = len(step.records)
-    row_h = min(0.045, 0.36 / (n_rows + 1)) if n_rows else 0.0
-    rec_size = min(round(h * 0.024), int(row_h * h * 0.8)) if n_rows else round(h * 0.024)
-    if step.records:
-        width_x = max(len(x) for x, _ in step.records)
-        header = f"{message(lang, 'records_header'):>4}  {'X':<{width_x}}   y"
-        texts.append(Text2D(header, 0.015, 0.80, rec_size, theme.muted, mono=True))
-        for i, (x, t) in enumerate(step.records):
-            current = step.visual.current_record == i
-            line = f"{'>' if current else ' '} {i + 1:>2}  {x:<{width_x}}   {t}"
-            texts.append(
-                Text2D(line, 0.015, 0.80 - (i + 1) * row_h, rec_size, theme.accent if current else theme.text,
-                       mono=True, bold=current)
-            )  # fmt: skip
-
-    # legend (left, under the records)
-    lsize = round(h * 0.02)
-    legend = [
-        (message(lang, "legend_positive"), theme.positive),
-        (message(lang, "legend_negative"), theme.negative),
-        (message(lang, "legend_thickness"), theme.muted),
-        (message(lang, "legend_size"), theme.muted),
-    ]
-    if timeline.layout.n_records:
-        legend.append((message(lang, "legend_squares"), theme.muted))
-    if step.visual.satellite_signed or not np.all(np.isnan(step.visual.halos)):
-        legend.append((message(lang, "legend_signs"), theme.muted))
-    if step.visual.satellite_signed:
-        legend.append((message(lang, "legend_beads_log"), theme.muted))
-    elif not np.all(np.isnan(step.visual.satellites)):
-        legend.append((message(lang, "legend_beads"), theme.muted))
-    ly = min(0.58, 0.80 - (n_rows + 1) * row_h - 0.01)
-    # in a small frame (a quarter of the split screen) the code panel at its smallest type
-    # reaches up into the legend: the legend gives way from its last line, colours stay
-    code_floor = 0.07 + len(timeline.code) * MIN_CODE_PX * 1.3 / h
-    for text, color in legend:
-        if ly < code_floor and color == theme.muted:
-            break
-        texts.append(Text2D(text, 0.015, ly, fit_size(text, lsize, width * 0.26), color))
-        ly -= lsize * 1.35 / h
-
-    # code panel (bottom left), syntax coloured, the executing line on a highlight bar
-    code = timeline.code
-    if width * 0.30 / text_width_em(max(code, key=len) + "  ", True) < MIN_CODE_PX:
-        # too narrow for the whole listing at the smallest type: the comments go
-        code = tuple(re.sub(r"\s+#.*$", "", line) for line in code)
-    code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
-    room = ly - 0.04  # the code panel stays under the legend
-    code_size = max(MIN_CODE_PX, min(code_size, int(room / len(code) * h / 1.3)))
-    line_h = code_size * 1.3 / h
-    top = 0.02 + line_h * len(code)
-    code_w = (len(max(code, key=len)) + 3) * 0.6 * code_size / width
-    rects.append(Rect2D(0.006, 0.008, 0.006 + code_w, top + 0.01, panel_bg, 0.55))
-    char_w = 0.6 * code_size / width  # Courier advances 0.6 em
-    colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
-              "punct": theme.muted, "name": theme.code}  # fmt: skip
-    for i, line in enumerate(code):
-        y = top - i * line_h
-        active = i in step.code_lines
-        if active:
-            rects.append(Rect2D(0.006, y - line_h * 0.98, 0.006 + (len(line) + 3) * char_w, y + 0.002,
-                                theme.accent, 0.22))  # fmt: skip
-            texts.append(Text2D(">", 0.01, y, code_size, theme.accent, mono=True, bold=True))
-        # a proportional font (a CJK font file) cannot place tokens by column: whole lines
-        runs = [(0, line, "name")] if timeline.font else code_runs(line)
-        for col, text, kind in runs:
-            if kind == "punct" and not text.strip():
-                continue
-            color = theme.accent if active else colors[kind]
-            texts.append(Text2D(text, 0.01 + (col + 2) * char_w, y, code_size, color, mono=True, bold=active))
-
-    # values panel (bottom right)
-    if step.panel:
-        longest = max(step.panel, key=lambda s: text_width_em(s, True))
-        psize = fit_size(longest, round(h * 0.022), width * 0.28, mono=True)
-        # and it must stay under the network: at most PANEL_HEIGHT of the frame
-        psize = max(8, min(psize, int(PANEL_HEIGHT / len(step.panel) * h / 1.3)))
-        ph = psize * 1.3 / h
-        ptop = 0.02 + ph * len(step.panel)
-        pw = text_width_em(longest, True) * psize / width
-        rects.append(Rect2D(0.985 - pw - 0.01, 0.008, 0.993, ptop + 0.01, panel_bg, 0.55))
-        for i, line in enumerate(step.panel):
-            texts.append(Text2D(line, 0.985, ptop - i * ph, psize, theme.text if i else theme.accent,
-                                mono=True, align="right"))  # fmt: skip
-
-    # inset plots (bottom centre)
-    # the cursor marks the last iteration whose error has been computed on screen
-    epoch = step.display_error_epoch
-    fit = timeline.fit_curve
-    second = message(lang, "plot_fit") if fit is not None else message(lang, "plot_update")
-    first = message(lang, "plot_error_epoch" if timeline.n_batches > 1 else "plot_error")
-    titles = (first, second)
-    title_size = min(fit_size(t, round(h * 0.019), width * 0.18) for t in titles)
-    for box, series, title, logy in (
-        ((0.325, 0.05, 0.495, 0.22), timeline.display_errors, titles[0], False),
-        ((0.525, 0.05, 0.695, 0.22), timeline.update_sizes, titles[1], True),
-    ):
-        if fit is not None and series is timeline.update_sizes:
-            t, r, pl = _fit_plot(box, fit, step.epoch, title, title_size, theme, h)
-        elif timeline.accuracy is not None:
-            train_acc, test_acc = timeline.accuracy
-            if series is timeline.display_errors:
-                lines_ = [(train_acc, theme.text), (test_acc, theme.target)]
-                name = message(lang, "plot_accuracy")
-            else:  # seed 001: min, mean, max, std of the current layer's weights (thick) and biases
-                # the weights that feed the step's layer (an update step names its matrix itself)
-                if step.layer is None:
-                    k = 0
-                elif step.kind in ("update", "init"):
-                    k = step.layer
-                else:
-                    k = max(0, step.layer - 1)
-                colours = (theme.negative, theme.text, theme.positive, theme.target)
-                lines_ = [(timeline.weight_stats[:, k, i], c) for i, c in enumerate(colours)]
-                if timeline.bias_stats is not None:
-                    lines_ += [(timeline.bias_stats[:, k, i], c) for i, c in enumerate(colours)]
-                name = message(lang, "plot_weights", k=k)
-            t, r, pl = _lines_plot(box, lines_, epoch, name, title_size, theme, h)
-        elif timeline.trajectory is not None and series is timeline.display_errors:
-            t, r, pl = _trajectory_plot(box, timeline.trajectory, step.epoch, message(lang, "plot_path"),
-                                        title_size, theme, h)  # fmt: skip
-        elif timeline.bias_path is not None and series is timeline.update_sizes:
-            epochs = sorted(timeline.bias_path)
-            b = np.array([timeline.bias_path[e] for e in epochs])
-            at = sum(1 for e in epochs if step.epoch is not None and e <= step.epoch)
-            colours = [theme.positive, theme.negative, theme.target, theme.accent]
-            lines_ = [(b[:, j], colours[j % len(colours)]) for j in range(b.shape[1])]
-            t, r, pl = _lines_plot(box, lines_, at, message(lang, "plot_bias"), title_size, theme, h,
-                                   last=str(epochs[-1]))  # fmt: skip
-        else:
-            t, r, pl = _plot(box, series, timeline, epoch, title, title_size, theme, h, logy)
-        texts += t
-        rects += r
-        lines += pl
-
-    # cards: a band across the middle with a big title
-    if step.card is not None:
-        title, subtitle = step.card
-        rects.append(Rect2D(0.0, 0.40, 1.0, 0.66, panel_bg, 0.95))
-        texts.append(Text2D(title, 0.5, 0.60, fit_size(title, round(h * 0.06), width * 0.92), theme.text,
-                            bold=True, align="center"))  # fmt: skip
-        if subtitle:
-            texts.append(Text2D(subtitle, 0.5, 0.49, fit_size(subtitle, round(h * 0.03), width * 0.92),
-                                theme.muted, align="center"))  # fmt: skip
-    return tuple(texts), tuple(rects), tuple(lines)
-
-
-def _plot(box, series, timeline: Timeline, epoch, title, size: int, theme: Theme, h: int, logy: bool):
-    """A small chart: ``series`` per epoch on a log-x axis, shown epochs ticked, a cursor."""
-    x0, y0, x1, y1 = box
-    texts: list[Text2D] = []
-    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
-    n = len(series)
-    if n == 0:
-        return texts, rects, []
-    texts.append(Text2D(title, x0, y1 + 0.04, size, theme.muted))
-    span = math.log10(n) if n > 1 else 1.0
-    samples = np.unique(np.round(np.logspace(0, math.log10(max(n, 1)), 240)).astype(int))
-    values = series[samples - 1]
-    finite = np.isfinite(values) & ((values > 0) if logy else True)
-    if not finite.any():
-        return texts, rects, []
-    vals = np.log10(values[finite]) if logy else values[finite]
-    lo, hi = float(vals.min()), float(vals.max())
-    if hi - lo < 1e-12:
-        hi = lo + 1.0
-    if not logy:
-        lo = min(lo, 0.0)
-
-    def px(e: float) -> float:
-        return x0 + (x1 - x0) * (math.log10(e) / span if n > 1 else 0.5)
-
-    def py(v: float) -> float:
-        return y0 + (y1 - y0) * (v - lo) / (hi - lo)
-
-    # the curve is drawn up to the current iteration only: no spoilers of the future
-    upto = epoch if epoch is not None else 0
-    pts = tuple((px(e), py(v)) for e, v in zip(samples[finite], vals, strict=True) if e <= upto)
-    if epoch is not None and 1 <= epoch <= n and np.isfinite(series[epoch - 1]):
-        here = float(series[epoch - 1])
-        if not logy or here > 0:
-            pts = (*pts, (px(epoch), py(math.log10(here) if logy else here)))
-    lines = [Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0)]
-    if len(pts) > 1:
-        lines.append(Polyline2D(pts, theme.text, 2.0))
-    for e in timeline.shown_epochs:
-        lines.append(Polyline2D(((px(e), y0), (px(e), y0 + 0.012)), theme.accent, 2.0))
-    tick_size = max(9, round(h * 0.016))
-    for e, label in ((1, "1"), (10, "10"), (100, "100"), (1000, "1k"), (10000, "10k"), (100000, "100k")):
-        if e <= n:
-            texts.append(Text2D(label, px(e), y0 - 0.005, tick_size, theme.muted, align="center"))
-    if epoch is not None and 1 <= epoch <= n and np.isfinite(series[epoch - 1]):
-        lines.append(Polyline2D(((px(epoch), y0), (px(epoch), y1)), theme.accent, 2.0))
-        v = float(series[epoch - 1])
-        label = f"{v:.2e}" if logy else fmt(v, 5)
-        texts.append(Text2D(label, x1, y1 + 0.005, tick_size + 2, theme.accent, align="right"))
-    return texts, rects, lines
-
-
 # -- camera ------------------------------------------------------------------------------
 #: the part of the frame the network occupies (x0, y0, x1, y1 in 0..1)
-PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
 NETWORK_REGION = (0.30, 0.27, 0.97, 0.83)
 VIEW_ANGLE = 26.0
 
@@ -873,126 +480,3 @@ def fit_camera(layout: Layout, width: int, height: int) -> Camera:
         mid = (ndc.max(axis=0) + ndc.min(axis=0)) / 2
         wc = (float(mid[0] - (x0 + x1 - 1)), float(mid[1] - (y0 + y1 - 1)))
     return Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), VIEW_ANGLE, wc)
-
-
-def _fit_plot(box, fit: FitCurve, epoch: int | None, title: str, size: int, theme: Theme, h: int):
-    """The true function and the network's curve at the current (or last shown) epoch."""
-    x0, y0, x1, y1 = box
-    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
-    texts = [Text2D(title, x0, y1 + 0.04, size, theme.muted)]
-    shown = sorted(fit.predictions)
-    at = max((e for e in shown if epoch is not None and e <= epoch), default=shown[0])
-    prediction = fit.predictions[at]
-    ys = np.concatenate([fit.truth, prediction[np.isfinite(prediction)]])
-    lo, hi = float(ys.min()), float(ys.max())
-    if hi - lo < 1e-12:
-        hi = lo + 1.0
-    xs = (fit.x - fit.x[0]) / (fit.x[-1] - fit.x[0])
-
-    def points(values: np.ndarray) -> tuple[tuple[float, float], ...]:
-        v = np.clip(values, lo, hi)
-        return tuple(
-            (x0 + (x1 - x0) * float(a), y0 + (y1 - y0) * float((b - lo) / (hi - lo)))
-            for a, b in zip(xs, v, strict=True)
-        )
-
-    lines = [
-        Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0),
-        Polyline2D(points(fit.truth), theme.target, 2.0),
-        Polyline2D(points(np.nan_to_num(prediction, nan=lo)), theme.text, 2.0),
-    ]
-    tick = max(9, round(h * 0.016))
-    texts.append(Text2D(fmt(float(fit.x[0]), 1), x0, y0 - 0.005, tick, theme.muted, align="center"))
-    texts.append(Text2D(fmt(float(fit.x[-1]), 1), x1, y0 - 0.005, tick, theme.muted, align="center"))
-    texts.append(Text2D(f"it. {at}", x1, y1 + 0.005, tick + 2, theme.accent, align="right"))
-    return texts, rects, lines
-
-
-def _lines_plot(
-    box, series, epoch: int | None, title: str, size: int, theme: Theme, h: int, last: str | None = None
-):
-    """Several per-epoch series on linear axes, drawn up to ``epoch`` (seed 001's charts)."""
-    x0, y0, x1, y1 = box
-    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
-    texts = [Text2D(title, x0, y1 + 0.04, size, theme.muted)]
-    n = len(series[0][0])
-    values = np.concatenate([v[np.isfinite(v)] for v, _ in series])
-    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
-    if hi - lo < 1e-12:
-        hi = lo + 1.0
-    upto = min(n, epoch or 0)
-    lines = [Polyline2D(((x0, y1), (x0, y0), (x1, y0)), theme.muted, 1.0)]
-    for index, (v, colour) in enumerate(series):
-        width = 2.0 if index < 4 else 1.0  # the first four are weights, then biases, thinner
-        pts = tuple(
-            (x0 + (x1 - x0) * (e / max(1, n - 1)), y0 + (y1 - y0) * (float(v[e]) - lo) / (hi - lo))
-            for e in range(upto)
-            if np.isfinite(v[e])
-        )
-        if len(pts) > 1:
-            lines.append(Polyline2D(pts, colour, width))
-    tick = max(9, round(h * 0.016))
-    texts.append(Text2D(fmt(lo, 2), x0 - 0.004, y0, tick, theme.muted, align="right", valign="center"))
-    texts.append(Text2D(fmt(hi, 2), x0 - 0.004, y1, tick, theme.muted, align="right", valign="center"))
-    texts.append(Text2D("1", x0, y0 - 0.005, tick, theme.muted, align="center"))
-    texts.append(Text2D(last or str(n), x1, y0 - 0.005, tick, theme.muted, align="center"))
-    return texts, rects, lines
-
-
-def _trajectory_plot(box, path: dict[int, np.ndarray], epoch: int | None, title: str, size: int,
-                     theme: Theme, h: int):  # fmt: skip
-    """Seed 003's parameter trajectory: each row of W1 is a point in 3D (its entries) moving
-    over training, drawn as its three 2D projections side by side, up to the current epoch."""
-    x0, y0, x1, y1 = box
-    rects = [Rect2D(x0 - 0.008, y0 - 0.04, x1 + 0.008, y1 + 0.045, theme.panel, 0.55)]
-    texts = [Text2D(title, x0, y1 + 0.04, size, theme.muted)]
-    epochs = sorted(path)
-    stack = np.array([path[e] for e in epochs])  # (epochs, rows, entries)
-    upto = [i for i, e in enumerate(epochs) if epoch is not None and e <= epoch]
-    entries = stack.shape[2]
-    pairs = [(a, b) for a in range(entries) for b in range(a + 1, entries)][:3] or [(0, 0)]
-    colours = [theme.positive, theme.negative, theme.target, theme.accent]
-    lines: list[Polyline2D] = []
-    tick = max(9, round(h * 0.015))
-    # left: the 3D polyline itself, in a fixed oblique view with its three axes
-    cube_x1 = x0 + (x1 - x0) * 0.36
-    if entries >= 3:
-        lo, hi = stack.min(axis=(0, 1)), stack.max(axis=(0, 1))
-        unit = (stack - lo) / np.maximum(hi - lo, 1e-9)  # each entry scaled to 0..1
-
-        def oblique(p: np.ndarray) -> tuple[float, float]:
-            u = 0.62 * p[0] + 0.38 * p[2] * 0.8
-            v = 0.62 * p[1] + 0.38 * p[2] * 0.6
-            return x0 + 0.004 + (cube_x1 - x0 - 0.008) * u, y0 + (y1 - y0) * v
-
-        origin = np.zeros(3)
-        for axis in range(3):
-            tip = np.zeros(3)
-            tip[axis] = 1.0
-            lines.append(Polyline2D((oblique(origin), oblique(tip)), theme.muted, 1.0))
-        for row in range(stack.shape[1]):
-            pts = tuple(oblique(unit[i, row, :3]) for i in upto)
-            if len(pts) > 1:
-                lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
-        texts.append(Text2D("3D", (x0 + cube_x1) / 2, y0 - 0.005, tick, theme.muted, align="center"))
-    else:
-        cube_x1 = x0
-    width = (x1 - cube_x1) / len(pairs)
-    for p, (a, b) in enumerate(pairs):
-        px0, px1 = cube_x1 + p * width + 0.004, cube_x1 + (p + 1) * width - 0.004
-        lines.append(Polyline2D(((px0, y1), (px0, y0), (px1, y0)), theme.muted, 1.0))
-        xs, ys = stack[:, :, a], stack[:, :, b]
-        lo_x, lo_y = xs.min(), ys.min()
-        span_x, span_y = max(xs.max() - lo_x, 1e-9), max(ys.max() - lo_y, 1e-9)
-        for row in range(stack.shape[1]):
-            pts = tuple(
-                (
-                    px0 + (px1 - px0) * (xs[i, row] - lo_x) / span_x,
-                    y0 + (y1 - y0) * (ys[i, row] - lo_y) / span_y,
-                )
-                for i in upto
-            )
-            if len(pts) > 1:
-                lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
-        texts.append(Text2D(f"{a},{b}", (px0 + px1) / 2, y0 - 0.005, tick, theme.muted, align="center"))
-    return texts, rects, lines

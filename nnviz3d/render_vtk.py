@@ -37,7 +37,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkTextActor,
 )
 
-from nnviz3d.frames import FrameState, Label3D, Polyline2D, Rect2D, Text2D
+from nnviz3d.primitives import FrameState, Label3D, Polyline2D, Rect2D, Text2D
 
 VTK_FONT_FILE = 4  # vtkTextProperty's "File" family: the font comes from SetFontFile
 COARSE_ABOVE = 150  # spheres in a frame above which each is drawn with fewer triangles

@@ -1,0 +1,178 @@
+"""What a frame is made of: colours, screen text, labels, rectangles, lines, the camera.
+
+Plain frozen dataclasses shared by the frame builder (``frames``), its overlay panels
+(``hud``, ``charts``) and the renderer, plus the text metrics that size type to fit.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Colours (RGB 0..1). Weights: blue positive, orange negative (colour-blind safe)."""
+
+    name: str
+    background_top: tuple[float, float, float]
+    background_bottom: tuple[float, float, float]
+    text: tuple[float, float, float]
+    muted: tuple[float, float, float]
+    accent: tuple[float, float, float]
+    positive: tuple[float, float, float]
+    negative: tuple[float, float, float]
+    node: tuple[float, float, float]
+    ghost: tuple[float, float, float]
+    target: tuple[float, float, float]
+    backward: tuple[float, float, float]  # deltas travelling back
+    panel: tuple[float, float, float]  # backdrop of text panels
+    code: tuple[float, float, float]
+    keyword: tuple[float, float, float]
+    number: tuple[float, float, float]
+    invalid: tuple[float, float, float] = (0.86, 0.16, 0.55)  # NaN/inf of a diverged run
+
+
+THEMES = {
+    "dark": Theme(
+        "dark",
+        background_top=(0.10, 0.12, 0.17),
+        background_bottom=(0.03, 0.04, 0.06),
+        text=(0.93, 0.94, 0.96),
+        muted=(0.55, 0.60, 0.68),
+        accent=(1.0, 0.83, 0.23),
+        positive=(0.30, 0.62, 1.0),
+        negative=(1.0, 0.55, 0.15),
+        node=(0.90, 0.91, 0.93),
+        ghost=(0.30, 0.33, 0.40),
+        target=(0.36, 0.85, 0.74),
+        backward=(0.78, 0.55, 1.0),
+        panel=(0.0, 0.0, 0.0),
+        code=(0.78, 0.82, 0.88),
+        keyword=(0.78, 0.55, 1.0),
+        number=(1.0, 0.70, 0.45),
+    ),
+    "light": Theme(
+        "light",
+        background_top=(0.99, 0.99, 1.0),
+        background_bottom=(0.90, 0.92, 0.95),
+        text=(0.08, 0.09, 0.12),
+        muted=(0.38, 0.42, 0.50),
+        accent=(0.80, 0.45, 0.0),
+        positive=(0.10, 0.40, 0.85),
+        negative=(0.90, 0.42, 0.0),
+        node=(0.35, 0.38, 0.45),
+        ghost=(0.78, 0.80, 0.84),
+        target=(0.05, 0.55, 0.45),
+        backward=(0.50, 0.20, 0.75),
+        panel=(1.0, 1.0, 1.0),
+        code=(0.15, 0.17, 0.22),
+        keyword=(0.50, 0.20, 0.75),
+        number=(0.75, 0.35, 0.0),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Text2D:
+    """Screen text: ``x``, ``y`` in 0..1 from the bottom-left; ``size`` in pixels."""
+
+    text: str
+    x: float
+    y: float
+    size: int
+    color: tuple[float, float, float]
+    mono: bool = False
+    bold: bool = False
+    align: str = "left"  # left | right | center
+    valign: str = "top"  # top | bottom | center
+
+
+@dataclass(frozen=True)
+class Label3D:
+    """Text anchored at a world point (value labels beside nodes and squares)."""
+
+    text: str
+    position: tuple[float, float, float]
+    size: int
+    color: tuple[float, float, float]
+    backdrop: tuple[float, float, float] | None = None  # a panel behind it, over busy geometry
+
+
+@dataclass(frozen=True)
+class Rect2D:
+    """A filled screen rectangle (panel backdrops, the executing code line, cards)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    color: tuple[float, float, float]
+    opacity: float
+
+
+@dataclass(frozen=True)
+class Polyline2D:
+    """A screen polyline in 0..1 coordinates (inset plots)."""
+
+    points: tuple[tuple[float, float], ...]
+    color: tuple[float, float, float]
+    width: float
+
+
+@dataclass(frozen=True)
+class Camera:
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    view_up: tuple[float, float, float]
+    view_angle: float
+    window_center: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """Everything one frame shows. Arrays are float64 (colours 0..1)."""
+
+    key: tuple[int, int]
+    width: int
+    height: int
+    theme: Theme
+    sphere_centers: np.ndarray
+    sphere_radii: np.ndarray
+    sphere_colors: np.ndarray
+    halo_centers: np.ndarray  # translucent shells: node deltas, circled weights
+    halo_radii: np.ndarray
+    halo_colors: np.ndarray
+    cylinder_centers: np.ndarray
+    cylinder_directions: np.ndarray
+    cylinder_lengths: np.ndarray
+    cylinder_radii: np.ndarray
+    cylinder_colors: np.ndarray
+    square_centers: np.ndarray
+    square_sides: np.ndarray
+    square_colors: np.ndarray
+    labels: tuple[Label3D, ...]
+    texts: tuple[Text2D, ...]
+    rects: tuple[Rect2D, ...]
+    polylines: tuple[Polyline2D, ...]
+    camera: Camera
+    font_file: str | None = None
+
+
+# -- text -------------------------------------------------------------------------------
+def text_width_em(text: str, mono: bool = False) -> float:
+    """Estimated width of the longest line in ems (CJK characters are a full em)."""
+    per_char = 0.6 if mono else 0.56
+    widths = [
+        sum(1.0 if unicodedata.east_asian_width(c) in "WF" else per_char for c in line)
+        for line in text.split("\n")
+    ]
+    return max(widths, default=0.0)
+
+
+def fit_size(text: str, base: int, max_width_px: float, mono: bool = False) -> int:
+    """Largest font size <= base at which ``text`` fits ``max_width_px``."""
+    em = text_width_em(text, mono) or 1.0
+    return max(8, min(base, int(max_width_px / em)))
