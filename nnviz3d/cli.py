@@ -19,7 +19,7 @@ import numpy as np
 
 from nnviz3d.errors import UserError
 from nnviz3d.recorder import Trace, UpdateRecord, train
-from nnviz3d.scene import ANTIALIAS, Scene, load_scene, parse_epoch_spec, parse_resolution
+from nnviz3d.scene import ANTIALIAS, SCREEN_LAYOUTS, Scene, load_scene, parse_epoch_spec, parse_resolution
 from nnviz3d.text import LANGUAGES
 
 EXIT_USAGE = 2
@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         c.add_argument("--fps", type=int, help="frames per second (default: the scene's, 30)")
         c.add_argument("--lang", choices=LANGUAGES, help="caption language (default: the scene's, en)")
         c.add_argument("--yes", action="store_true", help="go ahead even beyond 30 minutes of video")
+        c.add_argument(
+            "--layout",
+            choices=SCREEN_LAYOUTS,
+            help="hall: the network and its numbers; lecture (default): and a few panels; study: every panel",
+        )
         if picture:
             c.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default: the scene's)")
             c.add_argument("--theme", choices=("dark", "light"), help="colour theme")
@@ -144,6 +149,8 @@ def _scene(args: argparse.Namespace) -> Scene:
         changes["lang"] = args.lang
     if getattr(args, "antialias", None):
         changes["antialias"] = args.antialias
+    if getattr(args, "layout", None):
+        changes["layout"] = args.layout
     if getattr(args, "font", None):
         changes["font"] = args.font
     if getattr(args, "epochs", None):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nnviz3d.hud import overlay
-from nnviz3d.layout import Layout, strongest_inputs
+from nnviz3d.layout import NETWORK_REGIONS, Layout, strongest_inputs
 from nnviz3d.primitives import (
     THEMES,
     Camera,
@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
+#: the least a weight outside the step is blended towards the background: enough that it
+#: keeps a 3:1 contrast against it in both themes (a test checks)
+EDGE_DIM = 0.72
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
 EDGE_R_MIN, EDGE_R_MAX = 0.014, 0.11
@@ -158,7 +161,7 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     edge_r = edge_radius(np.where(bad, np.inf, w)) * layout.edge_scale
     edge_c = _sign_colors(w, theme)
     edge_c[bad] = theme.invalid
-    edge_c = _blend(edge_c, bg, visual.edge_focus)
+    edge_c = _blend(edge_c, bg, np.maximum(visual.edge_focus, EDGE_DIM))
 
     outs = visual.outputs  # (records, n_out)
     n_rec, n_out = outs.shape
@@ -228,11 +231,14 @@ def frame_state(
     mids = (a + b) / 2
     shown = visible_edges(layout, step.visual.weights)
 
-    # spheres: nodes, record beads, then the beads travelling along the weights
+    # spheres: nodes, record beads (study: too small for a hall, the outputs panel and
+    # the values carry the per-record numbers there), then the beads along the weights
+    in_scene = timeline.screen == "study"
     sig_c, sig_r, sig_col = _signals(step, layout, theme, progress)
-    centers = np.concatenate([layout.nodes, layout.satellites.reshape(-1, 3), sig_c])
-    radii = np.concatenate([g.node_r, g.bead_r, sig_r])
-    colors = np.concatenate([g.node_c, g.bead_c, sig_col])
+    beads = layout.satellites.reshape(-1, 3) if in_scene else np.zeros((0, 3))
+    centers = np.concatenate([layout.nodes, beads, sig_c])
+    radii = np.concatenate([g.node_r, g.bead_r if in_scene else np.zeros(0), sig_r])
+    colors = np.concatenate([g.node_c, g.bead_c if in_scene else np.zeros((0, 3)), sig_col])
 
     # halos: node deltas, then the circled weights
     marks = mark_positions(step, layout)
@@ -243,8 +249,9 @@ def frame_state(
     halo_radii = np.concatenate([g.halo_r, g.mark_r])
     halo_colors = np.concatenate([g.halo_c, np.tile(np.array(theme.accent), (layout.n_edges, 1))])
 
-    # squares: outputs (left column) then targets (right column)
-    out_centers = layout.square_rows.reshape(-1, 3)
+    # squares: outputs (left column) then targets (right column); hall and lecture show
+    # them flat in the outputs panel instead, beside the network
+    out_centers = layout.square_rows.reshape(-1, 3) if in_scene else np.zeros((0, 3))
     tgt_centers = out_centers + np.array([layout.square_size * 1.3, 0, 0])
     bg = np.array(theme.background_bottom)
     tgt_c = np.tile(np.array(theme.target), (len(tgt_centers), 1))
@@ -254,14 +261,15 @@ def frame_state(
         rows[cur] = 1.0
         tgt_c = _blend(tgt_c, bg, np.repeat(rows, layout.layers[-1]))
     texts, rects, polylines = overlay(timeline, step, theme, width, height)
-    camera = fit_camera(layout, width, height)
-    shift = np.array([float(g.camera_dx[0]), 0.0, 0.0])
+    camera = fit_camera(layout, width, height, timeline.screen)
+    shift = np.array([float(g.camera_dx[0]) if in_scene else 0.0, 0.0, 0.0])
     camera = replace(
         camera,
         position=tuple(np.array(camera.position) + shift),
         focal_point=tuple(np.array(camera.focal_point) + shift),
     )
-    texts = texts + tuple(_square_texts(timeline, step, theme, camera, width, height))
+    if in_scene:
+        texts = texts + tuple(_square_texts(timeline, step, theme, camera, width, height))
     return FrameState(
         key=(step.index, sub),
         width=width,
@@ -279,8 +287,10 @@ def frame_state(
         cylinder_radii=g.edge_r[shown],
         cylinder_colors=g.edge_c[shown],
         square_centers=np.concatenate([out_centers, tgt_centers]),
-        square_sides=np.concatenate([g.square_s, _square_side(step.visual.targets.ravel(), layout, vmax)]),
-        square_colors=np.concatenate([g.square_c, tgt_c]),
+        square_sides=np.concatenate([g.square_s, _square_side(step.visual.targets.ravel(), layout, vmax)])
+        if in_scene
+        else np.zeros(0),
+        square_colors=np.concatenate([g.square_c, tgt_c]) if in_scene else np.zeros((0, 3)),
         labels=_labels(timeline, step, theme, camera, width, height),
         texts=texts,
         rects=rects,
@@ -403,7 +413,7 @@ def _labels(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
 ) -> tuple[Label3D, ...]:
     layout = timeline.layout
-    size = max(10, round(height * 0.024))
+    size = max(10, round(height * (0.024 if timeline.screen == "study" else LABEL_SIZE)))
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
@@ -423,13 +433,30 @@ def _labels(
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
+    for node, text in step.node_notes:  # under the sphere: the node's z
+        x, y, z = layout.nodes[node]
+        drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
+        out.append(Label3D(text, (x - 0.5, y - drop, z), size, theme.text))
+    for edge, text in step.edge_values:  # input x weight, a little along its weight
+        a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
+        x, y, z = a + (b - a) * EDGE_VALUE_AT
+        colour = theme.positive if not text.startswith("-") else theme.negative
+        out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, colour, theme.panel))
     return tuple(out)
 
 
+#: how far along a weight (from its input end) the number it carries is written
+EDGE_VALUE_AT = 0.3
+
+
 # -- camera ------------------------------------------------------------------------------
-#: the part of the frame the network occupies (x0, y0, x1, y1 in 0..1)
-NETWORK_REGION = (0.30, 0.27, 0.97, 0.83)
 VIEW_ANGLE = 26.0
+#: hall and lecture look at the network nearly from the front through a long lens: little
+#: perspective, so edges cross as on a slide and sizes compare across the picture
+FRONTAL_VIEW_ANGLE, FRONTAL_AZIMUTH, FRONTAL_ELEVATION = 12.0, 4.0, 3.0
+#: the numbers on the network in hall and lecture (fraction of the frame height): a capital
+#: of about 24 px at 720p
+LABEL_SIZE = 0.047
 
 
 def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
@@ -450,18 +477,23 @@ def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
     return np.stack([x, y], axis=1)
 
 
-def fit_camera(layout: Layout, width: int, height: int) -> Camera:
-    """A slightly turned view whose projection of the layout fills NETWORK_REGION.
+def fit_camera(layout: Layout, width: int, height: int, screen: str = "study") -> Camera:
+    """A view whose projection of the layout fills the screen layout's network region:
+    slightly turned for study, nearly frontal for hall and lecture.
 
     The distance and the window centre come from projecting the corners of the layout's
     box, never from the glyphs' bounds (which include scale arrays).
     """
-    lo, hi = layout.bounds()
+    study = screen == "study"
+    lo, hi = layout.bounds(study=study)
     center = (lo + hi) / 2
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    x0, y0, x1, y1 = NETWORK_REGION
+    x0, y0, x1, y1 = NETWORK_REGIONS[screen]
     aspect = width / height
-    azimuth, elevation = math.radians(layout.azimuth), math.radians(10)
+    grid = layout.azimuth > 20  # grid layers need an oblique view to be seen at all
+    angle = VIEW_ANGLE if study or grid else FRONTAL_VIEW_ANGLE
+    azimuth = math.radians(layout.azimuth if study or grid else FRONTAL_AZIMUTH)
+    elevation = math.radians(10 if study or grid else FRONTAL_ELEVATION)
     direction = np.array(
         [
             math.sin(azimuth) * math.cos(elevation),
@@ -472,11 +504,11 @@ def fit_camera(layout: Layout, width: int, height: int) -> Camera:
     dist = float(np.linalg.norm(hi - lo)) * 2
     wc = (0.0, 0.0)
     for _ in range(4):  # projected size is nearly proportional to 1/distance
-        cam = Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), VIEW_ANGLE, (0.0, 0.0))
+        cam = Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), angle, (0.0, 0.0))
         ndc = project(cam, corners, aspect)
         span = ndc.max(axis=0) - ndc.min(axis=0)
         ratio = max(span[0] / (2 * (x1 - x0)), span[1] / (2 * (y1 - y0)))
         dist *= ratio
         mid = (ndc.max(axis=0) + ndc.min(axis=0)) / 2
         wc = (float(mid[0] - (x0 + x1 - 1)), float(mid[1] - (y0 + y1 - 1)))
-    return Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), VIEW_ANGLE, wc)
+    return Camera(tuple(center + direction * dist), tuple(center), (0.0, 1.0, 0.0), angle, wc)

@@ -17,11 +17,14 @@ import numpy as np
 from nnviz3d.charts import error_chart, fit_chart, lines_chart, trajectory_chart
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
 from nnviz3d.text import message
-from nnviz3d.timeline import Step, Timeline, fmt
+from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig
 
 Box = tuple[float, float, float, float]
 
-MIN_CODE_PX = 8  # the smallest type of the code panel
+MIN_CODE_PX = 8  # the smallest type of the code panel (study)
+#: type sizes of hall and lecture as fractions of the frame height; VTK's capitals are
+#: 0.73 of the size, so these give capitals of 16 and 24 px at 720p (24 and 36 at 1080p)
+MIN_TEXT, BIG_TEXT = 0.032, 0.047
 PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
 
 
@@ -41,6 +44,17 @@ class Hud:
 
     def t(self, key: str, **values: object) -> str:
         return message(self.timeline.lang, key, **values)
+
+    @property
+    def min_size(self) -> int:
+        """The smallest type this layout allows: a capital of about 16 px at 720p in hall
+        and lecture (read from the back of a room); study is read on a laptop."""
+        return 8 if self.timeline.screen == "study" else round(self.height * MIN_TEXT)
+
+    @property
+    def big_size(self) -> int:
+        """The caption's type: a capital of about 24 px at 720p."""
+        return round(self.height * BIG_TEXT)
 
 
 @dataclass
@@ -65,12 +79,12 @@ def panel(name: str) -> Callable[[Panel], Panel]:
 
 
 def overlay(
-    timeline: Timeline, step: Step, theme: Theme, width: int, height: int, layout: str = "study"
+    timeline: Timeline, step: Step, theme: Theme, width: int, height: int
 ) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...], tuple[Polyline2D, ...]]:
-    """The 2D layer of one frame: every panel of ``layout`` in its region."""
+    """The 2D layer of one frame: every panel of the timeline's screen layout in its region."""
     hud = Hud(timeline, step, theme, width, height)
     out = Overlay()
-    for name, box in LAYOUTS[layout](hud):
+    for name, box in LAYOUTS[timeline.screen](hud):
         PANELS[name](hud, box, out)
     return tuple(out.texts), tuple(out.rects), tuple(out.lines)
 
@@ -105,7 +119,36 @@ def study_regions(hud: Hud) -> list[tuple[str, Box]]:
     ]
 
 
-LAYOUTS: dict[str, Callable[[Hud], list[tuple[str, Box]]]] = {"study": study_regions}
+def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
+    """A 200-seat hall: the caption, the network with its numbers (network region in
+    layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
+    return [
+        ("status", (0.015, 0.925, 0.985, 0.985)),
+        ("caption", (0.015, 0.78, 0.985, 0.925)),
+        ("outputs", (0.70, 0.40, 0.985, 0.78)),
+        ("code_line", (0.015, 0.015, 0.985, 0.13)),
+        ("card", (0.0, 0.0, 1.0, 1.0)),
+    ]
+
+
+def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
+    """A lecture: the hall's panels, the step's numbers as a block and a short key."""
+    return [
+        ("status", (0.015, 0.925, 0.985, 0.985)),
+        ("caption", (0.015, 0.78, 0.985, 0.925)),
+        ("outputs", (0.70, 0.40, 0.985, 0.78)),
+        ("values", (0.70, 0.14, 0.993, 0.39)),
+        ("code_line", (0.015, 0.015, 0.69, 0.13)),
+        ("key", (0.70, 0.015, 0.985, 0.13)),
+        ("card", (0.0, 0.0, 1.0, 1.0)),
+    ]
+
+
+LAYOUTS: dict[str, Callable[[Hud], list[tuple[str, Box]]]] = {
+    "hall": hall_regions,
+    "lecture": lecture_regions,
+    "study": study_regions,
+}
 
 
 # -- the panels --------------------------------------------------------------------------
@@ -145,9 +188,167 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     step = hud.step
     if step.card is not None:
         return
+    x0, y0, x1, y1 = box
+    if hud.timeline.screen == "study":
+        size = fit_size(step.caption, round(hud.height * 0.034), hud.width * (x1 - x0))
+        out.texts.append(Text2D(step.caption, x0, y1, size, hud.theme.text, bold=True))
+        return
+    # big type on as many lines as the box holds (a formula breaks after its "=" sum,
+    # before the activation); smaller only if it must
+    room = (y1 - y0) * hud.height
+    sentence = step.caption
+    if text_width_em(sentence) * hud.big_size > hud.width * (x1 - x0):
+        sentence = re.sub(r";\s+", "\n", sentence)
+    for size in range(hud.big_size, hud.min_size - 1, -1):
+        text = wrap(sentence, size, hud.width * (x1 - x0))
+        if (text.count("\n") + 1) * size * 1.25 <= room:
+            break
+    out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
+
+
+def wrap(text: str, size: int, max_px: float, mono: bool = False) -> str:
+    """``text`` broken at spaces into lines no wider than ``max_px`` at ``size``."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and text_width_em(candidate, mono) * size > max_px:
+                lines.append(line)
+                line = word.lstrip()
+            else:
+                line = candidate
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@panel("status")
+def status(hud: Hud, box: Box, out: Overlay) -> None:
+    """One line, top right: which iteration, and the mean |error| so far."""
+    step, timeline, theme = hud.step, hud.timeline, hud.theme
     x0, _, x1, y1 = box
-    size = fit_size(step.caption, round(hud.height * 0.034), hud.width * (x1 - x0))
-    out.texts.append(Text2D(step.caption, x0, y1, size, hud.theme.text, bold=True))
+    size = hud.min_size
+    if step.epoch and timeline.n_batches > 1:
+        it = hud.t("epoch_batch", e=step.epoch, n=timeline.total_epochs, b=step.batch, nb=timeline.n_batches)
+    elif step.epoch:
+        it = hud.t("iteration", e=step.epoch, n=timeline.total_epochs)
+    else:
+        it = hud.t("before_training")
+    error = ""
+    if step.display_error is not None:
+        error = hud.t("status_error", v=fmt(step.display_error, 5))
+    out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
+    if error:
+        shift = (text_width_em(it) + 1.5) * size / hud.width
+        out.texts.append(Text2D(error, x1 - shift, y1, size, theme.accent, align="right"))
+    title_room = hud.width * (x1 - x0) - (text_width_em(it + error) + 3) * size
+    if timeline.screen == "lecture" and text_width_em(timeline.title) * size <= title_room:
+        out.texts.append(Text2D(timeline.title, x0, y1, size, theme.muted))
+
+
+@panel("outputs")
+def outputs(hud: Hud, box: Box, out: Overlay) -> None:
+    """Every record: its inputs, the network's output and the target, as numbers and as
+    squares whose side is the value; the record being computed is marked."""
+    step, timeline, theme, h, w = hud.step, hud.timeline, hud.theme, hud.height, hud.width
+    if not step.records or step.card is not None:
+        return
+    x0, y0, x1, y1 = box
+    n_out = timeline.layout.layers[-1]
+    outs = step.visual.outputs
+    rows = len(step.records)
+    size = hud.min_size
+    row_h = min(size * 1.9 / h, (y1 - y0) / (rows + 1.2))
+    size = min(size, int(row_h * h / 1.5)) if row_h * h < size * 1.5 else size
+    width_x = max(len(x) for x, _ in step.records)
+    char = 0.6 * size / w
+    side_max = row_h * h * 0.8  # pixels: a square of value 1 (the largest shown)
+    vmax = timeline.target_scale
+    col_x = x0 + (width_x + 1) * char  # the output numbers
+    num_w = 6 * char  # "-0.474" and a little air
+    sq_x = col_x + n_out * num_w  # the squares
+    sq_w = n_out * 2 * (side_max + 4) / w
+    tgt_x = sq_x + sq_w + char
+    out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
+    last = len(timeline.layout.layers) - 1
+    heads = ((x0, "x"), (col_x, f"l{last}"), (tgt_x, "y"))
+    for x, text in heads:
+        out.texts.append(Text2D(text, x, y1, size, theme.muted, mono=True))
+    for i, (x_text, t_text) in enumerate(step.records):
+        y = y1 - (i + 1) * row_h - row_h * 0.1
+        current = step.visual.current_record == i
+        colour = theme.accent if current else theme.text
+        out.texts.append(Text2D(x_text, x0, y, size, colour, mono=True, bold=current))
+        out.texts.append(Text2D(t_text, tgt_x, y, size, theme.target, mono=True))
+        yc = y - row_h * 0.4  # the row's vertical centre
+        for o in range(n_out):
+            value = float(outs[i, o]) if i < len(outs) else float("nan")
+            computed = not np.isnan(value) or step.visual.diverged
+            cell = fmt_sig(value) if computed else "?"
+            out.texts.append(Text2D(cell, col_x + o * num_w, y, size, colour, mono=True, bold=current))
+            target = float(step.visual.targets[i, o]) if i < len(step.visual.targets) else 0.0
+            for j, (v, c) in enumerate(((value if computed else 0.0, theme.node), (target, theme.target))):
+                side = side_max * min(abs(np.nan_to_num(v, nan=vmax)), vmax) / vmax
+                cx = sq_x + ((2 * o + j) * (side_max + 4) + side_max / 2) / w
+                half_w, half_h = side_max / 2 / w, side_max / 2 / h  # the frame of a value of 1
+                frame = ((cx - half_w, yc - half_h), (cx + half_w, yc - half_h), (cx + half_w, yc + half_h),
+                         (cx - half_w, yc + half_h), (cx - half_w, yc - half_h))  # fmt: skip
+                out.lines.append(Polyline2D(frame, theme.muted, 1.0))
+                if side > 0.5:
+                    out.rects.append(Rect2D(cx - side / 2 / w, yc - side / 2 / h, cx + side / 2 / w,
+                                            yc + side / 2 / h, c, 1.0))  # fmt: skip
+        if current:
+            out.rects.append(
+                Rect2D(x0 - 0.006, yc - row_h / 2, x0 - 0.002, yc + row_h / 2, theme.accent, 1.0)
+            )
+
+
+@panel("code_line")
+def code_line(hud: Hud, box: Box, out: Overlay) -> None:
+    """The executing line of code, large and syntax coloured, on its highlight bar."""
+    step, theme, timeline = hud.step, hud.theme, hud.timeline
+    if not step.code_lines or step.card is not None:
+        return
+    x0, y0, x1, y1 = box
+    lines = [timeline.code[i].strip() for i in step.code_lines]
+    longest = max(lines, key=len)
+    size = max(
+        hud.min_size, min(round(hud.height * 0.04), int(hud.width * (x1 - x0) / (0.6 * (len(longest) + 2))))
+    )
+    size = min(size, int((y1 - y0) * hud.height / (1.3 * len(lines))))
+    char_w = 0.6 * size / hud.width
+    line_h = size * 1.3 / hud.height
+    colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
+              "punct": theme.text, "name": theme.code}  # fmt: skip
+    top = y0 + line_h * len(lines) + 0.01
+    out.rects.append(Rect2D(x0 - 0.006, y0, x0 + (len(longest) + 2) * char_w, top + 0.008, theme.panel, 0.7))
+    out.rects.append(Rect2D(x0 - 0.006, y0, x0 - 0.002, top + 0.008, theme.accent, 1.0))
+    for i, line in enumerate(lines):
+        y = top - i * line_h
+        runs = [(0, line, "name")] if timeline.font else code_runs(line)
+        for col, text, kind in runs:
+            if kind == "punct" and not text.strip():
+                continue
+            out.texts.append(
+                Text2D(text, x0 + (col + 1) * char_w, y, size, colors[kind], mono=True, bold=True)
+            )
+
+
+@panel("key")
+def key(hud: Hud, box: Box, out: Overlay) -> None:
+    """What colour and size mean, in two short lines."""
+    if hud.step.card is not None:
+        return
+    theme = hud.theme
+    x0, _, x1, y1 = box
+    size = hud.min_size
+    first = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
+    x = x0
+    for text, colour in first:
+        out.texts.append(Text2D(text, x, y1, size, colour, bold=True))
+        x += (text_width_em(text) + 1.2) * size / hud.width
+    second = wrap(hud.t("key_sizes"), size, hud.width * (x1 - x0))
+    out.texts.append(Text2D(second, x0, y1 - size * 1.35 / hud.height, size, theme.muted))
 
 
 @panel("records")
@@ -365,13 +566,17 @@ def detail_chart(hud: Hud, box: Box, out: Overlay) -> None:
 
 @panel("card")
 def card(hud: Hud, box: Box, out: Overlay) -> None:
-    """A band across the middle with a big title (title cards, section cards)."""
+    """A big title in a band (study) or on a clean slide (hall, lecture)."""
     if hud.step.card is None:
         return
     title, subtitle = hud.step.card
     theme, width, h = hud.theme, hud.width, hud.height
     x0, y0, x1, y1 = box
-    out.rects.append(Rect2D(x0, y0, x1, y1, theme.panel, 0.95))
+    if hud.timeline.screen != "study":  # the whole frame: nothing half-drawn shows through
+        out.rects.append(Rect2D(x0, y0, x1, y1, theme.background_bottom, 1.0))
+        x0, y0, x1, y1 = 0.0, 0.40, 1.0, 0.66
+    else:
+        out.rects.append(Rect2D(x0, y0, x1, y1, theme.panel, 0.95))
     out.texts.append(Text2D(title, 0.5, y1 - 0.06, fit_size(title, round(h * 0.06), width * 0.92), theme.text,
                             bold=True, align="center"))  # fmt: skip
     if subtitle:

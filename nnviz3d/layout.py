@@ -21,6 +21,23 @@ BEAD_DROP = 0.8  # how far under the node centre the beads sit
 MAX_SATELLITES = 8
 GRID_ABOVE = 16  # layers with more nodes are drawn as a square grid
 GRID_SIZE = 7.0  # world size of such a grid
+NODE_PAD = 0.6  # room beyond the outermost node centres for the biggest sphere
+
+#: where the network sits on screen in each screen layout (x0, y0, x1, y1 in 0..1 of the
+#: frame, from the bottom left); hall and lecture keep the right column for the outputs
+NETWORK_REGIONS = {
+    "study": (0.30, 0.27, 0.97, 0.83),
+    "lecture": (0.03, 0.13, 0.68, 0.78),
+    "hall": (0.03, 0.13, 0.68, 0.78),
+}
+
+
+def region_aspect(screen: str, frame_aspect: float = 16 / 9) -> float | None:
+    """Width / height of the network's screen region (None: the study view's compact shape)."""
+    if screen == "study":
+        return None
+    x0, y0, x1, y1 = NETWORK_REGIONS[screen]
+    return (x1 - x0) * frame_aspect / (y1 - y0)
 
 
 @dataclass(frozen=True)
@@ -63,25 +80,36 @@ class Layout:
         n = self.layers[weight_layer] * self.layers[weight_layer + 1]
         return range(self.edge_offsets[weight_layer], self.edge_offsets[weight_layer] + n)
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Axis-aligned box around everything drawn, with room for the biggest spheres."""
-        pts = [self.nodes, self.satellites.reshape(-1, 3), self.square_rows.reshape(-1, 3)]
+    def bounds(self, study: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned box around everything drawn, with room for the biggest spheres;
+        ``study``: the record beads, the output/target squares and their numbers stand in
+        the scene too (hall and lecture show them in panels)."""
+        pts = [self.nodes]
+        if study:
+            pts += [self.satellites.reshape(-1, 3), self.square_rows.reshape(-1, 3)]
         allp = np.concatenate([p for p in pts if len(p)])
         pad = 0.5
         hi = allp.max(axis=0) + pad
-        if self.n_records:
+        if self.n_records and study:
             hi[0] += 2.4 * self.square_size + 3.4  # the target squares, their numbers and errors
         hi[1] += 0.4  # the value label above the top node
         return allp.min(axis=0) - pad, hi
 
 
-def make_layout(layers: tuple[int, ...], n_records: int) -> Layout:
-    """Centre every layer vertically; spread the records' satellites on a ring."""
+def make_layout(layers: tuple[int, ...], n_records: int, aspect: float | None = None) -> Layout:
+    """Centre every layer vertically; a row of record beads under each node.
+
+    ``aspect``: the width / height the network's box should have (the layers move apart
+    until it does), so that it fills a wide screen region; None keeps the compact shape."""
     columns = [n <= GRID_ABOVE for n in layers]
     tallest = max([n for n, col in zip(layers, columns, strict=True) if col], default=1)
     node_gap = NODE_GAP if tallest <= 12 else NODE_GAP * 12 / tallest
     # tall layers get wider gaps between layers, so the network keeps a lecture-slide shape
     layer_gap = max(LAYER_GAP, 0.45 * (min(max(layers), 12) - 1) * node_gap)
+    if aspect is not None and len(layers) > 1:
+        rows = [n if col else GRID_SIZE / node_gap for n, col in zip(layers, columns, strict=True)]
+        height = (max(rows) - 1) * node_gap + 2 * NODE_PAD
+        layer_gap = max(layer_gap, (aspect * height - 2 * NODE_PAD) / (len(layers) - 1))
     positions, layer_of, offsets, scales = [], [], [], []
     for k, n in enumerate(layers):
         offsets.append(len(positions))

@@ -32,7 +32,7 @@ class Theme:
     code: tuple[float, float, float]
     keyword: tuple[float, float, float]
     number: tuple[float, float, float]
-    invalid: tuple[float, float, float] = (0.86, 0.16, 0.55)  # NaN/inf of a diverged run
+    invalid: tuple[float, float, float] = (0.95, 0.12, 0.12)  # NaN/inf of a diverged run: red
 
 
 THEMES = {
@@ -42,7 +42,7 @@ THEMES = {
         background_bottom=(0.03, 0.04, 0.06),
         text=(0.93, 0.94, 0.96),
         muted=(0.55, 0.60, 0.68),
-        accent=(1.0, 0.83, 0.23),
+        accent=(1.0, 0.35, 0.85),  # magenta: neither a weight's blue nor its orange
         positive=(0.30, 0.62, 1.0),
         negative=(1.0, 0.55, 0.15),
         node=(0.90, 0.91, 0.93),
@@ -60,9 +60,9 @@ THEMES = {
         background_bottom=(0.90, 0.92, 0.95),
         text=(0.08, 0.09, 0.12),
         muted=(0.38, 0.42, 0.50),
-        accent=(0.80, 0.45, 0.0),
-        positive=(0.10, 0.40, 0.85),
-        negative=(0.90, 0.42, 0.0),
+        accent=(0.72, 0.05, 0.55),
+        positive=(0.04, 0.30, 0.72),  # dark enough that a dimmed weight keeps 3:1 contrast
+        negative=(0.62, 0.22, 0.0),
         node=(0.35, 0.38, 0.45),
         ghost=(0.78, 0.80, 0.84),
         target=(0.05, 0.55, 0.45),
@@ -70,7 +70,7 @@ THEMES = {
         panel=(1.0, 1.0, 1.0),
         code=(0.15, 0.17, 0.22),
         keyword=(0.50, 0.20, 0.75),
-        number=(0.75, 0.35, 0.0),
+        number=(0.62, 0.22, 0.0),
     ),
 }
 

@@ -32,6 +32,9 @@ MAX_LAYER_SIZE = 4096
 MAX_EPOCHS = 1_000_000
 MAX_SEED = 2**32 - 1  # np.random.seed's limit (the iamtrask scheme)
 MAX_SCALE = 1e6
+#: screen layouts: the network alone with its numbers (a hall), with a few panels (a
+#: lecture), with every panel (study on a laptop)
+SCREEN_LAYOUTS = ("hall", "lecture", "study")
 #: anti-aliasing modes of the renderer; the README's benchmark table says why fxaa is the default
 ANTIALIAS = ("fxaa", "msaa", "none")
 
@@ -54,6 +57,7 @@ class RenderSettings:
     durations: tuple[tuple[str, float], ...] = ()
     batches: tuple[int, ...] | None = None  # which batches of a shown epoch are shown
     antialias: str = "fxaa"  # fxaa | msaa | none: FXAA looks alike and renders 1.4x faster on llvmpipe
+    layout: str = "lecture"  # hall | lecture | study: how much surrounds the network (see hud.LAYOUTS)
 
 
 @dataclass(frozen=True)
@@ -408,6 +412,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     font = render.get("font", str, None)
     camera = render.choice("camera", ("follow", "static"), "follow")
     antialias = render.choice("antialias", ANTIALIAS, "fxaa")
+    layout = render.choice("layout", SCREEN_LAYOUTS, "lecture")
     durations = render.table("durations", required=False)
     from nnviz3d.timeline import KINDS  # the registry of step kinds (which needs no scene)
 
@@ -455,6 +460,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         durations=tuple(step_seconds),
         batches=batches,
         antialias=antialias,
+        layout=layout,
     )
     return Scene(
         path=label,

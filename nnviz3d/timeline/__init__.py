@@ -17,6 +17,7 @@ from nnviz3d.timeline.model import (
     Visual,
     fmt,
     fmt_input,
+    fmt_sig,
     magnification,
 )
 from nnviz3d.timeline.story import build_evolution_timeline, build_timeline, story, story_seconds
@@ -37,6 +38,7 @@ __all__ = [
     "code_listing",
     "fmt",
     "fmt_input",
+    "fmt_sig",
     "magnification",
     "step_kind",
     "story",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.layout import strongest_inputs
-from nnviz3d.timeline.model import Signal, fmt, fmt_input, magnification
+from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig, magnification
 
 if TYPE_CHECKING:
     from nnviz3d.timeline.story import Builder
@@ -164,7 +164,7 @@ def node(b: Builder, beat: Beat) -> None:
     z = float(u.preactivations[k - 1][r, j])
     a = float(u.activations[k - 1][r, j])
     b.values[lay.node_id(k, j)] = a
-    b.labels[lay.node_id(k, j)] = fmt(a)
+    b.labels[lay.node_id(k, j)] = fmt_sig(a)
     terms = " + ".join(f"{fmt_input(p)}*({fmt(wij, 3)})" for p, wij in zip(prev, w[:, j], strict=True))
     if len(prev) > 4:
         terms = b.t("sum_of", n=len(prev))
@@ -186,6 +186,10 @@ def node(b: Builder, beat: Beat) -> None:
             "signals": tuple(
                 Signal(e, True, float(p * wij)) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
             ),
+            "edge_values": tuple(
+                (e, fmt_sig(float(p * wij))) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
+            ),
+            "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
             "focus_x": b.layer_x(k - 0.5),
         },
         node_values=b.values.copy(),

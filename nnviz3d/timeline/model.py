@@ -30,6 +30,20 @@ def fmt(value: float, digits: int = 4, sign: bool = False) -> str:
     return "0." + "0" * digits if text in ("-0." + "0" * digits,) else text
 
 
+def fmt_sig(value: float, digits: int = 3) -> str:
+    """A number on the picture: ``digits`` significant digits (``inspect`` keeps them all)."""
+    if not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}g}"
+    if "e" in text:  # 0.000123 reads better than 1.23e-04 up to a few zeros
+        exponent = int(text.split("e")[1])
+        if exponent >= -5:
+            text = f"{value:.{digits - 1 - exponent}f}"
+    return text
+
+
 def fmt_input(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else fmt(value, 3)
 
@@ -93,6 +107,8 @@ class Step:
     magnify: float = 1.0  # weight changes drawn this many times their size
     focus_x: float | None = None  # world x the camera leans towards (None: centre)
     records: tuple[tuple[str, str], ...] = ()  # (inputs, targets) text of the records on screen
+    edge_values: tuple[tuple[int, str], ...] = ()  # numbers written along weights (input x weight)
+    node_notes: tuple[tuple[int, str], ...] = ()  # a second number under a node (its z)
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,7 @@ class Timeline:
     lang: str
     font: str | None  # font file for every text element (None: VTK's own fonts)
     camera: str  # follow | static
+    screen: str  # hall | lecture | study: the screen layout (panels, camera, type sizes)
     display_errors: np.ndarray  # mean |error| of every epoch (the inset plot)
     update_sizes: np.ndarray  # max |weight change| of every epoch
     shown_epochs: tuple[int, ...]

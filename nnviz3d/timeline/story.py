@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnviz3d.layout import make_layout
+from nnviz3d.layout import make_layout, region_aspect
 from nnviz3d.mlp import forward, overflow_allowed
 from nnviz3d.text import message
 from nnviz3d.timeline.code import code_listing
@@ -136,7 +136,8 @@ class Builder:
         self.spec = spec
         self.lang = scene.render.lang
         self.n_w = len(spec.layers) - 1
-        self.layout = make_layout(spec.layers, min(spec.batch_size, len(spec.inputs)))
+        aspect = region_aspect(scene.render.layout, scene.render.width / scene.render.height)
+        self.layout = make_layout(spec.layers, min(spec.batch_size, len(spec.inputs)), aspect)
         self.code, self.where = code_listing(scene)
         self.durations = durations(scene)
         self.steps: list[Step] = []
@@ -326,6 +327,7 @@ class Builder:
             lang=self.lang,
             font=None,
             camera=self.scene.render.camera,
+            screen=self.scene.render.layout,
             display_errors=summaries.mean_abs_error,
             update_sizes=summaries.update_size,
             weight_stats=summaries.weight_stats,
