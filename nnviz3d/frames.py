@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nnviz3d.layout import Layout, strongest_inputs
-from nnviz3d.text import message
+from nnviz3d.text import columns, message, pad_columns
 from nnviz3d.timeline import FitCurve, Step, Timeline, Visual, fmt
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
@@ -175,6 +175,7 @@ class FrameState:
     polylines: tuple[Polyline2D, ...]
     camera: Camera
     font_file: str | None = None
+    mono_font_file: str | None = None  # code and tables (None: font_file, or Courier)
 
 
 # -- value -> geometry: monotone maps ------------------------------------------------
@@ -412,6 +413,7 @@ def frame_state(
         polylines=polylines,
         camera=camera,
         font_file=timeline.font,
+        mono_font_file=timeline.mono_font,
     )
 
 
@@ -478,9 +480,10 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float):
 
 
 # -- text -------------------------------------------------------------------------------
-def text_width_em(text: str, mono: bool = False) -> float:
-    """Estimated width of the longest line in ems (CJK characters are a full em)."""
-    per_char = 0.6 if mono else 0.56
+def text_width_em(text: str, mono: bool | float = False) -> float:
+    """Estimated width of the longest line in ems (CJK characters are a full em); ``mono``:
+    True for Courier (0.6 em a character), or the mono font's ASCII advance in ems."""
+    per_char = (0.6 if mono is True else float(mono)) if mono else 0.56
     widths = [
         sum(1.0 if unicodedata.east_asian_width(c) in "WF" else per_char for c in line)
         for line in text.split("\n")
@@ -488,7 +491,7 @@ def text_width_em(text: str, mono: bool = False) -> float:
     return max(widths, default=0.0)
 
 
-def fit_size(text: str, base: int, max_width_px: float, mono: bool = False) -> int:
+def fit_size(text: str, base: int, max_width_px: float, mono: bool | float = False) -> int:
     """Largest font size <= base at which ``text`` fits ``max_width_px``."""
     em = text_width_em(text, mono) or 1.0
     return max(8, min(base, int(max_width_px / em)))
@@ -521,7 +524,8 @@ def _square_texts(
     texts = []
     last = layout.layers[-1] and len(layout.layers) - 1
     top_y = ys[-1] + size * 0.4 / height
-    for c, head in enumerate((f"l{last}", "y", f"y - l{last}")):
+    heads = (message(timeline.lang, f"table_{part}", k=last) for part in ("output", "target", "error"))
+    for c, head in enumerate(heads):
         texts.append(Text2D(head, xs[0] + pad + c * col, top_y, size, theme.muted, valign="bottom"))
     for i in range(len(rows)):
         rec = i // n_out
@@ -623,8 +627,9 @@ def _overlay(
     row_h = min(0.045, 0.36 / (n_rows + 1)) if n_rows else 0.0
     rec_size = min(round(h * 0.024), int(row_h * h * 0.8)) if n_rows else round(h * 0.024)
     if step.records:
-        width_x = max(len(x) for x, _ in step.records)
-        header = f"{message(lang, 'records_header'):>4}  {'X':<{width_x}}   y"
+        rec, head_x = pad_columns(message(lang, "records_header"), 4), message(lang, "records_x")
+        width_x = max(columns(head_x), *(len(x) for x, _ in step.records))  # a kanji: 2 columns
+        header = f"{rec}  {pad_columns(head_x, width_x, right=False)}   {message(lang, 'records_y')}"
         texts.append(Text2D(header, 0.015, 0.80, rec_size, theme.muted, mono=True))
         for i, (x, t) in enumerate(step.records):
             current = step.visual.current_record == i
@@ -662,17 +667,17 @@ def _overlay(
 
     # code panel (bottom left), syntax coloured, the executing line on a highlight bar
     code = timeline.code
-    if width * 0.30 / text_width_em(max(code, key=len) + "  ", True) < MIN_CODE_PX:
+    if width * 0.30 / text_width_em(max(code, key=len) + "  ", timeline.mono_em) < MIN_CODE_PX:
         # too narrow for the whole listing at the smallest type: the comments go
         code = tuple(re.sub(r"\s+#.*$", "", line) for line in code)
-    code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=True)
+    code_size = fit_size(max(code, key=len) + "  ", round(h * 0.021), width * 0.30, mono=timeline.mono_em)
     room = ly - 0.04  # the code panel stays under the legend
     code_size = max(MIN_CODE_PX, min(code_size, int(room / len(code) * h / 1.3)))
     line_h = code_size * 1.3 / h
     top = 0.02 + line_h * len(code)
-    code_w = (len(max(code, key=len)) + 3) * 0.6 * code_size / width
+    code_w = (len(max(code, key=len)) + 3) * timeline.mono_advance_px(code_size) / width
     rects.append(Rect2D(0.006, 0.008, 0.006 + code_w, top + 0.01, panel_bg, 0.55))
-    char_w = 0.6 * code_size / width  # Courier advances 0.6 em
+    char_w = timeline.mono_advance_px(code_size) / width  # Courier 0.6 em, Noto Mono CJK 0.5
     colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
               "punct": theme.muted, "name": theme.code}  # fmt: skip
     for i, line in enumerate(code):
@@ -683,7 +688,7 @@ def _overlay(
                                 theme.accent, 0.22))  # fmt: skip
             texts.append(Text2D(">", 0.01, y, code_size, theme.accent, mono=True, bold=True))
         # a proportional font (a CJK font file) cannot place tokens by column: whole lines
-        runs = [(0, line, "name")] if timeline.font else code_runs(line)
+        runs = [(0, line, "name")] if timeline.font and not timeline.mono_font else code_runs(line)
         for col, text, kind in runs:
             if kind == "punct" and not text.strip():
                 continue
@@ -692,13 +697,13 @@ def _overlay(
 
     # values panel (bottom right)
     if step.panel:
-        longest = max(step.panel, key=lambda s: text_width_em(s, True))
-        psize = fit_size(longest, round(h * 0.022), width * 0.28, mono=True)
+        longest = max(step.panel, key=lambda s: text_width_em(s, timeline.mono_em))
+        psize = fit_size(longest, round(h * 0.022), width * 0.28, mono=timeline.mono_em)
         # and it must stay under the network: at most PANEL_HEIGHT of the frame
         psize = max(8, min(psize, int(PANEL_HEIGHT / len(step.panel) * h / 1.3)))
         ph = psize * 1.3 / h
         ptop = 0.02 + ph * len(step.panel)
-        pw = text_width_em(longest, True) * psize / width
+        pw = text_width_em(longest, timeline.mono_em) * psize / width
         rects.append(Rect2D(0.985 - pw - 0.01, 0.008, 0.993, ptop + 0.01, panel_bg, 0.55))
         for i, line in enumerate(step.panel):
             texts.append(Text2D(line, 0.985, ptop - i * ph, psize, theme.text if i else theme.accent,

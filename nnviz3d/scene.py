@@ -55,6 +55,7 @@ class RenderSettings:
     theme: str
     lang: str = "en"
     font: str | None = None
+    mono_font: str | None = None  # code and tables; None: found like font (see pipeline)
     camera: str = "follow"
     durations: tuple[tuple[str, float], ...] = ()
     batches: tuple[int, ...] | None = None  # which batches of a shown epoch are shown
@@ -411,6 +412,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
             raise SceneError(f"{label}: {exc}") from None
     lang = render.choice("lang", LANGUAGES, "en")
     font = render.get("font", str, None)
+    mono_font = render.get("mono_font", str, None)
     camera = render.choice("camera", ("follow", "static"), "follow")
     antialias = render.choice("antialias", ANTIALIAS, "fxaa")
     durations = render.table("durations", required=False)
@@ -454,6 +456,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         theme=theme,
         lang=lang,
         font=font,
+        mono_font=mono_font,
         camera=camera,
         durations=tuple(step_seconds),
         batches=batches,
