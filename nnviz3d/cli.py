@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
             c.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default: the scene's)")
             c.add_argument("--theme", choices=("dark", "light"), help="colour theme")
             c.add_argument("--font", help="font file for all text (Japanese needs CJK glyphs)")
+            c.add_argument("--mono-font", help="monospaced font file for code and tables (with CJK glyphs)")
             c.add_argument(
                 "--antialias", choices=ANTIALIAS, help="anti-aliasing (default: the scene's, fxaa)"
             )
@@ -153,6 +154,8 @@ def _scene(args: argparse.Namespace) -> Scene:
         changes["layout"] = args.layout
     if getattr(args, "font", None):
         changes["font"] = args.font
+    if getattr(args, "mono_font", None):
+        changes["mono_font"] = args.mono_font
     if getattr(args, "epochs", None):
         changes["epochs"] = parse_epoch_spec(args.epochs, scene.network.epochs, "--epochs")
     return replace(scene, render=replace(scene.render, **changes)) if changes else scene
@@ -179,10 +182,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     check_size(scene, args.yes)
     if scene.compare_round:  # the butterfly effect: every run side by side
         from nnviz3d.compare import comparison_timelines
-        from nnviz3d.pipeline import resolve_font
+        from nnviz3d.pipeline import resolve_fonts
 
-        font = resolve_font(scene)
-        timeline = [replace(t, font=font) for t in comparison_timelines(scene)]
+        fonts = resolve_fonts(scene)
+        timeline = [replace(t, **fonts) for t in comparison_timelines(scene)]
     else:
         trace, timeline = prepare(scene)
         _warn_if_diverged(trace)

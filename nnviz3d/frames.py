@@ -29,6 +29,7 @@ from nnviz3d.primitives import (
     fit_size,
     text_width_em,
 )
+from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, Visual, fmt
 
 __all__ = [
@@ -297,6 +298,7 @@ def frame_state(
         polylines=polylines,
         camera=camera,
         font_file=timeline.font,
+        mono_font_file=timeline.mono_font,
     )
 
 
@@ -389,7 +391,8 @@ def _square_texts(
     texts = []
     last = layout.layers[-1] and len(layout.layers) - 1
     top_y = ys[-1] + size * 0.4 / height
-    for c, head in enumerate((f"l{last}", "y", f"y - l{last}")):
+    heads = (message(timeline.lang, f"table_{part}", k=last) for part in ("output", "target", "error"))
+    for c, head in enumerate(heads):
         texts.append(Text2D(head, xs[0] + pad + c * col, top_y, size, theme.muted, valign="bottom"))
     for i in range(len(rows)):
         rec = i // n_out

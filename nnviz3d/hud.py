@@ -16,7 +16,7 @@ import numpy as np
 
 from nnviz3d.charts import error_chart, fit_chart, lines_chart, trajectory_chart
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
-from nnviz3d.text import message
+from nnviz3d.text import columns, message, pad_columns
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig
 
 Box = tuple[float, float, float, float]
@@ -316,7 +316,7 @@ def code_line(hud: Hud, box: Box, out: Overlay) -> None:
         hud.min_size, min(round(hud.height * 0.04), int(hud.width * (x1 - x0) / (0.6 * (len(longest) + 2))))
     )
     size = min(size, int((y1 - y0) * hud.height / (1.3 * len(lines))))
-    char_w = 0.6 * size / hud.width
+    char_w = timeline.mono_advance_px(size) / hud.width
     line_h = size * 1.3 / hud.height
     colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
               "punct": theme.text, "name": theme.code}  # fmt: skip
@@ -360,8 +360,9 @@ def records(hud: Hud, box: Box, out: Overlay) -> None:
     if not step.records:
         return
     x0, _, _, top = box
-    width_x = max(len(x) for x, _ in step.records)
-    head = f"{hud.t('records_header'):>4}  {'X':<{width_x}}   y"
+    rec, head_x = pad_columns(hud.t("records_header"), 4), hud.t("records_x")
+    width_x = max(columns(head_x), *(len(x) for x, _ in step.records))  # a kanji: 2 columns
+    head = f"{rec}  {pad_columns(head_x, width_x, right=False)}   {hud.t('records_y')}"
     out.texts.append(Text2D(head, x0, top, rec_size, theme.muted, mono=True))
     for i, (x, t) in enumerate(step.records):
         current = step.visual.current_record == i
@@ -442,16 +443,16 @@ def code(hud: Hud, box: Box, out: Overlay) -> None:
     step, theme, timeline, width, h = hud.step, hud.theme, hud.timeline, hud.width, hud.height
     x0, y0, x1, y1 = box
     listing = timeline.code
-    if width * (x1 - x0) / text_width_em(max(listing, key=len) + "  ", True) < MIN_CODE_PX:
+    if width * (x1 - x0) / text_width_em(max(listing, key=len) + "  ", timeline.mono_em) < MIN_CODE_PX:
         # too narrow for the whole listing at the smallest type: the comments go
         listing = tuple(re.sub(r"\s+#.*$", "", line) for line in listing)
-    size = fit_size(max(listing, key=len) + "  ", round(h * 0.021), width * (x1 - x0), mono=True)
+    size = fit_size(max(listing, key=len) + "  ", round(h * 0.021), width * (x1 - x0), mono=timeline.mono_em)
     size = max(MIN_CODE_PX, min(size, int(y1 / len(listing) * h / 1.3)))
     line_h = size * 1.3 / h
     top = 0.02 + line_h * len(listing)
-    code_w = (len(max(listing, key=len)) + 3) * 0.6 * size / width
+    code_w = (len(max(listing, key=len)) + 3) * timeline.mono_advance_px(size) / width
     out.rects.append(Rect2D(x0, y0, x0 + code_w, top + 0.01, theme.panel, 0.55))
-    char_w = 0.6 * size / width  # Courier advances 0.6 em
+    char_w = timeline.mono_advance_px(size) / width  # Courier 0.6 em, Noto Mono CJK 0.5
     colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
               "punct": theme.muted, "name": theme.code}  # fmt: skip
     for i, line in enumerate(listing):
@@ -462,7 +463,7 @@ def code(hud: Hud, box: Box, out: Overlay) -> None:
                                     theme.accent, 0.22))  # fmt: skip
             out.texts.append(Text2D(">", x0 + 0.004, y, size, theme.accent, mono=True, bold=True))
         # a proportional font (a CJK font file) cannot place tokens by column: whole lines
-        runs = [(0, line, "name")] if timeline.font else code_runs(line)
+        runs = [(0, line, "name")] if timeline.font and not timeline.mono_font else code_runs(line)
         for col, text, kind in runs:
             if kind == "punct" and not text.strip():
                 continue
@@ -480,13 +481,14 @@ def values(hud: Hud, box: Box, out: Overlay) -> None:
         return
     x0, y0, x1, y1 = box
     right = x1 - 0.008
-    longest = max(step.panel, key=lambda s: text_width_em(s, True))
-    size = fit_size(longest, round(h * 0.022), width * (x1 - x0 - 0.013), mono=True)
+    mono = hud.timeline.mono_em
+    longest = max(step.panel, key=lambda s: text_width_em(s, mono))
+    size = fit_size(longest, round(h * 0.022), width * (x1 - x0 - 0.013), mono=mono)
     # and it must stay under the network: at most the box's height
     size = max(8, min(size, int((y1 - 0.02) / len(step.panel) * h / 1.3)))
     ph = size * 1.3 / h
     top = 0.02 + ph * len(step.panel)
-    pw = text_width_em(longest, True) * size / width
+    pw = text_width_em(longest, mono) * size / width
     out.rects.append(Rect2D(right - pw - 0.01, y0, x1, top + 0.01, theme.panel, 0.55))
     for i, line in enumerate(step.panel):
         out.texts.append(Text2D(line, right, top - i * ph, size, theme.text if i else theme.accent,

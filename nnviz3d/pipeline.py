@@ -11,7 +11,7 @@ import numpy as np
 
 from nnviz3d.encode import Mp4Writer
 from nnviz3d.errors import UserError
-from nnviz3d.fonts import find_japanese_font
+from nnviz3d.fonts import find_japanese_font, find_japanese_mono_font
 from nnviz3d.frames import frame_state
 from nnviz3d.recorder import Trace, train
 from nnviz3d.scene import Scene
@@ -45,10 +45,10 @@ def prepare(
     shown = epochs or scene.render.epochs
     if fps is not None and fps != scene.render.fps:
         scene = replace(scene, render=replace(scene.render, fps=fps))
-    font = resolve_font(scene)
+    fonts = resolve_fonts(scene)
     trace = train(scene.network, shown, scene.render.batches)
     timeline = build_timeline(scene, trace, shown)
-    return trace, replace(timeline, font=font) if font else timeline
+    return trace, replace(timeline, **fonts)
 
 
 def resolve_font(scene: Scene) -> str | None:
@@ -59,6 +59,17 @@ def resolve_font(scene: Scene) -> str | None:
     if scene.render.font:
         return find_japanese_font(scene.render.font)  # checks the file exists
     return None
+
+
+def resolve_fonts(scene: Scene) -> dict[str, str | None]:
+    """The timeline's ``font`` (see :func:`resolve_font`) and ``mono_font``: the code and
+    tables' monospaced font (Noto Sans Mono CJK JP) whenever text goes through a font file
+    or ``[render] mono_font`` / ``--mono-font`` names one; None keeps Courier (no font) or
+    draws code and tables in the proportional ``font`` (no monospaced CJK face anywhere)."""
+    font = resolve_font(scene)
+    explicit = scene.render.mono_font
+    mono = find_japanese_mono_font(font, explicit) if font or explicit else None
+    return {"font": font, "mono_font": mono}
 
 
 class FrameSource:

@@ -159,12 +159,14 @@ class FrameState:
     polylines: tuple[Polyline2D, ...]
     camera: Camera
     font_file: str | None = None
+    mono_font_file: str | None = None  # code and tables (None: font_file, or Courier)
 
 
 # -- text -------------------------------------------------------------------------------
-def text_width_em(text: str, mono: bool = False) -> float:
-    """Estimated width of the longest line in ems (CJK characters are a full em)."""
-    per_char = 0.6 if mono else 0.56
+def text_width_em(text: str, mono: bool | float = False) -> float:
+    """Estimated width of the longest line in ems (CJK characters are a full em); ``mono``:
+    True for Courier (0.6 em a character), or the mono font's ASCII advance in ems."""
+    per_char = (0.6 if mono is True else float(mono)) if mono else 0.56
     widths = [
         sum(1.0 if unicodedata.east_asian_width(c) in "WF" else per_char for c in line)
         for line in text.split("\n")
@@ -172,7 +174,7 @@ def text_width_em(text: str, mono: bool = False) -> float:
     return max(widths, default=0.0)
 
 
-def fit_size(text: str, base: int, max_width_px: float, mono: bool = False) -> int:
+def fit_size(text: str, base: int, max_width_px: float, mono: bool | float = False) -> int:
     """Largest font size <= base at which ``text`` fits ``max_width_px``."""
     em = text_width_em(text, mono) or 1.0
     return max(8, min(base, int(max_width_px / em)))

@@ -116,8 +116,11 @@ class _TextPool:
         self,
         items: list[tuple[str, tuple, int, tuple, bool, bool, str, str, tuple | None]],
         font_file: str | None,
+        mono_font_file: str | None = None,
     ) -> bool:
-        """Show ``items``; True when the pool had to grow (the caller re-stacks actors)."""
+        """Show ``items``; True when the pool had to grow (the caller re-stacks actors).
+
+        Monospaced items (code, tables) use ``mono_font_file`` when there is one."""
         grew = len(items) > len(self.actors)
         for i, (text, pos, size, color, mono, bold, align, valign, backdrop) in enumerate(items):
             a = self._get(i)
@@ -127,7 +130,10 @@ class _TextPool:
             p = a.GetTextProperty()
             p.SetFontSize(size)
             p.SetColor(*color)
-            if font_file:  # every element through the chosen font (Japanese needs it)
+            if mono and mono_font_file:  # columns line up and Japanese is drawn
+                p.SetFontFamily(VTK_FONT_FILE)
+                p.SetFontFile(mono_font_file)
+            elif font_file:  # every element through the chosen font (Japanese needs it)
                 p.SetFontFamily(VTK_FONT_FILE)
                 p.SetFontFile(font_file)
             elif mono:
@@ -298,7 +304,7 @@ class VtkFrameRenderer:
         self.halos.update(state.halo_centers, state.halo_radii, state.halo_colors)
         grew = self.overlay.update(state.rects, state.polylines)
         grew |= self.labels.update([_label_item(lb) for lb in state.labels], state.font_file)
-        grew |= self.texts.update([_text_item(t) for t in state.texts], state.font_file)
+        grew |= self.texts.update([_text_item(t) for t in state.texts], state.font_file, state.mono_font_file)
         if grew:
             self._restack()
         cam = self.renderer.GetActiveCamera()

@@ -53,6 +53,7 @@ class RenderSettings:
     theme: str
     lang: str = "en"
     font: str | None = None
+    mono_font: str | None = None  # code and tables; None: found like font (see pipeline)
     camera: str = "follow"
     durations: tuple[tuple[str, float], ...] = ()
     batches: tuple[int, ...] | None = None  # which batches of a shown epoch are shown
@@ -410,6 +411,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
             raise SceneError(f"{label}: {exc}") from None
     lang = render.choice("lang", LANGUAGES, "en")
     font = render.get("font", str, None)
+    mono_font = render.get("mono_font", str, None)
     camera = render.choice("camera", ("follow", "static"), "follow")
     antialias = render.choice("antialias", ANTIALIAS, "fxaa")
     layout = render.choice("layout", SCREEN_LAYOUTS, "lecture")
@@ -456,6 +458,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         theme=theme,
         lang=lang,
         font=font,
+        mono_font=mono_font,
         camera=camera,
         durations=tuple(step_seconds),
         batches=batches,

@@ -7,6 +7,8 @@ Templates are ``str.format`` strings; numbers are formatted by the caller (see
 
 from __future__ import annotations
 
+import unicodedata
+
 LANGUAGES = ("en", "ja")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -64,6 +66,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "legend_beads": "beads: one per record, size = value",
         "legend_invalid": "red: NaN or inf (training diverged)",
         "records_header": "rec",
+        "records_x": "X",
+        "records_y": "y",
+        "table_output": "l{k}",
+        "table_target": "y",
+        "table_error": "y - l{k}",
         "panel_matrix": "{name} =",
         "panel_rows": "{name} (rows = records) =",
         "panel_change": "syn{k} change =",
@@ -95,7 +102,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compact_layer": "l{k}：全 {n} 件をまとめて計算（行列積 1 回）",
         "compact_error": "全 {n} 件の l{k}_error = y - l{k}",
         "example": "、球はレコード {row} の値",
-        "display_error": "表示用誤差 = mean(|l{k}_error|) = {e}（損失 = {loss}）",
+        "display_error": "平均絶対誤差 = mean(|l{k}_error|) = {e}（損失 = {loss}）",
         "error_hidden": "l{k}_error = l{k1}_delta・syn{k}.T：出力のデルタを重み経由で各ノードに配分",
         "delta": "l{k}_delta = l{k}_error × {slope}：各ノードの入力をどれだけ動かすか",
         "slope_sigmoid": "シグモイドの傾き l{k}*(1-l{k})",
@@ -103,7 +110,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "slope_other": "{act} の傾き",
         "update": "syn{k} += {lr}l{k}.T・l{k1}_delta：l{k} → l{k1} の全ての重みを更新（最大の変化 {big}）",
         "magnified": "（変化を {m} 倍で描画）",
-        "end": "{epoch} 回目の繰り返し終了：表示用誤差 {e}",
+        "end": "{epoch} 回目の繰り返し終了：平均絶対誤差 {e}",
         "title_sub": "{layers} のネットワーク、{epochs} 回の学習：順伝播、誤差、誤差逆伝播",
         "card_forward": "{epoch} 回目：順伝播",
         "card_backward": "{epoch} 回目：逆伝播",
@@ -112,9 +119,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "evolve": "{label}：{epoch} 回目、損失 {loss}、正解率 {acc}、argmax {argmax}",
         "epoch_batch": "エポック {e} / {n}、バッチ {b} / {nb}",
         "before_training": "学習前",
-        "display_error_hud": "表示用誤差（{e} 回目） {v}",
+        "display_error_hud": "平均絶対誤差（{e} 回目） {v}",
         "batch_error_hud": "バッチの誤差（エポック {e}、バッチ {b}） {v}",
-        "display_error_none": "表示用誤差  -",
+        "display_error_none": "平均絶対誤差  -",
         "status_error": "平均絶対誤差 {v}",
         "key_positive": "青 +",
         "key_negative": "橙 -",
@@ -128,13 +135,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "legend_signs": "小球と光輪：青は正、橙は負",
         "legend_beads": "小球：レコードごと、大きさ = 値",
         "legend_invalid": "赤：NaN または inf（学習が発散）",
-        "records_header": "No.",
+        "records_header": "番号",
+        "records_x": "入力 X",
+        "records_y": "正解 y",
+        "table_output": "出力 l{k}",
+        "table_target": "正解 y",
+        "table_error": "誤差 y - l{k}",
         "panel_matrix": "{name} =",
         "panel_rows": "{name}（行 = レコード）=",
         "panel_change": "syn{k} の変化 =",
         "panel_gradient": "勾配 dE/dsyn{k} =",
         "panel_new": "新しい syn{k} =",
-        "plot_error": "表示用誤差（目盛り：表示回）",
+        "plot_error": "平均絶対誤差（目盛り：表示回）",
         "plot_error_epoch": "エポックごとの平均 |誤差|（目盛り：表示回）",
         "plot_update": "重みの最大変化",
         "plot_fit": "学習した曲線（白）と目標の関数（緑）",
@@ -149,6 +161,18 @@ MESSAGES: dict[str, dict[str, str]] = {
 def message(lang: str, key: str, **values: object) -> str:
     """The sentence ``key`` in ``lang``, filled with ``values``."""
     return MESSAGES[lang][key].format(**values)
+
+
+def columns(text: str) -> int:
+    """Width of ``text`` in a monospaced font's columns: kana and kanji take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad_columns(text: str, width: int, right: bool = True) -> str:
+    """``text`` padded with spaces to ``width`` columns (right-aligned unless ``right`` is
+    False), counting columns as a monospaced CJK font draws them, not characters."""
+    fill = " " * max(0, width - columns(text))
+    return fill + text if right else text + fill
 
 
 def has_non_ascii(text: str) -> bool:

@@ -16,6 +16,7 @@ from nnviz3d.scene import load_scene
 from nnviz3d.timeline import magnification
 
 SUBSET_FONT = Path(__file__).parent / "fixtures" / "NotoSansCJKjp-subset.otf"
+MONO_SUBSET_FONT = Path(__file__).parent / "fixtures" / "NotoSansMonoCJKjp-subset.otf"
 
 
 @pytest.fixture(scope="module")
@@ -164,15 +165,18 @@ def test_japanese_captions_render_real_glyphs(scene):
     assert ink_good != ink_tofu
 
 
-def test_the_subset_font_covers_every_japanese_caption():
-    """Regenerate tests/fixtures with pyftsubset when the Japanese texts gain characters."""
+@pytest.mark.parametrize("font", [SUBSET_FONT, MONO_SUBSET_FONT], ids=["sans", "mono"])
+def test_the_subset_font_covers_every_japanese_caption(font):
+    """Regenerate tests/fixtures with make_font_subsets.py when the Japanese texts gain
+    characters."""
     from nnviz3d.text import MESSAGES
 
-    data = SUBSET_FONT.read_bytes()
+    data = font.read_bytes()
     assert data[:4] == b"OTTO"  # an OpenType (CFF) font
     used = {c for text in MESSAGES["ja"].values() for c in text if ord(c) > 127}
     cmap = _cmap(data)
     assert used <= cmap, sorted(used - cmap)
+    assert {chr(c) for c in range(0x20, 0x7F)} <= cmap
 
 
 def _cmap(data: bytes) -> set[str]:

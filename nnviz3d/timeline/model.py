@@ -15,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from nnviz3d.fonts import mono_advance_em
 from nnviz3d.layout import Layout
 
 DIM = 0.3  # brightness of what is not part of the current step
@@ -150,6 +151,20 @@ class Timeline:
     #: (min, mean, max, std) of each weight matrix and bias vector at the end of every epoch
     weight_stats: np.ndarray | None = None
     bias_stats: np.ndarray | None = None
+    #: a monospaced font file for code and tables (Noto Sans Mono CJK JP); None: they use
+    #: ``font`` (a proportional font: whole code lines, no syntax colours) or VTK's Courier
+    mono_font: str | None = None
+
+    @property
+    def mono_em(self) -> float:
+        """Advance of an ASCII character of the code and tables' font, in ems: the mono
+        font's own (0.5 for Noto Sans Mono CJK, kanji one em), else Courier's 0.6."""
+        return mono_advance_em(self.mono_font) if self.mono_font else 0.6
+
+    def mono_advance_px(self, size: int) -> float:
+        """Pixels from one column of code to the next at font size ``size``: FreeType
+        rounds the mono font's advance to whole pixels (Noto's 0.5 em is 7 px at 13 px)."""
+        return math.floor(self.mono_em * size + 0.5) if self.mono_font else 0.6 * size
 
     @cached_property
     def _starts(self) -> list[int]:
