@@ -11,6 +11,7 @@ from nnviz3d.cli import main
 from nnviz3d.frames import NODE_R_MAX, THEMES, frame_state
 from nnviz3d.pipeline import prepare
 from nnviz3d.scene import load_scene
+from tests.helpers import study
 from tests.test_render_encode import decode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ def diverging_scene(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def diverged(diverging_scene):
-    scene = load_scene(diverging_scene)
+    scene = study(load_scene(diverging_scene))
     scene = dataclasses.replace(scene, render=dataclasses.replace(scene.render, epochs=(1, 40)))
     trace, timeline = prepare(scene)
     assert trace.diverged_at is not None and trace.diverged_at <= 40

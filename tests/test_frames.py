@@ -6,11 +6,12 @@ import pytest
 from nnviz3d.frames import bead_radius, edge_radius, fit_size, frame_state, node_radius
 from nnviz3d.pipeline import prepare
 from nnviz3d.scene import load_scene
+from tests.helpers import study
 
 
 @pytest.fixture(scope="module")
 def tl():
-    return prepare(load_scene(), epochs=(1, 2))[1]
+    return prepare(study(load_scene()), epochs=(1, 2))[1]
 
 
 def test_size_maps_are_monotone():

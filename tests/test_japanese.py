@@ -20,6 +20,7 @@ from nnviz3d.pipeline import prepare
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
 from nnviz3d.text import MESSAGES, columns, pad_columns
+from tests.helpers import study
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SANS = FIXTURES / "NotoSansCJKjp-subset.otf"
@@ -29,7 +30,7 @@ W, H = 1280, 720
 
 @pytest.fixture(scope="module")
 def ja():
-    scene = load_scene()
+    scene = study(load_scene())
     render = replace(scene.render, lang="ja", font=str(SANS), mono_font=str(MONO))
     return prepare(replace(scene, render=render), epochs=(1,))[1]
 
@@ -150,7 +151,7 @@ def test_the_japanese_error_is_the_mean_absolute_error():
 
 def test_only_a_proportional_font_keeps_whole_code_lines(monkeypatch):
     monkeypatch.setattr(fonts, "_fontconfig_japanese_mono", list)
-    scene = load_scene()
+    scene = study(load_scene())
     _, tl = prepare(replace(scene, render=replace(scene.render, lang="ja", font=str(SANS))), epochs=(1,))
     assert tl.font == str(SANS) and tl.mono_font is None and tl.mono_em == 0.6
     fs = frame_state(tl, tl.frames_of(10)[-1], W, H)

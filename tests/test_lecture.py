@@ -14,6 +14,7 @@ from nnviz3d.pipeline import prepare
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
 from nnviz3d.timeline import magnification
+from tests.helpers import study
 
 SUBSET_FONT = Path(__file__).parent / "fixtures" / "NotoSansCJKjp-subset.otf"
 MONO_SUBSET_FONT = Path(__file__).parent / "fixtures" / "NotoSansMonoCJKjp-subset.otf"
@@ -88,8 +89,8 @@ def test_late_updates_are_magnified_and_stated(story):
     assert magnification(np.array([2e-4])) == 1000
 
 
-def test_cards_and_plots(story):
-    _, tl = story
+def test_cards_and_plots(scene):
+    _, tl = prepare(study(scene))
     cards = [s.card[0] for s in tl.steps if s.card]
     assert cards[:3] == [tl.title, "Iteration 1: forward pass", "Iteration 1: backward pass"]
     assert "... 1994 iterations later: iteration 1998 begins" in cards
@@ -212,7 +213,7 @@ def _cmap(data: bytes) -> set[str]:
 def test_legend_and_code_panel_do_not_overlap(size):
     """A quarter of the split screen is 640x360: the code panel at its smallest type must
     not run into the legend (it did), and comments go when the listing is too wide."""
-    scene = load_scene(Path(__file__).resolve().parent.parent / "scenes" / "xor_butterfly.toml")
+    scene = study(load_scene(Path(__file__).resolve().parent.parent / "scenes" / "xor_butterfly.toml"))
     _, tl = prepare(scene, epochs=(1,))
     step = next(s for s in tl.steps if s.kind == "delta")
     w, h = size

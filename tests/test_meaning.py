@@ -286,7 +286,9 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
     assert hidden.caption == (
         "Hidden node 1: z = 0*(-0.166) + 0*(-0.706) + 1*(-0.206) = -0.2065;   sigmoid(z) = 0.4486"
     )
-    assert hidden.node_labels[:4] == ("0", "0", "1", "0.4486")
+    assert hidden.node_labels[:4] == ("0", "0", "1", "0.449")  # 3 significant digits on the picture
+    assert hidden.edge_values == ((0, "0"), (4, "0"), (8, "-0.206"))  # input x weight along each weight
+    assert hidden.node_notes == ((3, "z = -0.206"),)
     assert step("node", record=0, layer=1, node=3).caption == (
         "Hidden node 4: z = 0*(-0.395) + 0*(-0.309) + 1*(0.370) = 0.3704;   sigmoid(z) = 0.5916"
     )
@@ -308,4 +310,4 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
     assert step("update", layer=1).panel[-5:] == ("new syn1 =", "-0.5956", "+0.7495", "-0.9520", "+0.3364")
     assert step("end").caption == "End of iteration 1: display error 0.49641"
     fs = frame_state(tl, tl.frames_of(shown.index)[-1], 1280, 720)
-    assert "display error (it. 1)  0.49641" in [t.text for t in fs.texts]
+    assert "mean |error| 0.49641" in [t.text for t in fs.texts]  # the lecture layout's status line

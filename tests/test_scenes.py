@@ -11,6 +11,7 @@ from nnviz3d.functions import FunctionError, parse_function
 from nnviz3d.pipeline import prepare
 from nnviz3d.recorder import train
 from nnviz3d.scene import load_scene
+from tests.helpers import study
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 
@@ -166,7 +167,7 @@ def test_seed_001_and_003_charts_are_drawn_from_the_recorded_numbers():
     from nnviz3d.compare import comparison_timelines
     from nnviz3d.frames import frame_state
 
-    trace, tl = prepare(load_scene(SCENES / "digits.toml"))
+    trace, tl = prepare(study(load_scene(SCENES / "digits.toml")))
     train_acc, test_acc = tl.accuracy
     np.testing.assert_array_equal(test_acc, trace.summaries.test_accuracy)
     np.testing.assert_array_equal(train_acc, trace.summaries.accuracy)
@@ -181,5 +182,5 @@ def test_seed_001_and_003_charts_are_drawn_from_the_recorded_numbers():
     # the chart's lines: syn1's min, mean, max, std (thick), then b1's (thin)
     chart = [p for p in fs.polylines if p.width in (1.0, 2.0) and len(p.points) == 10]
     assert len(chart) >= 8
-    xor = comparison_timelines(load_scene(SCENES / "xor_butterfly.toml"))[0]
+    xor = comparison_timelines(study(load_scene(SCENES / "xor_butterfly.toml")))[0]
     assert sorted(xor.trajectory)[-1] == 500 and xor.trajectory[500].shape == (2, 3)

@@ -5,7 +5,7 @@ import pytest
 
 from nnviz3d.pipeline import prepare
 from nnviz3d.scene import load_scene
-from nnviz3d.timeline import fmt
+from nnviz3d.timeline import fmt, fmt_sig
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_node_steps_show_the_recorded_values(story):
         assert s.values[f"l{s.layer}[{s.node}]"] == value
         assert s.caption.endswith(f"sigmoid(z) = {fmt(value)}")
         node_id = tl.layout.node_id(s.layer, s.node)
-        assert s.node_labels[node_id] == fmt(value)
+        assert s.node_labels[node_id] == fmt_sig(value)
         assert s.visual.node_values[node_id] == value
     # seed 000: record 1, hidden node 1 is 0.44856632, displayed as 0.4486
     first = nodes[0]
