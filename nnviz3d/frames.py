@@ -48,9 +48,6 @@ __all__ = [
 ]
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
-#: the least a weight outside the step is blended towards the background: enough that it
-#: keeps a 3:1 contrast against it in both themes (a test checks)
-EDGE_DIM = 0.72
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
 EDGE_R_MIN, EDGE_R_MAX = 0.014, 0.11
@@ -162,7 +159,7 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     edge_r = edge_radius(np.where(bad, np.inf, w)) * layout.edge_scale
     edge_c = _sign_colors(w, theme)
     edge_c[bad] = theme.invalid
-    edge_c = _blend(edge_c, bg, np.maximum(visual.edge_focus, EDGE_DIM))
+    edge_c = _blend(edge_c, bg, np.maximum(visual.edge_focus, theme.edge_dim))
 
     outs = visual.outputs  # (records, n_out)
     n_rec, n_out = outs.shape
@@ -235,11 +232,18 @@ def frame_state(
     # spheres: nodes, record beads (study: too small for a hall, the outputs panel and
     # the values carry the per-record numbers there), then the beads along the weights
     in_scene = timeline.screen == "study"
-    sig_c, sig_r, sig_col = _signals(step, layout, theme, progress)
+    sig_c, sig_r, sig_col = _signals(step, layout, theme, progress, backward=in_scene)
     beads = layout.satellites.reshape(-1, 3) if in_scene else np.zeros((0, 3))
     centers = np.concatenate([layout.nodes, beads, sig_c])
     radii = np.concatenate([g.node_r, g.bead_r if in_scene else np.zeros(0), sig_r])
     colors = np.concatenate([g.node_c, g.bead_c if in_scene else np.zeros((0, 3)), sig_col])
+
+    # the backward pass: tubes along the weights, as thick as what each carries back
+    flow = _backward_flow(step, layout, theme, progress) if not in_scene else _no_cylinders()
+    # an update: the weights as they were, a translucent sleeve around the new ones
+    ghost = _no_cylinders()
+    if step.kind == "update" and step.change is not None and not in_scene:
+        ghost = _update_sleeves(step, prev_visual, layout, theme, mids, d / lengths[:, None], lengths)
 
     # halos: node deltas, then the circled weights
     marks = mark_positions(step, layout)
@@ -271,6 +275,7 @@ def frame_state(
     )
     if in_scene:
         texts = texts + tuple(_square_texts(timeline, step, theme, camera, width, height))
+    polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
     return FrameState(
         key=(step.index, sub),
         width=width,
@@ -282,11 +287,16 @@ def frame_state(
         halo_centers=halo_centers,
         halo_radii=halo_radii,
         halo_colors=halo_colors,
-        cylinder_centers=mids[shown],
-        cylinder_directions=(d / lengths[:, None])[shown],
-        cylinder_lengths=lengths[shown],
-        cylinder_radii=g.edge_r[shown],
-        cylinder_colors=g.edge_c[shown],
+        cylinder_centers=np.concatenate([mids[shown], flow[0]]),
+        cylinder_directions=np.concatenate([(d / lengths[:, None])[shown], flow[1]]),
+        cylinder_lengths=np.concatenate([lengths[shown], flow[2]]),
+        cylinder_radii=np.concatenate([g.edge_r[shown], flow[3]]),
+        cylinder_colors=np.concatenate([g.edge_c[shown], flow[4]]),
+        ghost_centers=ghost[0],
+        ghost_directions=ghost[1],
+        ghost_lengths=ghost[2],
+        ghost_radii=ghost[3],
+        ghost_colors=ghost[4],
         square_centers=np.concatenate([out_centers, tgt_centers]),
         square_sides=np.concatenate([g.square_s, _square_side(step.visual.targets.ravel(), layout, vmax)])
         if in_scene
@@ -350,7 +360,58 @@ def signal_positions(step: Step, layout: Layout, progress: float) -> np.ndarray:
     return start + (end - start) * progress
 
 
-def _signals(step: Step, layout: Layout, theme: Theme, progress: float):
+def _no_cylinders() -> tuple[np.ndarray, ...]:
+    return np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros(0), np.zeros((0, 3))
+
+
+FLOW_R_MAX = 0.13  # the thickest backward tube (the largest |delta x weight| of its step)
+GHOST_PAD = 0.02  # the old weight's sleeve is at least this much wider, so it shows as a rim
+SLEEVE_R = 0.16  # the sleeve of the largest change of the video's first update
+
+
+def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mids, units, lengths):
+    """During an update, the old weight stays as a translucent sleeve around the new one,
+    wider by |change| on one scale for the whole video (the first update's largest change
+    gives SLEEVE_R): thick in iteration 1, a thin rim by iteration 2000. Its colour is the
+    sign of the change: blue grew, orange shrank."""
+    edges = np.array(step.highlighted_edges, dtype=int)
+    change = np.asarray(step.change).ravel()
+    if len(edges) != len(change):
+        return _no_cylinders()
+    old = before.weights[edges]
+    scale = step.change_scale or float(np.max(np.abs(change))) or 1.0
+    strength = np.clip(np.abs(np.nan_to_num(change, nan=scale)) / scale, 0, 1)
+    radius = edge_radius(np.where(np.isfinite(old), old, np.inf)) * layout.edge_scale + GHOST_PAD
+    radius = radius + SLEEVE_R * strength
+    return mids[edges], units[edges], lengths[edges], radius, _sign_colors(change, theme)
+
+
+def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) -> tuple[np.ndarray, ...]:
+    """What each weight sends back (delta x weight): a tube growing from the weight's
+    output end towards its input end, its radius proportional to |value| (the largest of
+    the step is FLOW_R_MAX), in the colour of the backward pass."""
+    back = [s for s in step.signals if not s.forward]
+    if not back:
+        return _no_cylinders()
+    edges = np.array([s.edge for s in back])
+    values = np.abs(np.nan_to_num(np.array([s.value for s in back]), nan=0.0, posinf=1e6))
+    biggest = float(values.max()) or 1.0
+    start = layout.nodes[layout.edge_to[edges]]
+    end = layout.nodes[layout.edge_from[edges]]
+    grown = start + (end - start) * max(progress, 1e-3)
+    toward_camera = np.array([0.0, 0.0, 0.04])
+    centres = (start + grown) / 2 + toward_camera
+    vec = grown - start
+    length = np.linalg.norm(vec, axis=1)
+    unit = vec / np.maximum(length, 1e-9)[:, None]
+    radius = np.where(values > 0, np.maximum(FLOW_R_MAX * values / biggest, 0.012), 0.0)
+    colours = np.tile(np.array(theme.backward), (len(back), 1))
+    return centres, unit, length, radius, colours
+
+
+def _signals(step: Step, layout: Layout, theme: Theme, progress: float, backward: bool = True):
+    """Beads travelling along the weights; ``backward``: the backward pass's too (study;
+    hall and lecture draw it as tubes)."""
     n = len(step.signals)
     if not n:
         return np.zeros((0, 3)), np.zeros(0), np.zeros((0, 3))
@@ -358,8 +419,8 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float):
     values = np.array([s.value for s in step.signals])
     # visible while travelling; gone once arrived, so held frames stay identical
     fade = 0.0 if progress >= 1.0 else math.sin(math.pi * min(1.0, progress * 1.15)) ** 0.35
-    radii = signal_radius(values) * fade
     forward = np.array([s.forward for s in step.signals])
+    radii = signal_radius(values) * fade * (forward | backward)
     colors = np.where(forward[:, None], _sign_colors(values, theme), np.array(theme.backward))
     return positions, radii, colors
 
@@ -416,7 +477,8 @@ def _labels(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
 ) -> tuple[Label3D, ...]:
     layout = timeline.layout
-    size = max(10, round(height * (0.024 if timeline.screen == "study" else LABEL_SIZE)))
+    study = timeline.screen == "study"
+    size = max(10, round(height * (0.024 if study else LABEL_SIZE)))
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
@@ -432,22 +494,69 @@ def _labels(
             # just above its own sphere, so it cannot be read as the next node's
             value = step.visual.node_values[node]
             lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
-            out.append(Label3D(text, (x - 0.25, y + lift, z), size, theme.accent if active else theme.text))
+            colour = theme.accent if active else theme.text
+            if study:
+                out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
+            else:  # centred over its sphere, so that none runs into the panels beside the network
+                out.append(Label3D(text, (x, y + lift, z), size, colour, align="center"))
+    if not study:  # hall and lecture label every change along its weight instead
+        return tuple(out) + _value_labels(step, layout, theme, size)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
+    return tuple(out) + _value_labels(step, layout, theme, size)
+
+
+def _value_labels(step: Step, layout: Layout, theme: Theme, size: int) -> tuple[Label3D, ...]:
+    """The numbers a step writes on the picture: a node's z under it, and what each weight
+    carries (input x weight, delta x weight, a change) a little along it."""
+    out = []
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
-        out.append(Label3D(text, (x - 0.5, y - drop, z), size, theme.text))
-    for edge, text in step.edge_values:  # input x weight, a little along its weight
+        out.append(Label3D(text, (x - 0.5, y - drop, z), size, theme.text, theme.panel))
+    values = step.edge_values
+    if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
+        values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
+    for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         x, y, z = a + (b - a) * EDGE_VALUE_AT
-        colour = theme.positive if not text.startswith("-") else theme.negative
+        colour = theme.text if text == "0" else theme.negative if text.startswith("-") else theme.positive
         out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, colour, theme.panel))
     return tuple(out)
 
 
+def _zero_rings(
+    visual: Visual, layout: Layout, theme: Theme, camera: Camera, width: int, height: int
+) -> tuple[Polyline2D, ...]:
+    """A ring around every node whose value is exactly 0: its sphere is a dot, and an
+    input of 0 must still be seen to be there (and to be 0, not missing)."""
+    zero = np.flatnonzero(visual.node_values == 0)
+    if not len(zero):
+        return ()
+    centres = layout.nodes[zero]
+    r = RING_R * layout.node_scale[zero]
+    ndc = project(
+        camera, np.concatenate([centres, centres + np.stack([0 * r, r, 0 * r], axis=1)]), width / height
+    )
+    at, top = (ndc[: len(zero)] + 1) / 2, (ndc[len(zero) :] + 1) / 2
+    bg = np.array(theme.background_bottom)
+    rings = []
+    angles = np.linspace(0, 2 * math.pi, 33)
+    for (x, y), (_, yt), node in zip(at, top, zero, strict=True):
+        ry = abs(yt - y)
+        rx = ry * height / width
+        colour = _blend(np.array([theme.node]), bg, visual.node_focus[[node]])[0]
+        points = tuple((float(x + rx * math.cos(a)), float(y + ry * math.sin(a))) for a in angles)
+        rings.append(Polyline2D(points, tuple(colour), 3.0))
+    return tuple(rings)
+
+
+RING_R = 0.3  # world radius of the ring drawn around a node whose value is 0
+
+#: a step with more numbers along its weights than this writes only the largest few (the
+#: lecture layout's change matrix and the values panel hold them all)
+MAX_EDGE_LABELS, KEEP_EDGE_LABELS = 6, 4
 #: how far along a weight (from its input end) the number it carries is written
 EDGE_VALUE_AT = 0.3
 

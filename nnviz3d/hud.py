@@ -119,27 +119,40 @@ def study_regions(hud: Hud) -> list[tuple[str, Box]]:
     ]
 
 
+RIGHT_TOP = (0.70, 0.40, 0.985, 0.78)  # beside the network: outputs, or the slope
+RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
+RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
+
+
+def _beside(hud: Hud) -> str:
+    """The top right shows the slope of the activation while deltas are made, else the
+    outputs against the targets."""
+    return "slope" if hud.step.kind == "delta" and _slope_points(hud) else "outputs"
+
+
 def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A 200-seat hall: the caption, the network with its numbers (network region in
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
         ("caption", (0.015, 0.78, 0.985, 0.925)),
-        ("outputs", (0.70, 0.40, 0.985, 0.78)),
+        (_beside(hud), RIGHT_TOP),
         ("code_line", (0.015, 0.015, 0.985, 0.13)),
         ("card", (0.0, 0.0, 1.0, 1.0)),
     ]
 
 
 def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
-    """A lecture: the hall's panels, the step's numbers as a block and a short key."""
+    """A lecture: the hall's panels, the step's numbers (an update: its change matrix and
+    how big its changes are against the video's first) and a short key."""
+    update = hud.step.kind == "update" and hud.step.change is not None
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
         ("caption", (0.015, 0.78, 0.985, 0.925)),
-        ("outputs", (0.70, 0.40, 0.985, 0.78)),
-        ("values", (0.70, 0.14, 0.993, 0.39)),
+        (_beside(hud), RIGHT_TOP),
+        ("changes" if update else "values", RIGHT_MIDDLE),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
-        ("key", (0.70, 0.015, 0.985, 0.13)),
+        ("change_size" if update else "key", RIGHT_BOTTOM),
         ("card", (0.0, 0.0, 1.0, 1.0)),
     ]
 
@@ -265,7 +278,7 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     side_max = row_h * h * 0.8  # pixels: a square of value 1 (the largest shown)
     vmax = timeline.target_scale
     col_x = x0 + (width_x + 1) * char  # the output numbers
-    num_w = 6 * char  # "-0.474" and a little air
+    num_w = 7 * char  # "0.0198" and a little air
     sq_x = col_x + n_out * num_w  # the squares
     sq_w = n_out * 2 * (side_max + 4) / w
     tgt_x = sq_x + sq_w + char
@@ -482,15 +495,25 @@ def values(hud: Hud, box: Box, out: Overlay) -> None:
     x0, y0, x1, y1 = box
     right = x1 - 0.008
     mono = hud.timeline.mono_em
-    longest = max(step.panel, key=lambda s: text_width_em(s, mono))
-    size = fit_size(longest, round(h * 0.022), width * (x1 - x0 - 0.013), mono=mono)
-    # and it must stay under the network: at most the box's height
-    size = max(8, min(size, int((y1 - 0.02) / len(step.panel) * h / 1.3)))
+    lines = step.panel
+    if hud.timeline.screen == "study":
+        longest = max(lines, key=lambda s: text_width_em(s, mono))
+        size = fit_size(longest, round(h * 0.022), width * (x1 - x0 - 0.013), mono=mono)
+        # and it must stay under the network: at most the box's height
+        size = max(8, min(size, int((y1 - 0.02) / len(lines) * h / 1.3)))
+    else:  # readable type; rows that do not fit are cut (and say so), a block too wide
+        # is left to the picture's own numbers (and to ``inspect``)
+        size = hud.min_size
+        fits = max(2, int((y1 - y0 - 0.012) * h / (size * 1.3)))
+        lines = lines if len(lines) <= fits else (*lines[: fits - 1], "...")
+        longest = max(lines, key=lambda s: text_width_em(s, mono))
+        if text_width_em(longest, mono) * size > width * (x1 - x0):
+            return
     ph = size * 1.3 / h
-    top = 0.02 + ph * len(step.panel)
+    top = y0 + 0.012 + ph * len(lines)
     pw = text_width_em(longest, mono) * size / width
     out.rects.append(Rect2D(right - pw - 0.01, y0, x1, top + 0.01, theme.panel, 0.55))
-    for i, line in enumerate(step.panel):
+    for i, line in enumerate(lines):
         out.texts.append(Text2D(line, right, top - i * ph, size, theme.text if i else theme.accent,
                                 mono=True, align="right"))  # fmt: skip
 
@@ -584,3 +607,145 @@ def card(hud: Hud, box: Box, out: Overlay) -> None:
     if subtitle:
         out.texts.append(Text2D(subtitle, 0.5, y0 + 0.09, fit_size(subtitle, round(h * 0.03), width * 0.92),
                                 theme.muted, align="center"))  # fmt: skip
+
+
+# -- the backward pass and the update, seen ------------------------------------------------
+def _slope_points(hud: Hud) -> list[tuple[float, int]]:
+    """(activation, node) of every value of the delta step's layer whose slope the
+    caption names: the sigmoid layers only."""
+    step = hud.step
+    if step.layer is None or step.kind != "delta":
+        return []
+    prefix = f"l{step.layer}["
+    return [
+        (float(v), int(key.split(",")[1].rstrip("]")))
+        for key, v in step.values.items()
+        if key.startswith(prefix)
+    ]
+
+
+@panel("slope")
+def slope(hud: Hud, box: Box, out: Overlay) -> None:
+    """The sigmoid and its tangent at each value of the layer: the slope a*(1-a) is the
+    factor the error is multiplied by, 0.25 at 0.5 and near 0 where the sigmoid is flat."""
+    theme, w, h = hud.theme, hud.width, hud.height
+    points = _slope_points(hud)
+    if not points:
+        return
+    x0, y0, x1, y1 = box
+    size = hud.min_size
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
+    out.texts.append(Text2D(hud.t("slope_title"), x0, y1, size, theme.muted))
+    gx0, gx1 = x0 + 0.02, x1 - 0.015
+    gy0, gy1 = y0 + 0.05, y1 - size * 1.6 / h
+    zmax = 6.0
+
+    def at(z: float, a: float) -> tuple[float, float]:
+        return gx0 + (gx1 - gx0) * (z + zmax) / (2 * zmax), gy0 + (gy1 - gy0) * a
+
+    zs = np.linspace(-zmax, zmax, 61)
+    out.lines.append(Polyline2D((at(-zmax, 0), at(zmax, 0)), theme.muted, 1.0))
+    out.lines.append(Polyline2D((at(0, 0), at(0, 1)), theme.muted, 1.0))
+    out.lines.append(
+        Polyline2D(tuple(at(float(z), float(1 / (1 + np.exp(-z)))) for z in zs), theme.text, 2.0)
+    )
+    out.texts.append(Text2D("1", gx0 - 0.004, at(0, 1)[1], size, theme.muted, align="right", valign="center"))
+    out.texts.append(Text2D("0", gx0 - 0.004, gy0, size, theme.muted, align="right", valign="center"))
+    labelled: list[float] = []
+    for a, _ in points:
+        a = min(max(a, 1e-6), 1 - 1e-6)
+        z = float(np.log(a / (1 - a)))
+        if abs(z) > zmax:
+            z = float(np.sign(z) * zmax)
+        s = a * (1 - a)
+        px, py = at(z, a)
+        dz = 1.4  # the tangent over +-1.4 in z
+        ends = (at(z - dz, a - s * dz), at(z + dz, a + s * dz))
+        out.lines.append(Polyline2D(ends, theme.accent, 3.0))
+        out.rects.append(Rect2D(px - 4 / w, py - 4 / h, px + 4 / w, py + 4 / h, theme.accent, 1.0))
+        if all(abs(py - q) > size * 1.1 / h for q in labelled) and len(points) <= 8:
+            text = fmt(s, 3)
+            right = px < (gx0 + gx1) / 2
+            out.texts.append(Text2D(text, px + (0.012 if right else -0.012), py, size, theme.accent,
+                                    align="left" if right else "right", valign="center"))  # fmt: skip
+            labelled.append(py)
+    out.texts.append(Text2D(hud.t("slope_axis"), gx1, gy0 - 0.008, size, theme.muted, align="right"))
+
+
+@panel("changes")
+def changes(hud: Hud, box: Box, out: Overlay) -> None:
+    """The update's change matrix, laid out like the weights (rows: from, columns: to),
+    each cell coloured by sign with a strength on one scale for the whole video."""
+    step, theme, w, h = hud.step, hud.theme, hud.width, hud.height
+    change = step.change
+    if change is None:
+        return
+    x0, y0, x1, y1 = box
+    size = hud.min_size
+    k = step.layer
+    m = np.asarray(change)
+    rows, cols = m.shape
+    transposed = cols > 3 and rows <= 3  # fewer, wider columns hold the numbers
+    if transposed:
+        m = m.T
+        rows, cols = cols, rows
+    title = hud.t("changes_title_t" if transposed else "changes_title", k=k, k1=(k or 0) + 1)
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
+    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    top = y1 - size * 1.5 / h
+    cell_w = (x1 - x0 - 0.01) / cols
+    cell_h = min((top - y0 - 0.01) / rows, size * 1.5 / h)
+    scale = step.change_scale or float(np.max(np.abs(m))) or 1.0
+    bg = np.array(theme.panel)
+    numbers = cell_w * w >= 7.5 * 0.6 * size and cell_h * h >= size * 1.15
+    for i in range(rows):
+        for j in range(cols):
+            v = float(m[i, j])
+            strength = min(1.0, abs(v) / scale) if np.isfinite(v) else 1.0
+            base = np.array(theme.positive if v >= 0 else theme.negative)
+            colour = tuple(bg + (base - bg) * (0.15 + 0.85 * strength))
+            cx0, cy1 = x0 + j * cell_w, top - i * cell_h
+            out.rects.append(
+                Rect2D(cx0 + 0.002, cy1 - cell_h + 0.003, cx0 + cell_w - 0.002, cy1, colour, 1.0)
+            )
+            if numbers:
+                text = ("+" if v > 0 else "") + fmt_sig(v, 2)
+                out.texts.append(Text2D(text, cx0 + cell_w / 2, cy1 - cell_h / 2, size, theme.text,
+                                        mono=True, align="center", valign="center"))  # fmt: skip
+
+
+@panel("change_size")
+def change_size(hud: Hud, box: Box, out: Overlay) -> None:
+    """How big this iteration's largest change is, on a log scale, beside every update
+    shown before it: the updates shrink as the network learns."""
+    step, timeline, theme, h = hud.step, hud.timeline, hud.theme, hud.height
+    if step.epoch is None:
+        return
+    x0, y0, x1, y1 = box
+    size = hud.min_size
+    lo, hi = -6.0, 0.0  # 1e-6 .. 1
+
+    def px(v: float) -> float:
+        return x0 + 0.01 + (x1 - x0 - 0.02) * (min(max(np.log10(v), lo), hi) - lo) / (hi - lo)
+
+    title = hud.t("change_size_title")
+    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    now = timeline.update_sizes[step.epoch - 1] if 1 <= step.epoch <= len(timeline.update_sizes) else np.nan
+    shift = (text_width_em(title) + 0.6) * size / hud.width
+    out.texts.append(Text2D(f"{now:.1e}", x0 + shift, y1, size, theme.accent))
+    axis_y = y0 + size * 1.25 / h + 0.012
+    out.lines.append(Polyline2D(((px(10**lo), axis_y), (px(10**hi), axis_y)), theme.muted, 2.0))
+    for e in (-6, -4, -2, 0):
+        out.lines.append(
+            Polyline2D(((px(10.0**e), axis_y - 0.008), (px(10.0**e), axis_y + 0.008)), theme.muted, 1.0)
+        )
+        label = "1" if e == 0 else f"1e{e}"
+        out.texts.append(Text2D(label, px(10.0**e), axis_y - 0.012, size, theme.muted, align="center"))
+    sizes = timeline.update_sizes
+    for e in timeline.shown_epochs:
+        if e > step.epoch or not 1 <= e <= len(sizes) or not sizes[e - 1] > 0:
+            continue
+        current = e == step.epoch
+        x = px(float(sizes[e - 1]))
+        colour = theme.accent if current else theme.text
+        out.lines.append(Polyline2D(((x, axis_y), (x, axis_y + 0.03)), colour, 4.0 if current else 2.0))

@@ -27,8 +27,8 @@ NODE_PAD = 0.6  # room beyond the outermost node centres for the biggest sphere
 #: frame, from the bottom left); hall and lecture keep the right column for the outputs
 NETWORK_REGIONS = {
     "study": (0.30, 0.27, 0.97, 0.83),
-    "lecture": (0.03, 0.13, 0.68, 0.78),
-    "hall": (0.03, 0.13, 0.68, 0.78),
+    "lecture": (0.03, 0.13, 0.66, 0.78),
+    "hall": (0.03, 0.13, 0.66, 0.78),
 }
 
 

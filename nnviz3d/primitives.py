@@ -7,7 +7,7 @@ Plain frozen dataclasses shared by the frame builder (``frames``), its overlay p
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,9 @@ class Theme:
     keyword: tuple[float, float, float]
     number: tuple[float, float, float]
     invalid: tuple[float, float, float] = (0.95, 0.12, 0.12)  # NaN/inf of a diverged run: red
+    #: the least a weight outside the step keeps of its colour (blended towards the
+    #: background): enough for a 3:1 contrast against the background (tested)
+    edge_dim: float = 0.62
 
 
 THEMES = {
@@ -71,6 +74,7 @@ THEMES = {
         code=(0.15, 0.17, 0.22),
         keyword=(0.50, 0.20, 0.75),
         number=(0.62, 0.22, 0.0),
+        edge_dim=0.75,
     ),
 }
 
@@ -99,6 +103,7 @@ class Label3D:
     size: int
     color: tuple[float, float, float]
     backdrop: tuple[float, float, float] | None = None  # a panel behind it, over busy geometry
+    align: str = "left"  # left | center: where the anchor sits on the text's baseline
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,12 @@ class FrameState:
     rects: tuple[Rect2D, ...]
     polylines: tuple[Polyline2D, ...]
     camera: Camera
+    #: translucent cylinders: the old weights around the new ones during an update
+    ghost_centers: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    ghost_directions: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    ghost_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ghost_radii: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ghost_colors: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     font_file: str | None = None
     mono_font_file: str | None = None  # code and tables (None: font_file, or Courier)
 

@@ -281,6 +281,9 @@ class VtkFrameRenderer:
         self.halos = _Glyphs(self.renderer, sphere)
         self.halos.actor.GetProperty().SetOpacity(0.3)
         self.halos.actor.GetProperty().SetSpecular(0.0)
+        self.ghosts = _Glyphs(self.renderer, smooth, vector_scale=True, oriented=True)
+        self.ghosts.actor.GetProperty().SetOpacity(0.35)
+        self.ghosts.actor.GetProperty().SetSpecular(0.0)
         self.overlay = _Overlay2D(self.renderer)
         self.labels = _TextPool(self.renderer, world=True)
         self.texts = _TextPool(self.renderer, world=False)
@@ -302,6 +305,8 @@ class VtkFrameRenderer:
         )
         self.squares.update(state.square_centers, state.square_sides, state.square_colors)
         self.halos.update(state.halo_centers, state.halo_radii, state.halo_colors)
+        ghost_scale = np.stack([state.ghost_lengths, state.ghost_radii, state.ghost_radii], axis=1)
+        self.ghosts.update(state.ghost_centers, ghost_scale, state.ghost_colors, state.ghost_directions)
         grew = self.overlay.update(state.rects, state.polylines)
         grew |= self.labels.update([_label_item(lb) for lb in state.labels], state.font_file)
         grew |= self.texts.update([_text_item(t) for t in state.texts], state.font_file, state.mono_font_file)
@@ -336,7 +341,7 @@ class VtkFrameRenderer:
 
 
 def _label_item(lb: Label3D):
-    return (lb.text, lb.position, lb.size, lb.color, False, False, "left", "bottom", lb.backdrop)
+    return (lb.text, lb.position, lb.size, lb.color, False, False, lb.align, "bottom", lb.backdrop)
 
 
 def _text_item(t: Text2D):

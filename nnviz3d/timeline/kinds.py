@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.layout import strongest_inputs
-from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig, magnification
+from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig
 
 if TYPE_CHECKING:
     from nnviz3d.timeline.story import Builder
@@ -287,6 +287,7 @@ def display_error(b: Builder, beat: Beat) -> None:
         nodes=list(lay.layer_nodes(n_w)),
         edges=[],
         extras={"focus_x": b.layer_x(n_w + 0.4)},
+        current_record=None,  # the backward pass is for the whole batch at once
     )
     b.labels = [""] * lay.n_nodes  # the beads and the panel carry the numbers now
 
@@ -299,8 +300,9 @@ def error(b: Builder, beat: Beat) -> None:
     sats = b.visual.satellites.copy()
     if lay.n_records:
         sats[list(lay.layer_nodes(k))] = err[: lay.n_records].T
-    flow = (-u.deltas[k]).mean(axis=0)
+    flow = (-u.deltas[k]).sum(axis=0)  # the batch's deltas, summed as the update sums them
     w = u.weights_before[k]
+    sent = flow[None, :] * w  # what each weight carries back
     b.add(
         b.t("error_hidden", k=k, k1=k + 1),
         code=(f"error{k}",),
@@ -311,9 +313,11 @@ def error(b: Builder, beat: Beat) -> None:
         edges=list(lay.layer_edges(k)),
         extras={
             "signals": tuple(
-                Signal(lay.edge_id(k, i, j), False, float(flow[j] * w[i, j]))
-                for i, j in _strongest(flow[None, :] * w)
+                Signal(lay.edge_id(k, i, j), False, float(sent[i, j])) for i, j in _strongest(sent)
             ),
+            "edge_values": _signed_values(list(lay.layer_edges(k)), sent)
+            if sent.size <= MAX_EDGE_VALUES
+            else (),
             "focus_x": b.layer_x(k + 0.5),
         },
         satellites=sats,
@@ -335,11 +339,17 @@ def delta(b: Builder, beat: Beat) -> None:
     act = b.spec.activations[k - 1]
     slope_key = {"sigmoid": "slope_sigmoid", "identity": "slope_identity"}.get(act, "slope_other")
     err = u.output_errors if first else -u.activation_grads[k - 1]
+    for j, total in enumerate(d.sum(axis=0)):  # what the update will use: summed over the batch
+        b.labels[lay.node_id(k, j)] = ("+" if total > 0 else "") + fmt_sig(float(total))
     b.add(
         b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act)),
         code=(f"delta{k}",),
         panel=b.delta_panel(k, err, d, u),
-        values=_matrix_values(f"l{k}_delta", d),
+        values={
+            **_matrix_values(f"l{k}_delta", d),
+            # the activations whose slope the delta uses (the slope panel draws them)
+            **(_matrix_values(f"l{k}", u.activations[k - 1]) if act == "sigmoid" else {}),
+        },
         layer=k,
         nodes=list(lay.layer_nodes(k)),
         edges=[],
@@ -352,12 +362,16 @@ def delta(b: Builder, beat: Beat) -> None:
 
 @step_kind("update", seconds=2.6, phase="update")
 def update(b: Builder, beat: Beat) -> None:
-    """syn{k} += l{k}.T . l{k+1}_delta: every weight of one matrix moves at once."""
+    """syn{k} += l{k}.T . l{k+1}_delta: every weight of one matrix moves at once.
+
+    The change is drawn magnified by one power of ten for the whole video, so the updates
+    of late iterations look as small as they are next to the first ones."""
     lay, u, k = b.layout, b.update, beat.layer
     weights = b.flat_weights(u.weights_before) if k == b.n_w - 1 else b.visual.weights.copy()
     change = u.weights_after[k] - u.weights_before[k]
     edges = list(lay.layer_edges(k))
-    m = magnification(change)
+    m, scale = b.change_scale()
+    b.labels = [""] * lay.n_nodes  # the changes carry the numbers now
     weights[edges] = (u.weights_before[k] + m * change).ravel()
     biggest = float(np.max(np.abs(change)))
     order = np.argsort(-np.abs(change).ravel(), kind="stable")[: min(3, change.size)]
@@ -387,7 +401,10 @@ def update(b: Builder, beat: Beat) -> None:
         extras={
             "marked_edges": tuple(edges[i] for i in order),
             "edge_labels": tuple((edges[i], fmt(float(change.ravel()[i]), digits, sign=True)) for i in order),
+            "edge_values": _signed_values(edges, change) if change.size <= MAX_EDGE_VALUES else (),
             "magnify": m,
+            "change": change,
+            "change_scale": scale,
             "focus_x": b.layer_x(k + 0.5),
         },
         weights=weights,
@@ -449,6 +466,7 @@ def evolve(b: Builder, beat: Beat) -> None:
 DURATIONS: dict[str, float] = {name: kind.seconds for name, kind in KINDS.items()}
 
 MAX_SIGNALS_PER_NODE = 6
+MAX_EDGE_VALUES = 16  # a weight matrix with more entries has no number along each weight
 
 
 def _strongest(flow: np.ndarray) -> list[tuple[int, int]]:
@@ -459,6 +477,13 @@ def _strongest(flow: np.ndarray) -> list[tuple[int, int]]:
         return [(i, j) for i in range(n_in) for j in range(n_out)]
     rows = strongest_inputs(np.abs(flow), MAX_SIGNALS_PER_NODE)
     return [(int(i), j) for j in range(n_out) for i in rows[:, j]]
+
+
+def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ...]:
+    """A number along each weight, with its sign written out."""
+    return tuple(
+        (e, ("+" if c > 0 else "") + fmt_sig(float(c), 2)) for e, c in zip(edges, m.ravel(), strict=True)
+    )
 
 
 def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:

@@ -110,6 +110,8 @@ class Step:
     records: tuple[tuple[str, str], ...] = ()  # (inputs, targets) text of the records on screen
     edge_values: tuple[tuple[int, str], ...] = ()  # numbers written along weights (input x weight)
     node_notes: tuple[tuple[int, str], ...] = ()  # a second number under a node (its z)
+    change: np.ndarray | None = field(default=None, repr=False)  # an update's weight change (n_in, n_out)
+    change_scale: float = 0.0  # the largest change of the video's first update: one scale for all
 
 
 @dataclass(frozen=True)

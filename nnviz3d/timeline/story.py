@@ -31,6 +31,7 @@ from nnviz3d.timeline.model import (
     Visual,
     fmt,
     fmt_input,
+    magnification,
 )
 
 if TYPE_CHECKING:
@@ -188,6 +189,18 @@ class Builder:
             targets=u.targets[: self.layout.n_records].copy(),
             diverged=self.trace.diverged_at is not None and epoch >= self.trace.diverged_at,
         )
+
+    def change_scale(self) -> tuple[float, float]:
+        """(magnification, reference size) of weight changes for the whole video: from the
+        largest change of the first shown update, so that later, smaller updates look smaller."""
+        if not hasattr(self, "_change_scale"):
+            first = self.trace.epoch_updates(self.epochs[0])[0]
+            pairs = zip(first.weights_after, first.weights_before, strict=True)
+            changes = np.concatenate([(a - b).ravel() for a, b in pairs])
+            finite = np.abs(changes[np.isfinite(changes)])
+            biggest = float(finite.max()) if finite.size else 0.0
+            self._change_scale = (magnification(np.array([biggest])), biggest)
+        return self._change_scale
 
     def epoch_before(self, epoch: int) -> int:
         """The shown epoch before ``epoch`` (0 before the first)."""
