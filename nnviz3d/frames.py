@@ -275,7 +275,9 @@ def frame_state(
     )
     if in_scene:
         texts = texts + tuple(_square_texts(timeline, step, theme, camera, width, height))
-    polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
+    slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
+    if not slide:
+        polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
     return FrameState(
         key=(step.index, sub),
         width=width,
@@ -302,7 +304,7 @@ def frame_state(
         if in_scene
         else np.zeros(0),
         square_colors=np.concatenate([g.square_c, tgt_c]) if in_scene else np.zeros((0, 3)),
-        labels=_labels(timeline, step, theme, camera, width, height),
+        labels=() if slide else _labels(timeline, step, theme, camera, width, height),
         texts=texts,
         rects=rects,
         polylines=polylines,

@@ -239,6 +239,8 @@ def wrap(text: str, size: int, max_px: float, mono: bool = False) -> str:
 def status(hud: Hud, box: Box, out: Overlay) -> None:
     """One line, top right: which iteration, and the mean |error| so far."""
     step, timeline, theme = hud.step, hud.timeline, hud.theme
+    if step.card is not None:  # a clean slide
+        return
     x0, _, x1, y1 = box
     size = hud.min_size
     if step.epoch and timeline.n_batches > 1:
@@ -284,7 +286,7 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     tgt_x = sq_x + sq_w + char
     out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
     last = len(timeline.layout.layers) - 1
-    heads = ((x0, "x"), (col_x, f"l{last}"), (tgt_x, "y"))
+    heads = ((x0, hud.t("records_x")), (col_x, hud.t("table_output", k=last)), (tgt_x, hud.t("records_y")))
     for x, text in heads:
         out.texts.append(Text2D(text, x, y1, size, theme.muted, mono=True))
     for i, (x_text, t_text) in enumerate(step.records):
