@@ -9,7 +9,7 @@ the VTK render.
 
 Each frame's content comes from :func:`nnviz3d.frames.frame_state`: spheres and halos
 are 3D scatters (marker area from the radius), weights a ``Line3DCollection`` (line
-width from the cylinder radius), output/target squares square markers, value labels 3D
+width from the cylinder radius), value labels 3D
 texts, and every 2D overlay text a ``fig.text``. The 2D panel rectangles and inset-plot
 polylines are drawn too, simply, as figure-level ``Rectangle`` and ``Line2D`` artists,
 so both renderers do comparable work. The background is one flat colour (no gradient).
@@ -114,7 +114,6 @@ def render_reference(
     edges = ax.add_collection3d(Line3DCollection([], zorder=1), autolim=False)
     halos = ax.scatter([], [], [], alpha=0.25, depthshade=False, linewidths=0, zorder=2)
     spheres = ax.scatter([], [], [], depthshade=False, linewidths=0, zorder=3)
-    squares = ax.scatter([], [], [], marker="s", depthshade=False, linewidths=0, zorder=4)
     texts: list[Text] = []
     labels: list[Text3D] = []
     rects: list[Rectangle] = []
@@ -149,7 +148,6 @@ def render_reference(
             for sc, centers, size, colors in (
                 (halos, s.halo_centers, area(s.halo_radii), s.halo_colors),
                 (spheres, s.sphere_centers, area(s.sphere_radii), s.sphere_colors),
-                (squares, s.square_centers, area(s.square_sides / 2), s.square_colors),
             ):
                 sc._offsets3d = tuple(_mpl(centers).T)
                 sc.set_sizes(size)

@@ -11,7 +11,7 @@ pipeline reuse the pixels of held frames.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,8 +29,7 @@ from nnviz3d.primitives import (
     fit_size,
     text_width_em,
 )
-from nnviz3d.text import message
-from nnviz3d.timeline import Step, Timeline, Visual, fmt
+from nnviz3d.timeline import Step, Timeline, Visual
 
 __all__ = [
     "THEMES",
@@ -80,7 +79,6 @@ HALO_R_MIN, HALO_R_MAX = 0.62, 1.0
 SIGNAL_R_MIN, SIGNAL_R_MAX = 0.06, 0.2
 MARK_R = 0.24
 ERROR_COLUMN = 2.1  # world units from the output/target numbers to the error column
-FOLLOW = 0.16  # how far the camera leans towards the active part (fraction of the offset)
 
 
 def halo_radius(value: np.ndarray) -> np.ndarray:
@@ -122,12 +120,9 @@ class _Geometry:
     bead_c: np.ndarray
     edge_r: np.ndarray
     edge_c: np.ndarray
-    square_s: np.ndarray
-    square_c: np.ndarray
     halo_r: np.ndarray
     halo_c: np.ndarray
     mark_r: np.ndarray
-    camera_dx: np.ndarray
 
 
 def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Theme, vmax: float) -> _Geometry:
@@ -161,37 +156,14 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     edge_c[bad] = theme.invalid
     edge_c = _blend(edge_c, bg, np.maximum(visual.edge_focus, theme.edge_dim))
 
-    outs = visual.outputs  # (records, n_out)
-    n_rec, n_out = outs.shape
-    nan_out = np.isnan(outs).ravel()
-    square_s = _square_side(np.where(np.isnan(outs), np.inf, outs), layout, vmax).ravel()
-    square_s[nan_out & (not visual.diverged)] = 0.0  # not computed yet
-    square_c = np.tile(np.array(theme.node), (n_rec * n_out, 1))
-    square_c[nan_out] = theme.invalid
-    if visual.current_record is not None and n_rec:
-        rows = np.full(n_rec, 0.55)
-        rows[visual.current_record] = 1.0
-        square_c = _blend(square_c, bg, np.repeat(rows, n_out))
-
     halo_r = halo_radius(visual.halos)
     halo_c = _sign_colors(np.nan_to_num(visual.halos), theme)
     mark_r = np.zeros(layout.n_edges)
-    if step is not None and step.marked_edges:
+    if step is not None and step.marked_edges and timeline.screen == "study":
         mark_r[list(step.marked_edges)] = MARK_R
-    dx = 0.0
-    if step is not None and step.focus_x is not None and timeline.camera == "follow":
-        lo, hi = layout.bounds()
-        dx = FOLLOW * (step.focus_x - (lo[0] + hi[0]) / 2)
     return _Geometry(
-        node_r, node_c, bead_r, bead_c, edge_r, edge_c, square_s, square_c, halo_r, halo_c, mark_r,
-        np.array([dx]),
+        node_r, node_c, bead_r, bead_c, edge_r, edge_c, halo_r, halo_c, mark_r,
     )  # fmt: skip
-
-
-def _square_side(values: np.ndarray, layout: Layout, vmax: float) -> np.ndarray:
-    """Side of an output/target square: proportional to |value| up to ``vmax``."""
-    v = np.nan_to_num(np.abs(values), nan=0.0, posinf=vmax)
-    return layout.square_size * np.minimum(v, vmax) / vmax
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
@@ -254,27 +226,9 @@ def frame_state(
     halo_radii = np.concatenate([g.halo_r, g.mark_r])
     halo_colors = np.concatenate([g.halo_c, np.tile(np.array(theme.accent), (layout.n_edges, 1))])
 
-    # squares: outputs (left column) then targets (right column); hall and lecture show
-    # them flat in the outputs panel instead, beside the network
-    out_centers = layout.square_rows.reshape(-1, 3) if in_scene else np.zeros((0, 3))
-    tgt_centers = out_centers + np.array([layout.square_size * 1.3, 0, 0])
-    bg = np.array(theme.background_bottom)
-    tgt_c = np.tile(np.array(theme.target), (len(tgt_centers), 1))
-    cur = step.visual.current_record
-    if cur is not None and len(tgt_centers):
-        rows = np.full(layout.n_records, 0.55)
-        rows[cur] = 1.0
-        tgt_c = _blend(tgt_c, bg, np.repeat(rows, layout.layers[-1]))
+    # the outputs against the targets are a panel of the overlay (hud "outputs")
     texts, rects, polylines = overlay(timeline, step, theme, width, height)
     camera = fit_camera(layout, width, height, timeline.screen)
-    shift = np.array([float(g.camera_dx[0]) if in_scene else 0.0, 0.0, 0.0])
-    camera = replace(
-        camera,
-        position=tuple(np.array(camera.position) + shift),
-        focal_point=tuple(np.array(camera.focal_point) + shift),
-    )
-    if in_scene:
-        texts = texts + tuple(_square_texts(timeline, step, theme, camera, width, height))
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     if not slide:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
@@ -299,11 +253,6 @@ def frame_state(
         ghost_lengths=ghost[2],
         ghost_radii=ghost[3],
         ghost_colors=ghost[4],
-        square_centers=np.concatenate([out_centers, tgt_centers]),
-        square_sides=np.concatenate([g.square_s, _square_side(step.visual.targets.ravel(), layout, vmax)])
-        if in_scene
-        else np.zeros(0),
-        square_colors=np.concatenate([g.square_c, tgt_c]) if in_scene else np.zeros((0, 3)),
         labels=() if slide else _labels(timeline, step, theme, camera, width, height),
         texts=texts,
         rects=rects,
@@ -427,60 +376,12 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float, backward
     return positions, radii, colors
 
 
-def _square_texts(
-    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
-) -> list[Text2D]:
-    """Each record's output, target and error in columns beside its pair of squares.
-
-    Placed in pixels from the projected squares, so the columns never run into each other
-    however far the camera is."""
-    layout = timeline.layout
-    if not layout.n_records:
-        return []
-    n_out = layout.layers[-1]
-    sq = layout.square_size
-    rows = layout.square_rows.reshape(-1, 3)
-    anchors = rows + np.array([1.3 * sq + 0.5 * sq, 0.0, 0.0])
-    ndc = project(
-        camera, np.concatenate([anchors, rows[:1] + np.array([0.0, 0.5 * sq, 0.0])]), width / height
-    )
-    xs = (ndc[:, 0] + 1) / 2
-    ys = (ndc[:, 1] + 1) / 2
-    gap = abs(ys[0] - ys[1]) * height if len(rows) > 1 else height * 0.05
-    size = max(8, min(round(height * 0.024), int(gap * 0.75)))
-    col = size * 3.9 / width  # one column of "-0.4737" and some air
-    pad = size * 0.6 / width
-    outs = step.visual.outputs.ravel()
-    texts = []
-    last = layout.layers[-1] and len(layout.layers) - 1
-    top_y = ys[-1] + size * 0.4 / height
-    heads = (message(timeline.lang, f"table_{part}", k=last) for part in ("output", "target", "error"))
-    for c, head in enumerate(heads):
-        texts.append(Text2D(head, xs[0] + pad + c * col, top_y, size, theme.muted, valign="bottom"))
-    for i in range(len(rows)):
-        rec = i // n_out
-        current = step.visual.current_record in (None, rec)
-        value, target = outs[i], float(step.visual.targets.ravel()[i])
-        y = ys[i]
-        color = theme.text if current else theme.muted
-        target_text = step.records[rec][1].split()[i % n_out]
-        computed = not np.isnan(value) or step.visual.diverged  # a diverged run's NaN is a value
-        cells = [fmt(value) if computed else "?", target_text]
-        for c, text in enumerate(cells):
-            texts.append(Text2D(text, xs[i] + pad + c * col, y, size, color, valign="center"))
-        if computed:
-            hue = theme.accent if current else theme.muted
-            texts.append(Text2D(fmt(target - value, sign=True), xs[i] + pad + 2 * col, y, size, hue,
-                                valign="center"))  # fmt: skip
-    return texts
-
-
 def _labels(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
 ) -> tuple[Label3D, ...]:
     layout = timeline.layout
     study = timeline.screen == "study"
-    size = max(10, round(height * (0.024 if study else LABEL_SIZE)))
+    size = max(10, round(height * (0.024 if study else LABEL_SIZE[timeline.screen])))
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
@@ -502,14 +403,14 @@ def _labels(
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 out.append(Label3D(text, (x, y + lift, z), size, colour, align="center"))
     if not study:  # hall and lecture label every change along its weight instead
-        return tuple(out) + _value_labels(step, layout, theme, size)
+        return tuple(out) + _value_labels(step, layout, theme, size, study)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
-    return tuple(out) + _value_labels(step, layout, theme, size)
+    return tuple(out) + _value_labels(step, layout, theme, size, study)
 
 
-def _value_labels(step: Step, layout: Layout, theme: Theme, size: int) -> tuple[Label3D, ...]:
+def _value_labels(step: Step, layout: Layout, theme: Theme, size: int, study: bool) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it, and what each weight
     carries (input x weight, delta x weight, a change) a little along it."""
     out = []
@@ -517,7 +418,7 @@ def _value_labels(step: Step, layout: Layout, theme: Theme, size: int) -> tuple[
         x, y, z = layout.nodes[node]
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         out.append(Label3D(text, (x - 0.5, y - drop, z), size, theme.text, theme.panel))
-    values = step.edge_values
+    values = step.edge_values if not (study and step.edge_labels) else ()
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
         values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
@@ -570,7 +471,7 @@ VIEW_ANGLE = 26.0
 FRONTAL_VIEW_ANGLE, FRONTAL_AZIMUTH, FRONTAL_ELEVATION = 12.0, 4.0, 3.0
 #: the numbers on the network in hall and lecture (fraction of the frame height): a capital
 #: of about 24 px at 720p
-LABEL_SIZE = 0.047
+LABEL_SIZE = {"lecture": 0.047, "hall": 0.056}
 
 
 def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
@@ -599,15 +500,15 @@ def fit_camera(layout: Layout, width: int, height: int, screen: str = "study") -
     box, never from the glyphs' bounds (which include scale arrays).
     """
     study = screen == "study"
-    lo, hi = layout.bounds(study=study)
+    lo, hi = layout.bounds(beads=study)
     center = (lo + hi) / 2
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
     x0, y0, x1, y1 = NETWORK_REGIONS[screen]
     aspect = width / height
     grid = layout.azimuth > 20  # grid layers need an oblique view to be seen at all
-    angle = VIEW_ANGLE if study or grid else FRONTAL_VIEW_ANGLE
-    azimuth = math.radians(layout.azimuth if study or grid else FRONTAL_AZIMUTH)
-    elevation = math.radians(10 if study or grid else FRONTAL_ELEVATION)
+    angle = VIEW_ANGLE if grid else FRONTAL_VIEW_ANGLE
+    azimuth = math.radians(layout.azimuth if grid else FRONTAL_AZIMUTH)
+    elevation = math.radians(10 if grid else FRONTAL_ELEVATION)
     direction = np.array(
         [
             math.sin(azimuth) * math.cos(elevation),

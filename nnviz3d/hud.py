@@ -16,15 +16,17 @@ import numpy as np
 
 from nnviz3d.charts import error_chart, fit_chart, lines_chart, trajectory_chart
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
-from nnviz3d.text import columns, message, pad_columns
+from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig
 
 Box = tuple[float, float, float, float]
 
 MIN_CODE_PX = 8  # the smallest type of the code panel (study)
 #: type sizes of hall and lecture as fractions of the frame height; VTK's capitals are
-#: 0.73 of the size, so these give capitals of 16 and 24 px at 720p (24 and 36 at 1080p)
-MIN_TEXT, BIG_TEXT = 0.032, 0.047
+#: 0.73 of the size, so lecture's capitals are 18 and 24 px at 720p (27 and 36 at 1080p),
+#: the hall's 22 and 29
+MIN_TEXT = {"lecture": 0.035, "hall": 0.042}
+BIG_TEXT = {"lecture": 0.047, "hall": 0.056}
 PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
 
 
@@ -49,12 +51,12 @@ class Hud:
     def min_size(self) -> int:
         """The smallest type this layout allows: a capital of about 16 px at 720p in hall
         and lecture (read from the back of a room); study is read on a laptop."""
-        return 8 if self.timeline.screen == "study" else round(self.height * MIN_TEXT)
+        return 8 if self.timeline.screen == "study" else round(self.height * MIN_TEXT[self.timeline.screen])
 
     @property
     def big_size(self) -> int:
-        """The caption's type: a capital of about 24 px at 720p."""
-        return round(self.height * BIG_TEXT)
+        """The caption's type: a capital of about 24 px at 720p (more in a hall)."""
+        return round(self.height * BIG_TEXT.get(self.timeline.screen, BIG_TEXT["lecture"]))
 
 
 @dataclass
@@ -109,7 +111,7 @@ def study_regions(hud: Hud) -> list[tuple[str, Box]]:
     return [
         ("header", (0.015, 0.82, 0.985, 0.985)),
         ("caption", (0.015, 0.84, 0.985, 0.89)),
-        ("records", (0.015, 0.80 - (n_rows + 1) * row_h, 0.30, 0.80)),
+        ("outputs", (0.015, 0.80 - (n_rows + 1) * row_h, 0.30, 0.80)),
         ("legend", (0.015, _code_floor(hud), 0.275, legend_top)),
         ("code", (0.006, 0.008, 0.306, legend_bottom - 0.04)),
         ("values", (0.70, 0.008, 0.993, 0.02 + PANEL_HEIGHT)),
@@ -152,7 +154,7 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         (_beside(hud), RIGHT_TOP),
         ("changes" if update else "values", RIGHT_MIDDLE),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
-        ("change_size" if update else "key", RIGHT_BOTTOM),
+        *([("change_size", RIGHT_BOTTOM)] if update else []),
         ("card", (0.0, 0.0, 1.0, 1.0)),
     ]
 
@@ -220,19 +222,32 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
 
 
 def wrap(text: str, size: int, max_px: float, mono: bool = False) -> str:
-    """``text`` broken at spaces into lines no wider than ``max_px`` at ``size``."""
-    lines: list[str] = []
+    """``text`` broken at spaces into lines no wider than ``max_px`` at ``size``, as even
+    as the same number of lines allows (no word left alone on the last line)."""
+    out = []
     for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if line and text_width_em(candidate, mono) * size > max_px:
-                lines.append(line)
-                line = word.lstrip()
-            else:
-                line = candidate
-        lines.append(line)
-    return "\n".join(lines)
+        lines = _greedy(paragraph, size, max_px, mono)
+        narrow = max_px
+        while len(lines) > 1:  # narrow the measure while the line count stays the same
+            tighter = _greedy(paragraph, size, narrow * 0.97, mono)
+            if len(tighter) != len(lines):
+                break
+            lines, narrow = tighter, narrow * 0.97
+        out += lines
+    return "\n".join(out)
+
+
+def _greedy(paragraph: str, size: int, max_px: float, mono: bool) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for word in paragraph.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if line and text_width_em(candidate, mono) * size > max_px:
+            lines.append(line)
+            line = word.lstrip()
+        else:
+            line = candidate
+    return [*lines, line]
 
 
 @panel("status")
@@ -255,10 +270,32 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
     if error:
         shift = (text_width_em(it) + 1.5) * size / hud.width
-        out.texts.append(Text2D(error, x1 - shift, y1, size, theme.accent, align="right"))
-    title_room = hud.width * (x1 - x0) - (text_width_em(it + error) + 3) * size
-    if timeline.screen == "lecture" and text_width_em(timeline.title) * size <= title_room:
-        out.texts.append(Text2D(timeline.title, x0, y1, size, theme.muted))
+        out.texts.append(Text2D(error, x1 - shift, y1, size, theme.text, align="right"))
+    # top left: what the picture's colours and numbers mean in this step
+    room = hud.width * (x1 - x0) - (text_width_em(it + error) + 3) * size
+    x = x0
+    for text, colour in _key_items(hud):
+        width = (text_width_em(text) + 1.0) * size
+        if width > room:
+            break
+        out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.muted))
+        x += width / hud.width
+        room -= width
+
+
+def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
+    """The meaning of what this step draws, most important first."""
+    step, theme = hud.step, hud.theme
+    signs = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
+    if step.kind == "error":
+        return [(hud.t("key_backward"), theme.backward)]
+    if step.kind == "delta":
+        return [(hud.t("key_delta"), theme.muted)]
+    if step.kind == "update":
+        return [(hud.t("key_update"), theme.muted)]
+    if step.kind == "node":
+        return [*signs, (hud.t("key_forward"), theme.muted)]
+    return [*signs, (hud.t("key_thickness"), theme.muted)]
 
 
 @panel("outputs")
@@ -272,8 +309,8 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     n_out = timeline.layout.layers[-1]
     outs = step.visual.outputs
     rows = len(step.records)
-    size = hud.min_size
-    row_h = min(size * 1.9 / h, (y1 - y0) / (rows + 1.2))
+    size = max(hud.min_size, round(h * 0.024))
+    row_h = min(size * 1.9 / h, (y1 - y0) / (rows + 1))
     size = min(size, int(row_h * h / 1.5)) if row_h * h < size * 1.5 else size
     width_x = max(len(x) for x, _ in step.records)
     char = 0.6 * size / w
@@ -286,9 +323,13 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     tgt_x = sq_x + sq_w + char
     out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
     last = len(timeline.layout.layers) - 1
-    heads = ((x0, hud.t("records_x")), (col_x, hud.t("table_output", k=last)), (tgt_x, hud.t("records_y")))
-    for x, text in heads:
-        out.texts.append(Text2D(text, x, y1, size, theme.muted, mono=True))
+    heads = (
+        (x0, hud.t("records_x"), theme.muted),
+        (col_x, hud.t("table_output", k=last), theme.node),
+        (tgt_x, hud.t("records_y"), theme.target),
+    )
+    for x, text, colour in heads:
+        out.texts.append(Text2D(text, x, y1, size, colour, mono=True))
     for i, (x_text, t_text) in enumerate(step.records):
         y = y1 - (i + 1) * row_h - row_h * 0.1
         current = step.visual.current_record == i
@@ -347,45 +388,6 @@ def code_line(hud: Hud, box: Box, out: Overlay) -> None:
             out.texts.append(
                 Text2D(text, x0 + (col + 1) * char_w, y, size, colors[kind], mono=True, bold=True)
             )
-
-
-@panel("key")
-def key(hud: Hud, box: Box, out: Overlay) -> None:
-    """What colour and size mean, in two short lines."""
-    if hud.step.card is not None:
-        return
-    theme = hud.theme
-    x0, _, x1, y1 = box
-    size = hud.min_size
-    first = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
-    x = x0
-    for text, colour in first:
-        out.texts.append(Text2D(text, x, y1, size, colour, bold=True))
-        x += (text_width_em(text) + 1.2) * size / hud.width
-    second = wrap(hud.t("key_sizes"), size, hud.width * (x1 - x0))
-    out.texts.append(Text2D(second, x0, y1 - size * 1.35 / hud.height, size, theme.muted))
-
-
-@panel("records")
-def records(hud: Hud, box: Box, out: Overlay) -> None:
-    """The training records, the current one marked."""
-    step, theme, h = hud.step, hud.theme, hud.height
-    n_rows, row_h = _records_rows(hud)
-    rec_size = min(round(h * 0.024), int(row_h * h * 0.8)) if n_rows else round(h * 0.024)
-    if not step.records:
-        return
-    x0, _, _, top = box
-    rec, head_x = pad_columns(hud.t("records_header"), 4), hud.t("records_x")
-    width_x = max(columns(head_x), *(len(x) for x, _ in step.records))  # a kanji: 2 columns
-    head = f"{rec}  {pad_columns(head_x, width_x, right=False)}   {hud.t('records_y')}"
-    out.texts.append(Text2D(head, x0, top, rec_size, theme.muted, mono=True))
-    for i, (x, t) in enumerate(step.records):
-        current = step.visual.current_record == i
-        line = f"{'>' if current else ' '} {i + 1:>2}  {x:<{width_x}}   {t}"
-        out.texts.append(
-            Text2D(line, x0, top - (i + 1) * row_h, rec_size, theme.accent if current else theme.text,
-                   mono=True, bold=current)
-        )  # fmt: skip
 
 
 def _legend_lines(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
@@ -687,11 +689,7 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
     k = step.layer
     m = np.asarray(change)
     rows, cols = m.shape
-    transposed = cols > 3 and rows <= 3  # fewer, wider columns hold the numbers
-    if transposed:
-        m = m.T
-        rows, cols = cols, rows
-    title = hud.t("changes_title_t" if transposed else "changes_title", k=k, k1=(k or 0) + 1)
+    title = hud.t("changes_title", k=k, k1=(k or 0) + 1)
     out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - size * 1.5 / h
@@ -732,7 +730,7 @@ def change_size(hud: Hud, box: Box, out: Overlay) -> None:
 
     title = hud.t("change_size_title")
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
-    now = timeline.update_sizes[step.epoch - 1] if 1 <= step.epoch <= len(timeline.update_sizes) else np.nan
+    now = float(np.max(np.abs(step.change))) if step.change is not None else float("nan")
     shift = (text_width_em(title) + 0.6) * size / hud.width
     out.texts.append(Text2D(f"{now:.1e}", x0 + shift, y1, size, theme.accent))
     axis_y = y0 + size * 1.25 / h + 0.012
@@ -743,11 +741,12 @@ def change_size(hud: Hud, box: Box, out: Overlay) -> None:
         )
         label = "1" if e == 0 else f"1e{e}"
         out.texts.append(Text2D(label, px(10.0**e), axis_y - 0.012, size, theme.muted, align="center"))
-    sizes = timeline.update_sizes
-    for e in timeline.shown_epochs:
-        if e > step.epoch or not 1 <= e <= len(sizes) or not sizes[e - 1] > 0:
+    # this matrix's largest change now, and at every earlier update of it in the video
+    history = [float(np.max(np.abs(s.change))) for s in timeline.steps[: step.index]
+               if s.kind == "update" and s.layer == step.layer and s.change is not None]  # fmt: skip
+    for v, current in [*((v, False) for v in history), (now, True)]:
+        if not v > 0:
             continue
-        current = e == step.epoch
-        x = px(float(sizes[e - 1]))
+        x = px(v)
         colour = theme.accent if current else theme.text
         out.lines.append(Polyline2D(((x, axis_y), (x, axis_y + 0.03)), colour, 4.0 if current else 2.0))

@@ -21,21 +21,21 @@ BEAD_DROP = 0.8  # how far under the node centre the beads sit
 MAX_SATELLITES = 8
 GRID_ABOVE = 16  # layers with more nodes are drawn as a square grid
 GRID_SIZE = 7.0  # world size of such a grid
-NODE_PAD = 0.6  # room beyond the outermost node centres for the biggest sphere
+BOX_PAD = 0.5  # room around the outermost node centres for the biggest sphere
+LABEL_LIFT = 0.4  # room above the top node for its value
 
 #: where the network sits on screen in each screen layout (x0, y0, x1, y1 in 0..1 of the
-#: frame, from the bottom left); hall and lecture keep the right column for the outputs
+#: frame, from the bottom left); hall and lecture keep the right column for the outputs,
+#: study its left column for the records, the legend and the code
 NETWORK_REGIONS = {
-    "study": (0.30, 0.27, 0.97, 0.83),
+    "study": (0.31, 0.235, 0.985, 0.865),
     "lecture": (0.03, 0.13, 0.66, 0.78),
     "hall": (0.03, 0.13, 0.66, 0.78),
 }
 
 
-def region_aspect(screen: str, frame_aspect: float = 16 / 9) -> float | None:
-    """Width / height of the network's screen region (None: the study view's compact shape)."""
-    if screen == "study":
-        return None
+def region_aspect(screen: str, frame_aspect: float = 16 / 9) -> float:
+    """Width / height of the network's screen region."""
     x0, y0, x1, y1 = NETWORK_REGIONS[screen]
     return (x1 - x0) * frame_aspect / (y1 - y0)
 
@@ -80,27 +80,26 @@ class Layout:
         n = self.layers[weight_layer] * self.layers[weight_layer + 1]
         return range(self.edge_offsets[weight_layer], self.edge_offsets[weight_layer] + n)
 
-    def bounds(self, study: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self, beads: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Axis-aligned box around everything drawn, with room for the biggest spheres;
-        ``study``: the record beads, the output/target squares and their numbers stand in
-        the scene too (hall and lecture show them in panels)."""
+        ``beads``: the record beads under the nodes too (the study layout draws them)."""
         pts = [self.nodes]
-        if study:
-            pts += [self.satellites.reshape(-1, 3), self.square_rows.reshape(-1, 3)]
+        if beads:
+            pts.append(self.satellites.reshape(-1, 3))
         allp = np.concatenate([p for p in pts if len(p)])
-        pad = 0.5
-        hi = allp.max(axis=0) + pad
-        if self.n_records and study:
-            hi[0] += 2.4 * self.square_size + 3.4  # the target squares, their numbers and errors
-        hi[1] += 0.4  # the value label above the top node
-        return allp.min(axis=0) - pad, hi
+        hi = allp.max(axis=0) + BOX_PAD
+        hi[1] += LABEL_LIFT  # the value label above the top node
+        return allp.min(axis=0) - BOX_PAD, hi
 
 
-def make_layout(layers: tuple[int, ...], n_records: int, aspect: float | None = None) -> Layout:
+def make_layout(
+    layers: tuple[int, ...], n_records: int, aspect: float | None = None, beads: bool = False
+) -> Layout:
     """Centre every layer vertically; a row of record beads under each node.
 
     ``aspect``: the width / height the network's box should have (the layers move apart
-    until it does), so that it fills a wide screen region; None keeps the compact shape."""
+    until it does), so that it fills a wide screen region; None keeps the compact shape;
+    ``beads``: the record beads under the nodes count towards the height."""
     columns = [n <= GRID_ABOVE for n in layers]
     tallest = max([n for n, col in zip(layers, columns, strict=True) if col], default=1)
     node_gap = NODE_GAP if tallest <= 12 else NODE_GAP * 12 / tallest
@@ -108,8 +107,10 @@ def make_layout(layers: tuple[int, ...], n_records: int, aspect: float | None = 
     layer_gap = max(LAYER_GAP, 0.45 * (min(max(layers), 12) - 1) * node_gap)
     if aspect is not None and len(layers) > 1:
         rows = [n if col else GRID_SIZE / node_gap for n, col in zip(layers, columns, strict=True)]
-        height = (max(rows) - 1) * node_gap + 2 * NODE_PAD
-        layer_gap = max(layer_gap, (aspect * height - 2 * NODE_PAD) / (len(layers) - 1))
+        # the box bounds() will give: nodes, padding, the top label, the beads' row
+        spread = (min(n_records, MAX_SATELLITES) - 1) * BEAD_GAP if beads and n_records else 0.0
+        height = (max(rows) - 1) * node_gap + 2 * BOX_PAD + LABEL_LIFT + (BEAD_DROP if beads else 0.0)
+        layer_gap = max(layer_gap, (aspect * height - 2 * BOX_PAD - spread) / (len(layers) - 1))
     positions, layer_of, offsets, scales = [], [], [], []
     for k, n in enumerate(layers):
         offsets.append(len(positions))

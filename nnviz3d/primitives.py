@@ -35,7 +35,7 @@ class Theme:
     invalid: tuple[float, float, float] = (0.95, 0.12, 0.12)  # NaN/inf of a diverged run: red
     #: the least a weight outside the step keeps of its colour (blended towards the
     #: background): enough for a 3:1 contrast against the background (tested)
-    edge_dim: float = 0.62
+    edge_dim: float = 0.7
 
 
 THEMES = {
@@ -155,9 +155,6 @@ class FrameState:
     cylinder_lengths: np.ndarray
     cylinder_radii: np.ndarray
     cylinder_colors: np.ndarray
-    square_centers: np.ndarray
-    square_sides: np.ndarray
-    square_colors: np.ndarray
     labels: tuple[Label3D, ...]
     texts: tuple[Text2D, ...]
     rects: tuple[Rect2D, ...]

@@ -1,6 +1,6 @@
 """The only module that touches VTK: a :class:`FrameState` in, RGB pixels out.
 
-Nodes, record beads, weights and squares are each *one* actor drawn by a
+Nodes, record beads, weights and halos are each *one* actor drawn by a
 ``vtkGlyph3DMapper`` (instancing), so a network with tens of thousands of weights is
 still a handful of draw calls. Text actors come from pools and are re-used between
 frames. Rendering is offscreen through EGL (no display, no GPU needed with Mesa).
@@ -22,7 +22,6 @@ from vtkmodules.vtkCommonTransforms import vtkTransform
 from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
 from vtkmodules.vtkFiltersGeneral import vtkTransformFilter
 from vtkmodules.vtkFiltersSources import (
-    vtkCubeSource,
     vtkCylinderSource,
     vtkSphereSource,
 )
@@ -271,13 +270,8 @@ class VtkFrameRenderer:
         along_x.SetInputConnection(cylinder.GetOutputPort())
         smooth = vtkPolyDataNormals()
         smooth.SetInputConnection(along_x.GetOutputPort())
-        cube = vtkCubeSource()
-        cube.SetXLength(1.0)
-        cube.SetYLength(1.0)
-        cube.SetZLength(0.08)
         self.cylinders = _Glyphs(self.renderer, smooth, vector_scale=True, oriented=True)
         self.spheres = _Glyphs(self.renderer, sphere)
-        self.squares = _Glyphs(self.renderer, cube)
         self.halos = _Glyphs(self.renderer, sphere)
         self.halos.actor.GetProperty().SetOpacity(0.3)
         self.halos.actor.GetProperty().SetSpecular(0.0)
@@ -303,7 +297,6 @@ class VtkFrameRenderer:
         self.cylinders.update(
             state.cylinder_centers, cyl_scale, state.cylinder_colors, state.cylinder_directions
         )
-        self.squares.update(state.square_centers, state.square_sides, state.square_colors)
         self.halos.update(state.halo_centers, state.halo_radii, state.halo_colors)
         ghost_scale = np.stack([state.ghost_lengths, state.ghost_radii, state.ghost_radii], axis=1)
         self.ghosts.update(state.ghost_centers, ghost_scale, state.ghost_colors, state.ghost_directions)

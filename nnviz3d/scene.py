@@ -54,7 +54,6 @@ class RenderSettings:
     lang: str = "en"
     font: str | None = None
     mono_font: str | None = None  # code and tables; None: found like font (see pipeline)
-    camera: str = "follow"
     durations: tuple[tuple[str, float], ...] = ()
     batches: tuple[int, ...] | None = None  # which batches of a shown epoch are shown
     antialias: str = "fxaa"  # fxaa | msaa | none: FXAA looks alike and renders 1.4x faster on llvmpipe
@@ -412,7 +411,6 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     lang = render.choice("lang", LANGUAGES, "en")
     font = render.get("font", str, None)
     mono_font = render.get("mono_font", str, None)
-    camera = render.choice("camera", ("follow", "static"), "follow")
     antialias = render.choice("antialias", ANTIALIAS, "fxaa")
     layout = render.choice("layout", SCREEN_LAYOUTS, "lecture")
     durations = render.table("durations", required=False)
@@ -459,7 +457,6 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         lang=lang,
         font=font,
         mono_font=mono_font,
-        camera=camera,
         durations=tuple(step_seconds),
         batches=batches,
         antialias=antialias,

@@ -288,6 +288,7 @@ def display_error(b: Builder, beat: Beat) -> None:
         edges=[],
         extras={"focus_x": b.layer_x(n_w + 0.4)},
         current_record=None,  # the backward pass is for the whole batch at once
+        node_values=np.full(lay.n_nodes, np.nan),  # not the last record's any more
     )
     b.labels = [""] * lay.n_nodes  # the beads and the panel carry the numbers now
 
@@ -338,9 +339,12 @@ def delta(b: Builder, beat: Beat) -> None:
     halos[list(lay.layer_nodes(k))] = d.sum(axis=0)
     act = b.spec.activations[k - 1]
     slope_key = {"sigmoid": "slope_sigmoid", "identity": "slope_identity"}.get(act, "slope_other")
+    if first and b.spec.loss == "cross_entropy":  # softmax/sigmoid with cross-entropy: no slope
+        slope_key = "slope_cross_entropy"
     err = u.output_errors if first else -u.activation_grads[k - 1]
     for j, total in enumerate(d.sum(axis=0)):  # what the update will use: summed over the batch
-        b.labels[lay.node_id(k, j)] = ("+" if total > 0 else "") + fmt_sig(float(total))
+        signed = ("+" if total > 0 else "") + fmt_sig(float(total))
+        b.labels[lay.node_id(k, j)] = b.t("node_sum", v=signed) if len(d) > 1 else signed
     b.add(
         b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act)),
         code=(f"delta{k}",),

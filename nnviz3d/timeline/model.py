@@ -139,7 +139,6 @@ class Timeline:
     fit_curve: FitCurve | None  # function-fitting scenes: the learned curve per epoch
     lang: str
     font: str | None  # font file for every text element (None: VTK's own fonts)
-    camera: str  # follow | static
     screen: str  # hall | lecture | study: the screen layout (panels, camera, type sizes)
     display_errors: np.ndarray  # mean |error| of every epoch (the inset plot)
     update_sizes: np.ndarray  # max |weight change| of every epoch

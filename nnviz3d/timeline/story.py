@@ -138,7 +138,8 @@ class Builder:
         self.lang = scene.render.lang
         self.n_w = len(spec.layers) - 1
         aspect = region_aspect(scene.render.layout, scene.render.width / scene.render.height)
-        self.layout = make_layout(spec.layers, min(spec.batch_size, len(spec.inputs)), aspect)
+        records = min(spec.batch_size, len(spec.inputs))
+        self.layout = make_layout(spec.layers, records, aspect, beads=scene.render.layout == "study")
         self.code, self.where = code_listing(scene)
         self.durations = durations(scene)
         self.steps: list[Step] = []
@@ -314,6 +315,8 @@ class Builder:
                 f"{fmt(error[i, 0], 4, True)} x {fmt(a[i, 0] * (1 - a[i, 0]), 4)}{extra}"
                 f" = {fmt(delta[i, 0], 4, True)}"
             )
+        if len(delta) > 1:  # the update uses the batch's deltas summed: the number on the node
+            rows.append(self.t("panel_sum", v=fmt(float(delta[:, 0].sum()), 4, True)))
         return tuple(rows)
 
     # -- the finished timeline -------------------------------------------------------
@@ -339,7 +342,6 @@ class Builder:
             fit_curve=self.fit_curve(),
             lang=self.lang,
             font=None,
-            camera=self.scene.render.camera,
             screen=self.scene.render.layout,
             display_errors=summaries.mean_abs_error,
             update_sizes=summaries.update_size,

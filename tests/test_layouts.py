@@ -1,0 +1,191 @@
+"""The screen layouts: the network is the picture, and its text is read from the back row.
+
+Sizes are measured on rendered pixels: each distinct type size of a frame is rendered as
+a capital "H" alone and its ink counted, so the check holds for the font actually used.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import NODE_R_MAX, THEMES, frame_state, project
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import Label3D, Text2D
+from nnviz3d.render_vtk import VtkFrameRenderer
+from nnviz3d.scene import load_scene
+
+LAYOUTS = ("hall", "lecture", "study")
+
+
+@pytest.fixture(scope="module")
+def timelines():
+    scene = load_scene()
+    out = {}
+    for layout in LAYOUTS:
+        s = replace(scene, render=replace(scene.render, layout=layout))
+        out[layout] = prepare(s, epochs=(1, 2000))[1]
+    return out
+
+
+def _steps(tl):
+    """A node step, the output delta, the hidden error, an update, and a late update."""
+    pick = [
+        next(s for s in tl.steps if s.kind == "node" and s.record == 0 and s.layer == 1 and s.node == 0),
+        next(s for s in tl.steps if s.kind == "delta" and s.epoch == 1 and s.layer == 2),
+        next(s for s in tl.steps if s.kind == "error" and s.epoch == 1),
+        next(s for s in tl.steps if s.kind == "update" and s.epoch == 1 and s.layer == 0),
+        next(s for s in tl.steps if s.kind == "update" and s.epoch == 2000 and s.layer == 1),
+    ]
+    return pick
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_network_spans_most_of_the_frame(timelines, layout):
+    """Every layout: the nodes (with room for their largest sphere) cover at least 55% of
+    the width and 50% of the height of a 16:9 frame, and stay inside it."""
+    tl = timelines[layout]
+    lay = tl.layout
+    for w, h in ((1280, 720), (1920, 1080)):
+        for step in _steps(tl):
+            fs = frame_state(tl, tl.frames_of(step.index)[-1], w, h)
+            r = NODE_R_MAX * lay.node_scale[:, None]
+            pts = np.concatenate([lay.nodes - r * [1, 1, 0], lay.nodes + r * [1, 1, 0]])
+            ndc = project(fs.camera, pts, w / h)
+            span = (ndc.max(axis=0) - ndc.min(axis=0)) / 2
+            assert span[0] >= 0.55 and span[1] >= 0.50, (layout, step.kind, span)
+            assert ndc.min() >= -1 and ndc.max() <= 1
+
+
+def _cap_heights(renderer, fs, sizes: set[tuple[int, bool]], world: bool) -> dict[tuple[int, bool], int]:
+    """Rendered height in pixels of a capital H at each (size, bold), in ``fs``'s fonts."""
+    blank = replace(
+        fs,
+        sphere_radii=fs.sphere_radii * 0,
+        cylinder_radii=fs.cylinder_radii * 0,
+        halo_radii=fs.halo_radii * 0,
+        ghost_radii=fs.ghost_radii * 0,
+        rects=(),
+        polylines=(),
+        labels=(),
+        texts=(),
+    )
+    out = {}
+    for size, bold in sorted(sizes):
+        if world:
+            probe = replace(
+                blank, labels=(Label3D("H", tuple(fs.camera.focal_point), size, (1.0, 1.0, 1.0)),)
+            )
+        else:
+            probe = replace(blank, texts=(Text2D("H", 0.5, 0.5, size, (1.0, 1.0, 1.0), bold=bold),))
+        img = renderer.render(probe).astype(int).sum(axis=2)
+        bg = np.median(img)
+        rows = np.flatnonzero((img > bg + 200).any(axis=1))
+        out[(size, bold)] = int(rows.max() - rows.min() + 1)
+    return out
+
+
+@pytest.mark.parametrize("layout", ["hall", "lecture"])
+@pytest.mark.parametrize(("w", "h"), [(1280, 720), (1920, 1080)])
+def test_text_is_read_from_the_back_row(timelines, layout, w, h):
+    """At 720p the caption and the numbers on the network have capitals of at least 24 px
+    and no text is under 16 px; at 1080p 1.5 times those."""
+    tl = timelines[layout]
+    scale = h / 720
+    renderer = VtkFrameRenderer(w, h, "fxaa")
+    try:
+        for step in _steps(tl):
+            fs = frame_state(tl, tl.frames_of(step.index)[-1], w, h)
+            caption = [t for t in fs.texts if t.text.replace("\n", " ").startswith(step.caption[:12])]
+            assert caption, step.caption
+            texts = _cap_heights(renderer, fs, {(t.size, t.bold) for t in fs.texts}, world=False)
+            labels = _cap_heights(renderer, fs, {(lb.size, False) for lb in fs.labels}, world=True)
+            for t in fs.texts:
+                assert texts[(t.size, t.bold)] >= 16 * scale, (t.text, t.size)
+            for t in caption:
+                assert texts[(t.size, t.bold)] >= 24 * scale, (t.text, t.size)
+            for lb in fs.labels:  # the numbers on the network
+                assert labels[(lb.size, False)] >= 24 * scale, (lb.text, lb.size)
+            assert fs.labels, "the step writes its numbers on the network"
+    finally:
+        renderer.close()
+
+
+def test_hall_shows_only_caption_network_code_line_and_outputs(timelines):
+    tl = timelines["hall"]
+    step = _steps(tl)[0]
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+    texts = [t.text for t in fs.texts]
+    assert "l1 = nonlin(np.dot(l0,syn0))".replace(" ", "") in "".join(
+        t.text for t in fs.texts if t.mono and t.y < 0.15
+    ).replace(" ", "")
+    assert not any("syn0 = 2*np.random" in t for t in texts)  # not the whole listing
+    assert not any(t.startswith("blue") for t in texts)  # no legend
+    assert "0 0 1" in texts and "?" in texts  # record 1 against its target, output not yet known
+
+
+def test_study_keeps_every_panel(timelines):
+    tl = timelines["study"]
+    step = _steps(tl)[0]
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+    texts = [t.text for t in fs.texts]
+    assert any(t.startswith("blue: positive") for t in texts)  # the legend
+    assert sum(1 for t in fs.texts if t.mono and "np.random" in t.text) or any("random" in t for t in texts)
+    assert "0 0 1" in texts  # the records with their outputs and targets
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_dimmed_weights_keep_3_to_1_contrast(timelines, theme):
+    """A weight outside the step is blended towards the background, but keeps a contrast
+    ratio of at least 3:1 (WCAG's relative luminance) against both background colours."""
+
+    def luminance(c):
+        c = np.asarray(c, float)
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * c[..., 0] + 0.7152 * c[..., 1] + 0.0722 * c[..., 2]
+
+    tl = timelines["lecture"]
+    step = _steps(tl)[0]  # hidden node 1: three weights in focus, the others dimmed
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 640, 360, theme)
+    t = THEMES[theme]
+    dimmed = np.array([i for i in range(tl.layout.n_edges) if i not in step.highlighted_edges])
+    colours = fs.cylinder_colors[dimmed]
+    for bg in (t.background_top, t.background_bottom):
+        lo = np.minimum(luminance(colours), luminance(bg))
+        hi = np.maximum(luminance(colours), luminance(bg))
+        assert ((hi + 0.05) / (lo + 0.05)).min() >= 3.0
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_highlight_is_neither_a_weight_blue_nor_orange(theme):
+    t = THEMES[theme]
+
+    def hue(c):
+        import colorsys
+
+        return colorsys.rgb_to_hsv(*c)[0] * 360
+
+    for other in (t.positive, t.negative):
+        d = abs(hue(t.accent) - hue(other)) % 360
+        assert min(d, 360 - d) >= 60, (t.accent, other)
+
+
+def test_numbers_on_the_picture_carry_their_sign(timelines):
+    tl = timelines["lecture"]
+    error = _steps(tl)[2]
+    texts = [v for _, v in error.edge_values]
+    assert texts == ["+0.0073", "-0.0093", "+0.012", "-0.0042"]  # l2_delta summed x syn1
+    update = _steps(tl)[4]
+    assert all(v[0] in "+-" for _, v in update.edge_values)
+
+
+def test_a_node_of_value_zero_is_a_ring(timelines):
+    tl = timelines["lecture"]
+    step = _steps(tl)[0]  # record 1 = [0, 0, 1]: two inputs are 0
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+    rings = [p for p in fs.polylines if len(p.points) == 33]
+    assert len(rings) == 2
+    centres = project(fs.camera, tl.layout.nodes[:2], 1280 / 720)
+    for ring, (x, y) in zip(rings, (centres + 1) / 2, strict=True):
+        pts = np.array(ring.points)
+        assert np.allclose(pts.mean(axis=0), (x, y), atol=0.01)
