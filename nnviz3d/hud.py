@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnviz3d.charts import error_chart, fit_chart, lines_chart, trajectory_chart
+from nnviz3d.charts import (
+    Axes,
+    ChartStyle,
+    error_chart,
+    fit_chart,
+    last_update_shown,
+    lines_chart,
+    title_fit,
+    trajectory_chart,
+)
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
 from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig
@@ -523,14 +532,34 @@ def values(hud: Hud, box: Box, out: Overlay) -> None:
 
 
 def _chart_titles(hud: Hud) -> tuple[str, str]:
-    timeline = hud.timeline
-    second = hud.t("plot_fit") if timeline.fit_curve is not None else hud.t("plot_update")
-    first = hud.t("plot_error_epoch" if timeline.n_batches > 1 else "plot_error")
+    timeline, per = hud.timeline, "_epoch" if hud.timeline.n_batches > 1 else ""
+    if timeline.accuracy is not None:
+        first = hud.t("plot_accuracy")
+    elif timeline.trajectory is not None:
+        first = hud.t("plot_path")
+    else:
+        first = hud.t(f"plot_error{per}")
+    if timeline.fit_curve is not None:
+        second = hud.t("plot_fit")
+    elif timeline.accuracy is not None:
+        second = hud.t("plot_weights", k=0)
+    elif timeline.bias_path is not None:
+        second = hud.t("plot_bias")
+    else:
+        second = hud.t(f"plot_update{per}")
     return first, second
 
 
-def _chart_title_size(hud: Hud) -> int:
-    return min(fit_size(t, round(hud.height * 0.019), hud.width * 0.18) for t in _chart_titles(hud))
+def _chart_style(hud: Hud, box: Box) -> ChartStyle:
+    """One title size and line count for both charts, so that their plots line up."""
+    size, lines = title_fit(_chart_titles(hud), box, hud.width, hud.height)
+    return ChartStyle(hud.theme, hud.width, hud.height, size, lines)
+
+
+def _axes(hud: Hud, y: str, x: str | None = None) -> Axes:
+    """The chart's axis names; per iteration (or per epoch), with the shown ones ticked."""
+    per = "epoch" if hud.timeline.n_batches > 1 else "iteration"
+    return Axes(x or hud.t(f"axis_{per}"), hud.t(y), hud.t(f"axis_shown_{per}s"))
 
 
 def _add(out: Overlay, drawn: tuple[list, list, list]) -> None:
@@ -543,18 +572,18 @@ def _add(out: Overlay, drawn: tuple[list, list, list]) -> None:
 @panel("progress_chart")
 def progress_chart(hud: Hud, box: Box, out: Overlay) -> None:
     """Training so far: the display error, the accuracies, or the weights' path (XOR)."""
-    step, timeline, theme, h = hud.step, hud.timeline, hud.theme, hud.height
-    size = _chart_title_size(hud)
+    step, timeline, theme = hud.step, hud.timeline, hud.theme
+    style, title = _chart_style(hud, box), _chart_titles(hud)[0]
     if timeline.accuracy is not None:
         train_acc, test_acc = timeline.accuracy
         series = [(train_acc, theme.text), (test_acc, theme.target)]
-        drawn = lines_chart(box, series, step.display_error_epoch, hud.t("plot_accuracy"), size, theme, h)
+        drawn = lines_chart(box, series, step.display_error_epoch, title, _axes(hud, "axis_accuracy"), style)
     elif timeline.trajectory is not None:
-        drawn = trajectory_chart(box, timeline.trajectory, step.epoch, hud.t("plot_path"), size, theme, h)
+        drawn = trajectory_chart(box, timeline.trajectory, step.epoch, title, style)
     else:
-        title = _chart_titles(hud)[0]
         epoch = step.display_error_epoch  # the last iteration whose error is on screen
-        drawn = error_chart(box, timeline.display_errors, timeline, epoch, title, size, theme, h, False)
+        axes = _axes(hud, "axis_error")
+        drawn = error_chart(box, timeline.display_errors, timeline, epoch, title, axes, style, False)
     _add(out, drawn)
 
 
@@ -562,11 +591,12 @@ def progress_chart(hud: Hud, box: Box, out: Overlay) -> None:
 def detail_chart(hud: Hud, box: Box, out: Overlay) -> None:
     """The fit (function scenes), the current layer's weight statistics (digits), the
     output biases' path (XOR), or the largest weight change per iteration."""
-    step, timeline, theme, h = hud.step, hud.timeline, hud.theme, hud.height
-    size = _chart_title_size(hud)
+    step, timeline, theme = hud.step, hud.timeline, hud.theme
+    style, title = _chart_style(hud, box), _chart_titles(hud)[1]
     epoch = step.display_error_epoch
     if timeline.fit_curve is not None:
-        drawn = fit_chart(box, timeline.fit_curve, step.epoch, _chart_titles(hud)[1], size, theme, h)
+        axes = Axes(hud.t("axis_input"), hud.t("axis_output"))
+        drawn = fit_chart(box, timeline.fit_curve, step.epoch, title, axes, style)
     elif timeline.accuracy is not None:
         # the weights that feed the step's layer (an update step names its matrix itself)
         if step.layer is None:
@@ -579,17 +609,19 @@ def detail_chart(hud: Hud, box: Box, out: Overlay) -> None:
         series = [(timeline.weight_stats[:, k, i], c) for i, c in enumerate(colours)]
         if timeline.bias_stats is not None:
             series += [(timeline.bias_stats[:, k, i], c) for i, c in enumerate(colours)]
-        drawn = lines_chart(box, series, epoch, hud.t("plot_weights", k=k), size, theme, h)
+        axes = _axes(hud, "axis_value")
+        drawn = lines_chart(box, series, epoch, hud.t("plot_weights", k=k), axes, style)
     elif timeline.bias_path is not None:
         epochs = sorted(timeline.bias_path)
         b = np.array([timeline.bias_path[e] for e in epochs])
         at = sum(1 for e in epochs if step.epoch is not None and e <= step.epoch)
         colours = [theme.positive, theme.negative, theme.target, theme.accent]
         series = [(b[:, j], colours[j % len(colours)]) for j in range(b.shape[1])]
-        drawn = lines_chart(box, series, at, hud.t("plot_bias"), size, theme, h, last=str(epochs[-1]))
-    else:
-        title = _chart_titles(hud)[1]
-        drawn = error_chart(box, timeline.update_sizes, timeline, epoch, title, size, theme, h, True)
+        axes = _axes(hud, "axis_value", hud.t("axis_iteration"))
+        drawn = lines_chart(box, series, at, title, axes, style, last=str(epochs[-1]))
+    else:  # nothing before it has happened: up to the last update on screen
+        axes, epoch = _axes(hud, "axis_update"), last_update_shown(timeline, step)
+        drawn = error_chart(box, timeline.update_sizes, timeline, epoch, title, axes, style, True)
     _add(out, drawn)
 
 

@@ -279,8 +279,13 @@ def display_error(b: Builder, beat: Beat) -> None:
     lay, u, n_w = b.layout, b.update, b.n_w
     b.display_error = float(u.mean_abs_error)
     b.display_error_epoch = u.epoch
+    caption = b.t("display_error", k=n_w, e=fmt(u.mean_abs_error, 5))
+    if b.spec.learning_rate != 1:  # the updates show the gradient dE/dsyn: say what E is
+        loss_is = b.t(f"loss_{b.spec.loss}_{b.spec.reduction}")
+        caption = b.t("display_error_loss", k=n_w, e=fmt(u.mean_abs_error, 5), loss_is=loss_is,
+                      loss=fmt(u.loss, 5))  # fmt: skip
     b.add(
-        b.t("display_error", k=n_w, e=fmt(u.mean_abs_error, 5), loss=fmt(u.loss, 5)),
+        caption,
         code=("display",),
         panel=b.matrix_panel(b.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
         values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
