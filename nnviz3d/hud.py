@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnviz3d.charts import error_chart, fit_chart, lines_chart, trajectory_chart
+from nnviz3d.charts import error_chart, fit_chart, lines_chart, run_chart, trajectory_chart
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
 from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, fmt
@@ -102,6 +102,7 @@ def study_regions(hud: Hud) -> list[tuple[str, Box]]:
         ("progress_chart", (0.325, 0.05, 0.495, 0.22)),
         ("detail_chart", (0.525, 0.05, 0.695, 0.22)),
         ("card", (0.0, 0.40, 1.0, 0.66)),
+        ("epilogue_chart", (0.31, 0.0, 0.99, 0.28)),
     ]
 
 
@@ -377,3 +378,31 @@ def card(hud: Hud, box: Box, out: Overlay) -> None:
     if subtitle:
         out.texts.append(Text2D(subtitle, 0.5, y0 + 0.09, fit_size(subtitle, round(h * 0.03), width * 0.92),
                                 theme.muted, align="center"))  # fmt: skip
+
+
+@panel("epilogue_chart")
+def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
+    """The epilogue's big chart (epilogue and summary steps only): the mean |error| of every
+    iteration, on log axes, up to the step's iteration, the epilogue's iterations dotted.
+
+    Listed last, it takes its band: what the panels before it drew there gives way, except
+    a panel reaching past the band's right end (the values panel), which keeps its place."""
+    step, timeline = hud.step, hud.timeline
+    if step.kind not in ("epilogue", "summary"):
+        return
+    x0, y0, x1, y1 = box
+    right = min((r.x0 for r in out.rects if r.x1 > x1 and x0 < r.x0 < x1 and r.y0 < y1), default=x1)
+
+    def inside(x: float, y: float) -> bool:
+        return x0 <= x <= right and y0 <= y <= y1
+
+    out.texts[:] = [t for t in out.texts if not inside(t.x, t.y)]
+    out.rects[:] = [r for r in out.rects if not (inside(r.x0, r.y0) and inside(r.x1, r.y1))]
+    out.lines[:] = [p for p in out.lines if not all(inside(x, y) for x, y in p.points)]
+    marks = [s.epoch for s in timeline.steps if s.kind == "epilogue"]
+    per_epoch = timeline.n_batches > 1
+    title = hud.t("plot_epilogue_epoch" if per_epoch else "plot_epilogue")
+    x_label = hud.t("axis_epoch" if per_epoch else "axis_iteration")
+    area = (x0 + 0.005, y0 + 0.012, min(x1, right - 0.012), y1 - 0.008)
+    _add(out, run_chart(area, timeline.display_errors, step.epoch, marks, title, x_label, hud.theme,
+                        hud.width, hud.height))  # fmt: skip

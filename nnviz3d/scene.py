@@ -54,6 +54,7 @@ class RenderSettings:
     durations: tuple[tuple[str, float], ...] = ()
     batches: tuple[int, ...] | None = None  # which batches of a shown epoch are shown
     antialias: str = "fxaa"  # fxaa | msaa | none: FXAA looks alike and renders 1.4x faster on llvmpipe
+    epilogue: bool = False  # after the shown epochs: log-spaced ones up to the last, then a summary
 
 
 @dataclass(frozen=True)
@@ -408,6 +409,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     font = render.get("font", str, None)
     camera = render.choice("camera", ("follow", "static"), "follow")
     antialias = render.choice("antialias", ANTIALIAS, "fxaa")
+    epilogue = render.get("epilogue", bool, False)
     durations = render.table("durations", required=False)
     from nnviz3d.timeline import KINDS  # the registry of step kinds (which needs no scene)
 
@@ -455,6 +457,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         durations=tuple(step_seconds),
         batches=batches,
         antialias=antialias,
+        epilogue=epilogue,
     )
     return Scene(
         path=label,

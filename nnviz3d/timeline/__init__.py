@@ -19,7 +19,15 @@ from nnviz3d.timeline.model import (
     fmt_input,
     magnification,
 )
-from nnviz3d.timeline.story import build_evolution_timeline, build_timeline, story, story_seconds
+from nnviz3d.timeline.story import (
+    build_evolution_timeline,
+    build_timeline,
+    epilogue_epochs,
+    recorded_epochs,
+    showing,
+    story,
+    story_seconds,
+)
 
 __all__ = [
     "DIM",
@@ -35,9 +43,12 @@ __all__ = [
     "build_evolution_timeline",
     "build_timeline",
     "code_listing",
+    "epilogue_epochs",
     "fmt",
     "fmt_input",
     "magnification",
+    "recorded_epochs",
+    "showing",
     "step_kind",
     "story",
     "story_seconds",
