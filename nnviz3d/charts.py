@@ -525,3 +525,82 @@ def trajectory_chart(box: Box, path: dict[int, np.ndarray], epoch: int | None, t
                 lines.append(Polyline2D(pts, colours[row % len(colours)], 2.0))
         texts.append(Text2D(f"{a},{b}", (px0 + px1) / 2, y0 - 0.005, tick, theme.muted, align="center"))
     return texts, rects, lines
+
+
+def run_chart(
+    box, series, epoch: int | None, marks, title: str, x_label: str, theme: Theme, w: int, h: int,
+    min_size: int = 9,
+):  # fmt: skip
+    """The epilogue's chart, big enough for a lecture hall: ``series`` (one value per epoch)
+    on log x and log y axes with labelled decades, drawn up to ``epoch``; the ``marks``
+    reached so far get a dot and their value, the current one in the accent colour."""
+    x0, y0, x1, y1 = box
+    rects = [Rect2D(x0, y0, x1, y1, theme.panel, 0.7)]
+    title_size, tick = max(min_size, round(h * 0.03)), max(min_size, round(h * 0.023))
+    texts = [Text2D(title, x0 + 0.012, y1 - 0.012, title_size, theme.text, bold=True)]
+    lines: list[Polyline2D] = []
+    n = len(series)
+    positive = series[np.isfinite(series) & (series > 0)]
+    if n < 2 or not positive.size:
+        return texts, rects, lines
+    lo, hi = math.floor(math.log10(positive.min())), math.ceil(math.log10(positive.max()))
+    hi = max(hi, lo + 1)
+    label_w = 6.5 * tick * 0.55 / w  # "0.0001" and some air
+    px0, px1 = x0 + 0.012 + label_w, x1 - 0.03
+    py0, py1 = y0 + 0.075, y1 - 0.03 - 1.5 * title_size / h
+
+    def px(e: float) -> float:
+        return px0 + (px1 - px0) * math.log10(e) / math.log10(n)
+
+    def py(v: float) -> float:
+        return py0 + (py1 - py0) * (math.log10(v) - lo) / (hi - lo)
+
+    for d in range(lo, hi + 1):  # the decades: a faint line and the number
+        y = py(10.0**d)
+        lines.append(Polyline2D(((px0, y), (px1, y)), theme.ghost, 1.0))
+        label = f"{10.0**d:g}" if d >= -4 else f"1e{d}"
+        texts.append(Text2D(label, px0 - 0.008, y, tick, theme.muted, align="right", valign="center"))
+    lines.append(Polyline2D(((px0, py1), (px0, py0), (px1, py0)), theme.muted, 2.0))
+    decades = [10**k for k in range(len(str(n))) if 10**k <= n]
+    for e in decades + ([n] if math.log10(n / decades[-1]) > 0.2 else []):
+        lines.append(Polyline2D(((px(e), py0), (px(e), py0 - 0.01)), theme.muted, 2.0))
+        texts.append(Text2D(str(e), px(e), py0 - 0.014, tick, theme.muted, align="center"))
+    texts.append(Text2D(x_label, px1, py0 - 0.014 - 1.3 * tick / h, tick, theme.muted, align="right"))
+    upto = min(n, epoch or 0)
+    samples = np.unique(np.round(np.logspace(0, math.log10(n), 400)).astype(int))
+    samples = np.append(samples[samples < upto], upto) if upto else samples[:0]
+    good = [e for e in samples if np.isfinite(series[e - 1]) and series[e - 1] > 0]
+    pts = tuple((px(e), py(float(series[e - 1]))) for e in good)
+    if len(pts) > 1:
+        lines.append(Polyline2D(pts, theme.text, 3.0))
+    finite = np.isfinite(series) & (series > 0)
+    reached = [m for m in marks if 1 <= m <= upto and finite[m - 1]]
+    dots = {}
+    for m in reached:  # every dot first: labels must not cover one
+        r = (7 if m == upto else 5) / h
+        x, y = px(m), py(float(series[m - 1]))
+        dots[m] = (x - r * h / w, y - r, x + r * h / w, y + r)
+        rects.append(Rect2D(*dots[m], theme.accent if m == upto else theme.text, 1.0))
+    placed = list(dots.values())
+    # the current value first, up and right of its dot or else in the plot's top right
+    # corner (in its colour); then the earlier ones from the right, each up and right of
+    # its dot, left out where it would cover a dot or a label (a narrow chart)
+    for m in sorted(reached, key=lambda m: (m != upto, -m)):
+        current = m == upto
+        color, size = (theme.accent, round(tick * 1.3)) if current else (theme.text, tick)
+        label = fmt(float(series[m - 1]), 5)
+        width, height = len(label) * 0.6 * size / w, 1.15 * size / h
+        left, bottom = dots[m][2] + 0.003, dots[m][3]
+        spot = (left, bottom, left + width, bottom + height)
+        if spot[2] > x1 - 0.005 or any(_overlap(spot, other) for other in placed):
+            if not current:
+                continue
+            spot = (px1 - width, py1 - height, px1, py1)
+        placed.append(spot)
+        texts.append(Text2D(label, spot[0], spot[1], size, color, bold=current, valign="bottom"))
+    return texts, rects, lines
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two boxes (x0, y0, x1, y1) overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -49,7 +49,14 @@ def _parser() -> argparse.ArgumentParser:
 
     def video_options(c: argparse.ArgumentParser, picture: bool = True) -> None:
         """What shapes the video; ``picture`` adds what only changes its pixels."""
-        c.add_argument("--epochs", help="epochs to show, e.g. 1-3,1998-2000 (default: the scene's)")
+        c.add_argument(
+            "--epochs", help="exactly these epochs, e.g. 1-3,1998-2000, no epilogue (default: the scene's)"
+        )
+        c.add_argument(
+            "--epilogue",
+            action="store_true",
+            help="end with log-spaced iterations up to the last and a summary, even with --epochs",
+        )
         c.add_argument("--fps", type=int, help="frames per second (default: the scene's, 30)")
         c.add_argument("--lang", choices=LANGUAGES, help="caption language (default: the scene's, en)")
         c.add_argument("--yes", action="store_true", help="go ahead even beyond 30 minutes of video")
@@ -156,8 +163,11 @@ def _scene(args: argparse.Namespace) -> Scene:
         changes["font"] = args.font
     if getattr(args, "mono_font", None):
         changes["mono_font"] = args.mono_font
-    if getattr(args, "epochs", None):
+    if getattr(args, "epochs", None):  # exactly these: the epilogue only when asked for
         changes["epochs"] = parse_epoch_spec(args.epochs, scene.network.epochs, "--epochs")
+        changes["epilogue"] = bool(getattr(args, "epilogue", False))
+    elif getattr(args, "epilogue", False):
+        changes["epilogue"] = True
     return replace(scene, render=replace(scene.render, **changes)) if changes else scene
 
 

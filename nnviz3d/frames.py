@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz3d.hud import overlay
-from nnviz3d.layout import NETWORK_REGIONS, Layout, strongest_inputs
+from nnviz3d.layout import EPILOGUE_REGION, NETWORK_REGIONS, Layout, strongest_inputs
 from nnviz3d.primitives import (
     THEMES,
     Camera,
@@ -228,7 +228,8 @@ def frame_state(
 
     # the outputs against the targets are a panel of the overlay (hud "outputs")
     texts, rects, polylines = overlay(timeline, step, theme, width, height)
-    camera = fit_camera(layout, width, height, timeline.screen)
+    epilogue = step.kind in ("epilogue", "summary") and not in_scene  # the run's chart below
+    camera = fit_camera(layout, width, height, timeline.screen, EPILOGUE_REGION if epilogue else None)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     if not slide:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
@@ -492,7 +493,9 @@ def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
     return np.stack([x, y], axis=1)
 
 
-def fit_camera(layout: Layout, width: int, height: int, screen: str = "study") -> Camera:
+def fit_camera(
+    layout: Layout, width: int, height: int, screen: str = "study", region: tuple | None = None
+) -> Camera:
     """A view whose projection of the layout fills the screen layout's network region:
     slightly turned for study, nearly frontal for hall and lecture.
 
@@ -503,7 +506,7 @@ def fit_camera(layout: Layout, width: int, height: int, screen: str = "study") -
     lo, hi = layout.bounds(beads=study)
     center = (lo + hi) / 2
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    x0, y0, x1, y1 = NETWORK_REGIONS[screen]
+    x0, y0, x1, y1 = region or NETWORK_REGIONS[screen]
     aspect = width / height
     grid = layout.azimuth > 20  # grid layers need an oblique view to be seen at all
     angle = VIEW_ANGLE if grid else FRONTAL_VIEW_ANGLE

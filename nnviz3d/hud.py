@@ -21,6 +21,7 @@ from nnviz3d.charts import (
     fit_chart,
     last_update_shown,
     lines_chart,
+    run_chart,
     title_fit,
     trajectory_chart,
 )
@@ -127,6 +128,7 @@ def study_regions(hud: Hud) -> list[tuple[str, Box]]:
         ("progress_chart", (0.325, 0.05, 0.495, 0.22)),
         ("detail_chart", (0.525, 0.05, 0.695, 0.22)),
         ("card", (0.0, 0.40, 1.0, 0.66)),
+        ("epilogue_chart", (0.31, 0.0, 0.99, 0.28)),
     ]
 
 
@@ -141,9 +143,28 @@ def _beside(hud: Hud) -> str:
     return "slope" if hud.step.kind == "delta" and _slope_points(hud) else "outputs"
 
 
+#: the steps after the chosen iterations: the whole run on one chart under the network
+EPILOGUE_KINDS = ("epilogue", "summary")
+EPILOGUE_CHART = (0.015, 0.015, 0.985, 0.34)
+
+
+def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
+    """The run at a glance: the network above (layout.EPILOGUE_REGION), the outputs beside
+    it (the summary: which code line did what), the error of every iteration below."""
+    summary = hud.step.kind == "summary"
+    return [
+        ("status", (0.015, 0.925, 0.985, 0.985)),
+        ("caption", (0.015, 0.78, 0.985, 0.925)),
+        ("values" if summary else "outputs", (0.70, 0.38, 0.993, 0.78)),
+        ("epilogue_chart", EPILOGUE_CHART),
+    ]
+
+
 def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A 200-seat hall: the caption, the network with its numbers (network region in
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
+    if hud.step.kind in EPILOGUE_KINDS:
+        return _epilogue_regions(hud)
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
         ("caption", (0.015, 0.78, 0.985, 0.925)),
@@ -156,6 +177,8 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
 def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A lecture: the hall's panels, the step's numbers (an update: its change matrix and
     how big its changes are against the video's first) and a short key."""
+    if hud.step.kind in EPILOGUE_KINDS:
+        return _epilogue_regions(hud)
     update = hud.step.kind == "update" and hud.step.change is not None
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
@@ -782,3 +805,31 @@ def change_size(hud: Hud, box: Box, out: Overlay) -> None:
         x = px(v)
         colour = theme.accent if current else theme.text
         out.lines.append(Polyline2D(((x, axis_y), (x, axis_y + 0.03)), colour, 4.0 if current else 2.0))
+
+
+@panel("epilogue_chart")
+def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
+    """The epilogue's big chart (epilogue and summary steps only): the mean |error| of every
+    iteration, on log axes, up to the step's iteration, the epilogue's iterations dotted.
+
+    Listed last, it takes its band: what the panels before it drew there gives way, except
+    a panel reaching past the band's right end (the values panel), which keeps its place."""
+    step, timeline = hud.step, hud.timeline
+    if step.kind not in ("epilogue", "summary"):
+        return
+    x0, y0, x1, y1 = box
+    right = min((r.x0 for r in out.rects if r.x1 > x1 and x0 < r.x0 < x1 and r.y0 < y1), default=x1)
+
+    def inside(x: float, y: float) -> bool:
+        return x0 <= x <= right and y0 <= y <= y1
+
+    out.texts[:] = [t for t in out.texts if not inside(t.x, t.y)]
+    out.rects[:] = [r for r in out.rects if not (inside(r.x0, r.y0) and inside(r.x1, r.y1))]
+    out.lines[:] = [p for p in out.lines if not all(inside(x, y) for x, y in p.points)]
+    marks = [s.epoch for s in timeline.steps if s.kind == "epilogue"]
+    per_epoch = timeline.n_batches > 1
+    title = hud.t("plot_epilogue_epoch" if per_epoch else "plot_epilogue")
+    x_label = hud.t("axis_epoch" if per_epoch else "axis_iteration")
+    area = (x0 + 0.005, y0 + 0.012, min(x1, right - 0.012), y1 - 0.008)
+    _add(out, run_chart(area, timeline.display_errors, step.epoch, marks, title, x_label, hud.theme,
+                        hud.width, hud.height, hud.min_size))  # fmt: skip

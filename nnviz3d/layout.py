@@ -34,6 +34,10 @@ NETWORK_REGIONS = {
 }
 
 
+#: the network during the epilogue (hall and lecture): above the chart of the whole run
+EPILOGUE_REGION = (0.03, 0.37, 0.66, 0.78)
+
+
 def region_aspect(screen: str, frame_aspect: float = 16 / 9) -> float:
     """Width / height of the network's screen region."""
     x0, y0, x1, y1 = NETWORK_REGIONS[screen]

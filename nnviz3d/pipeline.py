@@ -15,7 +15,7 @@ from nnviz3d.fonts import find_japanese_font, find_japanese_mono_font
 from nnviz3d.frames import frame_state
 from nnviz3d.recorder import Trace, train
 from nnviz3d.scene import Scene
-from nnviz3d.timeline import Timeline, build_timeline
+from nnviz3d.timeline import Timeline, build_timeline, recorded_epochs, showing
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,16 @@ class RenderStats:
 def prepare(
     scene: Scene, epochs: tuple[int, ...] | None = None, fps: int | None = None
 ) -> tuple[Trace, Timeline]:
-    """Train (keeping the shown epochs whole) and build the timeline."""
-    shown = epochs or scene.render.epochs
+    """Train (keeping the shown epochs and the epilogue's whole) and build the timeline.
+
+    ``epochs`` shows exactly those epochs, without the epilogue, as ``--epochs`` does."""
+    scene = showing(scene, epochs)
+    shown = scene.render.epochs
     if fps is not None and fps != scene.render.fps:
         scene = replace(scene, render=replace(scene.render, fps=fps))
     fonts = resolve_fonts(scene)
-    trace = train(scene.network, shown, scene.render.batches)
-    timeline = build_timeline(scene, trace, shown)
+    trace = train(scene.network, recorded_epochs(scene, shown), scene.render.batches)
+    timeline = build_timeline(scene, trace)
     return trace, replace(timeline, **fonts)
 
 

@@ -111,6 +111,9 @@ class Trace:
     #: the first epoch whose outputs or weights were NaN or infinite (None: training stayed finite).
     #: A diverging run is still shown, because watching it blow up is a lesson too.
     diverged_at: int | None = None
+    #: the weights and biases after the last update of the last epoch (what training leaves)
+    final_weights: tuple[Array, ...] = ()
+    final_biases: tuple[Array, ...] | None = None
 
     def epoch_updates(self, epoch: int) -> list[UpdateRecord]:
         """The recorded updates of ``epoch`` (all its batches, or the chosen ones)."""
@@ -257,7 +260,14 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
     built = summaries.build()
     if test_acc is not None:
         built = replace(built, test_accuracy=test_acc)
-    return Trace(spec=spec, updates=updates, summaries=built, diverged_at=summaries.diverged_at)
+    return Trace(
+        spec=spec,
+        updates=updates,
+        summaries=built,
+        diverged_at=summaries.diverged_at,
+        final_weights=tuple(weights),
+        final_biases=tuple(biases) if biases is not None else None,
+    )
 
 
 def _accuracy(spec: NetworkSpec, weights, biases) -> float:

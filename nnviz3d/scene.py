@@ -58,6 +58,7 @@ class RenderSettings:
     batches: tuple[int, ...] | None = None  # which batches of a shown epoch are shown
     antialias: str = "fxaa"  # fxaa | msaa | none: FXAA looks alike and renders 1.4x faster on llvmpipe
     layout: str = "lecture"  # hall | lecture | study: how much surrounds the network (see hud.LAYOUTS)
+    epilogue: bool = False  # after the shown epochs: log-spaced ones up to the last, then a summary
 
 
 @dataclass(frozen=True)
@@ -413,6 +414,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     mono_font = render.get("mono_font", str, None)
     antialias = render.choice("antialias", ANTIALIAS, "fxaa")
     layout = render.choice("layout", SCREEN_LAYOUTS, "lecture")
+    epilogue = render.get("epilogue", bool, False)
     durations = render.table("durations", required=False)
     from nnviz3d.timeline import KINDS  # the registry of step kinds (which needs no scene)
 
@@ -461,6 +463,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         batches=batches,
         antialias=antialias,
         layout=layout,
+        epilogue=epilogue,
     )
     return Scene(
         path=label,

@@ -20,7 +20,15 @@ from nnviz3d.timeline.model import (
     fmt_sig,
     magnification,
 )
-from nnviz3d.timeline.story import build_evolution_timeline, build_timeline, story, story_seconds
+from nnviz3d.timeline.story import (
+    build_evolution_timeline,
+    build_timeline,
+    epilogue_epochs,
+    recorded_epochs,
+    showing,
+    story,
+    story_seconds,
+)
 
 __all__ = [
     "DIM",
@@ -36,10 +44,13 @@ __all__ = [
     "build_evolution_timeline",
     "build_timeline",
     "code_listing",
+    "epilogue_epochs",
     "fmt",
     "fmt_input",
     "fmt_sig",
     "magnification",
+    "recorded_epochs",
+    "showing",
     "step_kind",
     "story",
     "story_seconds",

@@ -9,6 +9,7 @@ is what the length estimate and ``[render.durations]`` use, so nothing repeats i
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.layout import strongest_inputs
+from nnviz3d.mlp import forward
 from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig
 
 if TYPE_CHECKING:
@@ -69,7 +71,7 @@ def title(b: Builder, beat: Beat) -> None:
 
 @step_kind("card", seconds=1.6, phase="card")
 def card(b: Builder, beat: Beat) -> None:
-    text = b.t(beat.text, epoch=beat.epoch)
+    text = b.t(beat.text, epoch=beat.epoch, last=b.spec.epochs)
     b.add(text, extras={"card": (text, "")}, nodes=[], edges=[])
 
 
@@ -437,6 +439,221 @@ def end(b: Builder, beat: Beat) -> None:
         values={"display_error": float(b.display_error or 0.0)},
         weights=b.flat_weights(last.weights_after),
     )
+
+
+# -- the epilogue: the rest of the run at a glance, then what it learned ----------------
+@step_kind("epilogue", seconds=2.0, phase="epilogue")
+def epilogue(b: Builder, beat: Beat) -> None:
+    """One later iteration in one step: its outputs against the targets, its weights, its
+    mean |error| (the big chart draws the run up to here)."""
+    lay, u, r = b.layout, b.update, b.layout.n_records
+    summaries = b.trace.summaries
+    error = float(summaries.mean_abs_error[beat.epoch - 1])
+    sats = np.full_like(b.visual.satellites, np.nan)
+    for k in range(b.n_w + 1):
+        if r:
+            sats[list(lay.layer_nodes(k))] = (u.inputs if k == 0 else u.activations[k - 1])[:r].T
+    b.display_error = error
+    b.display_error_epoch = beat.epoch
+    b.labels = [""] * lay.n_nodes
+    shown = slice(0, max(r, min(4, len(u.inputs))))
+    b.add(
+        b.t(
+            "epilogue" if b.spec.n_batches == 1 else "epilogue_epoch",
+            epoch=beat.epoch,
+            e=fmt(error, 5),
+            outputs=_few(u.outputs[shown], lambda v: fmt(v, 3)),
+            targets=_few(u.targets[shown], fmt_input),
+        ),
+        code=("display",),
+        values={
+            "mean_abs_error": error,
+            "loss": float(summaries.loss[beat.epoch - 1]),
+            **_matrix_values(f"l{b.n_w}", u.outputs[shown]),
+        },
+        weights=b.flat_weights(u.weights_before),
+        node_values=np.full(lay.n_nodes, np.nan),
+        satellites=sats,
+        satellite_signed=False,
+        halos=np.full(lay.n_nodes, np.nan),
+        outputs=u.outputs[:r].copy(),
+        targets=u.targets[:r].copy(),
+        current_record=None,
+    )
+
+
+@step_kind("summary", seconds=8.0, phase="summary")
+def summary(b: Builder, beat: Beat) -> None:
+    """What the trained network does: the rule its rounded outputs follow, its answer to an
+    input it never saw (on the nodes), and which code lines made what the video showed."""
+    spec, lay, trace = b.spec, b.layout, b.trace
+    weights, biases = list(trace.final_weights), trace.final_biases
+    x, described = unseen_input(b)
+    layers = [x] + [forward(spec.activations[:k], weights, biases, x[None])[0] for k in range(1, b.n_w + 1)]
+    y = layers[-1]
+    values = np.full(lay.n_nodes, np.nan)
+    b.labels = [""] * lay.n_nodes
+    for k, a in enumerate(layers):
+        values[list(lay.layer_nodes(k))] = a
+        if lay.n_nodes <= 32:
+            for j, v in enumerate(a):
+                b.labels[lay.node_id(k, j)] = fmt_input(v) if k == 0 else fmt(v)
+    rule, predicted = learned_rule(b, weights, biases, x)
+    if len(y) == 1:
+        answer = fmt(float(y[0]), 3)
+    elif _binary(spec.targets) and np.all(spec.targets.sum(axis=1) == 1):  # one-hot: a class
+        answer = b.t("answer_class", c=int(np.argmax(y)), p=fmt(float(np.max(y)), 3))
+    else:
+        answer = _few(y[None], lambda v: fmt(v, 3))
+    b.add(
+        b.t("summary", rule=rule, x=described, y=answer, verdict=_verdict(b, x, y, predicted)),
+        code=tuple(key for key, _ in _backprop_lines(b)),
+        panel=_code_map(b),
+        values={
+            **{f"unseen_l0[{j}]": float(v) for j, v in enumerate(x[:64])},
+            **{f"unseen_l{b.n_w}[{j}]": float(v) for j, v in enumerate(y)},
+            "mean_abs_error": float(trace.summaries.mean_abs_error[-1]),
+        },
+        weights=b.flat_weights(weights),
+        node_values=values,
+        satellites=np.full_like(b.visual.satellites, np.nan),
+        halos=np.full(lay.n_nodes, np.nan),
+        current_record=None,
+    )
+
+
+def _few(m: np.ndarray, show: Callable[[float], str], most: int = 8) -> str:
+    """The first ``most`` numbers of ``m`` (records in order), as the caption writes them."""
+    flat = np.asarray(m, dtype=float).ravel()
+    text = " ".join(show(float(v)) for v in flat[:most])
+    return text + (" ..." if flat.size > most else "")
+
+
+def _binary(m: np.ndarray) -> bool:
+    return bool(np.all((m == 0) | (m == 1)))
+
+
+def unseen_input(b: Builder) -> tuple[np.ndarray, str]:
+    """An input the training never showed, and how the caption names it: a held-out record;
+    for 0/1 inputs the first unseen one with the fewest 1s, the 1s leftmost ([1, 0, 0] for
+    iamtrask); a point past the end of a function's interval; else the records' average
+    (or half of it, where that is a record)."""
+    spec = b.spec
+    x = spec.inputs
+    if spec.test_inputs is not None:
+        return spec.test_inputs[0].astype(float), b.t("unseen_test", row=1)
+    n_in = x.shape[1]
+    if spec.sampler is None and _binary(x) and n_in <= 12:
+        seen = {tuple(int(v) for v in row) for row in x}
+        fresh = [v for v in itertools.product((0, 1), repeat=n_in) if any(v) and v not in seen]
+        if fresh:
+            v = np.array(min(fresh, key=lambda v: (sum(v), [-c for c in v])), dtype=float)
+            return v, "[" + ", ".join(fmt_input(c) for c in v) + "]"
+    if spec.sampler is not None:
+        s = spec.sampler
+        v = np.array([s.hi + (s.hi - s.lo) / 2])
+    else:
+        v = x.mean(axis=0)
+        if any(np.array_equal(v, row) for row in x):  # one record (or all alike): half of it
+            v = v / 2
+    if n_in > 6:
+        return v, b.t("unseen_mean")
+    return v, "[" + ", ".join(fmt_input(c) for c in v) + "]"
+
+
+#: simple rules a 0/1 output may follow, with how each reads (pairs of inputs)
+_PAIR_RULES = {
+    "rule_xor": np.logical_xor,
+    "rule_and": np.logical_and,
+    "rule_or": np.logical_or,
+}
+
+
+def learned_rule(b: Builder, weights: list, biases, unseen: np.ndarray) -> tuple[str, float | None]:
+    """What the final network's rounded outputs follow, said as the data shows it, and what
+    that rule says for ``unseen`` (None without a rule). One 0/1 output of 0/1 inputs: the
+    first input it equals (or opposes), else the first pair it is the XOR, AND or OR of;
+    otherwise how many records it gets right, or how far its error fell."""
+    spec = b.spec
+    x, t = spec.inputs, spec.targets
+    out = forward(spec.activations, weights, biases, x)
+    rounded = np.round(out)
+    if spec.sampler is None and out.shape[1] == 1 and _binary(x) and _binary(t):
+        o = rounded[:, 0]
+        for i in range(x.shape[1]):
+            if np.all(x[:, i] == x[0, i]):
+                continue  # a constant input (a bias in disguise) explains nothing
+            if np.array_equal(o, x[:, i]):
+                return b.t("rule_follows", i=i + 1), float(unseen[i])
+            if np.array_equal(o, 1 - x[:, i]):
+                return b.t("rule_opposes", i=i + 1), 1.0 - float(unseen[i])
+        for i, j in itertools.combinations(range(x.shape[1]), 2):
+            for key, op in _PAIR_RULES.items():
+                if np.array_equal(o, op(x[:, i], x[:, j])):
+                    return b.t(key, i=i + 1, j=j + 1), float(op(unseen[i], unseen[j]))
+    if _binary(t) and spec.sampler is None:
+        if t.shape[1] == 1:
+            right = int(np.sum(rounded[:, 0] == t[:, 0]))
+            return b.t("rule_targets", k=right, n=len(t)), None
+        right = int(np.sum(out.argmax(axis=1) == t.argmax(axis=1)))
+        return b.t("rule_classes", k=right, n=len(t)), None
+    errors = b.trace.summaries.mean_abs_error
+    return b.t("rule_error", first=fmt(float(errors[0]), 5), last=fmt(float(errors[-1]), 5)), None
+
+
+def _verdict(b: Builder, x: np.ndarray, y: np.ndarray, predicted: float | None) -> str:
+    """What the unseen input's answer should be set beside: the held-out record's label, the
+    function's value, or the rule (as it says; unsure near 0.5, naming an input that never
+    changed in training and differs here; or against it)."""
+    spec = b.spec
+    if not np.all(np.isfinite(y)):
+        return ""
+    if spec.test_inputs is not None and np.array_equal(x, spec.test_inputs[0]):
+        t = spec.test_targets[0]
+        if len(t) > 1:
+            return b.t("verdict_label", c=int(np.argmax(t)))
+        return b.t("verdict_target", t=_few(t[None], fmt_input))
+    if spec.sampler is not None:
+        truth = spec.sampler.function(x[None])[0]
+        return b.t("verdict_function", f=spec.sampler.expression, t=_few(truth[None], lambda v: fmt(v, 3)))
+    if predicted is None or len(y) != 1:
+        return ""
+    if abs(float(y[0]) - predicted) < 0.25:
+        return b.t("verdict_agrees")
+    if 0.3 < float(y[0]) < 0.7:
+        inputs = spec.inputs
+        for i in range(inputs.shape[1]):
+            if np.all(inputs[:, i] == inputs[0, i]) and x[i] != inputs[0, i]:
+                return b.t("verdict_unsure_because", i=i + 1, v=fmt_input(float(inputs[0, i])))
+        return b.t("verdict_unsure")
+    return b.t("verdict_against", p=fmt_input(predicted))
+
+
+def _backprop_lines(b: Builder) -> list[tuple[str, str]]:
+    """The listing's backpropagation lines (keys of ``code_listing``) with what each is in
+    the video: the error, the output's delta, the delta sent back, the update."""
+    n_w = b.n_w
+    lines = [("error", "map_error"), (f"delta{n_w}", "map_output_delta")]
+    lines += [(f"error{k}", "map_sent_back") for k in range(n_w - 1, 0, -1)]
+    for k in range(n_w - 1, -1, -1):
+        lines.append((f"update{k}", "map_update"))
+        if b.spec.biases is not None:
+            lines.append((f"bias{k}", "map_update"))
+    return [(key, meaning) for key, meaning in lines if key in b.where]
+
+
+def _code_map(b: Builder) -> tuple[str, ...]:
+    """``l2_error = y - l2  ->  the error`` and so on, from the scene's own listing; a long
+    right-hand side is cut to ``...``."""
+    rows = []
+    for key, meaning in _backprop_lines(b):
+        line = b.code[b.where[key]].strip()
+        lhs, op, _ = line.partition("+=" if "+=" in line else "=")
+        code = line if len(line) <= 20 else f"{lhs.strip()} {op} ..."
+        rows.append((code, b.t(meaning)))
+    width = max(len(c) for c, _ in rows)
+    size = max(len(m) for _, m in rows)
+    return (b.t("panel_code_map"), *(f"{c:<{width}}  ->  {m:<{size}}" for c, m in rows))
 
 
 # -- training at a glance (the butterfly-effect comparison) ----------------------------

@@ -5,7 +5,8 @@ training): title, the initialisations, the loop, then for each shown iteration e
 every record node by node or every layer for the whole batch, the error, the backward
 pass and the updates. :func:`build_timeline` plays those beats over a trace through the
 step kinds of ``kinds.py``; :func:`story_seconds` adds up their durations, which is the
-length estimate the CLI checks before it trains anything.
+length estimate the CLI checks before it trains anything. With ``[render] epilogue`` the
+story goes on to the end: log-spaced iterations up to the last, compactly, then a summary.
 """
 
 from __future__ import annotations
@@ -51,8 +52,31 @@ def batch_records(spec: NetworkSpec, batch: int) -> int:
     return min(spec.batch_size, n - (batch - 1) * spec.batch_size)
 
 
+def epilogue_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
+    """The epilogue's iterations: 10, 100, 1000, ... below the last, and the last, less the
+    ``shown`` ones; none when the scene has no epilogue."""
+    if not scene.render.epilogue:
+        return ()
+    last = scene.network.epochs
+    picks = [10**k for k in range(1, len(str(last))) if 10**k < last] + [last]
+    return tuple(e for e in picks if e not in set(shown))
+
+
+def recorded_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
+    """Every epoch the trainer must keep whole: the shown ones and the epilogue's."""
+    return tuple(sorted({*shown, *epilogue_epochs(scene, shown)}))
+
+
+def showing(scene: Scene, epochs: tuple[int, ...] | None) -> Scene:
+    """``scene`` showing exactly ``epochs``, without the epilogue (what ``--epochs`` means);
+    the scene as it is when ``epochs`` is None."""
+    if not epochs:
+        return scene
+    return replace(scene, render=replace(scene.render, epochs=tuple(epochs), epilogue=False))
+
+
 def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
-    """Seed 000's walk-through for the shown ``epochs``."""
+    """Seed 000's walk-through for the shown ``epochs``, then the scene's epilogue."""
     spec = scene.network
     n_w = len(spec.layers) - 1
     yield Beat("title")
@@ -87,6 +111,13 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                 yield Beat("update", epoch, batch, layer=k)
         yield Beat("end", epoch, batches[-1])
         previous = epoch
+    if scene.render.epilogue:
+        later = epilogue_epochs(scene, epochs)
+        if later:
+            yield Beat("card", later[0], text="card_epilogue" if len(later) > 1 else "card_epilogue_last")
+        for epoch in later:
+            yield Beat("epilogue", epoch, batches[0])
+        yield Beat("summary", spec.epochs, batches[0])
 
 
 def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterator[Beat]:
@@ -103,19 +134,23 @@ def durations(scene: Scene) -> dict[str, float]:
 
 
 def story_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
-    """The video's length from its story alone, before any training."""
+    """The video's length from its story alone, before any training (``epochs``: exactly
+    those, as in :func:`showing`)."""
+    scene = showing(scene, epochs)
     d = durations(scene)
-    beats = story(scene, epochs or scene.render.epochs)
+    beats = story(scene, scene.render.epochs)
     return sum(d[beat.kind] for beat in beats) / scene.render.speed
 
 
 def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = None) -> Timeline:
-    """Seed 000's story for the shown ``epochs`` (default: the scene's).
+    """Seed 000's story for the scene's shown epochs and epilogue, or exactly ``epochs``
+    (see :func:`showing`); ``trace`` must hold :func:`recorded_epochs` whole.
 
     A diverged run's products overflow here too; they are shown as inf/nan, not warned."""
-    shown = epochs or scene.render.epochs
+    scene = showing(scene, epochs)
+    shown = scene.render.epochs
     with overflow_allowed():
-        return Builder(scene, trace, shown).play(story(scene, shown))
+        return Builder(scene, trace, shown, epilogue_epochs(scene, shown)).play(story(scene, shown))
 
 
 def build_evolution_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...], label: str) -> Timeline:
@@ -131,8 +166,11 @@ class Builder:
     The kinds read and change ``visual``, ``labels``, ``values`` and the display error;
     :meth:`add` freezes them into a :class:`Step`."""
 
-    def __init__(self, scene: Scene, trace: Trace, epochs: tuple[int, ...]) -> None:
+    def __init__(
+        self, scene: Scene, trace: Trace, epochs: tuple[int, ...], later: tuple[int, ...] = ()
+    ) -> None:
         self.scene, self.trace, self.epochs = scene, trace, epochs
+        self.later = later  # the epilogue's epochs, shown after ``epochs``
         spec = scene.network
         self.spec = spec
         self.lang = scene.render.lang
@@ -350,13 +388,14 @@ class Builder:
             accuracy=(summaries.accuracy, summaries.test_accuracy)
             if summaries.test_accuracy is not None
             else None,
-            shown_epochs=tuple(self.epochs),
+            shown_epochs=tuple(sorted({*self.epochs, *self.later})),
         )
 
     def target_scale(self) -> float:
         """The largest |value| a square shows (targets and outputs alike), so that every
         square is proportional to its value and none outgrows its row."""
-        shown = [m for e in self.epochs for u in self.trace.epoch_updates(e) for m in (u.targets, u.outputs)]
+        epochs = (*self.epochs, *self.later)
+        shown = [m for e in epochs for u in self.trace.epoch_updates(e) for m in (u.targets, u.outputs)]
         finite = [np.abs(m[np.isfinite(m)]) for m in shown]
         biggest = max((float(f.max()) for f in finite if f.size), default=1.0)
         return max(1.0, biggest)
@@ -367,7 +406,7 @@ class Builder:
             return None
         x = np.linspace(sampler.lo, sampler.hi, 121)[:, None]
         predictions = {}
-        for epoch in self.epochs:
+        for epoch in sorted({*self.epochs, *self.later}):
             u = self.trace.epoch_updates(epoch)[0]
             predictions[epoch] = forward(self.spec.activations, u.weights_before, u.biases_before, x)[:, 0]
         return FitCurve(x[:, 0], sampler.function(x)[:, 0], predictions)

@@ -1,0 +1,224 @@
+"""The story to the end: the epilogue's log-spaced iterations and the summary."""
+
+import json
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz3d.cli import main
+from nnviz3d.frames import THEMES
+from nnviz3d.hud import overlay
+from nnviz3d.mlp import forward
+from nnviz3d.pipeline import estimate_seconds, prepare
+from nnviz3d.scene import load_scene, scene_from_dict
+from nnviz3d.timeline import fmt, story, story_seconds
+
+ROOT = Path(__file__).resolve().parent.parent
+EPILOGUE = [10, 100, 1000, 10000, 60000]
+
+
+@pytest.fixture(scope="module")
+def default():
+    return prepare(load_scene())
+
+
+def test_default_timeline_ends_with_the_epilogue_then_the_summary(default):
+    _, tl = default
+    kinds = [s.kind for s in tl.steps]
+    assert kinds[-1] == "summary" and kinds.count("summary") == 1
+    tail = tl.steps[-1 - len(EPILOGUE) : -1]
+    assert [s.kind for s in tail] == ["epilogue"] * len(EPILOGUE)
+    assert [s.epoch for s in tail] == EPILOGUE
+    card = tl.steps[-2 - len(EPILOGUE)]
+    assert card.kind == "card" and card.caption == "The whole run at a glance: iteration 10 to 60000"
+    assert tl.steps[-1].epoch == 60000
+    # compact: one step per iteration, never node by node
+    assert not any(s.kind == "node" and s.epoch in EPILOGUE for s in tl.steps)
+    assert all(s.duration == 2.0 for s in tail)
+
+
+def test_the_epilogue_iterations_are_recorded_whole(default):
+    trace, _ = default
+    for e in EPILOGUE:
+        u = trace.updates[(e, 1)]
+        assert u.mean_abs_error == trace.summaries.mean_abs_error[e - 1]
+    assert trace.final_weights[0] is not None
+    for w, after in zip(trace.final_weights, trace.updates[(60000, 1)].weights_after, strict=True):
+        assert np.array_equal(w, after)
+
+
+def test_epilogue_captions_give_the_trace_numbers(default):
+    trace, tl = default
+    errors = trace.summaries.mean_abs_error
+    for s in (s for s in tl.steps if s.kind == "epilogue"):
+        e = float(errors[s.epoch - 1])
+        assert s.values["mean_abs_error"] == e
+        outputs = trace.updates[(s.epoch, 1)].outputs.ravel()
+        words = " ".join(fmt(float(o), 3) for o in outputs)
+        assert s.caption == (
+            f"Iteration {s.epoch}: mean |error| {fmt(e, 5)}; outputs {words} vs targets 0 1 1 0"
+        )
+        assert s.display_error == e and s.display_error_epoch == s.epoch
+        assert np.array_equal(s.visual.outputs, trace.updates[(s.epoch, 1)].outputs)
+    last = tl.steps[-2]
+    assert last.values["mean_abs_error"] == pytest.approx(0.0031835307, abs=1e-9)
+    assert last.caption == (
+        "Iteration 60000: mean |error| 0.00318; outputs 0.003 0.997 0.997 0.004 vs targets 0 1 1 0"
+    )
+    tenk = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 10000)
+    assert tenk.values["mean_abs_error"] == pytest.approx(0.0085850251, abs=1e-9)
+    assert tenk.caption.startswith("Iteration 10000: mean |error| 0.00859; outputs 0.007 0.991 0.992 0.010")
+    # what the seed prints at j = 10000, which is iteration 10001
+    assert errors[10001 - 1] == pytest.approx(0.0085845257, abs=1e-9)
+
+
+def test_the_weights_thicken_and_the_outputs_grow_into_the_targets(default):
+    _, tl = default
+    steps = [s for s in tl.steps if s.kind == "epilogue"]
+    sizes = [float(np.abs(s.visual.weights).sum()) for s in steps]
+    assert sizes == sorted(sizes) and sizes[-1] > 2 * sizes[0]
+    gaps = [float(np.abs(s.visual.outputs - s.visual.targets).mean()) for s in steps]
+    assert gaps == sorted(gaps, reverse=True) and gaps[-1] < 0.005
+
+
+def test_unseen_input_is_the_final_network_run_forward(default):
+    trace, tl = default
+    s = tl.steps[-1]
+    spec = trace.spec
+    x = np.array([[1.0, 0.0, 0.0]])
+    y = forward(spec.activations, list(trace.final_weights), None, x)[0, 0]
+    assert s.values["unseen_l2[0]"] == y
+    assert [s.values[f"unseen_l0[{j}]"] for j in range(3)] == [1.0, 0.0, 0.0]
+    out_node = tl.layout.node_id(2, 0)
+    assert s.visual.node_values[out_node] == y and s.node_labels[out_node] == fmt(y)
+    hidden = forward(spec.activations[:1], list(trace.final_weights), None, x)[0]
+    assert np.array_equal(s.visual.node_values[list(tl.layout.layer_nodes(1))], hidden)
+    assert f"Unseen input [1, 0, 0] -> {fmt(y, 3)}" in s.caption
+    assert np.array_equal(s.visual.weights, np.concatenate([w.ravel() for w in trace.final_weights]))
+
+
+def test_summary_says_what_the_outputs_follow(default):
+    """The data decides: iamtrask's rounded outputs 0 1 1 0 are no single input column but
+    the XOR of inputs 1 and 2 (input 3 is 1 in every record); [1, 0, 0] gets about 0.56."""
+    _, tl = default
+    caption = tl.steps[-1].caption
+    assert caption.startswith("Learned: output 1 when inputs 1 and 2 differ (XOR).")
+    assert caption.endswith("-> 0.558: unsure, input 3 was always 1")
+
+
+@pytest.mark.parametrize(
+    ("targets", "rule"),
+    [
+        ([[0], [0], [1], [1]], "the output follows input 1"),  # iamtrask's 2-layer data
+        ([[1], [0], [1], [0]], "the output is the opposite of input 2"),
+        ([[0], [0], [0], [1]], "output 1 when inputs 1 and 2 are both 1 (AND)"),
+    ],
+)
+def test_the_rule_is_computed_from_the_data(targets, rule):
+    data = tomllib.loads((ROOT / "scenes" / "iamtrask.toml").read_text())
+    data["data"]["targets"] = targets
+    data["training"]["epochs"] = 3000
+    data["render"]["epochs"] = "1"
+    _, tl = prepare(scene_from_dict(data))
+    assert tl.steps[-1].kind == "summary"
+    assert tl.steps[-1].caption.startswith(f"Learned: {rule}.")
+    assert [s.epoch for s in tl.steps if s.kind == "epilogue"] == [10, 100, 1000, 3000]
+
+
+def test_summary_links_the_backprop_lines_to_what_was_seen(default):
+    _, tl = default
+    s = tl.steps[-1]
+    assert s.panel == (
+        "the code -> what you saw",
+        "l2_error = y - l2  ->  the error          ",
+        "l2_delta = ...     ->  the output's delta ",
+        "l1_error = ...     ->  the delta sent back",
+        "syn1 += ...        ->  the update         ",
+        "syn0 += ...        ->  the update         ",
+    )
+    highlighted = [tl.code[i].strip() for i in s.code_lines]
+    assert highlighted == [
+        "l2_error = y - l2",
+        "l2_delta = l2_error * nonlin(l2,deriv=True)",
+        "l1_error = l2_delta.dot(syn1.T)",
+        "syn1 += l1.T.dot(l2_delta)",
+        "syn0 += l0.T.dot(l1_delta)",
+    ]
+
+
+def test_summary_works_for_other_shapes():
+    """Two hidden layers and biases: every line comes from that network's own listing."""
+    scene = load_scene(ROOT / "scenes" / "digits.toml")
+    scene = replace(scene, render=replace(scene.render, epochs=(1,), epilogue=True))
+    _, tl = prepare(scene)
+    s = tl.steps[-1]
+    assert s.kind == "summary" and s.panel[1].startswith("l3_error = y - l3")
+    assert any(row.startswith("l2_error = ...") for row in s.panel)
+    assert any(row.startswith("b0 += ...") for row in s.panel)
+    assert "held-out record 1 -> class" in s.caption and "its label is" in s.caption
+
+
+def _steps(capsys, *args):
+    assert main(["steps", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_epochs_on_the_command_line_show_exactly_those(capsys):
+    rows = _steps(capsys, "--epochs", "1-2")
+    assert not any(r["kind"] in ("epilogue", "summary") for r in rows)
+    assert {r["epoch"] for r in rows} <= {None, 1, 2}
+    rows = _steps(capsys, "--epochs", "1-2", "--epilogue")
+    assert [r["epoch"] for r in rows if r["kind"] == "epilogue"] == EPILOGUE
+    assert rows[-1]["kind"] == "summary" and rows[-1]["phase"] == "summary"
+    assert rows[-1]["code"][0] == "l2_error = y - l2"
+
+
+def test_the_length_estimate_includes_the_epilogue(default):
+    _, tl = default
+    scene = load_scene()
+    assert story_seconds(scene) == pytest.approx(tl.duration, rel=0.01)
+    assert story_seconds(scene) - story_seconds(scene, scene.render.epochs) == pytest.approx(
+        1.6 + 5 * 2.0 + 8.0
+    )
+    beats = list(story(scene, scene.render.epochs))
+    assert [b.kind for b in beats[-7:]] == ["card", *["epilogue"] * 5, "summary"]
+    other = replace(scene, render=replace(scene.render, epochs=(1, 2), epilogue=True))
+    _, tl2 = prepare(other)
+    assert estimate_seconds(other) == pytest.approx(tl2.duration, rel=0.01)
+
+
+def test_the_epilogue_is_a_scene_setting(tmp_path, capsys):
+    assert load_scene().render.epilogue is True
+    assert load_scene(ROOT / "scenes" / "handcalc_322.toml").render.epilogue is False
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (ROOT / "scenes" / "iamtrask.toml").read_text().replace("epilogue = true", 'epilogue = "yes"')
+    )
+    assert main(["steps", str(bad)]) == 2
+    assert "[render] epilogue: expected true or false, got str" in capsys.readouterr().err
+
+
+def test_the_chart_replaces_the_small_charts_in_the_epilogue(default):
+    _, tl = default
+    theme = THEMES["dark"]
+
+    def texts(step):
+        return [t.text for t in overlay(tl, step, theme, 1280, 720)[0]]
+
+    before = texts(next(s for s in tl.steps if s.kind == "end" and s.epoch == 2000))
+    assert "display error (ticks: shown)" in before
+    assert "mean |error| per iteration (log scales)" not in before
+    ends = []
+    for s in (s for s in tl.steps if s.kind in ("epilogue", "summary")):
+        drawn = texts(s)
+        assert "mean |error| per iteration (log scales)" in drawn and "iteration" in drawn
+        assert "display error (ticks: shown)" not in drawn and "largest weight change" not in drawn
+        assert fmt(float(tl.display_errors[s.epoch - 1]), 5) in drawn  # the current value
+        curve = max(overlay(tl, s, theme, 1280, 720)[2], key=lambda p: (p.width, len(p.points)))
+        ends.append(curve.points[-1][0])
+    assert ends[:5] == sorted(ends[:5])  # drawn up to the current iteration only
+    summary = texts(tl.steps[-1])
+    assert "the code -> what you saw" in summary  # the values panel keeps its place
