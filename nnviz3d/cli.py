@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,9 @@ from nnviz3d.errors import UserError
 from nnviz3d.recorder import Trace, UpdateRecord, train
 from nnviz3d.scene import ANTIALIAS, SCREEN_LAYOUTS, Scene, load_scene, parse_epoch_spec, parse_resolution
 from nnviz3d.text import LANGUAGES
+
+if TYPE_CHECKING:
+    from nnviz3d.pipeline import Video
 
 EXIT_USAGE = 2
 EXIT_SIGINT = 130
@@ -82,14 +86,19 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=1, help="render processes (the video is the same for any number)"
     )
 
-    f = command("frame", "render one frame of the video to a PNG")
+    f = command("frame", "render one frame of the video to a PNG, exactly as 'render' draws it")
     video_options(f)
     which = f.add_mutually_exclusive_group(required=True)
-    which.add_argument("--frame", type=int, help="frame index (from 0)")
-    which.add_argument("--step", type=int, help="step index (see 'steps'): its last frame")
+    which.add_argument("--frame", type=int, help="frame index (from 0), as in the video")
+    which.add_argument(
+        "--step",
+        type=int,
+        help="step index (see 'steps'): its last frame. In a [compare] scene's split screen every "
+        "run has the same steps on the same frames, so a step is the same moment in every tile",
+    )
     f.add_argument("--out", required=True, help="output .png")
 
-    s = command("steps", "list the timeline's steps")
+    s = command("steps", "list the video's steps (and, for a [compare] scene, the tiled runs)")
     video_options(s, picture=False)
     s.add_argument("--json", action="store_true", help="JSON instead of a table")
 
@@ -98,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
 
     i = command("inspect", "every number of one update, as JSON")
     i.add_argument("--epoch", type=int, required=True, help="epoch (from 1, as in the seed)")
+    i.add_argument(
+        "--run",
+        type=int,
+        default=1,
+        help="[compare] scenes: which run of the split screen, from 1 in the order 'steps' lists "
+        "them (default 1: the scene's own weights, 'as given')",
+    )
     i.add_argument("--batch", type=int, default=1, help="batch within the epoch (from 1)")
     i.add_argument("--json", action="store_true", help="JSON (the default output is a summary)")
     i.add_argument(
@@ -164,6 +180,11 @@ def _scene(args: argparse.Namespace) -> Scene:
     if getattr(args, "mono_font", None):
         changes["mono_font"] = args.mono_font
     if getattr(args, "epochs", None):  # exactly these: the epilogue only when asked for
+        if scene.compare_round:
+            raise UserError(
+                "--epochs: a [compare] scene shows every run at the same log-spaced iterations from 1 "
+                f"to {scene.network.epochs} (see 'nnviz3d steps'); change [training] epochs instead"
+            )
         changes["epochs"] = parse_epoch_spec(args.epochs, scene.network.epochs, "--epochs")
         changes["epilogue"] = bool(getattr(args, "epilogue", False))
     elif getattr(args, "epilogue", False):
@@ -171,11 +192,12 @@ def _scene(args: argparse.Namespace) -> Scene:
     return replace(scene, render=replace(scene.render, **changes)) if changes else scene
 
 
-def _warn_if_diverged(trace: Trace) -> None:
+def _warn_if_diverged(trace: Trace, run: str | None = None) -> None:
     """One line, then carry on: a blow-up is rendered, not refused."""
     if trace.diverged_at is not None:
+        which = f" (run {run!r})" if run else ""
         print(
-            f"nnviz3d: warning: training diverged at epoch {trace.diverged_at} (values became NaN or "
+            f"nnviz3d: warning: training{which} diverged at epoch {trace.diverged_at} (values became NaN or "
             "infinite); they are shown as nan/inf and drawn at their size limits. "
             "Lower [network] learning_rate to avoid it",
             file=sys.stderr,
@@ -184,26 +206,18 @@ def _warn_if_diverged(trace: Trace) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from nnviz3d.encode import check_output_path
-    from nnviz3d.pipeline import check_size, prepare, render_video
+    from nnviz3d.pipeline import check_size, render_video
 
     scene = _scene(args)
     out = Path(args.out) if args.out else Path(scene.render.output)
     check_output_path(out, create_parent=args.out is None)
     check_size(scene, args.yes)
-    if scene.compare_round:  # the butterfly effect: every run side by side
-        from nnviz3d.compare import comparison_timelines
-        from nnviz3d.pipeline import resolve_fonts
-
-        fonts = resolve_fonts(scene)
-        timeline = [replace(t, **fonts) for t in comparison_timelines(scene)]
-    else:
-        trace, timeline = prepare(scene)
-        _warn_if_diverged(trace)
+    video = _video(scene)
     st = scene.render
     if not 1 <= args.jobs <= 64:
         raise UserError(f"--jobs: must be between 1 and 64, got {args.jobs}")
     stats = render_video(
-        timeline,
+        list(video.timelines) if video.tiled else video.timeline,
         out,
         st.width,
         st.height,
@@ -216,28 +230,29 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _video(scene: Scene) -> Video:
+    """What ``render`` draws (see :class:`nnviz3d.pipeline.Video`), divergence reported."""
+    from nnviz3d.pipeline import prepare_video
+
+    video = prepare_video(scene)
+    for k, trace in enumerate(video.traces):
+        _warn_if_diverged(trace, video.labels[k] if video.tiled else None)
+    return video
+
+
 def cmd_frame(args: argparse.Namespace) -> int:
     import imageio.v3 as iio
 
     from nnviz3d.encode import check_output_path
-    from nnviz3d.pipeline import FrameSource, check_size, prepare
+    from nnviz3d.pipeline import check_size
 
     scene = _scene(args)
     out = Path(args.out)
     check_output_path(out)
     check_size(scene, args.yes)
-    trace, timeline = prepare(scene)
-    _warn_if_diverged(trace)
-    if args.step is not None:
-        if not 0 <= args.step < len(timeline.steps):
-            raise UserError(f"--step: {args.step} is outside 0..{len(timeline.steps) - 1}")
-        frame = timeline.frames_of(args.step)[-1]
-    else:
-        frame = args.frame
-        if not 0 <= frame < timeline.n_frames:
-            raise UserError(f"--frame: {frame} is outside 0..{timeline.n_frames - 1}")
-    st = scene.render
-    source = FrameSource(timeline, st.width, st.height, st.theme, st.antialias)
+    video = _video(scene)
+    frame = video.frame_of(frame=args.frame, step=args.step)
+    source = video.source(scene)
     try:
         pixels = source.pixels(frame)
     finally:
@@ -248,13 +263,18 @@ def cmd_frame(args: argparse.Namespace) -> int:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    step = timeline.step_at(frame)
-    print(f"{out}: frame {frame} (step {step.index}: {step.caption})")
+    step = video.timeline.step_at(frame)
+    tiled = f"; {len(video.timelines)} runs tiled, run 1's caption" if video.tiled else ""
+    print(f"{out}: frame {frame} (step {step.index}{tiled}: {step.caption})")
     return 0
 
 
-def step_rows(timeline) -> list[dict]:
-    """The timeline as plain dicts (record and node count from 1, layer 0 = input)."""
+def step_rows(video: Video) -> list[dict]:
+    """The video's steps as plain dicts (record and node count from 1, layer 0 = input).
+
+    A split screen's steps are its first run's; each row then has ``runs``: every tiled
+    run's label, tile, caption and values at that step (the same step of every run)."""
+    timeline = video.timeline
     rows = []
     for s in timeline.steps:
         rows.append(
@@ -274,21 +294,25 @@ def step_rows(timeline) -> list[dict]:
                 "values": s.values,
             }
         )
+        if video.tiled:
+            rows[-1]["runs"] = video.runs_at(s.index)
     return rows
 
 
 def cmd_steps(args: argparse.Namespace) -> int:
-    from nnviz3d.pipeline import check_size, prepare
+    from nnviz3d.pipeline import check_size
 
     scene = _scene(args)
     check_size(scene, args.yes)
-    trace, timeline = prepare(scene)
-    _warn_if_diverged(trace)
-    rows = step_rows(timeline)
+    video = _video(scene)
+    timeline = video.timeline
+    rows = step_rows(video)
     if args.json:
         json.dump(rows, sys.stdout, indent=1)
         print()
         return 0
+    if video.tiled:
+        print(video.describe_tiling())
     print(
         f"{'step':>5} {'epoch':>6} {'phase':<9} {'rec':>3} {'lay':>3} {'node':>4} "
         f"{'frame':>6} {'n':>4}  caption"
@@ -299,7 +323,14 @@ def cmd_steps(args: argparse.Namespace) -> int:
             f"{r['index']:>5} {cells[0]:>6} {r['phase']:<9} {cells[1]:>3} {cells[2]:>3} {cells[3]:>4} "
             f"{r['first_frame']:>6} {r['frame_count']:>4}  {r['caption']}"
         )
-    print(f"{len(rows)} steps, {timeline.n_frames} frames, {timeline.duration:.1f} s at {timeline.fps} fps")
+        for run in r.get("runs", [])[1:]:  # the other tiles, where their caption differs
+            if run["caption"] != r["caption"]:
+                print(f"{'':>42}{run['caption']}")
+    tiled = f", {len(video.timelines)} runs tiled" if video.tiled else ""
+    print(
+        f"{len(rows)} steps, {timeline.n_frames} frames, {timeline.duration:.1f} s at {timeline.fps} fps"
+        f"{tiled}"
+    )
     return 0
 
 
@@ -354,26 +385,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    from nnviz3d.compare import select_run
+
     scene = _scene(args)
-    spec = scene.network
+    run, spec = select_run(scene, args.run)
     if not 1 <= args.epoch <= spec.epochs:
         raise UserError(f"--epoch: {args.epoch} is outside 1..{spec.epochs}")
     if not 1 <= args.batch <= spec.n_batches:
         raise UserError(f"--batch: {args.batch} is outside 1..{spec.n_batches}")
     trace = train(replace(spec, epochs=args.epoch), [args.epoch])
-    _warn_if_diverged(trace)
+    _warn_if_diverged(trace, run)
     update = trace.updates[(args.epoch, args.batch)]
+    which = f"run {args.run} ({run}), " if run else ""
     if args.gradcheck:
         from nnviz3d.gradcheck import gradient_check
 
         check = gradient_check(spec, update)
         print(
-            f"gradient check, epoch {args.epoch} batch {args.batch}: {check.n_params} parameters, "
+            f"gradient check, {which}epoch {args.epoch} batch {args.batch}: {check.n_params} parameters, "
             f"largest relative difference {check.max_relative:.2e} ({check.worst}), "
             f"largest absolute {check.max_absolute:.2e}"
         )
         return 0 if check.max_relative < 1e-4 else 1
     data = inspect_dict(update)
+    if run:  # a [compare] scene: say which run these numbers are
+        data = {"run": args.run, "label": run, **data}
     if args.json:
         json.dump(data, sys.stdout, indent=1)
         print()

@@ -4,11 +4,16 @@ decimals, trained side by side, summarised per run."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nnviz3d.errors import UserError
 from nnviz3d.recorder import NetworkSpec, Trace, train
 from nnviz3d.scene import Scene
+
+if TYPE_CHECKING:
+    from nnviz3d.timeline import Timeline
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,14 @@ def keyframes(n_epochs: int, count: int = 36) -> tuple[int, ...]:
     return tuple(int(p) for p in points)
 
 
-def comparison_timelines(scene: Scene) -> list:
-    """One training-at-a-glance timeline per run, all with the same steps and frames."""
+def comparison_trained(scene: Scene) -> list[tuple[str, Trace, Timeline]]:
+    """(label, trace, timeline) of every run: one training-at-a-glance timeline per run,
+    all with the same steps on the same frames (a title card, then one step per epoch of
+    :func:`keyframes`), which is what lets ``render`` tile them."""
     from nnviz3d.timeline import build_evolution_timeline
 
     frames = keyframes(scene.network.epochs)
-    timelines = []
+    runs = []
     for _, label, spec in run_specs(scene):
         run_scene = replace(scene, network=spec)
         trace = train(spec, frames)
@@ -78,5 +85,25 @@ def comparison_timelines(scene: Scene) -> list:
         biases = None
         if spec.biases is not None:
             biases = {e: trace.updates[(e, 1)].biases_before[-1].copy() for e in frames}
-        timelines.append(replace(timeline, trajectory=path, bias_path=biases))
-    return timelines
+        runs.append((label, trace, replace(timeline, trajectory=path, bias_path=biases)))
+    return runs
+
+
+def comparison_timelines(scene: Scene) -> list[Timeline]:
+    """One training-at-a-glance timeline per run, all with the same steps and frames."""
+    return [timeline for _, _, timeline in comparison_trained(scene)]
+
+
+def select_run(scene: Scene, number: int) -> tuple[str | None, NetworkSpec]:
+    """(label, network) of run ``number`` (from 1, in the order the split screen tiles them:
+    the scene's own weights first); a scene without ``[compare]`` has the one run, label None."""
+    if not scene.compare_round:
+        if number != 1:
+            raise UserError(f"--run: {scene.path} has one run (no [compare] round = [...]), got {number}")
+        return None, scene.network
+    runs = run_specs(scene)
+    if not 1 <= number <= len(runs):
+        names = ", ".join(f"{i} {label}" for i, (_, label, _) in enumerate(runs, 1))
+        raise UserError(f"--run: {number} is outside 1..{len(runs)} ({names})")
+    _, label, spec = runs[number - 1]
+    return label, spec

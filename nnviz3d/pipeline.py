@@ -75,6 +75,105 @@ def resolve_fonts(scene: Scene) -> dict[str, str | None]:
     return {"font": font, "mono_font": mono}
 
 
+@dataclass(frozen=True)
+class Video:
+    """What ``render`` draws, and so what ``frame``, ``steps`` and ``inspect`` describe.
+
+    One timeline; or, for a scene with ``[compare] round``, one timeline per run (the
+    scene's own weights first, "as given", then each rounding), tiled by
+    :class:`FrameSource` in that order. The runs' timelines have the same steps with the
+    same frames (a title card, then one step per log-spaced iteration; checked here), so a
+    step or frame index means the same moment in every tile."""
+
+    timelines: tuple[Timeline, ...]
+    traces: tuple[Trace, ...]
+    labels: tuple[str, ...]  # the runs' names, tiled in this order; () without [compare]
+
+    def __post_init__(self) -> None:
+        spans = {tuple((s.first_frame, s.n_frames) for s in t.steps) for t in self.timelines}
+        if len(spans) != 1:
+            raise ValueError("the tiled timelines do not share their step boundaries")
+
+    @property
+    def timeline(self) -> Timeline:
+        """The first run's timeline: its steps and frames are every tile's."""
+        return self.timelines[0]
+
+    @property
+    def tiled(self) -> bool:
+        return len(self.timelines) > 1
+
+    @property
+    def n_frames(self) -> int:
+        return self.timeline.n_frames
+
+    def tiles(self) -> list[str]:
+        """Where each run is drawn: "top left", ... (one entry, "whole", without tiling)."""
+        cols, rows = tile_grid(len(self.timelines))
+        if cols == rows == 1:
+            return ["whole"]
+        names = []
+        for i in range(len(self.timelines)):
+            r, c = divmod(i, cols)
+            side = ("left", "right")[c]
+            names.append(side if rows == 1 else f"{('top', 'bottom')[r]} {side}")
+        return names
+
+    def describe_tiling(self) -> str:
+        """One line naming the runs and where each is drawn (empty without tiling)."""
+        if not self.tiled:
+            return ""
+        cols, rows = tile_grid(len(self.timelines))
+        runs = ", ".join(f"{r['run']} {r['label']} ({r['tile']})" for r in self.runs_at(0))
+        return f"split screen of {len(self.timelines)} runs, {cols}x{rows}: {runs}"
+
+    def runs_at(self, step: int) -> list[dict]:
+        """Every tiled run at step ``step``: number (from 1), label, tile, caption, values."""
+        return [
+            {"run": k + 1, "label": label, "tile": tile, "caption": t.steps[step].caption,
+             "values": t.steps[step].values}
+            for k, (label, tile, t) in enumerate(zip(self.labels, self.tiles(), self.timelines, strict=True))
+        ]  # fmt: skip
+
+    def frame_of(self, frame: int | None = None, step: int | None = None) -> int:
+        """A frame index checked against the video, or the last frame of step ``step``."""
+        if step is not None:
+            if not 0 <= step < len(self.timeline.steps):
+                raise UserError(f"--step: {step} is outside 0..{len(self.timeline.steps) - 1}")
+            return self.timeline.frames_of(step)[-1]
+        assert frame is not None
+        if not 0 <= frame < self.n_frames:
+            raise UserError(f"--frame: {frame} is outside 0..{self.n_frames - 1}")
+        return frame
+
+    def source(self, scene: Scene) -> FrameSource:
+        """The frame source ``render`` uses for this video at the scene's picture settings."""
+        st = scene.render
+        timelines = list(self.timelines) if self.tiled else self.timeline
+        return FrameSource(timelines, st.width, st.height, st.theme, st.antialias)
+
+
+def prepare_video(scene: Scene) -> Video:
+    """Train and build what ``render`` draws for ``scene`` (see :class:`Video`)."""
+    if not scene.compare_round:
+        trace, timeline = prepare(scene)
+        return Video((timeline,), (trace,), ())
+    from nnviz3d.compare import comparison_trained
+
+    fonts = resolve_fonts(scene)
+    runs = comparison_trained(scene)
+    return Video(
+        tuple(replace(t, **fonts) for _, _, t in runs),
+        tuple(trace for _, trace, _ in runs),
+        tuple(label for label, _, _ in runs),
+    )
+
+
+def tile_grid(n: int) -> tuple[int, int]:
+    """(columns, rows) of the split screen of ``n`` timelines: 1, 2 side by side, else 2x2."""
+    return (1 if n == 1 else 2), (1 if n <= 2 else 2)
+
+
 class FrameSource:
     """Pixels of any frame, re-using the previous frame's pixels while a step holds.
 
@@ -94,8 +193,7 @@ class FrameSource:
         self.timelines = timelines if isinstance(timelines, list) else [timelines]
         self.width, self.height, self.theme = width, height, theme
         n = len(self.timelines)
-        self.cols = 1 if n == 1 else 2
-        self.rows = 1 if n <= 2 else 2
+        self.cols, self.rows = tile_grid(n)
         self.tile_w = (width // self.cols) // 2 * 2
         self.tile_h = (height // self.rows) // 2 * 2
         self.renderer = VtkFrameRenderer(self.tile_w, self.tile_h, antialias)
@@ -273,6 +371,34 @@ def estimate_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> flo
     from nnviz3d.timeline import story_seconds
 
     return story_seconds(scene, epochs)
+
+    d = {**DURATIONS, **dict(scene.render.durations)}
+    spec = scene.network
+    if scene.compare_round:  # the split screen: a title card, then one short step per keyframe
+        from nnviz3d.compare import keyframes
+
+        def frames(kind: str) -> int:  # as the timeline rounds each step
+            return max(1, round(d[kind] / scene.render.speed * scene.render.fps))
+
+        return (frames("title") + len(keyframes(spec.epochs)) * frames("evolve")) / scene.render.fps
+    n_layers = len(spec.layers) - 1
+    records = min(spec.batch_size, len(spec.inputs))
+    batches = len(scene.render.batches) if scene.render.batches else spec.n_batches
+    full_nodes = sum(spec.layers[1:])
+    backward = (
+        d["display_error"] + n_layers * d["delta"] + (n_layers - 1) * d["error"] + n_layers * d["update"]
+    )
+    full = 2 * d["card"] + records * (d["input"] + full_nodes * d["node"] + d["output_error"]) + backward
+    compact = (n_layers + 1) * d["layer"] + d["output_error"] + backward
+    shown = epochs or scene.render.epochs
+    total = d["title"] + n_layers * d["init"] + d["loop"]
+    previous = 0
+    for e in shown:
+        if e != previous + 1:
+            total += d["skip"]
+        total += batches * (full if e in scene.render.full else compact) + d["end"]
+        previous = e
+    return total / scene.render.speed
 
 
 def check_size(scene: Scene, yes: bool) -> None:

@@ -69,6 +69,54 @@ def test_steps_json_lists_the_timeline(capsys):
         assert b["first_frame"] == a["first_frame"] + a["frame_count"]
 
 
+def test_compare_scene_commands_describe_the_split_screen(tmp_path, capsys):
+    """steps, frame --step and inspect --run of xor_butterfly speak of the 2x2 video."""
+    from nnviz3d.compare import comparison_timelines
+    from nnviz3d.scene import load_scene
+
+    scene = str(ROOT / "scenes" / "xor_butterfly.toml")
+    timelines = comparison_timelines(load_scene(scene))
+    assert main(["steps", scene]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "split screen of 4 runs, 2x2: 1 as given (top left), 2 rounded to 7 decimals (top right), "
+        "3 rounded to 4 decimals (bottom left), 4 rounded to 3 decimals (bottom right)"
+    )
+    assert out[-1] == f"32 steps, {timelines[0].n_frames} frames, 18.5 s at 30 fps, 4 runs tiled"
+    assert any(line.strip().startswith("rounded to 7 decimals: iteration 500, loss 0.7843") for line in out)
+    assert main(["steps", scene, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == len(timelines[0].steps) == 32
+    last = rows[-1]
+    labels = ["as given"] + [f"rounded to {d} decimals" for d in (7, 4, 3)]
+    assert [r["label"] for r in last["runs"]] == labels
+    assert [r["tile"] for r in last["runs"]] == ["top left", "top right", "bottom left", "bottom right"]
+    assert [r["caption"] for r in last["runs"]] == [t.steps[-1].caption for t in timelines]
+    assert last["caption"] == last["runs"][0]["caption"]
+    assert last["runs"][1]["values"]["loss"] == pytest.approx(0.784323, abs=1e-6)
+    # --step N is the last frame of step N, the same in every tile
+    png = tmp_path / "s.png"
+    assert main(["frame", scene, "--resolution", "320x180", "--step", "31", "--out", str(png)]) == 0
+    assert f"frame {timelines[0].n_frames - 1} (step 31; 4 runs tiled" in capsys.readouterr().out
+    assert main(["frame", scene, "--step", "32", "--out", str(png)]) == 2
+    assert "--step: 32 is outside 0..31" in capsys.readouterr().err
+    # the split screen has no --epochs: it would silently mean nothing
+    assert main(["steps", scene, "--epochs", "1-3"]) == 2
+    assert "--epochs: a [compare] scene" in capsys.readouterr().err
+    # inspect: run 1 (as given) by default, --run N for the others
+    assert main(["inspect", scene, "--epoch", "1", "--json"]) == 0
+    given = json.loads(capsys.readouterr().out)
+    assert (given["run"], given["label"]) == (1, "as given")
+    assert main(["inspect", scene, "--epoch", "1", "--run", "4", "--json"]) == 0
+    third = json.loads(capsys.readouterr().out)
+    assert third["label"] == "rounded to 3 decimals"
+    np.testing.assert_array_equal(third["weights_before"][0], np.round(given["weights_before"][0], 3))
+    assert main(["inspect", scene, "--epoch", "1", "--run", "5"]) == 2
+    assert "--run: 5 is outside 1..4 (1 as given, 2 rounded to 7 decimals" in capsys.readouterr().err
+    assert main(["inspect", "--epoch", "1", "--run", "2"]) == 2
+    assert "has one run" in capsys.readouterr().err
+
+
 def test_steps_table(capsys):
     assert main(["steps", "scenes/handcalc_322.toml"]) == 0
     out = capsys.readouterr().out
@@ -311,14 +359,14 @@ def test_hours_long_request_is_refused_before_any_work(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name", ["iamtrask", "handcalc_322", "fit_square", "digits"])
+@pytest.mark.parametrize("name", ["iamtrask", "handcalc_322", "fit_square", "digits", "xor_butterfly"])
 def test_length_estimate_matches_the_timeline(name):
-    from nnviz3d.pipeline import estimate_seconds, prepare
+    from nnviz3d.pipeline import estimate_seconds, prepare_video
     from nnviz3d.scene import load_scene
 
     scene = load_scene(ROOT / "scenes" / f"{name}.toml")
-    _, timeline = prepare(scene)
-    assert estimate_seconds(scene) == pytest.approx(timeline.duration, rel=0.02)
+    video = prepare_video(scene)  # the split screen, for xor_butterfly
+    assert estimate_seconds(scene) == pytest.approx(video.timeline.duration, rel=0.02)
 
 
 def test_disk_full_mid_render_leaves_the_old_file(tmp_path):

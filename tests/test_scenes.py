@@ -74,6 +74,22 @@ def test_handcalc_video_shows_the_seed_values():
     assert first.values["dE/dsyn0[2,1]"] == pytest.approx(10.89230728, abs=1e-5)
 
 
+def test_handcalc_title_card_says_what_the_video_shows():
+    """Title and subtitle agree with each other and with the iterations shown (1 and 2)."""
+    from nnviz3d.frames import frame_state
+
+    scene = load_scene(SCENES / "handcalc_322.toml")
+    _, tl = prepare(scene)
+    title, subtitle = tl.steps[0].card
+    assert title == "3-2-2 by hand: two steps of gradient descent"
+    assert subtitle == "3-2-2 network, 2 iterations: the forward pass, the error, and backpropagation"
+    assert sorted({s.epoch for s in tl.steps if s.epoch is not None}) == [1, 2] == list(tl.shown_epochs)
+    assert tl.steps[3].caption == "Start the training loop: 2 iterations over the one record"
+    assert tl.steps[-1].caption == "End of iteration 2: display error 0.46353"
+    on_screen = {t.text for t in frame_state(tl, tl.frames_of(0)[-1], 1280, 720).texts}
+    assert {title, subtitle} <= on_screen
+
+
 @pytest.mark.parametrize(
     ("text", "x", "y"),
     [("x^2", 3.0, 9.0), ("x^3 - 2.5*x^2", 2.0, -2.0), ("sin(x) + 1", 0.0, 1.0), ("-x", 2.0, -2.0)],
@@ -148,6 +164,9 @@ def test_xor_split_screen_shows_every_run_in_step():
     scene = load_scene(SCENES / "xor_butterfly.toml")
     timelines = comparison_timelines(scene)
     assert len(timelines) == 4 and len({t.n_frames for t in timelines}) == 1
+    # every run has the same steps on the same frames: a step is one moment in every tile
+    bounds = {tuple((s.first_frame, s.n_frames, s.epoch, s.kind) for s in t.steps) for t in timelines}
+    assert len(bounds) == 1
     frames = keyframes(500)
     assert frames[0] == 1 and frames[-1] == 500 and list(frames) == sorted(set(frames))
     last = [t.steps[-1] for t in timelines]
