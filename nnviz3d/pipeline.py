@@ -372,34 +372,6 @@ def estimate_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> flo
 
     return story_seconds(scene, epochs)
 
-    d = {**DURATIONS, **dict(scene.render.durations)}
-    spec = scene.network
-    if scene.compare_round:  # the split screen: a title card, then one short step per keyframe
-        from nnviz3d.compare import keyframes
-
-        def frames(kind: str) -> int:  # as the timeline rounds each step
-            return max(1, round(d[kind] / scene.render.speed * scene.render.fps))
-
-        return (frames("title") + len(keyframes(spec.epochs)) * frames("evolve")) / scene.render.fps
-    n_layers = len(spec.layers) - 1
-    records = min(spec.batch_size, len(spec.inputs))
-    batches = len(scene.render.batches) if scene.render.batches else spec.n_batches
-    full_nodes = sum(spec.layers[1:])
-    backward = (
-        d["display_error"] + n_layers * d["delta"] + (n_layers - 1) * d["error"] + n_layers * d["update"]
-    )
-    full = 2 * d["card"] + records * (d["input"] + full_nodes * d["node"] + d["output_error"]) + backward
-    compact = (n_layers + 1) * d["layer"] + d["output_error"] + backward
-    shown = epochs or scene.render.epochs
-    total = d["title"] + n_layers * d["init"] + d["loop"]
-    previous = 0
-    for e in shown:
-        if e != previous + 1:
-            total += d["skip"]
-        total += batches * (full if e in scene.render.full else compact) + d["end"]
-        previous = e
-    return total / scene.render.speed
-
 
 def check_size(scene: Scene, yes: bool) -> None:
     """Refuse, with the numbers, a video that would take very long unless told ``yes``."""

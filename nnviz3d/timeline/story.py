@@ -136,9 +136,14 @@ def durations(scene: Scene) -> dict[str, float]:
 def story_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
     """The video's length from its story alone, before any training (``epochs``: exactly
     those, as in :func:`showing`)."""
-    scene = showing(scene, epochs)
     d = durations(scene)
-    beats = story(scene, scene.render.epochs)
+    if scene.compare_round:  # the split screen: every run at the same log-spaced iterations
+        from nnviz3d.compare import keyframes
+
+        beats = evolution_story(scene, keyframes(scene.network.epochs), "")
+    else:
+        scene = showing(scene, epochs)
+        beats = story(scene, scene.render.epochs)
     return sum(d[beat.kind] for beat in beats) / scene.render.speed
 
 
