@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz3d.hud import overlay
-from nnviz3d.layout import EPILOGUE_REGION, NETWORK_REGIONS, Layout, strongest_inputs
+from nnviz3d.layout import EPILOGUE_REGION, NETWORK_REGIONS, SUMMARY_REGION, Layout, strongest_inputs
 from nnviz3d.primitives import (
     THEMES,
     Camera,
@@ -229,7 +229,8 @@ def frame_state(
     # the outputs against the targets are a panel of the overlay (hud "outputs")
     texts, rects, polylines = overlay(timeline, step, theme, width, height)
     epilogue = step.kind in ("epilogue", "summary") and not in_scene  # the run's chart below
-    camera = fit_camera(layout, width, height, timeline.screen, EPILOGUE_REGION if epilogue else None)
+    region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
+    camera = fit_camera(layout, width, height, timeline.screen, region)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     if not slide:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)

@@ -146,16 +146,21 @@ def _beside(hud: Hud) -> str:
 #: the steps after the chosen iterations: the whole run on one chart under the network
 EPILOGUE_KINDS = ("epilogue", "summary")
 EPILOGUE_CHART = (0.015, 0.015, 0.985, 0.34)
+SUMMARY_VALUES = (0.47, 0.38, 0.993, 0.78)  # which code line did what: wide lines
 
 
 def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
     """The run at a glance: the network above (layout.EPILOGUE_REGION), the outputs beside
     it (the summary: which code line did what), the error of every iteration below."""
-    summary = hud.step.kind == "summary"
+    summary = (
+        (("values", SUMMARY_VALUES),)
+        if hud.step.kind == "summary"
+        else (("outputs", (0.70, 0.38, 0.985, 0.78)),)
+    )
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
         ("caption", (0.015, 0.78, 0.985, 0.925)),
-        ("values" if summary else "outputs", (0.70, 0.38, 0.993, 0.78)),
+        *summary,
         ("epilogue_chart", EPILOGUE_CHART),
     ]
 

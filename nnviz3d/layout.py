@@ -34,8 +34,10 @@ NETWORK_REGIONS = {
 }
 
 
-#: the network during the epilogue (hall and lecture): above the chart of the whole run
+#: the network during the epilogue (hall and lecture): above the chart of the whole run;
+#: the summary leaves the right half to the code it links to what was seen
 EPILOGUE_REGION = (0.03, 0.37, 0.66, 0.78)
+SUMMARY_REGION = (0.03, 0.37, 0.44, 0.78)
 
 
 def region_aspect(screen: str, frame_aspect: float = 16 / 9) -> float:

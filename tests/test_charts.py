@@ -15,6 +15,7 @@ from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES, text_width_em
 from nnviz3d.scene import load_scene
 from nnviz3d.text import message
+from tests.helpers import study
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 SUBSET_FONT = Path(__file__).parent / "fixtures" / "NotoSansCJKjp-subset.otf"
@@ -23,7 +24,7 @@ LINE = 1.25  # a line of text is at most this many times its size tall
 
 
 def scene(name="iamtrask", lang="en"):
-    loaded = load_scene(SCENES / f"{name}.toml")
+    loaded = study(load_scene(SCENES / f"{name}.toml"))  # the study layout shows the charts
     if lang == "ja":  # the subset font that ships with the tests: no system font needed
         return replace(loaded, render=replace(loaded.render, lang="ja", font=str(SUBSET_FONT)))
     return loaded
@@ -31,7 +32,7 @@ def scene(name="iamtrask", lang="en"):
 
 @pytest.fixture(scope="module")
 def tl():
-    return prepare(load_scene())[1]
+    return prepare(scene())[1]
 
 
 def chart(tl, step, name, w=1280, h=720, theme="dark"):

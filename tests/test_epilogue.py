@@ -14,7 +14,8 @@ from nnviz3d.hud import overlay
 from nnviz3d.mlp import forward
 from nnviz3d.pipeline import estimate_seconds, prepare
 from nnviz3d.scene import load_scene, scene_from_dict
-from nnviz3d.timeline import fmt, story, story_seconds
+from nnviz3d.timeline import fmt, fmt_sig, story, story_seconds
+from tests.helpers import study
 
 ROOT = Path(__file__).resolve().parent.parent
 EPILOGUE = [10, 100, 1000, 10000, 60000]
@@ -93,7 +94,7 @@ def test_unseen_input_is_the_final_network_run_forward(default):
     assert s.values["unseen_l2[0]"] == y
     assert [s.values[f"unseen_l0[{j}]"] for j in range(3)] == [1.0, 0.0, 0.0]
     out_node = tl.layout.node_id(2, 0)
-    assert s.visual.node_values[out_node] == y and s.node_labels[out_node] == fmt(y)
+    assert s.visual.node_values[out_node] == y and s.node_labels[out_node] == fmt_sig(y)
     hidden = forward(spec.activations[:1], list(trace.final_weights), None, x)[0]
     assert np.array_equal(s.visual.node_values[list(tl.layout.layer_nodes(1))], hidden)
     assert f"Unseen input [1, 0, 0] -> {fmt(y, 3)}" in s.caption
@@ -201,21 +202,21 @@ def test_the_epilogue_is_a_scene_setting(tmp_path, capsys):
     assert "[render] epilogue: expected true or false, got str" in capsys.readouterr().err
 
 
-def test_the_chart_replaces_the_small_charts_in_the_epilogue(default):
-    _, tl = default
+def test_the_chart_replaces_the_small_charts_in_the_epilogue():
+    _, tl = prepare(study(load_scene()))  # the study layout has the small charts
     theme = THEMES["dark"]
 
     def texts(step):
         return [t.text for t in overlay(tl, step, theme, 1280, 720)[0]]
 
     before = texts(next(s for s in tl.steps if s.kind == "end" and s.epoch == 2000))
-    assert "display error (ticks: shown)" in before
+    assert "mean |error| per iteration" in before and "largest weight change" in before
     assert "mean |error| per iteration (log scales)" not in before
     ends = []
     for s in (s for s in tl.steps if s.kind in ("epilogue", "summary")):
         drawn = texts(s)
         assert "mean |error| per iteration (log scales)" in drawn and "iteration" in drawn
-        assert "display error (ticks: shown)" not in drawn and "largest weight change" not in drawn
+        assert "mean |error| per iteration" not in drawn and "largest weight change" not in drawn
         assert fmt(float(tl.display_errors[s.epoch - 1]), 5) in drawn  # the current value
         curve = max(overlay(tl, s, theme, 1280, 720)[2], key=lambda p: (p.width, len(p.points)))
         ends.append(curve.points[-1][0])

@@ -52,7 +52,7 @@ def test_labels_and_hud_show_recorded_numbers(tl):
     s = next(s for s in tl.steps if s.kind == "display_error")
     fs = frame_state(tl, tl.frames_of(s.index)[-1], 1280, 720)
     texts = [t.text for t in fs.texts]
-    assert "display error (it. 1)  0.49641" in texts
+    assert "mean |error| (it. 1)  0.49641" in texts
     assert "iteration 1 / 60000" in texts
     assert s.caption in texts
     # the executing line is marked and drawn in the accent colour, the others are not
@@ -62,10 +62,9 @@ def test_labels_and_hud_show_recorded_numbers(tl):
     assert "".join(t.text for t in line).replace(" ", "") == "print(np.mean(np.abs(l2_error)))"
     assert all(t.color == accent and t.bold for t in line)
     assert not any(t.text == "for" and t.color == accent for t in fs.texts)
-    # each record's output, target and error sit in one row beside its squares
-    row = sorted((t for t in fs.texts if t.valign == "center" and abs(t.y - _row_y(fs, "0.4737")) < 1e-9),
-                 key=lambda t: t.x)  # fmt: skip
-    assert [t.text for t in row] == ["0.4737", "0", "-0.4737"]
+    # each record's inputs, output and target sit in one row beside its squares
+    row = sorted((t for t in fs.texts if abs(t.y - _row_y(fs, "0.474")) < 1e-9), key=lambda t: t.x)
+    assert [t.text for t in row] == ["0 0 1", "0.474", "0"]
 
 
 def test_texts_fit_the_frame(tl):

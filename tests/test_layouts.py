@@ -120,7 +120,7 @@ def test_hall_shows_only_caption_network_code_line_and_outputs(timelines):
         t.text for t in fs.texts if t.mono and t.y < 0.15
     ).replace(" ", "")
     assert not any("syn0 = 2*np.random" in t for t in texts)  # not the whole listing
-    assert not any(t.startswith("blue") for t in texts)  # no legend
+    assert not any(t.startswith("blue: positive") for t in texts)  # no legend, a key of one line
     assert "0 0 1" in texts and "?" in texts  # record 1 against its target, output not yet known
 
 

@@ -299,13 +299,14 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
     assert step("output_error", record=0).caption == "l2_error = y - l2 = 0 - 0.4737 = -0.4737"
     assert step("output_error", record=1).caption == "l2_error = y - l2 = 1 - 0.4890 = +0.5110"
     shown = step("display_error")
-    assert shown.caption == "Display error = mean(|l2_error|) over the batch = 0.49641   (loss = 0.49519)"
+    assert shown.caption == "Display error = mean(|l2_error|) over the batch = 0.49641"
     assert shown.panel == ("l2_error =", "-0.4737", "+0.5110", "+0.4562", "-0.5447")
     assert step("delta", layer=2).panel[1:] == (
         "-0.4737 x 0.2493 = -0.1181",
         "+0.5110 x 0.2499 = +0.1277",
         "+0.4562 x 0.2481 = +0.1132",
         "-0.5447 x 0.2480 = -0.1351",
+        "sum over the batch = -0.0123",  # the number on the output node
     )
     assert step("update", layer=1).panel[-5:] == ("new syn1 =", "-0.5956", "+0.7495", "-0.9520", "+0.3364")
     assert step("end").caption == "End of iteration 1: display error 0.49641"

@@ -497,7 +497,7 @@ def summary(b: Builder, beat: Beat) -> None:
         values[list(lay.layer_nodes(k))] = a
         if lay.n_nodes <= 32:
             for j, v in enumerate(a):
-                b.labels[lay.node_id(k, j)] = fmt_input(v) if k == 0 else fmt(v)
+                b.labels[lay.node_id(k, j)] = fmt_input(v) if k == 0 else fmt_sig(v)
     rule, predicted = learned_rule(b, weights, biases, x)
     if len(y) == 1:
         answer = fmt(float(y[0]), 3)

@@ -40,7 +40,7 @@ def fmt_sig(value: float, digits: int = 3) -> str:
     text = f"{value:.{digits}g}"
     if "e" in text:  # 0.000123 reads better than 1.23e-04 up to a few zeros
         exponent = int(text.split("e")[1])
-        if exponent >= -5:
+        if -5 <= exponent < 0:
             text = f"{value:.{digits - 1 - exponent}f}"
     return text
 

@@ -144,7 +144,8 @@ def story_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
     else:
         scene = showing(scene, epochs)
         beats = story(scene, scene.render.epochs)
-    return sum(d[beat.kind] for beat in beats) / scene.render.speed
+    fps = scene.render.fps  # each step lasts whole frames, as the builder rounds it
+    return sum(max(1, round(d[beat.kind] / scene.render.speed * fps)) for beat in beats) / fps
 
 
 def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = None) -> Timeline:
