@@ -384,6 +384,9 @@ def _labels(
     layout = timeline.layout
     study = timeline.screen == "study"
     size = max(10, round(height * (0.024 if study else LABEL_SIZE[timeline.screen])))
+    centre = np.array(camera.focal_point)
+    ends = project(camera, np.stack([centre, centre + np.array([1.0, 0.0, 0.0])]), width / height)
+    px_per_unit = max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)  # on screen, one world unit
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
@@ -403,32 +406,57 @@ def _labels(
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
             else:  # centred over its sphere, so that none runs into the panels beside the network
-                out.append(Label3D(text, (x, y + lift, z), size, colour, align="center"))
+                last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
+                anchor = (x + 0.35, y + lift, z) if last else (x, y + lift, z)
+                out.append(Label3D(text, anchor, size, colour, align="right" if last else "center"))
     if not study:  # hall and lecture label every change along its weight instead
-        return tuple(out) + _value_labels(step, layout, theme, size, study)
+        return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
-    return tuple(out) + _value_labels(step, layout, theme, size, study)
+    return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit)
 
 
-def _value_labels(step: Step, layout: Layout, theme: Theme, size: int, study: bool) -> tuple[Label3D, ...]:
+def _value_labels(
+    step: Step, layout: Layout, theme: Theme, size: int, study: bool, px_per_unit: float
+) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it, and what each weight
     carries (input x weight, delta x weight, a change) a little along it."""
     out = []
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
-        out.append(Label3D(text, (x - 0.5, y - drop, z), size, theme.text, theme.panel))
+        last = layout.node_layer[node] == len(layout.layers) - 1
+        anchor = (x + 0.35, y - drop, z) if last else (x - 0.5, y - drop, z)
+        out.append(Label3D(text, anchor, size, theme.text, theme.panel, align="right" if last else "left"))
     values = step.edge_values if not (study and step.edge_labels) else ()
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
         values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
+    placed: list[tuple[float, float, float, float]] = []  # boxes (x0, y0, x1, y1) in world units
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
-        x, y, z = a + (b - a) * EDGE_VALUE_AT
+        w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
+        # the first place along the weight whose box is clear of those already written
+        best, best_gap = None, -1.0
+        for t in EDGE_VALUE_AT:
+            x, y, z = a + (b - a) * t
+            box = (x, y, x + w, y + h)
+            gap = min((_box_gap(box, q) for q in placed), default=9.0)
+            if gap > 0:
+                best = (x, y, z, box)
+                break
+            if gap > best_gap:
+                best, best_gap = (x, y, z, box), gap
+        x, y, z, box = best
+        placed.append(box)
         colour = theme.text if text == "0" else theme.negative if text.startswith("-") else theme.positive
         out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, colour, theme.panel))
     return tuple(out)
+
+
+def _box_gap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """How far apart two boxes are (negative: by how much they overlap)."""
+    return max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
 
 
 def _zero_rings(
@@ -462,8 +490,9 @@ RING_R = 0.3  # world radius of the ring drawn around a node whose value is 0
 #: a step with more numbers along its weights than this writes only the largest few (the
 #: lecture layout's change matrix and the values panel hold them all)
 MAX_EDGE_LABELS, KEEP_EDGE_LABELS = 6, 4
-#: how far along a weight (from its input end) the number it carries is written
-EDGE_VALUE_AT = 0.3
+#: where along a weight (from its input end) the number it carries may be written, in
+#: order of preference: the first that keeps clear of the numbers already written
+EDGE_VALUE_AT = (0.3, 0.45, 0.2, 0.6, 0.12, 0.72)
 
 
 # -- camera ------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
         return _epilogue_regions(hud)
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
-        ("caption", (0.015, 0.78, 0.985, 0.925)),
+        ("caption", (0.015, 0.745, 0.985, 0.925)),  # three lines of the hall's type
         (_beside(hud), RIGHT_TOP),
         ("code_line", (0.015, 0.015, 0.985, 0.13)),
         ("card", (0.0, 0.0, 1.0, 1.0)),
@@ -351,7 +351,7 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     size = min(size, int(row_h * h / 1.5)) if row_h * h < size * 1.5 else size
     width_x = max(len(x) for x, _ in step.records)
     char = 0.6 * size / w
-    side_max = row_h * h * 0.8  # pixels: a square of value 1 (the largest shown)
+    side_max = min(row_h * h * 0.8, 1.3 * size)  # pixels: a square of value 1 (the largest shown)
     vmax = timeline.target_scale
     col_x = x0 + (width_x + 1) * char  # the output numbers
     num_w = 7 * char  # "0.0198" and a little air

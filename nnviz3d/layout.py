@@ -30,7 +30,7 @@ LABEL_LIFT = 0.4  # room above the top node for its value
 NETWORK_REGIONS = {
     "study": (0.31, 0.235, 0.985, 0.865),
     "lecture": (0.03, 0.13, 0.66, 0.78),
-    "hall": (0.03, 0.13, 0.66, 0.78),
+    "hall": (0.03, 0.13, 0.66, 0.745),
 }
 
 
