@@ -61,9 +61,10 @@ def node_radius(value: np.ndarray) -> np.ndarray:
 
 
 def edge_radius(weight: np.ndarray) -> np.ndarray:
-    """Cylinder radius grows with |weight|."""
+    """Cylinder radius grows with log(1 + |weight|): trained weights of 3 and 9 still look
+    different, and every |weight| below 10 has its own thickness."""
     w = np.nan_to_num(np.abs(weight), nan=0.0, posinf=1e6)
-    return EDGE_R_MIN + (EDGE_R_MAX - EDGE_R_MIN) * np.tanh(w / 1.2)
+    return EDGE_R_MIN + (EDGE_R_MAX - EDGE_R_MIN) * np.minimum(1.0, np.log1p(2 * w) / np.log1p(20))
 
 
 def bead_radius(value: np.ndarray, signed: bool) -> np.ndarray:
@@ -223,7 +224,9 @@ def frame_state(
     if len(marks):
         mark_at[[e for e, _ in step.edge_labels]] = marks
     halo_centers = np.concatenate([layout.nodes, mark_at])
-    halo_radii = np.concatenate([g.halo_r, g.mark_r])
+    # a node's halo (its delta summed over the batch) is a study detail: hall and lecture
+    # write the deltas on the nodes
+    halo_radii = np.concatenate([g.halo_r if in_scene else 0 * g.halo_r, g.mark_r])
     halo_colors = np.concatenate([g.halo_c, np.tile(np.array(theme.accent), (layout.n_edges, 1))])
 
     # the outputs against the targets are a panel of the overlay (hud "outputs")
@@ -325,8 +328,8 @@ SLEEVE_R = 0.16  # the sleeve of the largest change of the video's first update
 def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mids, units, lengths):
     """During an update, the old weight stays as a translucent sleeve around the new one,
     wider by |change| on one scale for the whole video (the first update's largest change
-    gives SLEEVE_R): thick in iteration 1, a thin rim by iteration 2000. Its colour is the
-    sign of the change: blue grew, orange shrank."""
+    gives SLEEVE_R): thick in iteration 1, a thin rim by iteration 2000. It is grey: blue
+    and orange say a weight's sign and nothing else."""
     edges = np.array(step.highlighted_edges, dtype=int)
     change = np.asarray(step.change).ravel()
     if len(edges) != len(change):
@@ -336,7 +339,7 @@ def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mi
     strength = np.clip(np.abs(np.nan_to_num(change, nan=scale)) / scale, 0, 1)
     radius = edge_radius(np.where(np.isfinite(old), old, np.inf)) * layout.edge_scale + GHOST_PAD
     radius = radius + SLEEVE_R * strength
-    return mids[edges], units[edges], lengths[edges], radius, _sign_colors(change, theme)
+    return mids[edges], units[edges], lengths[edges], radius, np.tile(np.array(theme.muted), (len(edges), 1))
 
 
 def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) -> tuple[np.ndarray, ...]:

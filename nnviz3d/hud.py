@@ -680,7 +680,7 @@ def _slope_points(hud: Hud) -> list[tuple[float, int]]:
     step = hud.step
     if step.layer is None or step.kind != "delta":
         return []
-    prefix = f"l{step.layer}["
+    prefix = f"l{step.layer}[0,"  # the first record's: the picture's numbers are its
     return [
         (float(v), int(key.split(",")[1].rstrip("]")))
         for key, v in step.values.items()

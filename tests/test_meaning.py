@@ -293,7 +293,7 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
         "Hidden node 4: z = 0*(-0.395) + 0*(-0.309) + 1*(0.370) = 0.3704;   sigmoid(z) = 0.5916"
     )
     assert step("node", record=0, layer=2, node=0).caption == (
-        "Output node 1: z = 0.449*(-0.591) + 0.519*(0.756) + 0.460*(-0.945) + 0.592*(0.341) = -0.1052;"
+        "The output node: z = 0.449*(-0.591) + 0.519*(0.756) + 0.460*(-0.945) + 0.592*(0.341) = -0.1052;"
         "   sigmoid(z) = 0.4737"
     )
     assert step("output_error", record=0).caption == "l2_error = y - l2 = 0 - 0.4737 = -0.4737"

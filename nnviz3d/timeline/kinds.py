@@ -173,7 +173,8 @@ def node(b: Builder, beat: Beat) -> None:
     if u.biases_before is not None:
         terms += f" + ({fmt(float(u.biases_before[k - 1][j]), 3)})"
     hidden = "hidden_of" if b.n_w > 2 else "hidden"
-    name = b.t("output", j=j + 1) if k == b.n_w else b.t(hidden, j=j + 1, k=k)
+    output = "output" if b.spec.layers[-1] > 1 else "output_only"
+    name = b.t(output, j=j + 1) if k == b.n_w else b.t(hidden, j=j + 1, k=k)
     incoming = [lay.edge_id(k - 1, i, j) for i in range(b.spec.layers[k - 1])]
     b.add(
         b.t("node", name=name, terms=terms, z=fmt(z), act=act, a=fmt(a)),
@@ -294,10 +295,12 @@ def display_error(b: Builder, beat: Beat) -> None:
         nodes=list(lay.layer_nodes(n_w)),
         edges=[],
         extras={"focus_x": b.layer_x(n_w + 0.4)},
-        current_record=None,  # the backward pass is for the whole batch at once
-        node_values=np.full(lay.n_nodes, np.nan),  # not the last record's any more
+        # the backward pass is drawn for the batch's first record (the code does the whole
+        # batch at once, and the update adds the records up): its values on the spheres
+        current_record=0 if lay.n_records else None,
+        node_values=_record_values(b, u, 0),
     )
-    b.labels = [""] * lay.n_nodes  # the beads and the panel carry the numbers now
+    b.labels = [""] * lay.n_nodes  # the deltas and the panel carry the numbers now
 
 
 @step_kind("error", seconds=2.5, phase="backward")
@@ -308,11 +311,10 @@ def error(b: Builder, beat: Beat) -> None:
     sats = b.visual.satellites.copy()
     if lay.n_records:
         sats[list(lay.layer_nodes(k))] = err[: lay.n_records].T
-    flow = (-u.deltas[k]).sum(axis=0)  # the batch's deltas, summed as the update sums them
     w = u.weights_before[k]
-    sent = flow[None, :] * w  # what each weight carries back
+    sent = (-u.deltas[k])[0][None, :] * w  # what each weight carries back, for the first record
     b.add(
-        b.t("error_hidden", k=k, k1=k + 1),
+        b.t("error_hidden", k=k, k1=k + 1) + _record_note(b, u),
         code=(f"error{k}",),
         panel=b.matrix_panel(b.t("panel_rows", name=f"l{k}_error"), err),
         values=_matrix_values(f"l{k}_error", err),
@@ -349,11 +351,10 @@ def delta(b: Builder, beat: Beat) -> None:
     if first and b.spec.loss == "cross_entropy":  # softmax/sigmoid with cross-entropy: no slope
         slope_key = "slope_cross_entropy"
     err = u.output_errors if first else -u.activation_grads[k - 1]
-    for j, total in enumerate(d.sum(axis=0)):  # what the update will use: summed over the batch
-        signed = ("+" if total > 0 else "") + fmt_sig(float(total))
-        b.labels[lay.node_id(k, j)] = b.t("node_sum", v=signed) if len(d) > 1 else signed
+    for j, v in enumerate(d[0]):  # the first record's delta (the panel has them all, and the sum)
+        b.labels[lay.node_id(k, j)] = ("+" if v > 0 else "") + fmt_sig(float(v))
     b.add(
-        b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act)),
+        b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act)) + _record_note(b, u),
         code=(f"delta{k}",),
         panel=b.delta_panel(k, err, d, u),
         values={
@@ -388,6 +389,7 @@ def update(b: Builder, beat: Beat) -> None:
     order = np.argsort(-np.abs(change).ravel(), kind="stable")[: min(3, change.size)]
     lr = b.spec.learning_rate
     caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(biggest, 5))
+    caption += _worked_change(b, u, k, change)
     if m != 1:
         caption += b.t("magnified", m=f"{m:g}")
     digits = 4 if biggest >= 1e-3 else 6
@@ -634,7 +636,8 @@ def _backprop_lines(b: Builder) -> list[tuple[str, str]]:
     the video: the error, the output's delta, the delta sent back, the update."""
     n_w = b.n_w
     lines = [("error", "map_error"), (f"delta{n_w}", "map_output_delta")]
-    lines += [(f"error{k}", "map_sent_back") for k in range(n_w - 1, 0, -1)]
+    for k in range(n_w - 1, 0, -1):
+        lines += [(f"error{k}", "map_sent_back"), (f"delta{k}", "map_hidden_delta")]
     for k in range(n_w - 1, -1, -1):
         lines.append((f"update{k}", "map_update"))
         if b.spec.biases is not None:
@@ -703,6 +706,36 @@ def _strongest(flow: np.ndarray) -> list[tuple[int, int]]:
         return [(i, j) for i in range(n_in) for j in range(n_out)]
     rows = strongest_inputs(np.abs(flow), MAX_SIGNALS_PER_NODE)
     return [(int(i), j) for j in range(n_out) for i in rows[:, j]]
+
+
+def _worked_change(b: Builder, u, k: int, change: np.ndarray) -> str:
+    """The largest change worked out: each record's input to the weight times the delta at
+    its end, added over the batch (times the learning rate)."""
+    if u.biases_before is not None or change.shape[0] > 8 or len(u.inputs) > 8:
+        return ""
+    i, j = np.unravel_index(int(np.argmax(np.abs(change))), change.shape)
+    a = u.inputs if k == 0 else u.activations[k - 1]
+    d = -u.deltas[k]
+    terms = " + ".join(
+        f"{fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 3)}*({fmt(d[r, j], 3)})" for r in range(len(a))
+    )
+    lr = b.spec.learning_rate
+    if lr != 1:
+        terms = f"{lr:g} * ({terms})"
+    return b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(float(change[i, j]), 2))
+
+
+def _record_values(b: Builder, u, r: int) -> np.ndarray:
+    """Every node's value for record ``r`` of the update: the spheres of its backward pass."""
+    values = np.full(b.layout.n_nodes, np.nan)
+    for k, m in enumerate([u.inputs, *u.activations]):
+        values[list(b.layout.layer_nodes(k))] = m[r]
+    return values
+
+
+def _record_note(b: Builder, u) -> str:
+    """Which record the picture's numbers are, when the batch has several."""
+    return b.t("record_note", n=len(u.inputs)) if len(u.inputs) > 1 else ""
 
 
 def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ...]:
