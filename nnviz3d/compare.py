@@ -70,6 +70,7 @@ def comparison_timelines(scene: Scene) -> list:
 
     frames = keyframes(scene.network.epochs)
     timelines = []
+    given = scene.network
     for _, label, spec in run_specs(scene):
         run_scene = replace(scene, network=spec)
         trace = train(spec, frames)
@@ -78,5 +79,9 @@ def comparison_timelines(scene: Scene) -> list:
         biases = None
         if spec.biases is not None:
             biases = {e: trace.updates[(e, 1)].biases_before[-1].copy() for e in frames}
-        timelines.append(replace(timeline, trajectory=path, bias_path=biases))
+        moved = [np.abs(a - b).ravel() for a, b in zip(spec.weights, given.weights, strict=True)]
+        if spec.biases is not None and given.biases is not None:
+            moved += [np.abs(a - b).ravel() for a, b in zip(spec.biases, given.biases, strict=True)]
+        change = float(np.max(np.concatenate(moved))) if moved else 0.0
+        timelines.append(replace(timeline, trajectory=path, bias_path=biases, comparison=(label, change)))
     return timelines

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from nnviz3d.hud import overlay
-from nnviz3d.layout import NETWORK_REGIONS, Layout, strongest_inputs
+from nnviz3d.hud_scenes import shape
+from nnviz3d.layout import NETWORK_REGIONS, Layout, network_region, strongest_inputs
 from nnviz3d.primitives import (
     THEMES,
     Camera,
@@ -266,7 +267,9 @@ def frame_state(
         rows[cur] = 1.0
         tgt_c = _blend(tgt_c, bg, np.repeat(rows, layout.layers[-1]))
     texts, rects, polylines = overlay(timeline, step, theme, width, height)
-    camera = fit_camera(layout, width, height, timeline.screen)
+    camera = fit_camera(
+        layout, width, height, timeline.screen, network_region(timeline.screen, shape(timeline))
+    )
     shift = np.array([float(g.camera_dx[0]) if in_scene else 0.0, 0.0, 0.0])
     camera = replace(
         camera,
@@ -276,9 +279,10 @@ def frame_state(
     if in_scene:
         texts = texts + tuple(_square_texts(timeline, step, theme, camera, width, height))
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
-    if not slide:
+    panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
+    if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
-    return FrameState(
+    state = FrameState(
         key=(step.index, sub),
         width=width,
         height=height,
@@ -312,6 +316,23 @@ def frame_state(
         font_file=timeline.font,
         mono_font_file=timeline.mono_font,
     )
+    return without_network(state) if panels_only else state
+
+
+def without_network(state: FrameState) -> FrameState:
+    """The frame without its 3D network: hall and lecture draw a network whose layers are
+    too big for nodes (digits: 9,200 weights) as panels instead (hud_scenes.py)."""
+    none3, none = np.zeros((0, 3)), np.zeros(0)
+    return replace(
+        state,
+        sphere_centers=none3, sphere_radii=none, sphere_colors=none3,
+        halo_centers=none3, halo_radii=none, halo_colors=none3,
+        cylinder_centers=none3, cylinder_directions=none3, cylinder_lengths=none, cylinder_radii=none,
+        cylinder_colors=none3,
+        ghost_centers=none3, ghost_directions=none3, ghost_lengths=none, ghost_radii=none, ghost_colors=none3,
+        square_centers=none3, square_sides=none, square_colors=none3,
+        labels=(),
+    )  # fmt: skip
 
 
 #: a network with more weights than this draws only each node's strongest incoming ones
@@ -481,13 +502,17 @@ def _labels(
     layout = timeline.layout
     study = timeline.screen == "study"
     size = max(10, round(height * (0.024 if study else LABEL_SIZE)))
+    beside = False
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
         first, second = layout.layer_nodes(biggest)[:2]
         ndc = project(camera, layout.nodes[[first, second]], width / height)
         gap_px = abs(ndc[0, 1] - ndc[1, 1]) * height / 2
-        size = max(8, min(size, int(gap_px * 0.42)))
+        # hall and lecture keep the numbers big: where a label over its sphere would run into
+        # the next node's (a column of 10), the labels stand beside the spheres instead
+        beside = not study and gap_px * 0.42 < size
+        size = max(8, min(size, int(gap_px * (BESIDE_ROOM if beside else 0.42))))
     out: list[Label3D] = []
     for node, text in enumerate(step.node_labels):
         if text:
@@ -499,22 +524,31 @@ def _labels(
             colour = theme.accent if active else theme.text
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
+            elif beside and layout.layers[layout.node_layer[node]] > 1:  # left of its sphere
+                out.append(Label3D(text, (x - lift, y, z), size, colour, theme.panel, "right", "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 out.append(Label3D(text, (x, y + lift, z), size, colour, align="center"))
     if not study:  # hall and lecture label every change along its weight instead
-        return tuple(out) + _value_labels(step, layout, theme, size)
+        return tuple(out) + _value_labels(step, layout, theme, size, beside)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
     return tuple(out) + _value_labels(step, layout, theme, size)
 
 
-def _value_labels(step: Step, layout: Layout, theme: Theme, size: int) -> tuple[Label3D, ...]:
-    """The numbers a step writes on the picture: a node's z under it, and what each weight
-    carries (input x weight, delta x weight, a change) a little along it."""
+def _value_labels(
+    step: Step, layout: Layout, theme: Theme, size: int, beside: bool = False
+) -> tuple[Label3D, ...]:
+    """The numbers a step writes on the picture: a node's z under it (``beside``: right of
+    it, when the labels stand beside the spheres), and what each weight carries (input x
+    weight, delta x weight, a change) a little along it."""
     out = []
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
+        if beside:
+            right = NODE_R_MAX * layout.node_scale[node] + 0.1
+            out.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center"))
+            continue
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         out.append(Label3D(text, (x - 0.5, y - drop, z), size, theme.text, theme.panel))
     values = step.edge_values
@@ -554,6 +588,8 @@ def _zero_rings(
     return tuple(rings)
 
 
+#: labels beside their spheres may be this fraction of the spacing of the nodes tall
+BESIDE_ROOM = 0.8
 RING_R = 0.3  # world radius of the ring drawn around a node whose value is 0
 
 #: a step with more numbers along its weights than this writes only the largest few (the
@@ -591,9 +627,11 @@ def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
     return np.stack([x, y], axis=1)
 
 
-def fit_camera(layout: Layout, width: int, height: int, screen: str = "study") -> Camera:
-    """A view whose projection of the layout fills the screen layout's network region:
-    slightly turned for study, nearly frontal for hall and lecture.
+def fit_camera(
+    layout: Layout, width: int, height: int, screen: str = "study", region: tuple | None = None
+) -> Camera:
+    """A view whose projection of the layout fills the screen layout's network region
+    (or ``region``): slightly turned for study, nearly frontal for hall and lecture.
 
     The distance and the window centre come from projecting the corners of the layout's
     box, never from the glyphs' bounds (which include scale arrays).
@@ -602,7 +640,7 @@ def fit_camera(layout: Layout, width: int, height: int, screen: str = "study") -
     lo, hi = layout.bounds(study=study)
     center = (lo + hi) / 2
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    x0, y0, x1, y1 = NETWORK_REGIONS[screen]
+    x0, y0, x1, y1 = region or NETWORK_REGIONS[screen]
     aspect = width / height
     grid = layout.azimuth > 20  # grid layers need an oblique view to be seen at all
     angle = VIEW_ANGLE if study or grid else FRONTAL_VIEW_ANGLE

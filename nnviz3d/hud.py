@@ -130,9 +130,19 @@ def _beside(hud: Hud) -> str:
     return "slope" if hud.step.kind == "delta" and _slope_points(hud) else "outputs"
 
 
+def _scene_regions(hud: Hud, screen: str) -> list[tuple[str, Box]] | None:
+    """The panel sets of the digits, fit and hand-calculation scenes (hud_scenes.py, which
+    registers their panels); None for the 3D network's own."""
+    from nnviz3d import hud_scenes
+
+    return hud_scenes.regions(hud, screen)
+
+
 def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A 200-seat hall: the caption, the network with its numbers (network region in
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
+    if (other := _scene_regions(hud, "hall")) is not None:
+        return other
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
         ("caption", (0.015, 0.78, 0.985, 0.925)),
@@ -145,6 +155,8 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
 def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A lecture: the hall's panels, the step's numbers (an update: its change matrix and
     how big its changes are against the video's first) and a short key."""
+    if (other := _scene_regions(hud, "lecture")) is not None:
+        return other
     update = hud.step.kind == "update" and hud.step.change is not None
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
@@ -161,6 +173,7 @@ LAYOUTS: dict[str, Callable[[Hud], list[tuple[str, Box]]]] = {
     "hall": hall_regions,
     "lecture": lecture_regions,
     "study": study_regions,
+    "tile": lambda hud: [],  # one run of a split screen (split.py draws the words around it)
 }
 
 
@@ -607,7 +620,8 @@ def card(hud: Hud, box: Box, out: Overlay) -> None:
     out.texts.append(Text2D(title, 0.5, y1 - 0.06, fit_size(title, round(h * 0.06), width * 0.92), theme.text,
                             bold=True, align="center"))  # fmt: skip
     if subtitle:
-        out.texts.append(Text2D(subtitle, 0.5, y0 + 0.09, fit_size(subtitle, round(h * 0.03), width * 0.92),
+        base = max(round(h * 0.03), hud.min_size)  # hall and lecture: never under the smallest type
+        out.texts.append(Text2D(subtitle, 0.5, y0 + 0.09, fit_size(subtitle, base, width * 0.92),
                                 theme.muted, align="center"))  # fmt: skip
 
 
