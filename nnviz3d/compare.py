@@ -77,6 +77,7 @@ def comparison_trained(scene: Scene) -> list[tuple[str, Trace, Timeline]]:
 
     frames = keyframes(scene.network.epochs)
     runs = []
+    given = scene.network
     for _, label, spec in run_specs(scene):
         run_scene = replace(scene, network=spec)
         trace = train(spec, frames)
@@ -85,7 +86,12 @@ def comparison_trained(scene: Scene) -> list[tuple[str, Trace, Timeline]]:
         biases = None
         if spec.biases is not None:
             biases = {e: trace.updates[(e, 1)].biases_before[-1].copy() for e in frames}
-        runs.append((label, trace, replace(timeline, trajectory=path, bias_path=biases)))
+        moved = [np.abs(a - b).ravel() for a, b in zip(spec.weights, given.weights, strict=True)]
+        if spec.biases is not None and given.biases is not None:
+            moved += [np.abs(a - b).ravel() for a, b in zip(spec.biases, given.biases, strict=True)]
+        change = float(np.max(np.concatenate(moved))) if moved else 0.0
+        timeline = replace(timeline, trajectory=path, bias_path=biases, comparison=(label, change))
+        runs.append((label, trace, timeline))
     return runs
 
 

@@ -11,12 +11,20 @@ pipeline reuse the pixels of held frames.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from nnviz3d.hud import overlay
-from nnviz3d.layout import EPILOGUE_REGION, NETWORK_REGIONS, SUMMARY_REGION, Layout, strongest_inputs
+from nnviz3d.hud_scenes import shape
+from nnviz3d.layout import (
+    EPILOGUE_REGION,
+    NETWORK_REGIONS,
+    SUMMARY_REGION,
+    Layout,
+    network_region,
+    strongest_inputs,
+)
 from nnviz3d.primitives import (
     THEMES,
     Camera,
@@ -233,11 +241,13 @@ def frame_state(
     texts, rects, polylines = overlay(timeline, step, theme, width, height)
     epilogue = step.kind in ("epilogue", "summary") and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
+    region = region or network_region(timeline.screen, shape(timeline))
     camera = fit_camera(layout, width, height, timeline.screen, region)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
-    if not slide:
+    panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
+    if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
-    return FrameState(
+    state = FrameState(
         key=(step.index, sub),
         width=width,
         height=height,
@@ -266,6 +276,22 @@ def frame_state(
         font_file=timeline.font,
         mono_font_file=timeline.mono_font,
     )
+    return without_network(state) if panels_only else state
+
+
+def without_network(state: FrameState) -> FrameState:
+    """The frame without its 3D network: hall and lecture draw a network whose layers are
+    too big for nodes (digits: 9,200 weights) as panels instead (hud_scenes.py)."""
+    none3, none = np.zeros((0, 3)), np.zeros(0)
+    return replace(
+        state,
+        sphere_centers=none3, sphere_radii=none, sphere_colors=none3,
+        halo_centers=none3, halo_radii=none, halo_colors=none3,
+        cylinder_centers=none3, cylinder_directions=none3, cylinder_lengths=none, cylinder_radii=none,
+        cylinder_colors=none3,
+        ghost_centers=none3, ghost_directions=none3, ghost_lengths=none, ghost_radii=none, ghost_colors=none3,
+        labels=(),
+    )  # fmt: skip
 
 
 #: a network with more weights than this draws only each node's strongest incoming ones
@@ -390,13 +416,17 @@ def _labels(
     centre = np.array(camera.focal_point)
     ends = project(camera, np.stack([centre, centre + np.array([1.0, 0.0, 0.0])]), width / height)
     px_per_unit = max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)  # on screen, one world unit
+    beside = False
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
         first, second = layout.layer_nodes(biggest)[:2]
         ndc = project(camera, layout.nodes[[first, second]], width / height)
         gap_px = abs(ndc[0, 1] - ndc[1, 1]) * height / 2
-        size = max(8, min(size, int(gap_px * 0.42)))
+        # hall and lecture keep the numbers big: where a label over its sphere would run into
+        # the next node's (a column of 10), the labels stand beside the spheres instead
+        beside = not study and gap_px * 0.42 < size
+        size = max(8, min(size, int(gap_px * (BESIDE_ROOM if beside else 0.42))))
     out: list[Label3D] = []
     for node, text in enumerate(step.node_labels):
         if text:
@@ -408,12 +438,14 @@ def _labels(
             colour = theme.accent if active else theme.text
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
+            elif beside and layout.layers[layout.node_layer[node]] > 1:  # left of its sphere
+                out.append(Label3D(text, (x - lift, y, z), size, colour, theme.panel, "right", "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + 0.35, y + lift, z) if last else (x, y + lift, z)
                 out.append(Label3D(text, anchor, size, colour, align="right" if last else "center"))
     if not study:  # hall and lecture label every change along its weight instead
-        return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit)
+        return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit, beside)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
@@ -421,13 +453,18 @@ def _labels(
 
 
 def _value_labels(
-    step: Step, layout: Layout, theme: Theme, size: int, study: bool, px_per_unit: float
+    step: Step, layout: Layout, theme: Theme, size: int, study: bool, px_per_unit: float, beside: bool = False
 ) -> tuple[Label3D, ...]:
-    """The numbers a step writes on the picture: a node's z under it, and what each weight
-    carries (input x weight, delta x weight, a change) a little along it."""
+    """The numbers a step writes on the picture: a node's z under it (``beside``: right of
+    it, when the labels stand beside the spheres), and what each weight carries (input x
+    weight, delta x weight, a change) a little along it."""
     out = []
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
+        if beside:
+            right = NODE_R_MAX * layout.node_scale[node] + 0.1
+            out.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center"))
+            continue
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         last = layout.node_layer[node] == len(layout.layers) - 1
         anchor = (x + 0.35, y - drop, z) if last else (x - 0.5, y - drop, z)
@@ -488,6 +525,8 @@ def _zero_rings(
     return tuple(rings)
 
 
+#: labels beside their spheres may be this fraction of the spacing of the nodes tall
+BESIDE_ROOM = 0.8
 RING_R = 0.3  # world radius of the ring drawn around a node whose value is 0
 
 #: a step with more numbers along its weights than this writes only the largest few (the
@@ -529,8 +568,8 @@ def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
 def fit_camera(
     layout: Layout, width: int, height: int, screen: str = "study", region: tuple | None = None
 ) -> Camera:
-    """A view whose projection of the layout fills the screen layout's network region:
-    slightly turned for study, nearly frontal for hall and lecture.
+    """A view whose projection of the layout fills the screen layout's network region
+    (or ``region``): slightly turned for study, nearly frontal for hall and lecture.
 
     The distance and the window centre come from projecting the corners of the layout's
     box, never from the glyphs' bounds (which include scale arrays).

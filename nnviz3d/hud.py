@@ -149,6 +149,16 @@ EPILOGUE_CHART = (0.015, 0.015, 0.985, 0.34)
 SUMMARY_VALUES = (0.47, 0.38, 0.993, 0.78)  # which code line did what: wide lines
 
 
+def _scene_regions(hud: Hud, screen: str) -> list[tuple[str, Box]] | None:
+    """The panel sets of the epilogue, and of the digits, fit and hand-calculation scenes
+    (hud_scenes.py, which registers their panels); None for the 3D network's own."""
+    if hud.step.kind in EPILOGUE_KINDS:
+        return _epilogue_regions(hud)
+    from nnviz3d import hud_scenes
+
+    return hud_scenes.regions(hud, screen)
+
+
 def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
     """The run at a glance: the network above (layout.EPILOGUE_REGION), the outputs beside
     it (the summary: which code line did what), the error of every iteration below."""
@@ -168,8 +178,8 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
 def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A 200-seat hall: the caption, the network with its numbers (network region in
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
-    if hud.step.kind in EPILOGUE_KINDS:
-        return _epilogue_regions(hud)
+    if (other := _scene_regions(hud, "hall")) is not None:
+        return other
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
         ("caption", (0.015, 0.745, 0.985, 0.925)),  # three lines of the hall's type
@@ -182,8 +192,8 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
 def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A lecture: the hall's panels, the step's numbers (an update: its change matrix and
     how big its changes are against the video's first) and a short key."""
-    if hud.step.kind in EPILOGUE_KINDS:
-        return _epilogue_regions(hud)
+    if (other := _scene_regions(hud, "lecture")) is not None:
+        return other
     update = hud.step.kind == "update" and hud.step.change is not None
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
@@ -200,6 +210,7 @@ LAYOUTS: dict[str, Callable[[Hud], list[tuple[str, Box]]]] = {
     "hall": hall_regions,
     "lecture": lecture_regions,
     "study": study_regions,
+    "tile": lambda hud: [],  # one run of a split screen (split.py draws the words around it)
 }
 
 
@@ -669,7 +680,8 @@ def card(hud: Hud, box: Box, out: Overlay) -> None:
     out.texts.append(Text2D(title, 0.5, y1 - 0.06, fit_size(title, round(h * 0.06), width * 0.92), theme.text,
                             bold=True, align="center"))  # fmt: skip
     if subtitle:
-        out.texts.append(Text2D(subtitle, 0.5, y0 + 0.09, fit_size(subtitle, round(h * 0.03), width * 0.92),
+        base = max(round(h * 0.03), hud.min_size)  # hall and lecture: never under the smallest type
+        out.texts.append(Text2D(subtitle, 0.5, y0 + 0.09, fit_size(subtitle, base, width * 0.92),
                                 theme.muted, align="center"))  # fmt: skip
 
 

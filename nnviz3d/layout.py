@@ -31,6 +31,7 @@ NETWORK_REGIONS = {
     "study": (0.31, 0.235, 0.985, 0.865),
     "lecture": (0.03, 0.13, 0.66, 0.78),
     "hall": (0.03, 0.13, 0.66, 0.745),
+    "tile": (0.04, 0.05, 0.96, 0.95),  # one run of a split screen: its network, nothing else
 }
 
 
@@ -40,9 +41,41 @@ EPILOGUE_REGION = (0.03, 0.37, 0.66, 0.78)
 SUMMARY_REGION = (0.03, 0.37, 0.44, 0.78)
 
 
-def region_aspect(screen: str, frame_aspect: float = 16 / 9) -> float:
-    """Width / height of the network's screen region."""
-    x0, y0, x1, y1 = NETWORK_REGIONS[screen]
+#: hall and lecture when the panel beside the network needs a third of the frame: the fit
+#: plot of a function-fitting scene, the hand calculation's numbers at caption size
+NARROW_NETWORK_REGION = (0.015, 0.13, 0.615, 0.78)
+
+
+def scene_shape(screen: str, layers: tuple[int, ...], n_records: int, fit: bool) -> str:
+    """Which set of panels hall and lecture give a network (study shows every panel of
+    every scene: always "network"):
+
+    - "grids": a layer too big to draw as nodes (more than GRID_ABOVE): no 3D network;
+      the input as an image, each layer's values as a heatmap, the outputs as bars;
+    - "fit": a function-fitting scene: the fit plot, big, beside the network;
+    - "hand": one record (a calculation by hand): its numbers at caption size;
+    - "network": the 3D network with the outputs table (iamtrask)."""
+    if screen not in ("hall", "lecture"):
+        return "network"
+    if max(layers) > GRID_ABOVE:
+        return "grids"
+    if fit:
+        return "fit"
+    return "hand" if n_records == 1 else "network"
+
+
+def network_region(screen: str, shape: str = "network") -> tuple[float, float, float, float]:
+    """Where the network sits on screen for a screen layout and a scene shape."""
+    if shape in ("fit", "hand"):
+        return NARROW_NETWORK_REGION
+    return NETWORK_REGIONS[screen]
+
+
+def region_aspect(screen: str, frame_aspect: float = 16 / 9, shape: str = "network") -> float | None:
+    """Width / height of the network's screen region (None: a screen without one)."""
+    if screen not in NETWORK_REGIONS:
+        return None
+    x0, y0, x1, y1 = network_region(screen, shape)
     return (x1 - x0) * frame_aspect / (y1 - y0)
 
 

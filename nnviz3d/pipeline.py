@@ -178,7 +178,9 @@ class FrameSource:
     """Pixels of any frame, re-using the previous frame's pixels while a step holds.
 
     Several timelines of equal length are tiled (2 side by side, 3-4 in a 2x2 grid): the
-    split screen of a comparison."""
+    split screen of a comparison. In hall and lecture each tile is only its run's network,
+    pasted into a frame that holds the names, the scores and one shared chart
+    (``split.py``); study tiles the runs' whole frames."""
 
     def __init__(
         self,
@@ -196,6 +198,16 @@ class FrameSource:
         self.cols, self.rows = tile_grid(n)
         self.tile_w = (width // self.cols) // 2 * 2
         self.tile_h = (height // self.rows) // 2 * 2
+        self.split = None  # hall and lecture: networks in tiles, the words and chart around them
+        if n > 1 and self.timelines[0].screen != "study":
+            from nnviz3d.split import split_layout, tile_timeline
+
+            self.split = split_layout(n, width, height)
+            self.tile_w, self.tile_h = self.split.tile_size
+            self._tiled = [tile_timeline(t) for t in self.timelines]
+            self._base = VtkFrameRenderer(width, height, antialias)
+            self._base_key: tuple[int, int] | None = None
+            self._base_pixels: np.ndarray | None = None
         self.renderer = VtkFrameRenderer(self.tile_w, self.tile_h, antialias)
         self._keys: list[tuple[int, int] | None] = [None] * n
         self._tiles: list[np.ndarray | None] = [None] * n
@@ -207,6 +219,8 @@ class FrameSource:
         return min(t.n_frames for t in self.timelines)
 
     def pixels(self, frame: int) -> np.ndarray:
+        if self.split is not None:
+            return self._split_pixels(frame)
         changed = False
         for i, timeline in enumerate(self.timelines):
             state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
@@ -227,8 +241,37 @@ class FrameSource:
                     ] = tile
         return self._frame
 
+    def _split_pixels(self, frame: int) -> np.ndarray:
+        """The split screen: the frame around the tiles, each run's network pasted in."""
+        from nnviz3d.split import split_state
+
+        changed = False
+        base = split_state(self.timelines, frame, self.width, self.height, self.theme)
+        if base.key != self._base_key or self._base_pixels is None:
+            self._base_pixels = self._base.render(base)
+            self._base_key = base.key
+            changed = True
+        card = self.timelines[0].step_at(frame).card is not None  # a card fills the frame
+        for i, timeline in enumerate(self._tiled):
+            if card:
+                break
+            state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
+            if state.key != self._keys[i] or self._tiles[i] is None:
+                self._tiles[i] = self.renderer.render(state)
+                self._keys[i] = state.key
+                changed = True
+        if changed:
+            self.drawn += 1
+            self._frame = self._base_pixels.copy()
+            for i, (x, y, w, h) in enumerate(self.split.tiles):
+                if not card:
+                    self._frame[y : y + h, x : x + w] = self._tiles[i]
+        return self._frame
+
     def close(self) -> None:
         self.renderer.close()
+        if self.split is not None:
+            self._base.close()
 
 
 #: frames per independently encoded segment. Fixed, so that the video's bytes do not depend

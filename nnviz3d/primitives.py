@@ -103,7 +103,8 @@ class Label3D:
     size: int
     color: tuple[float, float, float]
     backdrop: tuple[float, float, float] | None = None  # a panel behind it, over busy geometry
-    align: str = "left"  # left | center: where the anchor sits on the text's baseline
+    align: str = "left"  # left | center | right: where the anchor sits on the text's baseline
+    valign: str = "bottom"  # bottom | center: the anchor on the baseline, or level with the middle
 
 
 @dataclass(frozen=True)

@@ -334,7 +334,7 @@ class VtkFrameRenderer:
 
 
 def _label_item(lb: Label3D):
-    return (lb.text, lb.position, lb.size, lb.color, False, False, lb.align, "bottom", lb.backdrop)
+    return (lb.text, lb.position, lb.size, lb.color, False, False, lb.align, lb.valign, lb.backdrop)
 
 
 def _text_item(t: Text2D):

@@ -136,7 +136,8 @@ def test_digits_scene_trains_and_draws_a_culled_grid():
 
     scene = load_scene(SCENES / "digits.toml")
     assert scene.network.layers == (64, 50, 100, 10) and scene.network.inputs.shape == (1438, 64)
-    trace, tl = prepare(scene)
+    # the 3D grids are the study view's (hall and lecture draw panels: test_scenes_lecture.py)
+    trace, tl = prepare(study(scene))
     acc = trace.summaries.test_accuracy
     assert len(acc) == 10 and acc[-1] > acc[0] and acc[-1] > 0.5
     # only the chosen batches of the shown epochs are kept whole

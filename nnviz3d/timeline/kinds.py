@@ -222,7 +222,10 @@ def layer(b: Builder, beat: Beat) -> None:
         )
     caption = b.t("compact_input", n=n) if k == 0 else b.t("compact_layer", k=k, n=n)
     if not r:
-        caption += b.t("example", row=int(u.record_indices[0]) + 1)
+        # no spheres in hall and lecture when the layers are drawn as panels
+        caption += b.t(
+            "example_panels" if b.shape == "grids" else "example", row=int(u.record_indices[0]) + 1
+        )
     b.add(
         caption,
         code=("input",) if k == 0 else (f"layer{k}",),

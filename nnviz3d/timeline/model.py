@@ -40,7 +40,7 @@ def fmt_sig(value: float, digits: int = 3) -> str:
     text = f"{value:.{digits}g}"
     if "e" in text:  # 0.000123 reads better than 1.23e-04 up to a few zeros
         exponent = int(text.split("e")[1])
-        if -5 <= exponent < 0:
+        if -5 <= exponent < 0:  # (large values keep their exponent: 2.15e+09)
             text = f"{value:.{digits - 1 - exponent}f}"
     return text
 
@@ -64,6 +64,9 @@ class Visual:
     halos: np.ndarray  # (n_nodes,) a node's delta summed over the batch, NaN = no halo
     targets: np.ndarray  # (n_records, n_out) the targets of the records on screen
     diverged: bool = False  # training has blown up: NaN here is a value, not "not computed"
+    #: a batch too big for a bead per record: the target of the one example whose values
+    #: the nodes show (its row is the batch's first)
+    example_target: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,10 @@ class Timeline:
     #: a monospaced font file for code and tables (Noto Sans Mono CJK JP); None: they use
     #: ``font`` (a proportional font: whole code lines, no syntax colours) or VTK's Courier
     mono_font: str | None = None
+    #: the loss of every epoch (the split screen's chart of the [compare] runs)
+    losses: np.ndarray | None = None
+    #: a [compare] run: its label and the largest change rounding made to its initial weights
+    comparison: tuple[str, float] | None = None
 
     @property
     def mono_em(self) -> float:

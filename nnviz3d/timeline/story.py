@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnviz3d.layout import make_layout, region_aspect
+from nnviz3d.layout import MAX_SATELLITES, make_layout, region_aspect, scene_shape
 from nnviz3d.mlp import forward, overflow_allowed
 from nnviz3d.text import message
 from nnviz3d.timeline.code import code_listing
@@ -181,9 +181,16 @@ class Builder:
         self.spec = spec
         self.lang = scene.render.lang
         self.n_w = len(spec.layers) - 1
-        aspect = region_aspect(scene.render.layout, scene.render.width / scene.render.height)
         records = min(spec.batch_size, len(spec.inputs))
+        shape = scene_shape(
+            scene.render.layout,
+            spec.layers,
+            records if records <= MAX_SATELLITES else 0,
+            spec.sampler is not None,
+        )
+        aspect = region_aspect(scene.render.layout, scene.render.width / scene.render.height, shape)
         self.layout = make_layout(spec.layers, records, aspect, beads=scene.render.layout == "study")
+        self.shape = shape  # the panels hall and lecture show (layout.scene_shape)
         self.code, self.where = code_listing(scene)
         self.durations = durations(scene)
         self.steps: list[Step] = []
@@ -233,6 +240,7 @@ class Builder:
             self.visual,
             targets=u.targets[: self.layout.n_records].copy(),
             diverged=self.trace.diverged_at is not None and epoch >= self.trace.diverged_at,
+            example_target=None if self.layout.n_records else u.targets[0].copy(),
         )
 
     def change_scale(self) -> tuple[float, float]:
@@ -389,6 +397,7 @@ class Builder:
             screen=self.scene.render.layout,
             display_errors=summaries.mean_abs_error,
             update_sizes=summaries.update_size,
+            losses=summaries.loss,
             weight_stats=summaries.weight_stats,
             bias_stats=summaries.bias_stats,
             accuracy=(summaries.accuracy, summaries.test_accuracy)
