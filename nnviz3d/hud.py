@@ -365,7 +365,7 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     side_max = min(row_h * h * 0.8, 1.3 * size)  # pixels: a square of value 1 (the largest shown)
     vmax = timeline.target_scale
     col_x = x0 + (width_x + 1) * char  # the output numbers
-    num_w = 7 * char  # "0.0198" and a little air
+    num_w = 8 * char  # "0.00261" and a little air
     sq_x = col_x + n_out * num_w  # the squares
     sq_w = n_out * 2 * (side_max + 4) / w
     tgt_x = sq_x + sq_w + char
@@ -803,8 +803,7 @@ def change_size(hud: Hud, box: Box, out: Overlay) -> None:
     title = hud.t("change_size_title")
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     now = float(np.max(np.abs(step.change))) if step.change is not None else float("nan")
-    shift = (text_width_em(title) + 0.6) * size / hud.width
-    out.texts.append(Text2D(f"{now:.1e}", x0 + shift, y1, size, theme.accent))
+    out.texts.append(Text2D(f"{now:.1e}", x1, y1, size, theme.accent, align="right"))
     axis_y = y0 + size * 1.25 / h + 0.012
     out.lines.append(Polyline2D(((px(10**lo), axis_y), (px(10**hi), axis_y)), theme.muted, 2.0))
     for e in (-6, -4, -2, 0):
