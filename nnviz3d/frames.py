@@ -412,7 +412,9 @@ def _labels(
 ) -> tuple[Label3D, ...]:
     layout = timeline.layout
     study = timeline.screen == "study"
-    size = max(10, round(height * (0.024 if study else LABEL_SIZE[timeline.screen])))
+    size = max(
+        10, round(height * (0.024 if study else LABEL_SIZE.get(timeline.screen, LABEL_SIZE["lecture"])))
+    )
     centre = np.array(camera.focal_point)
     ends = project(camera, np.stack([centre, centre + np.array([1.0, 0.0, 0.0])]), width / height)
     px_per_unit = max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)  # on screen, one world unit

@@ -85,7 +85,7 @@ def fit_regions(hud: Hud, screen: str) -> list[tuple[str, Box]]:
         update = hud.step.kind == "update" and hud.step.change is not None
         rows += [
             ("code_line", (0.015, 0.015, SIDE_X0 - 0.015, 0.13)),
-            ("change_size" if update else "key", (SIDE_X0, 0.015, SIDE_X1, 0.13)),
+            *([("change_size", (SIDE_X0, 0.015, SIDE_X1, 0.13))] if update else []),
         ]
     return [*rows, ("card", CARD)]
 
@@ -104,7 +104,7 @@ def hand_regions(hud: Hud, screen: str) -> list[tuple[str, Box]]:
         rows += [
             ("change_cells" if update else "big_values", (SIDE_X0 + 0.01, 0.15, SIDE_X1, 0.43)),
             ("code_line", (0.015, 0.015, SIDE_X0 - 0.015, 0.13)),
-            ("change_size" if update else "key", (SIDE_X0 + 0.01, 0.015, SIDE_X1, 0.13)),
+            *([("change_size", (SIDE_X0 + 0.01, 0.015, SIDE_X1, 0.13))] if update else []),
         ]
     return [*rows, ("card", CARD)]
 

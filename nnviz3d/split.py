@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nnviz3d.hud import BIG_TEXT as HUD_BIG_TEXT
+from nnviz3d.hud import MIN_TEXT as HUD_MIN_TEXT
 from nnviz3d.hud import wrap
 from nnviz3d.primitives import THEMES, Camera, FrameState, Polyline2D, Rect2D, Text2D, Theme, fit_size
 from nnviz3d.text import message
@@ -23,7 +25,7 @@ from nnviz3d.timeline import Timeline, fmt
 
 Box = tuple[float, float, float, float]
 
-MIN_TEXT, BIG_TEXT = 0.032, 0.047  # as hud.MIN_TEXT, hud.BIG_TEXT: of the whole frame's height
+MIN_TEXT, BIG_TEXT = HUD_MIN_TEXT["lecture"], HUD_BIG_TEXT["lecture"]  # of the whole frame's height
 HEADER_Y = 0.875  # the title and the iteration above it; the tiles and the chart under it
 TILES_X1 = 0.625  # the tiles' block on the left; the chart on the right
 #: the right column's two plot areas (titles above them, ticks around) and the legend

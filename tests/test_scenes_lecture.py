@@ -22,7 +22,7 @@ from nnviz3d.timeline import fmt
 
 SCENES = Path(__file__).resolve().parent.parent / "scenes"
 W, H = 1280, 720
-SMALLEST, CAPTION = round(MIN_TEXT * H), round(BIG_TEXT * H)  # 23 and 34 px: capitals of 16 and 24
+SMALLEST, CAPTION = round(MIN_TEXT["lecture"] * H), round(BIG_TEXT["lecture"] * H)  # capitals of 18 and 24
 #: a 24 px capital: VTK's capitals are 0.73 of the font size (a caption of 33 px has one too;
 #: hud's caption panel takes 33 when its width estimate puts 34 a hair past the box)
 CAPITAL_24 = 33
