@@ -479,7 +479,8 @@ def _value_labels(
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
         # the first place along the weight whose box is clear of those already written
-        best, best_gap = None, -1.0
+        x, y, z = a + (b - a) * EDGE_VALUE_AT[0]
+        best, best_gap = (x, y, z, (x, y, x + w, y + h)), -np.inf  # nan positions: the first place
         for t in EDGE_VALUE_AT:
             x, y, z = a + (b - a) * t
             box = (x, y, x + w, y + h)

@@ -132,7 +132,8 @@ def study_regions(hud: Hud) -> list[tuple[str, Box]]:
     ]
 
 
-RIGHT_TOP = (0.70, 0.40, 0.985, 0.78)  # beside the network: outputs, or the slope
+CAPTION_BOX = (0.015, 0.76, 0.985, 0.925)  # three lines of the caption's type at its size
+RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slope
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
 
@@ -146,7 +147,7 @@ def _beside(hud: Hud) -> str:
 #: the steps after the chosen iterations: the whole run on one chart under the network
 EPILOGUE_KINDS = ("epilogue", "summary")
 EPILOGUE_CHART = (0.015, 0.015, 0.985, 0.34)
-SUMMARY_VALUES = (0.47, 0.38, 0.993, 0.78)  # which code line did what: wide lines
+SUMMARY_VALUES = (0.47, 0.38, 0.993, 0.76)  # which code line did what: wide lines
 
 
 def _scene_regions(hud: Hud, screen: str) -> list[tuple[str, Box]] | None:
@@ -165,11 +166,11 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
     summary = (
         (("values", SUMMARY_VALUES),)
         if hud.step.kind == "summary"
-        else (("outputs", (0.70, 0.38, 0.985, 0.78)),)
+        else (("outputs", (0.70, 0.38, 0.985, 0.76)),)
     )
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
-        ("caption", (0.015, 0.78, 0.985, 0.925)),
+        ("caption", CAPTION_BOX),
         *summary,
         ("epilogue_chart", EPILOGUE_CHART),
     ]
@@ -182,7 +183,7 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
         return other
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
-        ("caption", (0.015, 0.745, 0.985, 0.925)),  # three lines of the hall's type
+        ("caption", (0.015, 0.725, 0.985, 0.925)),  # three lines of the hall's type
         (_beside(hud), RIGHT_TOP),
         ("code_line", (0.015, 0.015, 0.985, 0.13)),
         ("card", (0.0, 0.0, 1.0, 1.0)),
@@ -197,7 +198,7 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     update = hud.step.kind == "update" and hud.step.change is not None
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
-        ("caption", (0.015, 0.78, 0.985, 0.925)),
+        ("caption", CAPTION_BOX),
         (_beside(hud), RIGHT_TOP),
         ("changes" if update else "values", RIGHT_MIDDLE),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
@@ -264,9 +265,18 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         sentence = re.sub(r";\s+", "\n", sentence)
     for size in range(hud.big_size, hud.min_size - 1, -1):
         text = wrap(sentence, size, hud.width * (x1 - x0))
-        if (text.count("\n") + 1) * size * 1.25 <= room:
+        if (text.count("\n") + 1) * size * LINE <= room:
             break
     out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
+    # an update's worked example under it, in the smallest type, where it fits
+    below = room - (text.count("\n") + 1) * size * LINE
+    detail = wrap(step.detail, hud.min_size, hud.width * (x1 - x0)) if step.detail else ""
+    if detail and (detail.count("\n") + 1) * hud.min_size * LINE <= below:
+        top = y1 - (text.count("\n") + 1) * size * LINE / hud.height
+        out.texts.append(Text2D(detail, x0, top, hud.min_size, hud.theme.text))
+
+
+LINE = 1.2  # a line of wrapped text is this many times its size tall
 
 
 def wrap(text: str, size: int, max_px: float, mono: bool = False) -> str:
@@ -680,9 +690,12 @@ def card(hud: Hud, box: Box, out: Overlay) -> None:
     out.texts.append(Text2D(title, 0.5, y1 - 0.06, fit_size(title, round(h * 0.06), width * 0.92), theme.text,
                             bold=True, align="center"))  # fmt: skip
     if subtitle:
-        base = max(round(h * 0.03), hud.min_size)  # hall and lecture: never under the smallest type
-        out.texts.append(Text2D(subtitle, 0.5, y0 + 0.09, fit_size(subtitle, base, width * 0.92),
-                                theme.muted, align="center"))  # fmt: skip
+        if hud.timeline.screen == "study":
+            size, text = fit_size(subtitle, round(h * 0.03), width * 0.92), subtitle
+        else:  # never under the smallest type: a long subtitle takes two lines
+            size = max(round(h * 0.03), hud.min_size)
+            text = wrap(subtitle, size, width * 0.92)
+        out.texts.append(Text2D(text, 0.5, y0 + 0.09, size, theme.muted, align="center", valign="center"))
 
 
 # -- the backward pass and the update, seen ------------------------------------------------

@@ -28,7 +28,7 @@ from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, fit_size, text_width_
 from nnviz3d.timeline import Timeline, fmt, fmt_input, fmt_sig
 
 STATUS = (0.015, 0.925, 0.985, 0.985)
-CAPTION = (0.015, 0.78, 0.985, 0.925)
+CAPTION = (0.015, 0.76, 0.985, 0.925)
 CARD = (0.0, 0.0, 1.0, 1.0)
 #: the right column beside a narrowed network (layout.NARROW_NETWORK_REGION): a third of
 #: the frame
@@ -78,7 +78,7 @@ def grid_regions(hud: Hud, screen: str) -> list[tuple[str, Box]]:
 
 def fit_regions(hud: Hud, screen: str) -> list[tuple[str, Box]]:
     """The network on the left, the fit plot on the right: a third of the frame."""
-    rows = [("status", STATUS), ("caption", CAPTION), ("fit_plot", (SIDE_X0, 0.16, SIDE_X1, 0.765))]
+    rows = [("status", STATUS), ("caption", CAPTION), ("fit_plot", (SIDE_X0, 0.16, SIDE_X1, 0.745))]
     if screen == "hall":
         rows.append(("code_line", (0.015, 0.015, 0.985, 0.13)))
     else:
@@ -96,7 +96,7 @@ def hand_regions(hud: Hud, screen: str) -> list[tuple[str, Box]]:
     from nnviz3d.hud import _slope_points
 
     top = "slope" if hud.step.kind == "delta" and _slope_points(hud) else "sheet"
-    rows = [("status", STATUS), ("caption", CAPTION), (top, (SIDE_X0 + 0.01, 0.45, SIDE_X1, 0.765))]
+    rows = [("status", STATUS), ("caption", CAPTION), (top, (SIDE_X0 + 0.01, 0.45, SIDE_X1, 0.745))]
     if screen == "hall":
         rows.append(("code_line", (0.015, 0.015, 0.985, 0.13)))
     else:

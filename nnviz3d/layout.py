@@ -29,21 +29,21 @@ LABEL_LIFT = 0.4  # room above the top node for its value
 #: study its left column for the records, the legend and the code
 NETWORK_REGIONS = {
     "study": (0.31, 0.235, 0.985, 0.865),
-    "lecture": (0.03, 0.13, 0.66, 0.78),
-    "hall": (0.03, 0.13, 0.66, 0.745),
+    "lecture": (0.03, 0.13, 0.66, 0.76),
+    "hall": (0.03, 0.13, 0.66, 0.725),
     "tile": (0.04, 0.05, 0.96, 0.95),  # one run of a split screen: its network, nothing else
 }
 
 
 #: the network during the epilogue (hall and lecture): above the chart of the whole run;
 #: the summary leaves the right half to the code it links to what was seen
-EPILOGUE_REGION = (0.03, 0.37, 0.66, 0.78)
-SUMMARY_REGION = (0.03, 0.37, 0.44, 0.78)
+EPILOGUE_REGION = (0.03, 0.37, 0.66, 0.76)
+SUMMARY_REGION = (0.03, 0.37, 0.44, 0.76)
 
 
 #: hall and lecture when the panel beside the network needs a third of the frame: the fit
 #: plot of a function-fitting scene, the hand calculation's numbers at caption size
-NARROW_NETWORK_REGION = (0.015, 0.13, 0.615, 0.78)
+NARROW_NETWORK_REGION = (0.015, 0.13, 0.615, 0.76)
 
 
 def scene_shape(screen: str, layers: tuple[int, ...], n_records: int, fit: bool) -> str:

@@ -134,17 +134,19 @@ def test_summary_links_the_backprop_lines_to_what_was_seen(default):
     s = tl.steps[-1]
     assert s.panel == (
         "the code -> what you saw",
-        "l2_error = y - l2  ->  the error          ",
-        "l2_delta = ...     ->  the output's delta ",
-        "l1_error = ...     ->  the delta sent back",
-        "syn1 += ...        ->  the update         ",
-        "syn0 += ...        ->  the update         ",
+        "l2_error = y - l2  ->  the error                 ",
+        "l2_delta = ...     ->  the output's delta        ",
+        "l1_error = ...     ->  the delta sent back       ",
+        "l1_delta = ...     ->  times the slope: its delta",
+        "syn1 += ...        ->  the update                ",
+        "syn0 += ...        ->  the update                ",
     )
     highlighted = [tl.code[i].strip() for i in s.code_lines]
     assert highlighted == [
         "l2_error = y - l2",
         "l2_delta = l2_error * nonlin(l2,deriv=True)",
         "l1_error = l2_delta.dot(syn1.T)",
+        "l1_delta = l1_error * nonlin(l1,deriv=True)",
         "syn1 += l1.T.dot(l2_delta)",
         "syn0 += l0.T.dot(l1_delta)",
     ]

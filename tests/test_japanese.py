@@ -86,7 +86,9 @@ def test_japanese_code_keeps_its_syntax_colours(frames):
 
 def test_the_highlight_bar_ends_just_after_the_executing_line(ja, frames):
     fs, pixels, *_ = frames
-    bar = next(r for r in fs.rects if r.color == fs.theme.accent)
+    bar = max(
+        (r for r in fs.rects if r.color == fs.theme.accent), key=lambda r: r.x1 - r.x0
+    )  # not the row mark
     marker = next(t for t in fs.texts if t.text == ">" and t.mono)
     adv = math.floor(0.5 * marker.size + 0.5)  # Noto Sans Mono CJK's half em, as FreeType rounds it
     line = next(c for c in ja.code if c.strip().startswith("syn1 +="))

@@ -392,7 +392,6 @@ def update(b: Builder, beat: Beat) -> None:
     order = np.argsort(-np.abs(change).ravel(), kind="stable")[: min(3, change.size)]
     lr = b.spec.learning_rate
     caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(biggest, 5))
-    caption += _worked_change(b, u, k, change)
     if m != 1:
         caption += b.t("magnified", m=f"{m:g}")
     digits = 4 if biggest >= 1e-3 else 6
@@ -421,6 +420,7 @@ def update(b: Builder, beat: Beat) -> None:
             "magnify": m,
             "change": change,
             "change_scale": scale,
+            "detail": _worked_change(b, u, k, change),
             "focus_x": b.layer_x(k + 0.5),
         },
         weights=weights,
