@@ -268,12 +268,6 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         if (text.count("\n") + 1) * size * LINE <= room:
             break
     out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
-    # an update's worked example under it, in the smallest type, where it fits
-    below = room - (text.count("\n") + 1) * size * LINE
-    detail = wrap(step.detail, hud.min_size, hud.width * (x1 - x0)) if step.detail else ""
-    if detail and (detail.count("\n") + 1) * hud.min_size * LINE <= below:
-        top = y1 - (text.count("\n") + 1) * size * LINE / hud.height
-        out.texts.append(Text2D(detail, x0, top, hud.min_size, hud.theme.text))
 
 
 LINE = 1.2  # a line of wrapped text is this many times its size tall

@@ -53,9 +53,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key_update": "grey sleeve: the weight before",
         "key_thickness": "thickness = |weight|, sphere = value",
         "record_note": "   (record 1 shown, the update sums all {n})",
-        "worked": "The largest, l{k}[{i}] -> l{k1}[{j}], over the batch: {terms} = {v}",
+        "worked": "The largest change, of l{k}[{i}] -> l{k1}[{j}], worked out: each record's input "
+        "times the delta at the weight's end, added up: {terms} = {v}",
+        "worked_panel": "record by record:",
         "update": "syn{k} += {lr}l{k}.T . l{k1}_delta: largest change {big}",
-        "magnified": "   (changes drawn x{m}, the same all video)",
+        "magnified": ", drawn x{m} all video",
         "end": "End of iteration {epoch}: display error {e}",
         "title_sub": "{layers} network, {epochs} iterations: the forward pass, the error, "
         "and backpropagation",
@@ -202,9 +204,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key_update": "灰色の筒：変化前の重み",
         "key_thickness": "太さ = |重み|、球 = 値",
         "record_note": "（数値はレコード 1、更新は {n} 件の合計）",
-        "worked": "最大の l{k}[{i}] → l{k1}[{j}] のバッチ合計：{terms} = {v}",
+        "worked": "最大の変化 l{k}[{i}] → l{k1}[{j}] の計算：各レコードの入力 × 重みの先の delta の合計："
+        "{terms} = {v}",
+        "worked_panel": "レコードごと：",
         "update": "syn{k} += {lr}l{k}.T・l{k1}_delta：最大の変化 {big}",
-        "magnified": "（変化は動画を通して {m} 倍で描画）",
+        "magnified": "（動画を通して {m} 倍で描画）",
         "end": "{epoch} 回目の繰り返し終了：平均絶対誤差 {e}",
         "title_sub": "{layers} のネットワーク、{epochs} 回の学習：順伝播、誤差、誤差逆伝播",
         "card_forward": "{epoch} 回目：順伝播",

@@ -420,10 +420,44 @@ def update(b: Builder, beat: Beat) -> None:
             "magnify": m,
             "change": change,
             "change_scale": scale,
-            "detail": _worked_change(b, u, k, change),
             "focus_x": b.layer_x(k + 0.5),
         },
         weights=weights,
+    )
+
+
+@step_kind("worked", seconds=3.0, phase="update")
+def worked(b: Builder, beat: Beat) -> None:
+    """The update's largest change worked out: for each record, the input at the weight's
+    start times the delta at its end; their sum (times the learning rate) is the change."""
+    lay, u, k = b.layout, b.update, beat.layer
+    change = u.weights_after[k] - u.weights_before[k]
+    i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(change))), change.shape))
+    a = u.inputs if k == 0 else u.activations[k - 1]
+    d = -u.deltas[k]
+    shown = [fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 3) for r in range(len(a))]
+    terms = " + ".join(f"{x}*({fmt(d[r, j], 3)})" for r, x in enumerate(shown))
+    lr = b.spec.learning_rate
+    if lr != 1:
+        terms = f"{lr:g} * ({terms})"
+    value = float(change[i, j])
+    edge = lay.edge_id(k, i, j)
+    products = [
+        f"{x} x {fmt(d[r, j], 3)} = {fmt(float(a[r, i] * d[r, j]), 4, True)}" for r, x in enumerate(shown)
+    ]
+    b.add(
+        b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(value, 2)),
+        code=(f"update{k}",),
+        panel=(
+            b.t("worked_panel", k=k, k1=k + 1, i=i + 1, j=j + 1),
+            *products,
+            b.t("panel_sum", v=fmt(value, 4, True)),
+        ),
+        values={f"syn{k}_change[{i},{j}]": value},
+        layer=k,
+        nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
+        edges=[edge],
+        extras={"edge_values": ((edge, ("+" if value > 0 else "") + fmt_sig(value, 2)),)},
     )
 
 
@@ -709,23 +743,6 @@ def _strongest(flow: np.ndarray) -> list[tuple[int, int]]:
         return [(i, j) for i in range(n_in) for j in range(n_out)]
     rows = strongest_inputs(np.abs(flow), MAX_SIGNALS_PER_NODE)
     return [(int(i), j) for j in range(n_out) for i in rows[:, j]]
-
-
-def _worked_change(b: Builder, u, k: int, change: np.ndarray) -> str:
-    """The largest change worked out: each record's input to the weight times the delta at
-    its end, added over the batch (times the learning rate)."""
-    if u.biases_before is not None or change.shape[0] > 8 or len(u.inputs) > 8:
-        return ""
-    i, j = np.unravel_index(int(np.argmax(np.abs(change))), change.shape)
-    a = u.inputs if k == 0 else u.activations[k - 1]
-    d = -u.deltas[k]
-    terms = " + ".join(
-        f"{fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 3)}*({fmt(d[r, j], 3)})" for r in range(len(a))
-    )
-    lr = b.spec.learning_rate
-    if lr != 1:
-        terms = f"{lr:g} * ({terms})"
-    return b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(float(change[i, j]), 2))
 
 
 def _record_values(b: Builder, u, r: int) -> np.ndarray:

@@ -115,7 +115,6 @@ class Step:
     node_notes: tuple[tuple[int, str], ...] = ()  # a second number under a node (its z)
     change: np.ndarray | None = field(default=None, repr=False)  # an update's weight change (n_in, n_out)
     change_scale: float = 0.0  # the largest change of the video's first update: one scale for all
-    detail: str = ""  # the caption's second sentence where there is room (hall, lecture)
 
 
 @dataclass(frozen=True)

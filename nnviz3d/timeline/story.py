@@ -75,6 +75,12 @@ def showing(scene: Scene, epochs: tuple[int, ...] | None) -> Scene:
     return replace(scene, render=replace(scene.render, epochs=tuple(epochs), epilogue=False))
 
 
+def worked_out(spec: NetworkSpec, batch: int) -> bool:
+    """Whether an update's largest change is worked out number by number (a small batch
+    of a small network without biases: the sum fits a caption)."""
+    return spec.biases is None and batch_records(spec, batch) <= 8 and max(spec.layers) <= 8
+
+
 def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
     """Seed 000's walk-through for the shown ``epochs``, then the scene's epilogue."""
     spec = scene.network
@@ -109,6 +115,8 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                 yield Beat("delta", epoch, batch, layer=k)
             for k in range(n_w - 1, -1, -1):
                 yield Beat("update", epoch, batch, layer=k)
+                if epoch in scene.render.full and worked_out(spec, batch):
+                    yield Beat("worked", epoch, batch, layer=k)
         yield Beat("end", epoch, batches[-1])
         previous = epoch
     if scene.render.epilogue:
