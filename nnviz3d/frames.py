@@ -492,8 +492,8 @@ def _value_labels(
                 best, best_gap = (x, y, z, box), gap
         x, y, z, box = best
         placed.append(box)
-        colour = theme.text if text == "0" else theme.negative if text.startswith("-") else theme.positive
-        out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, colour, theme.panel))
+        # white with its sign written out: blue and orange belong to the weights' own sign
+        out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, theme.text, theme.panel))
     return tuple(out)
 
 

@@ -253,9 +253,15 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     if step.card is not None:
         return
     x0, y0, x1, y1 = box
-    if hud.timeline.screen == "study":
+    if hud.timeline.screen == "study":  # one line if it fits well, else two
         size = fit_size(step.caption, round(hud.height * 0.034), hud.width * (x1 - x0))
-        out.texts.append(Text2D(step.caption, x0, y1, size, hud.theme.text, bold=True))
+        text = step.caption
+        if size < round(hud.height * 0.024):
+            size = round(hud.height * 0.024)
+            while size > 8 and wrap(text, size, hud.width * (x1 - x0)).count("\n") > 1:
+                size -= 1
+            text = wrap(text, size, hud.width * (x1 - x0))
+        out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
         return
     # big type on as many lines as the box holds (a formula breaks after its "=" sum,
     # before the activation); smaller only if it must

@@ -62,6 +62,8 @@ def network_extent(fs, tl) -> tuple[float, float]:
 def test_the_network_spans_most_of_the_frame(timelines, name):
     _, tl = timelines[name]
     for step in tl.steps[:: max(1, len(tl.steps) // 12)]:
+        if step.kind in ("epilogue", "summary"):  # the run's chart takes the bottom third there
+            continue
         fs = last_frame(tl, step)
         width, height = network_extent(fs, tl)
         assert width >= 0.55 and height >= 0.50, (name, step.index, width, height)

@@ -22,7 +22,7 @@ def test_seed_000_order_for_a_full_iteration(story):
     expected = (
         ["title", "init", "init", "loop", "card"]
         + per_record * 4
-        + ["card", "display_error", "delta", "error", "delta", "update", "update", "end"]
+        + ["card", "display_error", "delta", "error", "delta", "update", "worked", "update", "worked", "end"]
     )
     assert kinds == expected
     captions = [s.caption for s in tl.steps[:5]]
@@ -31,7 +31,16 @@ def test_seed_000_order_for_a_full_iteration(story):
     assert tl.steps[0].card[0] == captions[0] == "iamtrask 3-4-1: backpropagation, step by step"
     assert captions[4] == "Iteration 1: forward pass"
     backward = [s for s in tl.steps if s.epoch == 1 and s.phase in ("backward", "update")]
-    assert [s.caption.split(" ")[0] for s in backward] == ["l2_delta", "l1_error", "l1_delta", "syn1", "syn0"]
+    assert [s.caption.split(" ")[0] for s in backward] == [
+        "l2_delta",
+        "l1_error",
+        "l1_delta",
+        "syn1",
+        "The",
+        "syn0",
+        "The",
+    ]
+    assert backward[4].caption.startswith("The largest change, of l1[3] -> l2[1], worked out")
 
 
 def test_node_steps_show_the_recorded_values(story):

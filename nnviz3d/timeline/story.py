@@ -76,8 +76,9 @@ def showing(scene: Scene, epochs: tuple[int, ...] | None) -> Scene:
 
 
 def worked_out(spec: NetworkSpec, batch: int) -> bool:
-    """Whether an update's largest change is worked out number by number (a small batch
-    of a small network without biases: the sum fits a caption)."""
+    """Whether an update's largest change is worked out number by number (in the first
+    node-by-node iteration, for a small batch of a small network without biases: the sum
+    fits a caption)."""
     return spec.biases is None and batch_records(spec, batch) <= 8 and max(spec.layers) <= 8
 
 
@@ -115,7 +116,7 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                 yield Beat("delta", epoch, batch, layer=k)
             for k in range(n_w - 1, -1, -1):
                 yield Beat("update", epoch, batch, layer=k)
-                if epoch in scene.render.full and worked_out(spec, batch):
+                if epoch == min(scene.render.full, default=0) and worked_out(spec, batch):
                     yield Beat("worked", epoch, batch, layer=k)
         yield Beat("end", epoch, batches[-1])
         previous = epoch
