@@ -221,14 +221,7 @@ class FrameSource:
     def pixels(self, frame: int) -> np.ndarray:
         if self.split is not None:
             return self._split_pixels(frame)
-        changed = False
-        for i, timeline in enumerate(self.timelines):
-            state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
-            if state.key != self._keys[i] or self._tiles[i] is None:
-                self._tiles[i] = self.renderer.render(state)
-                self._keys[i] = state.key
-                changed = True
-        if changed:
+        if self._refresh_tiles(self.timelines, frame):
             self.drawn += 1
             if len(self.timelines) == 1:
                 self._frame = self._tiles[0]
@@ -241,6 +234,17 @@ class FrameSource:
                     ] = tile
         return self._frame
 
+    def _refresh_tiles(self, timelines, frame: int) -> bool:
+        """Draw every tile whose state changed since its last drawing; True if any did."""
+        changed = False
+        for i, timeline in enumerate(timelines):
+            state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
+            if state.key != self._keys[i] or self._tiles[i] is None:
+                self._tiles[i] = self.renderer.render(state)
+                self._keys[i] = state.key
+                changed = True
+        return changed
+
     def _split_pixels(self, frame: int) -> np.ndarray:
         """The split screen: the frame around the tiles, each run's network pasted in."""
         from nnviz3d.split import split_state
@@ -252,14 +256,8 @@ class FrameSource:
             self._base_key = base.key
             changed = True
         card = self.timelines[0].step_at(frame).card is not None  # a card fills the frame
-        for i, timeline in enumerate(self._tiled):
-            if card:
-                break
-            state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
-            if state.key != self._keys[i] or self._tiles[i] is None:
-                self._tiles[i] = self.renderer.render(state)
-                self._keys[i] = state.key
-                changed = True
+        if not card:
+            changed |= self._refresh_tiles(self._tiled, frame)
         if changed:
             self.drawn += 1
             self._frame = self._base_pixels.copy()
