@@ -309,6 +309,10 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
         "sum over the batch = -0.0123",  # the number on the output node
     )
     assert step("update", layer=1).panel[-5:] == ("new syn1 =", "-0.5956", "+0.7495", "-0.9520", "+0.3364")
-    assert step("end").caption == "End of iteration 1: display error 0.49641"
+    assert step("end").caption == (
+        "End of iteration 1: display error 0.49641. "
+        "The new weights give record 1 0.4707 (was 0.4737, target 0)"
+    )  # the update moved record 1's output towards its target
+    assert step("end").values["record1_after[0]"] == pytest.approx(0.47070349, abs=1e-8)
     fs = frame_state(tl, tl.frames_of(shown.index)[-1], 1280, 720)
     assert "mean |error| 0.49641" in [t.text for t in fs.texts]  # the lecture layout's status line

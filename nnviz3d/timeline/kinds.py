@@ -10,6 +10,7 @@ is what the length estimate and ``[render.durations]`` use, so nothing repeats i
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -461,10 +462,26 @@ def worked(b: Builder, beat: Beat) -> None:
     )
 
 
-@step_kind("end", seconds=1.6, phase="end")
+@step_kind("end", seconds=2.0, phase="end")
 def end(b: Builder, beat: Beat) -> None:
-    """The iteration is over: the weights settle to their true (unmagnified) values."""
+    """The iteration is over: the weights settle to their true (unmagnified) values, and
+    record 1 run through the new weights shows what the update did to its output."""
     last = b.trace.epoch_updates(beat.epoch)[-1]
+    with np.errstate(all="ignore"):
+        after = forward(b.spec.activations, last.weights_after, last.biases_after, last.inputs[:1])[0]
+    before, target = last.outputs[0], last.targets[0]
+    step = float(np.max(np.abs(after - before))) if np.all(np.isfinite(after - before)) else 0.0
+    digits = 4 if not step else min(8, max(4, 1 - math.floor(math.log10(step))))  # the move shows
+    moved = (
+        b.t(
+            "end_after",
+            after=" ".join(fmt(float(v), digits) for v in after),
+            before=" ".join(fmt(float(v), digits) for v in before),
+            target=" ".join(fmt_input(float(v)) for v in target),
+        )
+        if len(after) <= 3
+        else ""
+    )  # ten outputs would not fit a caption
     b.labels = [""] * b.layout.n_nodes
     b.visual = replace(
         b.visual,
@@ -473,9 +490,12 @@ def end(b: Builder, beat: Beat) -> None:
         halos=np.full(b.layout.n_nodes, np.nan),
     )
     b.add(
-        b.t("end", epoch=beat.epoch, e=fmt(b.display_error or 0.0, 5)),
+        b.t("end", epoch=beat.epoch, e=fmt(b.display_error or 0.0, 5)) + moved,
         code=("loop",),
-        values={"display_error": float(b.display_error or 0.0)},
+        values={
+            "display_error": float(b.display_error or 0.0),
+            **{f"record1_after[{o}]": float(v) for o, v in enumerate(after)},
+        },
         weights=b.flat_weights(last.weights_after),
     )
 
