@@ -196,6 +196,14 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     if (other := _scene_regions(hud, "lecture")) is not None:
         return other
     update = hud.step.kind == "update" and hud.step.change is not None
+    if hud.step.kind == "worked":  # the products record by record take the whole column
+        return [
+            ("status", (0.015, 0.925, 0.985, 0.985)),
+            ("caption", CAPTION_BOX),
+            ("values", (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_MIDDLE[2], RIGHT_TOP[3])),
+            ("code_line", (0.015, 0.015, 0.69, 0.13)),
+            ("card", (0.0, 0.0, 1.0, 1.0)),
+        ]
     return [
         ("status", (0.015, 0.925, 0.985, 0.985)),
         ("caption", CAPTION_BOX),

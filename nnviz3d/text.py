@@ -56,6 +56,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "worked": "The largest change, of l{k}[{i}] -> l{k1}[{j}], worked out: each record's input "
         "times the delta at the weight's end, added up: {terms} = {v}",
         "worked_panel": "record by record:",
+        "worked_sum": "sum = {v}",
         "update": "syn{k} += {lr}l{k}.T . l{k1}_delta: largest change {big}",
         "magnified": ", drawn x{m} all video",
         "end": "End of iteration {epoch}: display error {e}",
@@ -208,6 +209,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "worked": "最大の変化 l{k}[{i}] → l{k1}[{j}] の計算：各レコードの入力 × 重みの先の delta の合計："
         "{terms} = {v}",
         "worked_panel": "レコードごと：",
+        "worked_sum": "合計 = {v}",
         "update": "syn{k} += {lr}l{k}.T・l{k1}_delta：最大の変化 {big}",
         "magnified": "（動画を通して {m} 倍で描画）",
         "end": "{epoch} 回目の繰り返し終了：平均絶対誤差 {e}",

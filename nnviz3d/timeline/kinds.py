@@ -452,7 +452,7 @@ def worked(b: Builder, beat: Beat) -> None:
         panel=(
             b.t("worked_panel", k=k, k1=k + 1, i=i + 1, j=j + 1),
             *products,
-            b.t("panel_sum", v=fmt(value, 4, True)),
+            b.t("worked_sum", v=fmt(value, 4, True)),
         ),
         values={f"syn{k}_change[{i},{j}]": value},
         layer=k,
