@@ -19,6 +19,7 @@ from nnviz3d.hud import overlay
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_REGION,
+    GRID_ABOVE,
     NETWORK_REGIONS,
     SUMMARY_REGION,
     Layout,
@@ -87,7 +88,6 @@ def bead_radius(value: np.ndarray, signed: bool) -> np.ndarray:
 HALO_R_MIN, HALO_R_MAX = 0.62, 1.0
 SIGNAL_R_MIN, SIGNAL_R_MAX = 0.06, 0.2
 MARK_R = 0.24
-ERROR_COLUMN = 2.1  # world units from the output/target numbers to the error column
 
 
 def halo_radius(value: np.ndarray) -> np.ndarray:
@@ -583,7 +583,7 @@ def fit_camera(
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
     x0, y0, x1, y1 = region or NETWORK_REGIONS[screen]
     aspect = width / height
-    grid = layout.azimuth > 20  # grid layers need an oblique view to be seen at all
+    grid = max(layout.layers) > GRID_ABOVE  # grid layers need an oblique view to be seen at all
     angle = VIEW_ANGLE if grid else FRONTAL_VIEW_ANGLE
     azimuth = math.radians(layout.azimuth if grid else FRONTAL_AZIMUTH)
     elevation = math.radians(10 if grid else FRONTAL_ELEVATION)

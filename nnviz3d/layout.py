@@ -1,4 +1,4 @@
-"""Where things sit in the 3D scene: node centres, edge ends, record satellites, squares.
+"""Where things sit in the 3D scene: node centres, edge ends, record satellites.
 
 Pure geometry from layer sizes, so the frame states and their tests need no VTK. The
 network lies in the x-y plane, inputs on the left (x = 0) and outputs on the right; the
@@ -90,10 +90,8 @@ class Layout:
     edge_from: np.ndarray  # (n_edges,) node ids
     edge_to: np.ndarray
     edge_offsets: tuple[int, ...]  # first edge id of each weight layer
-    n_records: int  # records shown as satellites / squares (0: none)
+    n_records: int  # records shown as satellites and in the outputs panel (0: none)
     satellites: np.ndarray  # (n_nodes, n_records, 3)
-    square_rows: np.ndarray  # (n_records, n_out, 3): centre of each output/target square pair
-    square_size: float
     node_scale: np.ndarray  # (n_nodes,) grid layers draw smaller spheres
     azimuth: float  # degrees the camera turns: more when grids need to be seen at an angle
     edge_scale: float  # thinner cylinders when there are many
@@ -182,17 +180,6 @@ def make_layout(
     scale = min(1.0, node_gap / NODE_GAP)
     row = np.stack([(np.arange(r) - (r - 1) / 2) * BEAD_GAP, np.full(r, -BEAD_DROP), np.full(r, 0.3)], axis=1)
     satellites = nodes[:, None, :] + row[None, :, :] * scale
-    n_out = layers[-1]
-    out_x = (len(layers) - 1) * layer_gap + 1.9
-    square = min(0.9, 4.6 / max(1, r * n_out))
-    rows = []
-    for rec in range(r):
-        row = []
-        for o in range(n_out):
-            y = ((r * n_out - 1) / 2 - (rec * n_out + o)) * square * 1.25
-            row.append((out_x, y, 0.0))
-        rows.append(row)
-    square_rows = np.array(rows, dtype=float).reshape(r, n_out, 3)
     return Layout(
         layers=tuple(layers),
         nodes=nodes,
@@ -206,8 +193,6 @@ def make_layout(
         edge_scale=1.0 if total <= 600 else 0.45,
         n_records=r,
         satellites=satellites,
-        square_rows=square_rows,
-        square_size=square,
     )
 
 

@@ -91,7 +91,6 @@ def init(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
         edges=list(lay.layer_edges(k)),
-        extras={"focus_x": b.layer_x(k + 0.5)},
         weights=shown,
     )
 
@@ -151,7 +150,6 @@ def input_layer(b: Builder, beat: Beat) -> None:
         layer=0,
         nodes=list(lay.layer_nodes(0)),
         edges=[],
-        extras={"focus_x": b.layer_x(0)},
         node_values=b.values.copy(),
         current_record=r if r < lay.n_records else None,
     )
@@ -194,7 +192,6 @@ def node(b: Builder, beat: Beat) -> None:
                 (e, fmt_sig(float(p * wij))) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
             ),
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
-            "focus_x": b.layer_x(k - 0.5),
         },
         node_values=b.values.copy(),
     )
@@ -235,7 +232,7 @@ def layer(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=list(lay.layer_nodes(k)) + (list(lay.layer_nodes(k - 1)) if k else []),
         edges=list(lay.layer_edges(k - 1)) if k else [],
-        extras={"signals": signals, "focus_x": b.layer_x(max(0, k - 0.5))},
+        extras={"signals": signals},
         satellites=sats,
         satellite_signed=False,
         node_values=example if not r else b.visual.node_values,
@@ -252,7 +249,6 @@ def output_error(b: Builder, beat: Beat) -> None:
         "layer": n_w,
         "nodes": list(lay.layer_nodes(n_w)),
         "edges": [],
-        "extras": {"focus_x": b.layer_x(n_w + 0.4)},
     }
     if r is None:
         outputs[:] = u.outputs[: lay.n_records]
@@ -298,7 +294,6 @@ def display_error(b: Builder, beat: Beat) -> None:
         values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
         nodes=list(lay.layer_nodes(n_w)),
         edges=[],
-        extras={"focus_x": b.layer_x(n_w + 0.4)},
         # the backward pass is drawn for the batch's first record (the code does the whole
         # batch at once, and the update adds the records up): its values on the spheres
         current_record=0 if lay.n_records else None,
@@ -332,7 +327,6 @@ def error(b: Builder, beat: Beat) -> None:
             "edge_values": _signed_values(list(lay.layer_edges(k)), sent)
             if sent.size <= MAX_EDGE_VALUES
             else (),
-            "focus_x": b.layer_x(k + 0.5),
         },
         satellites=sats,
         satellite_signed=True,
@@ -369,7 +363,6 @@ def delta(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=list(lay.layer_nodes(k)),
         edges=[],
-        extras={"focus_x": b.layer_x(k)},
         satellites=sats,
         satellite_signed=True,
         halos=halos,
@@ -421,7 +414,6 @@ def update(b: Builder, beat: Beat) -> None:
             "magnify": m,
             "change": change,
             "change_scale": scale,
-            "focus_x": b.layer_x(k + 0.5),
         },
         weights=weights,
     )

@@ -109,7 +109,6 @@ class Step:
     marked_edges: tuple[int, ...] = ()  # weights circled because they visibly change
     edge_labels: tuple[tuple[int, str], ...] = ()
     magnify: float = 1.0  # weight changes drawn this many times their size
-    focus_x: float | None = None  # world x the camera leans towards (None: centre)
     records: tuple[tuple[str, str], ...] = ()  # (inputs, targets) text of the records on screen
     edge_values: tuple[tuple[int, str], ...] = ()  # numbers written along weights (input x weight)
     node_notes: tuple[tuple[int, str], ...] = ()  # a second number under a node (its z)

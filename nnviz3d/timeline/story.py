@@ -273,9 +273,6 @@ class Builder:
     def t(self, key: str, **values: object) -> str:
         return message(self.lang, key, **values)
 
-    def layer_x(self, layer: float) -> float:
-        return float(layer) * (self.layout.nodes[-1, 0] / max(1, self.n_w))
-
     def records_text(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[tuple[str, str], ...]:
         r = self.layout.n_records
         return tuple(
