@@ -132,7 +132,9 @@ def study_regions(hud: Hud) -> list[tuple[str, Box]]:
     ]
 
 
+STATUS_BOX = (0.015, 0.925, 0.985, 0.985)  # the top line: key, mean |error|, iteration
 CAPTION_BOX = (0.015, 0.76, 0.985, 0.925)  # three lines of the caption's type at its size
+CARD_BOX = (0.0, 0.0, 1.0, 1.0)  # a card is a clean slide
 RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slope
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
@@ -169,7 +171,7 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
         else (("outputs", (0.70, 0.38, 0.985, 0.76)),)
     )
     return [
-        ("status", (0.015, 0.925, 0.985, 0.985)),
+        ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
         *summary,
         ("epilogue_chart", EPILOGUE_CHART),
@@ -182,11 +184,11 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     if (other := _scene_regions(hud, "hall")) is not None:
         return other
     return [
-        ("status", (0.015, 0.925, 0.985, 0.985)),
+        ("status", STATUS_BOX),
         ("caption", (0.015, 0.725, 0.985, 0.925)),  # three lines of the hall's type
         (_beside(hud), RIGHT_TOP),
         ("code_line", (0.015, 0.015, 0.985, 0.13)),
-        ("card", (0.0, 0.0, 1.0, 1.0)),
+        ("card", CARD_BOX),
     ]
 
 
@@ -198,20 +200,20 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     update = hud.step.kind == "update" and hud.step.change is not None
     if hud.step.kind == "worked":  # the products record by record take the whole column
         return [
-            ("status", (0.015, 0.925, 0.985, 0.985)),
+            ("status", STATUS_BOX),
             ("caption", CAPTION_BOX),
             ("values", (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_MIDDLE[2], RIGHT_TOP[3])),
             ("code_line", (0.015, 0.015, 0.69, 0.13)),
-            ("card", (0.0, 0.0, 1.0, 1.0)),
+            ("card", CARD_BOX),
         ]
     return [
-        ("status", (0.015, 0.925, 0.985, 0.985)),
+        ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
         (_beside(hud), RIGHT_TOP),
         ("changes" if update else "values", RIGHT_MIDDLE),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
         *([("change_size", RIGHT_BOTTOM)] if update else []),
-        ("card", (0.0, 0.0, 1.0, 1.0)),
+        ("card", CARD_BOX),
     ]
 
 

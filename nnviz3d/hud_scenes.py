@@ -22,14 +22,12 @@ import math
 
 import numpy as np
 
-from nnviz3d.hud import Box, Hud, Overlay, panel
+from nnviz3d.hud import CAPTION_BOX, CARD_BOX, STATUS_BOX, Box, Hud, Overlay, panel
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, fit_size, text_width_em
 from nnviz3d.timeline import Timeline, fmt, fmt_input, fmt_sig
 
-STATUS = (0.015, 0.925, 0.985, 0.985)
-CAPTION = (0.015, 0.76, 0.985, 0.925)
-CARD = (0.0, 0.0, 1.0, 1.0)
+STATUS, CAPTION, CARD = STATUS_BOX, CAPTION_BOX, CARD_BOX  # the lecture layout's own
 #: the right column beside a narrowed network (layout.NARROW_NETWORK_REGION): a third of
 #: the frame
 SIDE_X0, SIDE_X1 = 0.645, 0.985
