@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import overlay
+from nnviz3d.hud import MIN_TEXT, overlay
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_REGION,
@@ -38,7 +38,9 @@ from nnviz3d.primitives import (
     fit_size,
     text_width_em,
 )
+from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, Visual
+from nnviz3d.timeline.model import fmt_sig
 
 __all__ = [
     "THEMES",
@@ -179,9 +181,9 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return a + (b - a) * t
 
 
-def tween_progress(step: Step, frame: int, fps: int) -> tuple[float, int]:
+def tween_progress(step: Step, frame: int, fps: int, seconds: float = TWEEN_SECONDS) -> tuple[float, int]:
     """Eased progress of the step's tween at ``frame`` and a hold-aware frame key."""
-    n_tween = max(1, min(step.n_frames, round(TWEEN_SECONDS * fps)))
+    n_tween = max(1, min(step.n_frames, round(seconds * fps)))
     local = frame - step.first_frame
     if local + 1 >= n_tween:
         return 1.0, n_tween
@@ -195,13 +197,23 @@ def frame_state(
     theme = THEMES[theme_name]
     step = timeline.step_at(frame)
     layout = timeline.layout
-    progress, sub = tween_progress(step, frame, timeline.fps)
     prev_step = timeline.steps[step.index - 1] if step.index else None
+    # the records' sheets in depth: 0 = one network seen from the front, 1 = spread out; the
+    # camera turns between the two views while the step's values tween
+    spread0, spread1 = float(sheets_shown(timeline, prev_step)), float(sheets_shown(timeline, step))
+    seconds = CAMERA_MOVE_SECONDS if spread0 != spread1 else TWEEN_SECONDS
+    progress, sub = tween_progress(step, frame, timeline.fps, seconds)
+    spread = _lerp(spread0, spread1, progress)
     prev_visual = prev_step.visual if prev_step else timeline.initial_visual
     vmax = timeline.target_scale
     g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax)
     g1 = _geometry(step.visual, step, timeline, theme, vmax)
     g = _Geometry(*(_lerp(a, b, progress) for a, b in zip(vars(g0).values(), vars(g1).values(), strict=True)))
+    sheet_r = sheet_c = None
+    if spread > 0:  # every record's values, a sheet each; record 1's are the front nodes'
+        (r0, c0), (r1, c1) = _sheet_look(prev_visual, layout, theme), _sheet_look(step.visual, layout, theme)
+        sheet_r, sheet_c = _lerp(r0, r1, progress), _lerp(c0, c1, progress)
+        g = replace(g, node_r=_lerp(g.node_r, sheet_r[0], spread), node_c=_lerp(g.node_c, sheet_c[0], spread))
 
     a = layout.nodes[layout.edge_from]
     b = layout.nodes[layout.edge_to]
@@ -218,6 +230,20 @@ def frame_state(
     centers = np.concatenate([layout.nodes, beads, sig_c])
     radii = np.concatenate([g.node_r, g.bead_r if in_scene else np.zeros(0), sig_r])
     colors = np.concatenate([g.node_c, g.bead_c if in_scene else np.zeros((0, 3)), sig_col])
+    back_edges = _no_cylinders()
+    if sheet_r is not None:  # the records behind record 1, and the same weights in each sheet
+        offsets = sheet_offsets(layout, spread)
+        centers = np.concatenate([centers, *(layout.nodes + o for o in offsets[1:])])
+        radii = np.concatenate([radii, *(sheet_r[1:] * spread)])
+        colors = np.concatenate(
+            [
+                colors,
+                *(
+                    _blend(c, np.array(theme.background_bottom), np.full(len(c), BACK_SHEET_DIM))
+                    for c in sheet_c[1:]
+                ),
+            ]
+        )
 
     # the backward pass: tubes along the weights, as thick as what each carries back
     flow = _backward_flow(step, layout, theme, progress) if not in_scene else _no_cylinders()
@@ -242,11 +268,19 @@ def frame_state(
     epilogue = step.kind in ("epilogue", "summary") and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
     region = region or network_region(timeline.screen, shape(timeline))
-    camera = fit_camera(layout, width, height, timeline.screen, region)
+    if spread > 0:  # the sheets take the room down to the code line and up to the panels
+        region = tuple(_lerp(np.array(region), np.array(SHEETS_REGIONS[timeline.screen]), spread))
+    camera = fit_camera(layout, width, height, timeline.screen, region, spread)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
+    sheet_labels: tuple[Label3D, ...] = ()
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
+        if sheet_r is not None:
+            outlines, sheet_labels, names, backdrops = _sheet_frames(
+                timeline, step.visual, theme, camera, width, height, spread
+            )
+            polylines, texts, rects = polylines + outlines, texts + names, rects + backdrops
     state = FrameState(
         key=(step.index, sub),
         width=width,
@@ -258,17 +292,17 @@ def frame_state(
         halo_centers=halo_centers,
         halo_radii=halo_radii,
         halo_colors=halo_colors,
-        cylinder_centers=np.concatenate([mids[shown], flow[0]]),
-        cylinder_directions=np.concatenate([(d / lengths[:, None])[shown], flow[1]]),
-        cylinder_lengths=np.concatenate([lengths[shown], flow[2]]),
-        cylinder_radii=np.concatenate([g.edge_r[shown], flow[3]]),
-        cylinder_colors=np.concatenate([g.edge_c[shown], flow[4]]),
+        cylinder_centers=np.concatenate([mids[shown], flow[0], back_edges[0]]),
+        cylinder_directions=np.concatenate([(d / lengths[:, None])[shown], flow[1], back_edges[1]]),
+        cylinder_lengths=np.concatenate([lengths[shown], flow[2], back_edges[2]]),
+        cylinder_radii=np.concatenate([g.edge_r[shown], flow[3], back_edges[3]]),
+        cylinder_colors=np.concatenate([g.edge_c[shown], flow[4], back_edges[4]]),
         ghost_centers=ghost[0],
         ghost_directions=ghost[1],
         ghost_lengths=ghost[2],
         ghost_radii=ghost[3],
         ghost_colors=ghost[4],
-        labels=() if slide else _labels(timeline, step, theme, camera, width, height),
+        labels=() if slide else _labels(timeline, step, theme, camera, width, height) + sheet_labels,
         texts=texts,
         rects=rects,
         polylines=polylines,
@@ -502,6 +536,117 @@ def _box_gap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
 
 
+# -- the records as parallel sheets in depth ----------------------------------------------
+#: world units between two records' sheets, front (record 1) to back
+SHEET_GAP = 3.0
+#: where the sheets stand on screen (their captions are one line; hall's bigger numbers
+#: beside the outputs need more room before the outputs panel)
+SHEETS_REGIONS = {"lecture": (0.0, 0.095, 0.685, 0.78), "hall": (0.0, 0.095, 0.655, 0.76)}
+#: room around the nodes inside a sheet's outline
+SHEET_PAD = 0.8
+#: more records than this stay one network (the outputs panel lists them)
+MAX_SHEETS = 4
+#: the camera turns this far (degrees) to look along the sheets
+SHEET_AZIMUTH, SHEET_ELEVATION = 22.0, 16.0
+#: how long the camera takes to turn between the frontal view and the sheets
+CAMERA_MOVE_SECONDS = 1.5
+#: brightness of the sheets behind record 1's, which stays the one the numbers are on
+BACK_SHEET_DIM = 0.75
+
+
+def sheets_shown(timeline: Timeline, step: Step | None) -> bool:
+    """Whether ``step`` stands the batch's records as parallel sheets: a step that computes
+    all records at once, in hall or lecture, for a network drawn as nodes with 2 to
+    MAX_SHEETS records (more would hide each other)."""
+    lay = timeline.layout
+    return (
+        step is not None
+        and step.all_records
+        and timeline.screen != "study"
+        and 2 <= lay.n_records <= MAX_SHEETS
+        and shape(timeline) == "network"
+    )
+
+
+def sheet_offsets(layout: Layout, spread: float) -> np.ndarray:
+    """(n_records, 3): how far each record's sheet stands behind record 1's."""
+    depth = -SHEET_GAP * spread * np.arange(max(layout.n_records, 1))
+    return np.stack([0 * depth, 0 * depth, depth], axis=1)
+
+
+def sheet_outline(layout: Layout, offset: np.ndarray) -> np.ndarray:
+    """(4, 3) corners of a record's sheet, counter-clockwise from the bottom left."""
+    lo, hi = layout.nodes.min(axis=0) - SHEET_PAD, layout.nodes.max(axis=0) + SHEET_PAD
+    return np.array([[lo[0], lo[1], 0], [hi[0], lo[1], 0], [hi[0], hi[1], 0], [lo[0], hi[1], 0]]) + offset
+
+
+def _sheet_look(visual: Visual, layout: Layout, theme: Theme) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's sphere radii and colours, (n_records, n_nodes[, 3]): its own values."""
+    values = visual.satellites.T
+    known = ~np.isnan(values)
+    radii = np.where(known, node_radius(np.nan_to_num(values)), GHOST_R) * layout.node_scale
+    colours = np.where(known[..., None], np.array(theme.node), np.array(theme.ghost))
+    bg = np.array(theme.background_bottom)
+    return radii, np.stack([_blend(c, bg, visual.node_focus) for c in colours])
+
+
+def _sheet_edges(g: _Geometry, offsets, shown, mids, units, lengths, spread: float, theme: Theme):
+    """The same weights in every sheet behind the first, thinner and dimmer: one matrix
+    multiplies every record."""
+    bg = np.array(theme.background_bottom)
+    back = offsets[1:]
+    n = len(back)
+    colour = _blend(g.edge_c[shown], bg, np.full(len(shown), 0.5))
+    return (
+        np.concatenate([mids[shown] + o for o in back]),
+        np.tile(units[shown], (n, 1)),
+        np.tile(lengths[shown], n),
+        np.tile(g.edge_r[shown] * 0.6 * spread, n),
+        np.tile(colour, (n, 1)),
+    )
+
+
+def _sheet_frames(
+    timeline: Timeline, visual: Visual, theme: Theme, camera: Camera, width: int, height: int, spread: float
+) -> tuple[tuple[Polyline2D, ...], tuple[Label3D, ...], tuple[Text2D, ...], tuple[Rect2D, ...]]:
+    """An outline around each record's sheet, its name, its output and the zero rings of its
+    inputs: which sheet is which record is read off the picture, not guessed."""
+    layout = timeline.layout
+    bg = np.array(theme.background_bottom)
+    colour = tuple(_blend(np.array([theme.muted]), bg, np.array([spread]))[0])
+    size = max(10, round(height * LABEL_SIZE.get(timeline.screen, LABEL_SIZE["lecture"])))
+    outlines, labels, names, backdrops = [], [], [], []
+    name_size = max(8, round(height * MIN_TEXT[timeline.screen]))
+    offsets = sheet_offsets(layout, spread)
+    values = visual.satellites.T
+    out_nodes = list(layout.layer_nodes(len(layout.layers) - 1))
+    for r, o in enumerate(offsets):
+        corners = sheet_outline(layout, o)
+        ndc = project(camera, np.concatenate([corners, corners[:1]]), width / height)
+        points = tuple((float((x + 1) / 2), float((y + 1) / 2)) for x, y in ndc)
+        outlines.append(Polyline2D(points, colour, 2.0))
+        sheet_values = values[r]
+        zero = np.flatnonzero(sheet_values == 0)
+        if len(zero):
+            outlines.extend(_rings_at(layout.nodes[zero] + o, RING_R * layout.node_scale[zero],
+                                      [theme.node] * len(zero), camera, width, height))  # fmt: skip
+        if spread >= 0.999:
+            # above the sheet's top left corner: the names climb the staircase the sheets make
+            name = message(timeline.lang, "sheet_name", r=r + 1)
+            x, y = points[3]
+            w, h = text_width_em(name) * name_size / width, 1.25 * name_size / height
+            backdrops.append(Rect2D(x, y, x + w + 0.01, y + h, theme.panel, 0.85))
+            names.append(Text2D(name, x + 0.005, y + 0.1 * h, name_size, theme.muted, valign="bottom"))
+            for node in out_nodes:
+                v = sheet_values[node]
+                if np.isfinite(v):
+                    x, y, z = layout.nodes[node] + o
+                    right = node_radius(np.array([v]))[0] * layout.node_scale[node] + 0.15
+                    labels.append(Label3D(fmt_sig(v), (x + right, y, z), size, theme.text, theme.panel,
+                                          valign="center"))  # fmt: skip
+    return tuple(outlines), tuple(labels), tuple(names), tuple(backdrops)
+
+
 def _zero_rings(
     visual: Visual, layout: Layout, theme: Theme, camera: Camera, width: int, height: int
 ) -> tuple[Polyline2D, ...]:
@@ -510,19 +655,23 @@ def _zero_rings(
     zero = np.flatnonzero(visual.node_values == 0)
     if not len(zero):
         return ()
-    centres = layout.nodes[zero]
-    r = RING_R * layout.node_scale[zero]
+    bg = np.array(theme.background_bottom)
+    colours = [_blend(np.array([theme.node]), bg, visual.node_focus[[node]])[0] for node in zero]
+    return _rings_at(layout.nodes[zero], RING_R * layout.node_scale[zero], colours, camera, width, height)
+
+
+def _rings_at(centres, r, colours, camera: Camera, width: int, height: int) -> tuple[Polyline2D, ...]:
+    """Screen circles of world radius ``r`` around ``centres``."""
+    n = len(centres)
     ndc = project(
         camera, np.concatenate([centres, centres + np.stack([0 * r, r, 0 * r], axis=1)]), width / height
     )
-    at, top = (ndc[: len(zero)] + 1) / 2, (ndc[len(zero) :] + 1) / 2
-    bg = np.array(theme.background_bottom)
+    at, top = (ndc[:n] + 1) / 2, (ndc[n:] + 1) / 2
     rings = []
     angles = np.linspace(0, 2 * math.pi, 33)
-    for (x, y), (_, yt), node in zip(at, top, zero, strict=True):
+    for (x, y), (_, yt), colour in zip(at, top, colours, strict=True):
         ry = abs(yt - y)
         rx = ry * height / width
-        colour = _blend(np.array([theme.node]), bg, visual.node_focus[[node]])[0]
         points = tuple((float(x + rx * math.cos(a)), float(y + ry * math.sin(a))) for a in angles)
         rings.append(Polyline2D(points, tuple(colour), 3.0))
     return tuple(rings)
@@ -569,7 +718,12 @@ def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
 
 
 def fit_camera(
-    layout: Layout, width: int, height: int, screen: str = "study", region: tuple | None = None
+    layout: Layout,
+    width: int,
+    height: int,
+    screen: str = "study",
+    region: tuple | None = None,
+    spread: float = 0.0,
 ) -> Camera:
     """A view whose projection of the layout fills the screen layout's network region
     (or ``region``): slightly turned for study, nearly frontal for hall and lecture.
@@ -579,14 +733,18 @@ def fit_camera(
     """
     study = screen == "study"
     lo, hi = layout.bounds(beads=study)
-    center = (lo + hi) / 2
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    if spread > 0:  # and the outline of the last record's sheet, behind the others
+        corners = np.concatenate([corners, sheet_outline(layout, sheet_offsets(layout, spread)[-1])])
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    center = (lo + hi) / 2
     x0, y0, x1, y1 = region or NETWORK_REGIONS[screen]
     aspect = width / height
     grid = max(layout.layers) > GRID_ABOVE  # grid layers need an oblique view to be seen at all
     angle = VIEW_ANGLE if grid else FRONTAL_VIEW_ANGLE
-    azimuth = math.radians(layout.azimuth if grid else FRONTAL_AZIMUTH)
-    elevation = math.radians(10 if grid else FRONTAL_ELEVATION)
+    turn = spread  # towards the sheets' view (already eased)
+    azimuth = math.radians(layout.azimuth if grid else _lerp(FRONTAL_AZIMUTH, SHEET_AZIMUTH, turn))
+    elevation = math.radians(10 if grid else _lerp(FRONTAL_ELEVATION, SHEET_ELEVATION, turn))
     direction = np.array(
         [
             math.sin(azimuth) * math.cos(elevation),

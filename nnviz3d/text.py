@@ -52,6 +52,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key_update": "grey sleeve: the weight before",
         "key_thickness": "thickness = |weight|, sphere = value",
         "record_note": "   (record 1 shown, the update sums all {n})",
+        "sheet_name": "record {r}",
         "worked": "The largest change, of l{k}[{i}] -> l{k1}[{j}], worked out: each record's input "
         "times the delta at the weight's end, added up: {terms} = {v}",
         "worked_panel": "record by record:",
@@ -202,6 +203,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key_update": "灰色の筒：変化前の重み",
         "key_thickness": "太さ = |重み|、球 = 値",
         "record_note": "（数値はレコード 1、更新は {n} 件の合計）",
+        "sheet_name": "レコード {r}",
         "worked": "最大の変化 l{k}[{i}] → l{k1}[{j}] の計算：各レコードの入力 × 重みの先の delta の合計："
         "{terms} = {v}",
         "worked_panel": "レコードごと：",

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nnviz3d.frames import NODE_R_MAX, THEMES, frame_state, project
+from nnviz3d.frames import NODE_R_MAX, THEMES, frame_state, project, sheet_offsets, sheets_shown
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import Label3D, Text2D
 from nnviz3d.render_vtk import VtkFrameRenderer
@@ -29,13 +29,15 @@ def timelines():
 
 
 def _steps(tl):
-    """A node step, the output delta, the hidden error, an update, and a late update."""
+    """A node step, the output delta, the hidden error, an update, a late update, and
+    (hall and lecture) a compact step whose records stand as sheets in depth."""
     pick = [
         next(s for s in tl.steps if s.kind == "node" and s.record == 0 and s.layer == 1 and s.node == 0),
         next(s for s in tl.steps if s.kind == "delta" and s.epoch == 1 and s.layer == 2),
         next(s for s in tl.steps if s.kind == "error" and s.epoch == 1),
         next(s for s in tl.steps if s.kind == "update" and s.epoch == 1 and s.layer == 0),
         next(s for s in tl.steps if s.kind == "update" and s.epoch == 2000 and s.layer == 1),
+        next(s for s in tl.steps if s.kind == "output_error" and s.epoch == 2000),
     ]
     return pick
 
@@ -49,8 +51,11 @@ def test_the_network_spans_most_of_the_frame(timelines, layout):
     for w, h in ((1280, 720), (1920, 1080)):
         for step in _steps(tl):
             fs = frame_state(tl, tl.frames_of(step.index)[-1], w, h)
-            r = NODE_R_MAX * lay.node_scale[:, None]
-            pts = np.concatenate([lay.nodes - r * [1, 1, 0], lay.nodes + r * [1, 1, 0]])
+            nodes = lay.nodes
+            if sheets_shown(tl, step):  # every record's sheet: the network drawn four times
+                nodes = np.concatenate([nodes + o for o in sheet_offsets(lay, 1.0)])
+            r = NODE_R_MAX * np.resize(lay.node_scale, len(nodes))[:, None]
+            pts = np.concatenate([nodes - r * [1, 1, 0], nodes + r * [1, 1, 0]])
             ndc = project(fs.camera, pts, w / h)
             span = (ndc.max(axis=0) - ndc.min(axis=0)) / 2
             assert span[0] >= 0.55 and span[1] >= 0.50, (layout, step.kind, span)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz3d.frames import NODE_R_MAX, frame_state, project
+from nnviz3d.frames import NODE_R_MAX, frame_state, project, sheet_offsets, sheets_shown
 from nnviz3d.hud import BIG_TEXT, LAYOUTS, MIN_TEXT, Hud
 from nnviz3d.hud_scenes import BARS_WIDTH, FLOW, shape
 from nnviz3d.pipeline import prepare
@@ -44,15 +44,19 @@ def last_frame(tl, step):
     return frame_state(tl, tl.frames_of(step.index)[-1], W, H)
 
 
-def network_extent(fs, tl) -> tuple[float, float]:
+def network_extent(fs, tl, step=None) -> tuple[float, float]:
     """Width and height, as fractions of the frame, of the network on screen: the
     projected node centres with the room of the largest sphere each node draws
     (NODE_R_MAX). The centres alone would leave out the spheres at the edges (iamtrask's
-    centres span 0.53 x 0.49 of the frame, its spheres reach past 0.55 x 0.50)."""
+    centres span 0.53 x 0.49 of the frame, its spheres reach past 0.55 x 0.50). A step
+    that stands the records as sheets in depth (``step``) draws a copy of the nodes in each."""
     lay = tl.layout
-    r = NODE_R_MAX * lay.node_scale
-    centre = project(fs.camera, lay.nodes, W / H)
-    edge = project(fs.camera, lay.nodes + np.stack([r, r, 0 * r], axis=1), W / H)
+    nodes = lay.nodes
+    if step is not None and sheets_shown(tl, step):
+        nodes = np.concatenate([lay.nodes + o for o in sheet_offsets(lay, 1.0)])
+    r = NODE_R_MAX * np.resize(lay.node_scale, len(nodes))
+    centre = project(fs.camera, nodes, W / H)
+    edge = project(fs.camera, nodes + np.stack([r, r, 0 * r], axis=1), W / H)
     half = np.abs(edge - centre) / 2  # NDC spans 2
     lo, hi = (centre + 1) / 2 - half, (centre + 1) / 2 + half
     return float(hi[:, 0].max() - lo[:, 0].min()), float(hi[:, 1].max() - lo[:, 1].min())
@@ -65,7 +69,7 @@ def test_the_network_spans_most_of_the_frame(timelines, name):
         if step.kind in ("epilogue", "summary"):  # the run's chart takes the bottom third there
             continue
         fs = last_frame(tl, step)
-        width, height = network_extent(fs, tl)
+        width, height = network_extent(fs, tl, step)
         assert width >= 0.55 and height >= 0.50, (name, step.index, width, height)
         # and it stays inside the frame
         ndc = project(fs.camera, tl.layout.nodes, W / H)

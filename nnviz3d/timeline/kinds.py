@@ -232,7 +232,7 @@ def layer(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=list(lay.layer_nodes(k)) + (list(lay.layer_nodes(k - 1)) if k else []),
         edges=list(lay.layer_edges(k - 1)) if k else [],
-        extras={"signals": signals},
+        extras={"signals": signals, "all_records": True},
         satellites=sats,
         satellite_signed=False,
         node_values=example if not r else b.visual.node_values,
@@ -257,6 +257,7 @@ def output_error(b: Builder, beat: Beat) -> None:
             panel=b.matrix_panel(b.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
             values=_matrix_values(f"l{n_w}_error", u.output_errors),
             outputs=outputs,
+            extras={"all_records": True},
             **common,
         )
         return

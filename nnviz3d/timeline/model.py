@@ -114,6 +114,9 @@ class Step:
     node_notes: tuple[tuple[int, str], ...] = ()  # a second number under a node (its z)
     change: np.ndarray | None = field(default=None, repr=False)  # an update's weight change (n_in, n_out)
     change_scale: float = 0.0  # the largest change of the video's first update: one scale for all
+    #: the step computes every record of the batch at once (one matrix product): hall and
+    #: lecture stand the records as parallel sheets in depth
+    all_records: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,129 @@
+"""Compact steps (every record at once) stand the records as parallel sheets in depth, and
+the camera turns between the frontal node-by-node view and the sheets."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import (
+    CAMERA_MOVE_SECONDS,
+    FRONTAL_AZIMUTH,
+    SHEET_AZIMUTH,
+    SHEET_GAP,
+    frame_state,
+    node_radius,
+    project,
+    sheets_shown,
+)
+from nnviz3d.pipeline import prepare
+from nnviz3d.scene import load_scene
+
+W, H = 1280, 720
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return load_scene()
+
+
+@pytest.fixture(scope="module")
+def lecture(scene):
+    return prepare(scene, epochs=(1, 2000))
+
+
+def _azimuth(camera) -> float:
+    """Degrees the camera stands to the right of the network's front (+z)."""
+    d = np.array(camera.position) - np.array(camera.focal_point)
+    return float(np.degrees(np.arctan2(d[0], d[2])))
+
+
+def _compact(tl, kind, layer=None):
+    return next(
+        s for s in tl.steps if s.epoch == 2000 and s.kind == kind and (layer is None or s.layer == layer)
+    )
+
+
+def test_only_the_steps_that_compute_every_record_at_once_are_sheets(lecture):
+    _, tl = lecture
+    shown = [s for s in tl.steps if sheets_shown(tl, s)]
+    assert [(s.kind, s.layer) for s in shown] == [
+        ("layer", 0),
+        ("layer", 1),
+        ("layer", 2),
+        ("output_error", 2),
+    ]
+    assert all(s.epoch == 2000 for s in shown)  # iteration 1 goes node by node, record by record
+
+
+def test_study_and_big_batches_keep_one_network(scene):
+    study = replace(scene, render=replace(scene.render, layout="study"))
+    _, tl = prepare(study, epochs=(2000,))
+    assert not any(sheets_shown(tl, s) for s in tl.steps)
+    fit = load_scene("scenes/fit_square.toml")
+    _, tl = prepare(fit, epochs=(fit.render.epochs[-1],))
+    assert not any(sheets_shown(tl, s) for s in tl.steps)  # more records than sheets
+
+
+def test_each_sheet_holds_its_records_values(lecture):
+    """Behind record 1's nodes stand records 2-4's, SHEET_GAP apart, each sphere sized by
+    that record's own activation as training computed it."""
+    trace, tl = lecture
+    step = _compact(tl, "layer", 1)
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    lay = tl.layout
+    (u,) = [u for (epoch, _), u in trace.updates.items() if epoch == 2000]
+    hidden = list(lay.layer_nodes(1))
+    for r in range(4):
+        at = lay.nodes[hidden] + np.array([0.0, 0.0, -SHEET_GAP * r])
+        for node, point, value in zip(hidden, at, u.activations[0][r], strict=True):
+            # (the forward pass's beads end on the nodes too, arrived: radius 0)
+            hit = np.flatnonzero(np.all(np.isclose(fs.sphere_centers, point), axis=1) & (fs.sphere_radii > 0))
+            assert len(hit) == 1, (r, node)
+            assert fs.sphere_radii[hit[0]] == pytest.approx(node_radius(np.array([value]))[0])
+
+
+def test_the_sheets_are_named_and_carry_their_outputs(lecture):
+    _, tl = lecture
+    step = _compact(tl, "output_error")
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    names = [t.text for t in fs.texts if t.text.startswith("record ")]
+    assert names == ["record 1", "record 2", "record 3", "record 4"]
+    outputs = [lb.text for lb in fs.labels]
+    # iteration 2000's outputs, as the seed prints them after 2000 iterations
+    assert outputs[-4:] == ["0.0198", "0.975", "0.978", "0.0297"]
+    # the names climb: each further sheet's name is higher and further right on screen
+    xs = [t.x for t in fs.texts if t.text.startswith("record ")]
+    ys = [t.y for t in fs.texts if t.text.startswith("record ")]
+    assert xs == sorted(xs) and ys == sorted(ys)
+
+
+def test_the_camera_turns_into_the_sheets_and_back(lecture):
+    _, tl = lecture
+    first = _compact(tl, "layer", 0)
+    back = tl.steps[_compact(tl, "output_error").index + 1]
+    move = round(CAMERA_MOVE_SECONDS * tl.fps)
+    before = frame_state(tl, first.first_frame - 1, W, H)
+    during = [frame_state(tl, first.first_frame + k, W, H) for k in range(move)]
+    after = frame_state(tl, first.first_frame + move + 2, W, H)
+    azimuths = [_azimuth(f.camera) for f in [before, *during, after]]
+    assert azimuths[0] == pytest.approx(FRONTAL_AZIMUTH, abs=0.01)
+    assert azimuths[-1] == pytest.approx(SHEET_AZIMUTH, abs=0.01)
+    assert np.all(np.diff(azimuths) >= 0) and len({round(a, 3) for a in azimuths[1:-1]}) == move
+    assert len({f.key for f in during}) == move  # every frame of the move is drawn, none held
+    end = frame_state(tl, tl.frames_of(back.index)[-1], W, H)
+    assert _azimuth(end.camera) == pytest.approx(FRONTAL_AZIMUTH, abs=0.01)
+    assert len(end.sphere_radii) < len(after.sphere_radii)  # one network again
+
+
+def test_the_sheets_stand_in_depth_on_screen(lecture):
+    """Seen from the turned camera, a record's sheet is up and to the right of the one
+    before it, far enough for its name to clear the previous one's."""
+    _, tl = lecture
+    step = _compact(tl, "layer", 2)
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    node = tl.layout.nodes[0]
+    pts = node + np.array([[0.0, 0.0, -SHEET_GAP * r] for r in range(4)])
+    px = (project(fs.camera, pts, W / H) + 1) / 2 * [W, H]
+    steps = np.diff(px, axis=0)
+    assert np.all(steps[:, 0] > 40) and np.all(steps[:, 1] > round(0.035 * H))
