@@ -495,9 +495,12 @@ def _value_labels(
     it, when the labels stand beside the spheres), and what each weight carries (input x
     weight, delta x weight, a change) a little along it."""
     out = []
+    # one note goes under its sphere; a column of them (a layer's error x slope) beside
+    # the spheres, where the labels above the next node cannot run into them
+    column = len({layout.node_layer[node] for node, _ in step.node_notes}) < len(step.node_notes)
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
-        if beside:
+        if beside or column:
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
             out.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center"))
             continue

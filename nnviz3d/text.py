@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error_hidden": "l{k}_error = l{k1}_delta . syn{k}.T: each hidden node's share of the output's "
         "delta, through its weights",
         "delta": "l{k}_delta = l{k}_error x {slope}: how much each node's input should move",
+        "delta_one": "l{k}_delta = l{k}_error x the slope l{k}*(1-l{k}) = {e} x {s} = {d}: "
+        "how much the node's input should move",
+        "delta_nodes": "l{k}_delta = l{k}_error x the slope l{k}*(1-l{k}): each node's delta "
+        "= its error x its slope",
         "slope_sigmoid": "the slope l{k}*(1-l{k})",
         "slope_identity": "1 (identity)",
         "slope_other": "the slope of {act}",
@@ -192,6 +196,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "example_panels": "、表示はレコード {row} の値",
         "error_hidden": "l{k}_error = l{k1}_delta・syn{k}.T：出力のデルタを重み経由で各ノードに配分",
         "delta": "l{k}_delta = l{k}_error × {slope}：各ノードの入力をどれだけ動かすか",
+        "delta_one": "l{k}_delta = l{k}_error × 傾き l{k}*(1-l{k}) = {e} × {s} = {d}："
+        "ノードの入力をどれだけ動かすか",
+        "delta_nodes": "l{k}_delta = l{k}_error × 傾き l{k}*(1-l{k})：各ノードのデルタ = 誤差 × 傾き",
         "slope_sigmoid": "シグモイドの傾き l{k}*(1-l{k})",
         "slope_identity": "1（恒等関数）",
         "slope_other": "{act} の傾き",

@@ -230,3 +230,22 @@ def test_legend_and_code_panel_do_not_overlap(size):
     assert legend and all(t.y > panel.y1 for t in legend)
     code = [t.text for t in fs.texts if t.mono]
     assert any("#" in c for c in code) == (w >= 1280)
+
+
+def test_deltas_show_the_chain_rule_with_their_numbers(story):
+    """A delta is error x slope: the output's with its numbers in the caption, a hidden
+    layer's beside each node, each product equal to the delta written above the node."""
+    trace, tl = story
+    out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
+    assert "= -0.474 x 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
+    hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
+    assert [text for _, text in hidden.node_notes] == [
+        "= +0.0698 x 0.247", "= -0.0893 x 0.25", "= +0.112 x 0.248", "= -0.0403 x 0.242",
+    ]  # fmt: skip
+    u = trace.updates[(1, 1)]
+    a = u.activations[0][0]
+    for (node, text), delta in zip(hidden.node_notes, -u.deltas[0][0], strict=True):
+        error, slope = (float(v) for v in text.removeprefix("= ").split(" x "))
+        assert error * slope == pytest.approx(delta, rel=5e-3)
+        assert float(hidden.node_labels[node]) == pytest.approx(delta, rel=5e-3)  # 3 digits
+    assert [float(t.split(" x ")[1]) for _, t in hidden.node_notes] == pytest.approx(a * (1 - a), rel=5e-3)

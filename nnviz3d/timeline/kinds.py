@@ -352,18 +352,34 @@ def delta(b: Builder, beat: Beat) -> None:
     err = u.output_errors if first else -u.activation_grads[k - 1]
     for j, v in enumerate(d[0]):  # the first record's delta (the panel has them all, and the sum)
         b.labels[lay.node_id(k, j)] = ("+" if v > 0 else "") + fmt_sig(float(v))
+    caption = b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act))
+    notes: tuple[tuple[int, str], ...] = ()
+    if slope_key == "slope_sigmoid":  # the chain rule with its numbers: error x slope = delta
+        a = u.activations[k - 1]
+        slope = a[0] * (1 - a[0])
+        if d.shape[1] == 1:  # one node: the numbers go into the caption
+            caption = b.t("delta_one", k=k, e=fmt_sig(float(err[0, 0])), s=fmt_sig(float(slope[0])),
+                          d=fmt_sig(float(d[0, 0])))  # fmt: skip
+        else:
+            caption = b.t("delta_nodes", k=k)
+        notes = tuple(
+            (lay.node_id(k, j), f"= {_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}")
+            for j in range(d.shape[1])
+        )
     b.add(
-        b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act)) + _record_note(b, u),
+        caption + _record_note(b, u),
         code=(f"delta{k}",),
         panel=b.delta_panel(k, err, d, u),
         values={
             **_matrix_values(f"l{k}_delta", d),
+            **_matrix_values(f"l{k}_error", err),
             # the activations whose slope the delta uses (the slope panel draws them)
             **(_matrix_values(f"l{k}", u.activations[k - 1]) if act == "sigmoid" else {}),
         },
         layer=k,
         nodes=list(lay.layer_nodes(k)),
         edges=[],
+        extras={"node_notes": notes},
         satellites=sats,
         satellite_signed=True,
         halos=halos,
@@ -764,6 +780,11 @@ def _record_values(b: Builder, u, r: int) -> np.ndarray:
     for k, m in enumerate([u.inputs, *u.activations]):
         values[list(b.layout.layer_nodes(k))] = m[r]
     return values
+
+
+def _signed(value: float) -> str:
+    """A number on the picture with its sign written out (+0.0698, -0.0893)."""
+    return ("+" if value > 0 else "") + fmt_sig(value)
 
 
 def _record_note(b: Builder, u) -> str:
