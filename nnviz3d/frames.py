@@ -471,6 +471,8 @@ def _labels(
             # just above its own sphere, so it cannot be read as the next node's
             value = step.visual.node_values[node]
             lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
+            if value == 0:  # clear of the ring that marks a 0
+                lift = max(lift, RING_R * layout.node_scale[node] + 0.1)
             colour = theme.accent if active else theme.text
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))

@@ -134,13 +134,16 @@ def test_summary_links_the_backprop_lines_to_what_was_seen(default):
     s = tl.steps[-1]
     assert s.panel == (
         "the code -> what you saw",
-        "l2_error = y - l2  ->  the error                 ",
-        "l2_delta = ...     ->  the output's delta        ",
-        "l1_error = ...     ->  the delta sent back       ",
-        "l1_delta = ...     ->  times the slope: its delta",
-        "syn1 += ...        ->  the update                ",
-        "syn0 += ...        ->  the update                ",
+        "l2_error = y - l2 -> the error          ",
+        "l2_delta = ...    -> the output's delta ",
+        "l1_error = ...    -> the delta sent back",
+        "l1_delta = ...    -> error x slope      ",
+        "syn1 += ...       -> the update         ",
+        "syn0 += ...       -> the update         ",
     )
+    # and the lecture draws it, in its readable type (a block too wide would be dropped)
+    texts = overlay(tl, s, THEMES["dark"], 1280, 720)[0]
+    assert [t.text for t in texts if t.mono] == list(s.panel)
     highlighted = [tl.code[i].strip() for i in s.code_lines]
     assert highlighted == [
         "l2_error = y - l2",
@@ -225,3 +228,14 @@ def test_the_chart_replaces_the_small_charts_in_the_epilogue():
     assert ends[:5] == sorted(ends[:5])  # drawn up to the current iteration only
     summary = texts(tl.steps[-1])
     assert "the code -> what you saw" in summary  # the values panel keeps its place
+
+
+def test_japanese_summary_keeps_the_code_column_aligned():
+    """Kanji are not two ASCII columns wide to the pixel: the Japanese rows put the words
+    first, so that the right-aligned panel lines up the arrows and the code."""
+    scene = load_scene()
+    _, tl = prepare(replace(scene, render=replace(scene.render, lang="ja")))
+    rows = tl.steps[-1].panel[1:]
+    assert rows[0].strip().startswith("誤差 ← l2_error = y - l2")
+    tails = [row.split(" ← ")[1] for row in rows]
+    assert len({len(t) for t in tails}) == 1 and all(t.isascii() for t in tails)

@@ -19,6 +19,7 @@ import numpy as np
 
 from nnviz3d.layout import strongest_inputs
 from nnviz3d.mlp import forward
+from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig
 
 if TYPE_CHECKING:
@@ -712,17 +713,27 @@ def _backprop_lines(b: Builder) -> list[tuple[str, str]]:
 
 
 def _code_map(b: Builder) -> tuple[str, ...]:
-    """``l2_error = y - l2  ->  the error`` and so on, from the scene's own listing; a long
-    right-hand side is cut to ``...``."""
+    """``l2_error =  -> the error`` and so on, from the scene's own listing: the line's
+    left-hand side, which names it, so that the block stays narrow enough for the
+    lecture's readable type beside the network."""
     rows = []
     for key, meaning in _backprop_lines(b):
         line = b.code[b.where[key]].strip()
         lhs, op, _ = line.partition("+=" if "+=" in line else "=")
-        code = line if len(line) <= 20 else f"{lhs.strip()} {op} ..."
-        rows.append((code, b.t(meaning)))
+        rows.append((line if len(line) <= 17 else f"{lhs.strip()} {op} ...", b.t(meaning)))
     width = max(len(c) for c, _ in rows)
-    size = max(len(m) for _, m in rows)
-    return (b.t("panel_code_map"), *(f"{c:<{width}}  ->  {m:<{size}}" for c, m in rows))
+    size = max(columns(m) for _, m in rows)
+    # the panel aligns its lines on the right: the words, padded, end each line in English;
+    # in Japanese they start it (kanji are not two ASCII columns wide to the pixel), so
+    # that the code, all ASCII and padded to one width, lines up
+    words_first = b.t("code_map_row", code="", meaning="?").startswith("?")
+    return (
+        b.t("panel_code_map"),
+        *(
+            b.t("code_map_row", code=f"{c:<{width}}", meaning=pad_columns(m, size, right=words_first))
+            for c, m in rows
+        ),
+    )
 
 
 # -- training at a glance (the butterfly-effect comparison) ----------------------------
