@@ -351,6 +351,7 @@ def delta(b: Builder, beat: Beat) -> None:
     if first and b.spec.loss == "cross_entropy":  # softmax/sigmoid with cross-entropy: no slope
         slope_key = "slope_cross_entropy"
     err = u.output_errors if first else -u.activation_grads[k - 1]
+    b.labels = [""] * lay.n_nodes  # this layer's deltas only: its notes need the room beside it
     for j, v in enumerate(d[0]):  # the first record's delta (the panel has them all, and the sum)
         b.labels[lay.node_id(k, j)] = ("+" if v > 0 else "") + fmt_sig(float(v))
     caption = b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act))
