@@ -335,6 +335,8 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     error = ""
     if step.display_error is not None:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
+        if step.display_error_epoch not in (None, step.epoch):  # the last one computed, earlier
+            error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)
     out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
     if error:
         shift = (text_width_em(it) + 1.5) * size / hud.width
@@ -762,12 +764,17 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
         ends = (at(z - dz, a - s * dz), at(z + dz, a + s * dz))
         out.lines.append(Polyline2D(ends, theme.accent, 3.0))
         out.rects.append(Rect2D(px - 4 / w, py - 4 / h, px + 4 / w, py + 4 / h, theme.accent, 1.0))
-        if all(abs(py - q) > size * 1.1 / h for q in labelled) and len(points) <= 8:
-            text = fmt(s, 3)
-            right = px < (gx0 + gx1) / 2
-            out.texts.append(Text2D(text, px + (0.012 if right else -0.012), py, size, theme.accent,
-                                    align="left" if right else "right", valign="center"))  # fmt: skip
-            labelled.append(py)
+        # the number belongs to the tangent, not to the point (whose height is the value):
+        # written beyond the tangent's upper end, and named
+        tx, ty = ends[1]
+        if all(abs(ty - q) > size * 1.1 / h for q in labelled) and len(points) <= 8:
+            text = hud.t("slope_label", s=fmt(s, 3))
+            right = tx + text_width_em(text) * size / w < gx1 + 0.01
+            x = tx + 0.006 if right else tx - 0.012
+            out.texts.append(Text2D(text, x, ty + (0.006 if right else 0.0), size, theme.accent,
+                                    align="left" if right else "right",
+                                    valign="bottom" if right else "center"))  # fmt: skip
+            labelled.append(ty)
     out.texts.append(Text2D(hud.t("slope_axis"), gx1, gy0 - 0.008, size, theme.muted, align="right"))
 
 

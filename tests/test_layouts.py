@@ -179,7 +179,7 @@ def test_numbers_on_the_picture_carry_their_sign(timelines):
     tl = timelines["lecture"]
     error = _steps(tl)[2]
     texts = [v for _, v in error.edge_values]
-    assert texts == ["+0.07", "-0.089", "+0.11", "-0.04"]  # record 1's l2_delta x syn1 = its l1_error
+    assert texts == ["+0.0698", "-0.0893", "+0.112", "-0.0403"]  # record 1: l2_delta x syn1 = l1_error
     update = _steps(tl)[4]
     assert all(v[0] in "+-" for _, v in update.edge_values)
 

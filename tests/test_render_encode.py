@@ -79,7 +79,8 @@ def test_highlighted_node_is_brighter_than_dimmed_nodes(tl, renderer):
         r, c = rc
         return img[r - 1 : r + 2, c - 1 : c + 2].mean()
 
-    assert patch(active) > 1.5 * patch(dimmed)
+    # nodes out of focus dim only a little (NODE_DIM), so brightness is not read as value
+    assert patch(active) > 1.15 * patch(dimmed)
     r, c = active
     red, _, blue = img[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).mean(axis=0)
     assert red > 150 and blue > 100  # the active node wears the (magenta) accent colour

@@ -284,6 +284,7 @@ def display_error(b: Builder, beat: Beat) -> None:
     lay, u, n_w = b.layout, b.update, b.n_w
     b.display_error = float(u.mean_abs_error)
     b.display_error_epoch = u.epoch
+    b.labels = [""] * lay.n_nodes  # the spheres go back to record 1; the panel has the errors
     caption = b.t("display_error", k=n_w, e=fmt(u.mean_abs_error, 5))
     if b.spec.learning_rate != 1:  # the updates show the gradient dE/dsyn: say what E is
         loss_is = b.t(f"loss_{b.spec.loss}_{b.spec.reduction}")
@@ -301,7 +302,6 @@ def display_error(b: Builder, beat: Beat) -> None:
         current_record=0 if lay.n_records else None,
         node_values=_record_values(b, u, 0),
     )
-    b.labels = [""] * lay.n_nodes  # the deltas and the panel carry the numbers now
 
 
 @step_kind("error", seconds=2.5, phase="backward")
@@ -454,22 +454,22 @@ def worked(b: Builder, beat: Beat) -> None:
         terms = f"{lr:g} * ({terms})"
     value = float(change[i, j])
     edge = lay.edge_id(k, i, j)
-    products = [
-        f"{x} x {fmt(d[r, j], 3)} = {fmt(float(a[r, i] * d[r, j]), 4, True)}" for r, x in enumerate(shown)
+    products = [  # to 5 decimals: the sum below is of the unrounded products
+        f"{x} x {fmt(d[r, j], 3)} = {fmt(float(a[r, i] * d[r, j]), 5, True)}" for r, x in enumerate(shown)
     ]
     b.add(
-        b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(value, 2)),
+        b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(value)),
         code=(f"update{k}",),
         panel=(
             b.t("worked_panel", k=k, k1=k + 1, i=i + 1, j=j + 1),
             *products,
-            b.t("worked_sum", v=fmt(value, 4, True)),
+            b.t("worked_sum", v=fmt(value, 5, True)),
         ),
         values={f"syn{k}_change[{i},{j}]": value},
         layer=k,
         nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
         edges=[edge],
-        extras={"edge_values": ((edge, ("+" if value > 0 else "") + fmt_sig(value, 2)),)},
+        extras={"edge_values": ((edge, _signed(value)),)},
     )
 
 
@@ -806,9 +806,7 @@ def _record_note(b: Builder, u) -> str:
 
 def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ...]:
     """A number along each weight, with its sign written out."""
-    return tuple(
-        (e, ("+" if c > 0 else "") + fmt_sig(float(c), 2)) for e, c in zip(edges, m.ravel(), strict=True)
-    )
+    return tuple((e, _signed(float(c))) for e, c in zip(edges, m.ravel(), strict=True))
 
 
 def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:

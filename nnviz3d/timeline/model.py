@@ -18,7 +18,9 @@ import numpy as np
 from nnviz3d.fonts import mono_advance_em
 from nnviz3d.layout import Layout
 
-DIM = 0.3  # brightness of what is not part of the current step
+DIM = 0.3  # brightness of the weights that are not part of the current step
+#: and of the nodes: less dimmed, so a sphere's brightness does not read as its value
+NODE_DIM = 0.6
 MAX_PANEL_ROWS = 6
 MAX_PANEL_COLS = 6
 

@@ -26,6 +26,7 @@ from nnviz3d.timeline.model import (
     DIM,
     MAX_PANEL_COLS,
     MAX_PANEL_ROWS,
+    NODE_DIM,
     FitCurve,
     Step,
     Timeline,
@@ -287,7 +288,7 @@ class Builder:
         lay = self.layout
         if nodes is None and edges is None:
             return {"node_focus": np.ones(lay.n_nodes), "edge_focus": np.ones(lay.n_edges)}
-        nf = np.full(lay.n_nodes, DIM)
+        nf = np.full(lay.n_nodes, NODE_DIM)
         ef = np.full(lay.n_edges, DIM)
         nf[list(nodes or [])] = 1.0
         ef[list(edges or [])] = 1.0
@@ -351,8 +352,9 @@ class Builder:
     def matrix_panel(self, title: str, m: np.ndarray, sign: bool = True, digits: int = 4) -> tuple[str, ...]:
         rows = [title]
         m = np.atleast_2d(m)
+        whole = bool(np.all(np.isfinite(m)) and np.all(m == np.round(m)))  # inputs: 0 and 1, not 1.0000
         for row in m[:MAX_PANEL_ROWS]:
-            cells = [fmt(v, digits, sign) for v in row[:MAX_PANEL_COLS]]
+            cells = [fmt_input(v) if whole else fmt(v, digits, sign) for v in row[:MAX_PANEL_COLS]]
             if len(row) > MAX_PANEL_COLS:
                 cells.append("...")
             rows.append("  ".join(cells))
