@@ -25,6 +25,7 @@ from nnviz3d.charts import (
     title_fit,
     trajectory_chart,
 )
+from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
 from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig
@@ -361,8 +362,10 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [(hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
         return [(hud.t("key_delta"), theme.muted)]
-    if step.kind == "update":
-        return [(hud.t("key_update"), theme.muted)]
+    if step.kind == "update":  # (no sleeves where the layers are drawn as panels)
+        grids = scene_shape(hud.timeline.screen, hud.timeline.layout.layers, hud.timeline.layout.n_records,
+                            hud.timeline.fit_curve is not None) == "grids"  # fmt: skip
+        return [] if grids else [(hud.t("key_update"), theme.muted)]
     if step.kind == "node":
         return [*signs, (hud.t("key_forward"), theme.muted)]
     return [*signs, (hud.t("key_thickness"), theme.muted)]
@@ -394,12 +397,12 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
     last = len(timeline.layout.layers) - 1
     heads = (
-        (x0, hud.t("records_x"), theme.muted),
-        (col_x, hud.t("table_output", k=last), theme.node),
-        (tgt_x, hud.t("records_y"), theme.target),
+        (x0, hud.t("records_x"), theme.muted, "left"),
+        (col_x, hud.t("table_output", k=last), theme.node, "left"),
+        (x1 - 0.004, hud.t("records_y"), theme.target, "right"),  # over the squares: not clipped
     )
-    for x, text, colour in heads:
-        out.texts.append(Text2D(text, x, y1, size, colour, mono=True))
+    for x, text, colour, align in heads:
+        out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
     for i, (x_text, t_text) in enumerate(step.records):
         y = y1 - (i + 1) * row_h - row_h * 0.1
         current = step.visual.current_record == i
