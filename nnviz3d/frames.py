@@ -244,6 +244,7 @@ def frame_state(
                 ),
             ]
         )
+        back_edges = _sheet_edges(g, offsets, shown, mids, d / lengths[:, None], lengths, spread, theme)
 
     # the backward pass: tubes along the weights, as thick as what each carries back
     flow = _backward_flow(step, layout, theme, progress) if not in_scene else _no_cylinders()
@@ -601,12 +602,12 @@ def _sheet_edges(g: _Geometry, offsets, shown, mids, units, lengths, spread: flo
     bg = np.array(theme.background_bottom)
     back = offsets[1:]
     n = len(back)
-    colour = _blend(g.edge_c[shown], bg, np.full(len(shown), 0.5))
+    colour = _blend(g.edge_c[shown], bg, np.full(len(shown), 0.4))
     return (
         np.concatenate([mids[shown] + o for o in back]),
         np.tile(units[shown], (n, 1)),
         np.tile(lengths[shown], n),
-        np.tile(g.edge_r[shown] * 0.6 * spread, n),
+        np.tile(g.edge_r[shown] * 0.45 * spread, n),
         np.tile(colour, (n, 1)),
     )
 
