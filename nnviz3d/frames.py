@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import MIN_TEXT, overlay
+from nnviz3d.hud import MIN_TEXT, SUMMARY_VALUES, overlay
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_REGION,
@@ -275,6 +275,11 @@ def frame_state(
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
     sheet_labels: tuple[Label3D, ...] = ()
+    if step.feature_maps is not None and not in_scene and not slide:
+        # the output's map may reach the summary's code panel (which starts right of it)
+        right_end = SUMMARY_VALUES[0] if step.kind == "summary" else region[2]
+        cells, frames = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
+        rects, polylines = rects + cells, polylines + frames
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if sheet_r is not None:
@@ -651,6 +656,52 @@ def _sheet_frames(
                     labels.append(Label3D(fmt_sig(v), (x + right, y, z), size, theme.text, theme.panel,
                                           valign="center"))  # fmt: skip
     return tuple(outlines), tuple(labels), tuple(names), tuple(backdrops)
+
+
+#: a feature map's side: this fraction of the on-screen spacing of a layer's nodes; the
+#: output layer's, beside the panels' free room, OUTPUT_TILE times that
+FEATURE_TILE, OUTPUT_TILE = 0.8, 1.8
+
+
+def _feature_tiles(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int, right_end: float
+) -> tuple[tuple[Rect2D, ...], tuple[Polyline2D, ...]]:
+    """Beside each node, what it computes: a small square map of its activation as the two
+    varying inputs go from 0 to 1 (input 1 to the right, input 2 up), dark 0 to bright 1.
+    Hidden nodes turn into features (one fires for input 1 alone, another for both), the
+    output into the learned rule."""
+    layout, maps = timeline.layout, step.feature_maps
+    assert maps is not None
+    aspect = width / height
+    biggest = int(np.argmax(layout.layers))
+    first, second = layout.layer_nodes(biggest)[:2]
+    ndc = project(camera, layout.nodes[[first, second]], aspect)
+    gap = abs(ndc[0, 1] - ndc[1, 1]) / 2  # fraction of the height between two nodes
+    bg, ink = np.array(theme.background_bottom), np.array(theme.node)
+    rects, frames = [], []
+    last = len(layout.layers) - 1
+    for node in range(layout.n_nodes):
+        m = maps[node]
+        if np.all(np.isnan(m)):
+            continue
+        side = min(FEATURE_TILE * gap, 0.12) * (OUTPUT_TILE if layout.node_layer[node] == last else 1.0)
+        right = layout.nodes[node] + np.array([NODE_R_MAX * layout.node_scale[node] + 0.15, 0.0, 0.0])
+        (_, cy), (rx, _) = (project(camera, np.stack([layout.nodes[node], right]), aspect) + 1) / 2
+        side = max(0.02, min(side, (right_end + 0.01 - rx) * aspect))  # within the network's region
+        x0, y0 = rx, cy - side / 2
+        w_side = side / aspect  # the same pixels across as up
+        n = m.shape[0]
+        cw, ch = w_side / n, side / n
+        for i in range(n):
+            for j in range(n):
+                v = float(np.clip(np.nan_to_num(m[i, j]), 0, 1))
+                colour = tuple(bg + (ink - bg) * v)
+                rects.append(
+                    Rect2D(x0 + i * cw, y0 + j * ch, x0 + (i + 1) * cw, y0 + (j + 1) * ch, colour, 1.0)
+                )
+        box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
+        frames.append(Polyline2D(box, theme.muted, 1.0))
+    return tuple(rects), tuple(frames)
 
 
 def _zero_rings(

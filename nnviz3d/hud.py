@@ -368,6 +368,8 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [] if grids else [(hud.t("key_update"), theme.muted)]
     if step.kind == "node":
         return [*signs, (hud.t("key_forward"), theme.muted)]
+    if step.feature_maps is not None:
+        return [(hud.t("key_features"), theme.muted)]
     return [*signs, (hud.t("key_thickness"), theme.muted)]
 
 

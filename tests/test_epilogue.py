@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnviz3d.cli import main
-from nnviz3d.frames import THEMES
+from nnviz3d.frames import THEMES, frame_state, project
 from nnviz3d.hud import overlay
 from nnviz3d.mlp import forward
 from nnviz3d.pipeline import estimate_seconds, prepare
@@ -239,3 +239,44 @@ def test_japanese_summary_keeps_the_code_column_aligned():
     assert rows[0].strip().startswith("誤差 ← l2_error = y - l2")
     tails = [row.split(" ← ")[1] for row in rows]
     assert len({len(t) for t in tails}) == 1 and all(t.isascii() for t in tails)
+
+
+def test_feature_maps_show_what_each_node_computes(default):
+    """Beside each node in the epilogue: its activation over inputs 1 and 2 (input 3 = 1,
+    as in every record). The output's map at the corners is the recorded outputs of the
+    four records at that iteration: XOR, learned."""
+    trace, tl = default
+    lay = tl.layout
+    out = lay.node_id(2, 0)
+    for step in (s for s in tl.steps if s.kind == "epilogue"):
+        u = next(u for (epoch, _), u in trace.updates.items() if epoch == step.epoch)
+        maps = step.feature_maps
+        corners = [maps[out][0, 0], maps[out][0, -1], maps[out][-1, 0], maps[out][-1, -1]]
+        assert corners == pytest.approx(list(u.outputs[:, 0]), abs=1e-12)  # records 001 011 101 111
+        hidden = [maps[lay.node_id(1, j)][-1, 0] for j in range(4)]  # input [1, 0, 1] = record 3
+        assert hidden == pytest.approx(list(u.activations[0][2]), abs=1e-12)
+        assert np.all(np.isnan(maps[list(lay.layer_nodes(0))]))
+    last = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
+    corners = last.feature_maps[out][[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert np.all(corners[[0, 3]] < 0.01) and np.all(corners[[1, 2]] > 0.99)
+
+
+def test_feature_maps_are_drawn_beside_their_nodes(default):
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+    n = step.feature_maps.shape[1]
+    cells = fs.rects[-5 * n * n :]  # drawn last: 4 hidden nodes, then the output
+    assert all(abs((r.x1 - r.x0) * 1280 - (r.y1 - r.y0) * 720) < 0.5 for r in cells)  # square on screen
+    # the output's map: its top-left cell (input 1 = 0, input 2 = 1) bright, bottom-left dark
+    output = cells[4 * n * n : 5 * n * n]
+    top_left, bottom_left = output[n - 1], output[0]
+    assert sum(top_left.color) > 2.0 and sum(bottom_left.color) < 0.6
+    x = project(fs.camera, tl.layout.nodes[[tl.layout.node_id(2, 0)]], 1280 / 720)[0, 0]
+    assert bottom_left.x0 > (x + 1) / 2  # right of the output node
+
+
+def test_no_feature_maps_without_two_varying_inputs():
+    scene = load_scene(ROOT / "scenes" / "fit_square.toml")
+    _, tl = prepare(replace(scene, render=replace(scene.render, epochs=(1,), epilogue=True)))
+    assert all(s.feature_maps is None for s in tl.steps)

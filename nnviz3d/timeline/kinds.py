@@ -541,6 +541,7 @@ def epilogue(b: Builder, beat: Beat) -> None:
             "loss": float(summaries.loss[beat.epoch - 1]),
             **_matrix_values(f"l{b.n_w}", u.outputs[shown]),
         },
+        extras={"feature_maps": feature_maps(b, u.weights_before, u.biases_before)},
         weights=b.flat_weights(u.weights_before),
         node_values=np.full(lay.n_nodes, np.nan),
         satellites=sats,
@@ -579,6 +580,7 @@ def summary(b: Builder, beat: Beat) -> None:
         b.t("summary", rule=rule, x=described, y=answer, verdict=_verdict(b, x, y, predicted)),
         code=tuple(key for key, _ in _backprop_lines(b)),
         panel=_code_map(b),
+        extras={"feature_maps": feature_maps(b, weights, biases)},
         values={
             **{f"unseen_l0[{j}]": float(v) for j, v in enumerate(x[:64])},
             **{f"unseen_l{b.n_w}[{j}]": float(v) for j, v in enumerate(y)},
@@ -590,6 +592,42 @@ def summary(b: Builder, beat: Beat) -> None:
         halos=np.full(lay.n_nodes, np.nan),
         current_record=None,
     )
+
+
+#: cells along each side of a feature map
+FEATURE_GRID = 11
+#: feature maps are drawn for networks no bigger than this (a node's map needs room beside it)
+FEATURE_MAX_NODES = 8
+
+
+def feature_varying(spec) -> tuple[int, int] | None:
+    """The two inputs that vary across the records, when all others are one constant and
+    every input lies in 0..1 (iamtrask: inputs 1 and 2, input 3 always 1); else None."""
+    x = spec.inputs
+    if spec.sampler is not None or x.ndim != 2 or np.any(x < 0) or np.any(x > 1):
+        return None
+    varying = [i for i in range(x.shape[1]) if np.ptp(x[:, i]) > 0]
+    return (varying[0], varying[1]) if len(varying) == 2 else None
+
+
+def feature_maps(b: Builder, weights, biases) -> np.ndarray | None:
+    """What each node computes, as a picture: its activation over the square of the two
+    varying inputs (0..1 each, FEATURE_GRID cells a side), the other inputs at their value.
+    Sigmoid networks of at most FEATURE_MAX_NODES nodes a layer only (values in 0..1)."""
+    spec, lay = b.spec, b.layout
+    pair = feature_varying(spec)
+    if pair is None or max(lay.layers) > FEATURE_MAX_NODES or set(spec.activations) != {"sigmoid"}:
+        return None
+    g = np.linspace(0.0, 1.0, FEATURE_GRID)
+    first, second = np.meshgrid(g, g, indexing="ij")  # [i, j]: input 1 = g[i], input 2 = g[j]
+    x = np.tile(spec.inputs[0], (FEATURE_GRID**2, 1)).astype(float)
+    x[:, pair[0]], x[:, pair[1]] = first.ravel(), second.ravel()
+    maps = np.full((lay.n_nodes, FEATURE_GRID, FEATURE_GRID), np.nan)
+    for k in range(1, b.n_w + 1):
+        a = forward(spec.activations[:k], weights[:k], None if biases is None else biases[:k], x)
+        for j in range(lay.layers[k]):
+            maps[lay.node_id(k, j)] = a[:, j].reshape(FEATURE_GRID, FEATURE_GRID)
+    return maps
 
 
 def _few(m: np.ndarray, show: Callable[[float], str], most: int = 8) -> str:

@@ -119,6 +119,9 @@ class Step:
     #: the step computes every record of the batch at once (one matrix product): hall and
     #: lecture stand the records as parallel sheets in depth
     all_records: bool = False
+    #: (n_nodes, n, n): each node's activation over a grid of the two inputs that vary (the
+    #: others held at their one value), NaN for the input layer; None where it does not apply
+    feature_maps: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
