@@ -470,6 +470,7 @@ def _labels(
         beside = not study and gap_px * 0.42 < size
         size = max(8, min(size, int(gap_px * (BESIDE_ROOM if beside else 0.42))))
     out: list[Label3D] = []
+    taken: list[tuple[float, float, float, float]] = []  # the labels' boxes over their spheres
     for node, text in enumerate(step.node_labels):
         if text:
             x, y, z = layout.nodes[node]
@@ -488,8 +489,11 @@ def _labels(
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + 0.35, y + lift, z) if last else (x, y + lift, z)
                 out.append(Label3D(text, anchor, size, colour, align="right" if last else "center"))
+                w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
+                left = anchor[0] - w if last else anchor[0] - w / 2
+                taken.append((left, y + lift, left + w, y + lift + h))
     if not study:  # hall and lecture label every change along its weight instead
-        return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit, beside)
+        return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit, beside, taken)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
@@ -497,29 +501,40 @@ def _labels(
 
 
 def _value_labels(
-    step: Step, layout: Layout, theme: Theme, size: int, study: bool, px_per_unit: float, beside: bool = False
+    step: Step,
+    layout: Layout,
+    theme: Theme,
+    size: int,
+    study: bool,
+    px_per_unit: float,
+    beside: bool = False,
+    taken: list[tuple[float, float, float, float]] | None = None,
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
     weight, delta x weight, a change) a little along it."""
     out = []
+    placed = list(taken or [])  # boxes (x0, y0, x1, y1) in world units: the node labels' first
     # one note goes under its sphere; a column of them (a layer's error x slope) beside
     # the spheres, where the labels above the next node cannot run into them
     column = len({layout.node_layer[node] for node, _ in step.node_notes}) < len(step.node_notes)
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
-        if beside or column:
+        w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
+        if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
             out.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center"))
+            placed.append((x + right, y - h / 2, x + right + w, y + h / 2))
             continue
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         last = layout.node_layer[node] == len(layout.layers) - 1
         anchor = (x + 0.35, y - drop, z) if last else (x - 0.5, y - drop, z)
         out.append(Label3D(text, anchor, size, theme.text, theme.panel, align="right" if last else "left"))
+        left = anchor[0] - w if last else anchor[0]
+        placed.append((left, y - drop, left + w, y - drop + h))  # the numbers along weights keep clear
     values = step.edge_values if not (study and step.edge_labels) else ()
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
         values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
-    placed: list[tuple[float, float, float, float]] = []  # boxes (x0, y0, x1, y1) in world units
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
@@ -753,7 +768,7 @@ VIEW_ANGLE = 26.0
 FRONTAL_VIEW_ANGLE, FRONTAL_AZIMUTH, FRONTAL_ELEVATION = 12.0, 4.0, 3.0
 #: the numbers on the network in hall and lecture (fraction of the frame height): a capital
 #: of about 24 px at 720p
-LABEL_SIZE = {"lecture": 0.047, "hall": 0.056}
+LABEL_SIZE = {"lecture": 0.047, "hall": 0.064}
 
 
 def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:

@@ -36,8 +36,8 @@ MIN_CODE_PX = 8  # the smallest type of the code panel (study)
 #: type sizes of hall and lecture as fractions of the frame height; VTK's capitals are
 #: 0.73 of the size, so lecture's capitals are 18 and 24 px at 720p (27 and 36 at 1080p),
 #: the hall's 22 and 29
-MIN_TEXT = {"lecture": 0.035, "hall": 0.042}
-BIG_TEXT = {"lecture": 0.047, "hall": 0.056}
+MIN_TEXT = {"lecture": 0.035, "hall": 0.05}
+BIG_TEXT = {"lecture": 0.047, "hall": 0.064}
 PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
 
 
@@ -395,6 +395,8 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     num_w = 8 * char  # "0.00261" and a little air
     sq_x = col_x + n_out * num_w  # the squares
     sq_w = n_out * 2 * (side_max + 4) / w
+    squares = sq_x + sq_w + 2 * char <= x1  # the hall's big type leaves them no room: numbers only
+    sq_w = sq_w if squares else 0.0
     tgt_x = sq_x + sq_w + char
     out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
     last = len(timeline.layout.layers) - 1
@@ -417,6 +419,8 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
             computed = not np.isnan(value) or step.visual.diverged
             cell = fmt_sig(value) if computed else "?"
             out.texts.append(Text2D(cell, col_x + o * num_w, y, size, colour, mono=True, bold=current))
+            if not squares:
+                continue
             target = float(step.visual.targets[i, o]) if i < len(step.visual.targets) else 0.0
             for j, (v, c) in enumerate(((value if computed else 0.0, theme.node), (target, theme.target))):
                 side = side_max * min(abs(np.nan_to_num(v, nan=vmax)), vmax) / vmax
