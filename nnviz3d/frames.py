@@ -284,7 +284,14 @@ def frame_state(
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
-                timeline, step.visual, theme, camera, width, height, spread
+                timeline,
+                step.visual,
+                theme,
+                camera,
+                width,
+                height,
+                spread,
+                errors=step.kind == "output_error",
             )
             polylines, texts, rects = polylines + outlines, texts + names, rects + backdrops
     state = FrameState(
@@ -633,10 +640,18 @@ def _sheet_edges(g: _Geometry, offsets, shown, mids, units, lengths, spread: flo
 
 
 def _sheet_frames(
-    timeline: Timeline, visual: Visual, theme: Theme, camera: Camera, width: int, height: int, spread: float
+    timeline: Timeline,
+    visual: Visual,
+    theme: Theme,
+    camera: Camera,
+    width: int,
+    height: int,
+    spread: float,
+    errors: bool = False,
 ) -> tuple[tuple[Polyline2D, ...], tuple[Label3D, ...], tuple[Text2D, ...], tuple[Rect2D, ...]]:
-    """An outline around each record's sheet, its name, its output and the zero rings of its
-    inputs: which sheet is which record is read off the picture, not guessed."""
+    """An outline around each record's sheet, its name, its output (``errors``: its error,
+    y - output) and the zero rings of its inputs: which sheet is which record is read off
+    the picture, not guessed."""
     layout = timeline.layout
     bg = np.array(theme.background_bottom)
     colour = tuple(_blend(np.array([theme.muted]), bg, np.array([spread]))[0])
@@ -663,12 +678,16 @@ def _sheet_frames(
             w, h = text_width_em(name) * name_size / width, 1.25 * name_size / height
             backdrops.append(Rect2D(x, y, x + w + 0.01, y + h, theme.panel, 0.85))
             names.append(Text2D(name, x + 0.005, y + 0.1 * h, name_size, theme.muted, valign="bottom"))
-            for node in out_nodes:
+            for o_index, node in enumerate(out_nodes):
                 v = sheet_values[node]
                 if np.isfinite(v):
                     x, y, z = layout.nodes[node] + o
                     right = node_radius(np.array([v]))[0] * layout.node_scale[node] + 0.15
-                    labels.append(Label3D(fmt_sig(v), (x + right, y, z), size, theme.text, theme.panel,
+                    text = fmt_sig(v)
+                    if errors:  # the step's subject: y - output, its sign written out
+                        e = float(visual.targets[r, o_index] - visual.outputs[r, o_index])
+                        text = ("+" if e > 0 else "") + fmt_sig(e)
+                    labels.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel,
                                           valign="center"))  # fmt: skip
     return tuple(outlines), tuple(labels), tuple(names), tuple(backdrops)
 

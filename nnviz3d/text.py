@@ -43,6 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "delta": "l{k}_delta = l{k}_error x {slope}: how much each node's input should move",
         "delta_one": "l{k}_delta = l{k}_error x the slope l{k}*(1-l{k}) = {e} x {s} = {d}: "
         "how much the node's input should move",
+        "saturated": "; the slope is nearly 0 (the output is near 0 or 1), so learning slows",
         "delta_nodes": "l{k}_delta = l{k}_error x the slope l{k}*(1-l{k}): each node's delta "
         "= its error x its slope",
         "slope_sigmoid": "the slope l{k}*(1-l{k})",
@@ -202,6 +203,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "delta": "l{k}_delta = l{k}_error × {slope}：各ノードの入力をどれだけ動かすか",
         "delta_one": "l{k}_delta = l{k}_error × 傾き l{k}*(1-l{k}) = {e} × {s} = {d}："
         "ノードの入力をどれだけ動かすか",
+        "saturated": "。傾きがほぼ 0（出力が 0 か 1 に近い）なので学習は遅くなる",
         "delta_nodes": "l{k}_delta = l{k}_error × 傾き l{k}*(1-l{k})：各ノードのデルタ = 誤差 × 傾き",
         "slope_sigmoid": "シグモイドの傾き l{k}*(1-l{k})",
         "slope_identity": "1（恒等関数）",

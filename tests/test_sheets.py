@@ -89,9 +89,12 @@ def test_the_sheets_are_named_and_carry_their_outputs(lecture):
     fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
     names = [t.text for t in fs.texts if t.text.startswith("record ")]
     assert names == ["record 1", "record 2", "record 3", "record 4"]
-    outputs = [lb.text for lb in fs.labels]
-    # iteration 2000's outputs, as the seed prints them after 2000 iterations
-    assert outputs[-4:] == ["0.0198", "0.975", "0.978", "0.0297"]
+    errors = [lb.text for lb in fs.labels]
+    # iteration 2000's errors y - l2 (outputs 0.0198, 0.975, 0.978, 0.0297), signs written
+    assert errors[-4:] == ["-0.0198", "+0.0255", "+0.0215", "-0.0297"]
+    layer = _compact(tl, "layer", 2)
+    fs = frame_state(tl, tl.frames_of(layer.index)[-1], W, H)
+    assert [lb.text for lb in fs.labels][-4:] == ["0.0198", "0.975", "0.978", "0.0297"]  # the outputs
     # the names climb: each further sheet's name is higher and further right on screen
     xs = [t.x for t in fs.texts if t.text.startswith("record ")]
     ys = [t.y for t in fs.texts if t.text.startswith("record ")]

@@ -362,6 +362,8 @@ def delta(b: Builder, beat: Beat) -> None:
         if d.shape[1] == 1:  # one node: the numbers go into the caption
             caption = b.t("delta_one", k=k, e=fmt_sig(float(err[0, 0])), s=fmt_sig(float(slope[0])),
                           d=fmt_sig(float(d[0, 0])))  # fmt: skip
+            if slope[0] < SATURATED:  # the lesson of late iterations: a flat sigmoid learns slowly
+                caption += b.t("saturated")
         else:
             caption = b.t("delta_nodes", k=k)
         notes = tuple(
@@ -435,6 +437,10 @@ def update(b: Builder, beat: Beat) -> None:
             "change_scale": scale,
         },
         weights=weights,
+        # the update adds every record's input x delta: one record's values on the spheres
+        # (an input of 0 under a weight that changes) would mislead; the spheres go neutral
+        node_values=np.full(lay.n_nodes, np.nan),
+        current_record=None,
     )
 
 
@@ -454,8 +460,9 @@ def worked(b: Builder, beat: Beat) -> None:
         terms = f"{lr:g} * ({terms})"
     value = float(change[i, j])
     edge = lay.edge_id(k, i, j)
-    products = [  # to 5 decimals: the sum below is of the unrounded products
-        f"{x} x {fmt(d[r, j], 3)} = {fmt(float(a[r, i] * d[r, j]), 5, True)}" for r, x in enumerate(shown)
+    factors = [fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 4) for r in range(len(a))]
+    products = [  # to 5 decimals, of factors to 4: a calculator agrees; the sum is of the unrounded
+        f"{x} x {fmt(d[r, j], 4)} = {fmt(float(a[r, i] * d[r, j]), 5, True)}" for r, x in enumerate(factors)
     ]
     b.add(
         b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(value)),
@@ -594,6 +601,8 @@ def summary(b: Builder, beat: Beat) -> None:
     )
 
 
+#: a sigmoid slope below this is called flat in the caption (0.25 at most, at 0.5)
+SATURATED = 0.05
 #: cells along each side of a feature map
 FEATURE_GRID = 11
 #: feature maps are drawn for networks no bigger than this (a node's map needs room beside it)
