@@ -1,4 +1,4 @@
-"""``nnviz3d render | frame | steps | inspect``: the command line (a stable contract).
+"""``nnviz3d render | frame | steps | inspect | train``: the command line (a stable contract).
 
 Bad input ends with one line on stderr naming what is wrong and exit status 2; Ctrl-C
 ends with 130 and SIGTERM with 143, each leaving nothing half-written behind.
@@ -45,10 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nnviz3d", description="Render the training of a small neural network in 3D.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, trace: bool = True) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text)
         c.add_argument("scene", nargs="?", help="scene file (TOML); default: the built-in iamtrask scene")
         c.add_argument("--data-dir", help="folder of the MNIST idx files (overrides [data] dir)")
+        if trace:
+            c.add_argument(
+                "--trace",
+                help="a recorded training run (.npz, from 'nnviz3d train' or a recorder) instead of a scene",
+            )
         return c
 
     def video_options(c: argparse.ArgumentParser, picture: bool = True) -> None:
@@ -102,7 +107,17 @@ def _parser() -> argparse.ArgumentParser:
     video_options(s, picture=False)
     s.add_argument("--json", action="store_true", help="JSON instead of a table")
 
-    c = command("compare", "train the [compare] runs side by side and summarise them")
+    t = command("train", "train a scene's network and save the trace that render --trace reads", trace=False)
+    t.add_argument("--out", required=True, help="output trace (.npz)")
+    t.add_argument(
+        "--epochs",
+        help="keep exactly these epochs whole, e.g. 1-3,1998-2000, no epilogue (default: the scene's)",
+    )
+    t.add_argument(
+        "--epilogue", action="store_true", help="keep the epilogue's epochs whole too, even with --epochs"
+    )
+
+    c = command("compare", "train the [compare] runs side by side and summarise them", trace=False)
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
 
     i = command("inspect", "every number of one update, as JSON")
@@ -137,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "steps": cmd_steps,
             "inspect": cmd_inspect,
             "compare": cmd_compare,
+            "train": cmd_train,
         }[args.command](args)
     except UserError as exc:
         print(f"nnviz3d: error: {exc}", file=sys.stderr)
@@ -159,7 +175,15 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def _scene(args: argparse.Namespace) -> Scene:
-    scene = load_scene(args.scene, getattr(args, "data_dir", None))
+    if getattr(args, "trace", None):
+        from nnviz3d.scene import scene_from_trace
+        from nnviz3d.tracefile import load_trace
+
+        if args.scene:
+            raise UserError(f"give a scene file or --trace, not both ({args.scene}, --trace {args.trace})")
+        scene = scene_from_trace(*load_trace(args.trace), args.trace)
+    else:
+        scene = load_scene(args.scene, getattr(args, "data_dir", None))
     changes = {}
     if getattr(args, "fps", None) is not None:
         if not 1 <= args.fps <= 240:
@@ -361,6 +385,39 @@ def inspect_dict(u: UpdateRecord) -> dict:
     }
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train the scene's network and save the trace: the epochs the video shows (and its
+    epilogue's) whole, a summary of every epoch, and how the scene shows them."""
+    from nnviz3d.encode import check_output_path
+    from nnviz3d.timeline import recorded_epochs
+    from nnviz3d.tracefile import save_trace
+
+    scene = _scene(args)
+    if scene.compare_round:
+        raise UserError(
+            f"{scene.path}: a [compare] scene trains several runs; 'train' records one scene's run"
+        )
+    out = Path(args.out)
+    check_output_path(out)
+    st = scene.render
+    trace = train(scene.network, recorded_epochs(scene, st.epochs), st.batches)
+    _warn_if_diverged(trace)
+    video = {
+        "title": scene.title,
+        "init_scheme": scene.init_scheme,
+        "epochs": list(st.epochs),
+        "full": sorted(st.full),
+        "epilogue": st.epilogue,
+        "batches": None if st.batches is None else list(st.batches),
+        "scene": scene.path,
+    }
+    save_trace(trace, out, video)
+    held = sorted({e for e, _ in trace.updates})
+    kept = f"{len(trace.updates)} updates kept whole (epochs {held})"
+    print(f"{out}: {scene.network.epochs} epochs trained, {kept}")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from nnviz3d.compare import comparison_runs
 
@@ -393,7 +450,15 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         raise UserError(f"--epoch: {args.epoch} is outside 1..{spec.epochs}")
     if not 1 <= args.batch <= spec.n_batches:
         raise UserError(f"--batch: {args.batch} is outside 1..{spec.n_batches}")
-    trace = train(replace(spec, epochs=args.epoch), [args.epoch])
+    if scene.recorded is not None:  # --trace: the numbers as recorded
+        trace = scene.recorded
+        if (args.epoch, args.batch) not in trace.updates:
+            held = sorted({e for e, _ in trace.updates})
+            raise UserError(
+                f"{args.trace}: epoch {args.epoch} batch {args.batch} is not held whole (epochs {held})"
+            )
+    else:
+        trace = train(replace(spec, epochs=args.epoch), [args.epoch])
     _warn_if_diverged(trace, run)
     update = trace.updates[(args.epoch, args.batch)]
     which = f"run {args.run} ({run}), " if run else ""

@@ -49,9 +49,31 @@ def prepare(
     if fps is not None and fps != scene.render.fps:
         scene = replace(scene, render=replace(scene.render, fps=fps))
     fonts = resolve_fonts(scene)
-    trace = train(scene.network, recorded_epochs(scene, shown), scene.render.batches)
+    needed = recorded_epochs(scene, shown)
+    if scene.recorded is not None:  # --trace: shown as recorded, nothing trained
+        trace = scene.recorded
+        held = sorted({e for e, _ in trace.updates})
+        missing = [e for e in needed if e not in held]
+        if missing:
+            raise UserError(
+                f"{scene.path}: epoch {missing[0]} is not held whole in the trace (it holds "
+                f"{_ranges(held)}); record it, e.g. 'nnviz3d train SCENE --epochs {_ranges(needed)}'"
+            )
+    else:
+        trace = train(scene.network, needed, scene.render.batches)
     timeline = build_timeline(scene, trace)
     return trace, replace(timeline, **fonts)
+
+
+def _ranges(epochs) -> str:
+    """(1, 2, 3, 1998, 1999, 2000) -> "1-3,1998-2000": an epoch list as --epochs takes it."""
+    parts: list[str] = []
+    for e in sorted(epochs):
+        if parts and parts[-1].split("-")[-1] == str(e - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{e}"
+        else:
+            parts.append(str(e))
+    return ",".join(parts)
 
 
 def resolve_font(scene: Scene) -> str | None:

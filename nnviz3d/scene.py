@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import numpy as np
 from nnviz3d.errors import SceneError, UserError
 from nnviz3d.functions import FunctionError, Sampler
 from nnviz3d.mlp import ACTIVATIONS, INIT_SCHEMES, LOSSES, REDUCTIONS, initial_parameters
-from nnviz3d.recorder import NetworkSpec
+from nnviz3d.recorder import NetworkSpec, Trace
 from nnviz3d.text import LANGUAGES
 
 DEFAULT_SCENE = "iamtrask"
@@ -71,6 +71,8 @@ class Scene:
     render: RenderSettings
     init_scheme: str
     compare_round: tuple[int, ...] = ()  # decimals of the comparison runs ([compare] round)
+    #: a recorded training run (``--trace``): shown as it is instead of training the network
+    recorded: Trace | None = field(default=None, repr=False, compare=False)
 
 
 def default_scene_path() -> Path:
@@ -472,4 +474,40 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
         render=settings,
         init_scheme=scheme,
         compare_round=tuple(compare_round),
+    )
+
+
+def scene_from_trace(trace: Trace, video: dict[str, Any], path: str | Path) -> Scene:
+    """A scene that shows a recorded trace: its network from the trace, its story (title,
+    the epochs recorded whole, which of them node by node, the epilogue) from how ``train``
+    or a recorder meant it to be shown, every picture setting the default (the command's
+    flags change them as for a scene file)."""
+    spec = trace.spec
+    recorded = sorted({e for e, _ in trace.updates})
+    if not recorded:
+        raise UserError(f"{path}: the trace holds no whole update to show")
+    shown = tuple(int(e) for e in video.get("epochs", recorded))
+    missing = sorted(set(shown) - set(recorded))
+    if missing:
+        raise UserError(f"{path}: the trace does not hold epoch {missing[0]} whole (it holds {recorded})")
+    batches = video.get("batches")
+    settings = RenderSettings(
+        epochs=shown,
+        full=frozenset(int(e) for e in video.get("full", shown[: min(3, len(shown))])),
+        width=1280,
+        height=720,
+        fps=30,
+        output=f"renders/{Path(path).stem}.mp4",
+        speed=1.0,
+        theme="dark",
+        batches=tuple(int(b) for b in batches) if batches is not None else None,
+        epilogue=bool(video.get("epilogue", False)),
+    )
+    return Scene(
+        path=str(path),
+        title=str(video.get("title", Path(path).stem)),
+        network=spec,
+        render=settings,
+        init_scheme=str(video.get("init_scheme", "explicit")),
+        recorded=trace,
     )
