@@ -156,7 +156,7 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
     t_buf = np.empty((chunk, n, n_out)) if sampler else None
     w_bufs = [np.empty((chunk, w.size)) for w in weights]
     b_bufs = [np.empty((chunk, b.size)) for b in biases] if biases is not None else None
-    summaries = _SummaryBuilder(spec, chunk)
+    summaries = SummaryBuilder(spec, chunk)
     test_acc = np.empty(spec.epochs) if spec.test_inputs is not None else None
     updates: dict[tuple[int, int], UpdateRecord] = {}
 
@@ -276,8 +276,11 @@ def _accuracy(spec: NetworkSpec, weights, biases) -> float:
     return float(np.mean(a.argmax(axis=1) == spec.test_targets.argmax(axis=1)))
 
 
-class _SummaryBuilder:
-    """Turns chunks of buffered outputs and weights into per-epoch summary rows."""
+class SummaryBuilder:
+    """Turns chunks of buffered outputs and weights into per-epoch summary rows.
+
+    Public: every recorder (the built-in trainer, :class:`nnviz3d.Recorder`, the PyTorch
+    one) reports its epoch ends here, so a summary means the same whoever trained."""
 
     def __init__(self, spec: NetworkSpec, chunk: int) -> None:
         self.spec = spec
@@ -308,7 +311,8 @@ class _SummaryBuilder:
             loss = loss / t.shape[1]  # the mean over the epoch's records
         mae = np.abs(t - outputs).mean(axis=(1, 2))
         if self.accuracy_kind == "onehot":
-            acc = (outputs.argmax(axis=2) == self.labels[None]).mean(axis=1)
+            labels = self.labels[None] if targets is None else t.argmax(axis=2)  # per-epoch order
+            acc = (outputs.argmax(axis=2) == labels).mean(axis=1)
         elif self.accuracy_kind == "binary":
             acc = ((outputs >= 0.5) == (t == 1)).mean(axis=(1, 2))
         else:

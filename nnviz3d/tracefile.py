@@ -101,6 +101,8 @@ def save_trace(trace: Trace, path: str | Path, video: dict[str, Any] | None = No
     """Write ``trace`` to ``path`` atomically (uncompressed: the arrays are small and a
     compressed archive would cost seconds for nothing)."""
     path = Path(path)
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: the folder {path.parent} does not exist")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with open(tmp, "wb") as fh:
