@@ -20,7 +20,7 @@ import numpy as np
 
 from nnviz3d.errors import UserError
 from nnviz3d.recorder import Trace, UpdateRecord, train
-from nnviz3d.scene import ANTIALIAS, SCREEN_LAYOUTS, Scene, load_scene, parse_epoch_spec, parse_resolution
+from nnviz3d.scene import ANTIALIAS, SCREEN_LAYOUTS, Scene, configured, load_scene
 from nnviz3d.text import LANGUAGES
 
 if TYPE_CHECKING:
@@ -184,36 +184,13 @@ def _scene(args: argparse.Namespace) -> Scene:
         scene = scene_from_trace(*load_trace(args.trace), args.trace)
     else:
         scene = load_scene(args.scene, getattr(args, "data_dir", None))
-    changes = {}
-    if getattr(args, "fps", None) is not None:
-        if not 1 <= args.fps <= 240:
-            raise UserError(f"--fps: must be between 1 and 240, got {args.fps}")
-        changes["fps"] = args.fps
-    if getattr(args, "resolution", None):
-        changes["width"], changes["height"] = parse_resolution(args.resolution, "--resolution")
-    if getattr(args, "theme", None):
-        changes["theme"] = args.theme
-    if getattr(args, "lang", None):
-        changes["lang"] = args.lang
-    if getattr(args, "antialias", None):
-        changes["antialias"] = args.antialias
-    if getattr(args, "layout", None):
-        changes["layout"] = args.layout
-    if getattr(args, "font", None):
-        changes["font"] = args.font
-    if getattr(args, "mono_font", None):
-        changes["mono_font"] = args.mono_font
-    if getattr(args, "epochs", None):  # exactly these: the epilogue only when asked for
-        if scene.compare_round:
-            raise UserError(
-                "--epochs: a [compare] scene shows every run at the same log-spaced iterations from 1 "
-                f"to {scene.network.epochs} (see 'nnviz3d steps'); change [training] epochs instead"
-            )
-        changes["epochs"] = parse_epoch_spec(args.epochs, scene.network.epochs, "--epochs")
-        changes["epilogue"] = bool(getattr(args, "epilogue", False))
-    elif getattr(args, "epilogue", False):
-        changes["epilogue"] = True
-    return replace(scene, render=replace(scene.render, **changes)) if changes else scene
+    return configured(
+        scene,
+        "--",
+        **{key: getattr(args, key, None) for key in ("fps", "resolution", "theme", "lang", "antialias",
+                                                     "layout", "font", "mono_font", "epochs")},
+        epilogue=bool(getattr(args, "epilogue", False)),
+    )  # fmt: skip
 
 
 def _warn_if_diverged(trace: Trace, run: str | None = None) -> None:

@@ -8,11 +8,13 @@ video; every error names the file and the key.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -236,6 +238,51 @@ def _dataset(data: _Table, layers: list[int]) -> tuple[np.ndarray, ...]:
     return arrays
 
 
+def _csv(data: _Table, layers: list[int], base: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """``csv = "file.csv"``: a header row naming the columns, then one record per row.
+    ``inputs`` and ``targets`` name the columns (default: all but the last, and the last)."""
+    name = data.get("csv", str)
+    path = Path(name) if Path(name).is_absolute() or base is None else base / name
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors write it, is fine
+    except FileNotFoundError:
+        data.fail("csv", f"file not found: {path}")
+    except (OSError, UnicodeDecodeError) as exc:
+        data.fail("csv", f"cannot read {path} ({exc})")
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    if not rows:
+        data.fail("csv", f"{path} is empty")
+    header = [h.strip() for h in rows[0]]
+    if len(rows) < 2:
+        data.fail("csv", f"{path} has a header row and no records")
+    columns = {}
+    for key, default in (("inputs", header[:-1]), ("targets", header[-1:])):
+        names = data.get(key, list, default)
+        if not names or not all(isinstance(n, str) for n in names):
+            data.fail(key, 'with csv: a list of column names, e.g. ["x1", "x2"]')
+        missing = [n for n in names if n not in header]
+        if missing:
+            data.fail(key, f"no column {missing[0]!r} in {path} (its columns: {', '.join(header)})")
+        columns[key] = [header.index(n) for n in names]
+    want = {"inputs": layers[0], "targets": layers[-1]}
+    for key, index in columns.items():
+        if len(index) != want[key]:
+            data.fail(key, f"names {len(index)} columns, [network] layers need {want[key]}")
+    out = {key: np.empty((len(rows) - 1, len(index))) for key, index in columns.items()}
+    for i, row in enumerate(rows[1:]):
+        for key, index in columns.items():
+            for j, c in enumerate(index):
+                cell = row[c].strip() if c < len(row) else ""
+                try:
+                    value = float(cell)
+                except ValueError:
+                    data.fail("csv", f"{path} line {i + 2}, column {header[c]!r}: {cell!r} is not a number")
+                if not math.isfinite(value):
+                    data.fail("csv", f"{path} line {i + 2}, column {header[c]!r}: {cell} is not finite")
+                out[key][i, j] = value
+    return out["inputs"], out["targets"]
+
+
 def _sampler(data: _Table, layers: list[int]) -> Sampler:
     """``function``, ``interval``, ``samples``, ``seed``: fresh random inputs every epoch."""
     if layers[0] != 1 or layers[-1] != 1:
@@ -275,7 +322,7 @@ def load_scene(path: str | Path | None = None, data_dir: str | None = None) -> S
     file = Path(path) if path is not None else default_scene_path()
     label = str(path) if path is not None else f"(built-in) {DEFAULT_SCENE}.toml"
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Windows editors write a BOM
     except FileNotFoundError:
         raise UserError(f"{label}: scene file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -284,11 +331,12 @@ def load_scene(path: str | Path | None = None, data_dir: str | None = None) -> S
         raise SceneError(f"{label}: not valid TOML ({exc})") from None
     if data_dir is not None and isinstance(raw.get("data"), dict):
         raw["data"]["dir"] = data_dir
-    return scene_from_dict(raw, label)
+    return scene_from_dict(raw, label, file.parent)
 
 
-def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
-    """Validate the parsed TOML of a scene file."""
+def scene_from_dict(raw: dict[str, Any], label: str = "<scene>", base: Path | None = None) -> Scene:
+    """Validate the parsed TOML of a scene file; ``base``: its folder (where a ``[data] csv``
+    file named relative to it is found; None: the working directory)."""
     top = _Table(label, "", raw)
     title = top.get("title", str, "nnviz3d")
     net = top.table("network")
@@ -359,6 +407,8 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>") -> Scene:
     elif "function" in data.data:
         sampler = _sampler(data, layers)
         inputs, targets = sampler.draw(np.random.default_rng(sampler.seed))  # epoch 1's draw
+    elif "csv" in data.data:
+        inputs, targets = _csv(data, layers, base)
     else:
         inputs = data.matrix("inputs", None, layers[0])
         targets = data.matrix("targets", len(inputs), layers[-1])
@@ -511,3 +561,56 @@ def scene_from_trace(trace: Trace, video: dict[str, Any], path: str | Path) -> S
         init_scheme=str(video.get("init_scheme", "explicit")),
         recorded=trace,
     )
+
+
+def configured(
+    scene: Scene,
+    flag: str = "",
+    *,
+    fps: int | None = None,
+    resolution: str | None = None,
+    theme: str | None = None,
+    lang: str | None = None,
+    antialias: str | None = None,
+    layout: str | None = None,
+    font: str | None = None,
+    mono_font: str | None = None,
+    epochs: str | None = None,
+    epilogue: bool = False,
+) -> Scene:
+    """``scene`` with the picture and story settings the command line (``flag`` "--") or
+    the Python API gives; None keeps the scene's. ``epochs`` shows exactly those, without
+    the epilogue unless ``epilogue``."""
+    changes: dict[str, Any] = {}
+    if fps is not None:
+        if not 1 <= fps <= 240:
+            raise UserError(f"{flag}fps: must be between 1 and 240, got {fps}")
+        changes["fps"] = fps
+    if resolution:
+        changes["width"], changes["height"] = parse_resolution(resolution, f"{flag}resolution")
+    choices = (
+        ("theme", theme, ("dark", "light")),
+        ("lang", lang, LANGUAGES),
+        ("antialias", antialias, ANTIALIAS),
+        ("layout", layout, SCREEN_LAYOUTS),
+    )
+    for key, value, allowed in choices:
+        if value:
+            if value not in allowed:
+                raise UserError(f"{flag}{key}: must be one of {', '.join(allowed)}, got {value!r}")
+            changes[key] = value
+    if font:
+        changes["font"] = font
+    if mono_font:
+        changes["mono_font"] = mono_font
+    if epochs:  # exactly these: the epilogue only when asked for
+        if scene.compare_round:
+            raise UserError(
+                f"{flag}epochs: a [compare] scene shows every run at the same log-spaced iterations from 1 "
+                f"to {scene.network.epochs} (see 'nnviz3d steps'); change [training] epochs instead"
+            )
+        changes["epochs"] = parse_epoch_spec(epochs, scene.network.epochs, f"{flag}epochs")
+        changes["epilogue"] = bool(epilogue)
+    elif epilogue:
+        changes["epilogue"] = True
+    return replace(scene, render=replace(scene.render, **changes)) if changes else scene
