@@ -176,6 +176,15 @@ class Recorder:
             self.updates[(epoch, self._batch)] = u
         return u
 
+    def add(self, update: UpdateRecord) -> None:
+        """An update a trainer built whole (the built-in one's :class:`~nnviz3d.recorder.UpdateSink`
+        interface): checked and kept like any :meth:`record`."""
+        self.record(
+            update.epoch, update.inputs, update.targets, update.weights_before, update.activations,
+            update.deltas, update.weights_after, biases_before=update.biases_before,
+            biases_after=update.biases_after, record_indices=update.record_indices, loss=update.loss,
+        )  # fmt: skip
+
     def _update(self, epoch, batch, rows, x, t, w0, b0, acts, given, w1, b1, loss) -> UpdateRecord:
         n_w = len(self.layers) - 1
         dtype = acts[-1].dtype

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -122,21 +123,41 @@ class Trace:
         ]
 
 
+class UpdateSink(Protocol):
+    """Where a trainer reports its updates, each in the shape of :class:`UpdateRecord`.
+
+    The built-in trainer's default keeps the shown ones in a dict; ``nnviz3d.Recorder``
+    (which also records your own loop and PyTorch's) takes every update, checks the chain
+    rule on it and summarises each epoch itself."""
+
+    def add(self, update: UpdateRecord) -> None: ...
+
+
 def train(
-    spec: NetworkSpec, detailed_epochs: Iterable[int] = (), detailed_batches: Iterable[int] | None = None
+    spec: NetworkSpec,
+    detailed_epochs: Iterable[int] = (),
+    detailed_batches: Iterable[int] | None = None,
+    recorder: UpdateSink | None = None,
 ) -> Trace:
     """Run all ``spec.epochs`` epochs; keep every update of ``detailed_epochs`` whole.
 
     ``detailed_batches`` (counted from 1) limits that to some batches of each such epoch:
     a 600-batch MNIST epoch is shown through a few of its updates. Training that diverges
     runs to the end with its NaN and infinite values, and says where in ``diverged_at``.
+    ``recorder``: every update is also reported to it, in order (slower: each one is built
+    whole), as any other trainer reports to ``nnviz3d.Recorder``.
     """
     with overflow_allowed():
         batches = None if detailed_batches is None else set(detailed_batches)
-        return _train(spec, set(detailed_epochs), batches)
+        return _train(spec, set(detailed_epochs), batches, recorder)
 
 
-def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[int] | None) -> Trace:
+def _train(
+    spec: NetworkSpec,
+    detailed_epochs: set[int],
+    detailed_batches: set[int] | None,
+    recorder: UpdateSink | None,
+) -> Trace:
     detailed = {e for e in detailed_epochs if 1 <= e <= spec.epochs}
     acts = [ACTIVATIONS[name] for name in spec.activations]
     weights = [w.copy() for w in spec.weights]
@@ -219,9 +240,10 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
                 new_b = [bb - lr * g for bb, g in zip(biases, grads_b, strict=True)]
             else:
                 grads_b = new_b = None
-            if keep and (detailed_batches is None or b + 1 in detailed_batches):
+            kept = keep and (detailed_batches is None or b + 1 in detailed_batches)
+            if kept or recorder is not None:
                 err = t - a
-                updates[(epoch, b + 1)] = UpdateRecord(
+                update = UpdateRecord(
                     epoch=epoch,
                     batch=b + 1,
                     record_indices=np.array(rows),
@@ -241,6 +263,10 @@ def _train(spec: NetworkSpec, detailed_epochs: set[int], detailed_batches: set[i
                     weights_after=new_w,
                     biases_after=new_b,
                 )
+                if kept:
+                    updates[(epoch, b + 1)] = update
+                if recorder is not None:
+                    recorder.add(update)
             weights, biases = new_w, new_b
         for buf, w in zip(w_bufs, weights, strict=True):
             buf[slot] = w.ravel()

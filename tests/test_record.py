@@ -95,3 +95,13 @@ def test_the_recorder_refuses_what_it_cannot_show():
         Recorder([3, 1], ["sigmoid"], np.zeros((4, 2)), np.zeros((4, 1)))
     with pytest.raises(UserError, match="nothing recorded yet"):
         Recorder([3, 1], ["sigmoid"]).trace()
+
+
+def test_the_builtin_trainer_reports_through_the_same_interface(builtin):
+    """``train(..., recorder=rec)`` reports every update to ``nnviz3d.Recorder``, which
+    checks each one and summarises each epoch: the same trace, bit for bit."""
+    spec = replace(load_scene().network, epochs=2000)
+    rec = Recorder(spec.layers, spec.activations, spec.inputs, spec.targets, show="1-3,1998-2000")
+    trace = train(spec, SHOWN, recorder=rec)
+    assert _largest_difference(trace, rec.trace()) == 0.0
+    assert _largest_difference(builtin, rec.trace()) == 0.0
