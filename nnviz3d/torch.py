@@ -24,6 +24,8 @@ How each number is taken:
 
 The loss, its reduction and the learning rate are recognised from the first step's numbers
 (dLoss/dz at the output against 1/2 sum of squares and cross-entropy, summed or averaged;
+``MSELoss``, a mean of squares without the 1/2, is recorded as 1/2 sum of squares averaged
+over the batch with the learning rate times 2/n_out, which moves the weights alike;
 the change of the weights against the gradient), so plain SGD is expected: momentum,
 Adam or weight decay are refused by the chain-rule check with the array that disagrees.
 Everything is kept in the model's dtype; float32 runs are checked to 1e-4 relative.
@@ -32,6 +34,7 @@ Everything is kept in the model's dtype; float32 runs are checked to 1e-4 relati
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +121,7 @@ class Recorder:
         self.activations = [name for _, _, name in self.layers_info]
         self.bias = self.layers_info[0][0].bias is not None
         self._inner: _Recorder | None = None
+        self._factor = 1.0  # torch's dLoss/dz over the recorded loss's (2/n_out for MSELoss)
         self._z: list[torch.Tensor | None] = [None] * len(self.layers_info)
         self._a: list[torch.Tensor | None] = [None] * len(self.layers_info)
         self._dz: list[torch.Tensor | None] = [None] * len(self.layers_info)
@@ -189,22 +193,30 @@ class Recorder:
         if isinstance(loss, torch.Tensor):
             loss = float(loss.detach())
         if self._inner is None:
-            self._inner = self._recognise(x_np, t_np, acts, dzs, w0, w1)
+            self._inner = self._recognise(x_np, t_np, acts, dzs, w0, w1, b0)
+        if self._factor != 1.0:  # MSELoss: recorded as 1/2 sum of squares, the rate scaled to match
+            dzs = [d / self._factor for d in dzs]
         self._inner.record(epoch, x_np, t_np, w0, acts, dzs, w1, biases_before=b0, biases_after=b1, loss=loss)
 
-    def _recognise(self, x, t, acts, dzs, w0, w1) -> _Recorder:
+    def _recognise(self, x, t, acts, dzs, w0, w1, b0=None) -> _Recorder:
         """The loss, reduction and learning rate that explain the first step's numbers."""
         tol = TOLERANCE.get(acts[-1].dtype, 1e-9)
         out = ACTIVATIONS[self.activations[-1]]
-        z = (acts[-2] if len(acts) > 1 else x) @ w0[-1]
+        z = (acts[-2] if len(acts) > 1 else x) @ w0[-1] + (b0[-1] if b0 is not None else 0)
         found = None
         for loss in ("squared", "cross_entropy"):
             if loss == "cross_entropy" and out.name not in ("sigmoid", "softmax"):
                 continue
-            for reduction, scale in (("sum", 1.0), ("mean", 1.0 / len(x))):
+            # torch's MSELoss is the mean of squares over every output, without the 1/2:
+            # the same gradient as 1/2 sum of squares averaged over the batch, times 2/n_out
+            factors = [1.0] if loss == "cross_entropy" else [1.0, 2.0 / t.shape[1]]
+            for (reduction, scale), factor in itertools.product(
+                (("sum", 1.0), ("mean", 1.0 / len(x))), factors
+            ):
                 _, dz = output_delta(loss, out, z, acts[-1], t, scale)
-                if _close(dzs[-1], dz.astype(dzs[-1].dtype), tol):
+                if _close(dzs[-1], (factor * dz).astype(dzs[-1].dtype), tol):
                     found = (loss, reduction)
+                    self._factor = factor
                     break
             if found:
                 break
@@ -213,7 +225,7 @@ class Recorder:
                 "nnviz3d.torch.Recorder: the loss's gradient at the output is neither 1/2 sum of squares nor "
                 f"cross-entropy (after {out.name}), summed or averaged over the batch"
             )
-        grad = (acts[-2] if len(acts) > 1 else x).T @ dzs[-1]
+        grad = (acts[-2] if len(acts) > 1 else x).T @ (dzs[-1] / self._factor)
         big = np.unravel_index(int(np.argmax(np.abs(grad))), grad.shape)
         lr = float((w0[-1][big] - w1[-1][big]) / grad[big]) if grad[big] != 0 else 1.0
         lr = float(np.format_float_positional(lr, precision=6, unique=False, fractional=False, trim="-"))

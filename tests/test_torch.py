@@ -135,3 +135,28 @@ def test_a_torch_run_renders_through_the_cli(tmp_path, capsys):
                  "--out", str(tmp_path / "f.png")]) == 0  # fmt: skip
     assert (tmp_path / "f.png").stat().st_size > 1000
     assert "torch" in sys.modules
+
+
+def test_mse_loss_is_recorded_as_half_squares_with_the_rate_scaled(tmp_path):
+    """torch's MSELoss (mean of squares, no 1/2) as a user writes it: a tanh/sigmoid XOR
+    with biases. The weights are torch's own; the rate is recorded times 2/n_out."""
+    import torch.nn.functional as F
+
+    X = torch.tensor([[0.0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float64)
+    y = torch.tensor([[0.0], [1], [1], [0]], dtype=torch.float64)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), nn.Sigmoid()).double()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    rec = TorchRecorder(model, show="1-2,300")
+    for epoch in range(1, 301):
+        with rec.step(X, y, epoch=epoch):
+            loss = F.mse_loss(model(X), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    got = rec.trace()
+    assert (got.spec.loss, got.spec.reduction, got.spec.learning_rate) == ("squared", "mean", 1.0)
+    np.testing.assert_allclose(got.updates[(300, 1)].weights_after[1].T, model[2].weight.detach().numpy())
+    # and the built-in trainer, from the same start with 1/2 squares averaged at rate 1, agrees
+    ref = train(replace(got.spec, epochs=300), (1, 2, 300))
+    assert _largest_difference(ref, got) < 1e-12
