@@ -40,7 +40,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, Visual
-from nnviz3d.timeline.model import fmt_sig
+from nnviz3d.timeline.model import fmt_sig, fmt_signed
 
 __all__ = [
     "THEMES",
@@ -459,9 +459,7 @@ def _labels(
 ) -> tuple[Label3D, ...]:
     layout = timeline.layout
     study = timeline.screen == "study"
-    size = max(
-        10, round(height * (0.024 if study else LABEL_SIZE.get(timeline.screen, LABEL_SIZE["lecture"])))
-    )
+    size = _label_size(timeline.screen, height)
     centre = np.array(camera.focal_point)
     ends = project(camera, np.stack([centre, centre + np.array([1.0, 0.0, 0.0])]), width / height)
     px_per_unit = max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)  # on screen, one world unit
@@ -496,7 +494,7 @@ def _labels(
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + 0.35, y + lift, z) if last else (x, y + lift, z)
                 out.append(Label3D(text, anchor, size, colour, align="right" if last else "center"))
-                w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
+                w, h = _extent(text, size, px_per_unit)
                 left = anchor[0] - w if last else anchor[0] - w / 2
                 taken.append((left, y + lift, left + w, y + lift + h))
     if not study:  # hall and lecture label every change along its weight instead
@@ -527,7 +525,7 @@ def _value_labels(
     column = len({layout.node_layer[node] for node, _ in step.node_notes}) < len(step.node_notes)
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
-        w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
+        w, h = _extent(text, size, px_per_unit)
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
             out.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center"))
@@ -544,7 +542,7 @@ def _value_labels(
         values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
-        w, h = text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
+        w, h = _extent(text, size, px_per_unit)
         # the first place along the weight whose box is clear of those already written
         x, y, z = a + (b - a) * EDGE_VALUE_AT[0]
         best, best_gap = (x, y, z, (x, y, x + w, y + h)), -np.inf  # nan positions: the first place
@@ -562,6 +560,18 @@ def _value_labels(
         # white with its sign written out: blue and orange belong to the weights' own sign
         out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, theme.text, theme.panel))
     return tuple(out)
+
+
+def _label_size(screen: str, height: int) -> int:
+    """The font size of the numbers on the network (before the node spacing caps it)."""
+    return max(
+        10, round(height * (0.024 if screen == "study" else LABEL_SIZE.get(screen, LABEL_SIZE["lecture"])))
+    )
+
+
+def _extent(text: str, size: int, px_per_unit: float) -> tuple[float, float]:
+    """Width and height, in world units, of ``text`` written at ``size`` on the picture."""
+    return text_width_em(text) * size / px_per_unit, 1.2 * size / px_per_unit
 
 
 def _box_gap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -655,7 +665,7 @@ def _sheet_frames(
     layout = timeline.layout
     bg = np.array(theme.background_bottom)
     colour = tuple(_blend(np.array([theme.muted]), bg, np.array([spread]))[0])
-    size = max(10, round(height * LABEL_SIZE.get(timeline.screen, LABEL_SIZE["lecture"])))
+    size = _label_size(timeline.screen, height)
     outlines, labels, names, backdrops = [], [], [], []
     name_size = max(8, round(height * MIN_TEXT[timeline.screen]))
     offsets = sheet_offsets(layout, spread)
@@ -686,7 +696,7 @@ def _sheet_frames(
                     text = fmt_sig(v)
                     if errors:  # the step's subject: y - output, its sign written out
                         e = float(visual.targets[r, o_index] - visual.outputs[r, o_index])
-                        text = ("+" if e > 0 else "") + fmt_sig(e)
+                        text = fmt_signed(e)
                     labels.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel,
                                           valign="center"))  # fmt: skip
     return tuple(outlines), tuple(labels), tuple(names), tuple(backdrops)

@@ -28,7 +28,7 @@ from nnviz3d.charts import (
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
 from nnviz3d.text import message
-from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig
+from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
 
 Box = tuple[float, float, float, float]
 
@@ -820,7 +820,7 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
                 Rect2D(cx0 + 0.002, cy1 - cell_h + 0.003, cx0 + cell_w - 0.002, cy1, colour, 1.0)
             )
             if numbers:
-                text = ("+" if v > 0 else "") + fmt_sig(v, 2)
+                text = fmt_signed(v, 2)
                 out.texts.append(Text2D(text, cx0 + cell_w / 2, cy1 - cell_h / 2, size, theme.text,
                                         mono=True, align="center", valign="center"))  # fmt: skip
 

@@ -25,7 +25,7 @@ import numpy as np
 from nnviz3d.hud import CAPTION_BOX, CARD_BOX, STATUS_BOX, Box, Hud, Overlay, panel
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, fit_size, text_width_em
-from nnviz3d.timeline import Timeline, fmt, fmt_input, fmt_sig
+from nnviz3d.timeline import Timeline, fmt, fmt_input, fmt_sig, fmt_signed
 
 STATUS, CAPTION, CARD = STATUS_BOX, CAPTION_BOX, CARD_BOX  # the lecture layout's own
 #: the right column beside a narrowed network (layout.NARROW_NETWORK_REGION): a third of
@@ -568,7 +568,7 @@ def change_cells(hud: Hud, box: Box, out: Overlay) -> None:
     top = y1 - hud.min_size * 1.5 / h
     cell_w = (x1 - x0 - 0.01) / cols
     cell_h = min((top - y0 - 0.01) / rows, hud.big_size * 1.5 / h)
-    texts = [("+" if v > 0 else "") + fmt_sig(float(v), 2) for v in m.ravel()]
+    texts = [fmt_signed(float(v), 2) for v in m.ravel()]
     size = min(_row_size(hud, texts, cell_w * w - 10), int(cell_h * h / 1.2))
     scale = step.change_scale or float(np.max(np.abs(m))) or 1.0
     bg = theme.panel

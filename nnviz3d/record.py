@@ -201,7 +201,7 @@ class Recorder:
             out = ACTIVATIONS[self.activations[-1]]
             da, dz = output_delta(self.loss, out, zs[-1], acts[-1], t, scale)
             sign = 1.0
-            if self.check and not _close(given[-1], dz, tol) and _close(-given[-1], dz, tol):
+            if self.check and not close_enough(given[-1], dz, tol) and close_enough(-given[-1], dz, tol):
                 sign = -1.0  # iamtrask's l{k}_delta: -dLoss/dz
             deltas = [sign * d for d in given]
             das = [None] * n_w
@@ -251,7 +251,7 @@ class Recorder:
                 f"epoch {epoch} batch {batch}: {name} has shape {got.shape}, "
                 f"the chain rule gives {expected.shape}"
             )
-        if not _close(got, expected, tol):
+        if not close_enough(got, expected, tol):
             diff = np.abs(got - expected)
             i = np.unravel_index(int(np.nanargmax(diff)), diff.shape)
             raise ChainRuleError(
@@ -328,7 +328,8 @@ class Recorder:
         return Path(path)
 
 
-def _close(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
+def close_enough(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
+    """``a`` equals ``b`` to ``tol`` relative to b's largest magnitude (at least 1)."""
     if a.shape != b.shape:
         return False
     scale = max(1.0, float(np.nanmax(np.abs(b))) if b.size else 1.0)

@@ -47,12 +47,12 @@ class RenderSettings:
 
     epochs: tuple[int, ...]
     full: frozenset[int]
-    width: int
-    height: int
-    fps: int
-    output: str
-    speed: float
-    theme: str
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    output: str = "renders/out.mp4"
+    speed: float = 1.0
+    theme: str = "dark"
     lang: str = "en"
     font: str | None = None
     mono_font: str | None = None  # code and tables; None: found like font (see pipeline)
@@ -440,19 +440,22 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>", base: Path | No
         shown = parse_epoch_spec(epochs_text, epochs, render.key("epochs"))
         full_text = render.get("full", str, epochs_text)  # "" = no epoch node by node
         full = parse_epoch_spec(full_text, epochs, render.key("full")) if full_text.strip() else ()
-        width, height = parse_resolution(render.get("resolution", str, "1280x720"), render.key("resolution"))
+        width, height = parse_resolution(
+            render.get("resolution", str, f"{RenderSettings.width}x{RenderSettings.height}"),
+            render.key("resolution"),
+        )
     except SceneError:
         raise
     except UserError as exc:
         raise SceneError(f"{label}: {exc}") from None
-    fps = render.get("fps", int, 30)
+    fps = render.get("fps", int, RenderSettings.fps)
     if not 1 <= fps <= 240:
         render.fail("fps", f"must be between 1 and 240, got {fps}")
-    output = render.get("output", str, "renders/out.mp4")
-    speed = float(render.get("speed", (int, float), 1.0))
+    output = render.get("output", str, RenderSettings.output)
+    speed = float(render.get("speed", (int, float), RenderSettings.speed))
     if not 0.05 <= speed <= 20:
         render.fail("speed", f"must be between 0.05 and 20, got {speed}")
-    theme = render.choice("theme", ("dark", "light"), "dark")
+    theme = render.choice("theme", ("dark", "light"), RenderSettings.theme)
     batches_text = render.get("batches", str, None)
     batches = None
     if batches_text is not None:
@@ -544,12 +547,7 @@ def scene_from_trace(trace: Trace, video: dict[str, Any], path: str | Path) -> S
     settings = RenderSettings(
         epochs=shown,
         full=frozenset(int(e) for e in video.get("full", shown[: min(3, len(shown))])),
-        width=1280,
-        height=720,
-        fps=30,
         output=f"renders/{Path(path).stem}.mp4",
-        speed=1.0,
-        theme="dark",
         batches=tuple(int(b) for b in batches) if batches is not None else None,
         epilogue=bool(video.get("epilogue", False)),
     )

@@ -46,7 +46,7 @@ from torch import nn
 
 from nnviz3d.errors import UserError
 from nnviz3d.mlp import ACTIVATIONS, output_delta
-from nnviz3d.record import TOLERANCE, _close
+from nnviz3d.record import TOLERANCE, close_enough
 from nnviz3d.record import Recorder as _Recorder
 
 ACTIVATION_MODULES: dict[type, str] = {
@@ -214,7 +214,7 @@ class Recorder:
                 (("sum", 1.0), ("mean", 1.0 / len(x))), factors
             ):
                 _, dz = output_delta(loss, out, z, acts[-1], t, scale)
-                if _close(dzs[-1], (factor * dz).astype(dzs[-1].dtype), tol):
+                if close_enough(dzs[-1], (factor * dz).astype(dzs[-1].dtype), tol):
                     found = (loss, reduction)
                     self._factor = factor
                     break

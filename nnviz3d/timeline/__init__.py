@@ -18,6 +18,7 @@ from nnviz3d.timeline.model import (
     fmt,
     fmt_input,
     fmt_sig,
+    fmt_signed,
     magnification,
 )
 from nnviz3d.timeline.story import (
@@ -48,6 +49,7 @@ __all__ = [
     "fmt",
     "fmt_input",
     "fmt_sig",
+    "fmt_signed",
     "magnification",
     "recorded_epochs",
     "showing",

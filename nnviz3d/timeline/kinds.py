@@ -20,7 +20,7 @@ import numpy as np
 from nnviz3d.layout import strongest_inputs
 from nnviz3d.mlp import forward
 from nnviz3d.text import columns, pad_columns
-from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig
+from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig, fmt_signed
 
 if TYPE_CHECKING:
     from nnviz3d.timeline.story import Builder
@@ -353,7 +353,7 @@ def delta(b: Builder, beat: Beat) -> None:
     err = u.output_errors if first else -u.activation_grads[k - 1]
     b.labels = [""] * lay.n_nodes  # this layer's deltas only: its notes need the room beside it
     for j, v in enumerate(d[0]):  # the first record's delta (the panel has them all, and the sum)
-        b.labels[lay.node_id(k, j)] = ("+" if v > 0 else "") + fmt_sig(float(v))
+        b.labels[lay.node_id(k, j)] = fmt_signed(float(v))
     caption = b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act))
     notes: tuple[tuple[int, str], ...] = ()
     if slope_key == "slope_sigmoid":  # the chain rule with its numbers: error x slope = delta
@@ -367,7 +367,7 @@ def delta(b: Builder, beat: Beat) -> None:
         else:
             caption = b.t("delta_nodes", k=k)
         notes = tuple(
-            (lay.node_id(k, j), f"= {_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}")
+            (lay.node_id(k, j), f"= {fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}")
             for j in range(d.shape[1])
         )
     b.add(
@@ -476,7 +476,7 @@ def worked(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
         edges=[edge],
-        extras={"edge_values": ((edge, _signed(value)),)},
+        extras={"edge_values": ((edge, fmt_signed(value)),)},
     )
 
 
@@ -841,11 +841,6 @@ def _record_values(b: Builder, u, r: int) -> np.ndarray:
     return values
 
 
-def _signed(value: float) -> str:
-    """A number on the picture with its sign written out (+0.0698, -0.0893)."""
-    return ("+" if value > 0 else "") + fmt_sig(value)
-
-
 def _record_note(b: Builder, u) -> str:
     """Which record the picture's numbers are, when the batch has several."""
     return b.t("record_note", n=len(u.inputs)) if len(u.inputs) > 1 else ""
@@ -853,7 +848,7 @@ def _record_note(b: Builder, u) -> str:
 
 def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ...]:
     """A number along each weight, with its sign written out."""
-    return tuple((e, _signed(float(c))) for e, c in zip(edges, m.ravel(), strict=True))
+    return tuple((e, fmt_signed(float(c))) for e, c in zip(edges, m.ravel(), strict=True))
 
 
 def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:

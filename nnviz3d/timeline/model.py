@@ -47,6 +47,12 @@ def fmt_sig(value: float, digits: int = 3) -> str:
     return text
 
 
+def fmt_signed(value: float, digits: int = 3) -> str:
+    """A number on the picture with its sign written out (+0.0698, -0.0893): where colour
+    already says something else (a weight's sign), the text carries the value's own."""
+    return ("+" if value > 0 else "") + fmt_sig(value, digits)
+
+
 def fmt_input(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else fmt(value, 3)
 
