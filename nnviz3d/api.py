@@ -151,7 +151,7 @@ def frame(
         raise UserError("frame: give step=N or index=K")
     scene = _configure(source, dict(settings))
     video = prepare_video(scene)
-    k = video.frame_of(frame=index, step=step)
+    k = video.frame_of(frame=index, step=step, names=("frame: index", "frame: step"))
     src = video.source(scene)
     try:
         pixels = np.array(src.pixels(k), copy=True)

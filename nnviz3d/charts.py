@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
+from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.timeline import FitCurve, Step, Timeline, fmt
 
 Box = tuple[float, float, float, float]
@@ -87,19 +86,10 @@ def _px(text: str, size: int) -> float:
     return text_width_em(text) * size
 
 
-#: closing marks, which never start a line (the full-width ones written as escapes for ruff)
-_NO_LINE_START = set("\uff09\u300d\u300f\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\u30fc]),.:;!?")
-
-
 def wrap(text: str, size: int, width_px: float) -> list[str]:
     """``text`` in as few lines of at most ``width_px`` as it goes: breaks at spaces, and
     between wide (CJK) characters, never before closing punctuation."""
-    breaks = [0]
-    for i in range(1, len(text)):
-        wide = any(unicodedata.east_asian_width(c) in "WF" for c in text[i - 1 : i + 1])
-        if (text[i - 1] == " " or wide) and text[i] not in _NO_LINE_START:
-            breaks.append(i)
-    breaks.append(len(text))
+    breaks = line_breaks(text)
     lines, start = [], 0
     for a, b in itertools.pairwise(breaks):
         if start < a and _px(text[start:b].strip(), size) > width_px:

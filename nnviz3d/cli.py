@@ -292,7 +292,8 @@ def step_rows(video: Video) -> list[dict]:
                 "code": [timeline.code[i].strip() for i in s.code_lines],
                 "first_frame": s.first_frame,
                 "frame_count": s.n_frames,
-                "values": s.values,
+                # JSON has no NaN: a value not computed (a diverged run, a loss not recorded) is null
+                "values": {k: (v if np.isfinite(v) else None) for k, v in s.values.items()},
             }
         )
         if video.tiled:
@@ -351,7 +352,7 @@ def inspect_dict(u: UpdateRecord) -> dict:
         "biases_before": m(u.biases_before),
         "preactivations": m(u.preactivations),
         "activations": m(u.activations),
-        "loss": u.loss,
+        "loss": u.loss if np.isfinite(u.loss) else None,  # NaN: the recorder was not given it
         "mean_abs_error": u.mean_abs_error,
         "output_errors": u.output_errors.tolist(),
         "deltas": m(u.deltas),
@@ -466,6 +467,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             ):
                 for k, v in enumerate(value):
                     print(f"{key}[{k}] =\n{np.array(v)}")
+            elif key == "loss" and value is None:
+                print("loss = null (not recorded: give it as h.loss)")
             else:
                 print(f"{key} = {value if not isinstance(value, list) else np.array(value)}")
     return 0

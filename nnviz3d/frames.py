@@ -282,6 +282,8 @@ def frame_state(
         rects, polylines = rects + cells, polylines + frames
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
+        if not in_scene and spread == 0:
+            polylines = polylines + want_arrows(timeline, step, theme, camera, width, height, progress)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
                 timeline,
@@ -746,6 +748,58 @@ def _feature_tiles(
         box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
         frames.append(Polyline2D(box, theme.muted, 1.0))
     return tuple(rects), tuple(frames)
+
+
+#: a want's arrow: the longest (the largest want of its kind in the video) and the
+#: shortest (any want that is not 0, so its direction still shows), in node spacings
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.22, 0.13
+WANT_WIDTH = 6.0  # pixels at 720p
+
+
+def want_arrows(
+    timeline: Timeline,
+    step: Step,
+    theme: Theme,
+    camera: Camera,
+    width: int,
+    height: int,
+    progress: float = 1.0,
+) -> tuple[Polyline2D, ...]:
+    """3Blue1Brown's "wants": beside each node of the step, an arrow up (blue, the value
+    should rise) or down (orange, it should fall), as long as how much -- on one scale per
+    kind of step for the whole video, so late iterations' wants are stubs. The arrows grow
+    with the step's tween."""
+    if not step.wants:
+        return ()
+    layout = timeline.layout
+    scale = timeline.want_scales.get((step.kind, step.layer), 0.0) or 1.0
+    aspect = width / height
+    biggest = int(np.argmax(layout.layers))
+    if layout.layers[biggest] > 1:
+        first, second = layout.layer_nodes(biggest)[:2]
+        ndc = project(camera, layout.nodes[[first, second]], aspect)
+        gap = abs(ndc[0, 1] - ndc[1, 1]) / 2  # fraction of the height between two nodes
+    else:
+        gap = 0.2
+    px = WANT_WIDTH * height / 720
+    out = []
+    for node, value in step.wants:
+        if not np.isfinite(value) or value == 0:
+            continue
+        centre = layout.nodes[node]
+        left = centre - np.array([NODE_R_MAX * layout.node_scale[node] + 0.3, 0.0, 0.0])
+        (x, y) = (project(camera, left[None, :], aspect)[0] + 1) / 2
+        length = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale)) * progress
+        up = 1.0 if value > 0 else -1.0
+        tail, tip = y - up * length / 2, y + up * length / 2
+        head = min(WANT_HEAD * gap, length * 0.6)
+        hx = head * 0.75 / aspect
+        colour = theme.positive if value > 0 else theme.negative
+        out.append(Polyline2D(((float(x), float(tail)), (float(x), float(tip))), colour, px))
+        base = float(tip - up * head)
+        barb = ((float(x - hx), base), (float(x), float(tip)), (float(x + hx), base))
+        out.append(Polyline2D(barb, colour, px))
+    return tuple(out)
 
 
 def _zero_rings(

@@ -8,6 +8,7 @@ layouts that show it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from nnviz3d.charts import (
     trajectory_chart,
 )
 from nnviz3d.layout import scene_shape
-from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, text_width_em
+from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
 
@@ -139,6 +140,7 @@ CARD_BOX = (0.0, 0.0, 1.0, 1.0)  # a card is a clean slide
 RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slope
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
+PUSHES_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
 
 
 def _beside(hud: Hud) -> str:
@@ -184,10 +186,14 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
     if (other := _scene_regions(hud, "hall")) is not None:
         return other
+    if hud.step.kind == "worked" and hud.step.pushes:
+        beside = [("pushes", PUSHES_BOX)]
+    else:
+        beside = [(_beside(hud), RIGHT_TOP)]
     return [
         ("status", STATUS_BOX),
         ("caption", (0.015, 0.725, 0.985, 0.925)),  # three lines of the hall's type
-        (_beside(hud), RIGHT_TOP),
+        *beside,
         ("code_line", (0.015, 0.015, 0.985, 0.13)),
         ("card", CARD_BOX),
     ]
@@ -203,7 +209,7 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         return [
             ("status", STATUS_BOX),
             ("caption", CAPTION_BOX),
-            ("values", (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_MIDDLE[2], RIGHT_TOP[3])),
+            ("pushes" if hud.step.pushes else "values", PUSHES_BOX),
             ("code_line", (0.015, 0.015, 0.69, 0.13)),
             ("card", CARD_BOX),
         ]
@@ -307,16 +313,16 @@ def wrap(text: str, size: int, max_px: float, mono: bool = False) -> str:
 
 
 def _greedy(paragraph: str, size: int, max_px: float, mono: bool) -> list[str]:
+    """Lines as full as they go, broken where ``line_breaks`` allows (spaces, and between
+    Japanese characters)."""
     lines: list[str] = []
-    line = ""
-    for word in paragraph.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if line and text_width_em(candidate, mono) * size > max_px:
-            lines.append(line)
-            line = word.lstrip()
-        else:
-            line = candidate
-    return [*lines, line]
+    start = 0
+    breaks = line_breaks(paragraph)
+    for a, b in itertools.pairwise(breaks):
+        if start < a and text_width_em(paragraph[start:b].strip(), mono) * size > max_px:
+            lines.append(paragraph[start:a].strip())
+            start = a
+    return [*lines, paragraph[start:].strip()]
 
 
 @panel("status")
@@ -358,10 +364,15 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     """The meaning of what this step draws, most important first."""
     step, theme = hud.step, hud.theme
     signs = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
+    # the want arrows (frames.want_arrows) are drawn where the network is: not in study
+    wants = [(hud.t("key_wants"), theme.text)] if step.wants and hud.timeline.screen != "study" else []
     if step.kind == "error":
-        return [(hud.t("key_backward"), theme.backward)]
+        return [*wants, (hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
-        return [(hud.t("key_delta"), theme.muted)]
+        wants = [(hud.t("key_wants_delta"), theme.text)] if wants else []
+        return [*wants, (hud.t("key_delta"), theme.muted)]
+    if step.kind == "output_error" and wants:
+        return wants
     if step.kind == "update":  # (no sleeves where the layers are drawn as panels)
         grids = scene_shape(hud.timeline.screen, hud.timeline.layout.layers, hud.timeline.layout.n_records,
                             hud.timeline.fit_curve is not None) == "grids"  # fmt: skip
@@ -800,10 +811,10 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
     k = step.layer
     m = np.asarray(change)
     rows, cols = m.shape
-    title = hud.t("changes_title", k=k, k1=(k or 0) + 1)
+    title = wrap(hud.t("changes_title", k=k, k1=(k or 0) + 1), size, w * (x1 - x0))  # two lines if need be
     out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
-    top = y1 - size * 1.5 / h
+    top = y1 - size * (title.count("\n") * LINE + 1.5) / h
     cell_w = (x1 - x0 - 0.01) / cols
     cell_h = min((top - y0 - 0.01) / rows, size * 1.5 / h)
     scale = step.change_scale or float(np.max(np.abs(m))) or 1.0
@@ -823,6 +834,53 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
                 text = fmt_signed(v, 2)
                 out.texts.append(Text2D(text, cx0 + cell_w / 2, cy1 - cell_h / 2, size, theme.text,
                                         mono=True, align="center", valign="center"))  # fmt: skip
+
+
+#: more records than this: the worked change keeps its caption (a bar each would be slivers)
+MAX_PUSHES = 8
+
+
+@panel("pushes")
+def pushes(hud: Hud, box: Box, out: Overlay) -> None:
+    """The worked change as 3Blue1Brown's nudges that add up: per record, its name and its
+    input x delta, and under them a bar from the zero line (right and blue to raise the
+    weight, left and orange to lower it); then their sum, the change, on the same scale --
+    records that pull against each other are seen to cancel."""
+    step, theme, w, h = hud.step, hud.theme, hud.width, hud.height
+    values = list(step.pushes)
+    if not values or len(values) > MAX_PUSHES:
+        return
+    total = float(sum(values))
+    x0, y0, x1, y1 = box
+    size = hud.min_size
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
+    title = wrap(hud.t("pushes_title"), size, w * (x1 - x0))
+    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    top = y1 - (title.count("\n") + 1) * size * LINE / h - 0.01
+    names = [hud.t("pushes_record", r=r + 1) for r in range(len(values))] + [hud.t("pushes_sum")]
+    text_h = size * LINE / h
+    row = min((top - y0 - 0.01) / (len(values) + 1.3), text_h * 2.2)
+    bar_h = min(row - text_h * 1.2, text_h * 0.8)  # clear of the next row's words
+    centre, half = (x0 + x1) / 2, (x1 - x0) / 2 - 0.004
+    scale = max(max(abs(v) for v in values), abs(total)) or 1.0
+    bottom = top
+    for r, (name, v) in enumerate(zip(names, [*values, total], strict=True)):
+        last = r == len(values)
+        y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row: its words, then the bar
+        colour = theme.text if last else theme.muted
+        out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
+        out.texts.append(Text2D(fmt_signed(v), x1, y, size, theme.text, bold=last, align="right"))
+        length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
+        a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
+        bar_top = y - text_h
+        fill = theme.positive if v >= 0 else theme.negative
+        out.rects.append(Rect2D(a, bar_top - bar_h, max(b, a + 0.002), bar_top, fill, 1.0))
+        bottom = bar_top - bar_h
+        if r == len(values) - 1:  # the rule above the sum
+            rule = bottom - 0.15 * row
+            out.lines.append(Polyline2D(((x0, rule), (x1, rule)), theme.muted, 1.5))
+    # the zero line through every bar
+    out.lines.append(Polyline2D(((centre, bottom - 0.005), (centre, top - text_h + 0.005)), theme.text, 1.5))
 
 
 @panel("change_size")

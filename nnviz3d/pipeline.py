@@ -51,18 +51,27 @@ def prepare(
     fonts = resolve_fonts(scene)
     needed = recorded_epochs(scene, shown)
     if scene.recorded is not None:  # --trace: shown as recorded, nothing trained
+        check_held(scene, needed)
         trace = scene.recorded
-        held = sorted({e for e, _ in trace.updates})
-        missing = [e for e in needed if e not in held]
-        if missing:
-            raise UserError(
-                f"{scene.path}: epoch {missing[0]} is not held whole in the trace (it holds "
-                f"{_ranges(held)}); record it, e.g. 'nnviz3d train SCENE --epochs {_ranges(needed)}'"
-            )
     else:
         trace = train(scene.network, needed, scene.render.batches)
     timeline = build_timeline(scene, trace)
     return trace, replace(timeline, **fonts)
+
+
+def check_held(scene: Scene, needed) -> None:
+    """A trace's video can show only the epochs the trace holds whole: name the first one
+    missing, and how to record it (``train`` for a scene, ``show=`` for a recorder)."""
+    if scene.recorded is None:
+        return
+    held = sorted({e for e, _ in scene.recorded.updates})
+    missing = [e for e in needed if e not in held]
+    if missing:
+        want = _ranges(needed)
+        raise UserError(
+            f"{scene.path}: epoch {missing[0]} is not held whole in the trace (it holds {_ranges(held)}); "
+            f"record it: 'nnviz3d train SCENE --epochs {want}', or Recorder(..., show=\"{want}\")"
+        )
 
 
 def _ranges(epochs) -> str:
@@ -157,15 +166,22 @@ class Video:
             for k, (label, tile, t) in enumerate(zip(self.labels, self.tiles(), self.timelines, strict=True))
         ]  # fmt: skip
 
-    def frame_of(self, frame: int | None = None, step: int | None = None) -> int:
-        """A frame index checked against the video, or the last frame of step ``step``."""
+    def frame_of(
+        self,
+        frame: int | None = None,
+        step: int | None = None,
+        names: tuple[str, str] = ("--frame", "--step"),
+    ) -> int:
+        """A frame index checked against the video, or the last frame of step ``step``;
+        ``names``: what the caller calls the two (the command line's flags, the API's
+        arguments), for the error."""
         if step is not None:
             if not 0 <= step < len(self.timeline.steps):
-                raise UserError(f"--step: {step} is outside 0..{len(self.timeline.steps) - 1}")
+                raise UserError(f"{names[1]}: {step} is outside 0..{len(self.timeline.steps) - 1}")
             return self.timeline.frames_of(step)[-1]
         assert frame is not None
         if not 0 <= frame < self.n_frames:
-            raise UserError(f"--frame: {frame} is outside 0..{self.n_frames - 1}")
+            raise UserError(f"{names[0]}: {frame} is outside 0..{self.n_frames - 1}")
         return frame
 
     def source(self, scene: Scene) -> FrameSource:
@@ -438,6 +454,8 @@ def estimate_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> flo
 
 def check_size(scene: Scene, yes: bool) -> None:
     """Refuse, with the numbers, a video that would take very long unless told ``yes``."""
+    if scene.recorded is not None:  # an epoch the trace lacks is the first thing to say
+        check_held(scene, recorded_epochs(scene, scene.render.epochs))
     seconds = estimate_seconds(scene)
     if seconds / 60 > MAX_MINUTES_WITHOUT_YES and not yes:
         frames = round(seconds * scene.render.fps)

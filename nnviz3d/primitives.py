@@ -183,6 +183,22 @@ def text_width_em(text: str, mono: bool | float = False) -> float:
     return max(widths, default=0.0)
 
 
+#: closing marks, which never start a line (the full-width ones written as escapes for ruff)
+_NO_LINE_START = set("\uff09\u300d\u300f\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\u30fc]),.:;!?")
+
+
+def line_breaks(text: str) -> list[int]:
+    """Where ``text`` may be broken, first (0) and last (len) included: after a space, and
+    between wide (CJK) characters -- Japanese has no spaces -- never before a closing mark."""
+    breaks = [0]
+    for i in range(1, len(text)):
+        wide = any(unicodedata.east_asian_width(c) in "WF" for c in text[i - 1 : i + 1])
+        if (text[i - 1] == " " or wide) and text[i] not in _NO_LINE_START:
+            breaks.append(i)
+    breaks.append(len(text))
+    return breaks
+
+
 def fit_size(text: str, base: int, max_width_px: float, mono: bool | float = False) -> int:
     """Largest font size <= base at which ``text`` fits ``max_width_px``."""
     em = text_width_em(text, mono) or 1.0

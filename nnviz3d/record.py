@@ -257,6 +257,11 @@ class Recorder:
             raise ChainRuleError(
                 f"epoch {epoch} batch {batch}: {name} disagrees with the chain rule by {float(diff[i]):.3g} "
                 f"at {tuple(int(v) for v in i)} (got {float(got[i]):.6g}, expected {float(expected[i]):.6g})"
+                + (
+                    "; only plain SGD (w -= rate x gradient) is supported: no momentum, Adam or weight decay"
+                    if name.startswith("weights_after")
+                    else ""
+                )
             )
 
     # -- epochs and the result ----------------------------------------------------------

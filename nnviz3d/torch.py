@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,8 @@ def _layers(model: nn.Module) -> list[tuple[nn.Linear, nn.Module | None, str]]:
                 if type(m) in ACTIVATION_MODULES
                 else "not supported"
             )
+            if isinstance(m, nn.Dropout):  # the usual reason to meet this: say what to do
+                what += " (it zeroes random nodes at every step; record a run trained without it)"
             raise UserError(
                 f"nnviz3d.torch.Recorder: model[{name}] is {type(m).__name__}: {what} "
                 "(an nn.Sequential of nn.Linear, each optionally followed by Sigmoid, Tanh, ReLU, Identity "
@@ -194,6 +197,9 @@ class Recorder:
             loss = float(loss.detach())
         if self._inner is None:
             self._inner = self._recognise(x_np, t_np, acts, dzs, w0, w1, b0)
+        # not given: not recorded (NaN; ``inspect`` shows null) -- the recognised loss may not be
+        # the one the user computed. MSELoss's mean of squares is the recorded 1/2 squares x factor
+        loss = math.nan if loss is None else float(loss) / self._factor
         if self._factor != 1.0:  # MSELoss: recorded as 1/2 sum of squares, the rate scaled to match
             dzs = [d / self._factor for d in dzs]
         self._inner.record(epoch, x_np, t_np, w0, acts, dzs, w1, biases_before=b0, biases_after=b1, loss=loss)

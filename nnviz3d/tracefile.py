@@ -151,9 +151,9 @@ def load_trace(path: str | Path) -> tuple[Trace, dict[str, Any]]:
         try:
             data = np.load(fh, allow_pickle=False)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-            raise UserError(
-                f"{path}: not an nnviz3d trace (cannot read it as a .npz archive: {exc})"
-            ) from None
+            # numpy's own words for a pickle suggest loading it unsafely: not advice to pass on
+            why = "it holds pickled Python objects" if "pickle" in str(exc) else str(exc)
+            raise UserError(f"{path}: not an nnviz3d trace (not a .npz archive: {why})") from None
         if not isinstance(data, np.lib.npyio.NpzFile):
             raise UserError(f"{path}: not an nnviz3d trace (a single .npy array, not a .npz archive)")
         with data:

@@ -55,3 +55,13 @@ def test_errors_are_exceptions_not_exits(trace, tmp_path):
         nnviz3d.frame(tmp_path / "nope.npz", step=1)
     with pytest.raises(nnviz3d.UserError, match="epoch 4 is not held whole"):
         nnviz3d.frame(trace, step=1, epochs=[4])
+    # the API's own words, never the command line's flags
+    for call, words in (
+        (lambda: nnviz3d.frame(trace, step=10_000), r"^frame: step: 10000 is outside 0\.\.\d+$"),
+        (lambda: nnviz3d.frame(trace, index=-1), r"^frame: index: -1 is outside 0\.\.\d+$"),
+        (lambda: nnviz3d.frame(trace, step=1, fps=0), r"^fps: must"),
+        (lambda: nnviz3d.frame(trace, step=1, layout="big"), r"^layout: must be one of"),
+    ):
+        with pytest.raises(nnviz3d.UserError, match=words) as caught:
+            call()
+        assert "--" not in str(caught.value)

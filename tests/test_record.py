@@ -82,6 +82,8 @@ def test_a_buggy_backprop_is_caught_and_named():
         with pytest.raises(ChainRuleError, match=re.escape(words)) as info:
             rec.record(1, X, y, [syn0, syn1], [l1, l2], [d1, d2], [n0, n1])
         assert "epoch 1 batch 1" in str(info.value) and "by " in str(info.value)
+        # an update that is not the rule's says what the rule is
+        assert ("only plain SGD" in str(info.value)) == (bug == "update")
     rec = Recorder([3, 4, 1], ["sigmoid", "sigmoid"], X, y)  # and a correct step passes, either sign
     l1, l2, d1, d2, n0, n1 = _iamtrask_step(syn0, syn1, X, y)
     u = rec.record(1, X, y, [syn0, syn1], [l1, l2], [-d1, -d2], [n0, n1])

@@ -127,3 +127,37 @@ def test_speed_and_fps_scale_the_frame_count():
     _, fast = prepare(scene, epochs=(1,), fps=20)
     assert fast.n_frames == pytest.approx(2 * slow.n_frames, rel=0.05)
     assert [s.caption for s in slow.steps] == [s.caption for s in fast.steps]
+
+
+def test_a_loss_averaged_over_the_batch_divides_the_output_delta_and_says_so():
+    from dataclasses import replace
+
+    from nnviz3d.hud import Hud, _slope_points
+    from nnviz3d.primitives import THEMES
+
+    scene = load_scene()
+    scene = replace(scene, network=replace(scene.network, reduction="mean"))
+    trace, tl = prepare(scene, epochs=(1,))
+    u = trace.epoch_updates(1)[0]
+    step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2)
+    e, a = float(u.output_errors[0, 0]), float(u.activations[1][0, 0])
+    d = e * a * (1 - a) / 4
+    assert float(-u.deltas[1][0, 0]) == pytest.approx(d, abs=1e-15)
+    assert step.caption.startswith(
+        f"l2_delta = l2_error x the slope l2*(1-l2) / 4 = {fmt_sig(e)} x {fmt_sig(a * (1 - a))} / 4 "
+        f"= {fmt_sig(d)}: "
+    )
+    literal = "l2_delta = l2_error x the slope l2*(1-l2) / 4 = -0.474 x 0.249 / 4 = -0.0295"
+    assert step.caption.startswith(literal)
+    out = tl.layout.node_id(2, 0)
+    assert dict(step.node_notes)[out] == "= -0.474 x 0.249 / 4"
+    hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1)
+    assert "/ 4" not in hidden.caption and not any("/" in t for _, t in hidden.node_notes)  # carried already
+    # cross-entropy: the slope cancels, so no slope inset is drawn for the output's delta
+    ce = replace(scene, network=replace(scene.network, loss="cross_entropy"))
+    _, tl = prepare(ce, epochs=(1,))
+    step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2)
+    assert step.caption.startswith(
+        "l2_delta = l2_error x 1 / 4 (cross-entropy cancels the slope; the loss averages 4 records)"
+    )
+    assert _slope_points(Hud(tl, step, THEMES["dark"], 1280, 720)) == []

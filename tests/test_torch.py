@@ -98,12 +98,13 @@ def test_a_softmax_cross_entropy_minibatch_network_matches_the_builtin_trainer()
     for epoch in range(1, 41):
         for b in range(3):
             x, t = X[2 * b : 2 * b + 2], T[2 * b : 2 * b + 2]
-            with rec.step(x, t, epoch=epoch):
+            with rec.step(x, t, epoch=epoch) as h:
                 p = model(x)
                 loss = -(t * torch.log(p)).sum(dim=1).mean()
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+                h.loss = loss
     got = rec.trace()
     assert (got.spec.loss, got.spec.reduction, got.spec.learning_rate) == ("cross_entropy", "mean", 0.5)
     assert sorted(got.updates) == [(1, 1), (1, 2), (1, 3), (40, 1), (40, 2), (40, 3)]
@@ -118,8 +119,9 @@ def test_a_softmax_cross_entropy_minibatch_network_matches_the_builtin_trainer()
 )  # fmt: skip
 def test_unsupported_modules_are_named(module, name):
     model = nn.Sequential(nn.Linear(3, 4), module(), nn.Linear(4, 1))
-    with pytest.raises(UserError, match=rf"model\[1\] is {name}: not supported"):
+    with pytest.raises(UserError, match=rf"model\[1\] is {name}: not supported") as info:
         TorchRecorder(model)
+    assert ("record a run trained without it" in str(info.value)) == (name == "Dropout")
 
 
 def test_a_torch_run_renders_through_the_cli(tmp_path, capsys):
@@ -160,3 +162,58 @@ def test_mse_loss_is_recorded_as_half_squares_with_the_rate_scaled(tmp_path):
     # and the built-in trainer, from the same start with 1/2 squares averaged at rate 1, agrees
     ref = train(replace(got.spec, epochs=300), (1, 2, 300))
     assert _largest_difference(ref, got) < 1e-12
+
+
+def _mse_xor(epochs: int, give_loss: bool):
+    import torch.nn.functional as F
+
+    X = torch.tensor([[0.0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float64)
+    y = torch.tensor([[0.0], [1], [1], [0]], dtype=torch.float64)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), nn.Sigmoid()).double()
+    opt = torch.optim.SGD(model.parameters(), lr=0.3)
+    rec = TorchRecorder(model, show=f"1-{epochs}")
+    for epoch in range(1, epochs + 1):
+        with rec.step(X, y, epoch=epoch) as h:
+            loss = F.mse_loss(model(X), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if give_loss:
+                h.loss = loss
+                torch_losses.append(float(loss.detach()))
+    return rec
+
+
+torch_losses: list[float] = []
+
+
+def test_a_loss_not_given_is_null_in_inspect_and_steps_and_said_so_in_the_caption(tmp_path, capsys):
+    import json
+
+    from nnviz3d.cli import main
+
+    path = _mse_xor(2, give_loss=False).save(tmp_path / "run.npz")
+    got, _ = load_trace(path)
+    assert got.spec.learning_rate == pytest.approx(0.6)  # 0.3 x 2/n_out: the caption names the loss
+    assert np.isnan(got.updates[(1, 1)].loss)
+    assert main(["inspect", "--trace", str(path), "--epoch", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["loss"] is None
+    assert main(["inspect", "--trace", str(path), "--epoch", "1"]) == 0
+    assert "loss = null (not recorded: give it as h.loss)" in capsys.readouterr().out.splitlines()
+    assert main(["steps", "--json", "--trace", str(path)]) == 0
+    rows = json.loads(capsys.readouterr().out)  # valid JSON: no NaN
+    shown = [r for r in rows if r["kind"] == "display_error"]
+    assert shown and all(r["values"]["loss"] is None for r in shown)
+    assert shown[0]["caption"].endswith(
+        "(loss E = 1/2 sum of squared errors, averaged over the batch = not recorded)"
+    )
+
+
+def test_a_given_mse_loss_is_recorded_as_the_half_squares_it_is_shown_as():
+    torch_losses.clear()
+    got = _mse_xor(2, give_loss=True).trace()
+    u = got.updates[(2, 1)]
+    half_squares = 0.5 * float(((u.targets - u.activations[-1]) ** 2).sum()) / len(u.targets)
+    assert u.loss == pytest.approx(half_squares, abs=1e-15)
+    assert u.loss == pytest.approx(torch_losses[1] / 2, abs=1e-15)  # MSELoss = that x 2/n_out

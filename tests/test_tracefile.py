@@ -1,6 +1,7 @@
 """The trace file: the contract between recording and rendering (issue 10, part 1)."""
 
 import json
+import pickle
 import zipfile
 from dataclasses import fields, replace
 
@@ -91,17 +92,21 @@ def test_bad_files_get_one_line_and_exit_2(tmp_path, iamtrask, capsys):
     np.savez(newer, **arrays)
     text = tmp_path / "notes.npz"
     text.write_text("hello")
+    pickled = tmp_path / "pickled.npz"
+    pickled.write_bytes(pickle.dumps({"a": 1}))
     expected = {
         truncated: "not an nnviz3d trace",
         foreign: "no 'format' entry",
         newer: f"written by a newer nnviz3d (trace format {VERSION + 1}",
         text: "not an nnviz3d trace",
+        pickled: "not an nnviz3d trace (not a .npz archive: it holds pickled Python objects)",
         tmp_path / "missing.npz": "no such trace file",
     }
     for path, words in expected.items():
         assert main(["steps", "--trace", str(path)]) == 2
         err = capsys.readouterr().err.strip()
         assert err.count("\n") == 0 and str(path) in err and words in err, err
+        assert "allow_pickle" not in err
     # a damaged archive: one entry missing
     damaged = tmp_path / "damaged.npz"
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(damaged, "w") as dst:
@@ -131,7 +136,14 @@ def test_train_writes_what_render_trace_reads(tmp_path, capsys):
     assert main(["inspect", "--epoch", "5", "--trace", str(out)]) == 2
     assert "epoch 5 batch 1 is not held whole" in capsys.readouterr().err
     assert main(["steps", "--epochs", "4", "--trace", str(out)]) == 2
-    assert "epoch 4 is not held whole in the trace" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "epoch 4 is not held whole in the trace" in err
+    assert "record it: 'nnviz3d train SCENE --epochs 4', or Recorder(..., show=\"4\")" in err
+    # a range far too long to render is still first refused for what the trace lacks
+    assert main(["render", "--epochs", "1-2000", "--trace", str(out), "--out", str(tmp_path / "v.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert "epoch 4 is not held whole" in err and "--yes" not in err
+    assert not (tmp_path / "v.mp4").exists()
 
 
 def test_render_from_a_trace_is_byte_identical(tmp_path, capsys):

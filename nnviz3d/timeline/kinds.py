@@ -274,6 +274,7 @@ def output_error(b: Builder, beat: Beat) -> None:
         values={f"l{n_w}_error[{o}]": float(e) for o, e in enumerate(err)},
         record=r,
         outputs=outputs,
+        extras={"wants": _wants(lay, n_w, err)},
         **common,
     )
 
@@ -288,8 +289,8 @@ def display_error(b: Builder, beat: Beat) -> None:
     caption = b.t("display_error", k=n_w, e=fmt(u.mean_abs_error, 5))
     if b.spec.learning_rate != 1:  # the updates show the gradient dE/dsyn: say what E is
         loss_is = b.t(f"loss_{b.spec.loss}_{b.spec.reduction}")
-        caption = b.t("display_error_loss", k=n_w, e=fmt(u.mean_abs_error, 5), loss_is=loss_is,
-                      loss=fmt(u.loss, 5))  # fmt: skip
+        loss = fmt(u.loss, 5) if np.isfinite(u.loss) else b.t("loss_not_recorded")  # NaN: not given
+        caption = b.t("display_error_loss", k=n_w, e=fmt(u.mean_abs_error, 5), loss_is=loss_is, loss=loss)
     b.add(
         caption,
         code=("display",),
@@ -329,6 +330,7 @@ def error(b: Builder, beat: Beat) -> None:
             "edge_values": _signed_values(list(lay.layer_edges(k)), sent)
             if sent.size <= MAX_EDGE_VALUES
             else (),
+            "wants": _wants(lay, k, err[0]),
         },
         satellites=sats,
         satellite_signed=True,
@@ -351,23 +353,36 @@ def delta(b: Builder, beat: Beat) -> None:
     if first and b.spec.loss == "cross_entropy":  # softmax/sigmoid with cross-entropy: no slope
         slope_key = "slope_cross_entropy"
     err = u.output_errors if first else -u.activation_grads[k - 1]
+    # a loss averaged over the batch divides the output's delta by its size (the hidden
+    # layers' errors come from that delta, so they carry it already)
+    n = len(u.inputs) if first and b.spec.reduction == "mean" else 1
+    per = f" / {n}" if n > 1 else ""
     b.labels = [""] * lay.n_nodes  # this layer's deltas only: its notes need the room beside it
     for j, v in enumerate(d[0]):  # the first record's delta (the panel has them all, and the sum)
         b.labels[lay.node_id(k, j)] = fmt_signed(float(v))
-    caption = b.t("delta", k=k, slope=b.t(slope_key, k=k, act=act))
+    if n > 1:
+        ce = slope_key == "slope_cross_entropy"
+        slope_text = (
+            b.t("slope_cross_entropy_mean", n=n)
+            if ce
+            else b.t(slope_key, k=k, act=act) + b.t("per_batch", n=n)
+        )
+    else:
+        slope_text = b.t(slope_key, k=k, act=act)
+    caption = b.t("delta", k=k, slope=slope_text)
     notes: tuple[tuple[int, str], ...] = ()
     if slope_key == "slope_sigmoid":  # the chain rule with its numbers: error x slope = delta
         a = u.activations[k - 1]
         slope = a[0] * (1 - a[0])
         if d.shape[1] == 1:  # one node: the numbers go into the caption
-            caption = b.t("delta_one", k=k, e=fmt_sig(float(err[0, 0])), s=fmt_sig(float(slope[0])),
-                          d=fmt_sig(float(d[0, 0])))  # fmt: skip
+            caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=fmt_sig(float(err[0, 0])),
+                          s=fmt_sig(float(slope[0])), d=fmt_sig(float(d[0, 0])), n=n)  # fmt: skip
             if slope[0] < SATURATED:  # the lesson of late iterations: a flat sigmoid learns slowly
                 caption += b.t("saturated")
         else:
-            caption = b.t("delta_nodes", k=k)
+            caption = b.t("delta_nodes", k=k) + (b.t("per_batch", n=n) if n > 1 else "")
         notes = tuple(
-            (lay.node_id(k, j), f"= {fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}")
+            (lay.node_id(k, j), f"= {fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}{per}")
             for j in range(d.shape[1])
         )
     b.add(
@@ -378,12 +393,12 @@ def delta(b: Builder, beat: Beat) -> None:
             **_matrix_values(f"l{k}_delta", d),
             **_matrix_values(f"l{k}_error", err),
             # the activations whose slope the delta uses (the slope panel draws them)
-            **(_matrix_values(f"l{k}", u.activations[k - 1]) if act == "sigmoid" else {}),
+            **(_matrix_values(f"l{k}", u.activations[k - 1]) if slope_key == "slope_sigmoid" else {}),
         },
         layer=k,
         nodes=list(lay.layer_nodes(k)),
         edges=[],
-        extras={"node_notes": notes},
+        extras={"node_notes": notes, "wants": _wants(lay, k, d[0])},
         satellites=sats,
         satellite_signed=True,
         halos=halos,
@@ -476,7 +491,10 @@ def worked(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
         edges=[edge],
-        extras={"edge_values": ((edge, fmt_signed(value)),)},
+        extras={
+            "edge_values": ((edge, fmt_signed(value)),),
+            "pushes": tuple(float(lr * a[r, i] * d[r, j]) for r in range(len(a))),
+        },
     )
 
 
@@ -844,6 +862,18 @@ def _record_values(b: Builder, u, r: int) -> np.ndarray:
 def _record_note(b: Builder, u) -> str:
     """Which record the picture's numbers are, when the batch has several."""
     return b.t("record_note", n=len(u.inputs)) if len(u.inputs) > 1 else ""
+
+
+#: a layer with more nodes than this gets no arrows (a column of 10 would be a thicket)
+MAX_WANTS = 6
+
+
+def _wants(lay, k: int, values: np.ndarray) -> tuple[tuple[int, float], ...]:
+    """Layer ``k``'s nudges for the record on the spheres, as (node, value)."""
+    values = np.asarray(values, dtype=float).ravel()
+    if len(values) > MAX_WANTS:
+        return ()
+    return tuple((lay.node_id(k, j), float(v)) for j, v in enumerate(values))
 
 
 def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ...]:

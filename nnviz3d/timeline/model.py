@@ -128,6 +128,13 @@ class Step:
     #: (n_nodes, n, n): each node's activation over a grid of the two inputs that vary (the
     #: others held at their one value), NaN for the input layer; None where it does not apply
     feature_maps: np.ndarray | None = field(default=None, repr=False)
+    #: 3Blue1Brown's "wants": (node, value) for the record on the spheres -- how much, and
+    #: which way, the node's value (its error) or its input (its delta) should move; drawn
+    #: as an arrow up or down beside the node, one length scale per kind for the whole video
+    wants: tuple[tuple[int, float], ...] = ()
+    #: the worked change, record by record: each record's input x delta (times the learning
+    #: rate), which add up to the change -- 3Blue1Brown's columns of nudges, one per example
+    pushes: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,19 @@ class Timeline:
     losses: np.ndarray | None = None
     #: a [compare] run: its label and the largest change rounding made to its initial weights
     comparison: tuple[str, float] | None = None
+
+    @cached_property
+    def want_scales(self) -> dict[tuple[str, int | None], float]:
+        """The largest |want| of each (step kind, layer) in the whole video: an arrow's
+        length is its value over this, so the wants of iteration 2000 look as small as
+        they are next to iteration 1's."""
+        scales: dict[tuple[str, int | None], float] = {}
+        for s in self.steps:
+            for _, v in s.wants:
+                if np.isfinite(v):
+                    key = (s.kind, s.layer)
+                    scales[key] = max(scales.get(key, 0.0), abs(float(v)))
+        return scales
 
     @property
     def mono_em(self) -> float:

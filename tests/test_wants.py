@@ -1,0 +1,164 @@
+"""3Blue1Brown's "wants": in the error and backward steps an arrow beside each node says
+which way, and how much, the record's value (its error) or its input z (its delta) should
+move -- up and blue to rise, down and orange to fall, on one scale per kind of step for
+the whole video."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import WANT_MAX, WANT_MIN, frame_state, project, want_arrows
+from nnviz3d.hud import overlay
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES
+from nnviz3d.scene import load_scene
+
+W, H = 1280, 720
+
+
+@pytest.fixture(scope="module")
+def run():
+    return prepare(load_scene(), epochs=(1, 2000))
+
+
+def _step(tl, epoch, kind, layer=None, record=None):
+    return next(
+        s
+        for s in tl.steps
+        if s.epoch == epoch
+        and s.kind == kind
+        and (layer is None or s.layer == layer)
+        and (record is None or s.record == record)
+    )
+
+
+def test_the_wants_are_the_recorded_errors_and_deltas_of_record_1(run):
+    trace, tl = run
+    u = trace.epoch_updates(1)[0]
+    lay = tl.layout
+    out = lay.node_id(2, 0)
+    # l2_error = y - l2 of each record, in its node-by-node step
+    for r in range(4):
+        (node, value), *_ = _step(tl, 1, "output_error", record=r).wants
+        assert node == out
+        assert value == pytest.approx(float(u.targets[r, 0] - u.outputs[r, 0]), abs=1e-12)
+    assert _step(tl, 1, "output_error", record=0).wants[0][1] == pytest.approx(-0.47372, abs=1e-5)
+    # l2_delta, l1_error = l2_delta . syn1.T and l1_delta of record 1 (iamtrask's signs)
+    assert _step(tl, 1, "delta", 2).wants == ((out, pytest.approx(float(-u.deltas[1][0, 0]), abs=1e-12)),)
+    hidden = [lay.node_id(1, j) for j in range(4)]
+    error = _step(tl, 1, "error", 1).wants
+    assert [n for n, _ in error] == hidden
+    np.testing.assert_allclose([v for _, v in error], -u.activation_grads[0][0], atol=1e-12)
+    np.testing.assert_allclose([v for _, v in error], [0.0698, -0.0893, 0.112, -0.0403], atol=5e-4)
+    delta = _step(tl, 1, "delta", 1).wants
+    np.testing.assert_allclose([v for _, v in delta], -u.deltas[0][0], atol=1e-12)
+    # the compact steps of iteration 2000 compute every record at once: no single want
+    assert _step(tl, 2000, "output_error").wants == ()
+
+
+def test_one_scale_per_kind_for_the_whole_video(run):
+    _, tl = run
+    scales = tl.want_scales
+    for (kind, layer), scale in scales.items():
+        wants = [abs(v) for s in tl.steps if (s.kind, s.layer) == (kind, layer) for _, v in s.wants]
+        assert scale == max(wants)
+    # the largest output error of iteration 1 is record 4's 0 - 0.5447
+    assert scales[("output_error", 2)] == pytest.approx(0.54470, abs=1e-5)
+
+
+def _arrows(tl, step):
+    frame = step.first_frame + step.n_frames - 1
+    state = frame_state(tl, frame, W, H)
+    arrows = want_arrows(tl, step, state.theme, state.camera, W, H)
+    assert set(arrows) <= set(state.polylines)  # drawn in the frame
+    shafts = arrows[0::2]
+    return state, shafts, arrows[1::2]
+
+
+def test_arrows_point_the_way_of_the_sign_in_its_colour(run):
+    _, tl = run
+    step = _step(tl, 1, "error", 1)
+    state, shafts, heads = _arrows(tl, step)
+    theme = THEMES["dark"]
+    assert len(shafts) == 4
+    for (node, value), shaft, head in zip(step.wants, shafts, heads, strict=True):
+        (x0, y0), (x1, y1) = shaft.points
+        assert x0 == x1
+        assert (y1 > y0) == (value > 0)  # the tip is the second point
+        assert shaft.color == (theme.positive if value > 0 else theme.negative)
+        assert head.points[1] == shaft.points[1]  # the head sits on the tip
+        # beside its own node: left of it, level with it
+        (nx, ny), *_ = (project(state.camera, tl.layout.nodes[[node]], W / H) + 1) / 2
+        assert nx - 0.08 < x0 < nx
+        assert (y0 + y1) / 2 == pytest.approx(ny, abs=2e-3)  # within 1.5 px (a long lens)
+
+
+def test_the_length_is_the_amount_and_late_wants_are_stubs(run):
+    _, tl = run
+    step = _step(tl, 1, "error", 1)
+    _, shafts, _ = _arrows(tl, step)
+    lengths = [abs(s.points[1][1] - s.points[0][1]) for s in shafts]
+    values = [abs(v) for _, v in step.wants]
+    scale = tl.want_scales[("error", 1)]
+    longest = max(lengths) / (WANT_MAX * max(values) / scale)  # one node spacing
+    for length, value in zip(lengths, values, strict=True):
+        assert length == pytest.approx(longest * max(WANT_MIN, WANT_MAX * value / scale), rel=1e-9)
+    assert lengths[2] / lengths[0] == pytest.approx(values[2] / values[0], rel=1e-9)  # both above the floor
+    # iteration 2000's output delta (-0.000385) is a stub next to iteration 1's (-0.118)
+    early = _arrows(tl, _step(tl, 1, "delta", 2))[1][0]
+    late = _arrows(tl, _step(tl, 2000, "delta", 2))[1][0]
+    early_len = abs(early.points[1][1] - early.points[0][1])
+    late_len = abs(late.points[1][1] - late.points[0][1])
+    assert late_len == pytest.approx(early_len * WANT_MIN / WANT_MAX, rel=1e-9)
+
+
+def test_the_key_names_the_arrows_and_study_draws_none(run):
+    _, tl = run
+    step = _step(tl, 1, "delta", 1)
+    texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
+    assert "arrow: where its z should go" in texts
+    _, study = prepare(
+        replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
+    )
+    s = _step(study, 1, "delta", 1)
+    state = frame_state(study, s.first_frame + s.n_frames - 1, W, H)
+    arrows = want_arrows(study, s, state.theme, state.camera, W, H)
+    assert arrows and not set(arrows) & set(state.polylines)
+    assert "arrow: where its z should go" not in [t.text for t in state.texts]
+
+
+def test_the_worked_change_is_each_records_push_and_they_add_up(run):
+    trace, tl = run
+    u = trace.epoch_updates(1)[0]
+    step = _step(tl, 1, "worked", 1)  # syn1's largest change: l1[3] -> l2[1]
+    expected = u.activations[0][:, 2] * -u.deltas[1][:, 0]
+    np.testing.assert_allclose(step.pushes, expected, atol=1e-15)
+    change = u.weights_after[1][2, 0] - u.weights_before[1][2, 0]
+    assert sum(step.pushes) == pytest.approx(change, abs=1e-15)
+    np.testing.assert_allclose(step.pushes, [-0.0543, 0.0399, 0.0270, -0.0193], atol=5e-5)
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_pushes_panel_draws_a_bar_per_record_and_their_sum(run, layout):
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = _step(tl, 1, "worked", 1)
+    texts, rects, _ = overlay(tl, step, THEMES["dark"], W, H)
+    words = [t.text for t in texts]
+    for name in ["record 1", "record 2", "record 3", "record 4", "change"]:
+        assert name in words
+    for number in ["-0.0543", "+0.0399", "+0.027", "-0.0193", "-0.00677"]:
+        assert number in words
+    theme = THEMES["dark"]
+    bars = [r for r in rects if r.color in (theme.positive, theme.negative) and r.opacity == 1.0]
+    assert len(bars) == 5
+    values = [*step.pushes, sum(step.pushes)]
+    centre = bars[0].x1  # record 1 pulls down: its bar ends at the zero line
+    for bar, v in zip(bars, values, strict=True):
+        assert bar.color == (theme.positive if v > 0 else theme.negative)
+        assert (bar.x0 == centre) if v > 0 else (bar.x1 == centre)
+    lengths = [bar.x1 - bar.x0 for bar in bars]
+    for length, v in zip(lengths, values, strict=True):
+        assert length / lengths[0] == pytest.approx(abs(v) / abs(values[0]), rel=1e-9)
+    assert max(b.y1 for b in bars) < 0.76 and min(b.y0 for b in bars) > 0.14  # inside its column
