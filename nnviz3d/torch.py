@@ -9,7 +9,7 @@
             with rec.step(x, t, epoch=epoch) as h:   # forward, loss, backward, step inside
                 loss = loss_fn(model(x), t)
                 opt.zero_grad(); loss.backward(); opt.step()
-                h.loss = loss                        # optional: inspect shows it
+                h.loss = loss                        # optional: captured from loss.backward()
     rec.save("run.npz")                              # nnviz3d render --trace run.npz
 
 The model is an ``nn.Sequential`` of ``nn.Linear`` layers, each optionally followed by
@@ -29,6 +29,9 @@ over the batch with the learning rate times 2/n_out, which moves the weights ali
 the change of the weights against the gradient), so plain SGD is expected: momentum,
 Adam or weight decay are refused by the chain-rule check with the array that disagrees.
 Everything is kept in the model's dtype; float32 runs are checked to 1e-4 relative.
+The loss is ``h.loss`` where given, else the scalar ``.backward()`` was called on inside the
+step (captured by wrapping ``torch.Tensor.backward`` for the block's duration); neither:
+not recorded (``inspect`` shows null).
 """
 
 from __future__ import annotations
@@ -173,10 +176,22 @@ class Recorder:
         n = len(self.layers_info)
         self._z, self._a, self._dz = [None] * n, [None] * n, [None] * n
         self._active = True
+        # the loss is captured where it can be found: the one scalar ``.backward()`` is
+        # called on inside the block (a second call, gradient accumulation, is ambiguous)
+        captured: list[float] = []
+        original = torch.Tensor.backward
+
+        def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            if tensor.numel() == 1:
+                captured.append(float(tensor.detach()))
+            return original(tensor, *args, **kwargs)
+
+        torch.Tensor.backward = backward  # type: ignore[method-assign]
         try:
             yield handle
         finally:
             self._active = False
+            torch.Tensor.backward = original  # type: ignore[method-assign]
         missing = [k for k in range(n) if self._z[k] is None or self._a[k] is None]
         if missing:
             raise UserError(
@@ -195,10 +210,13 @@ class Recorder:
         loss = handle.loss
         if isinstance(loss, torch.Tensor):
             loss = float(loss.detach())
+        if loss is None and len(captured) == 1:
+            loss = captured[0]
         if self._inner is None:
             self._inner = self._recognise(x_np, t_np, acts, dzs, w0, w1, b0)
-        # not given: not recorded (NaN; ``inspect`` shows null) -- the recognised loss may not be
-        # the one the user computed. MSELoss's mean of squares is the recorded 1/2 squares x factor
+        # neither given nor captured: not recorded (NaN; ``inspect`` shows null) -- the recognised
+        # loss may not be the one the user computed. MSELoss's mean of squares is the recorded
+        # 1/2 squares x factor
         loss = math.nan if loss is None else float(loss) / self._factor
         if self._factor != 1.0:  # MSELoss: recorded as 1/2 sum of squares, the rate scaled to match
             dzs = [d / self._factor for d in dzs]

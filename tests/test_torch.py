@@ -164,7 +164,7 @@ def test_mse_loss_is_recorded_as_half_squares_with_the_rate_scaled(tmp_path):
     assert _largest_difference(ref, got) < 1e-12
 
 
-def _mse_xor(epochs: int, give_loss: bool):
+def _mse_xor(epochs: int, give_loss: bool, backward=lambda loss: loss.backward()):
     import torch.nn.functional as F
 
     X = torch.tensor([[0.0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float64)
@@ -177,23 +177,24 @@ def _mse_xor(epochs: int, give_loss: bool):
         with rec.step(X, y, epoch=epoch) as h:
             loss = F.mse_loss(model(X), y)
             opt.zero_grad()
-            loss.backward()
+            backward(loss)
             opt.step()
+            torch_losses.append(float(loss.detach()))
             if give_loss:
                 h.loss = loss
-                torch_losses.append(float(loss.detach()))
     return rec
 
 
 torch_losses: list[float] = []
 
 
-def test_a_loss_not_given_is_null_in_inspect_and_steps_and_said_so_in_the_caption(tmp_path, capsys):
+def test_a_loss_not_found_is_null_in_inspect_and_steps_and_said_so_in_the_caption(tmp_path, capsys):
     import json
 
     from nnviz3d.cli import main
 
-    path = _mse_xor(2, give_loss=False).save(tmp_path / "run.npz")
+    # torch.autograd.backward(loss) is not loss.backward(): the loss is not captured
+    path = _mse_xor(2, give_loss=False, backward=torch.autograd.backward).save(tmp_path / "run.npz")
     got, _ = load_trace(path)
     assert got.spec.learning_rate == pytest.approx(0.6)  # 0.3 x 2/n_out: the caption names the loss
     assert np.isnan(got.updates[(1, 1)].loss)
@@ -210,10 +211,12 @@ def test_a_loss_not_given_is_null_in_inspect_and_steps_and_said_so_in_the_captio
     )
 
 
-def test_a_given_mse_loss_is_recorded_as_the_half_squares_it_is_shown_as():
+@pytest.mark.parametrize("give_loss", [True, False])
+def test_a_given_or_captured_mse_loss_is_recorded_as_the_half_squares_it_is_shown_as(give_loss):
     torch_losses.clear()
-    got = _mse_xor(2, give_loss=True).trace()
+    got = _mse_xor(2, give_loss=give_loss).trace()  # not given: captured from loss.backward()
     u = got.updates[(2, 1)]
     half_squares = 0.5 * float(((u.targets - u.activations[-1]) ** 2).sum()) / len(u.targets)
     assert u.loss == pytest.approx(half_squares, abs=1e-15)
     assert u.loss == pytest.approx(torch_losses[1] / 2, abs=1e-15)  # MSELoss = that x 2/n_out
+    assert torch.Tensor.backward.__name__ == "backward" and "nnviz3d" not in torch.Tensor.backward.__module__
