@@ -140,7 +140,7 @@ CARD_BOX = (0.0, 0.0, 1.0, 1.0)  # a card is a clean slide
 RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slope
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
-PUSHES_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
+BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
 
 
 def _beside(hud: Hud) -> str:
@@ -186,8 +186,8 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
     if (other := _scene_regions(hud, "hall")) is not None:
         return other
-    if hud.step.kind == "worked" and hud.step.pushes:
-        beside = [("pushes", PUSHES_BOX)]
+    if hud.step.kind == "worked" and hud.step.bars:
+        beside = [("bars", BARS_BOX)]
     else:
         beside = [(_beside(hud), RIGHT_TOP)]
     return [
@@ -209,7 +209,7 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         return [
             ("status", STATUS_BOX),
             ("caption", CAPTION_BOX),
-            ("pushes" if hud.step.pushes else "values", PUSHES_BOX),
+            ("bars" if hud.step.bars else "values", BARS_BOX),
             ("code_line", (0.015, 0.015, 0.69, 0.13)),
             ("card", CARD_BOX),
         ]
@@ -217,7 +217,7 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
         (_beside(hud), RIGHT_TOP),
-        ("changes" if update else "values", RIGHT_MIDDLE),
+        ("changes" if update else "bars" if hud.step.bars else "values", RIGHT_MIDDLE),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
         *([("change_size", RIGHT_BOTTOM)] if update else []),
         ("card", CARD_BOX),
@@ -836,51 +836,65 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
                                         mono=True, align="center", valign="center"))  # fmt: skip
 
 
-#: more records than this: the worked change keeps its caption (a bar each would be slivers)
-MAX_PUSHES = 8
-
-
-@panel("pushes")
-def pushes(hud: Hud, box: Box, out: Overlay) -> None:
-    """The worked change as 3Blue1Brown's nudges that add up: per record, its name and its
-    input x delta, and under them a bar from the zero line (right and blue to raise the
-    weight, left and orange to lower it); then their sum, the change, on the same scale --
-    records that pull against each other are seen to cancel."""
+@panel("bars")
+def bars(hud: Hud, box: Box, out: Overlay) -> None:
+    """One number per record as a signed bar from a zero line (right and blue for +, left
+    and orange for -) and, under a rule, the row they make together on the same scale: the
+    worked change's nudges that add up (records that pull against each other cancel), the
+    errors whose sizes average into the display error. A tall box stacks each row's words
+    over its bar; a short one puts them on one line."""
     step, theme, w, h = hud.step, hud.theme, hud.width, hud.height
-    values = list(step.pushes)
-    if not values or len(values) > MAX_PUSHES:
+    chart = step.bars
+    if chart is None:
         return
-    total = float(sum(values))
     x0, y0, x1, y1 = box
     size = hud.min_size
-    out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
-    title = wrap(hud.t("pushes_title"), size, w * (x1 - x0))
-    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
-    top = y1 - (title.count("\n") + 1) * size * LINE / h - 0.01
-    names = [hud.t("pushes_record", r=r + 1) for r in range(len(values))] + [hud.t("pushes_sum")]
     text_h = size * LINE / h
-    row = min((top - y0 - 0.01) / (len(values) + 1.3), text_h * 2.2)
-    bar_h = min(row - text_h * 1.2, text_h * 0.8)  # clear of the next row's words
-    centre, half = (x0 + x1) / 2, (x1 - x0) / 2 - 0.004
-    scale = max(max(abs(v) for v in values), abs(total)) or 1.0
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
+    title = wrap(chart.title, size, w * (x1 - x0))
+    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    top = y1 - (title.count("\n") + 1) * text_h - 0.01
+    n = len(chart.values)
+    scale = max((abs(v) for v in chart.values if np.isfinite(v)), default=0.0) or 1.0
+    names_w = max(text_width_em(t) for t in chart.names) * size / w + 0.01
+    numbers_w = max(text_width_em(fmt_signed(v)) for v in chart.values) * size / w + 0.01
+    # one line (name | bar | number) where the box is too short to stack and wide enough
+    inline = (top - y0 - 0.01) / (n + 0.3) < text_h * 2.0 and x1 - x0 - names_w - numbers_w > 0.05
+    stacked = not inline
+    if stacked:
+        row = min((top - y0 - 0.01) / (n + 0.3), text_h * 2.2)
+        bar_h = max(0.012, min(row - text_h * 1.2, text_h * 0.8))  # clear of the next row's words
+        left, right = x0, x1
+    else:
+        row = min((top - y0 - 0.01) / (n + 0.3), text_h * 1.25)
+        bar_h = row * 0.6
+        left, right = x0 + names_w, x1 - numbers_w
+    centre, half = (left + right) / 2, (right - left) / 2 - 0.004
     bottom = top
-    for r, (name, v) in enumerate(zip(names, [*values, total], strict=True)):
-        last = r == len(values)
-        y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row: its words, then the bar
+    for r, (name, v) in enumerate(zip(chart.names, chart.values, strict=True)):
+        last = r == n - 1
+        y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
         colour = theme.text if last else theme.muted
-        out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
-        out.texts.append(Text2D(fmt_signed(v), x1, y, size, theme.text, bold=last, align="right"))
+        if stacked:
+            out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
+            out.texts.append(Text2D(fmt_signed(v), x1, y, size, theme.text, bold=last, align="right"))
+            bar_mid = y - text_h - bar_h / 2
+        else:
+            bar_mid = y - row / 2
+            out.texts.append(Text2D(name, x0, bar_mid, size, colour, bold=last, valign="center"))
+            out.texts.append(Text2D(fmt_signed(v), x1, bar_mid, size, theme.text, bold=last, align="right",
+                                    valign="center"))  # fmt: skip
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
-        bar_top = y - text_h
         fill = theme.positive if v >= 0 else theme.negative
-        out.rects.append(Rect2D(a, bar_top - bar_h, max(b, a + 0.002), bar_top, fill, 1.0))
-        bottom = bar_top - bar_h
-        if r == len(values) - 1:  # the rule above the sum
-            rule = bottom - 0.15 * row
+        out.rects.append(Rect2D(a, bar_mid - bar_h / 2, max(b, a + 0.002), bar_mid + bar_h / 2, fill, 1.0))
+        bottom = bar_mid - bar_h / 2
+        if r == n - 2:  # the rule above the row they make together
+            rule = (bottom + top - (r + 1.3) * row) / 2 if not stacked else bottom - 0.15 * row
             out.lines.append(Polyline2D(((x0, rule), (x1, rule)), theme.muted, 1.5))
     # the zero line through every bar
-    out.lines.append(Polyline2D(((centre, bottom - 0.005), (centre, top - text_h + 0.005)), theme.text, 1.5))
+    upper = top - (text_h if stacked else 0) + 0.005
+    out.lines.append(Polyline2D(((centre, bottom - 0.005), (centre, upper)), theme.text, 1.5))
 
 
 @panel("change_size")

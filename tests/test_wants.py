@@ -133,27 +133,30 @@ def test_the_worked_change_is_each_records_push_and_they_add_up(run):
     u = trace.epoch_updates(1)[0]
     step = _step(tl, 1, "worked", 1)  # syn1's largest change: l1[3] -> l2[1]
     expected = u.activations[0][:, 2] * -u.deltas[1][:, 0]
-    np.testing.assert_allclose(step.pushes, expected, atol=1e-15)
+    pushes = step.bars.values[:-1]
+    np.testing.assert_allclose(pushes, expected, atol=1e-15)
     change = u.weights_after[1][2, 0] - u.weights_before[1][2, 0]
-    assert sum(step.pushes) == pytest.approx(change, abs=1e-15)
-    np.testing.assert_allclose(step.pushes, [-0.0543, 0.0399, 0.0270, -0.0193], atol=5e-5)
+    assert step.bars.values[-1] == change  # the row they make: the change itself
+    assert sum(pushes) == pytest.approx(change, abs=1e-15)
+    np.testing.assert_allclose(pushes, [-0.0543, 0.0399, 0.0270, -0.0193], atol=5e-5)
+    assert step.bars.names == ("record 1", "record 2", "record 3", "record 4", "change (sum)")
 
 
 @pytest.mark.parametrize("layout", ["lecture", "hall"])
-def test_the_pushes_panel_draws_a_bar_per_record_and_their_sum(run, layout):
+def test_the_bars_panel_draws_a_bar_per_record_and_their_sum(run, layout):
     _, tl = run
     tl = replace(tl, screen=layout)
     step = _step(tl, 1, "worked", 1)
     texts, rects, _ = overlay(tl, step, THEMES["dark"], W, H)
     words = [t.text for t in texts]
-    for name in ["record 1", "record 2", "record 3", "record 4", "change"]:
+    for name in ["record 1", "record 2", "record 3", "record 4", "change (sum)"]:
         assert name in words
     for number in ["-0.0543", "+0.0399", "+0.027", "-0.0193", "-0.00677"]:
         assert number in words
     theme = THEMES["dark"]
     bars = [r for r in rects if r.color in (theme.positive, theme.negative) and r.opacity == 1.0]
     assert len(bars) == 5
-    values = [*step.pushes, sum(step.pushes)]
+    values = list(step.bars.values)
     centre = bars[0].x1  # record 1 pulls down: its bar ends at the zero line
     for bar, v in zip(bars, values, strict=True):
         assert bar.color == (theme.positive if v > 0 else theme.negative)
@@ -162,3 +165,21 @@ def test_the_pushes_panel_draws_a_bar_per_record_and_their_sum(run, layout):
     for length, v in zip(lengths, values, strict=True):
         assert length / lengths[0] == pytest.approx(abs(v) / abs(values[0]), rel=1e-9)
     assert max(b.y1 for b in bars) < 0.76 and min(b.y0 for b in bars) > 0.14  # inside its column
+
+
+def test_the_display_error_is_each_records_error_and_the_mean_of_their_sizes(run):
+    trace, tl = run
+    u = trace.epoch_updates(1)[0]
+    step = _step(tl, 1, "display_error")
+    assert step.bars.title == "each record's l2_error"
+    assert step.bars.names[-1] == "mean |error|"
+    np.testing.assert_allclose(step.bars.values[:-1], u.targets[:, 0] - u.outputs[:, 0], atol=1e-15)
+    assert step.bars.values[-1] == pytest.approx(float(np.mean(np.abs(step.bars.values[:-1]))), abs=1e-15)
+    texts, rects, _ = overlay(tl, step, THEMES["dark"], W, H)
+    words = [t.text for t in texts]
+    for number in ["-0.474", "+0.511", "+0.456", "-0.545", "+0.496"]:
+        assert number in words
+    theme = THEMES["dark"]
+    bars = [r for r in rects if r.color in (theme.positive, theme.negative) and r.opacity == 1.0]
+    assert [b.color == theme.positive for b in bars] == [False, True, True, False, True]
+    assert all(b.x0 >= 0.70 and b.x1 <= 0.993 and b.y0 >= 0.14 and b.y1 <= 0.39 for b in bars)  # its box

@@ -20,7 +20,7 @@ import numpy as np
 from nnviz3d.layout import strongest_inputs
 from nnviz3d.mlp import forward
 from nnviz3d.text import columns, pad_columns
-from nnviz3d.timeline.model import Signal, fmt, fmt_input, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import RecordBars, Signal, fmt, fmt_input, fmt_sig, fmt_signed
 
 if TYPE_CHECKING:
     from nnviz3d.timeline.story import Builder
@@ -296,6 +296,7 @@ def display_error(b: Builder, beat: Beat) -> None:
         code=("display",),
         panel=b.matrix_panel(b.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
         values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
+        extras={"bars": _error_bars(b, u, n_w)},
         nodes=list(lay.layer_nodes(n_w)),
         edges=[],
         # the backward pass is drawn for the batch's first record (the code does the whole
@@ -493,7 +494,9 @@ def worked(b: Builder, beat: Beat) -> None:
         edges=[edge],
         extras={
             "edge_values": ((edge, fmt_signed(value)),),
-            "pushes": tuple(float(lr * a[r, i] * d[r, j]) for r in range(len(a))),
+            "bars": _record_bars(
+                b, "bars_pushes", [float(lr * a[r, i] * d[r, j]) for r in range(len(a))], "bars_change", value
+            ),
         },
     )
 
@@ -862,6 +865,26 @@ def _record_values(b: Builder, u, r: int) -> np.ndarray:
 def _record_note(b: Builder, u) -> str:
     """Which record the picture's numbers are, when the batch has several."""
     return b.t("record_note", n=len(u.inputs)) if len(u.inputs) > 1 else ""
+
+
+#: more records than this: no bars (a bar each would be slivers; the values panel has them)
+MAX_BARS = 8
+
+
+def _record_bars(b: Builder, title: str, values: list[float], total_name: str, total: float, **words):
+    """Each record's number and the one they make together (see :class:`RecordBars`)."""
+    if len(values) > MAX_BARS:
+        return None
+    names = (*(b.t("bars_record", r=r + 1) for r in range(len(values))), b.t(total_name))
+    return RecordBars(b.t(title, **words), names, (*values, total))
+
+
+def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:
+    """A one-output network's errors, record by record, and the mean of their sizes."""
+    if u.output_errors.shape[1] != 1:
+        return None
+    errors = [float(e) for e in u.output_errors[:, 0]]
+    return _record_bars(b, "bars_errors", errors, "bars_mean", float(u.mean_abs_error), k=n_w)
 
 
 #: a layer with more nodes than this gets no arrows (a column of 10 would be a thicket)

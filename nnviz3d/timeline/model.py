@@ -88,6 +88,16 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class RecordBars:
+    """Signed bars on one scale: ``names``/``values`` per record, then the row they make
+    together (``values[-1]``: a sum, or a mean of sizes)."""
+
+    title: str
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     """One beat of the animation; ``first_frame``/``n_frames`` place it in the video."""
 
@@ -132,9 +142,10 @@ class Step:
     #: which way, the node's value (its error) or its input (its delta) should move; drawn
     #: as an arrow up or down beside the node, one length scale per kind for the whole video
     wants: tuple[tuple[int, float], ...] = ()
-    #: the worked change, record by record: each record's input x delta (times the learning
-    #: rate), which add up to the change -- 3Blue1Brown's columns of nudges, one per example
-    pushes: tuple[float, ...] = ()
+    #: one number per record and what they make together, as signed bars (3Blue1Brown's
+    #: columns of nudges, one per example): the worked change's input x delta per record and
+    #: their sum; the display error's y - output per record and the mean of their sizes
+    bars: RecordBars | None = None
 
 
 @dataclass(frozen=True)
