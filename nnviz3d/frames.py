@@ -750,10 +750,10 @@ def _feature_tiles(
     return tuple(rects), tuple(frames)
 
 
-#: a want's arrow: the longest (the largest want of its kind in the video) and the
+#: a want's arrow: the longest (the largest want of its layer in the video) and the
 #: shortest (any want that is not 0, so its direction still shows), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.22, 0.13
-WANT_WIDTH = 6.0  # pixels at 720p
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.7, 0.12, 0.13
+WANT_WIDTH = 6.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 
 
 def want_arrows(
@@ -767,12 +767,14 @@ def want_arrows(
 ) -> tuple[Polyline2D, ...]:
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (blue, the value
     should rise) or down (orange, it should fall), as long as how much -- on one scale per
-    kind of step for the whole video, so late iterations' wants are stubs. The arrows grow
-    with the step's tween."""
+    layer for the whole video, errors and deltas alike, so a delta is seen to be its error
+    times the slope, and late iterations' wants are stubs. An error's arrow is hollow, a
+    delta's solid. The arrows grow with the step's tween; each is (shaft, head, and for a
+    hollow one its outline) polylines, the shaft first with the tip as its second point."""
     if not step.wants:
         return ()
     layout = timeline.layout
-    scale = timeline.want_scales.get((step.kind, step.layer), 0.0) or 1.0
+    scale = timeline.want_scales.get(step.layer, 0.0) or 1.0
     aspect = width / height
     biggest = int(np.argmax(layout.layers))
     if layout.layers[biggest] > 1:
@@ -781,6 +783,7 @@ def want_arrows(
         gap = abs(ndc[0, 1] - ndc[1, 1]) / 2  # fraction of the height between two nodes
     else:
         gap = 0.2
+    hollow = step.kind != "delta"  # y - output and l1_error: what the node's value should do
     px = WANT_WIDTH * height / 720
     out = []
     for node, value in step.wants:
@@ -791,14 +794,22 @@ def want_arrows(
         (x, y) = (project(camera, left[None, :], aspect)[0] + 1) / 2
         length = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale)) * progress
         up = 1.0 if value > 0 else -1.0
-        tail, tip = y - up * length / 2, y + up * length / 2
+        tail, tip = float(y - up * length / 2), float(y + up * length / 2)
         head = min(WANT_HEAD * gap, length * 0.6)
         hx = head * 0.75 / aspect
-        colour = theme.positive if value > 0 else theme.negative
-        out.append(Polyline2D(((float(x), float(tail)), (float(x), float(tip))), colour, px))
         base = float(tip - up * head)
-        barb = ((float(x - hx), base), (float(x), float(tip)), (float(x + hx), base))
-        out.append(Polyline2D(barb, colour, px))
+        colour = theme.positive if value > 0 else theme.negative
+        x = float(x)
+        if hollow:  # an outline: the shaft's two sides and the head's triangle
+            sx = hx * 0.35
+            out.append(Polyline2D(((x, tail), (x, tip)), theme.panel, px * 0.5))  # the hollow's inside
+            left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
+            right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
+            outline = (*left_side, (x, tip), *right_side)
+            out.append(Polyline2D(outline, colour, px * 0.45))
+        else:
+            out.append(Polyline2D(((x, tail), (x, tip)), colour, px))
+            out.append(Polyline2D(((x - hx, base), (x, tip), (x + hx, base)), colour, px))
     return tuple(out)
 
 

@@ -355,7 +355,8 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         width = (text_width_em(text) + 1.0) * size
         if width > room:
             break
-        out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.muted))
+        # white, to be read from the back; the colours named in bold (blue +, violet: ...)
+        out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.text))
         x += width / hud.width
         room -= width
 
@@ -370,18 +371,18 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [*wants, (hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
         wants = [(hud.t("key_wants_delta"), theme.text)] if wants else []
-        return [*wants, (hud.t("key_delta"), theme.muted)]
+        return [*wants, (hud.t("key_delta"), theme.text)]
     if step.kind == "output_error" and wants:
         return wants
     if step.kind == "update":  # (no sleeves where the layers are drawn as panels)
         grids = scene_shape(hud.timeline.screen, hud.timeline.layout.layers, hud.timeline.layout.n_records,
                             hud.timeline.fit_curve is not None) == "grids"  # fmt: skip
-        return [] if grids else [(hud.t("key_update"), theme.muted)]
+        return [] if grids else [(hud.t("key_update"), theme.text)]
     if step.kind == "node":
-        return [*signs, (hud.t("key_forward"), theme.muted)]
+        return [*signs, (hud.t("key_forward"), theme.text)]
     if step.feature_maps is not None:
-        return [(hud.t("key_features"), theme.muted)]
-    return [*signs, (hud.t("key_thickness"), theme.muted)]
+        return [(hud.t("key_features"), theme.text)]
+    return [*signs, (hud.t("key_thickness"), theme.text)]
 
 
 @panel("outputs")
@@ -887,7 +888,9 @@ def bars(hud: Hud, box: Box, out: Overlay) -> None:
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
         fill = theme.positive if v >= 0 else theme.negative
-        out.rects.append(Rect2D(a, bar_mid - bar_h / 2, max(b, a + 0.002), bar_mid + bar_h / 2, fill, 1.0))
+        if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
+            lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
+            out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
         bottom = bar_mid - bar_h / 2
         if r == n - 2:  # the rule above the row they make together
             rule = (bottom + top - (r + 1.3) * row) / 2 if not stacked else bottom - 0.15 * row

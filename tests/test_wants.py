@@ -57,67 +57,81 @@ def test_the_wants_are_the_recorded_errors_and_deltas_of_record_1(run):
     assert _step(tl, 2000, "output_error").wants == ()
 
 
-def test_one_scale_per_kind_for_the_whole_video(run):
+def test_one_scale_per_layer_for_the_whole_video(run):
     _, tl = run
     scales = tl.want_scales
-    for (kind, layer), scale in scales.items():
-        wants = [abs(v) for s in tl.steps if (s.kind, s.layer) == (kind, layer) for _, v in s.wants]
+    for layer, scale in scales.items():
+        wants = [abs(v) for s in tl.steps if s.layer == layer for _, v in s.wants]
         assert scale == max(wants)
-    # the largest output error of iteration 1 is record 4's 0 - 0.5447
-    assert scales[("output_error", 2)] == pytest.approx(0.54470, abs=1e-5)
+    # the output layer's largest is record 4's error in iteration 1: 0 - 0.5447
+    assert scales[2] == pytest.approx(0.54470, abs=1e-5)
 
 
 def _arrows(tl, step):
+    """(shaft, second piece) per want: the shaft's tip is its second point; the second is
+    a solid arrow's head or a hollow arrow's outline."""
     frame = step.first_frame + step.n_frames - 1
     state = frame_state(tl, frame, W, H)
     arrows = want_arrows(tl, step, state.theme, state.camera, W, H)
     assert set(arrows) <= set(state.polylines)  # drawn in the frame
-    shafts = arrows[0::2]
-    return state, shafts, arrows[1::2]
+    return state, arrows[0::2], arrows[1::2]
 
 
-def test_arrows_point_the_way_of_the_sign_in_its_colour(run):
+def _length(shaft) -> float:
+    return abs(shaft.points[1][1] - shaft.points[0][1])
+
+
+@pytest.mark.parametrize("kind", ["error", "delta"])
+def test_arrows_point_the_way_of_the_sign_in_its_colour(run, kind):
     _, tl = run
-    step = _step(tl, 1, "error", 1)
-    state, shafts, heads = _arrows(tl, step)
+    step = _step(tl, 1, kind, 1)
+    state, shafts, seconds = _arrows(tl, step)
     theme = THEMES["dark"]
     assert len(shafts) == 4
-    for (node, value), shaft, head in zip(step.wants, shafts, heads, strict=True):
+    for (node, value), shaft, second in zip(step.wants, shafts, seconds, strict=True):
         (x0, y0), (x1, y1) = shaft.points
         assert x0 == x1
         assert (y1 > y0) == (value > 0)  # the tip is the second point
-        assert shaft.color == (theme.positive if value > 0 else theme.negative)
-        assert head.points[1] == shaft.points[1]  # the head sits on the tip
+        colour = theme.positive if value > 0 else theme.negative
+        if kind == "delta":  # solid: a coloured shaft and head
+            assert shaft.color == second.color == colour
+            assert second.points[1] == shaft.points[1]  # the head sits on the tip
+        else:  # hollow: a dark inside and a coloured outline whose point is the tip
+            assert shaft.color == theme.panel and second.color == colour
+            assert shaft.points[1] in second.points
+            assert len(second.points) == 8 and second.points[0] == second.points[-1]
         # beside its own node: left of it, level with it
         (nx, ny), *_ = (project(state.camera, tl.layout.nodes[[node]], W / H) + 1) / 2
         assert nx - 0.08 < x0 < nx
         assert (y0 + y1) / 2 == pytest.approx(ny, abs=2e-3)  # within 1.5 px (a long lens)
 
 
-def test_the_length_is_the_amount_and_late_wants_are_stubs(run):
-    _, tl = run
-    step = _step(tl, 1, "error", 1)
-    _, shafts, _ = _arrows(tl, step)
-    lengths = [abs(s.points[1][1] - s.points[0][1]) for s in shafts]
-    values = [abs(v) for _, v in step.wants]
-    scale = tl.want_scales[("error", 1)]
-    longest = max(lengths) / (WANT_MAX * max(values) / scale)  # one node spacing
-    for length, value in zip(lengths, values, strict=True):
-        assert length == pytest.approx(longest * max(WANT_MIN, WANT_MAX * value / scale), rel=1e-9)
-    assert lengths[2] / lengths[0] == pytest.approx(values[2] / values[0], rel=1e-9)  # both above the floor
-    # iteration 2000's output delta (-0.000385) is a stub next to iteration 1's (-0.118)
-    early = _arrows(tl, _step(tl, 1, "delta", 2))[1][0]
+def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
+    trace, tl = run
+    u = trace.epoch_updates(1)[0]
+    error, delta = _step(tl, 1, "error", 1), _step(tl, 1, "delta", 1)
+    _, e_shafts, _ = _arrows(tl, error)
+    _, d_shafts, _ = _arrows(tl, delta)
+    scale = tl.want_scales[1]
+    e_len = [_length(s) for s in e_shafts]
+    values = [abs(v) for _, v in error.wants]
+    unit = max(e_len) / (WANT_MAX * max(values) / scale)  # one node spacing
+    for length, value in zip(e_len, values, strict=True):
+        assert length == pytest.approx(unit * max(WANT_MIN, WANT_MAX * value / scale), rel=1e-9)
+    # hidden node 3 (error +0.112, slope 0.248): its delta's arrow is its error's x the slope
+    a = u.activations[0][0, 2]
+    assert _length(d_shafts[2]) / e_len[2] == pytest.approx(a * (1 - a), rel=1e-9)
+    assert _length(d_shafts[2]) / e_len[2] == pytest.approx(0.248, abs=1e-3)
+    # iteration 2000's output delta (-0.000385) is the shortest stub an arrow has
     late = _arrows(tl, _step(tl, 2000, "delta", 2))[1][0]
-    early_len = abs(early.points[1][1] - early.points[0][1])
-    late_len = abs(late.points[1][1] - late.points[0][1])
-    assert late_len == pytest.approx(early_len * WANT_MIN / WANT_MAX, rel=1e-9)
+    assert _length(late) == pytest.approx(unit * WANT_MIN, rel=1e-9)
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "arrow: where its z should go" in texts
+    assert "solid arrow: where its z should go" in texts
     _, study = prepare(
         replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
     )
@@ -125,7 +139,7 @@ def test_the_key_names_the_arrows_and_study_draws_none(run):
     state = frame_state(study, s.first_frame + s.n_frames - 1, W, H)
     arrows = want_arrows(study, s, state.theme, state.camera, W, H)
     assert arrows and not set(arrows) & set(state.polylines)
-    assert "arrow: where its z should go" not in [t.text for t in state.texts]
+    assert "solid arrow: where its z should go" not in [t.text for t in state.texts]
 
 
 def test_the_worked_change_is_each_records_push_and_they_add_up(run):

@@ -195,16 +195,16 @@ class Timeline:
     comparison: tuple[str, float] | None = None
 
     @cached_property
-    def want_scales(self) -> dict[tuple[str, int | None], float]:
-        """The largest |want| of each (step kind, layer) in the whole video: an arrow's
-        length is its value over this, so the wants of iteration 2000 look as small as
-        they are next to iteration 1's."""
-        scales: dict[tuple[str, int | None], float] = {}
+    def want_scales(self) -> dict[int | None, float]:
+        """The largest |want| of each layer in the whole video, its errors and deltas
+        together: an arrow's length is its value over this, so a delta is seen to be its
+        error times the slope, and the wants of iteration 2000 look as small as they are
+        next to iteration 1's."""
+        scales: dict[int | None, float] = {}
         for s in self.steps:
             for _, v in s.wants:
                 if np.isfinite(v):
-                    key = (s.kind, s.layer)
-                    scales[key] = max(scales.get(key, 0.0), abs(float(v)))
+                    scales[s.layer] = max(scales.get(s.layer, 0.0), abs(float(v)))
         return scales
 
     @property
