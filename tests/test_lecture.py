@@ -89,7 +89,7 @@ def test_late_updates_are_magnified_and_stated(story):
     # one magnification for the whole video, from iteration 1's largest change, so the late
     # updates look as small as they are next to the first ones
     assert {s.magnify for s in updates} == {10.0}
-    assert late and all(s.caption.endswith(", drawn x10 all video") for s in late)
+    assert late and all(s.caption.endswith(", changes drawn 10x larger (the whole video)") for s in late)
     first = next(s for s in updates if s.epoch == 1 and s.layer == 0)
     assert np.max(np.abs(late[-1].change)) < np.max(np.abs(first.change)) / 20
     assert magnification(np.array([0.3, -0.1])) == 1
