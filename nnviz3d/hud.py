@@ -141,6 +141,7 @@ RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slo
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
 BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
+CURVE_BOX = (RIGHT_TOP[0], 0.47, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked change: its loss curve
 
 
 def _beside(hud: Hud) -> str:
@@ -205,11 +206,16 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     if (other := _scene_regions(hud, "lecture")) is not None:
         return other
     update = hud.step.kind == "update" and hud.step.change is not None
-    if hud.step.kind == "worked":  # the products record by record take the whole column
+    if hud.step.kind == "worked":  # why the change: the loss curve above its record-by-record sum
+        right = (
+            [("loss_curve", CURVE_BOX), ("bars", (*RIGHT_MIDDLE[:3], CURVE_BOX[1] - 0.02))]
+            if hud.step.loss_curve is not None and hud.step.bars
+            else [("bars" if hud.step.bars else "values", BARS_BOX)]
+        )
         return [
             ("status", STATUS_BOX),
             ("caption", CAPTION_BOX),
-            ("bars" if hud.step.bars else "values", BARS_BOX),
+            *right,
             ("code_line", (0.015, 0.015, 0.69, 0.13)),
             ("card", CARD_BOX),
         ]
@@ -898,6 +904,54 @@ def bars(hud: Hud, box: Box, out: Overlay) -> None:
     # the zero line through every bar
     upper = top - (text_h if stacked else 0) + 0.005
     out.lines.append(Polyline2D(((centre, bottom - 0.005), (centre, upper)), theme.text, 1.5))
+
+
+@panel("loss_curve")
+def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
+    """The loss as the worked weight varies (the others held), the point where it is, the
+    tangent there (its slope is the gradient) and an arrow downhill: the update moves the
+    weight by -rate x slope, the way the loss falls."""
+    curve, theme, w, h = hud.step.loss_curve, hud.theme, hud.width, hud.height
+    if curve is None or not np.all(np.isfinite(curve.loss)):
+        return
+    x0, y0, x1, y1 = box
+    size = hud.min_size
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
+    title = wrap(hud.t("curve_title", name=curve.name), size, w * (x1 - x0))
+    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    # under the title, the two numbers: the tangent's slope and the step it makes downhill
+    way = 1.0 if curve.change > 0 else -1.0
+    colour = theme.positive if curve.change > 0 else theme.negative
+    line_y = y1 - (title.count("\n") + 1) * size * LINE / h
+    out.texts.append(Text2D(hud.t("curve_slope", s=fmt_signed(curve.slope)), x0, line_y, size, theme.accent))
+    step_y = line_y - size * LINE / h
+    out.texts.append(Text2D(hud.t("curve_step", c=fmt_signed(curve.change)), x0, step_y, size, colour))
+    gx0, gx1 = x0 + 0.01, x1 - 0.01
+    gy0, gy1 = y0 + size * 1.5 / h, step_y - size * LINE / h - 0.01
+    lo, hi = float(curve.loss.min()), float(curve.loss.max())
+    pad = (hi - lo) * 0.12 or 0.1
+    lo, hi = lo - pad, hi + pad
+    wl, wh = float(curve.w[0]), float(curve.w[-1])
+
+    def at(wv: float, e: float) -> tuple[float, float]:
+        return gx0 + (gx1 - gx0) * (wv - wl) / (wh - wl), gy0 + (gy1 - gy0) * (e - lo) / (hi - lo)
+
+    out.lines.append(Polyline2D((at(wl, lo), at(wh, lo)), theme.muted, 1.0))
+    points = tuple(at(float(a), float(e)) for a, e in zip(curve.w, curve.loss, strict=True))
+    out.lines.append(Polyline2D(points, theme.text, 2.0))
+    px, py = at(curve.w0, curve.loss0)
+    dw = (wh - wl) * 0.18  # the tangent over +-18% of the span
+    ends = tuple(at(curve.w0 + t, curve.loss0 + curve.slope * t) for t in (-dw, dw))
+    out.lines.append(Polyline2D(ends, theme.accent, 3.0))
+    out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.accent, 1.0))
+    # downhill: an arrow from the point the way the update moves the weight
+    ax1 = px + way * (gx1 - gx0) * 0.16
+    ay = py - size * 0.8 / h
+    head = 0.008
+    out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0))
+    hx, hy = ax1 - way * head, head * w / h
+    out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0))
+    out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 - 0.006, size, theme.muted, align="right"))
 
 
 @panel("change_size")

@@ -197,3 +197,51 @@ def test_the_display_error_is_each_records_error_and_the_mean_of_their_sizes(run
     bars = [r for r in rects if r.color in (theme.positive, theme.negative) and r.opacity == 1.0]
     assert [b.color == theme.positive for b in bars] == [False, True, True, False, True]
     assert all(b.x0 >= 0.70 and b.x1 <= 0.993 and b.y0 >= 0.14 and b.y1 <= 0.39 for b in bars)  # its box
+
+
+def _iamtrask_loss(u, k, i, j, w):
+    """1/2 sum of squared errors over the batch with weight (i, j) of syn{k} set to w."""
+    syn = [m.copy() for m in u.weights_before]
+    syn[k][i, j] = w
+    l1 = 1 / (1 + np.exp(-(u.inputs @ syn[0])))
+    l2 = 1 / (1 + np.exp(-(l1 @ syn[1])))
+    return 0.5 * float(((u.targets - l2) ** 2).sum())
+
+
+@pytest.mark.parametrize("k, ij", [(1, (2, 0)), (0, (1, 2))])
+def test_the_worked_change_goes_downhill_on_its_weights_loss_curve(run, k, ij):
+    trace, tl = run
+    u = trace.epoch_updates(1)[0]
+    step = _step(tl, 1, "worked", k)
+    curve = step.loss_curve
+    i, j = ij
+    assert curve.name == f"l{k}[{i + 1}] -> l{k + 1}[{j + 1}]"
+    assert curve.w0 == u.weights_before[k][i, j]
+    assert curve.loss0 == pytest.approx(u.loss, abs=1e-12)  # the recorded loss, at the weight
+    h = 1e-6  # the recorded gradient is the curve's slope there
+    numeric = (_iamtrask_loss(u, k, i, j, curve.w0 + h) - _iamtrask_loss(u, k, i, j, curve.w0 - h)) / (2 * h)
+    assert curve.slope == pytest.approx(numeric, abs=1e-8)
+    assert curve.change == pytest.approx(-curve.slope, abs=1e-15)  # rate 1: downhill
+    for w, e in zip(curve.w[::20], curve.loss[::20], strict=True):
+        assert e == pytest.approx(_iamtrask_loss(u, k, i, j, w), abs=1e-12)
+    assert curve.w[0] == pytest.approx(curve.w0 - 2) and curve.w[-1] == pytest.approx(curve.w0 + 2)
+
+
+def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
+    _, tl = run
+    step = _step(tl, 1, "worked", 1)
+    theme = THEMES["dark"]
+    texts, rects, lines = overlay(tl, step, theme, W, H)
+    words = [t.text for t in texts]
+    assert "loss vs l1[3] -> l2[1]" in words
+    assert "slope +0.00677" in words and "downhill: -0.00677" in words
+    tangent = next(p for p in lines if p.color == theme.accent and len(p.points) == 2)
+    (ax, ay), (bx, by) = tangent.points
+    assert bx > ax and by > ay  # a positive slope rises to the right
+    shaft = next(p for p in lines if p.color == theme.negative and len(p.points) == 2)
+    assert shaft.points[1][0] < shaft.points[0][0]  # the change is negative: the arrow points left
+    point = next(r for r in rects if r.color == theme.accent)
+    assert point.x0 < shaft.points[0][0] < point.x1  # from the point
+    # the curve, sampled at 81 weights
+    curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))
+    assert len(curve.points) == 81

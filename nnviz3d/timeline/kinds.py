@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.layout import strongest_inputs
-from nnviz3d.mlp import forward
+from nnviz3d.mlp import forward, per_record_loss
 from nnviz3d.text import columns, pad_columns
-from nnviz3d.timeline.model import RecordBars, Signal, fmt, fmt_input, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import LossCurve, RecordBars, Signal, fmt, fmt_input, fmt_sig, fmt_signed
 
 if TYPE_CHECKING:
     from nnviz3d.timeline.story import Builder
@@ -497,6 +497,7 @@ def worked(b: Builder, beat: Beat) -> None:
             "bars": _record_bars(
                 b, "bars_pushes", [float(lr * a[r, i] * d[r, j]) for r in range(len(a))], "bars_change", value
             ),
+            "loss_curve": _loss_curve(b, u, k, i, j, f"l{k}[{i + 1}] -> l{k + 1}[{j + 1}]"),
         },
     )
 
@@ -877,6 +878,30 @@ def _record_bars(b: Builder, title: str, values: list[float], total_name: str, t
         return None
     names = (*(b.t("bars_record", r=r + 1) for r in range(len(values))), b.t(total_name))
     return RecordBars(b.t(title, **words), names, (*values, total))
+
+
+#: the loss curve spans the weight's value +- this
+LOSS_CURVE_SPAN = 2.0
+
+
+def _loss_curve(b: Builder, u, k: int, i: int, j: int, name: str) -> LossCurve | None:
+    """The batch's loss as weight (i, j) of matrix k varies, every other weight and bias as
+    the update found them: the recorded gradient is this curve's slope at the weight."""
+    spec = b.spec
+    w0 = float(u.weights_before[k][i, j])
+    if not np.isfinite(w0) or not np.isfinite(u.weight_gradients[k][i, j]):
+        return None
+    scale = 1.0 / len(u.inputs) if spec.reduction == "mean" else 1.0
+    ws = w0 + np.linspace(-LOSS_CURVE_SPAN, LOSS_CURVE_SPAN, 81)
+    losses = []
+    for w in (*ws, w0):
+        weights = [m.copy() for m in u.weights_before]
+        weights[k][i, j] = w
+        out = forward(spec.activations, weights, u.biases_before, u.inputs)
+        losses.append(float(per_record_loss(spec.loss, spec.activations[-1], out, u.targets).sum() * scale))
+    change = float(u.weights_after[k][i, j] - u.weights_before[k][i, j])
+    slope = float(u.weight_gradients[k][i, j])
+    return LossCurve(name, ws, np.array(losses[:-1]), w0, losses[-1], slope, change)
 
 
 def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:

@@ -98,6 +98,21 @@ class RecordBars:
 
 
 @dataclass(frozen=True)
+class LossCurve:
+    """The loss as one weight varies, the others held: why the update moves it the way it
+    does. ``slope`` is dLoss/dw at ``w0`` (the recorded gradient); the update moves the
+    weight by ``change`` = -rate x slope, downhill."""
+
+    name: str  # the weight, as the caption names it
+    w: np.ndarray  # the weight's values across the plot
+    loss: np.ndarray  # the batch's loss at each
+    w0: float
+    loss0: float
+    slope: float
+    change: float
+
+
+@dataclass(frozen=True)
 class Step:
     """One beat of the animation; ``first_frame``/``n_frames`` place it in the video."""
 
@@ -146,6 +161,8 @@ class Step:
     #: columns of nudges, one per example): the worked change's input x delta per record and
     #: their sum; the display error's y - output per record and the mean of their sizes
     bars: RecordBars | None = None
+    #: the worked weight's loss curve, tangent and step downhill (the worked change)
+    loss_curve: LossCurve | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
