@@ -420,7 +420,8 @@ def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mi
 def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) -> tuple[np.ndarray, ...]:
     """What each weight sends back (delta x weight): a tube growing from the weight's
     output end towards its input end, its radius proportional to |value| (the largest of
-    the step is FLOW_R_MAX), in the colour of the backward pass."""
+    the step is FLOW_R_MAX), blue where it is positive and orange where negative -- so a
+    negative weight is seen to turn the output's "down" into the hidden node's "up"."""
     back = [s for s in step.signals if not s.forward]
     if not back:
         return _no_cylinders()
@@ -436,7 +437,8 @@ def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) ->
     length = np.linalg.norm(vec, axis=1)
     unit = vec / np.maximum(length, 1e-9)[:, None]
     radius = np.where(values > 0, np.maximum(FLOW_R_MAX * values / biggest, 0.012), 0.0)
-    colours = np.tile(np.array(theme.backward), (len(back), 1))
+    signed = np.array([s.value for s in back])
+    colours = np.where((signed >= 0)[:, None], np.array(theme.positive), np.array(theme.negative))
     return centres, unit, length, radius, colours
 
 

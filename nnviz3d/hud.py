@@ -30,6 +30,7 @@ from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import RecordBars
 
 Box = tuple[float, float, float, float]
 
@@ -142,6 +143,8 @@ RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change ma
 RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
 BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
 CURVE_BOX = (RIGHT_TOP[0], 0.47, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked change: its loss curve
+#: the hall's panel beside the network starts under its caption's third line
+HALL_RIGHT = (RIGHT_TOP[0], 0.36, RIGHT_TOP[2], 0.715)
 
 
 def _beside(hud: Hud) -> str:
@@ -188,9 +191,9 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     if (other := _scene_regions(hud, "hall")) is not None:
         return other
     if hud.step.kind == "worked" and hud.step.bars:
-        beside = [("bars", BARS_BOX)]
+        beside = [("bars", (BARS_BOX[0], BARS_BOX[1], BARS_BOX[2], HALL_RIGHT[3]))]
     else:
-        beside = [(_beside(hud), RIGHT_TOP)]
+        beside = [(_beside(hud), HALL_RIGHT)]
     return [
         ("status", STATUS_BOX),
         ("caption", (0.015, 0.725, 0.985, 0.925)),  # three lines of the hall's type
@@ -222,10 +225,10 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     return [
         ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
-        (_beside(hud), RIGHT_TOP),
+        # an update: how big its changes are against the earlier ones', instead of the outputs
+        ("change_history" if update else _beside(hud), RIGHT_TOP),
         ("changes" if update else "bars" if hud.step.bars else "values", RIGHT_MIDDLE),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
-        *([("change_size", RIGHT_BOTTOM)] if update else []),
         ("card", CARD_BOX),
     ]
 
@@ -350,21 +353,36 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
         if step.display_error_epoch not in (None, step.epoch):  # the last one computed, earlier
             error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)
+    items = _key_items(hud)
+    if items and error and _key_fits(hud, items, it + error, size) == 0:
+        error = ""  # the key's first item says what the picture means: it wins over the error
     out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
     if error:
         shift = (text_width_em(it) + 1.5) * size / hud.width
         out.texts.append(Text2D(error, x1 - shift, y1, size, theme.text, align="right"))
     # top left: what the picture's colours and numbers mean in this step
-    room = hud.width * (x1 - x0) - (text_width_em(it + error) + 3) * size
     x = x0
-    for text, colour in _key_items(hud):
+    for text, colour in items[: _key_fits(hud, items, it + error, size)]:
+        # white, to be read from the back; the colours named in bold (blue +, violet: ...)
+        out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.text))
+        x += (text_width_em(text) + 1.0) * size / hud.width
+
+
+def _key_fits(hud: Hud, items: list[tuple[str, tuple]], right: str, size: int) -> int:
+    """How many of the key's items fit left of ``right`` on the top line; blue + and
+    orange - go together or not at all."""
+    x0, _, x1, _ = STATUS_BOX
+    room = hud.width * (x1 - x0) - (text_width_em(right) + 3) * size
+    n = 0
+    for text, _ in items:
         width = (text_width_em(text) + 1.0) * size
         if width > room:
             break
-        # white, to be read from the back; the colours named in bold (blue +, violet: ...)
-        out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.text))
-        x += width / hud.width
         room -= width
+        n += 1
+    if n == 1 and len(items) > 1 and items[0][1] == hud.theme.positive:  # a sign without its pair
+        n = 0
+    return n
 
 
 def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
@@ -373,8 +391,8 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     signs = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
     # the want arrows (frames.want_arrows) are drawn where the network is: not in study
     wants = [(hud.t("key_wants"), theme.text)] if step.wants and hud.timeline.screen != "study" else []
-    if step.kind == "error":
-        return [*wants, (hud.t("key_backward"), theme.backward)]
+    if step.kind == "error":  # the tubes are coloured by the sign of what they carry
+        return [*wants, (hud.t("key_backward"), theme.text)]
     if step.kind == "delta":
         wants = [(hud.t("key_wants_delta"), theme.text)] if wants else []
         return [*wants, (hud.t("key_delta"), theme.text)]
@@ -850,10 +868,35 @@ def bars(hud: Hud, box: Box, out: Overlay) -> None:
     worked change's nudges that add up (records that pull against each other cancel), the
     errors whose sizes average into the display error. A tall box stacks each row's words
     over its bar; a short one puts them on one line."""
-    step, theme, w, h = hud.step, hud.theme, hud.width, hud.height
-    chart = step.bars
-    if chart is None:
+    if hud.step.bars is not None:
+        _draw_bars(hud, box, out, hud.step.bars)
+
+
+@panel("change_history")
+def change_history(hud: Hud, box: Box, out: Overlay) -> None:
+    """During an update: the largest change of this weight matrix at every shown iteration
+    so far, on one linear scale -- iteration 2000's is a sliver beside iteration 1's, the
+    shrinking seen without reading a number."""
+    step = hud.step
+    rows = [
+        (s.epoch, float(np.max(np.abs(s.change))))
+        for s in hud.timeline.steps[: step.index + 1]
+        if s.kind == "update" and s.layer == step.layer and s.change is not None and s.batch == step.batch
+    ]
+    if not rows or len(rows) > MAX_HISTORY:
         return
+    names = tuple(str(e) for e, _ in rows)
+    chart = RecordBars(hud.t("bars_history", k=step.layer), names, tuple(v for _, v in rows), total=False)
+    _draw_bars(hud, box, out, chart)
+
+
+#: more shown updates than this: no history (the change_size ruler still says it)
+MAX_HISTORY = 8
+
+
+def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
+    """Signed bars from a zero line (in the middle; at the left when none is negative)."""
+    theme, w, h = hud.theme, hud.width, hud.height
     x0, y0, x1, y1 = box
     size = hud.min_size
     text_h = size * LINE / h
@@ -876,20 +919,25 @@ def bars(hud: Hud, box: Box, out: Overlay) -> None:
         row = min((top - y0 - 0.01) / (n + 0.3), text_h * 1.25)
         bar_h = row * 0.6
         left, right = x0 + names_w, x1 - numbers_w
-    centre, half = (left + right) / 2, (right - left) / 2 - 0.004
+    if min(chart.values) >= 0:  # nothing negative: the zero line at the left, the whole width
+        centre, half = left + 0.004, right - left - 0.008
+    else:
+        centre, half = (left + right) / 2, (right - left) / 2 - 0.004
     bottom = top
+    signed = min(chart.values) < 0  # all positive: no "+" to read
+    number = fmt_signed if signed else fmt_sig
     for r, (name, v) in enumerate(zip(chart.names, chart.values, strict=True)):
-        last = r == n - 1
+        last = r == n - 1 and chart.total
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
         colour = theme.text if last else theme.muted
         if stacked:
             out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
-            out.texts.append(Text2D(fmt_signed(v), x1, y, size, theme.text, bold=last, align="right"))
+            out.texts.append(Text2D(number(v), x1, y, size, theme.text, bold=last, align="right"))
             bar_mid = y - text_h - bar_h / 2
         else:
             bar_mid = y - row / 2
             out.texts.append(Text2D(name, x0, bar_mid, size, colour, bold=last, valign="center"))
-            out.texts.append(Text2D(fmt_signed(v), x1, bar_mid, size, theme.text, bold=last, align="right",
+            out.texts.append(Text2D(number(v), x1, bar_mid, size, theme.text, bold=last, align="right",
                                     valign="center"))  # fmt: skip
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
@@ -898,7 +946,7 @@ def bars(hud: Hud, box: Box, out: Overlay) -> None:
             lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
             out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
         bottom = bar_mid - bar_h / 2
-        if r == n - 2:  # the rule above the row they make together
+        if r == n - 2 and chart.total:  # the rule above the row they make together
             rule = (bottom + top - (r + 1.3) * row) / 2 if not stacked else bottom - 0.15 * row
             out.lines.append(Polyline2D(((x0, rule), (x1, rule)), theme.muted, 1.5))
     # the zero line through every bar

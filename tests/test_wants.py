@@ -131,7 +131,7 @@ def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "solid arrow: where its z should go" in texts
+    assert "solid arrow = wanted change of z" in texts
     _, study = prepare(
         replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
     )
@@ -139,7 +139,7 @@ def test_the_key_names_the_arrows_and_study_draws_none(run):
     state = frame_state(study, s.first_frame + s.n_frames - 1, W, H)
     arrows = want_arrows(study, s, state.theme, state.camera, W, H)
     assert arrows and not set(arrows) & set(state.polylines)
-    assert "solid arrow: where its z should go" not in [t.text for t in state.texts]
+    assert "solid arrow = wanted change of z" not in [t.text for t in state.texts]
 
 
 def test_the_worked_change_is_each_records_push_and_they_add_up(run):
@@ -245,3 +245,57 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     # the curve, sampled at 81 weights
     curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))
     assert len(curve.points) == 81
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_hall_keeps_the_key_over_the_error_and_the_signs_in_pairs(lang):
+    scene = load_scene()
+    scene = replace(scene, render=replace(scene.render, layout="hall", lang=lang))
+    _, tl = prepare(scene, epochs=(1, 2000))
+    theme = THEMES["dark"]
+    keys = {"en": ("hollow arrow = wanted change", "solid arrow = wanted change of z"),
+            "ja": ("白抜き矢印 = 値の望む変化", "塗り矢印 = z の望む変化")}[lang]  # fmt: skip
+    for step in tl.steps:
+        texts = overlay(tl, step, theme, W, H)[0]
+        words = [t.text for t in texts]
+        if step.wants:
+            assert keys[step.kind == "delta"] in words, (step.index, words[:4])
+        blue = [t for t in texts if t.color == theme.positive and t.y > 0.9]
+        orange = [t for t in texts if t.color == theme.negative and t.y > 0.9]
+        assert len(blue) == len(orange), step.index  # "blue +" never without "orange -"
+
+
+def test_the_tubes_sent_back_are_coloured_by_the_sign_of_what_they_carry(run):
+    from nnviz3d.frames import _backward_flow
+
+    _, tl = run
+    step = _step(tl, 1, "error", 1)
+    theme = THEMES["dark"]
+    colours = _backward_flow(step, tl.layout, theme, 1.0)[4]
+    back = [s for s in step.signals if not s.forward]
+    assert len(back) == 4
+    for s, c in zip(back, colours, strict=True):
+        assert tuple(c) == (theme.positive if s.value > 0 else theme.negative)
+    # node 3's weight is negative (-0.945): the output's down (-0.118) comes back up (+0.112)
+    assert step.caption.startswith(
+        "l1_error = l2_delta . syn1.T, e.g. node 3: -0.118 x -0.945 = +0.112 "
+        "(a negative weight flips the sign)"
+    )
+
+
+def test_an_update_shows_its_largest_change_beside_the_earlier_ones_on_one_linear_scale(run):
+    _, tl = run
+    step = _step(tl, 2000, "update", 0)
+    theme = THEMES["dark"]
+    texts, rects, _ = overlay(tl, step, theme, W, H)
+    words = [t.text for t in texts]
+    assert "largest change of\nsyn0, per iteration" in words
+    assert [w for w in words if w in ("1", "2000")] == ["1", "2000"]
+    assert "0.0103" in words and "0.000291" in words  # iteration 1's and 2000's, unsigned
+    bars = [r for r in rects if r.color == theme.positive and r.opacity == 1.0 and r.y0 > 0.40]
+    assert len(bars) == 2  # iterations 1 and 2000 (the run shows only those)
+    first, last = (b.x1 - b.x0 for b in bars)
+    expected = [float(np.max(np.abs(s.change))) for s in tl.steps
+                if s.kind == "update" and s.layer == 0]  # fmt: skip
+    assert last / first == pytest.approx(expected[1] / expected[0], rel=1e-9)
+    assert last / first < 0.05  # the shrinking, seen

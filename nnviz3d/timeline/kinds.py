@@ -316,8 +316,16 @@ def error(b: Builder, beat: Beat) -> None:
         sats[list(lay.layer_nodes(k))] = err[: lay.n_records].T
     w = u.weights_before[k]
     sent = (-u.deltas[k])[0][None, :] * w  # what each weight carries back, for the first record
+    caption = b.t("error_hidden", k=k, k1=k + 1)
+    if w.shape[1] == 1:  # one node sends back: one hidden error worked out, a sign flip if any
+        flips = [i for i in range(w.shape[0]) if w[i, 0] < 0 and sent[i, 0] != 0]
+        i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
+        caption = b.t("error_hidden_one", k=k, k1=k + 1, i=i + 1, d=fmt_sig(float(-u.deltas[k][0, 0])),
+                      w=fmt_sig(float(w[i, 0])), e=fmt_signed(float(sent[i, 0])))  # fmt: skip
+        if w[i, 0] < 0:
+            caption += b.t("sign_flip")
     b.add(
-        b.t("error_hidden", k=k, k1=k + 1) + _record_note(b, u),
+        caption + _record_note(b, u),
         code=(f"error{k}",),
         panel=b.matrix_panel(b.t("panel_rows", name=f"l{k}_error"), err),
         values=_matrix_values(f"l{k}_error", err),

@@ -95,6 +95,7 @@ class RecordBars:
     title: str
     names: tuple[str, ...]
     values: tuple[float, ...]
+    total: bool = True  # the last row is what the others make together (under a rule)
 
 
 @dataclass(frozen=True)
