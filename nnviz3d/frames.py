@@ -749,6 +749,12 @@ def _feature_tiles(
                 )
         box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
         frames.append(Polyline2D(box, theme.muted, 1.0))
+        if layout.node_layer[node] == last:  # the training records on the learned rule
+            for u, v, t in step.feature_records:  # a target-coloured square: filled for 1, hollow for 0
+                cx, cy = x0 + u * w_side, y0 + v * side
+                fill = tuple(theme.target) if t >= 0.5 else tuple(theme.panel)
+                for r, colour in ((6 / height, theme.target), (4 / height, fill)):
+                    rects.append(Rect2D(cx - r / aspect, cy - r, cx + r / aspect, cy + r, colour, 1.0))
     return tuple(rects), tuple(frames)
 
 

@@ -136,7 +136,7 @@ def test_summary_links_the_backprop_lines_to_what_was_seen(default):
         "the code -> what you saw",
         "l2_error = y - l2 -> the error          ",
         "l2_delta = ...    -> the output's delta ",
-        "l1_error = ...    -> the delta sent back",
+        "l1_error = ...    -> the error sent back",
         "l1_delta = ...    -> error x slope      ",
         "syn1 += ...       -> the update         ",
         "syn0 += ...       -> the update         ",
@@ -266,7 +266,7 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
     fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
     n = step.feature_maps.shape[1]
-    cells = fs.rects[-5 * n * n :]  # drawn last: 4 hidden nodes, then the output
+    cells = fs.rects[-5 * n * n - 8 : -8]  # 4 hidden maps, the output's, then its 4 records (2 rects each)
     assert all(abs((r.x1 - r.x0) * 1280 - (r.y1 - r.y0) * 720) < 0.5 for r in cells)  # square on screen
     # the output's map: its top-left cell (input 1 = 0, input 2 = 1) bright, bottom-left dark
     output = cells[4 * n * n : 5 * n * n]

@@ -299,3 +299,22 @@ def test_an_update_shows_its_largest_change_beside_the_earlier_ones_on_one_linea
                 if s.kind == "update" and s.layer == 0]  # fmt: skip
     assert last / first == pytest.approx(expected[1] / expected[0], rel=1e-9)
     assert last / first < 0.05  # the shrinking, seen
+
+
+def test_the_learned_rule_marks_the_training_records_at_its_corners():
+    _, tl = prepare(load_scene())  # with the epilogue and the summary
+    step = next(s for s in tl.steps if s.kind == "summary")
+    assert step.feature_records == ((0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0))
+    state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    theme = THEMES["dark"]
+    rings = [r for r in state.rects if r.color == theme.target and abs((r.y1 - r.y0) * H - 12) < 1e-6]
+    assert len(rings) == 4
+    centres = sorted(((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2) for r in rings)
+    (bl, tl_), (br, tr) = sorted(centres[:2], key=lambda c: c[1]), sorted(centres[2:], key=lambda c: c[1])
+    assert bl[0] == pytest.approx(tl_[0]) and br[0] == pytest.approx(tr[0]) and br[0] > bl[0]
+    assert bl[1] == pytest.approx(br[1]) and tl_[1] == pytest.approx(tr[1]) and tl_[1] > bl[1]
+    # filled for a target of 1 (input 1 = 0, input 2 = 1: top left; 1, 0: bottom right)
+    inner = {((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2): r.color for r in state.rects
+             if abs((r.y1 - r.y0) * H - 8) < 1e-6}  # fmt: skip
+    filled = sorted(c for c, colour in inner.items() if colour == theme.target)
+    assert [pytest.approx(c) for c in filled] == sorted([tl_, br])

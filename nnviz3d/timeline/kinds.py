@@ -578,7 +578,10 @@ def epilogue(b: Builder, beat: Beat) -> None:
             "loss": float(summaries.loss[beat.epoch - 1]),
             **_matrix_values(f"l{b.n_w}", u.outputs[shown]),
         },
-        extras={"feature_maps": feature_maps(b, u.weights_before, u.biases_before)},
+        extras={
+            "feature_maps": feature_maps(b, u.weights_before, u.biases_before),
+            "feature_records": _on_map(b),
+        },
         weights=b.flat_weights(u.weights_before),
         node_values=np.full(lay.n_nodes, np.nan),
         satellites=sats,
@@ -617,7 +620,7 @@ def summary(b: Builder, beat: Beat) -> None:
         b.t("summary", rule=rule, x=described, y=answer, verdict=_verdict(b, x, y, predicted)),
         code=tuple(key for key, _ in _backprop_lines(b)),
         panel=_code_map(b),
-        extras={"feature_maps": feature_maps(b, weights, biases)},
+        extras={"feature_maps": feature_maps(b, weights, biases), "feature_records": _on_map(b)},
         values={
             **{f"unseen_l0[{j}]": float(v) for j, v in enumerate(x[:64])},
             **{f"unseen_l{b.n_w}[{j}]": float(v) for j, v in enumerate(y)},
@@ -647,6 +650,15 @@ def feature_varying(spec) -> tuple[int, int] | None:
         return None
     varying = [i for i in range(x.shape[1]) if np.ptp(x[:, i]) > 0]
     return (varying[0], varying[1]) if len(varying) == 2 else None
+
+
+def _on_map(b: Builder) -> tuple[tuple[float, float, float], ...]:
+    """Where each training record sits on the output's map, and its target (one output)."""
+    pair = feature_varying(b.spec)
+    if pair is None or b.spec.targets.shape[1] != 1:
+        return ()
+    x, t = b.spec.inputs, b.spec.targets
+    return tuple((float(x[r, pair[0]]), float(x[r, pair[1]]), float(t[r, 0])) for r in range(len(x)))
 
 
 def feature_maps(b: Builder, weights, biases) -> np.ndarray | None:

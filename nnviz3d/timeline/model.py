@@ -154,6 +154,8 @@ class Step:
     #: (n_nodes, n, n): each node's activation over a grid of the two inputs that vary (the
     #: others held at their one value), NaN for the input layer; None where it does not apply
     feature_maps: np.ndarray | None = field(default=None, repr=False)
+    #: the training records on the output's map: (input across, input up, target), 0..1
+    feature_records: tuple[tuple[float, float, float], ...] = ()
     #: 3Blue1Brown's "wants": (node, value) for the record on the spheres -- how much, and
     #: which way, the node's value (its error) or its input (its delta) should move; drawn
     #: as an arrow up or down beside the node, one length scale per kind for the whole video
