@@ -906,8 +906,13 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
     n = len(chart.values)
     scale = max((abs(v) for v in chart.values if np.isfinite(v)), default=0.0) or 1.0
-    names_w = max(text_width_em(t) for t in chart.names) * size / w + 0.01
     numbers_w = max(text_width_em(fmt_signed(v)) for v in chart.values) * size / w + 0.01
+    names = chart.names
+    names_w = max(text_width_em(t) for t in names) * size / w + 0.01
+    short_enough = chart.short and x1 - x0 - names_w - numbers_w <= 0.05
+    if short_enough:  # "1".."4" under a title that says they are records: room for the bars
+        names = chart.short
+        names_w = max(text_width_em(t) for t in names) * size / w + 0.01
     # one line (name | bar | number) where the box is too short to stack and wide enough
     inline = (top - y0 - 0.01) / (n + 0.3) < text_h * 2.0 and x1 - x0 - names_w - numbers_w > 0.05
     stacked = not inline
@@ -926,7 +931,7 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     bottom = top
     signed = min(chart.values) < 0  # all positive: no "+" to read
     number = fmt_signed if signed else fmt_sig
-    for r, (name, v) in enumerate(zip(chart.names, chart.values, strict=True)):
+    for r, (name, v) in enumerate(zip(names, chart.values, strict=True)):
         last = r == n - 1 and chart.total
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
         colour = theme.text if last else theme.muted

@@ -430,7 +430,8 @@ def update(b: Builder, beat: Beat) -> None:
     biggest = float(np.max(np.abs(change)))
     order = np.argsort(-np.abs(change).ravel(), kind="stable")[: min(3, change.size)]
     lr = b.spec.learning_rate
-    caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(biggest, 5))
+    signed = float(change.ravel()[int(np.argmax(np.abs(change)))])  # the largest, with its sign
+    caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(signed, 5, sign=True))
     if m != 1:
         caption += b.t("magnified", m=f"{m:g}")
     digits = 4 if biggest >= 1e-3 else 6
@@ -897,7 +898,8 @@ def _record_bars(b: Builder, title: str, values: list[float], total_name: str, t
     if len(values) > MAX_BARS:
         return None
     names = (*(b.t("bars_record", r=r + 1) for r in range(len(values))), b.t(total_name))
-    return RecordBars(b.t(title, **words), names, (*values, total))
+    short = (*(str(r + 1) for r in range(len(values))), b.t(total_name + "_short"))
+    return RecordBars(b.t(title, **words), names, (*values, total), short=short)
 
 
 #: the loss curve spans the weight's value +- this

@@ -96,6 +96,7 @@ class RecordBars:
     names: tuple[str, ...]
     values: tuple[float, ...]
     total: bool = True  # the last row is what the others make together (under a rule)
+    short: tuple[str, ...] = ()  # the names where the full ones leave no room for the bars
 
 
 @dataclass(frozen=True)
