@@ -287,7 +287,7 @@ def frame_state(
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
                 timeline,
-                step.visual,
+                step,
                 theme,
                 camera,
                 width,
@@ -655,7 +655,7 @@ def _sheet_edges(g: _Geometry, offsets, shown, mids, units, lengths, spread: flo
 
 def _sheet_frames(
     timeline: Timeline,
-    visual: Visual,
+    step: Step,
     theme: Theme,
     camera: Camera,
     width: int,
@@ -666,7 +666,7 @@ def _sheet_frames(
     """An outline around each record's sheet, its name, its output (``errors``: its error,
     y - output) and the zero rings of its inputs: which sheet is which record is read off
     the picture, not guessed."""
-    layout = timeline.layout
+    layout, visual = timeline.layout, step.visual
     bg = np.array(theme.background_bottom)
     colour = tuple(_blend(np.array([theme.muted]), bg, np.array([spread]))[0])
     size = _label_size(timeline.screen, height)
@@ -687,7 +687,14 @@ def _sheet_frames(
                                       [theme.node] * len(zero), camera, width, height))  # fmt: skip
         if spread >= 0.999:
             # above the sheet's top left corner: the names climb the staircase the sheets make
-            name = message(timeline.lang, "sheet_name", r=r + 1)
+            # which record: its number, its inputs and its target, as the outputs table has them
+            # (the hall's big type: the number only, or the names would run into each other)
+            x, t = step.records[r] if r < len(step.records) and timeline.screen != "hall" else ("", "")
+            name = (
+                message(timeline.lang, "sheet_name_io", r=r + 1, x=x, y=t)
+                if x
+                else (message(timeline.lang, "sheet_name", r=r + 1))
+            )
             x, y = points[3]
             w, h = text_width_em(name) * name_size / width, 1.25 * name_size / height
             backdrops.append(Rect2D(x, y, x + w + 0.01, y + h, theme.panel, 0.85))

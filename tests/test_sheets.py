@@ -88,7 +88,17 @@ def test_the_sheets_are_named_and_carry_their_outputs(lecture):
     step = _compact(tl, "output_error")
     fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
     names = [t.text for t in fs.texts if t.text.startswith("record ")]
-    assert names == ["record 1", "record 2", "record 3", "record 4"]
+    # each with its inputs and target, as the outputs table has them
+    assert names == [
+        "record 1: 0 0 1 -> 0",
+        "record 2: 0 1 1 -> 1",
+        "record 3: 1 0 1 -> 1",
+        "record 4: 1 1 1 -> 0",
+    ]
+    hall = replace(tl, screen="hall")  # the hall's big type: the numbers only
+    fs_hall = frame_state(hall, hall.frames_of(step.index)[-1], W, H)
+    hall_names = [t.text for t in fs_hall.texts if t.text.startswith("record ")]
+    assert hall_names == [f"record {r}" for r in range(1, 5)]
     errors = [lb.text for lb in fs.labels]
     # iteration 2000's errors y - l2 (outputs 0.0198, 0.975, 0.978, 0.0297), signs written
     assert errors[-4:] == ["-0.0198", "+0.0255", "+0.0215", "-0.0297"]
