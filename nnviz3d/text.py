@@ -68,6 +68,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key_wants_delta": "solid arrow = wanted change of z",
         "record_note": "   (record 1 shown, the update sums all {n})",
         "sheet_name": "record {r}",
+        "record_one_value": "record 1: {v}",
         "sheet_name_io": "record {r}: {x} -> {y}",
         "worked": "The largest change, of l{k}[{i}] -> l{k1}[{j}], worked out: each record's input "
         "times the delta at the weight's end, added up: {terms} = {v}",
@@ -250,6 +251,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key_wants_delta": "塗り矢印 = z の望む変化",
         "record_note": "（数値はレコード 1、更新は {n} 件の合計）",
         "sheet_name": "レコード {r}",
+        "record_one_value": "レコード 1：{v}",
         "sheet_name_io": "レコード {r}：{x} → {y}",
         "worked": "最大の変化 l{k}[{i}] → l{k1}[{j}] の計算：各レコードの入力 × 重みの先の delta の合計："
         "{terms} = {v}",
