@@ -142,7 +142,7 @@ RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slo
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
 BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
-CURVE_BOX = (RIGHT_TOP[0], 0.47, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked change: its loss curve
+CURVE_BOX = (RIGHT_TOP[0], 0.45, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked change: its loss curve
 #: the hall's panel beside the network starts under its caption's third line
 HALL_RIGHT = (RIGHT_TOP[0], 0.36, RIGHT_TOP[2], 0.715)
 
@@ -946,7 +946,8 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
                                     valign="center"))  # fmt: skip
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
-        fill = theme.positive if v >= 0 else theme.negative
+        # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
+        fill = theme.muted if not signed else theme.positive if v >= 0 else theme.negative
         if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
             lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
             out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
@@ -970,7 +971,7 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     x0, y0, x1, y1 = box
     size = hud.min_size
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
-    title = wrap(hud.t("curve_title", name=curve.name), size, w * (x1 - x0))
+    title = wrap(hud.t("curve_title", name=curve.name, loss=curve.loss_name), size, w * (x1 - x0))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     # under the title, the two numbers: the tangent's slope and the step it makes downhill
     way = 1.0 if curve.change > 0 else -1.0

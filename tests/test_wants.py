@@ -237,7 +237,7 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     theme = THEMES["dark"]
     texts, rects, lines = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
-    assert "loss vs l1[3] -> l2[1]" in words
+    assert "loss = 1/2 sum of squared\nerrors, vs l1[3] -> l2[1]" in words  # the real loss, named
     assert "slope +0.00677" in words and "downhill: -0.00677" in words
     tangent = next(p for p in lines if p.color == theme.accent and len(p.points) == 2)
     (ax, ay), (bx, by) = tangent.points
@@ -296,7 +296,8 @@ def test_an_update_shows_its_largest_change_beside_the_earlier_ones_on_one_linea
     assert "largest change of\nsyn0, per iteration" in words
     assert [w for w in words if w in ("1", "2000")] == ["1", "2000"]
     assert "0.0103" in words and "0.000291" in words  # iteration 1's and 2000's, unsigned
-    bars = [r for r in rects if r.color == theme.positive and r.opacity == 1.0 and r.y0 > 0.40]
+    # sizes without a sign: neutral bars (blue and orange say a sign)
+    bars = [r for r in rects if r.color == theme.muted and r.opacity == 1.0 and r.y0 > 0.40]
     assert len(bars) == 2  # iterations 1 and 2000 (the run shows only those)
     first, last = (b.x1 - b.x0 for b in bars)
     expected = [float(np.max(np.abs(s.change))) for s in tl.steps

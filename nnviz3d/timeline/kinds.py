@@ -923,7 +923,8 @@ def _loss_curve(b: Builder, u, k: int, i: int, j: int, name: str) -> LossCurve |
         losses.append(float(per_record_loss(spec.loss, spec.activations[-1], out, u.targets).sum() * scale))
     change = float(u.weights_after[k][i, j] - u.weights_before[k][i, j])
     slope = float(u.weight_gradients[k][i, j])
-    return LossCurve(name, ws, np.array(losses[:-1]), w0, losses[-1], slope, change)
+    loss_name = b.t(f"loss_{spec.loss}_{spec.reduction}")
+    return LossCurve(name, loss_name, ws, np.array(losses[:-1]), w0, losses[-1], slope, change)
 
 
 def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:

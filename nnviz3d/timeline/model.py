@@ -106,6 +106,7 @@ class LossCurve:
     weight by ``change`` = -rate x slope, downhill."""
 
     name: str  # the weight, as the caption names it
+    loss_name: str  # what the loss is ("1/2 sum of squared errors"), in the video's language
     w: np.ndarray  # the weight's values across the plot
     loss: np.ndarray  # the batch's loss at each
     w0: float
