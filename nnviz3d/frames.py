@@ -478,11 +478,9 @@ def _labels(
     px_per_unit = max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)  # on screen, one world unit
     beside = False
     # labels must not run into the next node's: cap the size by the on-screen node spacing
-    biggest = int(np.argmax(layout.layers))
-    if layout.layers[biggest] > 1:
-        first, second = layout.layer_nodes(biggest)[:2]
-        ndc = project(camera, layout.nodes[[first, second]], width / height)
-        gap_px = abs(ndc[0, 1] - ndc[1, 1]) * height / 2
+    spacing = node_spacing(layout, camera, width / height)
+    if spacing is not None:
+        gap_px = spacing * height
         # hall and lecture keep the numbers big: where a label over its sphere would run into
         # the next node's (a column of 10), the labels stand beside the spheres instead
         beside = not study and gap_px * 0.42 < size
@@ -595,6 +593,18 @@ def _value_labels(
         # white with its sign written out: blue and orange belong to the weights' own sign
         out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, theme.text, theme.panel))
     return tuple(out)
+
+
+def node_spacing(layout: Layout, camera: Camera, aspect: float) -> float | None:
+    """On screen, the fraction of the frame height between two neighbouring nodes of the
+    biggest layer (None: no layer has two nodes): what numbers, maps and arrows beside the
+    nodes are sized by."""
+    biggest = int(np.argmax(layout.layers))
+    if layout.layers[biggest] < 2:
+        return None
+    first, second = layout.layer_nodes(biggest)[:2]
+    ndc = project(camera, layout.nodes[[first, second]], aspect)
+    return float(abs(ndc[0, 1] - ndc[1, 1]) / 2)
 
 
 def _label_size(screen: str, height: int) -> int:
@@ -734,14 +744,13 @@ def _sheet_frames(
             outlines.extend(_rings_at(layout.nodes[zero] + o, RING_R * layout.node_scale[zero],
                                       [theme.node] * len(zero), camera, width, height))  # fmt: skip
         if spread >= 0.999:
-            # above the sheet's top left corner: the names climb the staircase the sheets make
-            # which record: its number, its inputs and its target, as the outputs table has them
-            # (the hall's big type: the number only, or the names would run into each other)
+            # above the sheet's top left corner: which record, with its inputs and target as
+            # the outputs table has them (the hall's big type: the number only)
             x, t = step.records[r] if r < len(step.records) and timeline.screen != "hall" else ("", "")
             name = (
                 message(timeline.lang, "sheet_name_io", r=r + 1, x=x, y=t)
                 if x
-                else (message(timeline.lang, "sheet_name", r=r + 1))
+                else message(timeline.lang, "sheet_name", r=r + 1)
             )
             x, y = points[3]
             w, h = text_width_em(name) * name_size / width, 1.25 * name_size / height
@@ -776,10 +785,7 @@ def _feature_tiles(
     layout, maps = timeline.layout, step.feature_maps
     assert maps is not None
     aspect = width / height
-    biggest = int(np.argmax(layout.layers))
-    first, second = layout.layer_nodes(biggest)[:2]
-    ndc = project(camera, layout.nodes[[first, second]], aspect)
-    gap = abs(ndc[0, 1] - ndc[1, 1]) / 2  # fraction of the height between two nodes
+    gap = node_spacing(layout, camera, aspect) or 0.2  # (maps need two varying inputs: 2+ nodes)
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
     rects, frames = [], []
     last = len(layout.layers) - 1
@@ -839,13 +845,7 @@ def want_arrows(
     layout = timeline.layout
     scale = timeline.want_scales.get(step.layer, 0.0) or 1.0
     aspect = width / height
-    biggest = int(np.argmax(layout.layers))
-    if layout.layers[biggest] > 1:
-        first, second = layout.layer_nodes(biggest)[:2]
-        ndc = project(camera, layout.nodes[[first, second]], aspect)
-        gap = abs(ndc[0, 1] - ndc[1, 1]) / 2  # fraction of the height between two nodes
-    else:
-        gap = 0.2
+    gap = node_spacing(layout, camera, aspect) or 0.2
     hollow = step.kind != "delta"  # y - output and l1_error: what the node's value should do
     px = WANT_WIDTH * height / 720
     out = []

@@ -140,7 +140,6 @@ CAPTION_BOX = (0.015, 0.76, 0.985, 0.925)  # three lines of the caption's type a
 CARD_BOX = (0.0, 0.0, 1.0, 1.0)  # a card is a clean slide
 RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slope
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
-RIGHT_BOTTOM = (0.70, 0.015, 0.985, 0.13)  # the key, or how big the changes are
 BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
 CURVE_BOX = (RIGHT_TOP[0], 0.45, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked change: its loss curve
 #: the hall's panel beside the network starts under its caption's third line
@@ -354,25 +353,27 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         if step.display_error_epoch not in (None, step.epoch):  # the last one computed, earlier
             error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)
     items = _key_items(hud)
-    if items and error and _key_fits(hud, items, it + error, size) == 0:
+    width_px = hud.width * (x1 - x0)
+    shown = _key_fits(hud, items, width_px, it + error, size)
+    if items and error and shown == 0:
         error = ""  # the key's first item says what the picture means: it wins over the error
+        shown = _key_fits(hud, items, width_px, it, size)
     out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
     if error:
         shift = (text_width_em(it) + 1.5) * size / hud.width
         out.texts.append(Text2D(error, x1 - shift, y1, size, theme.text, align="right"))
     # top left: what the picture's colours and numbers mean in this step
     x = x0
-    for text, colour in items[: _key_fits(hud, items, it + error, size)]:
+    for text, colour in items[:shown]:
         # white, to be read from the back; the colours named in bold (blue +, violet: ...)
         out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.text))
         x += (text_width_em(text) + 1.0) * size / hud.width
 
 
-def _key_fits(hud: Hud, items: list[tuple[str, tuple]], right: str, size: int) -> int:
-    """How many of the key's items fit left of ``right`` on the top line; blue + and
-    orange - go together or not at all."""
-    x0, _, x1, _ = STATUS_BOX
-    room = hud.width * (x1 - x0) - (text_width_em(right) + 3) * size
+def _key_fits(hud: Hud, items: list[tuple[str, tuple]], width_px: float, right: str, size: int) -> int:
+    """How many of the key's items fit left of ``right`` on a top line ``width_px`` wide;
+    blue + and orange - go together or not at all."""
+    room = width_px - (text_width_em(right) + 3) * size
     n = 0
     for text, _ in items:
         width = (text_width_em(text) + 1.0) * size
@@ -890,7 +891,8 @@ def change_history(hud: Hud, box: Box, out: Overlay) -> None:
     _draw_bars(hud, box, out, chart)
 
 
-#: more shown updates than this: no history (the change_size ruler still says it)
+#: more shown updates than this: no history (too many rows for the column; the change
+#: matrix and the caption still give this update's size)
 MAX_HISTORY = 8
 
 
@@ -906,16 +908,19 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
     n = len(chart.values)
     scale = max((abs(v) for v in chart.values if np.isfinite(v)), default=0.0) or 1.0
+    signed = min(chart.values) < 0  # all positive: no "+" to read, the zero line at the left
+    number = fmt_signed if signed else fmt_sig
     numbers_w = max(text_width_em(fmt_signed(v)) for v in chart.values) * size / w + 0.01
+
+    def bar_room(names: tuple[str, ...]) -> float:  # left for the bars on a one-line row
+        return x1 - x0 - numbers_w - (max(text_width_em(t) for t in names) * size / w + 0.01)
+
     names = chart.names
-    names_w = max(text_width_em(t) for t in names) * size / w + 0.01
-    short_enough = chart.short and x1 - x0 - names_w - numbers_w <= 0.05
-    if short_enough:  # "1".."4" under a title that says they are records: room for the bars
+    if chart.short and bar_room(names) <= 0.05:  # "1".."4" under a title that says records
         names = chart.short
-        names_w = max(text_width_em(t) for t in names) * size / w + 0.01
+    names_w = x1 - x0 - numbers_w - bar_room(names)
     # one line (name | bar | number) where the box is too short to stack and wide enough
-    inline = (top - y0 - 0.01) / (n + 0.3) < text_h * 2.0 and x1 - x0 - names_w - numbers_w > 0.05
-    stacked = not inline
+    stacked = (top - y0 - 0.01) / (n + 0.3) >= text_h * 2.0 or bar_room(names) <= 0.05
     if stacked:
         row = min((top - y0 - 0.01) / (n + 0.3), text_h * 2.2)
         bar_h = max(0.012, min(row - text_h * 1.2, text_h * 0.8))  # clear of the next row's words
@@ -924,13 +929,11 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         row = min((top - y0 - 0.01) / (n + 0.3), text_h * 1.25)
         bar_h = row * 0.6
         left, right = x0 + names_w, x1 - numbers_w
-    if min(chart.values) >= 0:  # nothing negative: the zero line at the left, the whole width
-        centre, half = left + 0.004, right - left - 0.008
-    else:
+    if signed:
         centre, half = (left + right) / 2, (right - left) / 2 - 0.004
+    else:  # the whole width from the left
+        centre, half = left + 0.004, right - left - 0.008
     bottom = top
-    signed = min(chart.values) < 0  # all positive: no "+" to read
-    number = fmt_signed if signed else fmt_sig
     for r, (name, v) in enumerate(zip(names, chart.values, strict=True)):
         last = r == n - 1 and chart.total
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.layout import strongest_inputs
-from nnviz3d.mlp import forward, per_record_loss
+from nnviz3d.mlp import forward, loss_value
 from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import LossCurve, RecordBars, Signal, fmt, fmt_input, fmt_sig, fmt_signed
 
@@ -913,14 +913,13 @@ def _loss_curve(b: Builder, u, k: int, i: int, j: int, name: str) -> LossCurve |
     w0 = float(u.weights_before[k][i, j])
     if not np.isfinite(w0) or not np.isfinite(u.weight_gradients[k][i, j]):
         return None
-    scale = 1.0 / len(u.inputs) if spec.reduction == "mean" else 1.0
     ws = w0 + np.linspace(-LOSS_CURVE_SPAN, LOSS_CURVE_SPAN, 81)
+    weights = [m.copy() for m in u.weights_before]
     losses = []
     for w in (*ws, w0):
-        weights = [m.copy() for m in u.weights_before]
         weights[k][i, j] = w
         out = forward(spec.activations, weights, u.biases_before, u.inputs)
-        losses.append(float(per_record_loss(spec.loss, spec.activations[-1], out, u.targets).sum() * scale))
+        losses.append(loss_value(spec.loss, spec.activations[-1], out, u.targets, spec.reduction))
     change = float(u.weights_after[k][i, j] - u.weights_before[k][i, j])
     slope = float(u.weight_gradients[k][i, j])
     loss_name = b.t(f"loss_{spec.loss}_{spec.reduction}")
