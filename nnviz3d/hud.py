@@ -288,17 +288,31 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
             text = wrap(text, size, hud.width * (x1 - x0))
         out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
         return
-    # big type on as many lines as the box holds (a formula breaks after its "=" sum,
-    # before the activation); smaller only if it must
+    # the formula in big type on as many lines as the box holds (it breaks after its "="
+    # sum, before the activation), its gloss under it smaller and quieter; both smaller
+    # only if they must
     room = (y1 - y0) * hud.height
-    sentence = step.caption
-    if text_width_em(sentence) * hud.big_size > hud.width * (x1 - x0):
+    width = hud.width * (x1 - x0)
+    sentence = step.headline
+    if text_width_em(sentence) * hud.big_size > width:
         sentence = re.sub(r";\s+", "\n", sentence)
+    gloss = step.gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
+    gloss = gloss[:1].upper() + gloss[1:]
     for size in range(hud.big_size, hud.min_size - 1, -1):
-        text = wrap(sentence, size, hud.width * (x1 - x0))
-        if (text.count("\n") + 1) * size * LINE <= room:
+        text = wrap(sentence, size, width)
+        height = (text.count("\n") + 1) * size * LINE
+        small = max(hud.min_size, round(size * GLOSS))
+        notes = wrap(gloss, small, width) if gloss else ""
+        if height + (notes.count("\n") + 1.2) * small * LINE * bool(gloss) <= room:
             break
     out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
+    if gloss:
+        y = y1 - (height + 0.2 * small) / hud.height
+        out.texts.append(Text2D(notes, x0, y, small, hud.theme.muted))
+
+
+#: the gloss's type against the formula's
+GLOSS = 0.72
 
 
 LINE = 1.2  # a line of wrapped text is this many times its size tall

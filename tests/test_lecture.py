@@ -240,7 +240,7 @@ def test_deltas_show_the_chain_rule_with_their_numbers(story):
     assert "= -0.474 x 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
     hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
     assert [text for _, text in hidden.node_notes] == [
-        "= +0.0698 x 0.247", "= -0.0893 x 0.25", "= +0.112 x 0.248", "= -0.0403 x 0.242",
+        "= +0.0698 x 0.247", "= -0.0893 x 0.250", "= +0.112 x 0.248", "= -0.0403 x 0.242",
     ]  # fmt: skip
     u = trace.updates[(1, 1)]
     a = u.activations[0][0]
@@ -249,3 +249,23 @@ def test_deltas_show_the_chain_rule_with_their_numbers(story):
         assert error * slope == pytest.approx(delta, rel=5e-3)
         assert float(hidden.node_labels[node]) == pytest.approx(delta, rel=5e-3)  # 3 digits
     assert [float(t.split(" x ")[1]) for _, t in hidden.node_notes] == pytest.approx(a * (1 - a), rel=5e-3)
+
+
+def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story):
+    """The explanation after a formula goes on its own line, smaller and muted; steps
+    --json and inspect still see one caption (formula + gloss)."""
+    from nnviz3d.hud import overlay
+    from nnviz3d.primitives import THEMES
+
+    _, tl = story
+    step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
+    assert step.headline == "l2_delta = l2_error x the slope l2*(1-l2) = -0.474 x 0.249 = -0.118"
+    assert step.gloss == ": how much the node's input should move   (record 1 shown, the update sums all 4)"
+    assert step.caption == step.headline + step.gloss
+    texts, _, _ = overlay(replace(tl, screen="lecture"), step, THEMES["dark"], 1280, 720)
+    head = next(t for t in texts if t.text.replace("\n", " ").startswith("l2_delta = l2_error"))
+    gloss = next(t for t in texts if t.text.startswith("How much the node's input should move"))
+    assert head.bold and not gloss.bold and gloss.color == THEMES["dark"].muted
+    assert gloss.size < head.size and gloss.size >= 16 * 1.4  # a 16 px capital at least
+    lines = head.text.count("\n") + 1
+    assert gloss.y < head.y - lines * head.size / 720  # under the formula, not over it

@@ -40,7 +40,7 @@ def test_seed_000_order_for_a_full_iteration(story):
         "syn0",
         "The",
     ]
-    assert backward[4].caption.startswith("The largest change, of l1[3] -> l2[1], worked out")
+    assert backward[4].caption.startswith("The largest change, of l1[3] -> l2[1]: 0.460*(-0.118) + ")
 
 
 def test_node_steps_show_the_recorded_values(story):

@@ -169,7 +169,7 @@ def test_the_bars_panel_draws_a_bar_per_record_and_their_sum(run, layout):
     }[layout]
     for name in names:
         assert name in words
-    for number in ["-0.0543", "+0.0399", "+0.027", "-0.0193", "-0.00677"]:
+    for number in ["-0.0543", "+0.0399", "+0.0270", "-0.0193", "-0.00677"]:
         assert number in words
     theme = THEMES["dark"]
     bars = [r for r in rects if r.color in (theme.positive, theme.negative) and r.opacity == 1.0]

@@ -322,10 +322,10 @@ def error(b: Builder, beat: Beat) -> None:
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
         caption = b.t("error_hidden_one", k=k, k1=k + 1, i=i + 1, d=fmt_sig(float(-u.deltas[k][0, 0])),
                       w=fmt_sig(float(w[i, 0])), e=fmt_signed(float(sent[i, 0])))  # fmt: skip
-        if w[i, 0] < 0:
-            caption += b.t("sign_flip")
+    gloss = b.t("sign_flip") if w.shape[1] == 1 and w[i, 0] < 0 else ""
     b.add(
-        caption + _record_note(b, u),
+        caption,
+        gloss=gloss + _record_note(b, u),
         code=(f"error{k}",),
         panel=b.matrix_panel(b.t("panel_rows", name=f"l{k}_error"), err),
         values=_matrix_values(f"l{k}_error", err),
@@ -379,6 +379,7 @@ def delta(b: Builder, beat: Beat) -> None:
     else:
         slope_text = b.t(slope_key, k=k, act=act)
     caption = b.t("delta", k=k, slope=slope_text)
+    gloss = b.t("delta_each_gloss")
     notes: tuple[tuple[int, str], ...] = ()
     if slope_key == "slope_sigmoid":  # the chain rule with its numbers: error x slope = delta
         a = u.activations[k - 1]
@@ -386,16 +387,19 @@ def delta(b: Builder, beat: Beat) -> None:
         if d.shape[1] == 1:  # one node: the numbers go into the caption
             caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=fmt_sig(float(err[0, 0])),
                           s=fmt_sig(float(slope[0])), d=fmt_sig(float(d[0, 0])), n=n)  # fmt: skip
+            gloss = b.t("delta_mean_gloss" if n > 1 else "delta_gloss", n=n)
             if slope[0] < SATURATED:  # the lesson of late iterations: a flat sigmoid learns slowly
-                caption += b.t("saturated")
+                gloss += b.t("saturated")
         else:
             caption = b.t("delta_nodes", k=k) + (b.t("per_batch", n=n) if n > 1 else "")
+            gloss = b.t("delta_nodes_gloss")
         notes = tuple(
             (lay.node_id(k, j), f"= {fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}{per}")
             for j in range(d.shape[1])
         )
     b.add(
-        caption + _record_note(b, u),
+        caption,
+        gloss=gloss + _record_note(b, u),
         code=(f"delta{k}",),
         panel=b.delta_panel(k, err, d, u),
         values={
@@ -432,14 +436,14 @@ def update(b: Builder, beat: Beat) -> None:
     lr = b.spec.learning_rate
     signed = float(change.ravel()[int(np.argmax(np.abs(change)))])  # the largest, with its sign
     caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(signed, 5, sign=True))
-    if m != 1:
-        caption += b.t("magnified", m=f"{m:g}")
+    gloss = b.t("magnified", m=f"{m:g}") if m != 1 else ""
     digits = 4 if biggest >= 1e-3 else 6
     gradient = (
         b.matrix_panel(b.t("panel_gradient", k=k), u.weight_gradients[k], digits=digits) if lr != 1 else ()
     )
     b.add(
         caption,
+        gloss=gloss,
         code=(f"update{k}",) + ((f"bias{k}",) if b.spec.biases is not None else ()),
         panel=gradient
         + b.matrix_panel(b.t("panel_change", k=k), change, digits=digits)
@@ -491,6 +495,7 @@ def worked(b: Builder, beat: Beat) -> None:
     ]
     b.add(
         b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(value)),
+        gloss=b.t("worked_gloss"),
         code=(f"update{k}",),
         panel=(
             b.t("worked_panel", k=k, k1=k + 1, i=i + 1, j=j + 1),

@@ -39,7 +39,7 @@ def fmt_sig(value: float, digits: int = 3) -> str:
         return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
     if value == 0:
         return "0"
-    text = f"{value:.{digits}g}"
+    text = f"{value:#.{digits}g}".rstrip(".")  # 0.0270, not 0.027: every number to the same digits
     if "e" in text:  # 0.000123 reads better than 1.23e-04 up to a few zeros
         exponent = int(text.split("e")[1])
         if -5 <= exponent < 0:  # (large values keep their exponent: 2.15e+09)
@@ -168,6 +168,14 @@ class Step:
     bars: RecordBars | None = None
     #: the worked weight's loss curve, tangent and step downhill (the worked change)
     loss_curve: LossCurve | None = field(default=None, repr=False)
+    #: the caption's closing explanation (its last characters): in a hall and a lecture it
+    #: goes on its own line in smaller, quieter type, so the formula reads first
+    gloss: str = ""
+
+    @property
+    def headline(self) -> str:
+        """The caption without its gloss: the formula with its numbers."""
+        return self.caption[: len(self.caption) - len(self.gloss)] if self.gloss else self.caption
 
 
 @dataclass(frozen=True)

@@ -310,6 +310,7 @@ class Builder:
         self,
         caption: str,
         code: tuple[str, ...] = (),
+        gloss: str = "",
         panel: tuple[str, ...] = (),
         values: dict[str, float] | None = None,
         record: int | None = None,
@@ -320,7 +321,8 @@ class Builder:
         extras: dict | None = None,
         **visual_changes: object,
     ) -> None:
-        """A step of the current beat's kind; ``visual_changes`` are what it leaves on screen."""
+        """A step of the current beat's kind; ``visual_changes`` are what it leaves on screen.
+        Its caption is ``caption + gloss``: the gloss explains, the hud draws it smaller."""
         kind = KINDS[self.beat.kind]
         self.visual = replace(self.visual, **self.focus(nodes, edges), **visual_changes)
         self.steps.append(
@@ -333,7 +335,8 @@ class Builder:
                 record=record,
                 layer=layer,
                 node=node,
-                caption=caption,
+                caption=caption + gloss,
+                gloss=gloss,
                 code_lines=tuple(self.where[c] for c in code),
                 panel=panel,
                 node_labels=tuple(self.labels),
