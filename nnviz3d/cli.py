@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.errors import UserError
+from nnviz3d.outputs import PRESETS
 from nnviz3d.recorder import Trace, UpdateRecord, train
 from nnviz3d.scene import ANTIALIAS, SCREEN_LAYOUTS, Scene, configured, load_scene
 from nnviz3d.text import LANGUAGES
@@ -74,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
             choices=SCREEN_LAYOUTS,
             help="hall: the network and its numbers; lecture (default): and a few panels; study: every panel",
         )
+        c.add_argument(
+            "-q",
+            "--quality",
+            choices=tuple(PRESETS),
+            help="draft (640x360, 15 fps, no anti-aliasing), low (854x480), high (1920x1080) or 4k "
+            "(3840x2160); --resolution, --fps and --antialias still win",
+        )
         if picture:
             c.add_argument("--resolution", help="WIDTHxHEIGHT, even sides (default: the scene's)")
             c.add_argument("--theme", choices=("dark", "light"), help="colour theme")
@@ -83,13 +91,28 @@ def _parser() -> argparse.ArgumentParser:
                 "--antialias", choices=ANTIALIAS, help="anti-aliasing (default: the scene's, fxaa)"
             )
 
-    r = command("render", "render the animation to an MP4")
+    r = command("render", "render the animation to an MP4 (or WebM, GIF, a folder of PNGs)")
     video_options(r)
-    r.add_argument("--out", help="output .mp4 (default: the scene's [render] output)")
+    r.add_argument(
+        "--out", help="output .mp4, .webm or .gif, or a folder for --format png (default: the scene's)"
+    )
+    r.add_argument("--format", help="mp4, webm, gif or png (default: what --out's extension names)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument(
         "--jobs", type=int, default=1, help="render processes (the video is the same for any number)"
     )
+    clip = r.add_mutually_exclusive_group()
+    clip.add_argument("--steps", help="only these steps, e.g. 34-41 (indices as 'steps' lists them)")
+    clip.add_argument("--chapter", help="only this chapter, e.g. 1-backward ('chapters' lists them)")
+    r.add_argument(
+        "--subtitles",
+        nargs="?",
+        const="",
+        help="write .srt and .vtt beside the video (and a subtitle track into an MP4): in --lang, "
+        "or 'all' for every language",
+    )
+    r.add_argument("--script", action="store_true", help="write a Markdown narration script beside it")
+    r.add_argument("--gif-width", type=int, default=640, help="a GIF's largest width (default 640)")
 
     f = command("frame", "render one frame of the video to a PNG, exactly as 'render' draws it")
     video_options(f)
@@ -102,6 +125,20 @@ def _parser() -> argparse.ArgumentParser:
         "run has the same steps on the same frames, so a step is the same moment in every tile",
     )
     f.add_argument("--out", required=True, help="output .png")
+
+    sl = command("slides", "a folder with index.html: the video paused at each step, for a clicker")
+    video_options(sl)
+    sl.add_argument("--out", required=True, help="output folder (made whole, or an earlier one replaced)")
+    sl.add_argument("--quiet", action="store_true", help="no progress bar")
+    sl.add_argument("--jobs", type=int, default=1, help="render processes")
+
+    sh = command("sheet", "a contact sheet: each step's last frame with its caption (.pdf or .png)")
+    video_options(sh)
+    sh.add_argument("--out", required=True, help="output .pdf (A4 pages) or .png (one long page)")
+
+    ch = command("chapters", "list the video's chapters (the names --chapter takes)")
+    video_options(ch, picture=False)
+    ch.add_argument("--json", action="store_true", help="JSON instead of a table")
 
     s = command("steps", "list the video's steps (and, for a [compare] scene, the tiled runs)")
     video_options(s, picture=False)
@@ -153,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "inspect": cmd_inspect,
             "compare": cmd_compare,
             "train": cmd_train,
+            "chapters": cmd_chapters,
+            "slides": cmd_slides,
+            "sheet": cmd_sheet,
         }[args.command](args)
     except UserError as exc:
         print(f"nnviz3d: error: {exc}", file=sys.stderr)
@@ -184,13 +224,14 @@ def _scene(args: argparse.Namespace) -> Scene:
         scene = scene_from_trace(*load_trace(args.trace), args.trace)
     else:
         scene = load_scene(args.scene, getattr(args, "data_dir", None))
-    return configured(
-        scene,
-        "--",
-        **{key: getattr(args, key, None) for key in ("fps", "resolution", "theme", "lang", "antialias",
-                                                     "layout", "font", "mono_font", "epochs")},
-        epilogue=bool(getattr(args, "epilogue", False)),
-    )  # fmt: skip
+    given = {key: getattr(args, key, None) for key in ("fps", "resolution", "theme", "lang", "antialias",
+                                                        "layout", "font", "mono_font", "epochs")}  # fmt: skip
+    preset = PRESETS.get(getattr(args, "quality", None) or "")
+    if preset is not None:  # what is given explicitly wins over the preset
+        given["resolution"] = given["resolution"] or preset.resolution
+        given["fps"] = given["fps"] or preset.fps
+        given["antialias"] = given["antialias"] or preset.antialias
+    return configured(scene, "--", **given, epilogue=bool(getattr(args, "epilogue", False)))
 
 
 def _warn_if_diverged(trace: Trace, run: str | None = None) -> None:
@@ -206,19 +247,41 @@ def _warn_if_diverged(trace: Trace, run: str | None = None) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from nnviz3d.encode import check_output_path
-    from nnviz3d.pipeline import check_size, render_video
+    from nnviz3d import chapters as story
+    from nnviz3d.outputs import check_target, output_format, side_file
+    from nnviz3d.pipeline import Output, check_size, render_video
 
     scene = _scene(args)
-    out = Path(args.out) if args.out else Path(scene.render.output)
-    check_output_path(out, create_parent=args.out is None)
-    check_size(scene, args.yes)
-    video = _video(scene)
-    st = scene.render
+    if args.out:
+        out = Path(args.out)
+    else:  # the scene's output, named for the format asked for
+        out = Path(scene.render.output)
+        if args.format:
+            out = out.with_suffix("" if args.format == "png" else f".{args.format}")
+    fmt = output_format(out, args.format)
+    check_target(out, fmt, create_parent=args.out is None)
     if not 1 <= args.jobs <= 64:
         raise UserError(f"--jobs: must be between 1 and 64, got {args.jobs}")
+    if args.subtitles not in (None, "", "all"):
+        raise UserError(f"--subtitles: give no value (the --lang) or 'all', got {args.subtitles!r}")
+    if not 16 <= args.gif_width <= 3840:
+        raise UserError(f"--gif-width: must be between 16 and 3840, got {args.gif_width}")
+    check_size(scene, args.yes)
+    video = _video(scene)
+    tl = video.timeline
+    frames = None
+    if args.steps:
+        a, b = story.parse_step_range(args.steps, tl)
+        frames = range(tl.steps[a].first_frame, tl.steps[b].first_frame + tl.steps[b].n_frames)
+    elif args.chapter:
+        c = story.find_chapter(tl, args.chapter)
+        frames = range(c.start_frame, c.end_frame)
+    langs = [] if args.subtitles is None else _subtitle_langs(scene, args.subtitles)
+    timelines = {tl.lang: tl, **{lang: _timeline_in(scene, lang) for lang in langs if lang != tl.lang}}
+    subtitles = tuple((lang, story.srt(timelines[lang], frames)) for lang in langs)
+    st = scene.render
     stats = render_video(
-        list(video.timelines) if video.tiled else video.timeline,
+        list(video.timelines) if video.tiled else tl,
         out,
         st.width,
         st.height,
@@ -226,8 +289,148 @@ def cmd_render(args: argparse.Namespace) -> int:
         st.antialias,
         progress=False if args.quiet else None,
         jobs=args.jobs,
+        output=Output(
+            fmt,
+            frames,
+            story.ffmetadata(tl, frames) if fmt in ("mp4", "webm") else None,
+            subtitles,
+            args.gif_width,
+        ),
     )
+    written = []
+    for lang in langs:
+        for suffix, text in (
+            (".srt", story.srt(timelines[lang], frames)),
+            (".vtt", story.vtt(timelines[lang], frames)),
+        ):
+            written.append(_write_text(side_file(out, f".{lang}{suffix}"), text))
+    if args.script:
+        written.append(_write_text(side_file(out, f".{tl.lang}.md"), story.script(tl, frames)))
     print(stats.summary(out))
+    for path in written:
+        print(f"{path}: written")
+    return 0
+
+
+def _subtitle_langs(scene: Scene, value: str) -> list[str]:
+    return list(LANGUAGES) if value == "all" else [scene.render.lang]
+
+
+def _timeline_in(scene: Scene, lang: str):
+    """The same video's timeline with captions in ``lang`` (the same steps and frames)."""
+    from nnviz3d.pipeline import prepare_video
+
+    return prepare_video(replace(scene, render=replace(scene.render, lang=lang))).timeline
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """A text file that appears whole or not at all."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def cmd_slides(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from nnviz3d.chapters import ffmetadata
+    from nnviz3d.encode import place_folder
+    from nnviz3d.pipeline import Output, check_size, render_video
+    from nnviz3d.slides import check_slides_folder, slides_data, write_page
+
+    scene = _scene(args)
+    out = Path(args.out)
+    check_slides_folder(out)
+    if not 1 <= args.jobs <= 64:
+        raise UserError(f"--jobs: must be between 1 and 64, got {args.jobs}")
+    check_size(scene, args.yes)
+    video = _video(scene)
+    tl = video.timeline
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    except OSError as exc:
+        raise UserError(f"cannot write beside {out}: {exc.strerror}") from None
+    try:
+        st = scene.render
+        stats = render_video(
+            list(video.timelines) if video.tiled else tl, folder / "video.mp4", st.width, st.height,
+            st.theme, st.antialias, progress=False if args.quiet else None, jobs=args.jobs,
+            output=Output("mp4", chapters=ffmetadata(tl)),
+        )  # fmt: skip
+        shown = {(s.epoch, s.batch or 1) for s in tl.steps if s.epoch is not None}
+        inspect = {
+            f"{e}.{b}": _finite(inspect_dict(u))
+            for (e, b), u in video.traces[0].updates.items()
+            if (e, b) in shown and u.inputs.size * max(w.size for w in u.weights_before) < 200_000
+        }
+        write_page(folder, slides_data(tl, step_rows(video), inspect), "video.mp4")
+        place_folder(folder, out)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(stats.summary(out / "video.mp4"))
+    print(f"{out / 'index.html'}: open it in a browser (arrow keys, space or a clicker step through)")
+    return 0
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    from nnviz3d.encode import check_output_path
+    from nnviz3d.outputs import refuse_special
+    from nnviz3d.pipeline import check_size, resolve_font
+    from nnviz3d.sheet import make_sheet, sheet_format
+
+    scene = _scene(args)
+    out = Path(args.out)
+    sheet_format(out)
+    if out.is_symlink() or out.exists():
+        refuse_special(out, out.suffix.lower().lstrip("."))
+    check_output_path(out)
+    check_size(scene, args.yes)
+    video = _video(scene)
+    source = video.source(scene)
+    try:
+        pages = make_sheet(video.timeline, source.pixels, out, resolve_font(scene))
+    finally:
+        source.close()
+    print(f"{out}: {len(video.timeline.steps)} steps on {pages} page{'s' if pages > 1 else ''}")
+    return 0
+
+
+def _finite(value):
+    """JSON has no NaN or infinity: null for a value not computed (a diverged run)."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def cmd_chapters(args: argparse.Namespace) -> int:
+    from nnviz3d.chapters import chapters
+    from nnviz3d.pipeline import check_size
+
+    scene = _scene(args)
+    check_size(scene, args.yes)
+    tl = _video(scene).timeline
+    rows = [
+        {"name": c.name, "title": c.title, "first_step": c.first_step, "last_step": c.last_step,
+         "start": c.start_frame / tl.fps, "end": c.end_frame / tl.fps}
+        for c in chapters(tl)
+    ]  # fmt: skip
+    if args.json:
+        json.dump(rows, sys.stdout, indent=1)
+        print()
+        return 0
+    print(f"{'name':<16} {'steps':>9} {'start':>8} {'end':>8}  title")
+    for r in rows:
+        steps = f"{r['first_step']}-{r['last_step']}"
+        print(f"{r['name']:<16} {steps:>9} {r['start']:>8.2f} {r['end']:>8.2f}  {r['title']}")
     return 0
 
 

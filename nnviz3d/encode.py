@@ -15,7 +15,9 @@ Ctrl-C reaches us, not the encoder, and we decide how it ends.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -70,11 +72,28 @@ def check_output_path(path: Path, create_parent: bool = False) -> None:
         raise UserError(f"output folder {parent} is not writable: {exc.strerror}") from None
 
 
+#: what a segment is encoded as: ffmpeg's output arguments and the segment's extension.
+#: VP9 at the realtime deadline: the quality of its CRF at a speed near x264's veryfast
+SEGMENT_CODECS = {
+    "h264": (["-c:v", "libx264", "-tune", "animation", "-pix_fmt", "yuv420p", "-f", "mp4"], "mp4"),
+    "vp9": (
+        ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
+         "-crf", "33", "-b:v", "0", "-pix_fmt", "yuv420p", "-f", "webm"],
+        "webm",
+    ),
+    "png": (["-c:v", "png", "-f", "image2"], "png"),
+}  # fmt: skip
+
+
 class Mp4Writer:
     """Write RGB frames to an MP4 (H.264, yuv420p) that appears only when complete.
 
     Use as a context manager: leaving the block normally commits the file, leaving it
     with an exception (KeyboardInterrupt included) discards everything.
+
+    ``codec="vp9"`` writes a WebM segment the same way; ``codec="png"`` writes numbered
+    PNGs (``path`` is then a pattern like ``folder/frame%06d.png`` in a folder that is
+    itself temporary, numbered from ``start_number``).
     """
 
     def __init__(
@@ -87,6 +106,8 @@ class Mp4Writer:
         crf: int = 20,
         preset: str = "veryfast",
         faststart: bool = True,
+        codec: str = "h264",
+        start_number: int = 0,
     ) -> None:
         if width % 2 or height % 2:
             raise UserError(f"frame size {width}x{height} must be even for yuv420p")
@@ -94,16 +115,20 @@ class Mp4Writer:
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0
         exe = ffmpeg_exe()  # before any file exists: a missing encoder leaves nothing behind
-        self.tmp = _temp_beside(self.path)
+        self.tmp: Path | None = None if codec == "png" else _temp_beside(self.path)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  (lives as long as ffmpeg)
+        args = list(SEGMENT_CODECS[codec][0])
+        if codec == "h264":
+            args[2:2] = ["-preset", preset, "-crf", str(crf)]
+            if faststart:
+                args[-2:-2] = ["-movflags", "+faststart"]
+        if codec == "png":
+            args += ["-start_number", str(start_number)]
         cmd = [
             exe,
             "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
-            "-i", "-",
-            "-an", "-c:v", "libx264", "-preset", preset, "-tune", "animation", "-crf", str(crf),
-            "-pix_fmt", "yuv420p", *(["-movflags", "+faststart"] if faststart else []),
-            "-f", "mp4", str(self.tmp),
+            "-i", "-", "-an", *args, str(self.tmp or self.path),
         ]  # fmt: skip
         try:
             self._proc = subprocess.Popen(
@@ -147,7 +172,8 @@ class Mp4Writer:
             reason = self._reason() if self.frames else "no frames were written"
             self.abort()
             raise EncoderError(f"ffmpeg failed writing {self.path}: {reason}")
-        _move_into_place(self.tmp, self.path)
+        if self.tmp is not None:
+            _move_into_place(self.tmp, self.path)
         self._log.close()
 
     def abort(self) -> None:
@@ -161,8 +187,8 @@ class Mp4Writer:
         self._cleanup()
 
     def _cleanup(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.tmp.unlink()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
         self._log.close()
 
     def _reason(self) -> str:
@@ -192,30 +218,110 @@ class Mp4Writer:
             self.abort()
 
 
-def concat_segments(segments: list[Path], path: Path) -> None:
-    """Join H.264 segments of equal settings into ``path`` without re-encoding.
+#: ISO 639-2 codes of the caption languages, for the MP4's subtitle tracks
+LANGUAGE_CODES = {"en": "eng", "ja": "jpn"}
+
+
+def concat_segments(
+    segments: list[Path],
+    path: Path,
+    *,
+    fmt: str = "mp4",
+    chapters: str | None = None,
+    subtitles: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """Join encoded segments of equal settings into ``path`` without re-encoding, with
+    the chapters (ffmetadata text) and subtitle tracks (``(lang, srt text)``: mov_text
+    in an MP4) muxed in the same pass.
 
     The joined file is written beside ``path`` and renamed into place only when ffmpeg
     succeeded, like :class:`Mp4Writer`; segment boundaries fall on keyframes, so the
     stream copy is exact."""
     tmp = _temp_beside(path)
     listing = tmp.with_suffix(".txt")
+    extra: list[Path] = []
     try:
         listing.write_text("".join(f"file '{p.resolve()}'\n" for p in segments))
-        cmd = [
-            ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "concat", "-safe", "0", "-i", str(listing),
-            "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(tmp),
-        ]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, start_new_session=True, check=False)
-        if proc.returncode != 0:
-            lines = proc.stderr.decode(errors="replace").strip().splitlines()
-            reason = lines[-1] if lines else _how_it_ended(proc.returncode)
-            raise EncoderError(f"ffmpeg failed joining the segments of {path}: {reason}")
+        inputs = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+        maps = ["-map", "0:v"]
+        if chapters is not None:
+            meta = tmp.with_suffix(".ffmeta")
+            meta.write_text(chapters, encoding="utf-8")
+            extra.append(meta)
+            inputs += ["-f", "ffmetadata", "-i", str(meta)]
+            maps += ["-map_metadata", "1", "-map_chapters", "1"]
+        for k, (lang, text) in enumerate(subtitles if fmt == "mp4" else ()):
+            srt = tmp.with_suffix(f".{lang}.srt")
+            srt.write_text(text, encoding="utf-8")
+            extra.append(srt)
+            n = 1 + (chapters is not None) + k
+            inputs += ["-f", "srt", "-i", str(srt)]
+            maps += ["-map", f"{n}:s", f"-metadata:s:s:{k}", f"language={LANGUAGE_CODES.get(lang, lang)}"]
+        out_args = ["-movflags", "+faststart", "-f", "mp4"] if fmt == "mp4" else ["-f", fmt]
+        codecs = ["-c:v", "copy", *(["-c:s", "mov_text"] if subtitles and fmt == "mp4" else [])]
+        _run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *inputs, *maps,
+              *codecs, *out_args, str(tmp)], f"joining the segments of {path}")  # fmt: skip
+        _move_into_place(tmp, path)
+    finally:
+        for p in (tmp, listing, *extra):
+            p.unlink(missing_ok=True)
+
+
+def gif_fps(fps: int) -> float:
+    """The GIF's frame rate: a GIF's delays are whole hundredths of a second, so the
+    fastest rate that is no more than ``fps`` (30 -> 25, 15 -> 14.3)."""
+    return 100 / math.ceil(100 / fps)
+
+
+def write_gif(video: Path, path: Path, fps: int, width: int) -> None:
+    """A GIF of ``video`` at no more than ``fps`` and ``width``, with a palette made for
+    it (ffmpeg's palettegen/paletteuse), written beside ``path`` and renamed into place."""
+    tmp = _temp_beside(path)
+    try:
+        graph = (
+            f"fps={gif_fps(fps):.6g},scale='min({width},iw)':-2:flags=lanczos,split[a][b];"
+            "[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=4"
+        )
+        _run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(video),
+              "-filter_complex", graph, "-loop", "0", "-f", "gif", str(tmp)], f"writing {path}")  # fmt: skip
         _move_into_place(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-        listing.unlink(missing_ok=True)
+
+
+def place_folder(folder: Path, path: Path) -> None:
+    """Move a finished folder (PNG frames, a slides page) to ``path`` in one rename; an
+    earlier folder there is moved aside first and removed only once the new one is in
+    place, so ``path`` is always the old folder or the new one, whole."""
+    os.chmod(folder, 0o777 & ~_umask())
+    old = None
+    if path.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+        os.replace(path, old / "previous")
+    try:
+        os.replace(folder, path)
+    except OSError:
+        if old is not None:
+            os.replace(old / "previous", path)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _run(cmd: list[str], what: str) -> None:
+    """Run ffmpeg to the end; its last error line (or how it died) in one line if not 0."""
+    proc = subprocess.run(cmd, capture_output=True, start_new_session=True, check=False)
+    if proc.returncode != 0:
+        lines = proc.stderr.decode(errors="replace").strip().splitlines()
+        reason = lines[-1] if lines else _how_it_ended(proc.returncode)
+        raise EncoderError(f"ffmpeg failed {what}: {reason}")
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def _temp_beside(path: Path) -> Path:
@@ -228,9 +334,7 @@ def _temp_beside(path: Path) -> Path:
 
 def _move_into_place(tmp: Path, path: Path) -> None:
     """The finished file takes the user's permissions (mkstemp made it private) and its name."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    os.chmod(tmp, 0o666 & ~_umask())
     os.replace(tmp, path)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnviz3d.encode import Mp4Writer
+from nnviz3d.encode import SEGMENT_CODECS, Mp4Writer
 from nnviz3d.errors import UserError
 from nnviz3d.fonts import find_japanese_font, find_japanese_mono_font
 from nnviz3d.frames import frame_state
@@ -331,6 +331,8 @@ class _Job:
     theme: str
     antialias: str
     folder: Path
+    codec: str = "h264"
+    first_frame: int = 0  # a clip's first frame: PNG frames are numbered from it
 
 
 _worker_source: FrameSource | None = None
@@ -340,8 +342,15 @@ _worker_job: _Job | None = None
 def _render_segment(source: FrameSource, job: _Job, index: int, span: tuple[int, int]) -> tuple[int, int]:
     """Encode frames ``span`` to the segment file ``index``; returns (frames, drawn)."""
     drawn = source.drawn
-    path = job.folder / f"segment{index:05d}.mp4"
-    with Mp4Writer(path, job.width, job.height, source.timelines[0].fps, faststart=False) as writer:
+    fps = source.timelines[0].fps
+    if job.codec == "png":  # numbered from the clip's start, straight into the frames folder
+        path = job.folder / "frames" / "frame%06d.png"
+        path.parent.mkdir(exist_ok=True)
+    else:
+        path = job.folder / f"segment{index:05d}.{SEGMENT_CODECS[job.codec][1]}"
+    first = span[0] - job.first_frame
+    writer = Mp4Writer(path, job.width, job.height, fps, faststart=False, codec=job.codec, start_number=first)
+    with writer:
         for f in range(*span):
             writer.write(source.pixels(f))
     return span[1] - span[0], source.drawn - drawn
@@ -366,6 +375,22 @@ def _worker_segment(task: tuple[int, tuple[int, int]]) -> tuple[int, int]:
     return _render_segment(_worker_source, _worker_job, *task)
 
 
+@dataclass(frozen=True)
+class Output:
+    """What ``render_video`` writes besides pixels: the format, which frames (a clip),
+    and what is muxed in (chapters as ffmetadata, subtitles as ``(lang, srt)``)."""
+
+    fmt: str = "mp4"  # mp4 | webm | gif | png (a folder of frames)
+    frames: range | None = None  # None: the whole video
+    chapters: str | None = None
+    subtitles: tuple[tuple[str, str], ...] = ()
+    gif_width: int = 640
+
+
+#: the codec each format's segments are encoded with (a GIF is made from H.264 segments)
+_SEGMENT_CODEC = {"mp4": "h264", "webm": "vp9", "gif": "h264", "png": "png"}
+
+
 def render_video(
     timeline: Timeline | list[Timeline],
     out: Path,
@@ -375,30 +400,34 @@ def render_video(
     antialias: str = "fxaa",
     progress: bool | None = None,
     jobs: int = 1,
+    output: Output = Output(),
 ) -> RenderStats:
-    """Render every frame to ``out``; the file appears only when complete.
+    """Render every frame (or ``output.frames``) to ``out``; it appears only when complete.
 
     The video is encoded in fixed segments that are joined without re-encoding, so
     ``jobs`` processes can render segments side by side and the file is the same for any
-    ``jobs``. Segments live in a hidden folder beside ``out`` that is always removed."""
+    ``jobs``. Segments live in a hidden folder beside ``out`` that is always removed; a
+    folder of PNG frames is made in it and renamed into place whole."""
     import shutil
     import tempfile
 
     from tqdm import tqdm
 
-    from nnviz3d.encode import concat_segments
+    from nnviz3d.encode import concat_segments, place_folder, write_gif
 
     start = time.perf_counter()
     timelines = timeline if isinstance(timeline, list) else [timeline]
-    n = min(t.n_frames for t in timelines)
     fps = timelines[0].fps
-    spans = segments(n)
+    frames = output.frames or range(min(t.n_frames for t in timelines))
+    n = len(frames)
+    spans = [(frames.start + a, frames.start + b) for a, b in segments(n)]
     show = sys.stderr.isatty() if progress is None else progress
     try:
         folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".segments", dir=out.parent))
     except OSError as exc:
         raise UserError(f"cannot write beside {out}: {exc.strerror}") from None
-    job = _Job(timeline, width, height, theme, antialias, folder)
+    codec = _SEGMENT_CODEC[output.fmt]
+    job = _Job(timeline, width, height, theme, antialias, folder, codec, frames.start)
     drawn = 0
     try:
         with tqdm(total=n, unit="frame", disable=not show, dynamic_ncols=True, leave=False) as bar:
@@ -413,7 +442,14 @@ def render_video(
                     source.close()
             else:
                 drawn = _render_parallel(job, spans, min(jobs, len(spans)), bar)
-        concat_segments([folder / f"segment{i:05d}.mp4" for i in range(len(spans))], out)
+        parts = [folder / f"segment{i:05d}.{SEGMENT_CODECS[codec][1]}" for i in range(len(spans))]
+        if output.fmt == "png":
+            place_folder(folder / "frames", out)
+        elif output.fmt == "gif":
+            concat_segments(parts, folder / "joined.mp4")
+            write_gif(folder / "joined.mp4", out, fps, output.gif_width)
+        else:
+            concat_segments(parts, out, fmt=output.fmt, chapters=output.chapters, subtitles=output.subtitles)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return RenderStats(n, drawn, time.perf_counter() - start, n / fps)
