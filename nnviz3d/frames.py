@@ -429,8 +429,9 @@ def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mi
 def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) -> tuple[np.ndarray, ...]:
     """What each weight sends back (delta x weight): a tube growing from the weight's
     output end towards its input end, its radius proportional to |value| (the largest of
-    the step is FLOW_R_MAX), blue where it is positive and orange where negative -- so a
-    negative weight is seen to turn the output's "down" into the hidden node's "up"."""
+    the step is FLOW_R_MAX), in the backward pass's own colour: blue and orange stay the
+    weights' signs (a lecturer's review found tubes coloured by their value read as
+    weights that had changed sign); the signed number beside each tube says its sign."""
     back = [s for s in step.signals if not s.forward]
     if not back:
         return _no_cylinders()
@@ -446,8 +447,7 @@ def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) ->
     length = np.linalg.norm(vec, axis=1)
     unit = vec / np.maximum(length, 1e-9)[:, None]
     radius = np.where(values > 0, np.maximum(FLOW_R_MAX * values / biggest, 0.012), 0.0)
-    signed = np.array([s.value for s in back])
-    colours = np.where((signed >= 0)[:, None], np.array(theme.positive), np.array(theme.negative))
+    colours = np.tile(np.array(theme.backward), (len(back), 1))
     return centres, unit, length, radius, colours
 
 

@@ -299,11 +299,14 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     gloss = step.gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
     gloss = gloss[:1].upper() + gloss[1:]
     for size in range(hud.big_size, hud.min_size - 1, -1):
-        text = wrap(sentence, size, width)
+        text = formula_lines(sentence, size, width) or wrap(sentence, size, width)
         height = (text.count("\n") + 1) * size * LINE
         small = max(hud.min_size, round(size * GLOSS))
         notes = wrap(gloss, small, width) if gloss else ""
         if height + (notes.count("\n") + 1.2) * small * LINE * bool(gloss) <= room:
+            break
+        if hud.timeline.screen == "hall" and height <= room:  # the hall keeps the formula big
+            gloss = ""
             break
     out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
     if gloss:
@@ -313,6 +316,31 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
 
 #: the gloss's type against the formula's
 GLOSS = 0.72
+
+
+def formula_lines(text: str, size: int, max_px: float) -> str | None:
+    """A formula too wide for one line, broken only before its "=" signs, in as few and
+    as even lines as fit (``l2_delta = l2_error x the slope l2*(1-l2)`` over ``= -0.474 x
+    0.249 = -0.118``): a break inside a side reads as a false equation. None when it has
+    no "=", already has lines, or one side alone is too wide."""
+    if "\n" in text or " = " not in text:
+        return None
+    sides = text.split(" = ")
+    parts = [sides[0], *("= " + side for side in sides[1:])]
+    if any(text_width_em(p) * size > max_px for p in parts):
+        return None
+    n = len(parts)
+    for n_lines in range(1, n + 1):
+        best: tuple[float, list[str]] | None = None
+        for cuts in itertools.combinations(range(1, n), n_lines - 1):
+            bounds = (0, *cuts, n)
+            lines = [" ".join(parts[a:b]) for a, b in itertools.pairwise(bounds)]
+            widest = max(text_width_em(line) for line in lines) * size
+            if widest <= max_px and (best is None or widest < best[0]):
+                best = (widest, lines)
+        if best is not None:
+            return "\n".join(best[1])
+    return None
 
 
 LINE = 1.2  # a line of wrapped text is this many times its size tall
@@ -796,9 +824,16 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
     x0, y0, x1, y1 = box
     size = hud.min_size
     out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
-    out.texts.append(Text2D(hud.t("slope_title"), x0, y1, size, theme.muted))
+    title = wrap(hud.t("slope_title"), size, (x1 - x0) * w)  # the hall's type needs two lines
+    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    lines = title.count("\n") + 1
+    if len(points) > 1:  # tangents too close to tell apart: their range, under the title
+        slopes = [min(max(a, 0.0), 1.0) * (1 - min(max(a, 0.0), 1.0)) for a, _ in points]
+        text = hud.t("slope_range", a=fmt(min(slopes), 3), b=fmt(max(slopes), 3))
+        out.texts.append(Text2D(text, x0, y1 - lines * size * 1.2 / h, size, theme.accent))
+        lines += 1
     gx0, gx1 = x0 + 0.02, x1 - 0.015
-    gy0, gy1 = y0 + 0.05, y1 - size * 1.6 / h
+    gy0, gy1 = y0 + 0.05, y1 - size * (0.4 + 1.2 * lines) / h
     zmax = 6.0
 
     def at(z: float, a: float) -> tuple[float, float]:
@@ -812,7 +847,6 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
     )
     out.texts.append(Text2D("1", gx0 - 0.004, at(0, 1)[1], size, theme.muted, align="right", valign="center"))
     out.texts.append(Text2D("0", gx0 - 0.004, gy0, size, theme.muted, align="right", valign="center"))
-    labelled: list[float] = []
     for a, _ in points:
         a = min(max(a, 1e-6), 1 - 1e-6)
         z = float(np.log(a / (1 - a)))
@@ -827,14 +861,13 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
         # the number belongs to the tangent, not to the point (whose height is the value):
         # written beyond the tangent's upper end, and named
         tx, ty = ends[1]
-        if all(abs(ty - q) > size * 1.1 / h for q in labelled) and len(points) <= 8:
+        if len(points) == 1:
             text = hud.t("slope_label", s=fmt(s, 3))
             right = tx + text_width_em(text) * size / w < gx1 + 0.01
             x = tx + 0.006 if right else tx - 0.012
             out.texts.append(Text2D(text, x, ty + (0.006 if right else 0.0), size, theme.accent,
                                     align="left" if right else "right",
                                     valign="bottom" if right else "center"))  # fmt: skip
-            labelled.append(ty)
     out.texts.append(Text2D(hud.t("slope_axis"), gx1, gy0 - 0.008, size, theme.muted, align="right"))
 
 
@@ -952,19 +985,21 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         last = r == n - 1 and chart.total
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
         colour = theme.text if last else theme.muted
+        size_only = last and chart.size_total  # a mean of sizes: no sign to write or colour
+        shown = fmt_sig(v) if size_only else number(v)
         if stacked:
             out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
-            out.texts.append(Text2D(number(v), x1, y, size, theme.text, bold=last, align="right"))
+            out.texts.append(Text2D(shown, x1, y, size, theme.text, bold=last, align="right"))
             bar_mid = y - text_h - bar_h / 2
         else:
             bar_mid = y - row / 2
             out.texts.append(Text2D(name, x0, bar_mid, size, colour, bold=last, valign="center"))
-            out.texts.append(Text2D(number(v), x1, bar_mid, size, theme.text, bold=last, align="right",
+            out.texts.append(Text2D(shown, x1, bar_mid, size, theme.text, bold=last, align="right",
                                     valign="center"))  # fmt: skip
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
         # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
-        fill = theme.muted if not signed else theme.positive if v >= 0 else theme.negative
+        fill = theme.muted if not signed or size_only else theme.positive if v >= 0 else theme.negative
         if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
             lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
             out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))

@@ -269,3 +269,32 @@ def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story)
     assert gloss.size < head.size and gloss.size >= 16 * 1.4  # a 16 px capital at least
     lines = head.text.count("\n") + 1
     assert gloss.y < head.y - lines * head.size / 720  # under the formula, not over it
+
+
+def test_a_long_formula_breaks_before_an_equals_sign_never_inside_a_side():
+    """'l2*(1-l2) = -0.474 x 0.249' on a line of its own would read as a false equation."""
+    from nnviz3d.hud import formula_lines
+    from nnviz3d.primitives import text_width_em
+
+    text = "l2_delta = l2_error x the slope l2*(1-l2) = -0.474 x 0.249 = -0.118"
+    width = text_width_em(text) * 34 * 0.7  # too narrow for one line
+    lines = formula_lines(text, 34, width)
+    assert lines == "l2_delta = l2_error x the slope l2*(1-l2)\n= -0.474 x 0.249 = -0.118"
+    assert formula_lines(text, 34, text_width_em(text) * 34 + 1) == text  # it fits: one line
+    assert formula_lines("no formula here", 34, 10) is None
+    assert formula_lines("a = " + "x" * 80, 34, 300) is None  # one side alone too wide: plain wrap
+
+
+def test_the_slope_panel_names_the_range_of_a_layers_slopes(story):
+    """Four tangents too close to label one by one: one label gives their range (node 1's
+    alone read as every node's)."""
+    from nnviz3d.hud import overlay
+    from nnviz3d.primitives import THEMES
+
+    _, tl = story
+    hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
+    words = [t.text for t in overlay(replace(tl, screen="lecture"), hidden, THEMES["dark"], 1280, 720)[0]]
+    assert "slopes 0.242 to 0.250" in words and not any(w.startswith("slope 0.") for w in words)
+    out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
+    words = [t.text for t in overlay(replace(tl, screen="lecture"), out, THEMES["dark"], 1280, 720)[0]]
+    assert "slope 0.249" in words

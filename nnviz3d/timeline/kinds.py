@@ -936,7 +936,8 @@ def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:
     if u.output_errors.shape[1] != 1:
         return None
     errors = [float(e) for e in u.output_errors[:, 0]]
-    return _record_bars(b, "bars_errors", errors, "bars_mean", float(u.mean_abs_error), k=n_w)
+    bars = _record_bars(b, "bars_errors", errors, "bars_mean", float(u.mean_abs_error), k=n_w)
+    return replace(bars, size_total=True) if bars is not None else None
 
 
 #: a layer with more nodes than this gets no arrows (a column of 10 would be a thicket)

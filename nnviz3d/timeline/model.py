@@ -97,6 +97,8 @@ class RecordBars:
     values: tuple[float, ...]
     total: bool = True  # the last row is what the others make together (under a rule)
     short: tuple[str, ...] = ()  # the names where the full ones leave no room for the bars
+    #: the last row is a size (a mean of |errors|): written without a sign, a neutral bar
+    size_total: bool = False
 
 
 @dataclass(frozen=True)
