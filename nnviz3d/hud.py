@@ -28,7 +28,7 @@ from nnviz3d.charts import (
 )
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
-from nnviz3d.text import message
+from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
 from nnviz3d.timeline.model import RecordBars
 
@@ -479,10 +479,13 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     tgt_x = sq_x + sq_w + char
     out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
     last = len(timeline.layout.layers) - 1
+    out_head, y_head = hud.t("table_output", k=last), hud.t("records_y")
+    if col_x + (columns(out_head) + columns(y_head) + 1) * char > x1:  # the hall's type: the names only
+        out_head, y_head = hud.t("table_output_short", k=last), hud.t("records_y_short")
     heads = (
         (x0, hud.t("records_x"), theme.muted, "left"),
-        (col_x, hud.t("table_output", k=last), theme.node, "left"),
-        (x1 - 0.004, hud.t("records_y"), theme.target, "right"),  # over the squares: not clipped
+        (col_x, out_head, theme.node, "left"),
+        (x1 - 0.004, y_head, theme.target, "right"),  # over the squares: not clipped
     )
     for x, text, colour, align in heads:
         out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
@@ -883,16 +886,33 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
     size = hud.min_size
     k = step.layer
     m = np.asarray(change)
+
+    def grid(m: np.ndarray, key: str) -> tuple[str, float, float, float, bool]:
+        """The title, where the cells start, their size, and whether numbers fit in them."""
+        rows, cols = m.shape
+        title = wrap(hud.t(key, k=k, k1=(k or 0) + 1), size, w * (x1 - x0))  # two lines if need be
+        top = y1 - size * (title.count("\n") * LINE + 1.5) / h
+        cell_w = (x1 - x0 - 0.01) / cols
+        cell_h = min((top - y0 - 0.01) / rows, size * 1.5 / h)
+        widest = max(len(cell(float(v))) for v in m.ravel()) + 0.5
+        fits = cell_w * w >= widest * 0.6 * size and cell_h * h >= size * 1.15
+        return title, top, cell_w, cell_h, fits
+
+    # fixed decimals, as the values panel's change matrix: sizes compare down a column
+    decimals = 4 if float(np.nanmax(np.abs(m), initial=0.0)) >= 1e-3 else 6
+
+    def cell(v: float) -> str:
+        return fmt(v, decimals, sign=True)
+
+    title, top, cell_w, cell_h, numbers = grid(m, "changes_title")
+    if not numbers and grid(m.T, "changes_title_t")[4]:  # 3x4 lies as 4x3: room for every number
+        m = m.T
+        title, top, cell_w, cell_h, numbers = grid(m, "changes_title_t")
     rows, cols = m.shape
-    title = wrap(hud.t("changes_title", k=k, k1=(k or 0) + 1), size, w * (x1 - x0))  # two lines if need be
     out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
-    top = y1 - size * (title.count("\n") * LINE + 1.5) / h
-    cell_w = (x1 - x0 - 0.01) / cols
-    cell_h = min((top - y0 - 0.01) / rows, size * 1.5 / h)
     scale = step.change_scale or float(np.max(np.abs(m))) or 1.0
     bg = np.array(theme.panel)
-    numbers = cell_w * w >= 7.5 * 0.6 * size and cell_h * h >= size * 1.15
     for i in range(rows):
         for j in range(cols):
             v = float(m[i, j])
@@ -904,7 +924,7 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
                 Rect2D(cx0 + 0.002, cy1 - cell_h + 0.003, cx0 + cell_w - 0.002, cy1, colour, 1.0)
             )
             if numbers:
-                text = fmt_signed(v, 2)
+                text = cell(v)
                 out.texts.append(Text2D(text, cx0 + cell_w / 2, cy1 - cell_h / 2, size, theme.text,
                                         mono=True, align="center", valign="center"))  # fmt: skip
 

@@ -3,6 +3,7 @@ which way, and how much, the record's value (its error) or its input z (its delt
 move -- up and blue to rise, down and orange to fall, on one scale per kind of step for
 the whole video."""
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -330,3 +331,35 @@ def test_the_learned_rule_marks_the_training_records_at_its_corners():
              if abs((r.y1 - r.y0) * H - 8) < 1e-6}  # fmt: skip
     filled = sorted(c for c, colour in inner.items() if colour == theme.target)
     assert [pytest.approx(c) for c in filled] == sorted([tl_, br])
+
+
+def test_the_change_grid_writes_every_change_turned_so_the_numbers_fit(run):
+    """syn0's 3x4 changes are too wide in three columns at the smallest type: the grid
+    lies 4x3 (row = l1) and writes every change to 4 decimals, as syn1's table does; the
+    tiny changes of iteration 2000 (6 decimals) do not fit: colours only."""
+    trace, tl = run
+    tl = replace(tl, screen="lecture")
+    step = _step(tl, 1, "update", 0)
+    words = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
+    assert "syn0 change, row = l1" in words
+    change = trace.epoch_updates(1)[0].weights_after[0] - trace.epoch_updates(1)[0].weights_before[0]
+    cells = [w for w in words if re.fullmatch(r"[+-]0\.\d{4}", w)]
+    assert cells == [("+" if v > 0 else "-") + f"{abs(v):.4f}" for v in change.T.ravel()]
+    assert "-0.0103" in cells  # the largest, l0[2] -> l1[3]
+    late = _step(tl, 2000, "update", 0)
+    words = [t.text for t in overlay(tl, late, THEMES["dark"], W, H)[0]]
+    assert "syn0 change, row = l0" in words and not [w for w in words if re.fullmatch(r"[+-]0\.\d{6}", w)]
+
+
+def test_the_table_at_the_end_of_an_iteration_shows_what_the_new_weights_give(run):
+    from nnviz3d.mlp import forward
+
+    trace, tl = run
+    end = _step(tl, 1, "end")
+    u = trace.epoch_updates(1)[0]
+    new = forward(("sigmoid", "sigmoid"), u.weights_after, None, u.inputs)
+    np.testing.assert_array_equal(end.visual.outputs, new)
+    first = end.values["outputs_after[0,0]"]
+    assert first == end.values["record1_after[0]"] == pytest.approx(0.47070, abs=5e-5)
+    words = [t.text for t in overlay(replace(tl, screen="lecture"), end, THEMES["dark"], W, H)[0]]
+    assert {"0.471", "0.487", "0.541", "0.543"} <= set(words)

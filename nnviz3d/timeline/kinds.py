@@ -522,7 +522,8 @@ def end(b: Builder, beat: Beat) -> None:
     record 1 run through the new weights shows what the update did to its output."""
     last = b.trace.epoch_updates(beat.epoch)[-1]
     with np.errstate(all="ignore"):
-        after = forward(b.spec.activations, last.weights_after, last.biases_after, last.inputs[:1])[0]
+        after_all = forward(b.spec.activations, last.weights_after, last.biases_after, last.inputs)
+    after = after_all[0]
     before, target = last.outputs[0], last.targets[0]
     step = float(np.max(np.abs(after - before))) if np.all(np.isfinite(after - before)) else 0.0
     digits = 4 if not step else min(8, max(4, 1 - math.floor(math.log10(step))))  # the move shows
@@ -537,11 +538,14 @@ def end(b: Builder, beat: Beat) -> None:
         else ""
     )  # ten outputs would not fit a caption
     b.labels = [""] * b.layout.n_nodes
+    # the table shows what the new weights give every record, as the caption does record 1
+    table = after_all if after_all.shape == b.visual.outputs.shape else b.visual.outputs
     b.visual = replace(
         b.visual,
         satellites=np.full_like(b.visual.satellites, np.nan),
         satellite_signed=False,
         halos=np.full(b.layout.n_nodes, np.nan),
+        outputs=table,
     )
     b.add(
         b.t("end", epoch=beat.epoch, e=fmt(b.display_error or 0.0, 5)) + moved,
@@ -549,6 +553,11 @@ def end(b: Builder, beat: Beat) -> None:
         values={
             "display_error": float(b.display_error or 0.0),
             **{f"record1_after[{o}]": float(v) for o, v in enumerate(after)},
+            **(
+                {f"outputs_after[{r},{o}]": float(table[r, o]) for r, o in np.ndindex(*table.shape)}
+                if table is after_all and table.size <= 16
+                else {}
+            ),
         },
         weights=b.flat_weights(last.weights_after),
     )
