@@ -821,7 +821,7 @@ def _feature_tiles(
 
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
 #: shortest (any want that is not 0, so its direction still shows), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.7, 0.12, 0.13
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.12, 0.14
 WANT_WIDTH = 6.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 
 
