@@ -7,6 +7,7 @@ ends with 130 and SIGTERM with 143, each leaving nothing half-written behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.errors import UserError
+from nnviz3d.offscreen import ensure_offscreen
 from nnviz3d.outputs import PRESETS
 from nnviz3d.recorder import Trace, UpdateRecord, train
 from nnviz3d.scene import ANTIALIAS, SCREEN_LAYOUTS, Scene, configured, load_scene
@@ -101,6 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--jobs", type=int, default=1, help="render processes (the video is the same for any number)"
     )
+    r.add_argument(
+        "--dask",
+        help="render on a Dask cluster: local[:N] (N worker processes here) or tcp://HOST:PORT (a scheduler)",
+    )
     clip = r.add_mutually_exclusive_group()
     clip.add_argument("--steps", help="only these steps, e.g. 34-41 (indices as 'steps' lists them)")
     clip.add_argument("--chapter", help="only this chapter, e.g. 1-backward ('chapters' lists them)")
@@ -125,6 +131,19 @@ def _parser() -> argparse.ArgumentParser:
         "run has the same steps on the same frames, so a step is the same moment in every tile",
     )
     f.add_argument("--out", required=True, help="output .png")
+
+    rm = sub.add_parser("render-many", help="render several scenes in several languages, one training each")
+    rm.add_argument("scenes", nargs="+", help="scene files (TOML)")
+    rm.add_argument("--lang", default="en", help="languages, comma-separated: en,ja (default en)")
+    rm.add_argument("--out-dir", default="renders", help="the videos' folder (default renders)")
+    rm.add_argument("--format", default="mp4", choices=("mp4", "webm", "gif"), help="default mp4")
+    rm.add_argument("-q", "--quality", choices=tuple(PRESETS), help="as for render")
+    rm.add_argument("--layout", choices=SCREEN_LAYOUTS, help="as for render")
+    rm.add_argument("--dask", help="local[:N] or tcp://HOST:PORT: one cluster renders every video")
+    rm.add_argument("--jobs", type=int, default=1, help="render processes, without --dask")
+    rm.add_argument("--quiet", action="store_true", help="no progress bars")
+    rm.add_argument("--data-dir", help="folder of the MNIST idx files")
+    rm.add_argument("--yes", action="store_true", help="go ahead even beyond 30 minutes of video")
 
     sl = command("slides", "a folder with index.html: the video paused at each step, for a clicker")
     video_options(sl)
@@ -193,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "chapters": cmd_chapters,
             "slides": cmd_slides,
             "sheet": cmd_sheet,
+            "render-many": cmd_render_many,
         }[args.command](args)
     except UserError as exc:
         print(f"nnviz3d: error: {exc}", file=sys.stderr)
@@ -251,6 +271,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from nnviz3d.outputs import check_target, output_format, side_file
     from nnviz3d.pipeline import Output, check_size, render_video
 
+    ensure_offscreen()  # before any work: no EGL would otherwise end in a segfault
     scene = _scene(args)
     if args.out:
         out = Path(args.out)
@@ -266,6 +287,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise UserError(f"--subtitles: give no value (the --lang) or 'all', got {args.subtitles!r}")
     if not 16 <= args.gif_width <= 3840:
         raise UserError(f"--gif-width: must be between 16 and 3840, got {args.gif_width}")
+    if args.dask is not None:
+        from nnviz3d.farm import parse_address
+
+        parse_address(args.dask)
+        if fmt == "png":
+            raise UserError("--dask: renders mp4, webm or gif, not a folder of frames")
     check_size(scene, args.yes)
     video = _video(scene)
     tl = video.timeline
@@ -289,6 +316,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         st.antialias,
         progress=False if args.quiet else None,
         jobs=args.jobs,
+        dask=args.dask,
         output=Output(
             fmt,
             frames,
@@ -334,6 +362,65 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
+def cmd_render_many(args: argparse.Namespace) -> int:
+    """Every scene trained once; each language's video built from that one trace; all
+    rendered on one cluster (or one machine)."""
+    from nnviz3d.chapters import ffmetadata
+    from nnviz3d.farm import dask_client, parse_address
+    from nnviz3d.outputs import check_target
+    from nnviz3d.pipeline import Output, check_size, render_video
+
+    ensure_offscreen()
+    langs = [x.strip() for x in args.lang.split(",") if x.strip()]
+    bad = [x for x in langs if x not in LANGUAGES]
+    if bad or not langs:
+        raise UserError(f"--lang: {', '.join(bad) or 'nothing'} is not one of {', '.join(LANGUAGES)}")
+    if args.dask is not None:
+        parse_address(args.dask)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plans = []
+    for path in args.scenes:  # every scene and output checked before anything renders
+        given = {**vars(args), "scene": path, "lang": None, "epochs": None, "epilogue": False}
+        base = _scene(argparse.Namespace(**given))
+        check_size(base, args.yes)
+        for lang in langs:
+            out = out_dir / f"{Path(path).stem}.{lang}.{args.format}"
+            check_target(out, args.format)
+            plans.append((base, lang, out))
+    client = dask_client(args.dask) if args.dask else contextlib.nullcontext()
+    with client as connected:
+        trained: dict[str, tuple] = {}
+        for base, lang, out in plans:
+            scene = replace(base, render=replace(base.render, lang=lang))
+            timelines = _timelines_in(scene, trained)
+            st = scene.render
+            chapters = ffmetadata(timelines[0]) if args.format != "gif" else None
+            stats = render_video(
+                timelines if len(timelines) > 1 else timelines[0], out, st.width, st.height, st.theme,
+                st.antialias, progress=False if args.quiet else None, jobs=args.jobs, dask=connected,
+                output=Output(args.format, chapters=chapters),
+            )  # fmt: skip
+            print(stats.summary(out))
+    return 0
+
+
+def _timelines_in(scene: Scene, trained: dict) -> list:
+    """The scene's timelines in its language, from one training per scene (a [compare]
+    scene's runs are trained again for each language)."""
+    from nnviz3d.pipeline import prepare_video, resolve_fonts
+    from nnviz3d.timeline import build_timeline
+
+    if scene.compare_round:
+        return list(prepare_video(scene).timelines)
+    key = scene.path
+    if key not in trained:
+        video = prepare_video(scene)
+        trained[key] = video.traces[0]
+        return [video.timeline]
+    return [replace(build_timeline(scene, trained[key]), **resolve_fonts(scene))]
+
+
 def cmd_slides(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
@@ -343,6 +430,7 @@ def cmd_slides(args: argparse.Namespace) -> int:
     from nnviz3d.pipeline import Output, check_size, render_video
     from nnviz3d.slides import check_slides_folder, slides_data, write_page
 
+    ensure_offscreen()  # before any work: no EGL would otherwise end in a segfault
     scene = _scene(args)
     out = Path(args.out)
     check_slides_folder(out)
@@ -383,6 +471,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     from nnviz3d.pipeline import check_size, resolve_font
     from nnviz3d.sheet import make_sheet, sheet_format
 
+    ensure_offscreen()  # before any work: no EGL would otherwise end in a segfault
     scene = _scene(args)
     out = Path(args.out)
     sheet_format(out)
@@ -450,6 +539,7 @@ def cmd_frame(args: argparse.Namespace) -> int:
     from nnviz3d.encode import check_output_path
     from nnviz3d.pipeline import check_size
 
+    ensure_offscreen()  # before any work: no EGL would otherwise end in a segfault
     scene = _scene(args)
     out = Path(args.out)
     check_output_path(out)

@@ -434,8 +434,8 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     signs = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
     # the want arrows (frames.want_arrows) are drawn where the network is: not in study
     wants = [(hud.t("key_wants"), theme.text)] if step.wants and hud.timeline.screen != "study" else []
-    if step.kind == "error":  # the tubes are coloured by the sign of what they carry
-        return [*wants, (hud.t("key_backward"), theme.text)]
+    if step.kind == "error":  # the tubes, in the backward pass's colour
+        return [*wants, (hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
         wants = [(hud.t("key_wants_delta"), theme.text)] if wants else []
         return [*wants, (hud.t("key_delta"), theme.text)]

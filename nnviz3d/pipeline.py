@@ -401,13 +401,15 @@ def render_video(
     progress: bool | None = None,
     jobs: int = 1,
     output: Output = Output(),
+    dask: object = None,
 ) -> RenderStats:
     """Render every frame (or ``output.frames``) to ``out``; it appears only when complete.
 
     The video is encoded in fixed segments that are joined without re-encoding, so
     ``jobs`` processes can render segments side by side and the file is the same for any
     ``jobs``. Segments live in a hidden folder beside ``out`` that is always removed; a
-    folder of PNG frames is made in it and renamed into place whole."""
+    folder of PNG frames is made in it and renamed into place whole. ``dask`` (``local:N``
+    or a scheduler's address) renders the segments on a Dask cluster instead."""
     import shutil
     import tempfile
 
@@ -431,7 +433,15 @@ def render_video(
     drawn = 0
     try:
         with tqdm(total=n, unit="frame", disable=not show, dynamic_ncols=True, leave=False) as bar:
-            if jobs <= 1 or len(spans) == 1:
+            if dask is not None:  # an address, or a client already connected (render-many)
+                from nnviz3d.farm import dask_client, render_segments
+
+                if isinstance(dask, str):
+                    with dask_client(dask) as client:
+                        drawn = render_segments(client, job, spans, folder, bar.update)
+                else:
+                    drawn = render_segments(dask, job, spans, folder, bar.update)
+            elif jobs <= 1 or len(spans) == 1:
                 source = FrameSource(timeline, width, height, theme, antialias)
                 try:
                     for i, span in enumerate(spans):

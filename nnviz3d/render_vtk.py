@@ -9,6 +9,7 @@ frames. Rendering is offscreen through EGL (no display, no GPU needed with Mesa)
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
@@ -36,6 +37,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkTextActor,
 )
 
+from nnviz3d.offscreen import ensure_offscreen
 from nnviz3d.primitives import FrameState, Label3D, Polyline2D, Rect2D, Text2D
 
 VTK_FONT_FILE = 4  # vtkTextProperty's "File" family: the font comes from SetFontFile
@@ -232,6 +234,7 @@ class VtkFrameRenderer:
     """Turns frame states into ``(height, width, 3)`` uint8 arrays, offscreen."""
 
     def __init__(self, width: int, height: int, antialias: str = "fxaa") -> None:
+        ensure_offscreen()  # without EGL, VTK's first render would end the process (SIGSEGV)
         self.width, self.height = width, height
         self.window = vtkRenderWindow()
         self.window.SetOffScreenRendering(True)
@@ -281,6 +284,13 @@ class VtkFrameRenderer:
         self.overlay = _Overlay2D(self.renderer)
         self.labels = _TextPool(self.renderer, world=True)
         self.texts = _TextPool(self.renderer, world=False)
+
+    def gl_info(self) -> str:
+        """The OpenGL renderer and version that draw here (``llvmpipe ...; 4.5 ... Mesa
+        22.3.6``): frames are the same bytes only where this is the same."""
+        report = self.window.ReportCapabilities() or ""
+        found = re.findall(r"OpenGL (?:renderer|version) string:\s*(.+)", report)
+        return "; ".join(line.strip() for line in found) or "unknown"
 
     def render(self, state: FrameState) -> np.ndarray:
         """Pixels of ``state``, top row first."""

@@ -341,7 +341,7 @@ def test_the_change_grid_writes_every_change_turned_so_the_numbers_fit(run):
     tl = replace(tl, screen="lecture")
     step = _step(tl, 1, "update", 0)
     words = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "syn0 change, row = l1" in words
+    assert "syn0.T change, row = l1" in words
     change = trace.epoch_updates(1)[0].weights_after[0] - trace.epoch_updates(1)[0].weights_before[0]
     cells = [w for w in words if re.fullmatch(r"[+-]0\.\d{4}", w)]
     assert cells == [("+" if v > 0 else "-") + f"{abs(v):.4f}" for v in change.T.ravel()]
