@@ -13,9 +13,10 @@ from nnviz3d.encode import SEGMENT_CODECS, Mp4Writer
 from nnviz3d.errors import UserError
 from nnviz3d.fonts import find_japanese_font, find_japanese_mono_font
 from nnviz3d.frames import frame_state
-from nnviz3d.recorder import Trace, train
+from nnviz3d.recorder import Trace
 from nnviz3d.scene import Scene
 from nnviz3d.timeline import Timeline, build_timeline, recorded_epochs, showing
+from nnviz3d.trace_cache import cached_train
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def prepare(
         check_held(scene, needed)
         trace = scene.recorded
     else:
-        trace = train(scene.network, needed, scene.render.batches)
+        trace = cached_train(scene.network, needed, scene.render.batches)
     timeline = build_timeline(scene, trace)
     return trace, replace(timeline, **fonts)
 
