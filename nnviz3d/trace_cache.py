@@ -26,8 +26,13 @@ def cache_folder() -> Path:
     return Path(base) / "nnviz3d" / "traces"
 
 
-def trace_key(spec, needed, batches) -> str:
-    digest = hashlib.sha256(pickle.dumps((spec, tuple(sorted(needed)), batches), protocol=5))
+def trace_key(spec, needed, batches) -> str | None:
+    """The run's hash; None where the spec cannot be hashed (a scene whose data is made
+    by a function each epoch): such a run is not cached."""
+    try:
+        digest = hashlib.sha256(pickle.dumps((spec, tuple(sorted(needed)), batches), protocol=5))
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None
     here = Path(__file__).parent
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
@@ -40,7 +45,10 @@ def cached_train(spec, needed, batches) -> Trace:
         return train(spec, needed, batches)
     from nnviz3d.tracefile import load_trace, save_trace
 
-    path = cache_folder() / f"{trace_key(spec, needed, batches)}.npz"
+    key = trace_key(spec, needed, batches)
+    if key is None:
+        return train(spec, needed, batches)
+    path = cache_folder() / f"{key}.npz"
     if path.is_file():
         try:
             return load_trace(path)[0]

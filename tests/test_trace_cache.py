@@ -53,3 +53,13 @@ def test_another_run_or_a_damaged_entry_trains_and_the_switch_turns_it_off(spec_
     monkeypatch.setenv("NNVIZ3D_NO_CACHE", "1")
     cache.cached_train(spec, needed, batches)
     assert calls == [1, 1]
+
+
+def test_a_scene_whose_data_is_a_function_is_trained_every_time(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    scene = load_scene(Path(__file__).parents[1] / "scenes" / "fit_square.toml")
+    assert cache.trace_key(scene.network, [1], None) is None  # fresh inputs each epoch: no key
+    trace = cache.cached_train(replace(scene.network, epochs=3), [1], None)
+    assert (1, 1) in trace.updates and not cache.cache_folder().exists()
