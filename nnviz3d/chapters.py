@@ -84,6 +84,17 @@ def _name(timeline: Timeline, part: str, epoch: int | None, batch: int | None) -
     return f"{it}-{part}", message(lang, key, epoch=it)
 
 
+def chapter_rows(timeline: Timeline) -> list[dict]:
+    """The chapters as plain dicts (``chapters --json``, the slides page): the name
+    ``--chapter`` takes, the title, the steps, and start and end in seconds."""
+    fps = timeline.fps
+    return [
+        {"name": c.name, "title": c.title, "first_step": c.first_step, "last_step": c.last_step,
+         "start": c.start_frame / fps, "end": c.end_frame / fps}
+        for c in chapters(timeline)
+    ]  # fmt: skip
+
+
 def find_chapter(timeline: Timeline, name: str) -> Chapter:
     """The chapter ``--chapter NAME`` names; the error lists the names there are."""
     found = [c for c in chapters(timeline) if c.name == name]

@@ -500,22 +500,21 @@ def _finite(value):
     return value
 
 
+def _print_json(rows) -> int:
+    json.dump(rows, sys.stdout, indent=1)
+    print()
+    return 0
+
+
 def cmd_chapters(args: argparse.Namespace) -> int:
-    from nnviz3d.chapters import chapters
+    from nnviz3d.chapters import chapter_rows
     from nnviz3d.pipeline import check_size
 
     scene = _scene(args)
     check_size(scene, args.yes)
-    tl = _video(scene).timeline
-    rows = [
-        {"name": c.name, "title": c.title, "first_step": c.first_step, "last_step": c.last_step,
-         "start": c.start_frame / tl.fps, "end": c.end_frame / tl.fps}
-        for c in chapters(tl)
-    ]  # fmt: skip
+    rows = chapter_rows(_video(scene).timeline)
     if args.json:
-        json.dump(rows, sys.stdout, indent=1)
-        print()
-        return 0
+        return _print_json(rows)
     print(f"{'name':<16} {'steps':>9} {'start':>8} {'end':>8}  title")
     for r in rows:
         steps = f"{r['first_step']}-{r['last_step']}"
@@ -603,9 +602,7 @@ def cmd_steps(args: argparse.Namespace) -> int:
     timeline = video.timeline
     rows = step_rows(video)
     if args.json:
-        json.dump(rows, sys.stdout, indent=1)
-        print()
-        return 0
+        return _print_json(rows)
     if video.tiled:
         print(video.describe_tiling())
     print(
@@ -702,9 +699,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for r in runs
     ]  # fmt: skip
     if args.json:
-        json.dump(rows, sys.stdout, indent=1)
-        print()
-        return 0
+        return _print_json(rows)
     print(f"after {scene.network.epochs} iterations:")
     for r in rows:
         print(f"  {r['run']:<24} loss {r['final_loss']:.6f}  accuracy {r['final_accuracy']:.2f}  "
@@ -747,9 +742,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if run:  # a [compare] scene: say which run these numbers are
         data = {"run": args.run, "label": run, **data}
     if args.json:
-        json.dump(data, sys.stdout, indent=1)
-        print()
-        return 0
+        return _print_json(data)
     with np.printoptions(precision=8, suppress=True):
         for key, value in data.items():
             if (

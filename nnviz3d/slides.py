@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nnviz3d.chapters import chapters
+from nnviz3d.chapters import chapter_rows
 from nnviz3d.errors import UserError
 from nnviz3d.timeline import Timeline
 
@@ -38,10 +38,7 @@ def slides_data(timeline: Timeline, rows: list[dict], inspect: dict[str, Any]) -
         "frames": timeline.n_frames,
         "lang": timeline.lang,
         "steps": rows,
-        "chapters": [
-            {"name": c.name, "title": c.title, "first_step": c.first_step, "last_step": c.last_step}
-            for c in chapters(timeline)
-        ],
+        "chapters": chapter_rows(timeline),
         "inspect": inspect,
     }
 
