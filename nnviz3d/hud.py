@@ -448,7 +448,7 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     if step.kind == "node":
         return [*signs, (hud.t("key_forward"), theme.text)]
     if step.feature_maps is not None:
-        return [(hud.t("key_features"), theme.text)]
+        return [(step.feature_key, theme.text)] if step.feature_key else []
     return [*signs, (hud.t("key_thickness"), theme.text)]
 
 

@@ -280,3 +280,14 @@ def test_no_feature_maps_without_two_varying_inputs():
     scene = load_scene(ROOT / "scenes" / "fit_square.toml")
     _, tl = prepare(replace(scene, render=replace(scene.render, epochs=(1,), epilogue=True)))
     assert all(s.feature_maps is None for s in tl.steps)
+
+
+def test_the_squares_key_names_the_inputs_held_fixed(default):
+    """The squares are drawn with input 3 at 1 (every record's); the summary's unseen
+    input [1, 0, 0] has it at 0, so the key must say what the squares assume."""
+    _, tl = default
+    summary = tl.steps[-1]
+    assert summary.kind == "summary"
+    assert summary.feature_key == "squares: output over inputs 1 (across), 2 (up), 3 = 1"
+    words = [t.text for t in overlay(tl, summary, THEMES["dark"], 1280, 720)[0]]
+    assert summary.feature_key in words

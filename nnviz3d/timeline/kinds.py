@@ -596,6 +596,7 @@ def epilogue(b: Builder, beat: Beat) -> None:
         extras={
             "feature_maps": feature_maps(b, u.weights_before, u.biases_before),
             "feature_records": _on_map(b),
+            "feature_key": _feature_key(b),
         },
         weights=b.flat_weights(u.weights_before),
         node_values=np.full(lay.n_nodes, np.nan),
@@ -635,7 +636,11 @@ def summary(b: Builder, beat: Beat) -> None:
         b.t("summary", rule=rule, x=described, y=answer, verdict=_verdict(b, x, y, predicted)),
         code=tuple(key for key, _ in _backprop_lines(b)),
         panel=_code_map(b),
-        extras={"feature_maps": feature_maps(b, weights, biases), "feature_records": _on_map(b)},
+        extras={
+            "feature_maps": feature_maps(b, weights, biases),
+            "feature_records": _on_map(b),
+            "feature_key": _feature_key(b),
+        },
         values={
             **{f"unseen_l0[{j}]": float(v) for j, v in enumerate(x[:64])},
             **{f"unseen_l{b.n_w}[{j}]": float(v) for j, v in enumerate(y)},
@@ -665,6 +670,19 @@ def feature_varying(spec) -> tuple[int, int] | None:
         return None
     varying = [i for i in range(x.shape[1]) if np.ptp(x[:, i]) > 0]
     return (varying[0], varying[1]) if len(varying) == 2 else None
+
+
+def _feature_key(b: Builder) -> str:
+    """The squares' key: which inputs run across and up, and the others' fixed values (the
+    summary's unseen input may differ from them: the key says what the squares assume)."""
+    pair = feature_varying(b.spec)
+    if pair is None:
+        return ""
+    x = b.spec.inputs[0]
+    fixed = "".join(
+        b.t("key_fixed", i=i + 1, v=fmt_input(float(x[i]))) for i in range(len(x)) if i not in pair
+    )
+    return b.t("key_features", a=pair[0] + 1, b=pair[1] + 1, fixed=fixed)
 
 
 def _on_map(b: Builder) -> tuple[tuple[float, float, float], ...]:

@@ -160,6 +160,8 @@ class Step:
     feature_maps: np.ndarray | None = field(default=None, repr=False)
     #: the training records on the output's map: (input across, input up, target), 0..1
     feature_records: tuple[tuple[float, float, float], ...] = ()
+    #: what the squares are drawn over: the key's sentence (the inputs held fixed named)
+    feature_key: str = ""
     #: 3Blue1Brown's "wants": (node, value) for the record on the spheres -- how much, and
     #: which way, the node's value (its error) or its input (its delta) should move; drawn
     #: as an arrow up or down beside the node, one length scale per kind for the whole video
