@@ -168,3 +168,28 @@ def test_held_frames_are_not_redrawn(tl):
 def test_ffmpeg_binary_runs():
     exe = imageio_ffmpeg.get_ffmpeg_exe()
     assert subprocess.run([exe, "-version"], capture_output=True).returncode == 0
+
+
+def test_fxaa_in_the_shapes_box_gives_the_whole_frames_picture(monkeypatch):
+    """The 3D layer is anti-aliased only in the box that holds its shapes (FXAA costs per
+    pixel of its viewport); the picture is the one a whole-frame pass gives."""
+    import nnviz3d.render_vtk as rv
+
+    _, lecture = prepare(load_scene(), epochs=(1,))
+    frames = [lecture.frames_of(i)[-1] for i in (6, 36, 39)]
+    states = [frame_state(lecture, f, 640, 360) for f in frames]
+    boxes = [rv._shapes_box(s) for s in states]
+    assert all(b is not None and (b[2] - b[0]) * (b[3] - b[1]) < 0.6 for b in boxes)  # a part of the frame
+    for s, (x0, y0, x1, y1) in zip(states, boxes, strict=True):
+        ndc = project(s.camera, s.sphere_centers, 640 / 360)
+        assert np.all((ndc[:, 0] + 1) / 2 > x0) and np.all((ndc[:, 0] + 1) / 2 < x1)
+        assert np.all((ndc[:, 1] + 1) / 2 > y0) and np.all((ndc[:, 1] + 1) / 2 < y1)
+    boxed = VtkFrameRenderer(640, 360, "fxaa")
+    pictures = [boxed.render(s).astype(int) for s in states]
+    boxed.close()
+    monkeypatch.setattr(rv, "_shapes_box", lambda state: None)  # the whole frame, as before
+    whole = VtkFrameRenderer(640, 360, "fxaa")
+    for s, picture in zip(states, pictures, strict=True):
+        diff = np.abs(whole.render(s).astype(int) - picture)
+        assert diff.mean() < 0.05 and (diff.max(axis=2) > 48).sum() < 20
+    whole.close()
