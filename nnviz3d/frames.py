@@ -181,6 +181,33 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return a + (b - a) * t
 
 
+def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, height: int):
+    """The step's 2D layer (the same for all its frames), made once per step and size: its
+    text measuring and wrapping was 40% of a frame state. Kept on the timeline itself (the
+    last few), so a new timeline never sees another's."""
+    cache = timeline.__dict__.setdefault("_overlays", {})
+    key = (step.index, theme.name, width, height)
+    if key not in cache:
+        if len(cache) >= 8:
+            cache.pop(next(iter(cache)))
+        cache[key] = overlay(timeline, step, theme, width, height)
+    return cache[key]
+
+
+def _tween_seconds(timeline: Timeline, step: Step) -> float:
+    """A step tweens longer while the camera turns to or from the records' sheets."""
+    prev_step = timeline.steps[step.index - 1] if step.index else None
+    moves = sheets_shown(timeline, prev_step) != sheets_shown(timeline, step)
+    return CAMERA_MOVE_SECONDS if moves else TWEEN_SECONDS
+
+
+def frame_key(timeline: Timeline, frame: int) -> tuple[int, int]:
+    """``frame_state(timeline, frame, ...).key`` without building the state: frames with
+    one key look the same, so a held frame costs no state at all (about 7 ms a frame)."""
+    step = timeline.step_at(frame)
+    return step.index, tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))[1]
+
+
 def tween_progress(step: Step, frame: int, fps: int, seconds: float = TWEEN_SECONDS) -> tuple[float, int]:
     """Eased progress of the step's tween at ``frame`` and a hold-aware frame key."""
     n_tween = max(1, min(step.n_frames, round(seconds * fps)))
@@ -201,8 +228,7 @@ def frame_state(
     # the records' sheets in depth: 0 = one network seen from the front, 1 = spread out; the
     # camera turns between the two views while the step's values tween
     spread0, spread1 = float(sheets_shown(timeline, prev_step)), float(sheets_shown(timeline, step))
-    seconds = CAMERA_MOVE_SECONDS if spread0 != spread1 else TWEEN_SECONDS
-    progress, sub = tween_progress(step, frame, timeline.fps, seconds)
+    progress, sub = tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))
     spread = _lerp(spread0, spread1, progress)
     prev_visual = prev_step.visual if prev_step else timeline.initial_visual
     vmax = timeline.target_scale
@@ -274,7 +300,7 @@ def frame_state(
     halo_colors = np.concatenate([g.halo_c, np.tile(np.array(theme.accent), (layout.n_edges, 1))])
 
     # the outputs against the targets are a panel of the overlay (hud "outputs")
-    texts, rects, polylines = overlay(timeline, step, theme, width, height)
+    texts, rects, polylines = _step_overlay(timeline, step, theme, width, height)
     epilogue = step.kind in ("epilogue", "summary") and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
     region = region or network_region(timeline.screen, shape(timeline))

@@ -12,7 +12,7 @@ import numpy as np
 from nnviz3d.encode import SEGMENT_CODECS, Mp4Writer
 from nnviz3d.errors import UserError
 from nnviz3d.fonts import find_japanese_font, find_japanese_mono_font
-from nnviz3d.frames import frame_state
+from nnviz3d.frames import frame_key, frame_state
 from nnviz3d.recorder import Trace
 from nnviz3d.scene import Scene
 from nnviz3d.timeline import Timeline, build_timeline, recorded_epochs, showing
@@ -277,8 +277,9 @@ class FrameSource:
         """Draw every tile whose state changed since its last drawing; True if any did."""
         changed = False
         for i, timeline in enumerate(timelines):
-            state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
-            if state.key != self._keys[i] or self._tiles[i] is None:
+            key = frame_key(timeline, frame)
+            if key != self._keys[i] or self._tiles[i] is None:
+                state = frame_state(timeline, frame, self.tile_w, self.tile_h, self.theme)
                 self._tiles[i] = self.renderer.render(state)
                 self._keys[i] = state.key
                 changed = True

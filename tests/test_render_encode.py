@@ -193,3 +193,11 @@ def test_fxaa_in_the_shapes_box_gives_the_whole_frames_picture(monkeypatch):
         diff = np.abs(whole.render(s).astype(int) - picture)
         assert diff.mean() < 0.05 and (diff.max(axis=2) > 48).sum() < 20
     whole.close()
+
+
+def test_a_frames_key_is_known_without_building_its_state(tl):
+    """Held frames are found by their key alone (no frame state built for them)."""
+    from nnviz3d.frames import frame_key
+
+    for f in range(0, tl.n_frames, 7):
+        assert frame_key(tl, f) == frame_state(tl, f, 64, 36).key
