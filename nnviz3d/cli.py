@@ -269,7 +269,7 @@ def _warn_if_diverged(trace: Trace, run: str | None = None) -> None:
 def cmd_render(args: argparse.Namespace) -> int:
     from nnviz3d import chapters as story
     from nnviz3d.outputs import check_target, output_format, side_file
-    from nnviz3d.pipeline import Output, check_size, render_video
+    from nnviz3d.pipeline import Output, check_size
 
     ensure_offscreen()  # before any work: no EGL would otherwise end in a segfault
     scene = _scene(args)
@@ -281,8 +281,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             out = out.with_suffix("" if args.format == "png" else f".{args.format}")
     fmt = output_format(out, args.format)
     check_target(out, fmt, create_parent=args.out is None)
-    if not 1 <= args.jobs <= 64:
-        raise UserError(f"--jobs: must be between 1 and 64, got {args.jobs}")
+    _check_jobs(args.jobs)
     if args.subtitles not in (None, "", "all"):
         raise UserError(f"--subtitles: give no value (the --lang) or 'all', got {args.subtitles!r}")
     if not 16 <= args.gif_width <= 3840:
@@ -304,27 +303,16 @@ def cmd_render(args: argparse.Namespace) -> int:
         c = story.find_chapter(tl, args.chapter)
         frames = range(c.start_frame, c.end_frame)
     langs = [] if args.subtitles is None else _subtitle_langs(scene, args.subtitles)
-    timelines = {tl.lang: tl, **{lang: _timeline_in(scene, lang) for lang in langs if lang != tl.lang}}
+    trained = {scene.path: video.traces[0]}  # another language's captions: the same trace
+    timelines = {tl.lang: tl}
+    for lang in langs:
+        if lang not in timelines:
+            in_lang = replace(scene, render=replace(scene.render, lang=lang))
+            timelines[lang] = _timelines_in(in_lang, trained)[0]
     subtitles = tuple((lang, story.srt(timelines[lang], frames)) for lang in langs)
-    st = scene.render
-    stats = render_video(
-        list(video.timelines) if video.tiled else tl,
-        out,
-        st.width,
-        st.height,
-        st.theme,
-        st.antialias,
-        progress=False if args.quiet else None,
-        jobs=args.jobs,
-        dask=args.dask,
-        output=Output(
-            fmt,
-            frames,
-            story.ffmetadata(tl, frames) if fmt in ("mp4", "webm") else None,
-            subtitles,
-            args.gif_width,
-        ),
-    )
+    chapters = story.ffmetadata(tl, frames) if fmt in ("mp4", "webm") else None
+    stats = _render(list(video.timelines), scene, out, args, dask=args.dask,
+                    output=Output(fmt, frames, chapters, subtitles, args.gif_width))  # fmt: skip
     written = []
     for lang in langs:
         for suffix, text in (
@@ -340,15 +328,25 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_jobs(jobs: int) -> None:
+    if not 1 <= jobs <= 64:
+        raise UserError(f"--jobs: must be between 1 and 64, got {jobs}")
+
+
+def _render(timelines: list, scene: Scene, out: Path, args: argparse.Namespace, **options):
+    """``render_video`` with the scene's picture settings and the command's --jobs and
+    --quiet: one timeline, or a split screen's several."""
+    from nnviz3d.pipeline import render_video
+
+    st = scene.render
+    return render_video(
+        timelines if len(timelines) > 1 else timelines[0], out, st.width, st.height, st.theme,
+        st.antialias, progress=False if args.quiet else None, jobs=args.jobs, **options,
+    )  # fmt: skip
+
+
 def _subtitle_langs(scene: Scene, value: str) -> list[str]:
     return list(LANGUAGES) if value == "all" else [scene.render.lang]
-
-
-def _timeline_in(scene: Scene, lang: str):
-    """The same video's timeline with captions in ``lang`` (the same steps and frames)."""
-    from nnviz3d.pipeline import prepare_video
-
-    return prepare_video(replace(scene, render=replace(scene.render, lang=lang))).timeline
 
 
 def _write_text(path: Path, text: str) -> Path:
@@ -368,7 +366,7 @@ def cmd_render_many(args: argparse.Namespace) -> int:
     from nnviz3d.chapters import ffmetadata
     from nnviz3d.farm import dask_client, parse_address
     from nnviz3d.outputs import check_target
-    from nnviz3d.pipeline import Output, check_size, render_video
+    from nnviz3d.pipeline import Output, check_size
 
     ensure_offscreen()
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
@@ -377,6 +375,7 @@ def cmd_render_many(args: argparse.Namespace) -> int:
         raise UserError(f"--lang: {', '.join(bad) or 'nothing'} is not one of {', '.join(LANGUAGES)}")
     if args.dask is not None:
         parse_address(args.dask)
+    _check_jobs(args.jobs)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plans = []
@@ -394,13 +393,9 @@ def cmd_render_many(args: argparse.Namespace) -> int:
         for base, lang, out in plans:
             scene = replace(base, render=replace(base.render, lang=lang))
             timelines = _timelines_in(scene, trained)
-            st = scene.render
             chapters = ffmetadata(timelines[0]) if args.format != "gif" else None
-            stats = render_video(
-                timelines if len(timelines) > 1 else timelines[0], out, st.width, st.height, st.theme,
-                st.antialias, progress=False if args.quiet else None, jobs=args.jobs, dask=connected,
-                output=Output(args.format, chapters=chapters),
-            )  # fmt: skip
+            stats = _render(timelines, scene, out, args, dask=connected,
+                            output=Output(args.format, chapters=chapters))  # fmt: skip
             print(stats.summary(out))
     return 0
 
@@ -427,15 +422,14 @@ def cmd_slides(args: argparse.Namespace) -> int:
 
     from nnviz3d.chapters import ffmetadata
     from nnviz3d.encode import place_folder
-    from nnviz3d.pipeline import Output, check_size, render_video
+    from nnviz3d.pipeline import Output, check_size
     from nnviz3d.slides import check_slides_folder, slides_data, write_page
 
     ensure_offscreen()  # before any work: no EGL would otherwise end in a segfault
     scene = _scene(args)
     out = Path(args.out)
     check_slides_folder(out)
-    if not 1 <= args.jobs <= 64:
-        raise UserError(f"--jobs: must be between 1 and 64, got {args.jobs}")
+    _check_jobs(args.jobs)
     check_size(scene, args.yes)
     video = _video(scene)
     tl = video.timeline
@@ -444,12 +438,8 @@ def cmd_slides(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(f"cannot write beside {out}: {exc.strerror}") from None
     try:
-        st = scene.render
-        stats = render_video(
-            list(video.timelines) if video.tiled else tl, folder / "video.mp4", st.width, st.height,
-            st.theme, st.antialias, progress=False if args.quiet else None, jobs=args.jobs,
-            output=Output("mp4", chapters=ffmetadata(tl)),
-        )  # fmt: skip
+        stats = _render(list(video.timelines), scene, folder / "video.mp4", args,
+                        output=Output("mp4", chapters=ffmetadata(tl)))  # fmt: skip
         shown = {(s.epoch, s.batch or 1) for s in tl.steps if s.epoch is not None}
         inspect = {
             f"{e}.{b}": _finite(inspect_dict(u))
