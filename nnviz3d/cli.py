@@ -456,18 +456,14 @@ def cmd_slides(args: argparse.Namespace) -> int:
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
-    from nnviz3d.encode import check_output_path
-    from nnviz3d.outputs import refuse_special
+    from nnviz3d.outputs import check_target
     from nnviz3d.pipeline import check_size, resolve_font
     from nnviz3d.sheet import make_sheet, sheet_format
 
     ensure_offscreen()  # before any work: no EGL would otherwise end in a segfault
     scene = _scene(args)
     out = Path(args.out)
-    sheet_format(out)
-    if out.is_symlink() or out.exists():
-        refuse_special(out, out.suffix.lower().lstrip("."))
-    check_output_path(out)
+    check_target(out, sheet_format(out), folder=False)  # a .png sheet is one file
     check_size(scene, args.yes)
     video = _video(scene)
     source = video.source(scene)

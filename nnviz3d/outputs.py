@@ -42,11 +42,6 @@ def output_format(out: Path, fmt: str | None) -> str:
     if fmt is None:
         if out.is_symlink() or out.exists():  # what is there already says more than its name
             refuse_special(out, "mp4")
-            if out.is_dir():
-                raise UserError(
-                    f"--out {out}: is a folder; give a file name like {out}/video.mp4, "
-                    "or --format png to write frames into it"
-                )
         if by_name is None:
             what = f"its extension {out.suffix!r}" if out.suffix else "it has no extension, which"
             raise UserError(
@@ -61,16 +56,15 @@ def output_format(out: Path, fmt: str | None) -> str:
     return fmt
 
 
-def check_target(out: Path, fmt: str, create_parent: bool = False) -> None:
+def check_target(out: Path, fmt: str, create_parent: bool = False, folder: bool | None = None) -> None:
     """Fail before rendering if ``out`` cannot take the result: a file format needs a
     regular file or nothing there (never a device: ``/dev/full`` would be replaced), a
-    folder of frames needs a folder or nothing."""
+    folder of frames (``folder``, by default for png) needs a folder or nothing."""
+    folder = fmt == "png" if folder is None else folder
     if out.is_symlink() or out.exists():
-        refuse_special(out, fmt)
-    probe = out / "probe" if fmt == "png" and out.is_dir() else out
-    if fmt == "png" and not out.exists():
-        probe = out.parent / (out.name + ".png")  # the parent must take a new folder
-    check_output_path(probe, create_parent=create_parent)
+        refuse_special(out, fmt, folder)
+    # a folder is made beside it and renamed into place: its parent must take a new entry
+    check_output_path(out.with_name(out.name + ".new") if folder else out, create_parent=create_parent)
 
 
 def side_file(out: Path, suffix: str) -> Path:
@@ -79,11 +73,12 @@ def side_file(out: Path, suffix: str) -> Path:
     return base.with_name(base.name + suffix)
 
 
-def refuse_special(out: Path, fmt: str) -> None:
+def refuse_special(out: Path, fmt: str, folder: bool | None = None) -> None:
     """What is at ``out`` must be what the format replaces: a regular file, or a folder of
-    frames for png. A device (``/dev/full``), a pipe or a link is never renamed over."""
+    frames (``folder``, by default for png). A device (``/dev/full``), a pipe or a link is
+    never renamed over."""
     mode = out.lstat().st_mode
-    if fmt == "png":
+    if fmt == "png" if folder is None else folder:
         if stat.S_ISDIR(mode):
             if any(p.suffix != ".png" for p in out.iterdir()):
                 raise UserError(f"--out {out}: the folder holds other files than frames; give a new folder")

@@ -284,3 +284,6 @@ def test_the_contact_sheet_has_a_thumbnail_and_caption_per_step(tmp_path):
     assert len(bands) == -(-steps // 3) and np.all(np.abs(bands - 296) <= 2)  # 526 x 296 thumbnails
     assert main(["sheet", "--out", str(tmp_path / "sheet.jpg")]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet.pdf", "sheet.png"]
+    before = png.stat().st_mtime_ns  # a sheet .png is a file, replaced like one (not a folder)
+    assert main(["sheet", *DRAFT, "--epochs", "1", "--out", str(png)]) == 0
+    assert png.stat().st_mtime_ns != before
