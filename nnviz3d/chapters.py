@@ -25,6 +25,7 @@ _PART = {
     "backward": "backward",
     "update": "update",
     "end": "update",
+    "timelapse": "timelapse",
     "epilogue": "epilogue",
     "summary": "summary",
 }
@@ -52,7 +53,7 @@ def chapters(timeline: Timeline) -> list[Chapter]:
         part = _PART.get(s.phase)
         if s.phase == "loop" and s.epoch is not None:  # "... iterations later": that iteration's
             part = "forward"
-        if part in ("init", "epilogue", "summary"):
+        if part in ("init", "timelapse", "epilogue", "summary"):
             keys.append((part, None, None))
         elif part is not None:
             keys.append((part, s.epoch, s.batch))
@@ -71,6 +72,8 @@ def chapters(timeline: Timeline) -> list[Chapter]:
             continue
         s = timeline.steps[i]
         name, title = _name(timeline, *key)
+        if repeats := sum(c.name.split("~")[0] == name for c in out):  # a second fast forward
+            name = f"{name}~{repeats + 1}"
         out.append(Chapter(name, title, i, i, s.first_frame, s.first_frame + s.n_frames))
     return out
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import MIN_TEXT, SUMMARY_VALUES, overlay
+from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, SUMMARY_VALUES, overlay
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_REGION,
@@ -301,7 +301,7 @@ def frame_state(
 
     # the outputs against the targets are a panel of the overlay (hud "outputs")
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height)
-    epilogue = step.kind in ("epilogue", "summary") and not in_scene  # the run's chart below
+    epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
     region = region or network_region(timeline.screen, shape(timeline))
     if spread > 0:  # the sheets take the room down to the code line and up to the panels

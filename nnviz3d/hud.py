@@ -152,8 +152,9 @@ def _beside(hud: Hud) -> str:
     return "slope" if hud.step.kind == "delta" and _slope_points(hud) else "outputs"
 
 
-#: the steps after the chosen iterations: the whole run on one chart under the network
-EPILOGUE_KINDS = ("epilogue", "summary")
+#: the steps at a glance (fast forwards, the epilogue, the summary): the whole run on one
+#: chart under the network
+EPILOGUE_KINDS = ("timelapse", "epilogue", "summary")
 EPILOGUE_CHART = (0.015, 0.015, 0.985, 0.34)
 SUMMARY_VALUES = (0.47, 0.38, 0.993, 0.76)  # which code line did what: wide lines
 
@@ -1125,7 +1126,7 @@ def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
     Listed last, it takes its band: what the panels before it drew there gives way, except
     a panel reaching past the band's right end (the values panel), which keeps its place."""
     step, timeline = hud.step, hud.timeline
-    if step.kind not in ("epilogue", "summary"):
+    if step.kind not in EPILOGUE_KINDS:
         return
     x0, y0, x1, y1 = box
     right = min((r.x0 for r in out.rects if r.x1 > x1 and x0 < r.x0 < x1 and r.y0 < y1), default=x1)
@@ -1136,7 +1137,7 @@ def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
     out.texts[:] = [t for t in out.texts if not inside(t.x, t.y)]
     out.rects[:] = [r for r in out.rects if not (inside(r.x0, r.y0) and inside(r.x1, r.y1))]
     out.lines[:] = [p for p in out.lines if not all(inside(x, y) for x, y in p.points)]
-    marks = [s.epoch for s in timeline.steps if s.kind == "epilogue"]
+    marks = [s.epoch for s in timeline.steps if s.kind in ("timelapse", "epilogue")]
     per_epoch = timeline.n_batches > 1
     title = hud.t("plot_epilogue_epoch" if per_epoch else "plot_epilogue")
     x_label = hud.t("axis_epoch" if per_epoch else "axis_iteration")

@@ -1,4 +1,5 @@
-"""The story to the end: the epilogue's log-spaced iterations and the summary."""
+"""The story to the end: the fast forward over the cut from iteration 3 to 1998, the
+epilogue's log-spaced iterations after 2000, and the summary."""
 
 import json
 import tomllib
@@ -18,7 +19,9 @@ from nnviz3d.timeline import fmt, fmt_sig, story, story_seconds
 from tests.helpers import study
 
 ROOT = Path(__file__).resolve().parent.parent
-EPILOGUE = [10, 100, 1000, 10000, 60000]
+TIMELAPSE = [10, 100, 1000]  # between iterations 3 and 1998
+EPILOGUE = [10000, 60000]  # after 2000
+GLANCE = TIMELAPSE + EPILOGUE
 
 
 @pytest.fixture(scope="module")
@@ -34,11 +37,46 @@ def test_default_timeline_ends_with_the_epilogue_then_the_summary(default):
     assert [s.kind for s in tail] == ["epilogue"] * len(EPILOGUE)
     assert [s.epoch for s in tail] == EPILOGUE
     card = tl.steps[-2 - len(EPILOGUE)]
-    assert card.kind == "card" and card.caption == "The whole run at a glance: iteration 10 to 60000"
+    assert card.kind == "card" and card.caption == "To the end at a glance: iteration 10000 to 60000"
     assert tl.steps[-1].epoch == 60000
     # compact: one step per iteration, never node by node
-    assert not any(s.kind == "node" and s.epoch in EPILOGUE for s in tl.steps)
+    assert not any(s.kind == "node" and s.epoch in GLANCE for s in tl.steps)
     assert all(s.duration == 2.0 for s in tail)
+
+
+def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
+    """After iteration 3 ends, iterations 10, 100 and 1000 pass at a glance (on the big
+    chart, with the outputs against the targets), then the card of iteration 1998."""
+    trace, tl = default
+    kinds = [s.kind for s in tl.steps]
+    first = kinds.index("timelapse")
+    lapse = tl.steps[first : first + 3]
+    assert tl.steps[first - 1].kind == "end" and tl.steps[first - 1].epoch == 3
+    assert [s.kind for s in lapse] == ["timelapse"] * 3 and [s.epoch for s in lapse] == TIMELAPSE
+    after = tl.steps[first + 3]
+    assert after.kind == "skip" and after.caption == "... 1994 iterations later: iteration 1998 begins"
+    assert kinds.count("timelapse") == 3
+    assert lapse[1].caption == (
+        "Fast forward to 1998: iteration 100, mean |error| 0.45874; "
+        "outputs 0.367 0.524 0.578 0.570 vs targets 0 1 1 0"
+    )
+    for s in lapse:
+        u = trace.updates[(s.epoch, 1)]
+        assert s.values["mean_abs_error"] == trace.summaries.mean_abs_error[s.epoch - 1]
+        assert np.array_equal(s.visual.outputs, u.outputs)
+        assert np.array_equal(s.visual.weights, np.concatenate([w.ravel() for w in u.weights_before]))
+    # the big chart of the whole run, drawn up to the step's iteration
+    texts = overlay(tl, lapse[1], THEMES["dark"], 1280, 720)[0]
+    assert "mean |error| per iteration (log scales)" in [t.text for t in texts]
+    assert "0.45874" in [t.text for t in texts] and "0.04303" not in [t.text for t in texts]
+
+
+def test_no_fast_forward_without_a_power_of_ten_in_the_gap():
+    scene = load_scene()
+    scene = replace(scene, render=replace(scene.render, epochs=(1, 2, 5, 6)))
+    assert [b.epoch for b in story(scene, scene.render.epochs) if b.kind == "timelapse"] == []
+    scene = replace(scene, render=replace(scene.render, epochs=(20, 21, 150)))
+    assert [b.epoch for b in story(scene, scene.render.epochs) if b.kind == "timelapse"] == [10, 100]
 
 
 def test_the_epilogue_iterations_are_recorded_whole(default):
@@ -78,7 +116,7 @@ def test_epilogue_captions_give_the_trace_numbers(default):
 
 def test_the_weights_thicken_and_the_outputs_grow_into_the_targets(default):
     _, tl = default
-    steps = [s for s in tl.steps if s.kind == "epilogue"]
+    steps = [s for s in tl.steps if s.kind in ("timelapse", "epilogue")]
     sizes = [float(np.abs(s.visual.weights).sum()) for s in steps]
     assert sizes == sorted(sizes) and sizes[-1] > 2 * sizes[0]
     gaps = [float(np.abs(s.visual.outputs - s.visual.targets).mean()) for s in steps]
@@ -127,6 +165,7 @@ def test_the_rule_is_computed_from_the_data(targets, rule):
     assert tl.steps[-1].kind == "summary"
     assert tl.steps[-1].caption.startswith(f"Learned: {rule}.")
     assert [s.epoch for s in tl.steps if s.kind == "epilogue"] == [10, 100, 1000, 3000]
+    assert not any(s.kind == "timelapse" for s in tl.steps)
 
 
 def test_summary_links_the_backprop_lines_to_what_was_seen(default):
@@ -177,7 +216,7 @@ def test_epochs_on_the_command_line_show_exactly_those(capsys):
     assert not any(r["kind"] in ("epilogue", "summary") for r in rows)
     assert {r["epoch"] for r in rows} <= {None, 1, 2}
     rows = _steps(capsys, "--epochs", "1-2", "--epilogue")
-    assert [r["epoch"] for r in rows if r["kind"] == "epilogue"] == EPILOGUE
+    assert [r["epoch"] for r in rows if r["kind"] == "epilogue"] == GLANCE
     assert rows[-1]["kind"] == "summary" and rows[-1]["phase"] == "summary"
     assert rows[-1]["code"][0] == "l2_error = y - l2"
 
@@ -187,10 +226,10 @@ def test_the_length_estimate_includes_the_epilogue(default):
     scene = load_scene()
     assert story_seconds(scene) == pytest.approx(tl.duration, rel=0.01)
     assert story_seconds(scene) - story_seconds(scene, scene.render.epochs) == pytest.approx(
-        1.6 + 5 * 2.0 + 8.0
+        3 * 2.0 + 1.6 + 2 * 2.0 + 8.0
     )
     beats = list(story(scene, scene.render.epochs))
-    assert [b.kind for b in beats[-7:]] == ["card", *["epilogue"] * 5, "summary"]
+    assert [b.kind for b in beats[-4:]] == ["card", *["epilogue"] * 2, "summary"]
     other = replace(scene, render=replace(scene.render, epochs=(1, 2), epilogue=True))
     _, tl2 = prepare(other)
     assert estimate_seconds(other) == pytest.approx(tl2.duration, rel=0.01)
@@ -218,7 +257,7 @@ def test_the_chart_replaces_the_small_charts_in_the_epilogue():
     assert "mean |error| per iteration" in before and "largest weight change" in before
     assert "mean |error| per iteration (log scales)" not in before
     ends = []
-    for s in (s for s in tl.steps if s.kind in ("epilogue", "summary")):
+    for s in (s for s in tl.steps if s.kind in ("timelapse", "epilogue", "summary")):
         drawn = texts(s)
         assert "mean |error| per iteration (log scales)" in drawn and "iteration" in drawn
         assert "mean |error| per iteration" not in drawn and "largest weight change" not in drawn
@@ -291,3 +330,16 @@ def test_the_squares_key_names_the_inputs_held_fixed(default):
     assert summary.feature_key == "squares: output over inputs 1 (across), 2 (up), 3 = 1"
     words = [t.text for t in overlay(tl, summary, THEMES["dark"], 1280, 720)[0]]
     assert summary.feature_key in words
+
+
+def test_each_fast_forward_is_a_chapter_of_its_own():
+    from nnviz3d.chapters import chapters, find_chapter
+
+    scene = load_scene()
+    _, tl = prepare(replace(scene, render=replace(scene.render, epochs=(1, 50, 2000))))
+    names = [c.name for c in chapters(tl)]
+    assert names[names.index("1-update") + 1 : names.index("2000-forward")] == [
+        "timelapse", "50-forward", "50-backward", "50-update", "timelapse~2",
+    ]  # fmt: skip
+    second = find_chapter(tl, "timelapse~2")
+    assert [s.epoch for s in tl.steps[second.first_step : second.last_step + 1]] == [100, 1000]

@@ -193,6 +193,11 @@ def test_chapters_cover_the_video_in_order_with_names_for_chapter(draft):
     cs = story.chapters(tl)
     assert [c.name for c in cs[:5]] == ["title", "init", "1-forward", "1-backward", "1-update"]
     assert [c.name for c in cs[-3:]] == ["2000-update", "epilogue", "summary"]
+    names = [c.name for c in cs]
+    assert names[names.index("3-update") + 1 : names.index("1998-forward")] == ["timelapse"]
+    lapse = cs[names.index("timelapse")]
+    assert lapse.title == "Fast forward"
+    assert [s.epoch for s in tl.steps[lapse.first_step : lapse.last_step + 1]] == [10, 100, 1000]
     assert cs[0].start_frame == 0 and cs[-1].end_frame == tl.n_frames
     for a, b in itertools.pairwise(cs):
         assert a.end_frame == b.start_frame and a.last_step + 1 == b.first_step

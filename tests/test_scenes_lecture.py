@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from nnviz3d.frames import NODE_R_MAX, frame_state, project, sheet_offsets, sheets_shown
-from nnviz3d.hud import BIG_TEXT, LAYOUTS, MIN_TEXT, Hud
+from nnviz3d.hud import BIG_TEXT, EPILOGUE_KINDS, LAYOUTS, MIN_TEXT, Hud
 from nnviz3d.hud_scenes import BARS_WIDTH, FLOW, shape
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES
@@ -66,7 +66,7 @@ def network_extent(fs, tl, step=None) -> tuple[float, float]:
 def test_the_network_spans_most_of_the_frame(timelines, name):
     _, tl = timelines[name]
     for step in tl.steps[:: max(1, len(tl.steps) // 12)]:
-        if step.kind in ("epilogue", "summary"):  # the run's chart takes the bottom third there
+        if step.kind in EPILOGUE_KINDS:  # the run's chart takes the bottom third there
             continue
         fs = last_frame(tl, step)
         width, height = network_extent(fs, tl, step)

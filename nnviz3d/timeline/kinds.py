@@ -568,6 +568,19 @@ def end(b: Builder, beat: Beat) -> None:
 def epilogue(b: Builder, beat: Beat) -> None:
     """One later iteration in one step: its outputs against the targets, its weights, its
     mean |error| (the big chart draws the run up to here)."""
+    at_a_glance(b, beat, "epilogue" if b.spec.n_batches == 1 else "epilogue_epoch")
+
+
+@step_kind("timelapse", seconds=2.0, phase="timelapse")
+def timelapse(b: Builder, beat: Beat) -> None:
+    """An iteration on the way to the next shown one, at a glance as in the epilogue, so a
+    cut from iteration 3 to 1998 is seen as learning rather than as a jump."""
+    goal = min(e for e in b.epochs if e > beat.epoch)
+    at_a_glance(b, beat, "timelapse" if b.spec.n_batches == 1 else "timelapse_epoch", goal=goal)
+
+
+def at_a_glance(b: Builder, beat: Beat, key: str, **words: object) -> None:
+    """The step of an epilogue or a fast forward: the iteration's outputs, weights and error."""
     lay, u, r = b.layout, b.update, b.layout.n_records
     summaries = b.trace.summaries
     error = float(summaries.mean_abs_error[beat.epoch - 1])
@@ -581,7 +594,8 @@ def epilogue(b: Builder, beat: Beat) -> None:
     shown = slice(0, max(r, min(4, len(u.inputs))))
     b.add(
         b.t(
-            "epilogue" if b.spec.n_batches == 1 else "epilogue_epoch",
+            key,
+            **words,
             epoch=beat.epoch,
             e=fmt(error, 5),
             outputs=_few(u.outputs[shown], lambda v: fmt(v, 3)),

@@ -53,19 +53,39 @@ def batch_records(spec: NetworkSpec, batch: int) -> int:
     return min(spec.batch_size, n - (batch - 1) * spec.batch_size)
 
 
+def _decades(after: int, before: int) -> list[int]:
+    """The powers of ten strictly between two iterations."""
+    return [10**k for k in range(1, len(str(before))) if after < 10**k < before]
+
+
 def epilogue_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
-    """The epilogue's iterations: 10, 100, 1000, ... below the last, and the last, less the
-    ``shown`` ones; none when the scene has no epilogue."""
+    """The epilogue's iterations: 10, 100, 1000, ... after the last shown one, and the last
+    of the run; none when the scene has no epilogue."""
     if not scene.render.epilogue:
         return ()
     last = scene.network.epochs
-    picks = [10**k for k in range(1, len(str(last))) if 10**k < last] + [last]
-    return tuple(e for e in picks if e not in set(shown))
+    after = max(shown, default=0)
+    return tuple(e for e in [*_decades(after, last), last] if e > after)
+
+
+def timelapse_epochs(scene: Scene, shown: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+    """The fast forward into each shown epoch that follows a gap (with the epilogue on): the
+    powers of ten skipped over, so that the cut from iteration 3 to 1998 shows the outputs
+    and the error on their way (10, 100, 1000)."""
+    if not scene.render.epilogue:
+        return {}
+    lapses = {}
+    for before, epoch in zip((0, *shown), shown, strict=False):
+        if decades := _decades(before, epoch):
+            lapses[epoch] = tuple(decades)
+    return lapses
 
 
 def recorded_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
-    """Every epoch the trainer must keep whole: the shown ones and the epilogue's."""
-    return tuple(sorted({*shown, *epilogue_epochs(scene, shown)}))
+    """Every epoch the trainer must keep whole: the shown ones, the fast forwards' and the
+    epilogue's."""
+    lapses = [e for decades in timelapse_epochs(scene, shown).values() for e in decades]
+    return tuple(sorted({*shown, *lapses, *epilogue_epochs(scene, shown)}))
 
 
 def showing(scene: Scene, epochs: tuple[int, ...] | None) -> Scene:
@@ -93,7 +113,10 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
     yield Beat("loop")
     batches = shown_batches(spec, scene.render.batches)
     previous = 0
+    lapses = timelapse_epochs(scene, epochs)
     for epoch in epochs:
+        for lapse in lapses.get(epoch, ()):
+            yield Beat("timelapse", lapse, batches[0])
         if epoch != previous + 1:
             yield Beat("skip", epoch, batches[0])
         for batch in batches:
@@ -166,7 +189,8 @@ def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = 
     scene = showing(scene, epochs)
     shown = scene.render.epochs
     with overflow_allowed():
-        return Builder(scene, trace, shown, epilogue_epochs(scene, shown)).play(story(scene, shown))
+        later = tuple(e for e in recorded_epochs(scene, shown) if e not in shown)
+        return Builder(scene, trace, shown, later).play(story(scene, shown))
 
 
 def build_evolution_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...], label: str) -> Timeline:
@@ -186,7 +210,7 @@ class Builder:
         self, scene: Scene, trace: Trace, epochs: tuple[int, ...], later: tuple[int, ...] = ()
     ) -> None:
         self.scene, self.trace, self.epochs = scene, trace, epochs
-        self.later = later  # the epilogue's epochs, shown after ``epochs``
+        self.later = later  # the epochs shown at a glance: the fast forwards' and the epilogue's
         spec = scene.network
         self.spec = spec
         self.lang = scene.render.lang
