@@ -432,12 +432,12 @@ def _no_cylinders() -> tuple[np.ndarray, ...]:
 
 FLOW_R_MAX = 0.13  # the thickest backward tube (the largest |delta x weight| of its step)
 GHOST_PAD = 0.02  # the old weight's sleeve is at least this much wider, so it shows as a rim
-SLEEVE_R = 0.16  # the sleeve of the largest change of the video's first update
+SLEEVE_R = 0.2  # the sleeve of the largest change of the video's first update
 
 
 def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mids, units, lengths):
-    """During an update, the old weight stays as a translucent sleeve around the new one,
-    wider by |change| on one scale for the whole video (the first update's largest change
+    """During an update, a translucent sleeve around each weight of the matrix, as wide as
+    the old weight and wider by |change| on one scale for the whole video (the first update's largest change
     gives SLEEVE_R): thick in iteration 1, a thin rim by iteration 2000. It is grey: blue
     and orange say a weight's sign and nothing else."""
     edges = np.array(step.highlighted_edges, dtype=int)
@@ -598,17 +598,20 @@ def _value_labels(
         placed.append((left, y - drop, left + w, y - drop + h))  # the numbers along weights keep clear
     values = step.edge_values if not (study and step.edge_labels) else ()
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
-        values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
+        values = sorted(values, key=lambda ev: -_size_of(ev[1]))[:KEEP_EDGE_LABELS]
+    right_end = float(np.nanmax(layout.nodes[:, 0], initial=0.0)) + NODE_R_MAX  # the panels start there
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         w, h = _extent(text, size, px_per_unit)
         # the first place along the weight whose box is clear of those already written
+        # and ends before the network does
         x, y, z = a + (b - a) * EDGE_VALUE_AT[0]
         best, best_gap = (x, y, z, (x, y, x + w, y + h)), -np.inf  # nan positions: the first place
         for t in EDGE_VALUE_AT:
             x, y, z = a + (b - a) * t
             box = (x, y, x + w, y + h)
             gap = min((_box_gap(box, q) for q in placed), default=9.0)
+            gap = min(gap, right_end - box[2])
             if gap > 0:
                 best = (x, y, z, box)
                 break
@@ -638,6 +641,12 @@ def _label_size(screen: str, height: int) -> int:
     return max(
         10, round(height * (0.024 if screen == "study" else LABEL_SIZE.get(screen, LABEL_SIZE["lecture"])))
     )
+
+
+def _size_of(text: str) -> float:
+    """How large the number written along a weight is. A change written "before -> after"
+    keeps the step's own order (largest change first): its rounded ends would misorder it."""
+    return math.inf if " -> " in text else abs(float(text))
 
 
 def _extent(text: str, size: int, px_per_unit: float) -> tuple[float, float]:
@@ -847,8 +856,8 @@ def _feature_tiles(
 
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
 #: shortest (any want that is not 0, so its direction still shows), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.12, 0.14
-WANT_WIDTH = 6.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.2, 0.14
+WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 
 
 def want_arrows(

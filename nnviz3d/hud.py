@@ -38,7 +38,7 @@ MIN_CODE_PX = 8  # the smallest type of the code panel (study)
 #: type sizes of hall and lecture as fractions of the frame height; VTK's capitals are
 #: 0.73 of the size, so lecture's capitals are 18 and 24 px at 720p (27 and 36 at 1080p),
 #: the hall's 22 and 29
-MIN_TEXT = {"lecture": 0.035, "hall": 0.05}
+MIN_TEXT = {"lecture": 0.0375, "hall": 0.05}
 BIG_TEXT = {"lecture": 0.047, "hall": 0.064}
 PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
 
@@ -142,6 +142,9 @@ RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slo
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
 CURVE_BOX = (RIGHT_TOP[0], 0.45, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked change: its loss curve
+#: an update's column (and the worked change's) reaches further left: a 4x3 grid of
+#: changes at the lecture's type (the network's right end, the output node, stands left)
+UPDATE_LEFT = 0.655
 #: the hall's panel beside the network starts under its caption's third line
 HALL_RIGHT = (RIGHT_TOP[0], 0.36, RIGHT_TOP[2], 0.715)
 
@@ -211,10 +214,11 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     update = hud.step.kind == "update" and hud.step.change is not None
     if hud.step.kind == "worked":  # why the change: the loss curve above its record-by-record sum
         right = (
-            [("loss_curve", CURVE_BOX), ("bars", (*RIGHT_MIDDLE[:3], CURVE_BOX[1] - 0.02))]
+            [("loss_curve", (UPDATE_LEFT, *CURVE_BOX[1:])), ("bars", (UPDATE_LEFT, RIGHT_MIDDLE[1],
+                                                                      RIGHT_MIDDLE[2], CURVE_BOX[1] - 0.02))]
             if hud.step.loss_curve is not None and hud.step.bars
-            else [("bars" if hud.step.bars else "values", BARS_BOX)]
-        )
+            else [("bars" if hud.step.bars else "values", (UPDATE_LEFT, *BARS_BOX[1:]))]
+        )  # fmt: skip
         return [
             ("status", STATUS_BOX),
             ("caption", CAPTION_BOX),
@@ -222,12 +226,20 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
             ("code_line", (0.015, 0.015, 0.69, 0.13)),
             ("card", CARD_BOX),
         ]
+    if update:  # how big its changes are against the earlier ones', then every change
+        return [
+            ("status", STATUS_BOX),
+            ("caption", CAPTION_BOX),
+            ("change_history", (UPDATE_LEFT, *RIGHT_TOP[1:])),
+            ("changes", (UPDATE_LEFT, *RIGHT_MIDDLE[1:])),
+            ("code_line", (0.015, 0.015, 0.69, 0.13)),
+            ("card", CARD_BOX),
+        ]
     return [
         ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
-        # an update: how big its changes are against the earlier ones', instead of the outputs
-        ("change_history" if update else _beside(hud), RIGHT_TOP),
-        ("changes" if update else "bars" if hud.step.bars else "values", RIGHT_MIDDLE),
+        (_beside(hud), RIGHT_TOP),
+        ("bars" if hud.step.bars else "values", RIGHT_MIDDLE),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
         ("card", CARD_BOX),
     ]
@@ -947,15 +959,18 @@ def change_history(hud: Hud, box: Box, out: Overlay) -> None:
     so far, on one linear scale -- iteration 2000's is a sliver beside iteration 1's, the
     shrinking seen without reading a number."""
     step = hud.step
-    rows = [
-        (s.epoch, float(np.max(np.abs(s.change))))
-        for s in hud.timeline.steps[: step.index + 1]
+    updates = [
+        s
+        for s in hud.timeline.steps
         if s.kind == "update" and s.layer == step.layer and s.change is not None and s.batch == step.batch
     ]
-    if not rows or len(rows) > MAX_HISTORY:
+    if not updates or len(updates) > MAX_HISTORY:
         return
-    names = tuple(str(e) for e, _ in rows)
-    chart = RecordBars(hud.t("bars_history", k=step.layer), names, tuple(v for _, v in rows), total=False)
+    # the later iterations' rows wait, named and empty: the chart shows where it is going
+    later = sum(s.index > step.index for s in updates)
+    values = tuple(float(np.max(np.abs(s.change))) if s.index <= step.index else 0.0 for s in updates)
+    names = tuple(str(s.epoch) for s in updates)
+    chart = RecordBars(hud.t("bars_history", k=step.layer), names, values, total=False, pending=later)
     _draw_bars(hud, box, out, chart)
 
 
@@ -975,10 +990,11 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
     n = len(chart.values)
-    scale = max((abs(v) for v in chart.values if np.isfinite(v)), default=0.0) or 1.0
-    signed = min(chart.values) < 0  # all positive: no "+" to read, the zero line at the left
+    known = chart.values[: n - chart.pending]
+    scale = max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
+    signed = min(known) < 0  # all positive: no "+" to read, the zero line at the left
     number = fmt_signed if signed else fmt_sig
-    numbers_w = max(text_width_em(fmt_signed(v)) for v in chart.values) * size / w + 0.01
+    numbers_w = max(text_width_em(fmt_signed(v)) for v in known) * size / w + 0.01
 
     def bar_room(names: tuple[str, ...]) -> float:  # left for the bars on a one-line row
         return x1 - x0 - numbers_w - (max(text_width_em(t) for t in names) * size / w + 0.01)
@@ -1007,21 +1023,24 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
         colour = theme.text if last else theme.muted
         size_only = last and chart.size_total  # a mean of sizes: no sign to write or colour
-        shown = fmt_sig(v) if size_only else number(v)
+        waiting = r >= n - chart.pending  # not computed yet: the name alone
+        shown = "" if waiting else fmt_sig(v) if size_only else number(v)
         if stacked:
             out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
-            out.texts.append(Text2D(shown, x1, y, size, theme.text, bold=last, align="right"))
+            number_at = (y, "top")
             bar_mid = y - text_h - bar_h / 2
         else:
             bar_mid = y - row / 2
             out.texts.append(Text2D(name, x0, bar_mid, size, colour, bold=last, valign="center"))
-            out.texts.append(Text2D(shown, x1, bar_mid, size, theme.text, bold=last, align="right",
-                                    valign="center"))  # fmt: skip
+            number_at = (bar_mid, "center")
+        if shown:
+            out.texts.append(Text2D(shown, x1, number_at[0], size, theme.text, bold=last, align="right",
+                                    valign=number_at[1]))  # fmt: skip
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
         # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
         fill = theme.muted if not signed or size_only else theme.positive if v >= 0 else theme.negative
-        if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
+        if v != 0 and not waiting:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
             lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
             out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
         bottom = bar_mid - bar_h / 2

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from nnviz3d.hud import CAPTION_BOX, CARD_BOX, STATUS_BOX, Box, Hud, Overlay, panel
+from nnviz3d.hud import CAPTION_BOX, CARD_BOX, LINE, STATUS_BOX, Box, Hud, Overlay, panel, wrap
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, fit_size, text_width_em
 from nnviz3d.timeline import Timeline, fmt, fmt_input, fmt_sig, fmt_signed
@@ -291,13 +291,11 @@ def output_bars(hud: Hud, box: Box, out: Overlay) -> None:
     one_hot = target is not None and len(target) == len(values) and set(np.unique(target)) <= {0.0, 1.0}
     truth = int(np.argmax(target)) if one_hot and target.sum() == 1 else None  # classes: the target's
     predicted = predicted if truth is not None else None  # values without classes: no prediction
-    title = hud.t("bars_title", k=k)
+    title = wrap(hud.t("bars_title", k=k), size, (x1 - x0) * w)  # two lines rather than small type
     colour = theme.accent if k in _active_layers(hud) else theme.muted
-    out.texts.append(
-        Text2D(title, x0, y1, fit_size(title, size, (x1 - x0) * w), colour, bold=colour == theme.accent)
-    )
+    out.texts.append(Text2D(title, x0, y1, size, colour, bold=colour == theme.accent))
     bottom = y0 + 2 * big * 1.25 / h  # the prediction and the target under the bars
-    top = y1 - size * 1.5 / h
+    top = y1 - size * (1.5 + LINE * title.count("\n")) / h
     row = (top - bottom) / len(values)
     label_w = (text_width_em(str(len(values) - 1)) + 0.8) * size / w
     num_w = text_width_em("0.00") * size / w + 0.01

@@ -292,7 +292,7 @@ class VtkFrameRenderer:
         self.halos.actor.GetProperty().SetOpacity(0.3)
         self.halos.actor.GetProperty().SetSpecular(0.0)
         self.ghosts = _Glyphs(self.renderer, smooth, vector_scale=True, oriented=True)
-        self.ghosts.actor.GetProperty().SetOpacity(0.35)
+        self.ghosts.actor.GetProperty().SetOpacity(0.5)
         self.ghosts.actor.GetProperty().SetSpecular(0.0)
         self.overlay = _Overlay2D(self.flat)
         self.labels = _TextPool(self.flat, world=True)

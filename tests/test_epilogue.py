@@ -327,7 +327,7 @@ def test_the_squares_key_names_the_inputs_held_fixed(default):
     _, tl = default
     summary = tl.steps[-1]
     assert summary.kind == "summary"
-    assert summary.feature_key == "squares: output over inputs 1 (across), 2 (up), 3 = 1"
+    assert summary.feature_key == "squares: output, input 1 across, 2 up, 3 = 1"
     words = [t.text for t in overlay(tl, summary, THEMES["dark"], 1280, 720)[0]]
     assert summary.feature_key in words
 

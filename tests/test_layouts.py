@@ -14,6 +14,7 @@ from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import Label3D, Text2D
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
+from nnviz3d.timeline import fmt_sig
 
 LAYOUTS = ("hall", "lecture", "study")
 
@@ -184,6 +185,22 @@ def test_numbers_on_the_picture_carry_their_sign(timelines):
     assert all(v[0] in "+-" for _, v in update.edge_values)
 
 
+def test_an_update_writes_each_weight_before_and_after_largest_change_first(timelines):
+    """Iteration 1's syn1 update: seed 000's syn1 -0.591, 0.756, -0.945, 0.341 (3 digits)
+    moves by -0.0045, -0.0067, -0.0068, -0.0046 (the change grid)."""
+    tl = timelines["lecture"]
+    update = next(s for s in tl.steps if s.kind == "update" and s.layer == 1)
+    lay = tl.layout
+    assert update.edge_values == (
+        (lay.edge_id(1, 2, 0), "-0.945 -> -0.952"),
+        (lay.edge_id(1, 1, 0), "+0.756 -> +0.750"),
+        (lay.edge_id(1, 3, 0), "+0.341 -> +0.336"),
+        (lay.edge_id(1, 0, 0), "-0.591 -> -0.596"),
+    )
+    fs = frame_state(tl, tl.frames_of(update.index)[-1], 1280, 720)
+    assert {v for _, v in update.edge_values} <= {label.text for label in fs.labels}
+
+
 def test_a_node_of_value_zero_is_a_ring(timelines):
     tl = timelines["lecture"]
     step = _steps(tl)[0]  # record 1 = [0, 0, 1]: two inputs are 0
@@ -194,3 +211,45 @@ def test_a_node_of_value_zero_is_a_ring(timelines):
     for ring, (x, y) in zip(rings, (centres + 1) / 2, strict=True):
         pts = np.array(ring.points)
         assert np.allclose(pts.mean(axis=0), (x, y), atol=0.01)
+
+
+def test_the_change_history_names_the_later_iterations_and_draws_only_the_past(timelines):
+    """The lecture's update column: one row per shown update of the matrix, a bar and a
+    number for those done, the later ones named and empty (no value before it exists)."""
+    from nnviz3d.hud import overlay
+
+    tl = timelines["lecture"]  # iterations 1 and 2000
+    theme = THEMES["dark"]
+    first, last = (s for s in tl.steps if s.kind == "update" and s.layer == 1)
+    sizes = [float(np.max(np.abs(s.change))) for s in (first, last)]
+    assert sizes[0] == pytest.approx(0.0067693163, abs=1e-9) and sizes[1] < sizes[0] / 10
+
+    def history(step):
+        texts, rects, _ = overlay(tl, step, theme, 1280, 720)
+        title = next(t for t in texts if t.text.replace("\n", " ") == "largest change of syn1, per iteration")
+        inside = [t.text for t in texts if t.x >= title.x and t.y < title.y and t.y > title.y - 0.3]
+        bars = [
+            r for r in rects if r.x0 >= title.x and title.y - 0.3 < r.y0 < title.y and r.color == theme.muted
+        ]
+        return inside, bars
+
+    words, bars = history(first)
+    assert words[:3] == ["1", "0.00677", "2000"] and len(bars) == 1
+    words, bars = history(last)
+    assert words[:4] == ["1", "0.00677", "2000", fmt_sig(sizes[1])] and len(bars) == 2
+    assert bars[1].x1 - bars[1].x0 < (bars[0].x1 - bars[0].x0) / 10  # the shrinking, seen
+
+
+def test_a_late_update_writes_enough_digits_to_see_the_change(timelines):
+    """Iteration 2000 moves syn1 by under 0.0004: 3 significant digits of -4.99 would show
+    no change, so each label goes to its change's first digit."""
+    tl = timelines["lecture"]
+    late = next(s for s in tl.steps if s.kind == "update" and s.layer == 1 and s.epoch == 2000)
+    for edge, text in late.edge_values:
+        before, after = (float(v) for v in text.split(" -> "))
+        assert before != after, text
+        i = tl.layout.edge_from[edge] - tl.layout.layer_nodes(1)[0]
+        change = float(late.change[i, 0])
+        assert after - before == pytest.approx(
+            change, abs=1.5 * 10 ** -len(text.split(" -> ")[1].split(".")[1])
+        )

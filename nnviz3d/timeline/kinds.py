@@ -432,7 +432,9 @@ def update(b: Builder, beat: Beat) -> None:
     b.labels = [""] * lay.n_nodes  # the changes carry the numbers now
     weights[edges] = (u.weights_before[k] + m * change).ravel()
     biggest = float(np.max(np.abs(change)))
-    order = np.argsort(-np.abs(change).ravel(), kind="stable")[: min(3, change.size)]
+    by_size = np.argsort(-np.abs(change).ravel(), kind="stable")  # the largest change first
+    order = by_size[: min(3, change.size)]
+    before, after = u.weights_before[k].ravel(), u.weights_after[k].ravel()
     lr = b.spec.learning_rate
     signed = float(change.ravel()[int(np.argmax(np.abs(change)))])  # the largest, with its sign
     caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(signed, 5, sign=True))
@@ -460,7 +462,10 @@ def update(b: Builder, beat: Beat) -> None:
         extras={
             "marked_edges": tuple(edges[i] for i in order),
             "edge_labels": tuple((edges[i], fmt(float(change.ravel()[i]), digits, sign=True)) for i in order),
-            "edge_values": _signed_values(edges, change) if change.size <= MAX_EDGE_VALUES else (),
+            # before -> after on the weight itself (the grid beside has every change)
+            "edge_values": tuple((edges[i], _before_after(before[i], after[i])) for i in by_size)
+            if change.size <= MAX_EDGE_VALUES
+            else (),
             "magnify": m,
             "change": change,
             "change_scale": scale,
@@ -996,6 +1001,21 @@ def _wants(lay, k: int, values: np.ndarray) -> tuple[tuple[int, float], ...]:
 def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ...]:
     """A number along each weight, with its sign written out."""
     return tuple((e, fmt_signed(float(c))) for e, c in zip(edges, m.ravel(), strict=True))
+
+
+def _before_after(before: float, after: float) -> str:
+    """A weight's change as the picture writes it along the weight: "-0.945 -> -0.952", to
+    3 significant digits, or to the change's first digit where that is finer (iteration
+    2000's -4.9912 -> -4.9916 would read -4.99 -> -4.99: no change at all)."""
+    before, after = float(before), float(after)
+    if not (np.isfinite(before) and np.isfinite(after)):
+        return f"{fmt_signed(before)} -> {fmt_signed(after)}"
+    biggest = max(abs(before), abs(after))
+    places = 2 - math.floor(math.log10(biggest)) if biggest else 3
+    if change := abs(after - before):
+        places = max(places, -math.floor(math.log10(change)))
+    places = min(max(places, 0), 6)
+    return f"{before:+.{places}f} -> {after:+.{places}f}"
 
 
 def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:

@@ -99,6 +99,8 @@ class RecordBars:
     short: tuple[str, ...] = ()  # the names where the full ones leave no room for the bars
     #: the last row is a size (a mean of |errors|): written without a sign, a neutral bar
     size_total: bool = False
+    #: the last rows whose value does not exist yet (later iterations): named, nothing drawn
+    pending: int = 0
 
 
 @dataclass(frozen=True)
