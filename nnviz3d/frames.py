@@ -18,6 +18,7 @@ import numpy as np
 from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, SUMMARY_VALUES, overlay
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
+    EPILOGUE_MAP_END,
     EPILOGUE_REGION,
     GRID_ABOVE,
     NETWORK_REGIONS,
@@ -312,9 +313,11 @@ def frame_state(
     sheet_labels: tuple[Label3D, ...] = ()
     if step.feature_maps is not None and not in_scene and not slide:
         # the output's map may reach the summary's code panel (which starts right of it)
-        right_end = SUMMARY_VALUES[0] if step.kind == "summary" else region[2]
-        cells, frames = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
-        rects, polylines = rects + cells, polylines + frames
+        right_end = (
+            SUMMARY_VALUES[0] if step.kind == "summary" else EPILOGUE_MAP_END if epilogue else region[2]
+        )
+        cells, frames, axes = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
+        rects, polylines, texts = rects + cells, polylines + frames, texts + axes
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
@@ -806,29 +809,32 @@ def _sheet_frames(
 
 
 #: a feature map's side: this fraction of the on-screen spacing of a layer's nodes; the
-#: output layer's, beside the panels' free room, OUTPUT_TILE times that
-FEATURE_TILE, OUTPUT_TILE = 0.8, 1.8
+#: output's (the learned rule, the picture's payoff) OUTPUT_SIDE of the frame's height,
+#: as far as the room right of the output node allows
+FEATURE_TILE, OUTPUT_SIDE = 0.8, 0.3
 
 
 def _feature_tiles(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int, right_end: float
-) -> tuple[tuple[Rect2D, ...], tuple[Polyline2D, ...]]:
+) -> tuple[tuple[Rect2D, ...], tuple[Polyline2D, ...], tuple[Text2D, ...]]:
     """Beside each node, what it computes: a small square map of its activation as the two
     varying inputs go from 0 to 1 (input 1 to the right, input 2 up), dark 0 to bright 1.
     Hidden nodes turn into features (one fires for input 1 alone, another for both), the
-    output into the learned rule."""
+    output into the learned rule: large, its axes named, the training records on it."""
     layout, maps = timeline.layout, step.feature_maps
     assert maps is not None
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2  # (maps need two varying inputs: 2+ nodes)
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
-    rects, frames = [], []
+    rects, frames, texts = [], [], []
     last = len(layout.layers) - 1
+    size = max(10, round(height * MIN_TEXT.get(timeline.screen, 0.024)))
     for node in range(layout.n_nodes):
         m = maps[node]
         if np.all(np.isnan(m)):
             continue
-        side = min(FEATURE_TILE * gap, 0.12) * (OUTPUT_TILE if layout.node_layer[node] == last else 1.0)
+        output = layout.node_layer[node] == last
+        side = OUTPUT_SIDE if output else min(FEATURE_TILE * gap, 0.12)
         right = layout.nodes[node] + np.array([NODE_R_MAX * layout.node_scale[node] + 0.15, 0.0, 0.0])
         (_, cy), (rx, _) = (project(camera, np.stack([layout.nodes[node], right]), aspect) + 1) / 2
         side = max(0.02, min(side, (right_end + 0.01 - rx) * aspect))  # within the network's region
@@ -845,13 +851,21 @@ def _feature_tiles(
                 )
         box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
         frames.append(Polyline2D(box, theme.muted, 1.0))
-        if layout.node_layer[node] == last:  # the training records on the learned rule
+        if output:  # the training records on the learned rule, and what its axes are
             for u, v, t in step.feature_records:  # a target-coloured square: filled for 1, hollow for 0
                 cx, cy = x0 + u * w_side, y0 + v * side
                 fill = tuple(theme.target) if t >= 0.5 else tuple(theme.panel)
-                for r, colour in ((6 / height, theme.target), (4 / height, fill)):
+                for r, colour in ((8 / height, theme.target), (5 / height, fill)):
                     rects.append(Rect2D(cx - r / aspect, cy - r, cx + r / aspect, cy + r, colour, 1.0))
-    return tuple(rects), tuple(frames)
+            half = max((text_width_em(t) for t in step.feature_axes), default=0) * size / width / 2
+            if step.feature_axes and side * height >= 4 * size and x0 + w_side / 2 + half <= right_end + 0.02:
+                across, up = step.feature_axes  # centred under and over the map, clear of the panels
+                mid = x0 + w_side / 2
+                texts.append(Text2D(across, mid, y0 - 0.008, size, theme.muted, align="center"))
+                texts.append(
+                    Text2D(up, mid, y0 + side + 0.008, size, theme.muted, align="center", valign="bottom")
+                )
+    return tuple(rects), tuple(frames), tuple(texts)
 
 
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
@@ -872,13 +886,14 @@ def want_arrows(
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (blue, the value
     should rise) or down (orange, it should fall), as long as how much -- on one scale per
     layer for the whole video, errors and deltas alike, so a delta is seen to be its error
-    times the slope, and late iterations' wants are stubs. An error's arrow is hollow, a
+    times the slope; a late iteration's are magnified by a power of ten that the key
+    states (``Timeline.want_magnifications``). An error's arrow is hollow, a
     delta's solid. The arrows grow with the step's tween; each is (shaft, head, and for a
     hollow one its outline) polylines, the shaft first with the tip as its second point."""
     if not step.wants:
         return ()
     layout = timeline.layout
-    scale = timeline.want_scales.get(step.layer, 0.0) or 1.0
+    scale = (timeline.want_scales.get(step.layer, 0.0) or 1.0) / timeline.want_magnification(step)
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2
     hollow = step.kind != "delta"  # y - output and l1_error: what the node's value should do

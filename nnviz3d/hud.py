@@ -38,7 +38,7 @@ MIN_CODE_PX = 8  # the smallest type of the code panel (study)
 #: type sizes of hall and lecture as fractions of the frame height; VTK's capitals are
 #: 0.73 of the size, so lecture's capitals are 18 and 24 px at 720p (27 and 36 at 1080p),
 #: the hall's 22 and 29
-MIN_TEXT = {"lecture": 0.0375, "hall": 0.05}
+MIN_TEXT = {"lecture": 0.039, "hall": 0.05}
 BIG_TEXT = {"lecture": 0.047, "hall": 0.064}
 PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
 
@@ -159,7 +159,7 @@ def _beside(hud: Hud) -> str:
 #: chart under the network
 EPILOGUE_KINDS = ("timelapse", "epilogue", "summary")
 EPILOGUE_CHART = (0.015, 0.015, 0.985, 0.34)
-SUMMARY_VALUES = (0.47, 0.38, 0.993, 0.76)  # which code line did what: wide lines
+SUMMARY_VALUES = (0.455, 0.38, 0.993, 0.76)  # which code line did what: wide lines
 
 
 def _scene_regions(hud: Hud, screen: str) -> list[tuple[str, Box]] | None:
@@ -318,7 +318,8 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         notes = wrap(gloss, small, width) if gloss else ""
         if height + (notes.count("\n") + 1.2) * small * LINE * bool(gloss) <= room:
             break
-        if hud.timeline.screen == "hall" and height <= room:  # the hall keeps the formula big
+        # the hall keeps the formula big; the lecture keeps it at 24 px capitals at least
+        if height <= room and (hud.timeline.screen == "hall" or size <= hud.height * CAPTION_FLOOR):
             gloss = ""
             break
     out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
@@ -329,6 +330,9 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
 
 #: the gloss's type against the formula's
 GLOSS = 0.72
+#: the caption's formula is no smaller than this (of the frame's height: 24 px capitals at
+#: 720p); its gloss gives way first
+CAPTION_FLOOR = 0.046
 
 
 def formula_lines(text: str, size: int, max_px: float) -> str | None:
@@ -413,6 +417,10 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     if items and error and shown == 0:
         error = ""  # the key's first item says what the picture means: it wins over the error
         shown = _key_fits(hud, items, width_px, it, size)
+    if items and shown == 0 and step.epoch and timeline.n_batches == 1:  # and over a long word
+        short = hud.t("iteration_short", e=step.epoch, n=timeline.total_epochs)
+        if fits := _key_fits(hud, items, width_px, short, size):
+            it, shown = short, fits
     out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
     if error:
         shift = (text_width_em(it) + 1.5) * size / hud.width
@@ -446,11 +454,14 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     step, theme = hud.step, hud.theme
     signs = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
     # the want arrows (frames.want_arrows) are drawn where the network is: not in study
-    wants = [(hud.t("key_wants"), theme.text)] if step.wants and hud.timeline.screen != "study" else []
+    m = hud.timeline.want_magnification(step)
+    drawn = hud.t("key_magnified", m=f"{m:g}") if m != 1 else ""  # " (x10)"
+    arrows = step.wants and hud.timeline.screen != "study"
+    wants = [(hud.t("key_wants") + drawn, theme.text)] if arrows else []
     if step.kind == "error":  # the tubes, in the backward pass's colour
         return [*wants, (hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
-        wants = [(hud.t("key_wants_delta"), theme.text)] if wants else []
+        wants = [(hud.t("key_wants_delta") + drawn, theme.text)] if wants else []
         return [*wants, (hud.t("key_delta"), theme.text)]
     if step.kind == "output_error" and wants:
         return wants
@@ -1071,7 +1082,8 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     line_y = y1 - (title.count("\n") + 1) * size * LINE / h
     out.texts.append(Text2D(hud.t("curve_slope", s=fmt_signed(curve.slope)), x0, line_y, size, theme.accent))
     step_y = line_y - size * LINE / h
-    out.texts.append(Text2D(hud.t("curve_step", c=fmt_signed(curve.change)), x0, step_y, size, colour))
+    step_text = hud.t("curve_step", r=f"{curve.rate:g}", c=fmt_signed(curve.change))  # change = -1 x slope
+    out.texts.append(Text2D(step_text, x0, step_y, size, colour))
     gx0, gx1 = x0 + 0.01, x1 - 0.01
     gy0, gy1 = y0 + size * 1.5 / h, step_y - size * LINE / h - 0.01
     lo, hi = float(curve.loss.min()), float(curve.loss.max())

@@ -35,10 +35,12 @@ NETWORK_REGIONS = {
 }
 
 
-#: the network during the epilogue (hall and lecture): above the chart of the whole run;
+#: the network during the epilogue (hall and lecture): above the chart of the whole run,
+#: at the left, the output's map (the learned rule) right of it up to EPILOGUE_MAP_END;
 #: the summary leaves the right half to the code it links to what was seen
-EPILOGUE_REGION = (0.03, 0.37, 0.66, 0.76)
-SUMMARY_REGION = (0.03, 0.37, 0.44, 0.76)
+EPILOGUE_REGION = (0.03, 0.37, 0.52, 0.76)
+EPILOGUE_MAP_END = 0.67
+SUMMARY_REGION = (0.03, 0.37, 0.43, 0.76)
 
 
 #: hall and lecture when the panel beside the network needs a third of the frame: the fit

@@ -313,6 +313,10 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     assert sum(top_left.color) > 2.0 and sum(bottom_left.color) < 0.6
     x = project(fs.camera, tl.layout.nodes[[tl.layout.node_id(2, 0)]], 1280 / 720)[0, 0]
     assert bottom_left.x0 > (x + 1) / 2  # right of the output node
+    side = (output[-1].y1 - output[0].y0) * 720  # the learned rule is the picture's payoff: large
+    assert side >= 150, side
+    words = {t.text: t for t in fs.texts}
+    assert words["input 1: 0 -> 1"].y < output[0].y0 and words["input 2: 0 -> 1, up"].y > output[-1].y1
 
 
 def test_no_feature_maps_without_two_varying_inputs():
@@ -327,7 +331,7 @@ def test_the_squares_key_names_the_inputs_held_fixed(default):
     _, tl = default
     summary = tl.steps[-1]
     assert summary.kind == "summary"
-    assert summary.feature_key == "squares: output, input 1 across, 2 up, 3 = 1"
+    assert summary.feature_key == "squares: output over inputs 1, 2 (input 3 = 1)"
     words = [t.text for t in overlay(tl, summary, THEMES["dark"], 1280, 720)[0]]
     assert summary.feature_key in words
 

@@ -226,7 +226,9 @@ def test_the_change_history_names_the_later_iterations_and_draws_only_the_past(t
 
     def history(step):
         texts, rects, _ = overlay(tl, step, theme, 1280, 720)
-        title = next(t for t in texts if t.text.replace("\n", " ") == "largest change of syn1, per iteration")
+        title = next(
+            t for t in texts if t.text.replace("\n", " ") == "largest |change| of syn1, per iteration"
+        )
         inside = [t.text for t in texts if t.x >= title.x and t.y < title.y and t.y > title.y - 0.3]
         bars = [
             r for r in rects if r.x0 >= title.x and title.y - 0.3 < r.y0 < title.y and r.color == theme.muted

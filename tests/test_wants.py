@@ -14,6 +14,7 @@ from nnviz3d.hud import overlay
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
+from nnviz3d.text import message
 from nnviz3d.timeline.model import fmt_signed
 
 W, H = 1280, 720
@@ -124,16 +125,25 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     a = u.activations[0][0, 2]
     assert _length(d_shafts[2]) / e_len[2] == pytest.approx(a * (1 - a), rel=1e-9)
     assert _length(d_shafts[2]) / e_len[2] == pytest.approx(0.248, abs=1e-3)
-    # iteration 2000's output delta (-0.000385) is the shortest stub an arrow has
-    late = _arrows(tl, _step(tl, 2000, "delta", 2))[1][0]
-    assert _length(late) == pytest.approx(unit * WANT_MIN, rel=1e-9)
+    # a late iteration's wants are magnified by a power of ten, errors and deltas alike:
+    # iteration 1998's hidden errors (+0.00340 at most) 10x; iteration 2000's output delta
+    # (-0.000385, the only want of its layer there) 1000x, within the scale (0.5447)
+    assert tl.want_magnifications[(1, 1)] == tl.want_magnifications[(2, 1)] == 1
+    assert tl.want_magnifications[(1, 2000)] == 10 and tl.want_magnifications[(2, 2000)] == 1000
+    late_step = _step(tl, 2000, "delta", 2)
+    late = _arrows(tl, late_step)[1][0]
+    value = abs(late_step.wants[0][1])
+    assert value == pytest.approx(0.000385, abs=5e-7)
+    assert _length(late) == pytest.approx(unit * WANT_MAX * value * 1000 / tl.want_scales[2], rel=1e-9)
+    texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
+    assert "solid arrow = wanted z change (x1000)" in texts
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "solid arrow = wanted change of z" in texts
+    assert "solid arrow = wanted z change" in texts
     _, study = prepare(
         replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
     )
@@ -141,7 +151,7 @@ def test_the_key_names_the_arrows_and_study_draws_none(run):
     state = frame_state(study, s.first_frame + s.n_frames - 1, W, H)
     arrows = want_arrows(study, s, state.theme, state.camera, W, H)
     assert arrows and not set(arrows) & set(state.polylines)
-    assert "solid arrow = wanted change of z" not in [t.text for t in state.texts]
+    assert "solid arrow = wanted z change" not in [t.text for t in state.texts]
 
 
 def test_the_worked_change_is_each_records_push_and_they_add_up(run):
@@ -243,7 +253,7 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     texts, rects, lines = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
     assert "loss = 1/2 sum of squared\nerrors, vs l1[3] -> l2[1]" in words  # the real loss, named
-    assert "slope +0.00677" in words and "downhill: -0.00677" in words
+    assert "slope +0.00677" in words and "change = -1 x slope = -0.00677" in words  # rate 1
     tangent = next(p for p in lines if p.color == theme.accent and len(p.points) == 2)
     (ax, ay), (bx, by) = tangent.points
     assert bx > ax and by > ay  # a positive slope rises to the right
@@ -262,13 +272,15 @@ def test_the_hall_keeps_the_key_over_the_error_and_the_signs_in_pairs(lang):
     scene = replace(scene, render=replace(scene.render, layout="hall", lang=lang))
     _, tl = prepare(scene, epochs=(1, 2000))
     theme = THEMES["dark"]
-    keys = {"en": ("hollow arrow = wanted change", "solid arrow = wanted change of z"),
+    keys = {"en": ("hollow arrow = wanted change", "solid arrow = wanted z change"),
             "ja": ("白抜き矢印 = 値の望む変化", "塗り矢印 = z の望む変化")}[lang]  # fmt: skip
     for step in tl.steps:
         texts = overlay(tl, step, theme, W, H)[0]
         words = [t.text for t in texts]
         if step.wants:
-            assert keys[step.kind == "delta"] in words, (step.index, words[:4])
+            m = tl.want_magnification(step)
+            drawn = "" if m == 1 else message(lang, "key_magnified", m=f"{m:g}")  # en: literal above
+            assert keys[step.kind == "delta"] + drawn in words, (step.index, words[:4])
         blue = [t for t in texts if t.color == theme.positive and t.y > 0.9]
         orange = [t for t in texts if t.color == theme.negative and t.y > 0.9]
         assert len(blue) == len(orange), step.index  # "blue +" never without "orange -"
@@ -301,7 +313,7 @@ def test_an_update_shows_its_largest_change_beside_the_earlier_ones_on_one_linea
     theme = THEMES["dark"]
     texts, rects, _ = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
-    assert "largest change of\nsyn0, per iteration" in words
+    assert "largest |change| of\nsyn0, per iteration" in words
     assert [w for w in words if w in ("1", "2000")] == ["1", "2000"]
     assert "0.0103" in words and "0.000291" in words  # iteration 1's and 2000's, unsigned
     # sizes without a sign: neutral bars (blue and orange say a sign)
@@ -320,7 +332,7 @@ def test_the_learned_rule_marks_the_training_records_at_its_corners():
     assert step.feature_records == ((0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0))
     state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
     theme = THEMES["dark"]
-    rings = [r for r in state.rects if r.color == theme.target and abs((r.y1 - r.y0) * H - 12) < 1e-6]
+    rings = [r for r in state.rects if r.color == theme.target and abs((r.y1 - r.y0) * H - 16) < 1e-6]
     assert len(rings) == 4
     centres = sorted(((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2) for r in rings)
     (bl, tl_), (br, tr) = sorted(centres[:2], key=lambda c: c[1]), sorted(centres[2:], key=lambda c: c[1])
@@ -328,7 +340,7 @@ def test_the_learned_rule_marks_the_training_records_at_its_corners():
     assert bl[1] == pytest.approx(br[1]) and tl_[1] == pytest.approx(tr[1]) and tl_[1] > bl[1]
     # filled for a target of 1 (input 1 = 0, input 2 = 1: top left; 1, 0: bottom right)
     inner = {((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2): r.color for r in state.rects
-             if abs((r.y1 - r.y0) * H - 8) < 1e-6}  # fmt: skip
+             if abs((r.y1 - r.y0) * H - 10) < 1e-6}  # fmt: skip
     filled = sorted(c for c, colour in inner.items() if colour == theme.target)
     assert [pytest.approx(c) for c in filled] == sorted([tl_, br])
 

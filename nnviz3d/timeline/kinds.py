@@ -462,8 +462,12 @@ def update(b: Builder, beat: Beat) -> None:
         extras={
             "marked_edges": tuple(edges[i] for i in order),
             "edge_labels": tuple((edges[i], fmt(float(change.ravel()[i]), digits, sign=True)) for i in order),
-            # before -> after on the weight itself (the grid beside has every change)
-            "edge_values": tuple((edges[i], _before_after(before[i], after[i])) for i in by_size)
+            # before -> after on the weight itself, on the few largest changes where the
+            # weights cross (the grid beside has every change)
+            "edge_values": tuple(
+                (edges[i], _before_after(before[i], after[i]))
+                for i in by_size[: 4 if change.size <= 4 else 3]
+            )
             if change.size <= MAX_EDGE_VALUES
             else (),
             "magnify": m,
@@ -616,6 +620,7 @@ def at_a_glance(b: Builder, beat: Beat, key: str, **words: object) -> None:
             "feature_maps": feature_maps(b, u.weights_before, u.biases_before),
             "feature_records": _on_map(b),
             "feature_key": _feature_key(b),
+            "feature_axes": _feature_axes(b),
         },
         weights=b.flat_weights(u.weights_before),
         node_values=np.full(lay.n_nodes, np.nan),
@@ -659,6 +664,7 @@ def summary(b: Builder, beat: Beat) -> None:
             "feature_maps": feature_maps(b, weights, biases),
             "feature_records": _on_map(b),
             "feature_key": _feature_key(b),
+            "feature_axes": _feature_axes(b),
         },
         values={
             **{f"unseen_l0[{j}]": float(v) for j, v in enumerate(x[:64])},
@@ -698,10 +704,15 @@ def _feature_key(b: Builder) -> str:
     if pair is None:
         return ""
     x = b.spec.inputs[0]
-    fixed = "".join(
-        b.t("key_fixed", i=i + 1, v=fmt_input(float(x[i]))) for i in range(len(x)) if i not in pair
-    )
+    held = [b.t("key_fixed_item", i=i + 1, v=fmt_input(float(x[i]))) for i in range(len(x)) if i not in pair]
+    fixed = b.t("key_fixed", items=", ".join(held)) if held else ""
     return b.t("key_features", a=pair[0] + 1, b=pair[1] + 1, fixed=fixed)
+
+
+def _feature_axes(b: Builder) -> tuple[str, ...]:
+    """The output map's axis names: the input across and the input up, each 0 to 1."""
+    pair = feature_varying(b.spec)
+    return (b.t("map_across", a=pair[0] + 1), b.t("map_up", b=pair[1] + 1)) if pair else ()
 
 
 def _on_map(b: Builder) -> tuple[tuple[float, float, float], ...]:
@@ -974,7 +985,8 @@ def _loss_curve(b: Builder, u, k: int, i: int, j: int, name: str) -> LossCurve |
     change = float(u.weights_after[k][i, j] - u.weights_before[k][i, j])
     slope = float(u.weight_gradients[k][i, j])
     loss_name = b.t(f"loss_{spec.loss}_{spec.reduction}")
-    return LossCurve(name, loss_name, ws, np.array(losses[:-1]), w0, losses[-1], slope, change)
+    rate = b.spec.learning_rate
+    return LossCurve(name, loss_name, ws, np.array(losses[:-1]), w0, losses[-1], slope, change, rate)
 
 
 def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:

@@ -117,6 +117,7 @@ class LossCurve:
     loss0: float
     slope: float
     change: float
+    rate: float = 1.0  # the learning rate
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,8 @@ class Step:
     feature_records: tuple[tuple[float, float, float], ...] = ()
     #: what the squares are drawn over: the key's sentence (the inputs held fixed named)
     feature_key: str = ""
+    #: the output's map's axes, written under and over it ("input 1: 0 -> 1")
+    feature_axes: tuple[str, ...] = ()
     #: 3Blue1Brown's "wants": (node, value) for the record on the spheres -- how much, and
     #: which way, the node's value (its error) or its input (its delta) should move; drawn
     #: as an arrow up or down beside the node, one length scale per kind for the whole video
@@ -242,6 +245,29 @@ class Timeline:
                 if np.isfinite(v):
                     scales[s.layer] = max(scales.get(s.layer, 0.0), abs(float(v)))
         return scales
+
+    @cached_property
+    def want_magnifications(self) -> dict[tuple[int | None, int | None], float]:
+        """Per layer and iteration, the power of ten its wants are drawn magnified by: the
+        largest that keeps them within the layer's scale (1 in iteration 1). Iteration
+        1998's arrows, a hundredth of iteration 1's, would be stubs on one scale; drawn 10x
+        with the factor in the key they are read, and a delta is still its error times the
+        slope (both are magnified alike)."""
+        biggest: dict[tuple[int | None, int | None], float] = {}
+        for s in self.steps:
+            for _, v in s.wants:
+                if np.isfinite(v):
+                    key = (s.layer, s.epoch)
+                    biggest[key] = max(biggest.get(key, 0.0), abs(float(v)))
+        out = {}
+        for (layer, epoch), most in biggest.items():
+            scale = self.want_scales.get(layer, 0.0)
+            fits = math.floor(math.log10(scale / most)) if most > 0 and scale > 0 else 0
+            out[(layer, epoch)] = 10.0**fits
+        return out
+
+    def want_magnification(self, step: Step) -> float:
+        return self.want_magnifications.get((step.layer, step.epoch), 1.0)
 
     @property
     def mono_em(self) -> float:
