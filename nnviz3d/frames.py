@@ -314,7 +314,11 @@ def frame_state(
     if step.feature_maps is not None and not in_scene and not slide:
         # the output's map may reach the summary's code panel (which starts right of it)
         right_end = (
-            SUMMARY_VALUES[0] if step.kind == "summary" else EPILOGUE_MAP_END if epilogue else region[2]
+            SUMMARY_VALUES[0] - 0.03
+            if step.kind == "summary"
+            else EPILOGUE_MAP_END
+            if epilogue
+            else region[2]
         )
         cells, frames, axes = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
@@ -529,7 +533,8 @@ def _labels(
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
             elif beside and layout.layers[layout.node_layer[node]] > 1:  # left of its sphere
-                out.append(Label3D(text, (x - lift, y, z), size, colour, theme.panel, "right", "center"))
+                left = x - lift - 0.12  # its backdrop clear of the sphere (and of a 0's ring)
+                out.append(Label3D(text, (left, y, z), size, colour, theme.panel, "right", "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + 0.35, y + lift, z) if last else (x, y + lift, z)

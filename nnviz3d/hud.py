@@ -414,9 +414,9 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     items = _key_items(hud)
     width_px = hud.width * (x1 - x0)
     shown = _key_fits(hud, items, width_px, it + error, size)
-    if items and error and shown == 0:
-        error = ""  # the key's first item says what the picture means: it wins over the error
-        shown = _key_fits(hud, items, width_px, it, size)
+    without = _key_fits(hud, items, width_px, it, size) if error and shown < len(items) else shown
+    if without > shown:  # what the picture means wins over the error
+        error, shown = "", without
     if items and shown == 0 and step.epoch and timeline.n_batches == 1:  # and over a long word
         short = hud.t("iteration_short", e=step.epoch, n=timeline.total_epochs)
         if fits := _key_fits(hud, items, width_px, short, size):
@@ -980,7 +980,12 @@ def change_history(hud: Hud, box: Box, out: Overlay) -> None:
     # the later iterations' rows wait, named and empty: the chart shows where it is going
     later = sum(s.index > step.index for s in updates)
     values = tuple(float(np.max(np.abs(s.change))) if s.index <= step.index else 0.0 for s in updates)
-    names = tuple(str(s.epoch) for s in updates)
+    # a gap in the iterations shown is marked: "... 1998" after 3
+    names = tuple(
+        ("... " if i and s.epoch is not None and s.epoch > (updates[i - 1].epoch or 0) + 1 else "")
+        + str(s.epoch)
+        for i, s in enumerate(updates)
+    )
     chart = RecordBars(hud.t("bars_history", k=step.layer), names, values, total=False, pending=later)
     _draw_bars(hud, box, out, chart)
 

@@ -128,8 +128,8 @@ def test_the_update_chart_is_empty_until_the_first_update_has_played(tl):
     curve, cursor, values = _drawn(chart(tl, first, "detail_chart"))
     assert (
         len(curve) == 1 and len(cursor) == 1 and [t.text for t in values] == ["1.03e-02"]
-    )  # the caption's |-0.01026|
-    assert "largest change -0.01026" in first.caption  # signed: syn0[2,3] moves down
+    )  # the caption's |-0.0103|
+    assert "largest change -0.0103" in first.caption  # signed: syn0[2,3] moves down
     # the same through the frame builder, on the update's last frame and the one before it
     theme = THEMES["dark"]
     for step, n in ((tl.steps[first.index - 1], 0), (first, 1)):

@@ -236,9 +236,9 @@ def test_the_change_history_names_the_later_iterations_and_draws_only_the_past(t
         return inside, bars
 
     words, bars = history(first)
-    assert words[:3] == ["1", "0.00677", "2000"] and len(bars) == 1
+    assert words[:3] == ["1", "0.00677", "... 2000"] and len(bars) == 1  # the gap marked
     words, bars = history(last)
-    assert words[:4] == ["1", "0.00677", "2000", fmt_sig(sizes[1])] and len(bars) == 2
+    assert words[:4] == ["1", "0.00677", "... 2000", fmt_sig(sizes[1])] and len(bars) == 2
     assert bars[1].x1 - bars[1].x0 < (bars[0].x1 - bars[0].x0) / 10  # the shrinking, seen
 
 

@@ -305,6 +305,7 @@ def test_the_tubes_sent_back_keep_one_colour_and_their_numbers_carry_the_sign(ru
         "l1_error = l2_delta . syn1.T, e.g. node 3: -0.118 x -0.945 = +0.112 "
         "(a negative weight flips the sign)"
     )
+    assert "flips" in step.headline and "flips" not in step.gloss  # in big type, kept by the hall
 
 
 def test_an_update_shows_its_largest_change_beside_the_earlier_ones_on_one_linear_scale(run):
@@ -314,7 +315,7 @@ def test_an_update_shows_its_largest_change_beside_the_earlier_ones_on_one_linea
     texts, rects, _ = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
     assert "largest |change| of\nsyn0, per iteration" in words
-    assert [w for w in words if w in ("1", "2000")] == ["1", "2000"]
+    assert [w for w in words if w in ("1", "... 2000")] == ["1", "... 2000"]  # the gap marked
     assert "0.0103" in words and "0.000291" in words  # iteration 1's and 2000's, unsigned
     # sizes without a sign: neutral bars (blue and orange say a sign)
     bars = [r for r in rects if r.color == theme.muted and r.opacity == 1.0 and r.y0 > 0.40]

@@ -322,10 +322,11 @@ def error(b: Builder, beat: Beat) -> None:
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
         caption = b.t("error_hidden_one", k=k, k1=k + 1, i=i + 1, d=fmt_sig(float(-u.deltas[k][0, 0])),
                       w=fmt_sig(float(w[i, 0])), e=fmt_signed(float(sent[i, 0])))  # fmt: skip
-    gloss = b.t("sign_flip") if w.shape[1] == 1 and w[i, 0] < 0 else ""
+    if w.shape[1] == 1 and w[i, 0] < 0:  # the step's point: in the formula's type, not the gloss
+        caption += b.t("sign_flip")
     b.add(
         caption,
-        gloss=gloss + _record_note(b, u),
+        gloss=_record_note(b, u),
         code=(f"error{k}",),
         panel=b.matrix_panel(b.t("panel_rows", name=f"l{k}_error"), err),
         values=_matrix_values(f"l{k}_error", err),
@@ -437,7 +438,8 @@ def update(b: Builder, beat: Beat) -> None:
     before, after = u.weights_before[k].ravel(), u.weights_after[k].ravel()
     lr = b.spec.learning_rate
     signed = float(change.ravel()[int(np.argmax(np.abs(change)))])  # the largest, with its sign
-    caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt(signed, 5, sign=True))
+    # 3 significant digits, as the change history and the worked sum write it
+    caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt_signed(signed))
     gloss = b.t("magnified", m=f"{m:g}") if m != 1 else ""
     digits = 4 if biggest >= 1e-3 else 6
     gradient = (
@@ -585,7 +587,10 @@ def timelapse(b: Builder, beat: Beat) -> None:
     """An iteration on the way to the next shown one, at a glance as in the epilogue, so a
     cut from iteration 3 to 1998 is seen as learning rather than as a jump."""
     goal = min(e for e in b.epochs if e > beat.epoch)
-    at_a_glance(b, beat, "timelapse" if b.spec.n_batches == 1 else "timelapse_epoch", goal=goal)
+    first = b.epoch_before(goal) + 1  # the unshown iterations it runs through
+    at_a_glance(
+        b, beat, "timelapse" if b.spec.n_batches == 1 else "timelapse_epoch", first=first, last=goal - 1
+    )
 
 
 def at_a_glance(b: Builder, beat: Beat, key: str, **words: object) -> None:
