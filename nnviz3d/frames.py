@@ -288,6 +288,8 @@ def frame_state(
     ghost = _no_cylinders()
     if step.kind == "update" and step.change is not None and not in_scene:
         ghost = _update_sleeves(step, prev_visual, layout, theme, mids, d / lengths[:, None], lengths)
+    elif step.kind == "node" and not in_scene and timeline.screen != "study":
+        ghost = _focus_sleeves(step, step.visual, layout, theme, mids, d / lengths[:, None], lengths)
 
     # halos: node deltas, then the circled weights
     marks = mark_positions(step, layout)
@@ -457,6 +459,23 @@ def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mi
     radius = edge_radius(np.where(np.isfinite(old), old, np.inf)) * layout.edge_scale + GHOST_PAD
     radius = radius + SLEEVE_R * strength
     return mids[edges], units[edges], lengths[edges], radius, np.tile(np.array(theme.muted), (len(edges), 1))
+
+
+FOCUS_PAD = 0.09  # the sleeve around a weight the step is about, wider than the weight
+
+
+def _focus_sleeves(step: Step, visual: Visual, layout: Layout, theme: Theme, mids, units, lengths):
+    """The weights a node-by-node step multiplies, in a translucent white sleeve: the
+    numbers written along them are then read as theirs, where the dimmed others cross them
+    (blue and orange still say each weight's sign; magenta over blue would read as the
+    backward pass's purple)."""
+    edges = np.array(step.highlighted_edges, dtype=int)
+    if not len(edges):
+        return _no_cylinders()
+    w = visual.weights[edges]
+    radius = edge_radius(np.where(np.isfinite(w), w, np.inf)) * layout.edge_scale + FOCUS_PAD
+    colours = np.tile(np.array(theme.text), (len(edges), 1))
+    return mids[edges], units[edges], lengths[edges], radius, colours
 
 
 def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) -> tuple[np.ndarray, ...]:

@@ -255,3 +255,21 @@ def test_a_late_update_writes_enough_digits_to_see_the_change(timelines):
         assert after - before == pytest.approx(
             change, abs=1.5 * 10 ** -len(text.split(" -> ")[1].split(".")[1])
         )
+
+
+def test_a_node_step_sleeves_the_weights_it_multiplies(timelines):
+    """Hidden node 1 of record 1: its three incoming weights (and only they) sit in a
+    translucent white sleeve wider than the weight, so the numbers along them are theirs."""
+    tl = timelines["lecture"]
+    step = _steps(tl)[0]
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+    incoming = [tl.layout.edge_id(0, i, 0) for i in range(3)]
+    assert sorted(step.highlighted_edges) == sorted(incoming)
+    assert len(fs.ghost_radii) == 3
+    assert np.all(fs.ghost_colors == np.array(THEMES["dark"].text))
+    mids = (tl.layout.nodes[tl.layout.edge_from[incoming]] + tl.layout.nodes[tl.layout.edge_to[incoming]]) / 2
+    assert np.allclose(np.sort(fs.ghost_centers, axis=0), np.sort(mids, axis=0))
+    assert np.all(fs.ghost_radii > fs.cylinder_radii[incoming])
+    study = timelines["study"]
+    s = _steps(study)[0]
+    assert len(frame_state(study, study.frames_of(s.index)[-1], 1280, 720).ghost_radii) == 0
