@@ -927,8 +927,10 @@ def want_arrows(
         if not np.isfinite(value) or value == 0:
             continue
         centre = layout.nodes[node]
-        left = centre - np.array([NODE_R_MAX * layout.node_scale[node] + 0.3, 0.0, 0.0])
-        (x, y) = (project(camera, left[None, :], aspect)[0] + 1) / 2
+        # left of the node; the output layer's right of it, clear of the weights converging on it
+        side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
+        beside = centre + side * np.array([NODE_R_MAX * layout.node_scale[node] + 0.3, 0.0, 0.0])
+        (x, y) = (project(camera, beside[None, :], aspect)[0] + 1) / 2
         length = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale)) * progress
         up = 1.0 if value > 0 else -1.0
         tail, tip = float(y - up * length / 2), float(y + up * length / 2)
@@ -943,7 +945,7 @@ def want_arrows(
             left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
             right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
             outline = (*left_side, (x, tip), *right_side)
-            out.append(Polyline2D(outline, colour, px * 0.45))
+            out.append(Polyline2D(outline, colour, px * 0.6))  # thick enough for the back rows
         else:
             out.append(Polyline2D(((x, tail), (x, tip)), colour, px))
             out.append(Polyline2D(((x - hx, base), (x, tip), (x + hx, base)), colour, px))

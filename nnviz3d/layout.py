@@ -40,7 +40,7 @@ NETWORK_REGIONS = {
 #: the summary leaves the right half to the code it links to what was seen
 EPILOGUE_REGION = (0.03, 0.37, 0.52, 0.76)
 EPILOGUE_MAP_END = 0.67
-SUMMARY_REGION = (0.03, 0.37, 0.40, 0.76)
+SUMMARY_REGION = (0.03, 0.37, 0.43, 0.76)
 
 
 #: hall and lecture when the panel beside the network needs a third of the frame: the fit

@@ -327,13 +327,16 @@ def test_no_feature_maps_without_two_varying_inputs():
 
 def test_the_squares_key_names_the_inputs_held_fixed(default):
     """The squares are drawn with input 3 at 1 (every record's); the summary's unseen
-    input [1, 0, 0] has it at 0, so the key must say what the squares assume."""
+    input [1, 0, 0] has it at 0, so the key must say what the squares assume. The summary
+    itself draws no squares: its nodes carry the unseen input's values."""
     _, tl = default
+    last = tl.steps[-2]
+    assert last.kind == "epilogue" and last.epoch == 60000
+    assert last.feature_key == "squares: output over inputs 1, 2 (input 3 = 1)"
+    words = [t.text for t in overlay(tl, last, THEMES["dark"], 1280, 720)[0]]
+    assert last.feature_key in words
     summary = tl.steps[-1]
-    assert summary.kind == "summary"
-    assert summary.feature_key == "squares: output over inputs 1, 2 (input 3 = 1)"
-    words = [t.text for t in overlay(tl, summary, THEMES["dark"], 1280, 720)[0]]
-    assert summary.feature_key in words
+    assert summary.kind == "summary" and summary.feature_maps is None and not summary.feature_key
 
 
 def test_each_fast_forward_is_a_chapter_of_its_own():

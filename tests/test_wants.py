@@ -329,7 +329,7 @@ def test_an_update_shows_its_largest_change_beside_the_earlier_ones_on_one_linea
 
 def test_the_learned_rule_marks_the_training_records_at_its_corners():
     _, tl = prepare(load_scene())  # with the epilogue and the summary
-    step = next(s for s in tl.steps if s.kind == "summary")
+    step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
     assert step.feature_records == ((0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0))
     state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
     theme = THEMES["dark"]
@@ -376,3 +376,15 @@ def test_the_table_at_the_end_of_an_iteration_shows_what_the_new_weights_give(ru
     assert first == end.values["record1_after[0]"] == pytest.approx(0.47070, abs=5e-5)
     words = [t.text for t in overlay(replace(tl, screen="lecture"), end, THEMES["dark"], W, H)[0]]
     assert {"0.471", "0.487", "0.541", "0.543"} <= set(words)
+
+
+def test_the_output_arrow_stands_right_of_the_output_clear_of_its_weights(run):
+    """The weights converge on the output from the left: its arrow stands on its right,
+    the hidden nodes' on their left (test above)."""
+    _, tl = run
+    step = _step(tl, 1, "output_error", record=0)
+    state, shafts, _ = _arrows(tl, step)
+    (node, _), shaft = step.wants[0], shafts[0]
+    (nx, ny), *_ = (project(state.camera, tl.layout.nodes[[node]], W / H) + 1) / 2
+    assert nx < shaft.points[0][0] < nx + 0.08
+    assert (shaft.points[0][1] + shaft.points[1][1]) / 2 == pytest.approx(ny, abs=2e-3)

@@ -664,14 +664,8 @@ def summary(b: Builder, beat: Beat) -> None:
     b.add(
         b.t("summary", rule=rule, x=described, y=answer, verdict=_verdict(b, x, y, predicted)),
         code=tuple(key for key, _ in _backprop_lines(b)),
-        panel=_code_map(b),
-        extras={
-            "feature_maps": feature_maps(b, weights, biases),
-            "feature_records": _on_map(b),
-            "feature_key": _feature_key(b),
-            "feature_axes": _feature_axes(b),
-        },
-        values={
+        panel=_code_map(b),  # (the maps stay with the epilogue's last step: here the unseen
+        values={  # input's values need the room beside the nodes)
             **{f"unseen_l0[{j}]": float(v) for j, v in enumerate(x[:64])},
             **{f"unseen_l{b.n_w}[{j}]": float(v) for j, v in enumerate(y)},
             "mean_abs_error": float(trace.summaries.mean_abs_error[-1]),
