@@ -36,8 +36,8 @@ Box = tuple[float, float, float, float]
 
 MIN_CODE_PX = 8  # the smallest type of the code panel (study)
 #: type sizes of hall and lecture as fractions of the frame height; VTK's capitals are
-#: 0.73 of the size, so lecture's capitals are 18 and 24 px at 720p (27 and 36 at 1080p),
-#: the hall's 22 and 29
+#: 0.73 of the size, so lecture's capitals are 20 and 24 px at 720p (31 and 37 at 1080p),
+#: the hall's 26 and 34
 MIN_TEXT = {"lecture": 0.039, "hall": 0.05}
 BIG_TEXT = {"lecture": 0.047, "hall": 0.064}
 PANEL_HEIGHT = 0.30  # the values panel's share of the frame height (the network starts above)
@@ -211,35 +211,24 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     how big its changes are against the video's first) and a short key."""
     if (other := _scene_regions(hud, "lecture")) is not None:
         return other
-    update = hud.step.kind == "update" and hud.step.change is not None
-    if hud.step.kind == "worked":  # why the change: the loss curve above its record-by-record sum
-        right = (
-            [("loss_curve", (UPDATE_LEFT, *CURVE_BOX[1:])), ("bars", (UPDATE_LEFT, RIGHT_MIDDLE[1],
-                                                                      RIGHT_MIDDLE[2], CURVE_BOX[1] - 0.02))]
-            if hud.step.loss_curve is not None and hud.step.bars
-            else [("bars" if hud.step.bars else "values", (UPDATE_LEFT, *BARS_BOX[1:]))]
-        )  # fmt: skip
-        return [
-            ("status", STATUS_BOX),
-            ("caption", CAPTION_BOX),
-            *right,
-            ("code_line", (0.015, 0.015, 0.69, 0.13)),
-            ("card", CARD_BOX),
-        ]
-    if update:  # how big its changes are against the earlier ones', then every change
-        return [
-            ("status", STATUS_BOX),
-            ("caption", CAPTION_BOX),
+    step = hud.step
+    if step.kind == "worked" and step.loss_curve is not None and step.bars:
+        # why the change: the loss curve above its record-by-record sum
+        right = [("loss_curve", (UPDATE_LEFT, *CURVE_BOX[1:])),
+                 ("bars", (UPDATE_LEFT, RIGHT_MIDDLE[1], RIGHT_MIDDLE[2], CURVE_BOX[1] - 0.02))]  # fmt: skip
+    elif step.kind == "worked":
+        right = [("bars" if step.bars else "values", (UPDATE_LEFT, *BARS_BOX[1:]))]
+    elif step.kind == "update" and step.change is not None:  # against the earlier ones, then each
+        right = [
             ("change_history", (UPDATE_LEFT, *RIGHT_TOP[1:])),
             ("changes", (UPDATE_LEFT, *RIGHT_MIDDLE[1:])),
-            ("code_line", (0.015, 0.015, 0.69, 0.13)),
-            ("card", CARD_BOX),
         ]
+    else:
+        right = [(_beside(hud), RIGHT_TOP), ("bars" if step.bars else "values", RIGHT_MIDDLE)]
     return [
         ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
-        (_beside(hud), RIGHT_TOP),
-        ("bars" if hud.step.bars else "values", RIGHT_MIDDLE),
+        *right,
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
         ("card", CARD_BOX),
     ]
