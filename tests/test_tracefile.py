@@ -146,15 +146,25 @@ def test_train_writes_what_render_trace_reads(tmp_path, capsys):
     assert not (tmp_path / "v.mp4").exists()
 
 
-def test_render_from_a_trace_is_byte_identical(tmp_path, capsys):
+def test_render_from_a_trace_is_pixel_identical(tmp_path, capsys):
+    """Every frame of the video from the trace file is the scene's, byte for byte, as
+    lossless PNG frames (an MP4 comparison flaked once in CI in stop 17: x264 or the GL
+    gave one segment different bytes, not reproduced in 40 isolated renders; the MP4's
+    own determinism is tested across --jobs and the Dask cluster)."""
     out = tmp_path / "t.npz"
     assert main(["train", "--out", str(out), "--epochs", "2"]) == 0
-    small = ["--resolution", "320x180", "--fps", "10", "--quiet"]
-    a, b = tmp_path / "scene.mp4", tmp_path / "trace.mp4"
+    small = ["--resolution", "320x180", "--fps", "10", "--quiet", "--format", "png"]
+    a, b = tmp_path / "scene", tmp_path / "trace"
     assert main(["render", "--epochs", "2", *small, "--out", str(a)]) == 0
     assert main(["render", "--trace", str(out), *small, "--out", str(b)]) == 0
     capsys.readouterr()
-    assert a.read_bytes() == b.read_bytes()
+    names = sorted(p.name for p in a.iterdir())
+    assert len(names) == 609 and names == sorted(p.name for p in b.iterdir())
+    assert all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
+    assert main(["steps", "--epochs", "2", "--json"]) == 0
+    from_scene = capsys.readouterr().out
+    assert main(["steps", "--trace", str(out), "--json"]) == 0
+    assert capsys.readouterr().out == from_scene
 
 
 def test_a_failed_save_leaves_the_old_file(tmp_path, iamtrask, monkeypatch):
