@@ -894,7 +894,7 @@ def _feature_tiles(
 
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
 #: shortest (any want that is not 0, so its direction still shows), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.2, 0.14
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.1, 0.14
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 
 

@@ -459,7 +459,7 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
                             hud.timeline.fit_curve is not None) == "grids"  # fmt: skip
         return [] if grids else [(hud.t("key_update"), theme.text)]
     if step.kind == "node":
-        return [*signs, (hud.t("key_forward"), theme.text)]
+        return [(hud.t("key_forward"), theme.text), *signs]  # the hall: what the numbers are, first
     if step.feature_maps is not None:
         return [(step.feature_key, theme.text)] if step.feature_key else []
     return [*signs, (hud.t("key_thickness"), theme.text)]

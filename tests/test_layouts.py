@@ -273,3 +273,14 @@ def test_a_node_step_sleeves_the_weights_it_multiplies(timelines):
     study = timelines["study"]
     s = _steps(study)[0]
     assert len(frame_state(study, study.frames_of(s.index)[-1], 1280, 720).ghost_radii) == 0
+
+
+def test_the_hall_says_what_the_numbers_on_the_weights_are(timelines):
+    """A reviewer read the hall's -0.265 (input x weight) as the weight itself when its
+    key had room only for the colours: the numbers' meaning comes first."""
+    from nnviz3d.hud import overlay
+
+    tl = timelines["hall"]
+    step = _steps(tl)[0]
+    words = [t.text for t in overlay(tl, step, THEMES["dark"], 1280, 720)[0]]
+    assert "number on a weight: input x weight" in words
