@@ -465,10 +465,10 @@ FOCUS_PAD = 0.09  # the sleeve around a weight the step is about, wider than the
 
 
 def _focus_sleeves(step: Step, visual: Visual, layout: Layout, theme: Theme, mids, units, lengths):
-    """The weights a node-by-node step multiplies, in a translucent white sleeve: the
-    numbers written along them are then read as theirs, where the dimmed others cross them
-    (blue and orange still say each weight's sign; magenta over blue would read as the
-    backward pass's purple)."""
+    """The weights a node-by-node step multiplies, in a translucent sleeve of the text's
+    colour (white on dark, dark grey on light): the numbers written along them are then
+    read as theirs, where the dimmed others cross them (blue and orange still say each
+    weight's sign; magenta over blue would read as the backward pass's purple)."""
     edges = np.array(step.highlighted_edges, dtype=int)
     if not len(edges):
         return _no_cylinders()
