@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, SUMMARY_VALUES, overlay
+from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, overlay
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_MAP_END,
@@ -314,14 +314,9 @@ def frame_state(
     panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
     sheet_labels: tuple[Label3D, ...] = ()
     if step.feature_maps is not None and not in_scene and not slide:
-        # the output's map may reach the summary's code panel (which starts right of it)
-        right_end = (
-            SUMMARY_VALUES[0] - 0.03
-            if step.kind == "summary"
-            else EPILOGUE_MAP_END
-            if epilogue
-            else region[2]
-        )
+        # the maps are drawn at a glance (a fast forward, the epilogue): the output's reaches
+        # up to the outputs panel beside the network
+        right_end = EPILOGUE_MAP_END if epilogue else region[2]
         cells, frames, axes = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
     if not slide and not panels_only:
@@ -446,9 +441,9 @@ SLEEVE_R = 0.2  # the sleeve of the largest change of the video's first update
 
 def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mids, units, lengths):
     """During an update, a translucent sleeve around each weight of the matrix, as wide as
-    the old weight and wider by |change| on one scale for the whole video (the first update's largest change
-    gives SLEEVE_R): thick in iteration 1, a thin rim by iteration 2000. It is grey: blue
-    and orange say a weight's sign and nothing else."""
+    the old weight and wider by |change| on one scale for the whole video (the first
+    update's largest change gives SLEEVE_R): thick in iteration 1, a thin rim by iteration
+    2000. It is grey: blue and orange say a weight's sign and nothing else."""
     edges = np.array(step.highlighted_edges, dtype=int)
     change = np.asarray(step.change).ravel()
     if len(edges) != len(change):
@@ -625,7 +620,7 @@ def _value_labels(
         placed.append((left, y - drop, left + w, y - drop + h))  # the numbers along weights keep clear
     values = step.edge_values if not (study and step.edge_labels) else ()
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
-        values = sorted(values, key=lambda ev: -_size_of(ev[1]))[:KEEP_EDGE_LABELS]
+        values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
     right_end = float(np.nanmax(layout.nodes[:, 0], initial=0.0)) + NODE_R_MAX  # the panels start there
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
@@ -668,12 +663,6 @@ def _label_size(screen: str, height: int) -> int:
     return max(
         10, round(height * (0.024 if screen == "study" else LABEL_SIZE.get(screen, LABEL_SIZE["lecture"])))
     )
-
-
-def _size_of(text: str) -> float:
-    """How large the number written along a weight is. A change written "before -> after"
-    keeps the step's own order (largest change first): its rounded ends would misorder it."""
-    return math.inf if " -> " in text else abs(float(text))
 
 
 def _extent(text: str, size: int, px_per_unit: float) -> tuple[float, float]:
