@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, overlay
+from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, overlay, spans_of
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_MAP_END,
@@ -543,7 +543,8 @@ def _labels(
             lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
             if value == 0:  # clear of the ring that marks a 0
                 lift = max(lift, RING_R * layout.node_scale[node] + 0.1)
-            colour = theme.accent if active else theme.text
+            # the backward pass writes deltas on the nodes: in its purple, as the caption does
+            colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
             elif beside and layout.layers[layout.node_layer[node]] > 1:  # left of its sphere
@@ -607,15 +608,19 @@ def _value_labels(
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
         w, h = _extent(text, size, px_per_unit)
+        spans = spans_of(theme, step.terms, text)  # error x slope: coloured as in the caption
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
-            out.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center"))
+            out.append(
+                Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center", spans=spans)
+            )
             placed.append((x + right, y - h / 2, x + right + w, y + h / 2))
             continue
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         last = layout.node_layer[node] == len(layout.layers) - 1
         anchor = (x + 0.35, y - drop, z) if last else (x - 0.5, y - drop, z)
-        out.append(Label3D(text, anchor, size, theme.text, theme.panel, align="right" if last else "left"))
+        align = "right" if last else "left"
+        out.append(Label3D(text, anchor, size, theme.text, theme.panel, align=align, spans=spans))
         left = anchor[0] - w if last else anchor[0]
         placed.append((left, y - drop, left + w, y - drop + h))  # the numbers along weights keep clear
     values = step.edge_values if not (study and step.edge_labels) else ()
@@ -896,8 +901,8 @@ def want_arrows(
     height: int,
     progress: float = 1.0,
 ) -> tuple[Polyline2D, ...]:
-    """3Blue1Brown's "wants": beside each node of the step, an arrow up (blue, the value
-    should rise) or down (orange, it should fall), as long as how much -- on one scale per
+    """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
+    rise: blue for an error) or down (orange), as long as how much -- on one scale per
     layer for the whole video, errors and deltas alike, so a delta is seen to be its error
     times the slope; a late iteration's are magnified by a power of ten that the key
     states (``Timeline.want_magnifications``). An error's arrow is hollow, a
@@ -926,7 +931,9 @@ def want_arrows(
         head = min(WANT_HEAD * gap, length * 0.6)
         hx = head * 0.75 / aspect
         base = float(tip - up * head)
-        colour = theme.positive if value > 0 else theme.negative
+        # an error's sign colour (as its number in the caption); a delta in the backward
+        # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
+        colour = (theme.positive if value > 0 else theme.negative) if hollow else theme.backward
         x = float(x)
         if hollow:  # an outline: the shaft's two sides and the head's triangle
             sx = hx * 0.35

@@ -288,7 +288,7 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
             while size > 8 and wrap(text, size, hud.width * (x1 - x0)).count("\n") > 1:
                 size -= 1
             text = wrap(text, size, hud.width * (x1 - x0))
-        out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
+        out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True, spans=term_spans(hud, text)))
         return
     # the formula in big type on as many lines as the box holds (it breaks after its "="
     # sum, before the activation), its gloss under it smaller and quieter; both smaller
@@ -311,10 +311,45 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         if height <= room and (hud.timeline.screen == "hall" or size <= hud.height * CAPTION_FLOOR):
             gloss = ""
             break
-    out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True))
+    out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True, spans=term_spans(hud, text)))
     if gloss:
         y = y1 - (height + 0.2 * small) / hud.height
         out.texts.append(Text2D(notes, x0, y, small, hud.theme.muted))
+
+
+def term_colour(theme: Theme, role: str, term: str) -> tuple[float, float, float] | None:
+    """The colour the picture gives a caption's term: a weight, an error and a change their
+    sign's (the weights' blue and orange, the want arrows'), a delta the backward pass's
+    purple, a slope and a node's new value the accent (the tangent, the active node)."""
+    if role in ("weight", "error", "change"):
+        try:
+            value = float(term)
+        except ValueError:  # a name, not a number: no sign to show
+            return None
+        return theme.positive if value > 0 else theme.negative if value < 0 else None
+    named = {"delta": theme.backward, "slope": theme.accent, "value": theme.accent, "target": theme.target}
+    return named[role]
+
+
+def term_spans(hud: Hud, text: str) -> tuple[tuple[int, int, tuple[float, float, float]], ...]:
+    return spans_of(hud.theme, hud.step.terms, text)
+
+
+def spans_of(
+    theme: Theme, terms: tuple[tuple[str, str], ...], text: str
+) -> tuple[tuple[int, int, tuple[float, float, float]], ...]:
+    """Where ``terms`` stand in ``text`` as drawn (wrapped), in order, each a whole token
+    (the 1 of ``l1`` is not the target 1), with its colour; a term not there is passed."""
+    spans, at = [], 0
+    for term, role in terms:
+        found = re.compile(rf"(?<![\w.]){re.escape(term)}(?![\w.])").search(text, at)
+        if found is None:
+            continue
+        at = found.end()
+        colour = term_colour(theme, role, term)
+        if colour is not None:
+            spans.append((found.start(), found.end(), colour))
+    return tuple(spans)
 
 
 #: the gloss's type against the formula's
@@ -450,8 +485,8 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     if step.kind == "error":  # the tubes, in the backward pass's colour
         return [*wants, (hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
-        wants = [(hud.t("key_wants_delta") + drawn, theme.text)] if wants else []
-        return [*wants, (hud.t("key_delta"), theme.text)]
+        wants = [(hud.t("key_wants_delta") + drawn, theme.backward)] if wants else []
+        return [*wants, (hud.t("key_delta"), theme.backward)]  # the deltas' purple, as drawn
     if step.kind == "output_error" and wants:
         return wants
     if step.kind == "update":  # (no sleeves where the layers are drawn as panels)

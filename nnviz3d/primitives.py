@@ -92,6 +92,9 @@ class Text2D:
     bold: bool = False
     align: str = "left"  # left | right | center
     valign: str = "top"  # top | bottom | center
+    #: (start, end, colour): characters of ``text`` in a colour of their own -- a formula's
+    #: terms coloured as the picture colours the same numbers (left and top aligned only)
+    spans: tuple[tuple[int, int, tuple[float, float, float]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,8 @@ class Label3D:
     backdrop: tuple[float, float, float] | None = None  # a panel behind it, over busy geometry
     align: str = "left"  # left | center | right: where the anchor sits on the text's baseline
     valign: str = "bottom"  # bottom | center: the anchor on the baseline, or level with the middle
+    #: (start, end, colour): characters in a colour of their own, as ``Text2D.spans`` (one line)
+    spans: tuple[tuple[int, int, tuple[float, float, float]], ...] = ()
 
 
 @dataclass(frozen=True)

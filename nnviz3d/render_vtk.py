@@ -8,9 +8,11 @@ frames. Rendering is offscreen through EGL (no display, no GPU needed with Mesa)
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
+from dataclasses import replace
 
 os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
@@ -36,6 +38,8 @@ from vtkmodules.vtkRenderingCore import (
     vtkRenderer,
     vtkRenderWindow,
     vtkTextActor,
+    vtkTextProperty,
+    vtkTextRenderer,
 )
 
 from nnviz3d.offscreen import ensure_offscreen
@@ -101,48 +105,42 @@ class _TextPool:
     def __init__(self, renderer: vtkRenderer, world: bool) -> None:
         self.renderer, self.world = renderer, world
         self.actors: list[vtkTextActor] = []
+        self.anchors: list[vtkCoordinate] = []  # world: the point a label is placed from
 
     def _get(self, i: int) -> vtkTextActor:
         while len(self.actors) <= i:
             a = vtkTextActor()
             coord = a.GetPositionCoordinate()
-            if self.world:
-                coord.SetCoordinateSystemToWorld()
+            if self.world:  # a world point, then an offset in pixels (a piece of a coloured label)
+                anchor = vtkCoordinate()
+                anchor.SetCoordinateSystemToWorld()
+                coord.SetReferenceCoordinate(anchor)
+                coord.SetCoordinateSystemToDisplay()
+                self.anchors.append(anchor)
             else:
                 coord.SetCoordinateSystemToNormalizedViewport()
             self.renderer.AddActor(a)
             self.actors.append(a)
         return self.actors[i]
 
-    def update(
-        self,
-        items: list[tuple[str, tuple, int, tuple, bool, bool, str, str, tuple | None]],
-        font_file: str | None,
-        mono_font_file: str | None = None,
-    ) -> bool:
-        """Show ``items``; True when the pool had to grow (the caller re-stacks actors).
+    def update(self, items: list[tuple], font_file: str | None, mono_font_file: str | None = None) -> bool:
+        """Show ``items`` (text, position, size, colour, mono, bold, align, valign, backdrop,
+        offset in pixels); True when the pool had to grow (the caller re-stacks actors).
 
         Monospaced items (code, tables) use ``mono_font_file`` when there is one."""
         grew = len(items) > len(self.actors)
-        for i, (text, pos, size, color, mono, bold, align, valign, backdrop) in enumerate(items):
+        for i, (text, pos, size, color, mono, bold, align, valign, backdrop, offset) in enumerate(items):
             a = self._get(i)
             if a.GetInput() != text:
                 a.SetInput(text)
-            a.GetPositionCoordinate().SetValue(*pos)
-            p = a.GetTextProperty()
-            p.SetFontSize(size)
-            p.SetColor(*color)
-            if mono and mono_font_file:  # columns line up and Japanese is drawn
-                p.SetFontFamily(VTK_FONT_FILE)
-                p.SetFontFile(mono_font_file)
-            elif font_file:  # every element through the chosen font (Japanese needs it)
-                p.SetFontFamily(VTK_FONT_FILE)
-                p.SetFontFile(font_file)
-            elif mono:
-                p.SetFontFamilyToCourier()
+            if self.world:
+                self.anchors[i].SetValue(*pos)
+                a.GetPositionCoordinate().SetValue(*offset, 0.0)
             else:
-                p.SetFontFamilyToArial()
-            p.SetBold(bold)
+                a.GetPositionCoordinate().SetValue(*pos)
+            p = a.GetTextProperty()
+            _set_font(p, size, mono, bold, font_file, mono_font_file)
+            p.SetColor(*color)
             if backdrop is not None:
                 p.SetBackgroundColor(*backdrop)
                 p.SetBackgroundOpacity(0.7)
@@ -162,6 +160,87 @@ class _TextPool:
         for a in self.actors[len(items) :]:
             a.SetVisibility(False)
         return grew
+
+
+def _set_font(
+    p: vtkTextProperty, size: int, mono: bool, bold: bool, font_file: str | None, mono_font_file: str | None
+) -> None:
+    p.SetFontSize(size)
+    if mono and mono_font_file:  # columns line up and Japanese is drawn
+        p.SetFontFamily(VTK_FONT_FILE)
+        p.SetFontFile(mono_font_file)
+    elif font_file:  # every element through the chosen font (Japanese needs it)
+        p.SetFontFamily(VTK_FONT_FILE)
+        p.SetFontFile(font_file)
+    elif mono:
+        p.SetFontFamilyToCourier()
+    else:
+        p.SetFontFamilyToArial()
+    p.SetBold(bold)
+
+
+class _SpanLayout:
+    """Splits a text with coloured spans into one actor per line and colour run, each
+    where FreeType puts those characters in the whole line: measured, so the pieces are,
+    pixel for pixel, the text drawn in one piece (tested)."""
+
+    def __init__(self, dpi: int) -> None:
+        self.dpi = dpi
+        self.prop = vtkTextProperty()
+        self._boxes: dict[tuple, tuple[int, int, int, int]] = {}
+
+    def _box(self, text: str, key: tuple) -> tuple[int, int, int, int]:
+        """``text``'s bounding box in pixels (x0, x1, y0, y1), drawn from 0."""
+        if (text, key) not in self._boxes:
+            _set_font(self.prop, *key)
+            box = [0, 0, 0, 0]
+            vtkTextRenderer.GetInstance().GetBoundingBox(self.prop, text, box, self.dpi)
+            self._boxes[(text, key)] = tuple(box)
+        return self._boxes[(text, key)]
+
+    def pieces(self, text, spans, color, key, align: str) -> list[tuple[str, float, float, tuple]]:
+        """(piece, x, y offset in pixels from the anchor, colour) of each line's colour runs.
+        A backdrop runs on under its spaces, so those stay (``align`` is of the whole line)."""
+        two, one = self._box("A\nA", key), self._box("A", key)
+        pitch = (two[3] - two[2]) - (one[3] - one[2])  # VTK's own line spacing
+        colours = [color] * len(text)
+        for s, e, colour in spans:
+            colours[s:e] = [colour] * len(colours[s:e])
+        out, start = [], 0
+        for n, line in enumerate(text.split("\n")):
+            shift = {"left": 0.0, "center": self._box(line, key)[1] / 2, "right": self._box(line, key)[1]}[
+                align
+            ]
+            for colour, run in itertools.groupby(range(len(line)), key=lambda c: colours[start + c]):
+                cols = list(run)
+                piece = line[cols[0] : cols[-1] + 1]
+                # placed by its right end in the line up to it
+                right = self._box(line[: cols[-1] + 1], key)[1] - self._box(piece, key)[1]
+                out.append((piece, right - shift, -n * pitch, colour))
+            start += len(line) + 1
+        return out
+
+    def text_items(self, t: Text2D, font_file: str | None, mono_font_file: str | None, size: tuple[int, int]):
+        if not t.spans or t.valign != "top":
+            return [_text_item(t)]
+        key = (t.size, t.mono, t.bold, font_file, mono_font_file)
+        pieces = self.pieces(t.text, t.spans, t.color, key, t.align)
+        return [
+            _text_item(replace(t, text=p, x=t.x + dx / size[0], y=t.y + dy / size[1], color=c, align="left"))
+            for p, dx, dy, c in pieces
+            if p.strip()
+        ]
+
+    def label_items(self, lb: Label3D, font_file: str | None):
+        if not lb.spans or "\n" in lb.text:
+            return [_label_item(lb)]
+        key = (lb.size, False, False, font_file, None)
+        pieces = self.pieces(lb.text, lb.spans, lb.color, key, lb.align)
+        return [
+            _label_item(replace(lb, text=piece, color=colour, align="left", spans=()), (dx, dy))
+            for piece, dx, dy, colour in pieces
+            if piece.strip() or lb.backdrop is not None
+        ]
 
 
 class _Overlay2D:
@@ -297,6 +376,7 @@ class VtkFrameRenderer:
         self.overlay = _Overlay2D(self.flat)
         self.labels = _TextPool(self.flat, world=True)
         self.texts = _TextPool(self.flat, world=False)
+        self.spans = _SpanLayout(self.window.GetDPI())
 
     def gl_info(self) -> str:
         """The OpenGL renderer and version that draw here (``llvmpipe ...; 4.5 ... Mesa
@@ -324,8 +404,11 @@ class VtkFrameRenderer:
         ghost_scale = np.stack([state.ghost_lengths, state.ghost_radii, state.ghost_radii], axis=1)
         self.ghosts.update(state.ghost_centers, ghost_scale, state.ghost_colors, state.ghost_directions)
         grew = self.overlay.update(state.rects, state.polylines)
-        grew |= self.labels.update([_label_item(lb) for lb in state.labels], state.font_file)
-        grew |= self.texts.update([_text_item(t) for t in state.texts], state.font_file, state.mono_font_file)
+        size, fonts = (self.width, self.height), (state.font_file, state.mono_font_file)
+        labels = [item for lb in state.labels for item in self.spans.label_items(lb, state.font_file)]
+        grew |= self.labels.update(labels, state.font_file)
+        texts = [item for t in state.texts for item in self.spans.text_items(t, *fonts, size)]
+        grew |= self.texts.update(texts, *fonts)
         if grew:
             self._restack()
         c = state.camera
@@ -413,9 +496,9 @@ def _shapes_box(state: FrameState) -> tuple[float, float, float, float] | None:
     return (x0 / w, y0 / h, x1 / w, y1 / h)
 
 
-def _label_item(lb: Label3D):
-    return (lb.text, lb.position, lb.size, lb.color, False, False, lb.align, lb.valign, lb.backdrop)
+def _label_item(lb: Label3D, offset: tuple[float, float] = (0.0, 0.0)):
+    return (lb.text, lb.position, lb.size, lb.color, False, False, lb.align, lb.valign, lb.backdrop, offset)
 
 
 def _text_item(t: Text2D):
-    return (t.text, (t.x, t.y, 0.0), t.size, t.color, t.mono, t.bold, t.align, t.valign, None)
+    return (t.text, (t.x, t.y, 0.0), t.size, t.color, t.mono, t.bold, t.align, t.valign, None, (0.0, 0.0))

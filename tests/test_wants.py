@@ -85,7 +85,7 @@ def _length(shaft) -> float:
 
 
 @pytest.mark.parametrize("kind", ["error", "delta"])
-def test_arrows_point_the_way_of_the_sign_in_its_colour(run, kind):
+def test_arrows_point_the_way_of_their_sign_errors_in_its_colour_deltas_in_purple(run, kind):
     _, tl = run
     step = _step(tl, 1, kind, 1)
     state, shafts, seconds = _arrows(tl, step)
@@ -96,7 +96,8 @@ def test_arrows_point_the_way_of_the_sign_in_its_colour(run, kind):
         assert x0 == x1
         assert (y1 > y0) == (value > 0)  # the tip is the second point
         colour = theme.positive if value > 0 else theme.negative
-        if kind == "delta":  # solid: a coloured shaft and head
+        if kind == "delta":  # solid, in the backward pass's purple (as the delta's number)
+            colour = theme.backward
             assert shaft.color == second.color == colour
             assert second.points[1] == shaft.points[1]  # the head sits on the tip
         else:  # hollow: a dark inside and a coloured outline whose point is the tip

@@ -193,6 +193,7 @@ def node(b: Builder, beat: Beat) -> None:
                 (e, fmt_sig(float(p * wij))) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
             ),
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
+            "terms": (*((fmt(wij, 3), "weight") for wij in w[:, j]), (fmt(a), "value")),
         },
         node_values=b.values.copy(),
     )
@@ -274,7 +275,14 @@ def output_error(b: Builder, beat: Beat) -> None:
         values={f"l{n_w}_error[{o}]": float(e) for o, e in enumerate(err)},
         record=r,
         outputs=outputs,
-        extras={"wants": _wants(lay, n_w, err)},
+        extras={
+            "wants": _wants(lay, n_w, err),
+            "terms": tuple(
+                term
+                for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
+                for term in ((fmt_input(t), "target"), (fmt(o), "value"), (fmt(e, sign=True), "error"))
+            ),
+        },
         **common,
     )
 
@@ -317,11 +325,14 @@ def error(b: Builder, beat: Beat) -> None:
     w = u.weights_before[k]
     sent = (-u.deltas[k])[0][None, :] * w  # what each weight carries back, for the first record
     caption = b.t("error_hidden", k=k, k1=k + 1)
+    terms: tuple[tuple[str, str], ...] = ((f"l{k + 1}_delta", "delta"),)
     if w.shape[1] == 1:  # one node sends back: one hidden error worked out, a sign flip if any
         flips = [i for i in range(w.shape[0]) if w[i, 0] < 0 and sent[i, 0] != 0]
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
         caption = b.t("error_hidden_one", k=k, k1=k + 1, i=i + 1, d=fmt_sig(float(-u.deltas[k][0, 0])),
                       w=fmt_sig(float(w[i, 0])), e=fmt_signed(float(sent[i, 0])))  # fmt: skip
+        terms += ((fmt_sig(float(-u.deltas[k][0, 0])), "delta"), (fmt_sig(float(w[i, 0])), "weight"),
+                  (fmt_signed(float(sent[i, 0])), "error"))  # fmt: skip
     if w.shape[1] == 1 and w[i, 0] < 0:  # the step's point: in the formula's type, not the gloss
         caption += b.t("sign_flip")
     b.add(
@@ -341,6 +352,7 @@ def error(b: Builder, beat: Beat) -> None:
             if sent.size <= MAX_EDGE_VALUES
             else (),
             "wants": _wants(lay, k, err[0]),
+            "terms": terms,
         },
         satellites=sats,
         satellite_signed=True,
@@ -382,6 +394,7 @@ def delta(b: Builder, beat: Beat) -> None:
     caption = b.t("delta", k=k, slope=slope_text)
     gloss = b.t("delta_each_gloss")
     notes: tuple[tuple[int, str], ...] = ()
+    terms: tuple[tuple[str, str], ...] = ((f"l{k}_delta", "delta"), (f"l{k}*(1-l{k})", "slope"))
     if slope_key == "slope_sigmoid":  # the chain rule with its numbers: error x slope = delta
         a = u.activations[k - 1]
         slope = a[0] * (1 - a[0])
@@ -389,6 +402,8 @@ def delta(b: Builder, beat: Beat) -> None:
             caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=fmt_sig(float(err[0, 0])),
                           s=fmt_sig(float(slope[0])), d=fmt_sig(float(d[0, 0])), n=n)  # fmt: skip
             gloss = b.t("delta_mean_gloss" if n > 1 else "delta_gloss", n=n)
+            terms += ((fmt_sig(float(err[0, 0])), "error"), (fmt_sig(float(slope[0])), "slope"),
+                      (fmt_sig(float(d[0, 0])), "delta"))  # fmt: skip
             if slope[0] < SATURATED:  # the lesson of late iterations: a flat sigmoid learns slowly
                 gloss += b.t("saturated")
         else:
@@ -397,6 +412,11 @@ def delta(b: Builder, beat: Beat) -> None:
         notes = tuple(
             (lay.node_id(k, j), f"= {fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}{per}")
             for j in range(d.shape[1])
+        )
+        terms += tuple(  # the notes' numbers, after the caption's
+            term
+            for j in range(d.shape[1])
+            for term in ((fmt_signed(float(err[0, j])), "error"), (fmt_sig(float(slope[j])), "slope"))
         )
     b.add(
         caption,
@@ -412,7 +432,7 @@ def delta(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=list(lay.layer_nodes(k)),
         edges=[],
-        extras={"node_notes": notes, "wants": _wants(lay, k, d[0])},
+        extras={"node_notes": notes, "wants": _wants(lay, k, d[0]), "terms": terms},
         satellites=sats,
         satellite_signed=True,
         halos=halos,
@@ -475,6 +495,7 @@ def update(b: Builder, beat: Beat) -> None:
             "magnify": m,
             "change": change,
             "change_scale": scale,
+            "terms": ((f"l{k + 1}_delta", "delta"), (fmt_signed(signed), "change")),
         },
         weights=weights,
         # the update adds every record's input x delta: one record's values on the spheres
@@ -523,6 +544,7 @@ def worked(b: Builder, beat: Beat) -> None:
                 b, "bars_pushes", [float(lr * a[r, i] * d[r, j]) for r in range(len(a))], "bars_change", value
             ),
             "loss_curve": _loss_curve(b, u, k, i, j, f"l{k}[{i + 1}] -> l{k + 1}[{j + 1}]"),
+            "terms": (*((fmt(d[r, j], 3), "delta") for r in range(len(a))), (fmt_sig(value), "change")),
         },
     )
 

@@ -180,6 +180,10 @@ class Step:
     #: the caption's closing explanation (its last characters): in a hall and a lecture it
     #: goes on its own line in smaller, quieter type, so the formula reads first
     gloss: str = ""
+    #: the caption's numbers and names that the picture shows too, in the caption's order,
+    #: with what each is ("weight", "error", "change", "delta", "slope", "value", "target"):
+    #: hall and lecture colour each as the picture colours it (3Blue1Brown's colour per term)
+    terms: tuple[tuple[str, str], ...] = ()
 
     @property
     def headline(self) -> str:

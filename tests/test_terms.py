@@ -1,0 +1,166 @@
+"""A colour per term: the caption writes each number in the colour the picture gives it
+(a weight in its sign's blue or orange, a delta in the backward pass's purple, a slope
+and a node's new value in the accent), and the renderer draws the coloured pieces exactly
+where the whole line would put them."""
+
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import frame_state
+from nnviz3d.hud import overlay, spans_of
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES, Label3D, Text2D
+from nnviz3d.scene import load_scene
+
+W, H = 1280, 720
+DARK = THEMES["dark"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return prepare(load_scene(), epochs=(1, 2000))
+
+
+def _step(tl, kind, layer=None, record=None):
+    return next(
+        s
+        for s in tl.steps
+        if s.epoch == 1
+        and s.kind == kind
+        and (layer is None or s.layer == layer)
+        and (record in (None, s.record))
+    )
+
+
+def _caption_pieces(tl, step) -> dict[str, tuple]:
+    """The coloured pieces of the caption drawn for ``step`` in the lecture: text -> colour."""
+    texts, _, _ = overlay(tl, step, DARK, W, H)
+    caption = next(t for t in texts if t.spans)
+    return {caption.text[s:e]: colour for s, e, colour in caption.spans}
+
+
+def test_a_node_writes_its_weights_in_their_signs_colours_and_its_value_in_the_accent(run):
+    _, tl = run
+    step = _step(tl, "node", layer=2, record=0)  # the output node of record 1
+    assert "0.449*(-0.591) + 0.519*(0.756)" in step.caption
+    pieces = _caption_pieces(tl, step)
+    assert pieces["-0.591"] == DARK.negative
+    assert pieces["0.756"] == DARK.positive
+    assert pieces["0.4737"] == DARK.accent  # sigmoid(z): the node's value, magenta on the node too
+    assert "0.449" not in pieces  # the inputs are the nodes' white numbers
+
+
+def test_the_chain_rule_colours_error_slope_and_delta(run):
+    _, tl = run
+    step = _step(tl, "delta", layer=2)
+    assert "= -0.474 x 0.249 = -0.118" in step.caption
+    pieces = _caption_pieces(tl, step)
+    assert pieces == {
+        "l2_delta": DARK.backward,
+        "l2*(1-l2)": DARK.accent,
+        "-0.474": DARK.negative,  # the error: its hollow arrow points down, orange
+        "0.249": DARK.accent,  # the slope: the tangent's colour in the sigmoid panel
+        "-0.118": DARK.backward,  # the delta: its number on the node, its arrow, its tubes
+    }
+
+
+def test_a_hidden_error_colours_the_delta_sent_back_the_weight_and_what_arrives(run):
+    _, tl = run
+    step = _step(tl, "error", layer=1)
+    assert "-0.118 x -0.945 = +0.112" in step.caption
+    pieces = _caption_pieces(tl, step)
+    assert pieces["-0.118"] == DARK.backward
+    assert pieces["-0.945"] == DARK.negative
+    assert pieces["+0.112"] == DARK.positive
+
+
+def test_the_output_error_colours_the_target_and_the_output(run):
+    _, tl = run
+    step = _step(tl, "output_error", record=1)  # record 2: target 1
+    assert step.caption.endswith("= 1 - 0.4890 = +0.5110")
+    pieces = _caption_pieces(tl, step)
+    assert pieces == {"1": DARK.target, "0.4890": DARK.accent, "+0.5110": DARK.positive}
+
+
+def test_a_term_is_a_whole_token_found_in_order():
+    terms = (("1", "target"), ("-0.5", "weight"), ("2", "target"))
+    text = "l1 = 1 + l2*(-0.5) - 0.52 + 2"
+    spans = spans_of(DARK, terms, text)
+    assert [text[s:e] for s, e, _ in spans] == ["1", "-0.5", "2"]
+    assert spans[0][0] == text.index("= 1") + 2  # not the 1 of l1
+    assert spans[2][0] == len(text) - 1  # not the 2 of l2 or of 0.52
+    assert spans_of(DARK, (("0", "weight"), ("7", "target")), "a 0 b") == ()  # no sign, not there
+
+
+def test_the_delta_notes_colour_the_error_and_the_slope(run):
+    _, tl = run
+    step = _step(tl, "delta", layer=1)
+    frame = step.first_frame + step.n_frames - 1
+    state = frame_state(tl, frame, W, H)
+    notes = [lb for lb in state.labels if lb.text.startswith("= ") and lb.spans]
+    assert len(notes) == 4
+    first = {lb.text[s:e]: c for lb in notes[:1] for s, e, c in lb.spans}
+    assert first == {"+0.0698": DARK.positive, "0.247": DARK.accent}
+    # the deltas over the nodes in purple, as in the caption
+    deltas = [lb for lb in state.labels if lb.text in ("+0.0173", "-0.0223", "+0.0277", "-0.00973")]
+    assert len(deltas) == 4 and all(lb.color == DARK.backward for lb in deltas)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    from nnviz3d.render_vtk import VtkFrameRenderer
+
+    r = VtkFrameRenderer(W, H)
+    yield r
+    r.close()
+
+
+def _bare(run):
+    """A frame with nothing but what a test puts in it."""
+    _, tl = run
+    state = frame_state(tl, 0, W, H)
+    return replace(state, texts=(), labels=(), rects=(), polylines=(), sphere_radii=state.sphere_radii * 0)
+
+
+@pytest.mark.parametrize("font", [None, "cjk"])
+def test_coloured_pieces_sit_exactly_where_the_whole_text_puts_them(run, renderer, font):
+    from nnviz3d.fonts import find_japanese_font
+
+    bare = replace(_bare(run), font_file=find_japanese_font() if font else None)
+    text = "z = 0.449*(-0.591) + 0.519*(0.756)\n+ 0.460*(-0.945) = -0.1052\nsigmoid(z) = 0.4737"
+    terms = ("-0.591", "0.756", "0.4737")
+    spans = tuple((text.index(t), text.index(t) + len(t), (1.0, 1.0, 1.0)) for t in terms)
+    whole = Text2D(text, 0.02, 0.9, 34, (1.0, 1.0, 1.0), bold=True)
+    a = renderer.render(replace(bare, texts=(whole,)))
+    b = renderer.render(replace(bare, texts=(replace(whole, spans=spans),)))
+    assert a.std() > 1  # something was drawn
+    assert np.array_equal(a, b)  # in one colour, the pieces are the whole text, pixel for pixel
+    # in their own colour: magenta where "-0.591" is, white elsewhere
+    red = tuple((s, e, (1.0, 0.0, 1.0)) for s, e, _ in spans)
+    c = renderer.render(replace(bare, texts=(replace(whole, spans=red),)))
+    changed = np.abs(c.astype(int) - a.astype(int)).max(axis=2) > 40
+    assert changed.any()
+    assert (c[changed][:, 1] < c[changed][:, 0]).all()  # the changed pixels are magenta
+    assert np.nonzero(changed)[0].max() < 0.1 * H + 3 * 40  # within the text's three lines
+
+
+def test_a_labels_coloured_pieces_keep_its_place_and_backdrop(run, renderer):
+    bare = _bare(run)
+    _, tl = run
+    anchor = tuple(float(v) for v in tl.layout.nodes[5])
+    label = Label3D("= +0.0698 x 0.247", anchor, 28, DARK.text, DARK.panel, align="left", valign="center")
+    white = ((2, 9, DARK.text), (12, 17, DARK.text))
+    a = renderer.render(replace(bare, labels=(label,)))
+    b = renderer.render(replace(bare, labels=(replace(label, spans=white),)))
+    # pieces with backdrops: the same place; at most a seam of a pixel column per piece
+    differ = np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 30
+    assert differ.sum() < 2 * 40
+    for align in ("center", "right"):
+        one = replace(label, align=align)
+        a = renderer.render(replace(bare, labels=(one,)))
+        b = renderer.render(replace(bare, labels=(replace(one, spans=white),)))
+        assert (np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 30).sum() < 2 * 40
