@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, overlay, spans_of
+from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, overlay, sign_spans, spans_of
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_MAP_END,
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
+BACKWARD_TWEEN_SECONDS = 1.4  # the deltas' tubes and arrows: slow enough to follow
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
 EDGE_R_MIN, EDGE_R_MAX = 0.014, 0.11
@@ -196,10 +197,13 @@ def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, heig
 
 
 def _tween_seconds(timeline: Timeline, step: Step) -> float:
-    """A step tweens longer while the camera turns to or from the records' sheets."""
+    """A step tweens longer while the camera turns to or from the records' sheets, and
+    while the backward pass's tubes and arrows grow (the motion is that step's point)."""
     prev_step = timeline.steps[step.index - 1] if step.index else None
     moves = sheets_shown(timeline, prev_step) != sheets_shown(timeline, step)
-    return CAMERA_MOVE_SECONDS if moves else TWEEN_SECONDS
+    if moves:
+        return CAMERA_MOVE_SECONDS
+    return BACKWARD_TWEEN_SECONDS if step.kind in ("error", "delta") else TWEEN_SECONDS
 
 
 def frame_key(timeline: Timeline, frame: int) -> tuple[int, int]:
@@ -356,7 +360,8 @@ def frame_state(
         ghost_lengths=ghost[2],
         ghost_radii=ghost[3],
         ghost_colors=ghost[4],
-        labels=() if slide else _labels(timeline, step, theme, camera, width, height) + sheet_labels,
+        labels=(() if slide else _labels(timeline, step, theme, camera, (width, height), progress))
+        + sheet_labels,
         texts=texts,
         rects=rects,
         polylines=polylines,
@@ -515,8 +520,11 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float, backward
 
 
 def _labels(
-    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, frame: tuple[int, int], progress: float = 1
 ) -> tuple[Label3D, ...]:
+    """The numbers on the network. What a weight carries (its beads, its tube) is written
+    on it when it has arrived, at the end of the step's tween."""
+    width, height = frame
     layout = timeline.layout
     study = timeline.screen == "study"
     size = _label_size(timeline.screen, height)
@@ -560,7 +568,9 @@ def _labels(
     if step.all_records and timeline.screen == "hall" and not sheets_shown(timeline, step):
         out += _record_one_outputs(timeline, step, theme, size)
     if not study:  # hall and lecture label every change along its weight instead
-        return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit, beside, taken)
+        carried = progress >= 1.0 or not step.signals  # beads and tubes: their number when there
+        numbers = _value_labels(step, layout, theme, size, study, px_per_unit, beside, taken, carried)
+        return tuple(out) + numbers
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
@@ -596,6 +606,7 @@ def _value_labels(
     px_per_unit: float,
     beside: bool = False,
     taken: list[tuple[float, float, float, float]] | None = None,
+    carried: bool = True,
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
@@ -608,7 +619,8 @@ def _value_labels(
     for node, text in step.node_notes:  # under the sphere: the node's z
         x, y, z = layout.nodes[node]
         w, h = _extent(text, size, px_per_unit)
-        spans = spans_of(theme, step.terms, text)  # error x slope: coloured as in the caption
+        # error x slope coloured as in the caption; a z in its sign's colour
+        spans = spans_of(theme, step.terms, text) or sign_spans(theme, text)
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
             out.append(
@@ -623,7 +635,7 @@ def _value_labels(
         out.append(Label3D(text, anchor, size, theme.text, theme.panel, align=align, spans=spans))
         left = anchor[0] - w if last else anchor[0]
         placed.append((left, y - drop, left + w, y - drop + h))  # the numbers along weights keep clear
-    values = step.edge_values if not (study and step.edge_labels) else ()
+    values = step.edge_values if carried and not (study and step.edge_labels) else ()
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
         values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
     right_end = float(np.nanmax(layout.nodes[:, 0], initial=0.0)) + NODE_R_MAX  # the panels start there
@@ -646,8 +658,9 @@ def _value_labels(
                 best, best_gap = (x, y, z, box), gap
         x, y, z, box = best
         placed.append(box)
-        # white with its sign written out: blue and orange belong to the weights' own sign
-        out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, theme.text, theme.panel))
+        # each number in its sign's colour, as the caption writes it (and its sign written out)
+        spans = sign_spans(theme, text)
+        out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, theme.text, theme.panel, spans=spans))
     return tuple(out)
 
 

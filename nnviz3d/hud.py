@@ -318,16 +318,17 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
 
 
 def term_colour(theme: Theme, role: str, term: str) -> tuple[float, float, float] | None:
-    """The colour the picture gives a caption's term: a weight, an error and a change their
-    sign's (the weights' blue and orange, the want arrows'), a delta the backward pass's
-    purple, a slope and a node's new value the accent (the tangent, the active node)."""
-    if role in ("weight", "error", "change"):
+    """The colour the picture gives a caption's term: a signed number (a weight, an error,
+    a change, a z) its sign's (the weights' blue and orange, the want arrows'), a delta the
+    backward pass's purple, a slope the tangents' yellow, a node's new value the accent (the
+    active node's)."""
+    if role in ("weight", "error", "change", "signed"):
         try:
             value = float(term)
         except ValueError:  # a name, not a number: no sign to show
             return None
         return theme.positive if value > 0 else theme.negative if value < 0 else None
-    named = {"delta": theme.backward, "slope": theme.accent, "value": theme.accent, "target": theme.target}
+    named = {"delta": theme.backward, "slope": theme.slope, "value": theme.accent, "target": theme.target}
     return named[role]
 
 
@@ -350,6 +351,18 @@ def spans_of(
         if colour is not None:
             spans.append((found.start(), found.end(), colour))
     return tuple(spans)
+
+
+_NUMBER = re.compile(r"(?<![\w.])[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])")
+
+
+def sign_spans(theme: Theme, text: str) -> tuple[tuple[int, int, tuple[float, float, float]], ...]:
+    """Every number in ``text`` in its sign's colour (0 keeps the text's)."""
+    return tuple(
+        (m.start(), m.end(), theme.positive if float(m.group()) > 0 else theme.negative)
+        for m in _NUMBER.finditer(text)
+        if float(m.group()) != 0
+    )
 
 
 #: the gloss's type against the formula's
@@ -881,7 +894,7 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
     if len(points) > 1:  # tangents too close to tell apart: their range, under the title
         slopes = [min(max(a, 0.0), 1.0) * (1 - min(max(a, 0.0), 1.0)) for a, _ in points]
         text = hud.t("slope_range", a=fmt(min(slopes), 3), b=fmt(max(slopes), 3))
-        out.texts.append(Text2D(text, x0, y1 - lines * size * 1.2 / h, size, theme.accent))
+        out.texts.append(Text2D(text, x0, y1 - lines * size * 1.2 / h, size, theme.slope))
         lines += 1
     gx0, gx1 = x0 + 0.02, x1 - 0.015
     gy0, gy1 = y0 + 0.05, y1 - size * (0.4 + 1.2 * lines) / h
@@ -907,8 +920,8 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
         px, py = at(z, a)
         dz = 1.4  # the tangent over +-1.4 in z
         ends = (at(z - dz, a - s * dz), at(z + dz, a + s * dz))
-        out.lines.append(Polyline2D(ends, theme.accent, 3.0))
-        out.rects.append(Rect2D(px - 4 / w, py - 4 / h, px + 4 / w, py + 4 / h, theme.accent, 1.0))
+        out.lines.append(Polyline2D(ends, theme.slope, 3.0))
+        out.rects.append(Rect2D(px - 4 / w, py - 4 / h, px + 4 / w, py + 4 / h, theme.slope, 1.0))
         # the number belongs to the tangent, not to the point (whose height is the value):
         # written beyond the tangent's upper end, and named
         tx, ty = ends[1]
@@ -916,7 +929,7 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
             text = hud.t("slope_label", s=fmt(s, 3))
             right = tx + text_width_em(text) * size / w < gx1 + 0.01
             x = tx + 0.006 if right else tx - 0.012
-            out.texts.append(Text2D(text, x, ty + (0.006 if right else 0.0), size, theme.accent,
+            out.texts.append(Text2D(text, x, ty + (0.006 if right else 0.0), size, theme.slope,
                                     align="left" if right else "right",
                                     valign="bottom" if right else "center"))  # fmt: skip
     out.texts.append(Text2D(hud.t("slope_axis"), gx1, gy0 - 0.008, size, theme.muted, align="right"))
@@ -1109,7 +1122,7 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     way = 1.0 if curve.change > 0 else -1.0
     colour = theme.positive if curve.change > 0 else theme.negative
     line_y = y1 - (title.count("\n") + 1) * size * LINE / h
-    out.texts.append(Text2D(hud.t("curve_slope", s=fmt_signed(curve.slope)), x0, line_y, size, theme.accent))
+    out.texts.append(Text2D(hud.t("curve_slope", s=fmt_signed(curve.slope)), x0, line_y, size, theme.slope))
     step_y = line_y - size * LINE / h
     step_text = hud.t("curve_step", r=f"{curve.rate:g}", c=fmt_signed(curve.change))  # change = -1 x slope
     out.texts.append(Text2D(step_text, x0, step_y, size, colour))
@@ -1129,8 +1142,8 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     px, py = at(curve.w0, curve.loss0)
     dw = (wh - wl) * 0.18  # the tangent over +-18% of the span
     ends = tuple(at(curve.w0 + t, curve.loss0 + curve.slope * t) for t in (-dw, dw))
-    out.lines.append(Polyline2D(ends, theme.accent, 3.0))
-    out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.accent, 1.0))
+    out.lines.append(Polyline2D(ends, theme.slope, 3.0))
+    out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.slope, 1.0))
     # downhill: an arrow from the point the way the update moves the weight
     ax1 = px + way * (gx1 - gx0) * 0.16
     ay = py - size * 0.8 / h

@@ -33,6 +33,8 @@ class Theme:
     keyword: tuple[float, float, float]
     number: tuple[float, float, float]
     invalid: tuple[float, float, float] = (0.95, 0.12, 0.12)  # NaN/inf of a diverged run: red
+    #: an activation's slope (the sigmoid's tangents, the loss curve's): a colour of its own
+    slope: tuple[float, float, float] = (1.0, 0.86, 0.25)
     #: the least a weight outside the step keeps of its colour (blended towards the
     #: background): enough for a 3:1 contrast against the background (tested)
     edge_dim: float = 0.66  # the least that keeps 3:1 contrast on the background (tested)
@@ -54,8 +56,9 @@ THEMES = {
         backward=(0.78, 0.55, 1.0),
         panel=(0.0, 0.0, 0.0),
         code=(0.78, 0.82, 0.88),
-        keyword=(0.78, 0.55, 1.0),
-        number=(1.0, 0.70, 0.45),
+        # code in greys: purple and orange mean a delta and a negative number on screen
+        keyword=(0.97, 0.97, 1.0),
+        number=(0.93, 0.94, 0.96),
     ),
     "light": Theme(
         "light",
@@ -72,8 +75,9 @@ THEMES = {
         backward=(0.50, 0.20, 0.75),
         panel=(1.0, 1.0, 1.0),
         code=(0.15, 0.17, 0.22),
-        keyword=(0.50, 0.20, 0.75),
-        number=(0.62, 0.22, 0.0),
+        keyword=(0.0, 0.0, 0.0),
+        number=(0.08, 0.09, 0.12),
+        slope=(0.52, 0.42, 0.0),
         edge_dim=0.65,
     ),
 }

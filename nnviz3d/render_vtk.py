@@ -140,7 +140,9 @@ class _TextPool:
                 a.GetPositionCoordinate().SetValue(*pos)
             p = a.GetTextProperty()
             _set_font(p, size, mono, bold, font_file, mono_font_file)
-            p.SetColor(*color)
+            p.SetOpacity(0.0 if color is None else 1.0)  # None: a backdrop without its glyphs
+            if color is not None:
+                p.SetColor(*color)
             if backdrop is not None:
                 p.SetBackgroundColor(*backdrop)
                 p.SetBackgroundOpacity(0.7)
@@ -236,10 +238,13 @@ class _SpanLayout:
             return [_label_item(lb)]
         key = (lb.size, False, False, font_file, None)
         pieces = self.pieces(lb.text, lb.spans, lb.color, key, lb.align)
-        return [
-            _label_item(replace(lb, text=piece, color=colour, align="left", spans=()), (dx, dy))
+        # one backdrop under the whole label (the pieces' own would overlap, darker, at
+        # their seams): the label itself, its glyphs unseen, then the pieces without one
+        under = [_label_item(replace(lb, color=None))] if lb.backdrop is not None else []
+        return under + [
+            _label_item(replace(lb, text=piece, color=colour, align="left", backdrop=None), (dx, dy))
             for piece, dx, dy, colour in pieces
-            if piece.strip() or lb.backdrop is not None
+            if piece.strip()
         ]
 
 

@@ -1,6 +1,6 @@
 """A colour per term: the caption writes each number in the colour the picture gives it
 (a weight in its sign's blue or orange, a delta in the backward pass's purple, a slope
-and a node's new value in the accent), and the renderer draws the coloured pieces exactly
+in yellow, a node's new value in the accent), and the renderer draws the coloured pieces exactly
 where the whole line would put them."""
 
 import os
@@ -60,9 +60,9 @@ def test_the_chain_rule_colours_error_slope_and_delta(run):
     pieces = _caption_pieces(tl, step)
     assert pieces == {
         "l2_delta": DARK.backward,
-        "l2*(1-l2)": DARK.accent,
+        "l2*(1-l2)": DARK.slope,
         "-0.474": DARK.negative,  # the error: its hollow arrow points down, orange
-        "0.249": DARK.accent,  # the slope: the tangent's colour in the sigmoid panel
+        "0.249": DARK.slope,  # the slope: the tangent's colour in the sigmoid panel
         "-0.118": DARK.backward,  # the delta: its number on the node, its arrow, its tubes
     }
 
@@ -103,7 +103,7 @@ def test_the_delta_notes_colour_the_error_and_the_slope(run):
     notes = [lb for lb in state.labels if lb.text.startswith("= ") and lb.spans]
     assert len(notes) == 4
     first = {lb.text[s:e]: c for lb in notes[:1] for s, e, c in lb.spans}
-    assert first == {"+0.0698": DARK.positive, "0.247": DARK.accent}
+    assert first == {"+0.0698": DARK.positive, "0.247": DARK.slope}
     # the deltas over the nodes in purple, as in the caption
     deltas = [lb for lb in state.labels if lb.text in ("+0.0173", "-0.0223", "+0.0277", "-0.00973")]
     assert len(deltas) == 4 and all(lb.color == DARK.backward for lb in deltas)
@@ -164,3 +164,64 @@ def test_a_labels_coloured_pieces_keep_its_place_and_backdrop(run, renderer):
         a = renderer.render(replace(bare, labels=(one,)))
         b = renderer.render(replace(bare, labels=(replace(one, spans=white),)))
         assert (np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 30).sum() < 2 * 40
+
+
+def test_every_number_on_a_weight_is_in_its_signs_colour():
+    from nnviz3d.hud import sign_spans
+
+    text = "-0.627 -> +0.0715 or 0.393, 0 and l1"
+    spans = sign_spans(DARK, text)
+    assert [(text[s:e], c) for s, e, c in spans] == [
+        ("-0.627", DARK.negative),
+        ("+0.0715", DARK.positive),
+        ("0.393", DARK.positive),
+    ]
+
+
+def test_slopes_have_a_colour_of_their_own(run):
+    _, tl = run
+    step = _step(tl, "delta", layer=1)
+    texts, _, lines = overlay(tl, step, DARK, W, H)
+    assert DARK.slope not in (DARK.accent, DARK.negative, DARK.positive, DARK.backward, DARK.target)
+    assert any(t.color == DARK.slope and t.text.startswith("slopes 0.242 to 0.250") for t in texts)
+    assert sum(line.color == DARK.slope for line in lines) == 4  # a tangent per hidden node
+
+
+def test_what_a_weight_carries_is_written_when_it_has_arrived(run):
+    _, tl = run
+    for kind, layer in (("node", 2), ("error", 1)):
+        step = _step(tl, kind, layer=layer, record=0 if kind == "node" else None)
+        first = frame_state(tl, step.first_frame, W, H)
+        last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+        carried = {text for _, text in step.edge_values}
+        assert len(carried) == 4
+        assert not carried & {lb.text for lb in first.labels}  # the beads and tubes on their way
+        assert carried <= {lb.text for lb in last.labels}
+
+
+def test_the_backward_pass_moves_slowly_enough_to_follow(run):
+    from nnviz3d.frames import BACKWARD_TWEEN_SECONDS, TWEEN_SECONDS, frame_key
+
+    _, tl = run
+    for kind, seconds in (
+        ("error", BACKWARD_TWEEN_SECONDS),
+        ("delta", BACKWARD_TWEEN_SECONDS),
+        ("node", TWEEN_SECONDS),
+    ):
+        step = _step(tl, kind, layer=1, record=0 if kind == "node" else None)
+        keys = {frame_key(tl, f) for f in range(step.first_frame, step.first_frame + step.n_frames)}
+        assert len(keys) == min(step.n_frames, round(seconds * tl.fps))  # one drawn frame per tween frame
+    assert BACKWARD_TWEEN_SECONDS >= 2 * TWEEN_SECONDS
+
+
+def test_a_coloured_label_keeps_one_backdrop(run, renderer):
+    bare = _bare(run)
+    _, tl = run
+    anchor = tuple(float(v) for v in tl.layout.nodes[5])
+    label = Label3D("-0.627 -> -0.638", anchor, 28, DARK.text, DARK.panel)
+    grey = replace(label, spans=((0, 6, DARK.text), (10, 16, DARK.text)))
+    a = renderer.render(replace(bare, labels=(label,)))
+    b = renderer.render(replace(bare, labels=(grey,)))
+    # no darker seams where pieces meet (two backdrops of 0.7 overlapping differ by ~20):
+    # the glyphs' edges blend a level or three apart
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 4

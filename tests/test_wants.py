@@ -255,12 +255,12 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     words = [t.text for t in texts]
     assert "loss = 1/2 sum of squared\nerrors, vs l1[3] -> l2[1]" in words  # the real loss, named
     assert "slope +0.00677" in words and "change = -1 x slope = -0.00677" in words  # rate 1
-    tangent = next(p for p in lines if p.color == theme.accent and len(p.points) == 2)
+    tangent = next(p for p in lines if p.color == theme.slope and len(p.points) == 2)
     (ax, ay), (bx, by) = tangent.points
     assert bx > ax and by > ay  # a positive slope rises to the right
     shaft = next(p for p in lines if p.color == theme.negative and len(p.points) == 2)
     assert shaft.points[1][0] < shaft.points[0][0]  # the change is negative: the arrow points left
-    point = next(r for r in rects if r.color == theme.accent)
+    point = next(r for r in rects if r.color == theme.slope)
     assert point.x0 < shaft.points[0][0] < point.x1  # from the point
     # the curve, sampled at 81 weights
     curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))

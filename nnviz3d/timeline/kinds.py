@@ -193,7 +193,7 @@ def node(b: Builder, beat: Beat) -> None:
                 (e, fmt_sig(float(p * wij))) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
             ),
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
-            "terms": (*((fmt(wij, 3), "weight") for wij in w[:, j]), (fmt(a), "value")),
+            "terms": (*((fmt(wij, 3), "weight") for wij in w[:, j]), (fmt(z), "signed"), (fmt(a), "value")),
         },
         node_values=b.values.copy(),
     )
