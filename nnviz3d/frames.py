@@ -549,7 +549,7 @@ def _labels(
             # just above its own sphere, so it cannot be read as the next node's
             value = step.visual.node_values[node]
             lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
-            if value == 0:  # clear of the ring that marks a 0
+            if near_zero(value):  # clear of the ring that marks a 0
                 lift = max(lift, RING_R * layout.node_scale[node] + 0.1)
             # the backward pass writes deltas on the nodes: in its purple, as the caption does
             colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
@@ -808,7 +808,7 @@ def _sheet_frames(
         points = tuple((float((x + 1) / 2), float((y + 1) / 2)) for x, y in ndc)
         outlines.append(Polyline2D(points, colour, 2.0))
         sheet_values = values[r]
-        zero = np.flatnonzero(sheet_values == 0)
+        zero = np.flatnonzero(near_zero(sheet_values))
         if len(zero):
             outlines.extend(_rings_at(layout.nodes[zero] + o, RING_R * layout.node_scale[zero],
                                       [theme.node] * len(zero), camera, width, height))  # fmt: skip
@@ -961,12 +961,17 @@ def want_arrows(
     return tuple(out)
 
 
+def near_zero(values: np.ndarray) -> np.ndarray:
+    """Values whose sphere is about a dot (under NEAR_ZERO): ringed, so that an input of
+    0, or a hidden node that has learned to stay off, is seen to be there, not missing."""
+    return np.abs(values) < NEAR_ZERO
+
+
 def _zero_rings(
     visual: Visual, layout: Layout, theme: Theme, camera: Camera, width: int, height: int
 ) -> tuple[Polyline2D, ...]:
-    """A ring around every node whose value is exactly 0: its sphere is a dot, and an
-    input of 0 must still be seen to be there (and to be 0, not missing)."""
-    zero = np.flatnonzero(visual.node_values == 0)
+    """A ring around every node whose value is (about) 0: its sphere is a dot."""
+    zero = np.flatnonzero(near_zero(visual.node_values))
     if not len(zero):
         return ()
     bg = np.array(theme.background_bottom)
@@ -993,7 +998,8 @@ def _rings_at(centres, r, colours, camera: Camera, width: int, height: int) -> t
 
 #: labels beside their spheres may be this fraction of the spacing of the nodes tall
 BESIDE_ROOM = 0.8
-RING_R = 0.3  # world radius of the ring drawn around a node whose value is 0
+RING_R = 0.3  # world radius of the ring drawn around a node whose value is (about) 0
+NEAR_ZERO = 0.05  # |value| under which a node's sphere is a dot (its radius under 0.14)
 
 #: a step with more numbers along its weights than this writes only the largest few (the
 #: lecture layout's change matrix and the values panel hold them all)

@@ -145,6 +145,7 @@ CURVE_BOX = (RIGHT_TOP[0], 0.45, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked chang
 #: an update's column (and the worked change's) reaches further left: a 4x3 grid of
 #: changes at the lecture's type (the network's right end, the output node, stands left)
 UPDATE_LEFT = 0.655
+WORKED_BARS_BOTTOM = 0.04  # the worked change's bars: five rows and a title of two lines
 #: the hall's panel beside the network starts under its caption's third line
 HALL_RIGHT = (RIGHT_TOP[0], 0.36, RIGHT_TOP[2], 0.715)
 
@@ -214,8 +215,9 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     step = hud.step
     if step.kind == "worked" and step.loss_curve is not None and step.bars:
         # why the change: the loss curve above its record-by-record sum
-        right = [("loss_curve", (UPDATE_LEFT, *CURVE_BOX[1:])),
-                 ("bars", (UPDATE_LEFT, RIGHT_MIDDLE[1], RIGHT_MIDDLE[2], CURVE_BOX[1] - 0.02))]  # fmt: skip
+        # (the bars reach down beside the code line: an update's line is short)
+        bars = (UPDATE_LEFT, WORKED_BARS_BOTTOM, RIGHT_MIDDLE[2], CURVE_BOX[1] - 0.02)
+        right = [("loss_curve", (UPDATE_LEFT, *CURVE_BOX[1:])), ("bars", bars)]
     elif step.kind == "worked":
         right = [("bars" if step.bars else "values", (UPDATE_LEFT, *BARS_BOX[1:]))]
     elif step.kind == "update" and step.change is not None:  # against the earlier ones, then each
@@ -1039,10 +1041,11 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     size = hud.min_size
     text_h = size * LINE / h
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
-    title = wrap(chart.title, size, w * (x1 - x0))
+    n = len(chart.values)
+    zeros = chart.zero_note and any(v == 0 for v in chart.values[: n - 1 if chart.total else n])
+    title = wrap(chart.title + (chart.zero_note if zeros else ""), size, w * (x1 - x0))  # why a 0
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
-    n = len(chart.values)
     known = chart.values[: n - chart.pending]
     scale = max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
     signed = min(known) < 0  # all positive: no "+" to read, the zero line at the left

@@ -350,3 +350,16 @@ def test_each_fast_forward_is_a_chapter_of_its_own():
     ]  # fmt: skip
     second = find_chapter(tl, "timelapse~2")
     assert [s.epoch for s in tl.steps[second.first_step : second.last_step + 1]] == [100, 1000]
+
+
+def test_a_node_that_learned_to_stay_off_is_a_ring(default):
+    """The summary's unseen input leaves hidden nodes 3 and 4 at 0.0018 and 0.015: dots
+    that would read as a network of two hidden nodes without their rings."""
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "summary")
+    values = step.visual.node_values
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+    rings = [p for p in fs.polylines if len(p.points) == 33]
+    tiny = np.flatnonzero(np.abs(values) < 0.05)
+    assert {round(float(values[n]), 4) for n in tiny} >= {0.0018, 0.0148}
+    assert len(rings) == len(tiny)

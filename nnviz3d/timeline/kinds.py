@@ -541,7 +541,12 @@ def worked(b: Builder, beat: Beat) -> None:
         extras={
             "edge_values": ((edge, fmt_signed(value)),),
             "bars": _record_bars(
-                b, "bars_pushes", [float(lr * a[r, i] * d[r, j]) for r in range(len(a))], "bars_change", value
+                b,
+                "bars_pushes",
+                [float(lr * a[r, i] * d[r, j]) for r in range(len(a))],
+                "bars_change",
+                value,
+                zero_note=b.t("bars_input_zero") if k == 0 else "",
             ),
             "loss_curve": _loss_curve(b, u, k, i, j, f"l{k}[{i + 1}] -> l{k + 1}[{j + 1}]"),
             "terms": (*((fmt(d[r, j], 3), "delta") for r in range(len(a))), (fmt_sig(value), "change")),
@@ -976,13 +981,15 @@ def _record_note(b: Builder, u) -> str:
 MAX_BARS = 8
 
 
-def _record_bars(b: Builder, title: str, values: list[float], total_name: str, total: float, **words):
+def _record_bars(
+    b: Builder, title: str, values: list[float], total_name: str, total: float, zero_note: str = "", **words
+):
     """Each record's number and the one they make together (see :class:`RecordBars`)."""
     if len(values) > MAX_BARS:
         return None
     names = (*(b.t("bars_record", r=r + 1) for r in range(len(values))), b.t(total_name))
     short = (*(str(r + 1) for r in range(len(values))), b.t(total_name + "_short"))
-    return RecordBars(b.t(title, **words), names, (*values, total), short=short)
+    return RecordBars(b.t(title, **words), names, (*values, total), short=short, zero_note=zero_note)
 
 
 #: the loss curve spans the weight's value +- this

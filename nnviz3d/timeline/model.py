@@ -101,6 +101,8 @@ class RecordBars:
     size_total: bool = False
     #: the last rows whose value does not exist yet (later iterations): named, nothing drawn
     pending: int = 0
+    #: said after the title where a record adds exactly 0 (its input is 0): why
+    zero_note: str = ""
 
 
 @dataclass(frozen=True)
