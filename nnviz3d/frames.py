@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, overlay, sign_spans, spans_of
+from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, caption_parts_shown, overlay, sign_spans, spans_of
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_MAP_END,
@@ -183,16 +183,18 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return a + (b - a) * t
 
 
-def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, height: int):
-    """The step's 2D layer (the same for all its frames), made once per step and size: its
-    text measuring and wrapping was 40% of a frame state. Kept on the timeline itself (the
-    last few), so a new timeline never sees another's."""
+def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, height: int, progress: float):
+    """The step's 2D layer, made once per step, size and part of the caption written (hall
+    and lecture build the formula up during the tween; study writes it whole): its text
+    measuring and wrapping was 40% of a frame state. Kept on the timeline itself (the last
+    few), so a new timeline never sees another's."""
     cache = timeline.__dict__.setdefault("_overlays", {})
-    key = (step.index, theme.name, width, height)
+    shown = None if timeline.screen == "study" else caption_parts_shown(step, progress)
+    key = (step.index, theme.name, width, height, shown)
     if key not in cache:
         if len(cache) >= 8:
             cache.pop(next(iter(cache)))
-        cache[key] = overlay(timeline, step, theme, width, height)
+        cache[key] = overlay(timeline, step, theme, width, height, shown)
     return cache[key]
 
 
@@ -294,6 +296,10 @@ def frame_state(
         ghost = _update_sleeves(step, prev_visual, layout, theme, mids, d / lengths[:, None], lengths)
     elif step.kind == "node" and not in_scene and timeline.screen != "study":
         ghost = _focus_sleeves(step, step.visual, layout, theme, mids, d / lengths[:, None], lengths)
+    # the tubes sent back are translucent: the weight's own colour (its sign) shows through,
+    # as the caption's "a negative weight flips the sign" needs
+    ghost = tuple(np.concatenate([g, f]) for g, f in zip(ghost, flow, strict=True))
+    flow = _no_cylinders()
 
     # halos: node deltas, then the circled weights
     marks = mark_positions(step, layout)
@@ -307,7 +313,7 @@ def frame_state(
     halo_colors = np.concatenate([g.halo_c, np.tile(np.array(theme.accent), (layout.n_edges, 1))])
 
     # the outputs against the targets are a panel of the overlay (hud "outputs")
-    texts, rects, polylines = _step_overlay(timeline, step, theme, width, height)
+    texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, progress)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
     region = region or network_region(timeline.screen, shape(timeline))
@@ -523,7 +529,8 @@ def _labels(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, frame: tuple[int, int], progress: float = 1
 ) -> tuple[Label3D, ...]:
     """The numbers on the network. What a weight carries (its beads, its tube) is written
-    on it when it has arrived, at the end of the step's tween."""
+    on it when it has arrived, at the end of the step's tween; so is a number the step
+    works out (a node's value, z, delta), as the caption writes its result."""
     width, height = frame
     layout = timeline.layout
     study = timeline.screen == "study"
@@ -542,8 +549,10 @@ def _labels(
         size = max(8, min(size, int(gap_px * (BESIDE_ROOM if beside else 0.42))))
     out: list[Label3D] = []
     taken: list[tuple[float, float, float, float]] = []  # the labels' boxes over their spheres
+    # a number the step works out appears when its picture has arrived, with the caption's result
+    before = timeline.steps[step.index - 1].node_labels if step.index and progress < 1 else step.node_labels
     for node, text in enumerate(step.node_labels):
-        if text:
+        if text and (node >= len(before) or before[node] == text):
             x, y, z = layout.nodes[node]
             active = step.kind == "node" and node in step.highlighted_nodes[-1:]
             # just above its own sphere, so it cannot be read as the next node's
@@ -561,7 +570,9 @@ def _labels(
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + 0.35, y + lift, z) if last else (x, y + lift, z)
-                out.append(Label3D(text, anchor, size, colour, align="right" if last else "center"))
+                # a delta over the tubes it sends back: on a backdrop, purple over purple
+                backdrop = theme.panel if step.phase == "backward" else None
+                out.append(Label3D(text, anchor, size, colour, backdrop, align="right" if last else "center"))
                 w, h = _extent(text, size, px_per_unit)
                 left = anchor[0] - w if last else anchor[0] - w / 2
                 taken.append((left, y + lift, left + w, y + lift + h))
@@ -569,6 +580,8 @@ def _labels(
         out += _record_one_outputs(timeline, step, theme, size)
     if not study:  # hall and lecture label every change along its weight instead
         carried = progress >= 1.0 or not step.signals  # beads and tubes: their number when there
+        if progress < 1.0:  # a node's z, its error x slope: with the result
+            step = replace(step, node_notes=())
         numbers = _value_labels(step, layout, theme, size, study, px_per_unit, beside, taken, carried)
         return tuple(out) + numbers
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):

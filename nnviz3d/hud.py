@@ -52,6 +52,9 @@ class Hud:
     theme: Theme
     width: int
     height: int
+    #: how many of the caption's parts (split after each "=") are written so far: the
+    #: formula builds up while the step's picture moves (None: all of it)
+    shown: int | None = None
 
     @property
     def lang(self) -> str:
@@ -94,10 +97,11 @@ def panel(name: str) -> Callable[[Panel], Panel]:
 
 
 def overlay(
-    timeline: Timeline, step: Step, theme: Theme, width: int, height: int
+    timeline: Timeline, step: Step, theme: Theme, width: int, height: int, shown: int | None = None
 ) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...], tuple[Polyline2D, ...]]:
-    """The 2D layer of one frame: every panel of the timeline's screen layout in its region."""
-    hud = Hud(timeline, step, theme, width, height)
+    """The 2D layer of one frame: every panel of the timeline's screen layout in its region
+    (``shown``: the caption's parts written so far, see :func:`caption_parts_shown`)."""
+    hud = Hud(timeline, step, theme, width, height, shown)
     out = Overlay()
     for name, box in LAYOUTS[timeline.screen](hud):
         PANELS[name](hud, box, out)
@@ -313,10 +317,39 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         if height <= room and (hud.timeline.screen == "hall" or size <= hud.height * CAPTION_FLOOR):
             gloss = ""
             break
-    out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True, spans=term_spans(hud, text)))
+    spans = term_spans(hud, text)
+    hidden = _unwritten(text, hud.shown)
+    if hidden < len(text):  # written so far: the rest keeps its place, unseen
+        spans += ((hidden, len(text), None),)
+        gloss = ""
+    out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True, spans=spans))
     if gloss:
         y = y1 - (height + 0.2 * small) / hud.height
         out.texts.append(Text2D(notes, x0, y, small, hud.theme.muted))
+
+
+_EQUALS = re.compile(r"[=\uff1d]\s*")
+
+
+def caption_parts(step: Step) -> int:
+    """The caption's parts: its formula split after each "=" (the definition, the numbers
+    plugged in, the result)."""
+    return len(_EQUALS.findall(step.headline)) + 1
+
+
+def caption_parts_shown(step: Step, progress: float) -> int:
+    """How many parts are written at ``progress`` of the step's tween: the first at once,
+    the last when the picture has arrived."""
+    n = caption_parts(step)
+    return min(n, 1 + int(progress * (n - 1) + 1e-9))
+
+
+def _unwritten(text: str, shown: int | None) -> int:
+    """Where the unwritten part of ``text`` starts (its length: all written)."""
+    if shown is None:
+        return len(text)
+    ends = [m.end() for m in _EQUALS.finditer(text)]
+    return ends[shown - 1] if shown - 1 < len(ends) else len(text)
 
 
 def term_colour(theme: Theme, role: str, term: str) -> tuple[float, float, float] | None:

@@ -97,8 +97,9 @@ class Text2D:
     align: str = "left"  # left | right | center
     valign: str = "top"  # top | bottom | center
     #: (start, end, colour): characters of ``text`` in a colour of their own -- a formula's
-    #: terms coloured as the picture colours the same numbers (left and top aligned only)
-    spans: tuple[tuple[int, int, tuple[float, float, float]], ...] = ()
+    #: terms coloured as the picture colours the same numbers; None: not drawn (yet), its
+    #: place kept (top aligned only)
+    spans: tuple[tuple[int, int, tuple[float, float, float] | None], ...] = ()
 
 
 @dataclass(frozen=True)

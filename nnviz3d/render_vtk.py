@@ -230,7 +230,7 @@ class _SpanLayout:
         return [
             _text_item(replace(t, text=p, x=t.x + dx / size[0], y=t.y + dy / size[1], color=c, align="left"))
             for p, dx, dy, c in pieces
-            if p.strip()
+            if p.strip() and c is not None  # None: not written yet
         ]
 
     def label_items(self, lb: Label3D, font_file: str | None):
@@ -376,7 +376,7 @@ class VtkFrameRenderer:
         self.halos.actor.GetProperty().SetOpacity(0.3)
         self.halos.actor.GetProperty().SetSpecular(0.0)
         self.ghosts = _Glyphs(self.renderer, smooth, vector_scale=True, oriented=True)
-        self.ghosts.actor.GetProperty().SetOpacity(0.5)
+        self.ghosts.actor.GetProperty().SetOpacity(0.62)
         self.ghosts.actor.GetProperty().SetSpecular(0.0)
         self.overlay = _Overlay2D(self.flat)
         self.labels = _TextPool(self.flat, world=True)

@@ -3,6 +3,7 @@
 in yellow, a node's new value in the accent), and the renderer draws the coloured pieces exactly
 where the whole line would put them."""
 
+import itertools
 import os
 from dataclasses import replace
 
@@ -225,3 +226,47 @@ def test_a_coloured_label_keeps_one_backdrop(run, renderer):
     # no darker seams where pieces meet (two backdrops of 0.7 overlapping differ by ~20):
     # the glyphs' edges blend a level or three apart
     assert np.abs(a.astype(int) - b.astype(int)).max() <= 4
+
+
+def test_the_formula_builds_up_while_the_picture_moves(run):
+    """Hall and lecture write a caption part by part (split after each "="): the
+    definition first, the numbers plugged in, the result when the picture has arrived."""
+    from nnviz3d.hud import caption_parts, caption_parts_shown
+
+    _, tl = run
+    step = _step(tl, "delta", layer=2)  # l2_delta = ... l2*(1-l2) = -0.474 x 0.249 = -0.118
+    assert caption_parts(step) == 4
+    assert [caption_parts_shown(step, p) for p in (0.01, 0.34, 0.67, 0.99, 1.0)] == [1, 2, 3, 3, 4]
+    frames = range(step.first_frame, step.first_frame + step.n_frames)
+    written = []
+    for f in frames:
+        caption = next(t for t in frame_state(tl, f, W, H).texts if t.spans)
+        hidden = [s for s, _, colour in caption.spans if colour is None]
+        written.append(caption.text[: hidden[0]] if hidden else caption.text)
+    assert written[0] == "l2_delta = "
+    assert written[-1] == step.headline  # whole at the end, and held
+    assert all(a == b[: len(a)] for a, b in itertools.pairwise(written))  # only ever grows
+    assert len(set(written)) == 4
+
+
+def test_a_worked_out_number_appears_with_the_result(run):
+    _, tl = run
+    step = _step(tl, "delta", layer=1)
+    first = frame_state(tl, step.first_frame, W, H)
+    last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    deltas = {"+0.0173", "-0.0223", "+0.0277", "-0.00973"}
+    assert not deltas & {lb.text for lb in first.labels}
+    assert not [lb for lb in first.labels if lb.text.startswith("= ")]  # error x slope: later too
+    assert deltas <= {lb.text for lb in last.labels}
+
+
+def test_the_tubes_sent_back_let_the_weights_colour_show_through(run):
+    """Translucent purple around each weight of the error step: its sign's colour stays seen."""
+    _, tl = run
+    step = _step(tl, "error", layer=1)
+    state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    purple = np.all(np.isclose(state.ghost_colors, DARK.backward), axis=1)
+    assert purple.sum() == 4  # a tube per syn1 weight, among the translucent shapes
+    assert not np.any(np.all(np.isclose(state.cylinder_colors, DARK.backward), axis=1))  # none opaque
+    # each tube around its weight: wider than the weight it carries back
+    assert (state.ghost_radii[purple].max()) > state.cylinder_radii.max() * 0.5
