@@ -464,7 +464,14 @@ def _update_sleeves(step: Step, before: Visual, layout: Layout, theme: Theme, mi
     strength = np.clip(np.abs(np.nan_to_num(change, nan=scale)) / scale, 0, 1)
     radius = edge_radius(np.where(np.isfinite(old), old, np.inf)) * layout.edge_scale + GHOST_PAD
     radius = radius + SLEEVE_R * strength
-    return mids[edges], units[edges], lengths[edges], radius, np.tile(np.array(theme.muted), (len(edges), 1))
+    # the weights written out before -> after keep the bright grey; where only some are (a
+    # crowd of them), the others' sleeves are dimmer, so each number is seen on its weight
+    written = np.isin(edges, [e for e, _ in step.edge_values]) | (len(step.edge_values) == 0)
+    bg = np.array(theme.background_bottom)
+    colours = np.where(
+        written[:, None], np.array(theme.muted), _blend(np.array([theme.muted]), bg, np.array([0.45]))
+    )
+    return mids[edges], units[edges], lengths[edges], radius, colours
 
 
 FOCUS_PAD = 0.09  # the sleeve around a weight the step is about, wider than the weight

@@ -270,3 +270,17 @@ def test_the_tubes_sent_back_let_the_weights_colour_show_through(run):
     assert not np.any(np.all(np.isclose(state.cylinder_colors, DARK.backward), axis=1))  # none opaque
     # each tube around its weight: wider than the weight it carries back
     assert (state.ghost_radii[purple].max()) > state.cylinder_radii.max() * 0.5
+
+
+def test_the_weights_written_out_keep_the_bright_sleeve(run):
+    """syn0's update writes 3 of its 12 weights before -> after: their sleeves stay bright,
+    the others' dimmer, so each number is seen on its own weight."""
+    _, tl = run
+    step = _step(tl, "update", layer=0)
+    state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    bright = np.all(np.isclose(state.ghost_colors, DARK.muted), axis=1)
+    assert len(state.ghost_colors) == 12 and bright.sum() == len(step.edge_values) == 3
+    assert (state.ghost_colors[~bright].sum(axis=1) < np.sum(DARK.muted)).all()
+    syn1 = _step(tl, "update", layer=1)  # every weight written: every sleeve bright
+    state = frame_state(tl, syn1.first_frame + syn1.n_frames - 1, W, H)
+    assert np.all(np.isclose(state.ghost_colors, DARK.muted))
