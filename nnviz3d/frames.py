@@ -15,7 +15,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz3d.hud import EPILOGUE_KINDS, MIN_TEXT, caption_parts_shown, overlay, sign_spans, spans_of
+from nnviz3d.hud import (
+    EPILOGUE_KINDS,
+    EQUALS,
+    MIN_TEXT,
+    caption_parts,
+    caption_parts_shown,
+    found_terms,
+    overlay,
+    sign_spans,
+    spans_of,
+)
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
     EPILOGUE_MAP_END,
@@ -198,6 +208,37 @@ def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, heig
     return cache[key]
 
 
+def term_flights(
+    timeline: Timeline, step: Step, texts: tuple[Text2D, ...], camera: Camera, aspect: float, progress: float
+) -> tuple[Text2D, ...]:
+    """The caption's numbers that the picture shows fly from there (an input from its
+    node, a weight from its middle) into their place in the formula while their part is
+    written: 3Blue1Brown's numbers moving from the diagram into the equation. Hall and
+    lecture; the caption is the overlay's text with spans."""
+    at = next((i for i, t in enumerate(texts) if t.spans), None)
+    parts = caption_parts(step)
+    if progress >= 1.0 or timeline.screen == "study" or at is None or parts < 2:
+        return texts
+    caption = texts[at]
+    anchors = {
+        (s, e): step.terms[i][2]
+        for i, s, e in found_terms(step.terms, caption.text)
+        if len(step.terms[i]) > 2
+    }
+    if not anchors:
+        return texts
+    spans = []
+    for span in caption.spans:
+        s, e, colour = span[:3]
+        if (s, e) in anchors and colour is not None:
+            part = len(EQUALS.findall(caption.text[:s]))  # written at part / (parts - 1) of the tween
+            t = min(1.0, max(0.0, progress * (parts - 1) - part))
+            x, y = (project(camera, np.array([anchors[(s, e)]]), aspect)[0] + 1) / 2
+            span = (s, e, colour, (float(x), float(y), _ease(t)))
+        spans.append(span)
+    return (*texts[:at], replace(caption, spans=tuple(spans)), *texts[at + 1 :])
+
+
 def _tween_seconds(timeline: Timeline, step: Step) -> float:
     """A step tweens longer while the camera turns to or from the records' sheets, and
     while the backward pass's tubes and arrows grow (the motion is that step's point)."""
@@ -320,6 +361,7 @@ def frame_state(
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
         region = tuple(_lerp(np.array(region), np.array(SHEETS_REGIONS[timeline.screen]), spread))
     camera = fit_camera(layout, width, height, timeline.screen, region, spread)
+    texts = term_flights(timeline, step, texts, camera, width / height, progress)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
     sheet_labels: tuple[Label3D, ...] = ()

@@ -328,13 +328,13 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(notes, x0, y, small, hud.theme.muted))
 
 
-_EQUALS = re.compile(r"[=\uff1d]\s*")
+EQUALS = re.compile(r"[=\uff1d]\s*")
 
 
 def caption_parts(step: Step) -> int:
     """The caption's parts: its formula split after each "=" (the definition, the numbers
     plugged in, the result)."""
-    return len(_EQUALS.findall(step.headline)) + 1
+    return len(EQUALS.findall(step.headline)) + 1
 
 
 def caption_parts_shown(step: Step, progress: float) -> int:
@@ -348,7 +348,7 @@ def _unwritten(text: str, shown: int | None) -> int:
     """Where the unwritten part of ``text`` starts (its length: all written)."""
     if shown is None:
         return len(text)
-    ends = [m.end() for m in _EQUALS.finditer(text)]
+    ends = [m.end() for m in EQUALS.finditer(text)]
     return ends[shown - 1] if shown - 1 < len(ends) else len(text)
 
 
@@ -363,7 +363,8 @@ def term_colour(theme: Theme, role: str, term: str) -> tuple[float, float, float
         except ValueError:  # a name, not a number: no sign to show
             return None
         return theme.positive if value > 0 else theme.negative if value < 0 else None
-    named = {"delta": theme.backward, "slope": theme.slope, "value": theme.accent, "target": theme.target}
+    named = {"delta": theme.backward, "slope": theme.slope, "value": theme.accent, "target": theme.target,
+             "input": theme.text}  # fmt: skip
     return named[role]
 
 
@@ -372,20 +373,28 @@ def term_spans(hud: Hud, text: str) -> tuple[tuple[int, int, tuple[float, float,
 
 
 def spans_of(
-    theme: Theme, terms: tuple[tuple[str, str], ...], text: str
+    theme: Theme, terms: tuple[tuple, ...], text: str
 ) -> tuple[tuple[int, int, tuple[float, float, float]], ...]:
     """Where ``terms`` stand in ``text`` as drawn (wrapped), in order, each a whole token
     (the 1 of ``l1`` is not the target 1), with its colour; a term not there is passed."""
-    spans, at = [], 0
-    for term, role in terms:
-        found = re.compile(rf"(?<![\w.]){re.escape(term)}(?![\w.])").search(text, at)
-        if found is None:
-            continue
-        at = found.end()
+    spans = []
+    for i, start, end in found_terms(terms, text):
+        term, role = terms[i][:2]
         colour = term_colour(theme, role, term)
         if colour is not None:
-            spans.append((found.start(), found.end(), colour))
+            spans.append((start, end, colour))
     return tuple(spans)
+
+
+def found_terms(terms: tuple[tuple, ...], text: str) -> list[tuple[int, int, int]]:
+    """(index in ``terms``, start, end) of each term found in ``text``, in order."""
+    found, at = [], 0
+    for i, (term, *_) in enumerate(terms):
+        match = re.compile(rf"(?<![\w.]){re.escape(term)}(?![\w.])").search(text, at)
+        if match is not None:
+            at = match.end()
+            found.append((i, match.start(), match.end()))
+    return found
 
 
 _NUMBER = re.compile(r"(?<![\w.])[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])")

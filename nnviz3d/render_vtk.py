@@ -200,25 +200,28 @@ class _SpanLayout:
             self._boxes[(text, key)] = tuple(box)
         return self._boxes[(text, key)]
 
-    def pieces(self, text, spans, color, key, align: str) -> list[tuple[str, float, float, tuple]]:
-        """(piece, x, y offset in pixels from the anchor, colour) of each line's colour runs.
-        A backdrop runs on under its spaces, so those stay (``align`` is of the whole line)."""
+    def pieces(
+        self, text, spans, color, key, align: str
+    ) -> list[tuple[str, float, float, tuple, tuple | None]]:
+        """(piece, x, y offset in pixels from the anchor, colour, flight) of each line's runs
+        of one colour and span. A backdrop runs on under its spaces, so those stay (``align``
+        is of the whole line); ``flight`` is the span's (x, y, t) when it has one."""
         two, one = self._box("A\nA", key), self._box("A", key)
         pitch = (two[3] - two[2]) - (one[3] - one[2])  # VTK's own line spacing
-        colours = [color] * len(text)
-        for s, e, colour in spans:
-            colours[s:e] = [colour] * len(colours[s:e])
+        runs: list[tuple[tuple | None, int]] = [(color, -1)] * len(text)  # (colour, span)
+        for i, (s, e, colour, *_) in enumerate(spans):
+            runs[s:e] = [(colour, i)] * len(runs[s:e])
         out, start = [], 0
         for n, line in enumerate(text.split("\n")):
-            shift = {"left": 0.0, "center": self._box(line, key)[1] / 2, "right": self._box(line, key)[1]}[
-                align
-            ]
-            for colour, run in itertools.groupby(range(len(line)), key=lambda c: colours[start + c]):
+            width = self._box(line, key)[1]
+            shift = {"left": 0.0, "center": width / 2, "right": width}[align]
+            for (colour, i), run in itertools.groupby(range(len(line)), key=lambda c: runs[start + c]):
                 cols = list(run)
                 piece = line[cols[0] : cols[-1] + 1]
                 # placed by its right end in the line up to it
                 right = self._box(line[: cols[-1] + 1], key)[1] - self._box(piece, key)[1]
-                out.append((piece, right - shift, -n * pitch, colour))
+                flight = spans[i][3] if i >= 0 and len(spans[i]) > 3 else None
+                out.append((piece, right - shift, -n * pitch, colour, flight))
             start += len(line) + 1
         return out
 
@@ -226,12 +229,15 @@ class _SpanLayout:
         if not t.spans or t.valign != "top":
             return [_text_item(t)]
         key = (t.size, t.mono, t.bold, font_file, mono_font_file)
-        pieces = self.pieces(t.text, t.spans, t.color, key, t.align)
-        return [
-            _text_item(replace(t, text=p, x=t.x + dx / size[0], y=t.y + dy / size[1], color=c, align="left"))
-            for p, dx, dy, c in pieces
-            if p.strip() and c is not None  # None: not written yet
-        ]
+        items = []
+        for piece, dx, dy, colour, flight in self.pieces(t.text, t.spans, t.color, key, t.align):
+            if not piece.strip() or colour is None:  # None: not written yet
+                continue
+            x, y = t.x + dx / size[0], t.y + dy / size[1]
+            if flight is not None and flight[2] < 1:  # on its way from the picture
+                x, y = (a + (b - a) * flight[2] for a, b in zip(flight[:2], (x, y), strict=True))
+            items.append(_text_item(replace(t, text=piece, x=x, y=y, color=colour, align="left")))
+        return items
 
     def label_items(self, lb: Label3D, font_file: str | None):
         if not lb.spans or "\n" in lb.text:
@@ -243,7 +249,7 @@ class _SpanLayout:
         under = [_label_item(replace(lb, color=None))] if lb.backdrop is not None else []
         return under + [
             _label_item(replace(lb, text=piece, color=colour, align="left", backdrop=None), (dx, dy))
-            for piece, dx, dy, colour in pieces
+            for piece, dx, dy, colour, _ in pieces
             if piece.strip()
         ]
 

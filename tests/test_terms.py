@@ -51,7 +51,7 @@ def test_a_node_writes_its_weights_in_their_signs_colours_and_its_value_in_the_a
     assert pieces["-0.591"] == DARK.negative
     assert pieces["0.756"] == DARK.positive
     assert pieces["0.4737"] == DARK.accent  # sigmoid(z): the node's value, magenta on the node too
-    assert "0.449" not in pieces  # the inputs are the nodes' white numbers
+    assert pieces["0.449"] == DARK.text  # the inputs: the nodes' white numbers (a span to fly in)
 
 
 def test_the_chain_rule_colours_error_slope_and_delta(run):
@@ -241,7 +241,7 @@ def test_the_formula_builds_up_while_the_picture_moves(run):
     written = []
     for f in frames:
         caption = next(t for t in frame_state(tl, f, W, H).texts if t.spans)
-        hidden = [s for s, _, colour in caption.spans if colour is None]
+        hidden = [s for s, _, colour, *_ in caption.spans if colour is None]
         written.append(caption.text[: hidden[0]] if hidden else caption.text)
     assert written[0] == "l2_delta = "
     assert written[-1] == step.headline  # whole at the end, and held
@@ -284,3 +284,49 @@ def test_the_weights_written_out_keep_the_bright_sleeve(run):
     syn1 = _step(tl, "update", layer=1)  # every weight written: every sleeve bright
     state = frame_state(tl, syn1.first_frame + syn1.n_frames - 1, W, H)
     assert np.all(np.isclose(state.ghost_colors, DARK.muted))
+
+
+def test_the_numbers_fly_from_the_picture_into_the_formula(run):
+    """The hidden error's worked example: the output's delta flies from the output node and
+    the weight from its middle, into their place, while their part of the formula is written."""
+    from nnviz3d.frames import project
+
+    _, tl = run
+    step = _step(tl, "error", layer=1)
+    lay = tl.layout
+    out_node = lay.nodes[lay.node_id(2, 0)]
+    edge = lay.edge_id(1, 2, 0)  # hidden node 3 -> the output: the caption's -0.945
+    middle = (lay.nodes[lay.edge_from[edge]] + lay.nodes[lay.edge_to[edge]]) / 2
+    flying = {}
+    for f in range(step.first_frame, step.first_frame + step.n_frames):
+        state = frame_state(tl, f, W, H)
+        caption = next(t for t in state.texts if t.spans)
+        for s, e, _, *flight in caption.spans:
+            if flight and flight[0] is not None and 0 < flight[0][2] < 1:
+                flying.setdefault(caption.text[s:e], []).append((flight[0], state.camera))
+    assert set(flying) == {"-0.118", "-0.945"}
+    for text, world in (("-0.118", out_node), ("-0.945", middle)):
+        (x, y, _), camera = flying[text][0]
+        assert (x, y) == pytest.approx(tuple((project(camera, world[None, :], W / H)[0] + 1) / 2))
+        ts = [t for (_, _, t), _ in flying[text]]
+        assert ts == sorted(ts) and len(ts) >= 5  # on its way over several frames, never back
+    last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    assert all(len(span) == 3 for t in last.texts for span in t.spans)  # landed: no flight left
+
+
+def test_a_flying_piece_is_drawn_between_its_origin_and_its_place(run, renderer):
+    bare = _bare(run)
+    text = "z = 0.449*(-0.591)"
+    s = text.index("-0.591")
+    base = Text2D(text, 0.05, 0.9, 34, (1.0, 1.0, 1.0), bold=True)
+
+    def magenta_at(t: float) -> np.ndarray:  # the piece's pixels when it has flown t of the way
+        span = (s, s + 6, (1.0, 0.0, 1.0), (0.5, 0.4, t))
+        im = renderer.render(replace(bare, texts=(replace(base, spans=(span,)),)))
+        return np.argwhere((im[:, :, 0] > 150) & (im[:, :, 1] < 80) & (im[:, :, 2] > 150))
+
+    landed, start = magenta_at(1.0), magenta_at(0.0)
+    assert landed.size and landed[:, 0].max() < 0.1 * H + 40  # in the caption's line
+    # at its origin: the piece's top-left at (0.5, 0.4) of the frame (y from the bottom)
+    assert start[:, 0].min() == pytest.approx(0.6 * H, abs=8)
+    assert start[:, 1].min() == pytest.approx(0.5 * W, abs=8)

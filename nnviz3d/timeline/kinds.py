@@ -193,7 +193,19 @@ def node(b: Builder, beat: Beat) -> None:
                 (e, fmt_sig(float(p * wij))) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
             ),
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
-            "terms": (*((fmt(wij, 3), "weight") for wij in w[:, j]), (fmt(z), "signed"), (fmt(a), "value")),
+            # each input from its node and each weight from its edge, into the formula
+            "terms": (
+                *(
+                    term
+                    for i, (p, wij) in enumerate(zip(prev, w[:, j], strict=True))
+                    for term in (
+                        (fmt_input(p), "input", _node_at(lay, lay.node_id(k - 1, i))),
+                        (fmt(wij, 3), "weight", _edge_at(lay, incoming[i])),
+                    )
+                ),
+                (fmt(z), "signed", _node_at(lay, lay.node_id(k, j))),
+                (fmt(a), "value"),
+            ),
         },
         node_values=b.values.copy(),
     )
@@ -279,8 +291,12 @@ def output_error(b: Builder, beat: Beat) -> None:
             "wants": _wants(lay, n_w, err),
             "terms": tuple(
                 term
-                for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
-                for term in ((fmt_input(t), "target"), (fmt(o), "value"), (fmt(e, sign=True), "error"))
+                for node, t, o, e in zip(lay.layer_nodes(n_w), u.targets[r], u.outputs[r], err, strict=True)
+                for term in (
+                    (fmt_input(t), "target"),
+                    (fmt(o), "value", _node_at(lay, node)),
+                    (fmt(e, sign=True), "error"),
+                )
             ),
         },
         **common,
@@ -325,13 +341,14 @@ def error(b: Builder, beat: Beat) -> None:
     w = u.weights_before[k]
     sent = (-u.deltas[k])[0][None, :] * w  # what each weight carries back, for the first record
     caption = b.t("error_hidden", k=k, k1=k + 1)
-    terms: tuple[tuple[str, str], ...] = ((f"l{k + 1}_delta", "delta"),)
+    terms: tuple[tuple, ...] = ((f"l{k + 1}_delta", "delta"),)
     if w.shape[1] == 1:  # one node sends back: one hidden error worked out, a sign flip if any
         flips = [i for i in range(w.shape[0]) if w[i, 0] < 0 and sent[i, 0] != 0]
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
         caption = b.t("error_hidden_one", k=k, k1=k + 1, i=i + 1, d=fmt_sig(float(-u.deltas[k][0, 0])),
                       w=fmt_sig(float(w[i, 0])), e=fmt_signed(float(sent[i, 0])))  # fmt: skip
-        terms += ((fmt_sig(float(-u.deltas[k][0, 0])), "delta"), (fmt_sig(float(w[i, 0])), "weight"),
+        terms += ((fmt_sig(float(-u.deltas[k][0, 0])), "delta", _node_at(lay, lay.node_id(k + 1, 0))),
+                  (fmt_sig(float(w[i, 0])), "weight", _edge_at(lay, lay.edge_id(k, i, 0))),
                   (fmt_signed(float(sent[i, 0])), "error"))  # fmt: skip
     if w.shape[1] == 1 and w[i, 0] < 0:  # the step's point: in the formula's type, not the gloss
         caption += b.t("sign_flip")
@@ -394,7 +411,7 @@ def delta(b: Builder, beat: Beat) -> None:
     caption = b.t("delta", k=k, slope=slope_text)
     gloss = b.t("delta_each_gloss")
     notes: tuple[tuple[int, str], ...] = ()
-    terms: tuple[tuple[str, str], ...] = ((f"l{k}_delta", "delta"), (f"l{k}*(1-l{k})", "slope"))
+    terms: tuple[tuple, ...] = ((f"l{k}_delta", "delta"), (f"l{k}*(1-l{k})", "slope"))
     if slope_key == "slope_sigmoid":  # the chain rule with its numbers: error x slope = delta
         a = u.activations[k - 1]
         slope = a[0] * (1 - a[0])
@@ -402,8 +419,8 @@ def delta(b: Builder, beat: Beat) -> None:
             caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=fmt_sig(float(err[0, 0])),
                           s=fmt_sig(float(slope[0])), d=fmt_sig(float(d[0, 0])), n=n)  # fmt: skip
             gloss = b.t("delta_mean_gloss" if n > 1 else "delta_gloss", n=n)
-            terms += ((fmt_sig(float(err[0, 0])), "error"), (fmt_sig(float(slope[0])), "slope"),
-                      (fmt_sig(float(d[0, 0])), "delta"))  # fmt: skip
+            terms += ((fmt_sig(float(err[0, 0])), "error", _node_at(lay, lay.node_id(k, 0))),
+                      (fmt_sig(float(slope[0])), "slope"), (fmt_sig(float(d[0, 0])), "delta"))  # fmt: skip
             if slope[0] < SATURATED:  # the lesson of late iterations: a flat sigmoid learns slowly
                 gloss += b.t("saturated")
         else:
@@ -979,6 +996,17 @@ def _record_note(b: Builder, u) -> str:
 
 #: more records than this: no bars (a bar each would be slivers; the values panel has them)
 MAX_BARS = 8
+
+
+def _node_at(lay, node: int) -> tuple[float, float, float]:
+    """Where a caption's term is in the picture: its node (the formula's numbers fly from
+    there into their place, see ``frames.term_flights``)."""
+    return tuple(float(v) for v in lay.nodes[node])
+
+
+def _edge_at(lay, edge: int) -> tuple[float, float, float]:
+    """Where a weight's term is in the picture: its weight's middle."""
+    return tuple(float(v) for v in (lay.nodes[lay.edge_from[edge]] + lay.nodes[lay.edge_to[edge]]) / 2)
 
 
 def _record_bars(

@@ -182,10 +182,12 @@ class Step:
     #: the caption's closing explanation (its last characters): in a hall and a lecture it
     #: goes on its own line in smaller, quieter type, so the formula reads first
     gloss: str = ""
-    #: the caption's numbers and names that the picture shows too, in the caption's order,
-    #: with what each is ("weight", "error", "change", "delta", "slope", "value", "target"):
-    #: hall and lecture colour each as the picture colours it (3Blue1Brown's colour per term)
-    terms: tuple[tuple[str, str], ...] = ()
+    #: the caption's numbers and names that the picture shows too, in the caption's order:
+    #: (text, what it is ["weight", "error", "change", "signed", "delta", "slope", "value",
+    #: "target", "input"], and where it is in the picture, a world point, if it flies from
+    #: there into the formula). Hall and lecture colour each as the picture colours it
+    #: (3Blue1Brown's colour per term), and fly it in as its part of the formula is written
+    terms: tuple[tuple, ...] = ()
 
     @property
     def headline(self) -> str:
