@@ -209,7 +209,13 @@ def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, heig
 
 
 def term_flights(
-    timeline: Timeline, step: Step, texts: tuple[Text2D, ...], camera: Camera, aspect: float, progress: float
+    timeline: Timeline,
+    step: Step,
+    texts: tuple[Text2D, ...],
+    camera: Camera,
+    theme: Theme,
+    aspect: float,
+    progress: float,
 ) -> tuple[Text2D, ...]:
     """The caption's numbers that the picture shows fly from there (an input from its
     node, a weight from its middle) into their place in the formula while their part is
@@ -227,16 +233,27 @@ def term_flights(
     }
     if not anchors:
         return texts
+    # the flying numbers of each part, one after another (two that start close together
+    # would cross as one blur), each to its slot, which waits dimmed in the formula
+    part_of = {key: len(EQUALS.findall(caption.text[: key[0]])) for key in anchors}
+    background = np.array(theme.background_top)
     spans = []
     for span in caption.spans:
         s, e, colour = span[:3]
         if (s, e) in anchors and colour is not None:
-            part = len(EQUALS.findall(caption.text[:s]))  # written at part / (parts - 1) of the tween
-            t = min(1.0, max(0.0, progress * (parts - 1) - part))
+            part = part_of[(s, e)]  # written at part / (parts - 1) of the tween
+            mates = sorted(k for k, p in part_of.items() if p == part)
+            i, m = mates.index((s, e)), len(mates)
+            t = progress * (parts - 1) - part  # 0..1 over the part
+            t = min(1.0, max(0.0, (t - i / (m + 1)) * (m + 1) / 2))  # its window of the part
             x, y = (project(camera, np.array([anchors[(s, e)]]), aspect)[0] + 1) / 2
-            span = (s, e, colour, (float(x), float(y), _ease(t)))
+            slot = tuple(float(c) for c in np.array(colour) * SLOT_DIM + background * (1 - SLOT_DIM))
+            span = (s, e, colour, (float(x), float(y), _ease(t), slot))
         spans.append(span)
     return (*texts[:at], replace(caption, spans=tuple(spans)), *texts[at + 1 :])
+
+
+SLOT_DIM = 0.3  # a flying number's place in the formula, until it lands: its colour this strong
 
 
 def _tween_seconds(timeline: Timeline, step: Step) -> float:
@@ -361,7 +378,7 @@ def frame_state(
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
         region = tuple(_lerp(np.array(region), np.array(SHEETS_REGIONS[timeline.screen]), spread))
     camera = fit_camera(layout, width, height, timeline.screen, region, spread)
-    texts = term_flights(timeline, step, texts, camera, width / height, progress)
+    texts = term_flights(timeline, step, texts, camera, theme, width / height, progress)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
     sheet_labels: tuple[Label3D, ...] = ()

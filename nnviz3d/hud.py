@@ -52,7 +52,7 @@ class Hud:
     theme: Theme
     width: int
     height: int
-    #: how many of the caption's parts (split after each "=") are written so far: the
+    #: how many of the caption's parts (split at each "=") are written so far: the
     #: formula builds up while the step's picture moves (None: all of it)
     shown: int | None = None
 
@@ -332,8 +332,8 @@ EQUALS = re.compile(r"[=\uff1d]\s*")
 
 
 def caption_parts(step: Step) -> int:
-    """The caption's parts: its formula split after each "=" (the definition, the numbers
-    plugged in, the result)."""
+    """The caption's parts: its formula split at each "=" (the definition, the numbers
+    plugged in, the result), each "=" with the part it introduces."""
     return len(EQUALS.findall(step.headline)) + 1
 
 
@@ -348,7 +348,8 @@ def _unwritten(text: str, shown: int | None) -> int:
     """Where the unwritten part of ``text`` starts (its length: all written)."""
     if shown is None:
         return len(text)
-    ends = [m.end() for m in EQUALS.finditer(text)]
+    # each "=" comes with what follows it (a line broken before an "=" has no lone "=")
+    ends = [m.start() for m in EQUALS.finditer(text)]
     return ends[shown - 1] if shown - 1 < len(ends) else len(text)
 
 

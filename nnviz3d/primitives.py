@@ -96,9 +96,10 @@ class Text2D:
     bold: bool = False
     align: str = "left"  # left | right | center
     valign: str = "top"  # top | bottom | center
-    #: (start, end, colour): characters of ``text`` in a colour of their own -- a formula's
-    #: terms coloured as the picture colours the same numbers; None: not drawn (yet), its
-    #: place kept (top aligned only)
+    #: (start, end, colour[, flight]): characters of ``text`` in a colour of their own -- a
+    #: formula's terms coloured as the picture colours the same numbers; None: not drawn
+    #: (yet), its place kept (top aligned only). ``flight`` (x, y, t, slot colour): drawn t
+    #: of the way from (x, y) to its place, which shows it in the slot colour meanwhile
     spans: tuple[tuple[int, int, tuple[float, float, float] | None], ...] = ()
 
 

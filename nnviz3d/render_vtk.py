@@ -205,7 +205,7 @@ class _SpanLayout:
     ) -> list[tuple[str, float, float, tuple, tuple | None]]:
         """(piece, x, y offset in pixels from the anchor, colour, flight) of each line's runs
         of one colour and span. A backdrop runs on under its spaces, so those stay (``align``
-        is of the whole line); ``flight`` is the span's (x, y, t) when it has one."""
+        is of the whole line); ``flight`` is the span's (x, y, t, slot colour) when it has one."""
         two, one = self._box("A\nA", key), self._box("A", key)
         pitch = (two[3] - two[2]) - (one[3] - one[2])  # VTK's own line spacing
         runs: list[tuple[tuple | None, int]] = [(color, -1)] * len(text)  # (colour, span)
@@ -234,7 +234,8 @@ class _SpanLayout:
             if not piece.strip() or colour is None:  # None: not written yet
                 continue
             x, y = t.x + dx / size[0], t.y + dy / size[1]
-            if flight is not None and flight[2] < 1:  # on its way from the picture
+            if flight is not None and flight[2] < 1:  # on its way from the picture to its slot
+                items.append(_text_item(replace(t, text=piece, x=x, y=y, color=flight[3], align="left")))
                 x, y = (a + (b - a) * flight[2] for a, b in zip(flight[:2], (x, y), strict=True))
             items.append(_text_item(replace(t, text=piece, x=x, y=y, color=colour, align="left")))
         return items

@@ -78,12 +78,12 @@ def test_a_hidden_error_colours_the_delta_sent_back_the_weight_and_what_arrives(
     assert pieces["+0.112"] == DARK.positive
 
 
-def test_the_output_error_colours_the_target_and_the_output(run):
+def test_the_output_error_colours_the_target_and_the_error(run):
     _, tl = run
     step = _step(tl, "output_error", record=1)  # record 2: target 1
     assert step.caption.endswith("= 1 - 0.4890 = +0.5110")
     pieces = _caption_pieces(tl, step)
-    assert pieces == {"1": DARK.target, "0.4890": DARK.accent, "+0.5110": DARK.positive}
+    assert pieces == {"1": DARK.target, "0.4890": DARK.text, "+0.5110": DARK.positive}  # output: white
 
 
 def test_a_term_is_a_whole_token_found_in_order():
@@ -229,7 +229,7 @@ def test_a_coloured_label_keeps_one_backdrop(run, renderer):
 
 
 def test_the_formula_builds_up_while_the_picture_moves(run):
-    """Hall and lecture write a caption part by part (split after each "="): the
+    """Hall and lecture write a caption part by part (split at each "="): the
     definition first, the numbers plugged in, the result when the picture has arrived."""
     from nnviz3d.hud import caption_parts, caption_parts_shown
 
@@ -243,7 +243,7 @@ def test_the_formula_builds_up_while_the_picture_moves(run):
         caption = next(t for t in frame_state(tl, f, W, H).texts if t.spans)
         hidden = [s for s, _, colour, *_ in caption.spans if colour is None]
         written.append(caption.text[: hidden[0]] if hidden else caption.text)
-    assert written[0] == "l2_delta = "
+    assert written[0] == "l2_delta "
     assert written[-1] == step.headline  # whole at the end, and held
     assert all(a == b[: len(a)] for a, b in itertools.pairwise(written))  # only ever grows
     assert len(set(written)) == 4
@@ -306,9 +306,10 @@ def test_the_numbers_fly_from_the_picture_into_the_formula(run):
                 flying.setdefault(caption.text[s:e], []).append((flight[0], state.camera))
     assert set(flying) == {"-0.118", "-0.945"}
     for text, world in (("-0.118", out_node), ("-0.945", middle)):
-        (x, y, _), camera = flying[text][0]
+        (x, y, _, slot), camera = flying[text][0]
+        assert sum(slot) < sum(DARK.backward if text == "-0.118" else DARK.negative) / 2  # its slot: dim
         assert (x, y) == pytest.approx(tuple((project(camera, world[None, :], W / H)[0] + 1) / 2))
-        ts = [t for (_, _, t), _ in flying[text]]
+        ts = [t for (_, _, t, _), _ in flying[text]]
         assert ts == sorted(ts) and len(ts) >= 5  # on its way over several frames, never back
     last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
     assert all(len(span) == 3 for t in last.texts for span in t.spans)  # landed: no flight left
@@ -321,12 +322,13 @@ def test_a_flying_piece_is_drawn_between_its_origin_and_its_place(run, renderer)
     base = Text2D(text, 0.05, 0.9, 34, (1.0, 1.0, 1.0), bold=True)
 
     def magenta_at(t: float) -> np.ndarray:  # the piece's pixels when it has flown t of the way
-        span = (s, s + 6, (1.0, 0.0, 1.0), (0.5, 0.4, t))
+        span = (s, s + 6, (1.0, 0.0, 1.0), (0.5, 0.4, t, (0.3, 0.0, 0.3)))
         im = renderer.render(replace(bare, texts=(replace(base, spans=(span,)),)))
         return np.argwhere((im[:, :, 0] > 150) & (im[:, :, 1] < 80) & (im[:, :, 2] > 150))
 
     landed, start = magenta_at(1.0), magenta_at(0.0)
     assert landed.size and landed[:, 0].max() < 0.1 * H + 40  # in the caption's line
+    assert start[:, 0].min() > 0.1 * H + 40  # bright only where it flies (its slot is dim)
     # at its origin: the piece's top-left at (0.5, 0.4) of the frame (y from the bottom)
     assert start[:, 0].min() == pytest.approx(0.6 * H, abs=8)
     assert start[:, 1].min() == pytest.approx(0.5 * W, abs=8)

@@ -294,7 +294,7 @@ def output_error(b: Builder, beat: Beat) -> None:
                 for node, t, o, e in zip(lay.layer_nodes(n_w), u.targets[r], u.outputs[r], err, strict=True)
                 for term in (
                     (fmt_input(t), "target"),
-                    (fmt(o), "value", _node_at(lay, node)),
+                    (fmt(o), "input", _node_at(lay, node)),  # white, as the output node's number
                     (fmt(e, sign=True), "error"),
                 )
             ),
