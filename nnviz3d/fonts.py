@@ -81,6 +81,22 @@ def _fontconfig_japanese() -> list[str]:
 MONO_FAMILY = "Noto Sans Mono CJK JP"
 
 
+def find_bold_face(font: str | None) -> str | None:
+    """The bold file of ``font``'s family beside it (Debian's NotoSansCJK-Bold.ttc beside
+    NotoSansCJK-Regular.ttc), or None. VTK does not embolden a font file, so without it a
+    Japanese caption is in the regular weight: thinner, from the back of a hall, than the
+    English captions' bold."""
+    if not font:
+        return None
+    path = Path(font)
+    for regular in ("Regular", "regular", "-R."):
+        if regular in path.name:
+            bold = path.with_name(path.name.replace(regular, {"-R.": "-B."}.get(regular, "Bold")))
+            if bold.is_file() and bold != path:
+                return str(bold)
+    return None
+
+
 def find_japanese_mono_font(font: str | None, explicit: str | None = None) -> str | None:
     """A monospaced font file with Japanese glyphs for code and tables, or None.
 

@@ -433,6 +433,7 @@ def frame_state(
         camera=camera,
         font_file=timeline.font,
         mono_font_file=timeline.mono_font,
+        bold_font_file=timeline.bold_font,
     )
     return without_network(state) if panels_only else state
 

@@ -180,6 +180,7 @@ class FrameState:
     ghost_colors: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     font_file: str | None = None
     mono_font_file: str | None = None  # code and tables (None: font_file, or Courier)
+    bold_font_file: str | None = None  # font_file's bold face (None: bold texts use font_file)
 
 
 # -- text -------------------------------------------------------------------------------

@@ -123,11 +123,18 @@ class _TextPool:
             self.actors.append(a)
         return self.actors[i]
 
-    def update(self, items: list[tuple], font_file: str | None, mono_font_file: str | None = None) -> bool:
+    def update(
+        self,
+        items: list[tuple],
+        font_file: str | None,
+        mono_font_file: str | None = None,
+        bold_font_file: str | None = None,
+    ) -> bool:
         """Show ``items`` (text, position, size, colour, mono, bold, align, valign, backdrop,
         offset in pixels); True when the pool had to grow (the caller re-stacks actors).
 
-        Monospaced items (code, tables) use ``mono_font_file`` when there is one."""
+        Monospaced items (code, tables) use ``mono_font_file`` when there is one, bold
+        ones ``bold_font_file``."""
         grew = len(items) > len(self.actors)
         for i, (text, pos, size, color, mono, bold, align, valign, backdrop, offset) in enumerate(items):
             a = self._get(i)
@@ -139,7 +146,7 @@ class _TextPool:
             else:
                 a.GetPositionCoordinate().SetValue(*pos)
             p = a.GetTextProperty()
-            _set_font(p, size, mono, bold, font_file, mono_font_file)
+            _set_font(p, size, mono, bold, font_file, mono_font_file, bold_font_file)
             p.SetOpacity(0.0 if color is None else 1.0)  # None: a backdrop without its glyphs
             if color is not None:
                 p.SetColor(*color)
@@ -165,12 +172,21 @@ class _TextPool:
 
 
 def _set_font(
-    p: vtkTextProperty, size: int, mono: bool, bold: bool, font_file: str | None, mono_font_file: str | None
+    p: vtkTextProperty,
+    size: int,
+    mono: bool,
+    bold: bool,
+    font_file: str | None,
+    mono_font_file: str | None,
+    bold_font_file: str | None = None,
 ) -> None:
     p.SetFontSize(size)
     if mono and mono_font_file:  # columns line up and Japanese is drawn
         p.SetFontFamily(VTK_FONT_FILE)
         p.SetFontFile(mono_font_file)
+    elif bold and font_file and bold_font_file:  # VTK does not embolden a font file
+        p.SetFontFamily(VTK_FONT_FILE)
+        p.SetFontFile(bold_font_file)
     elif font_file:  # every element through the chosen font (Japanese needs it)
         p.SetFontFamily(VTK_FONT_FILE)
         p.SetFontFile(font_file)
@@ -225,10 +241,11 @@ class _SpanLayout:
             start += len(line) + 1
         return out
 
-    def text_items(self, t: Text2D, font_file: str | None, mono_font_file: str | None, size: tuple[int, int]):
+    def text_items(self, t: Text2D, fonts: tuple[str | None, ...], size: tuple[int, int]):
+        """``fonts``: the frame's font, mono and bold files."""
         if not t.spans or t.valign != "top":
             return [_text_item(t)]
-        key = (t.size, t.mono, t.bold, font_file, mono_font_file)
+        key = (t.size, t.mono, t.bold, *fonts)
         items = []
         for piece, dx, dy, colour, flight in self.pieces(t.text, t.spans, t.color, key, t.align):
             if not piece.strip() or colour is None:  # None: not written yet
@@ -416,10 +433,10 @@ class VtkFrameRenderer:
         ghost_scale = np.stack([state.ghost_lengths, state.ghost_radii, state.ghost_radii], axis=1)
         self.ghosts.update(state.ghost_centers, ghost_scale, state.ghost_colors, state.ghost_directions)
         grew = self.overlay.update(state.rects, state.polylines)
-        size, fonts = (self.width, self.height), (state.font_file, state.mono_font_file)
+        size, fonts = (self.width, self.height), (state.font_file, state.mono_font_file, state.bold_font_file)
         labels = [item for lb in state.labels for item in self.spans.label_items(lb, state.font_file)]
         grew |= self.labels.update(labels, state.font_file)
-        texts = [item for t in state.texts for item in self.spans.text_items(t, *fonts, size)]
+        texts = [item for t in state.texts for item in self.spans.text_items(t, fonts, size)]
         grew |= self.texts.update(texts, *fonts)
         if grew:
             self._restack()

@@ -226,4 +226,5 @@ def _state(index, width, height, theme, texts, rects, lines, timeline: Timeline)
         camera=Camera((0.0, 0.0, 10.0), (0.0, 0.0, 0.0), (0.0, 1.0, 0.0), 30.0, (0.0, 0.0)),
         font_file=timeline.font,
         mono_font_file=timeline.mono_font,
+        bold_font_file=timeline.bold_font,
     )  # fmt: skip

@@ -217,3 +217,23 @@ def test_fontconfig_mono_candidates_are_ranked(monkeypatch):
         ("/f/NotoSansCJK-Regular.ttc", 6),
         ("/f/ipag.ttf", 0),
     ]
+
+
+def test_bold_text_is_drawn_in_the_fonts_bold_face(tmp_path):
+    """VTK does not embolden a font file: a Japanese caption in bold needs the family's bold
+    file, found beside the regular one (Debian's NotoSansCJK-Bold.ttc)."""
+    from vtkmodules.vtkRenderingCore import vtkTextProperty
+
+    from nnviz3d.fonts import find_bold_face
+    from nnviz3d.render_vtk import _set_font
+
+    regular, bold = tmp_path / "NotoSansCJK-Regular.otf", tmp_path / "NotoSansCJK-Bold.otf"
+    regular.write_bytes(SANS.read_bytes())
+    assert find_bold_face(str(regular)) is None  # no bold file beside it
+    bold.write_bytes(SANS.read_bytes())
+    assert find_bold_face(str(regular)) == str(bold)
+    assert find_bold_face(str(SANS)) is None and find_bold_face(None) is None
+    p = vtkTextProperty()
+    for is_bold, mono, expected in ((True, False, "B"), (False, False, "R"), (True, True, "M")):
+        _set_font(p, 20, mono, is_bold, "R", "M", "B")
+        assert p.GetFontFile() == expected

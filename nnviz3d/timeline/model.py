@@ -236,6 +236,8 @@ class Timeline:
     #: a monospaced font file for code and tables (Noto Sans Mono CJK JP); None: they use
     #: ``font`` (a proportional font: whole code lines, no syntax colours) or VTK's Courier
     mono_font: str | None = None
+    #: ``font``'s bold face, for the bold texts (captions, the summing rows), if there is one
+    bold_font: str | None = None
     #: the loss of every epoch (the split screen's chart of the [compare] runs)
     losses: np.ndarray | None = None
     #: a [compare] run: its label and the largest change rounding made to its initial weights
