@@ -1007,18 +1007,25 @@ def want_arrows(
     scale = (timeline.want_scales.get(step.layer, 0.0) or 1.0) / timeline.want_magnification(step)
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2
-    hollow = step.kind != "delta"  # y - output and l1_error: what the node's value should do
     px = WANT_WIDTH * height / 720
+    sources = dict(step.want_from) if progress < 1.0 else {}
     out = []
     for node, value in step.wants:
         if not np.isfinite(value) or value == 0:
             continue
+        # y - output and l1_error: hollow, what the node's value should do; a delta: solid,
+        # what its z should do -- growing out of its error's arrow, shrunk by the slope
+        hollow = step.kind != "delta" or node in sources
         centre = layout.nodes[node]
         # left of the node; the output layer's right of it, clear of the weights converging on it
         side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
         beside = centre + side * np.array([NODE_R_MAX * layout.node_scale[node] + 0.3, 0.0, 0.0])
         (x, y) = (project(camera, beside[None, :], aspect)[0] + 1) / 2
         length = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale)) * progress
+        if node in sources and np.isfinite(sources[node]):
+            start = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(sources[node]) / scale))
+            length = start + (length / max(progress, 1e-9) - start) * progress
+            value = sources[node]  # its colour and way until it lands as the delta's
         up = 1.0 if value > 0 else -1.0
         tail, tip = float(y - up * length / 2), float(y + up * length / 2)
         head = min(WANT_HEAD * gap, length * 0.6)

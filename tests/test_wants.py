@@ -391,3 +391,34 @@ def test_the_output_arrow_stands_right_of_the_output_clear_of_its_weights(run):
     (nx, ny), *_ = (project(state.camera, tl.layout.nodes[[node]], W / H) + 1) / 2
     assert nx < shaft.points[0][0] < nx + 0.08
     assert (shaft.points[0][1] + shaft.points[1][1]) / 2 == pytest.approx(ny, abs=2e-3)
+
+
+def test_a_deltas_arrow_grows_out_of_its_errors_shrunk_by_the_slope(run):
+    """The chain rule as motion: a delta step starts with each node's error arrow (hollow, in
+    its sign's colour, the error's length) and shrinks it into the delta's (solid purple)."""
+    _, tl = run
+    step = _step(tl, 1, "delta", 1)
+    theme = THEMES["dark"]
+    errors = dict(step.want_from)
+    assert set(errors) == {n for n, _ in step.wants} and len(errors) == 4
+    first = frame_state(tl, step.first_frame, W, H)
+    last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+
+    start = [p for p in first.polylines if len(p.points) == 8]  # hollow outlines
+    assert len(start) == 4 and {p.color for p in start} <= {theme.positive, theme.negative}
+    end = [p for p in last.polylines if p.color == theme.backward and len(p.points) == 2]
+    assert len(end) == 4 and not [p for p in last.polylines if len(p.points) == 8]
+
+    def height(p):
+        ys = [y for _, y in p.points]
+        return max(ys) - min(ys)
+
+    def middle(p):
+        ys = [y for _, y in p.points]
+        return (max(ys) + min(ys)) / 2
+
+    # node by node (top to bottom): the error's arrow at first, the delta's at the end, a
+    # quarter of it (slope ~0.25) unless both sit at the shortest length
+    for a, b in zip(sorted(start, key=middle), sorted(end, key=middle), strict=True):
+        assert height(a) > 1.5 * height(b) or height(a) == pytest.approx(height(b), rel=0.2)
+    assert sum(map(height, start)) > 2.5 * sum(map(height, end))

@@ -449,7 +449,12 @@ def delta(b: Builder, beat: Beat) -> None:
         layer=k,
         nodes=list(lay.layer_nodes(k)),
         edges=[],
-        extras={"node_notes": notes, "wants": _wants(lay, k, d[0]), "terms": terms},
+        extras={
+            "node_notes": notes,
+            "wants": _wants(lay, k, d[0]),
+            "want_from": _wants(lay, k, err[0]) if slope_key == "slope_sigmoid" else (),
+            "terms": terms,
+        },
         satellites=sats,
         satellite_signed=True,
         halos=halos,

@@ -173,6 +173,9 @@ class Step:
     #: which way, the node's value (its error) or its input (its delta) should move; drawn
     #: as an arrow up or down beside the node, one length scale per kind for the whole video
     wants: tuple[tuple[int, float], ...] = ()
+    #: a delta step's errors, (node, value) as ``wants``: each delta's arrow starts as its
+    #: error's and shrinks by the slope into the delta's, the chain rule seen as motion
+    want_from: tuple[tuple[int, float], ...] = ()
     #: one number per record and what they make together, as signed bars (3Blue1Brown's
     #: columns of nudges, one per example): the worked change's input x delta per record and
     #: their sum; the display error's y - output per record and the mean of their sizes
