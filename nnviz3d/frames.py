@@ -70,6 +70,7 @@ __all__ = [
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
 BACKWARD_TWEEN_SECONDS = 1.4  # the deltas' tubes and arrows: slow enough to follow
+BEADS_ARRIVE = 2 / 3  # of a node step's tween: the products on the weights, then the sum
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
 EDGE_R_MIN, EDGE_R_MAX = 0.014, 0.11
@@ -263,6 +264,8 @@ def _tween_seconds(timeline: Timeline, step: Step) -> float:
     moves = sheets_shown(timeline, prev_step) != sheets_shown(timeline, step)
     if moves:
         return CAMERA_MOVE_SECONDS
+    if step.kind == "node":  # the first example's slow nodes move for most of their time
+        return max(TWEEN_SECONDS, 0.8 * step.duration)
     return BACKWARD_TWEEN_SECONDS if step.kind in ("error", "delta") else TWEEN_SECONDS
 
 
@@ -324,7 +327,9 @@ def frame_state(
     # spheres: nodes, record beads (study: too small for a hall, the outputs panel and
     # the values carry the per-record numbers there), then the beads along the weights
     in_scene = timeline.screen == "study"
-    sig_c, sig_r, sig_col = _signals(step, layout, theme, progress, backward=in_scene)
+    # a node step's beads arrive as the formula's sum is written (its third part of four)
+    travel = min(1.0, progress / BEADS_ARRIVE) if step.kind == "node" else progress
+    sig_c, sig_r, sig_col = _signals(step, layout, theme, travel, backward=in_scene)
     beads = layout.satellites.reshape(-1, 3) if in_scene else np.zeros((0, 3))
     centers = np.concatenate([layout.nodes, beads, sig_c])
     radii = np.concatenate([g.node_r, g.bead_r if in_scene else np.zeros(0), sig_r])
@@ -646,7 +651,8 @@ def _labels(
     if step.all_records and timeline.screen == "hall" and not sheets_shown(timeline, step):
         out += _record_one_outputs(timeline, step, theme, size)
     if not study:  # hall and lecture label every change along its weight instead
-        carried = progress >= 1.0 or not step.signals  # beads and tubes: their number when there
+        arrive = BEADS_ARRIVE if step.kind == "node" else 1.0
+        carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
         if progress < 1.0:  # a node's z, its error x slope: with the result
             step = replace(step, node_notes=())
         numbers = _value_labels(step, layout, theme, size, study, px_per_unit, beside, taken, carried)

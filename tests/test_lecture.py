@@ -14,6 +14,7 @@ from nnviz3d.pipeline import prepare
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
 from nnviz3d.timeline import magnification
+from nnviz3d.timeline.story import FIRST_EXAMPLE_SLOW
 from tests.helpers import study
 
 SUBSET_FONT = Path(__file__).parent / "fixtures" / "NotoSansCJKjp-subset.otf"
@@ -116,18 +117,24 @@ def test_durations_and_speed_come_from_the_scene(scene):
     quick = replace(scene, render=replace(scene.render, speed=2.0, durations=(("node", 3.0),)))
     _, base = prepare(scene, epochs=(1,))
     _, fast = prepare(quick, epochs=(1,))
-    node_base = next(s for s in base.steps if s.kind == "node")
-    node_fast = next(s for s in fast.steps if s.kind == "node")
+    node_base = next(s for s in base.steps if s.kind == "node" and s.record == 1)  # record 2
+    node_fast = next(s for s in fast.steps if s.kind == "node" and s.record == 1)
     assert node_fast.duration == pytest.approx(1.5)
     init_base = next(s for s in base.steps if s.kind == "init")
     init_fast = next(s for s in fast.steps if s.kind == "init")
     assert init_fast.duration == pytest.approx(init_base.duration / 2)
     assert node_base.duration < 1.2
+    # the first example (record 1 of the first shown iteration) plays its nodes slowly
+    first = [s for s in fast.steps if s.kind == "node" and s.record == 0]
+    assert len(first) == 5 and all(s.duration == pytest.approx(1.5 * FIRST_EXAMPLE_SLOW) for s in first)
+    _, two = prepare(scene, epochs=(1, 2))  # only the first shown iteration's record 1
+    slow = [s for s in two.steps if s.kind == "node" and s.duration > 1.2]
+    assert [(s.epoch, s.record) for s in slow] == [(1, 0)] * 5
 
 
 def test_default_video_is_a_class_length(story):
     _, tl = story
-    assert 120 <= tl.duration <= 260
+    assert 120 <= tl.duration <= 300  # under five minutes (270 s: the first example plays slowly)
 
 
 def test_bad_durations_are_rejected(tmp_path):

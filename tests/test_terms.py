@@ -200,16 +200,18 @@ def test_what_a_weight_carries_is_written_when_it_has_arrived(run):
         assert carried <= {lb.text for lb in last.labels}
 
 
-def test_the_backward_pass_moves_slowly_enough_to_follow(run):
+def test_the_backward_pass_and_the_first_example_move_slowly_enough_to_follow(run):
     from nnviz3d.frames import BACKWARD_TWEEN_SECONDS, TWEEN_SECONDS, frame_key
 
     _, tl = run
-    for kind, seconds in (
-        ("error", BACKWARD_TWEEN_SECONDS),
-        ("delta", BACKWARD_TWEEN_SECONDS),
-        ("node", TWEEN_SECONDS),
+    first = _step(tl, "node", layer=1, record=0)  # the first example: slow, moving most of it
+    for kind, seconds, record in (
+        ("error", BACKWARD_TWEEN_SECONDS, None),
+        ("delta", BACKWARD_TWEEN_SECONDS, None),
+        ("node", TWEEN_SECONDS, 1),
+        ("node", 0.8 * first.duration, 0),
     ):
-        step = _step(tl, kind, layer=1, record=0 if kind == "node" else None)
+        step = _step(tl, kind, layer=1, record=record)
         keys = {frame_key(tl, f) for f in range(step.first_frame, step.first_frame + step.n_frames)}
         assert len(keys) == min(step.n_frames, round(seconds * tl.fps))  # one drawn frame per tween frame
     assert BACKWARD_TWEEN_SECONDS >= 2 * TWEEN_SECONDS

@@ -40,6 +40,9 @@ class Beat:
     layer: int | None = None
     node: int | None = None
     text: str = ""  # the message of a card
+    #: its duration as a multiple of its kind's: the first example's nodes play slowly
+    #: (3Blue1Brown's one example first), the later ones at the kind's pace
+    slow: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,9 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                     yield Beat("input", epoch, batch, record=r)
                     for k in range(1, n_w + 1):
                         for j in range(spec.layers[k]):
-                            yield Beat("node", epoch, batch, record=r, layer=k, node=j)
+                            first = epoch == epochs[0] and batch == batches[0] and r == 0
+                            slow = FIRST_EXAMPLE_SLOW if first else 1.0
+                            yield Beat("node", epoch, batch, record=r, layer=k, node=j, slow=slow)
                     yield Beat("output_error", epoch, batch, record=r)
                 yield Beat("card", epoch, batch, text="card_backward")
             else:
@@ -161,6 +163,11 @@ def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterat
         yield Beat("evolve", epoch, first_batch, text=label)
 
 
+#: the first shown record's node steps last this many times a node step's duration: the
+#: numbers flying into the formula and the beads can be followed once, slowly
+FIRST_EXAMPLE_SLOW = 3.5
+
+
 def durations(scene: Scene) -> dict[str, float]:
     """Seconds per kind at speed 1: the kinds' own, with the scene's [render.durations]."""
     return {**DURATIONS, **dict(scene.render.durations)}
@@ -178,7 +185,7 @@ def story_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
         scene = showing(scene, epochs)
         beats = story(scene, scene.render.epochs)
     fps = scene.render.fps  # each step lasts whole frames, as the builder rounds it
-    return sum(max(1, round(d[beat.kind] / scene.render.speed * fps)) for beat in beats) / fps
+    return sum(max(1, round(d[beat.kind] * beat.slow / scene.render.speed * fps)) for beat in beats) / fps
 
 
 def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = None) -> Timeline:
@@ -368,7 +375,7 @@ class Builder:
                 visual=self.visual,
                 display_error=self.display_error,
                 display_error_epoch=self.display_error_epoch,
-                duration=self.durations[kind.name] / self.scene.render.speed,
+                duration=self.durations[kind.name] * self.beat.slow / self.scene.render.speed,
                 highlighted_nodes=tuple(sorted(nodes or ())),
                 highlighted_edges=tuple(sorted(edges or ())),
                 records=self.records,
