@@ -294,7 +294,8 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
             while size > 8 and wrap(text, size, hud.width * (x1 - x0)).count("\n") > 1:
                 size -= 1
             text = wrap(text, size, hud.width * (x1 - x0))
-        out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True, spans=term_spans(hud, text)))
+        spans = spans_of(hud.theme, hud.step.terms, text)
+        out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True, spans=spans))
         return
     # the formula in big type on as many lines as the box holds (it breaks after its "="
     # sum, before the activation), its gloss under it smaller and quieter; both smaller
@@ -317,7 +318,7 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         if height <= room and (hud.timeline.screen == "hall" or size <= hud.height * CAPTION_FLOOR):
             gloss = ""
             break
-    spans = term_spans(hud, text)
+    spans = spans_of(hud.theme, hud.step.terms, text)
     hidden = _unwritten(text, hud.shown)
     if hidden < len(text):  # written so far: the rest keeps its place, unseen
         spans += ((hidden, len(text), None),)
@@ -367,10 +368,6 @@ def term_colour(theme: Theme, role: str, term: str) -> tuple[float, float, float
     named = {"delta": theme.backward, "slope": theme.slope, "value": theme.accent, "target": theme.target,
              "input": theme.text}  # fmt: skip
     return named[role]
-
-
-def term_spans(hud: Hud, text: str) -> tuple[tuple[int, int, tuple[float, float, float]], ...]:
-    return spans_of(hud.theme, hud.step.terms, text)
 
 
 def spans_of(
