@@ -145,7 +145,8 @@ CARD_BOX = (0.0, 0.0, 1.0, 1.0)  # a card is a clean slide
 RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slope
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
-CURVE_BOX = (RIGHT_TOP[0], 0.45, RIGHT_TOP[2], RIGHT_TOP[3])  # the worked change: its loss curve
+#: the worked change: its loss curve (the bars of its records under it reach down to 0.04)
+CURVE_BOX = (RIGHT_TOP[0], 0.39, RIGHT_TOP[2], RIGHT_TOP[3])
 #: an update's column (and the worked change's) reaches further left: a 4x3 grid of
 #: changes at the lecture's type (the network's right end, the output node, stands left)
 UPDATE_LEFT = 0.655
@@ -1151,8 +1152,8 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
 @panel("loss_curve")
 def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     """The loss as the worked weight varies (the others held), the point where it is, the
-    tangent there (its slope is the gradient) and an arrow downhill: the update moves the
-    weight by -rate x slope, the way the loss falls."""
+    tangent there (its slope is the gradient) and its step downhill: the update moves the
+    weight by -rate x slope, the way the loss falls (magnified as every change is drawn)."""
     curve, theme, w, h = hud.step.loss_curve, hud.theme, hud.width, hud.height
     if curve is None or not np.all(np.isfinite(curve.loss)):
         return
@@ -1186,14 +1187,23 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     dw = (wh - wl) * 0.18  # the tangent over +-18% of the span
     ends = tuple(at(curve.w0 + t, curve.loss0 + curve.slope * t) for t in (-dw, dw))
     out.lines.append(Polyline2D(ends, theme.slope, 3.0))
-    out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.slope, 1.0))
-    # downhill: an arrow from the point the way the update moves the weight
-    ax1 = px + way * (gx1 - gx0) * 0.16
-    ay = py - size * 0.8 / h
+    # downhill: the weight's step on the curve, to scale (drawn as the video draws every
+    # change, magnified), from where it is (grey) to where the update puts it (the change's colour)
+    after = min(max(curve.w0 + curve.change * curve.magnify, wl), wh)
+    qx, qy = at(after, float(np.interp(after, curve.w, curve.loss)))
+    out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.muted, 1.0))
+    out.rects.append(Rect2D(qx - 6 / w, qy - 6 / h, qx + 6 / w, qy + 6 / h, colour, 1.0))
+    ay = min(py, qy) - size * 0.8 / h
     head = 0.008
+    ax1 = qx if abs(qx - px) > 2 * head else px + way * 2 * head  # a head's room at least
     out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0))
     hx, hy = ax1 - way * head, head * w / h
     out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0))
+    if curve.magnify != 1:  # "x10" at the arrow's end, as the update's caption says it
+        side = "left" if way > 0 else "right"
+        out.texts.append(
+            Text2D(f"x{curve.magnify:g}", ax1 + way * 0.006, ay, size, colour, align=side, valign="center")
+        )
     out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 - 0.006, size, theme.muted, align="right"))
 
 

@@ -186,6 +186,7 @@ def test_the_bars_panel_draws_a_bar_per_record_and_their_sum(run, layout):
         assert number in words
     theme = THEMES["dark"]
     bars = [r for r in rects if r.color in (theme.positive, theme.negative) and r.opacity == 1.0]
+    bars = [r for r in bars if r.x1 - r.x0 != pytest.approx(12 / W)]  # not the loss curve's dot
     assert len(bars) == 5
     values = list(step.bars.values)
     centre = bars[0].x1  # record 1 pulls down: its bar ends at the zero line
@@ -246,7 +247,15 @@ def test_the_worked_change_goes_downhill_on_its_weights_loss_curve(run, k, ij):
     assert curve.change == pytest.approx(-curve.slope, abs=1e-15)  # rate 1: downhill
     for w, e in zip(curve.w[::20], curve.loss[::20], strict=True):
         assert e == pytest.approx(_iamtrask_loss(u, k, i, j, w), abs=1e-12)
-    assert curve.w[0] == pytest.approx(curve.w0 - 2) and curve.w[-1] == pytest.approx(curve.w0 + 2)
+    # the span shows the bowl: twice the way to its lowest point within +-2 (syn1's weight:
+    # the bottom 0.3 to its left), at least 0.3; syn0's falls all the way to -2
+    span = curve.w[-1] - curve.w0
+    assert curve.w[0] == pytest.approx(curve.w0 - span) and 0.3 <= span <= 2 + 1e-12
+    bottom = curve.w[int(np.argmin(curve.loss))]
+    if k == 1:
+        assert span == pytest.approx(0.6) and curve.w[0] < bottom < curve.w0  # downhill: left
+    else:
+        assert span == pytest.approx(2.0) and bottom == curve.w[0]
 
 
 def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
@@ -256,14 +265,21 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     texts, rects, lines = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
     assert "loss = 1/2 sum of squared\nerrors, vs l1[3] -> l2[1]" in words  # the real loss, named
-    assert "slope +0.00677" in words and "change = -1 x slope = -0.00677" in words  # rate 1
+    assert "slope dloss/dw +0.00677" in words and "change = -1 x slope = -0.00677" in words  # rate 1
     tangent = next(p for p in lines if p.color == theme.slope and len(p.points) == 2)
     (ax, ay), (bx, by) = tangent.points
     assert bx > ax and by > ay  # a positive slope rises to the right
     shaft = next(p for p in lines if p.color == theme.negative and len(p.points) == 2)
     assert shaft.points[1][0] < shaft.points[0][0]  # the change is negative: the arrow points left
-    point = next(r for r in rects if r.color == theme.slope)
+    point = next(r for r in rects if r.color == theme.muted and r.opacity == 1.0)  # the weight now
     assert point.x0 < shaft.points[0][0] < point.x1  # from the point
+    # to where the update puts it, drawn x10 as every change is: to scale on the weight axis
+    after = next(r for r in rects if r.color == theme.negative and r.x1 - r.x0 == pytest.approx(12 / W))
+    moved = ((after.x0 + after.x1) - (point.x0 + point.x1)) / 2
+    curve = step.loss_curve
+    graph = (moved / (curve.change * curve.magnify)) * (curve.w[-1] - curve.w[0])  # the axis's width
+    assert curve.magnify == 10 and 0.2 < graph < 0.35  # the panel's width, about
+    assert "x10" in words
     # the curve, sampled at 81 weights
     curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))
     assert len(curve.points) == 81

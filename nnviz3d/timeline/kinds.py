@@ -1028,8 +1028,9 @@ def _record_bars(
     return RecordBars(b.t(title, **words), names, (*values, total), short=short, zero_note=zero_note)
 
 
-#: the loss curve spans the weight's value +- this
+#: the loss curve spans the weight's value +- at most this, at least LOSS_CURVE_MIN
 LOSS_CURVE_SPAN = 2.0
+LOSS_CURVE_MIN = 0.3
 
 
 def _loss_curve(b: Builder, u, k: int, i: int, j: int, name: str) -> LossCurve | None:
@@ -1039,18 +1040,29 @@ def _loss_curve(b: Builder, u, k: int, i: int, j: int, name: str) -> LossCurve |
     w0 = float(u.weights_before[k][i, j])
     if not np.isfinite(w0) or not np.isfinite(u.weight_gradients[k][i, j]):
         return None
-    ws = w0 + np.linspace(-LOSS_CURVE_SPAN, LOSS_CURVE_SPAN, 81)
     weights = [m.copy() for m in u.weights_before]
-    losses = []
-    for w in (*ws, w0):
-        weights[k][i, j] = w
-        out = forward(spec.activations, weights, u.biases_before, u.inputs)
-        losses.append(loss_value(spec.loss, spec.activations[-1], out, u.targets, spec.reduction))
+
+    def losses(ws: np.ndarray) -> np.ndarray:
+        out = []
+        for w in ws:
+            weights[k][i, j] = w
+            acts = forward(spec.activations, weights, u.biases_before, u.inputs)
+            out.append(loss_value(spec.loss, spec.activations[-1], acts, u.targets, spec.reduction))
+        return np.array(out)
+
+    # the span shows the bowl: twice the way to the lowest loss within LOSS_CURVE_SPAN (the
+    # weight's dot then on its side, the step downhill towards the bottom), at least LOSS_CURVE_MIN
+    coarse = w0 + np.linspace(-LOSS_CURVE_SPAN, LOSS_CURVE_SPAN, 41)
+    lowest = coarse[int(np.argmin(np.nan_to_num(losses(coarse), nan=np.inf)))]
+    span = min(LOSS_CURVE_SPAN, max(LOSS_CURVE_MIN, 2 * abs(float(lowest) - w0)))
+    ws = w0 + np.linspace(-span, span, 81)
+    curve = losses(np.append(ws, w0))
     change = float(u.weights_after[k][i, j] - u.weights_before[k][i, j])
     slope = float(u.weight_gradients[k][i, j])
     loss_name = b.t(f"loss_{spec.loss}_{spec.reduction}")
     rate = b.spec.learning_rate
-    return LossCurve(name, loss_name, ws, np.array(losses[:-1]), w0, losses[-1], slope, change, rate)
+    drawn = b.change_scale()[0]  # the video's one magnification of changes
+    return LossCurve(name, loss_name, ws, curve[:-1], w0, float(curve[-1]), slope, change, rate, drawn)
 
 
 def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:

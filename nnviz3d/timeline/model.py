@@ -120,6 +120,8 @@ class LossCurve:
     slope: float
     change: float
     rate: float = 1.0  # the learning rate
+    #: the step is drawn this many times its size (the video's magnification of changes)
+    magnify: float = 1.0
 
 
 @dataclass(frozen=True)
