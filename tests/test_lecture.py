@@ -61,7 +61,7 @@ def test_deltas_travel_backwards(story):
     flow = (-u.deltas[1])[0, 0]  # record 1's delta: the picture's numbers are record 1's
     assert s.signals[2].value == pytest.approx(flow * u.weights_before[1][2, 0])
     assert s.values["l1_error[0,2]"] == pytest.approx(s.signals[2].value)  # its l1_error
-    assert s.edge_values[2] == (lay.edge_id(1, 2, 0), "+0.112")
+    assert s.node_notes[2] == (lay.node_id(1, 2), "+0.112")  # written beside hidden node 3
 
 
 def test_halos_show_the_batch_delta_of_each_node(scene):

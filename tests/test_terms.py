@@ -194,7 +194,8 @@ def test_what_a_weight_carries_is_written_when_it_has_arrived(run):
         step = _step(tl, kind, layer=layer, record=0 if kind == "node" else None)
         first = frame_state(tl, step.first_frame, W, H)
         last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
-        carried = {text for _, text in step.edge_values}
+        # input x weight on each weight; delta x weight, the hidden errors, beside their nodes
+        carried = {text for _, text in (step.edge_values if kind == "node" else step.node_notes)}
         assert len(carried) == 4
         assert not carried & {lb.text for lb in first.labels}  # the beads and tubes on their way
         assert carried <= {lb.text for lb in last.labels}

@@ -316,9 +316,12 @@ def test_the_tubes_sent_back_keep_one_colour_and_their_numbers_carry_the_sign(ru
     assert len(back) == 4
     assert {tuple(c) for c in colours} == {theme.backward}  # blue and orange stay the weights' signs
     assert theme.backward not in (theme.positive, theme.negative)
-    labels = dict(step.edge_values)
+    # what each weight carries back is the hidden node's error: written beside that node
+    assert step.edge_values == ()
+    notes = dict(step.node_notes)
     for s in back:
-        assert labels[s.edge] == fmt_signed(s.value) and labels[s.edge][0] in "+-"
+        node = tl.layout.edge_from[s.edge]
+        assert notes[node] == fmt_signed(s.value) and notes[node][0] in "+-"
     # node 3's weight is negative (-0.945): the output's down (-0.118) comes back up (+0.112)
     assert step.caption.startswith(
         "l1_error = l2_delta . syn1.T, e.g. node 3: -0.118 x -0.945 = +0.112 "

@@ -368,8 +368,13 @@ def error(b: Builder, beat: Beat) -> None:
             "signals": tuple(
                 Signal(lay.edge_id(k, i, j), False, float(sent[i, j])) for i, j in _strongest(sent)
             ),
+            # one node sends back: each hidden node's error is what its one weight carries,
+            # written beside the node (where its delta's notes follow), not on the weight
             "edge_values": _signed_values(list(lay.layer_edges(k)), sent)
-            if sent.size <= MAX_EDGE_VALUES
+            if sent.size <= MAX_EDGE_VALUES and w.shape[1] > 1
+            else (),
+            "node_notes": tuple((lay.node_id(k, i), fmt_signed(float(sent[i, 0]))) for i in range(w.shape[0]))
+            if w.shape[1] == 1 and w.shape[0] <= MAX_EDGE_VALUES
             else (),
             "wants": _wants(lay, k, err[0]),
             "terms": terms,
