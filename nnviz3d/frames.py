@@ -359,10 +359,6 @@ def frame_state(
         ghost = _update_sleeves(step, prev_visual, layout, theme, mids, d / lengths[:, None], lengths)
     elif step.kind == "node" and not in_scene and timeline.screen != "study":
         ghost = _focus_sleeves(step, step.visual, layout, theme, mids, d / lengths[:, None], lengths)
-    # the tubes sent back are translucent: the weight's own colour (its sign) shows through,
-    # as the caption's "a negative weight flips the sign" needs
-    ghost = tuple(np.concatenate([g, f]) for g, f in zip(ghost, flow, strict=True))
-    flow = _no_cylinders()
 
     # halos: node deltas, then the circled weights
     marks = mark_positions(step, layout)
@@ -559,9 +555,9 @@ def _focus_sleeves(step: Step, visual: Visual, layout: Layout, theme: Theme, mid
 def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) -> tuple[np.ndarray, ...]:
     """What each weight sends back (delta x weight): a tube growing from the weight's
     output end towards its input end, its radius proportional to |value| (the largest of
-    the step is FLOW_R_MAX), in the backward pass's own colour: blue and orange stay the
-    weights' signs (a lecturer's review found tubes coloured by their value read as
-    weights that had changed sign); the signed number beside each tube says its sign."""
+    the step is FLOW_R_MAX), in the backward pass's own colour, beside its weight: blue and
+    orange stay the weights' signs (a lecturer's review found tubes coloured by their value
+    read as weights that had changed sign); the signed number at its node says its sign."""
     back = [s for s in step.signals if not s.forward]
     if not back:
         return _no_cylinders()
@@ -572,13 +568,21 @@ def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) ->
     end = layout.nodes[layout.edge_from[edges]]
     grown = start + (end - start) * max(progress, 1e-3)
     toward_camera = np.array([0.0, 0.0, 0.04])
-    centres = (start + grown) / 2 + toward_camera
     vec = grown - start
     length = np.linalg.norm(vec, axis=1)
     unit = vec / np.maximum(length, 1e-9)[:, None]
     radius = np.where(values > 0, np.maximum(FLOW_R_MAX * values / biggest, 0.012), 0.0)
+    # beside its weight, not around it: both keep their own colour (purple over orange read
+    # as a salmon of no meaning), the tube on the weight's upper side
+    side = np.stack([-unit[:, 1], unit[:, 0], np.zeros(len(unit))], axis=1)
+    side *= np.where(side[:, 1:2] < 0, -1.0, 1.0) / np.maximum(np.linalg.norm(side, axis=1), 1e-9)[:, None]
+    weight_r = edge_radius(np.nan_to_num(step.visual.weights[edges], nan=0.0)) * layout.edge_scale
+    centres = (start + grown) / 2 + toward_camera + side * (weight_r + radius + FLOW_GAP)[:, None]
     colours = np.tile(np.array(theme.backward), (len(back), 1))
     return centres, unit, length, radius, colours
+
+
+FLOW_GAP = 0.02  # between a weight and the tube that runs beside it
 
 
 def _signals(step: Step, layout: Layout, theme: Theme, progress: float, backward: bool = True):

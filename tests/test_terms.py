@@ -263,16 +263,21 @@ def test_a_worked_out_number_appears_with_the_result(run):
     assert deltas <= {lb.text for lb in last.labels}
 
 
-def test_the_tubes_sent_back_let_the_weights_colour_show_through(run):
-    """Translucent purple around each weight of the error step: its sign's colour stays seen."""
+def test_the_tubes_sent_back_run_beside_their_weights(run):
+    """Purple beside each weight of the error step, not around it: the weight keeps its
+    sign's colour (purple over orange read as a salmon of no meaning)."""
     _, tl = run
     step = _step(tl, "error", layer=1)
     state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
-    purple = np.all(np.isclose(state.ghost_colors, DARK.backward), axis=1)
-    assert purple.sum() == 4  # a tube per syn1 weight, among the translucent shapes
-    assert not np.any(np.all(np.isclose(state.cylinder_colors, DARK.backward), axis=1))  # none opaque
-    # each tube around its weight: wider than the weight it carries back
-    assert (state.ghost_radii[purple].max()) > state.cylinder_radii.max() * 0.5
+    purple = np.all(np.isclose(state.cylinder_colors, DARK.backward), axis=1)
+    assert purple.sum() == 4  # a tube per syn1 weight
+    lay = tl.layout
+    back = [sig.edge for sig in step.signals if not sig.forward]  # the tubes' order
+    for centre, e in zip(state.cylinder_centers[purple], back, strict=True):
+        a, b = lay.nodes[lay.edge_from[e]], lay.nodes[lay.edge_to[e]]
+        axis = (b - a) / np.linalg.norm(b - a)
+        off = (centre - a) - np.dot(centre - a, axis) * axis  # from the weight's axis
+        assert 0.05 < np.linalg.norm(off[:2]) < 0.4 and off[1] > 0  # above it, clear of it
 
 
 def test_the_weights_written_out_keep_the_bright_sleeve(run):
