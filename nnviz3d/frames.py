@@ -566,7 +566,11 @@ def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) ->
     biggest = float(values.max()) or 1.0
     start = layout.nodes[layout.edge_to[edges]]
     end = layout.nodes[layout.edge_from[edges]]
-    grown = start + (end - start) * max(progress, 1e-3)
+    windows = tube_windows(step)
+    travelled = np.array(
+        [min(1.0, max(0.0, (progress - a) / (b - a))) for a, b in (windows[e] for e in edges)]
+    )
+    grown = start + (end - start) * np.maximum(travelled, 1e-3)[:, None]
     toward_camera = np.array([0.0, 0.0, 0.04])
     vec = grown - start
     length = np.linalg.norm(vec, axis=1)
@@ -583,6 +587,27 @@ def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) ->
 
 
 FLOW_GAP = 0.02  # between a weight and the tube that runs beside it
+#: the tubes set off one after another (this much of the tween apart) and have all
+#: arrived at TUBES_ARRIVE; a node's want arrow grows once its tubes have arrived
+TUBE_STAGGER, TUBES_ARRIVE = 0.1, 0.6
+
+
+def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
+    """When, in the step's tween (0..1), each weight's tube sets off and arrives: one after
+    another, so each cause is seen before its effect."""
+    back = [s.edge for s in step.signals if not s.forward]
+    stagger = min(TUBE_STAGGER, TUBES_ARRIVE / (2 * max(1, len(back))))
+    travel = TUBES_ARRIVE - stagger * (len(back) - 1)
+    return {e: (i * stagger, i * stagger + travel) for i, e in enumerate(back)}
+
+
+def arrivals(step: Step, layout: Layout) -> dict[int, float]:
+    """When (0..1 of the tween) the last tube into each node has arrived."""
+    out: dict[int, float] = {}
+    for edge, (_, end) in tube_windows(step).items():
+        node = int(layout.edge_from[edge])
+        out[node] = max(out.get(node, 0.0), end)
+    return out
 
 
 def _signals(step: Step, layout: Layout, theme: Theme, progress: float, backward: bool = True):
@@ -1019,6 +1044,7 @@ def want_arrows(
     gap = node_spacing(layout, camera, aspect) or 0.2
     px = WANT_WIDTH * height / 720
     sources = dict(step.want_from) if progress < 1.0 else {}
+    arrived = arrivals(step, layout) if progress < 1.0 else {}  # the error step: after its tubes
     out = []
     for node, value in step.wants:
         if not np.isfinite(value) or value == 0:
@@ -1031,7 +1057,12 @@ def want_arrows(
         side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
         beside = centre + side * np.array([NODE_R_MAX * layout.node_scale[node] + 0.3, 0.0, 0.0])
         (x, y) = (project(camera, beside[None, :], aspect)[0] + 1) / 2
-        length = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale)) * progress
+        grown = progress
+        if node in arrived:  # its error is what its tubes bring: it grows once they are there
+            grown = min(1.0, max(0.0, (progress - arrived[node]) / (1.0 - arrived[node])))
+            if grown <= 0:
+                continue
+        length = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale)) * grown
         if node in sources and np.isfinite(sources[node]):
             start = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(sources[node]) / scale))
             length = start + (length / max(progress, 1e-9) - start) * progress

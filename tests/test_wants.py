@@ -441,3 +441,28 @@ def test_a_deltas_arrow_grows_out_of_its_errors_shrunk_by_the_slope(run):
     for a, b in zip(sorted(start, key=middle), sorted(end, key=middle), strict=True):
         assert height(a) > 1.5 * height(b) or height(a) == pytest.approx(height(b), rel=0.2)
     assert sum(map(height, start)) > 2.5 * sum(map(height, end))
+
+
+def test_in_the_error_step_each_arrow_grows_after_its_tube_arrives(run):
+    """Cause before effect: the tubes set off one after another; a hidden node's hollow
+    arrow (its error, what the tube brings) grows only once its tube has arrived."""
+    from nnviz3d.frames import TUBES_ARRIVE, _backward_flow, arrivals, tube_windows, tween_progress
+
+    _, tl = run
+    step = _step(tl, 1, "error", 1)
+    windows = tube_windows(step)
+    starts = [a for a, _ in windows.values()]
+    assert starts == sorted(starts) and len(set(starts)) == 4  # one after another
+    assert max(b for _, b in windows.values()) == pytest.approx(TUBES_ARRIVE)
+    theme = THEMES["dark"]
+    early = _backward_flow(step, tl.layout, theme, 0.2)[2]  # the tubes' lengths at 0.2
+    assert early[0] > early[-1]  # the first has gone further than the last
+    came = arrivals(step, tl.layout)
+    n_tween = round(1.4 * tl.fps)
+    for local in range(n_tween):
+        f = step.first_frame + local
+        progress, _ = tween_progress(step, f, tl.fps, 1.4)
+        state = frame_state(tl, f, W, H)
+        outlines = [p for p in state.polylines if len(p.points) == 8]  # hollow arrows drawn
+        due = sum(progress > came[n] for n, _ in step.wants)
+        assert len(outlines) == due
