@@ -783,7 +783,8 @@ def values(hud: Hud, box: Box, out: Overlay) -> None:
     pw = text_width_em(longest, mono) * size / width
     out.rects.append(Rect2D(right - pw - 0.01, y0, x1, top + 0.01, theme.panel, 0.55))
     for i, line in enumerate(lines):
-        out.texts.append(Text2D(line, right, top - i * ph, size, theme.text if i else theme.accent,
+        # the title in the panels' grey: magenta means what happens now (the node, the record)
+        out.texts.append(Text2D(line, right, top - i * ph, size, theme.text if i else theme.muted,
                                 mono=True, align="right"))  # fmt: skip
 
 
