@@ -49,13 +49,25 @@ class Farm:
             [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
              "--scheduler-file", str(self.file)], **common,
         ))  # fmt: skip
-        deadline = time.monotonic() + 60
-        while not self.file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        self.address = json.loads(self.file.read_text())["address"]
-        for _ in range(workers):
-            self.add_worker(env)
-        self.wait_for(workers)
+        try:
+            self.address = self._address(time.monotonic() + 60)
+            for _ in range(workers):
+                self.add_worker(env)
+            self.wait_for(workers)
+        except BaseException:
+            self.close()  # no scheduler left running (its ResourceWarning fails a later test)
+            raise
+
+    def _address(self, deadline: float) -> str:
+        """The scheduler's address, once its file is written whole: the file can exist,
+        empty, before dask writes it (seen once in CI as a JSONDecodeError)."""
+        while True:
+            try:
+                return json.loads(self.file.read_text())["address"]
+            except (FileNotFoundError, json.JSONDecodeError, KeyError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def add_worker(self, env: dict | None = None):
         self.procs.append(subprocess.Popen(
