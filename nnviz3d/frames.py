@@ -237,14 +237,14 @@ def term_flights(
     # the flying numbers of each part, one after another (two that start close together
     # would cross as one blur), each to its slot, which waits dimmed in the formula
     part_of = {key: len(EQUALS.findall(caption.text[: key[0]])) for key in anchors}
+    mates = {p: sorted(k for k in part_of if part_of[k] == p) for p in set(part_of.values())}
     background = np.array(theme.background_top)
     spans = []
     for span in caption.spans:
         s, e, colour = span[:3]
         if (s, e) in anchors and colour is not None:
             part = part_of[(s, e)]  # written at part / (parts - 1) of the tween
-            mates = sorted(k for k, p in part_of.items() if p == part)
-            i, m = mates.index((s, e)), len(mates)
+            i, m = mates[part].index((s, e)), len(mates[part])
             t = progress * (parts - 1) - part  # 0..1 over the part
             t = min(1.0, max(0.0, (t - i / (m + 1)) * (m + 1) / 2))  # its window of the part
             x, y = (project(camera, np.array([anchors[(s, e)]]), aspect)[0] + 1) / 2
@@ -1062,10 +1062,11 @@ def want_arrows(
             grown = min(1.0, max(0.0, (progress - arrived[node]) / (1.0 - arrived[node])))
             if grown <= 0:
                 continue
-        length = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale)) * grown
+        full = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale))
+        length = full * grown
         if node in sources and np.isfinite(sources[node]):
             start = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(sources[node]) / scale))
-            length = start + (length / max(progress, 1e-9) - start) * progress
+            length = start + (full - start) * progress
             value = sources[node]  # its colour and way until it lands as the delta's
         up = 1.0 if value > 0 else -1.0
         tail, tip = float(y - up * length / 2), float(y + up * length / 2)

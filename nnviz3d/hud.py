@@ -401,11 +401,8 @@ _NUMBER = re.compile(r"(?<![\w.])[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])")
 
 def sign_spans(theme: Theme, text: str) -> tuple[tuple[int, int, tuple[float, float, float]], ...]:
     """Every number in ``text`` in its sign's colour (0 keeps the text's)."""
-    return tuple(
-        (m.start(), m.end(), theme.positive if float(m.group()) > 0 else theme.negative)
-        for m in _NUMBER.finditer(text)
-        if float(m.group()) != 0
-    )
+    spans = ((m.start(), m.end(), term_colour(theme, "signed", m.group())) for m in _NUMBER.finditer(text))
+    return tuple(span for span in spans if span[2] is not None)
 
 
 #: the gloss's type against the formula's

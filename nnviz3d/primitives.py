@@ -37,7 +37,7 @@ class Theme:
     slope: tuple[float, float, float] = (1.0, 0.86, 0.25)
     #: the least a weight outside the step keeps of its colour (blended towards the
     #: background): enough for a 3:1 contrast against the background (tested)
-    edge_dim: float = 0.66  # the least that keeps 3:1 contrast on the background (tested)
+    edge_dim: float = 0.66
 
 
 THEMES = {
