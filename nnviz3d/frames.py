@@ -389,6 +389,9 @@ def frame_state(
         right_end = EPILOGUE_MAP_END if epilogue else region[2]
         cells, frames, axes = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
+    if names_shown(timeline, step):
+        names, backdrops = node_names(timeline, step, theme, camera, width, height)
+        texts, rects = texts + tuple(names), rects + tuple(backdrops)
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
@@ -640,16 +643,23 @@ def _labels(
     ends = project(camera, np.stack([centre, centre + np.array([1.0, 0.0, 0.0])]), width / height)
     px_per_unit = max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)  # on screen, one world unit
     beside = False
+    names = names_shown(timeline, step)
     # labels must not run into the next node's: cap the size by the on-screen node spacing
     spacing = node_spacing(layout, camera, width / height)
     if spacing is not None:
         gap_px = spacing * height
         # hall and lecture keep the numbers big: where a label over its sphere would run into
-        # the next node's (a column of 10), the labels stand beside the spheres instead
-        beside = not study and gap_px * 0.42 < size
+        # the next node's (a column of 10), or into the name under the node above it, the
+        # labels stand beside the spheres instead
+        beside = not study and (gap_px * 0.42 < size or names)
         size = max(8, min(size, int(gap_px * (BESIDE_ROOM if beside else 0.42))))
     out: list[Label3D] = []
     taken: list[tuple[float, float, float, float]] = []  # the labels' boxes over their spheres
+    names_at = {}  # the nodes' names: the numbers keep clear of them
+    if names:
+        tag = name_size(height)
+        names_at = {node: name_box(layout, node, tag, px_per_unit) for node in range(layout.n_nodes)}
+        taken += names_at.values()
     # a number the step works out appears when its picture has arrived, with the caption's result
     before = timeline.steps[step.index - 1].node_labels if step.index and progress < 1 else step.node_labels
     for node, text in enumerate(step.node_labels):
@@ -661,6 +671,8 @@ def _labels(
             lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
             if near_zero(value):  # clear of the ring that marks a 0
                 lift = max(lift, RING_R * layout.node_scale[node] + 0.1)
+            if node in names_at and name_above(layout, node):  # over its name
+                lift = names_at[node][3] - y + 0.05
             # the backward pass writes deltas on the nodes: in its purple, as the caption does
             colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
             if study:
@@ -678,21 +690,24 @@ def _labels(
                 left = anchor[0] - w if last else anchor[0] - w / 2
                 taken.append((left, y + lift, left + w, y + lift + h))
     if step.all_records and timeline.screen == "hall" and not sheets_shown(timeline, step):
-        out += _record_one_outputs(timeline, step, theme, size)
+        out += _record_one_outputs(timeline, step, theme, size, names_at)
     if not study:  # hall and lecture label every change along its weight instead
         arrive = BEADS_ARRIVE if step.kind == "node" else 1.0
         carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
         if progress < 1.0:  # a node's z, its error x slope: with the result
             step = replace(step, node_notes=())
-        numbers = _value_labels(step, layout, theme, size, study, px_per_unit, beside, taken, carried)
-        return tuple(out) + numbers
+        return tuple(out) + _value_labels(
+            step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at
+        )
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
     return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit)
 
 
-def _record_one_outputs(timeline: Timeline, step: Step, theme: Theme, size: int) -> list[Label3D]:
+def _record_one_outputs(
+    timeline: Timeline, step: Step, theme: Theme, size: int, names_at: dict[int, tuple] | None = None
+) -> list[Label3D]:
     """The hall's one network for all records at once: record 1's output (its error, in the
     error step) beside each output node, named (the outputs panel has every record's)."""
     layout, visual = timeline.layout, step.visual
@@ -706,6 +721,8 @@ def _record_one_outputs(timeline: Timeline, step: Step, theme: Theme, size: int)
             text = fmt_signed(float(visual.targets[0, o] - visual.outputs[0, o]))
         x, y, z = layout.nodes[node]
         lift = max(node_radius(np.array([v]))[0], RING_R) * layout.node_scale[node] + 0.1
+        if node in (names_at or {}) and name_above(layout, node):  # over its name
+            lift = names_at[node][3] - y + 0.05
         label = message(timeline.lang, "record_one_value", v=text)
         # over the node, ending at it: clear of the outputs panel beside the network
         out.append(Label3D(label, (x + 0.35, y + lift, z), size, theme.text, theme.panel, align="right"))
@@ -722,6 +739,7 @@ def _value_labels(
     beside: bool = False,
     taken: list[tuple[float, float, float, float]] | None = None,
     carried: bool = True,
+    names_at: dict[int, tuple[float, float, float, float]] | None = None,
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
@@ -744,6 +762,8 @@ def _value_labels(
             placed.append((x + right, y - h / 2, x + right + w, y + h / 2))
             continue
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
+        if node in (names_at or {}) and not name_above(layout, node):  # under the node's name
+            drop = max(drop, y - names_at[node][1] + 0.05 + h)
         last = layout.node_layer[node] == len(layout.layers) - 1
         anchor = (x + 0.35, y - drop, z) if last else (x - 0.5, y - drop, z)
         align = "right" if last else "left"
@@ -758,12 +778,12 @@ def _value_labels(
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         w, h = _extent(text, size, px_per_unit)
         # the first place along the weight whose box is clear of those already written
-        # and ends before the network does
+        # and ends before the network does: over the weight, else under it
         x, y, z = a + (b - a) * EDGE_VALUE_AT[0]
         best, best_gap = (x, y, z, (x, y, x + w, y + h)), -np.inf  # nan positions: the first place
-        for t in EDGE_VALUE_AT:
+        for drop, t in [(d, t) for d in (0.0, h + 0.24) for t in EDGE_VALUE_AT]:
             x, y, z = a + (b - a) * t
-            box = (x, y, x + w, y + h)
+            box = (x, y - drop, x + w, y - drop + h)
             gap = min((_box_gap(box, q) for q in placed), default=9.0)
             gap = min(gap, right_end - box[2])
             if gap > 0:
@@ -775,7 +795,7 @@ def _value_labels(
         placed.append(box)
         # each number in its sign's colour, as the caption writes it (and its sign written out)
         spans = sign_spans(theme, text)
-        out.append(Label3D(text, (x, y + 0.12, z + 0.2), size, theme.text, theme.panel, spans=spans))
+        out.append(Label3D(text, (x, box[1] + 0.12, z + 0.2), size, theme.text, theme.panel, spans=spans))
     return tuple(out)
 
 
@@ -1088,6 +1108,83 @@ def want_arrows(
             out.append(Polyline2D(((x, tail), (x, tip)), colour, px))
             out.append(Polyline2D(((x - hx, base), (x, tip), (x + hx, base)), colour, px))
     return tuple(out)
+
+
+#: a layer of more nodes than this is not named node by node (its names would be a crowd)
+MAX_NAMED = 10
+NAME_GAP = 0.06  # world units between a sphere's largest size (or its 0's ring) and its name
+
+
+def names_shown(timeline: Timeline, step: Step) -> bool:
+    """Hall and lecture name every node by its sphere (x1, h3, out), as the captions name
+    them, so "e.g. h3" is found without counting nodes. Not on a card, nor where the
+    network is small beside its maps (the fast forward, the epilogue, the summary)."""
+    return (
+        timeline.screen in ("hall", "lecture")  # a split screen's tiles are its network alone
+        and step.card is None
+        and step.feature_maps is None
+        and step.kind not in EPILOGUE_KINDS
+        and shape(timeline) != "grids"
+        and max(timeline.layout.layers) <= MAX_NAMED
+    )
+
+
+def name_size(height: int) -> int:
+    """A node name's font size: lecture's smallest text, in the hall too (a name is found
+    once and then known; the room under the network is what it takes)."""
+    return round(height * MIN_TEXT["lecture"])
+
+
+def name_above(layout: Layout, node: int) -> bool:
+    """A lone output is named over its sphere: under it, its z note would be pushed down
+    into the weights that converge on it, and right of it the panels begin."""
+    last = len(layout.layers) - 1
+    return int(layout.node_layer[node]) == last and layout.layers[last] == 1
+
+
+def name_edge(layout: Layout, node: int) -> float:
+    """The world y of a name's edge nearest its node: clear of its largest sphere and of
+    the ring of a 0, so the name never moves while the value does."""
+    off = max(NODE_R_MAX, RING_R) * layout.node_scale[node] + NAME_GAP
+    return layout.nodes[node, 1] + (off if name_above(layout, node) else -off)
+
+
+def name_box(layout: Layout, node: int, size: int, px_per_unit: float) -> tuple[float, float, float, float]:
+    """The world box (x0, y0, x1, y1) a node's name takes at font ``size``."""
+    x, edge = layout.nodes[node, 0], name_edge(layout, node)
+    w = text_width_em(layout.node_name(*layout.position_of(node))) * size / px_per_unit
+    y0 = edge if name_above(layout, node) else edge - 1.2 * size / px_per_unit
+    return x - w / 2, y0, x + w / 2, y0 + 1.2 * size / px_per_unit
+
+
+def named_in(text: str, names: list[str]) -> set[str]:
+    """The node names ``text`` mentions as words ("out", not the "out" of "output")."""
+    return {n for n in names if found_terms(((n,),), text)}
+
+
+def node_names(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+) -> tuple[list[Text2D], list[Rect2D]]:
+    """Each node's name by its sphere, on a backdrop over the weights that cross there;
+    the nodes the caption names in the accent colour and bold."""
+    layout = timeline.layout
+    names = [layout.node_name(*layout.position_of(node)) for node in range(layout.n_nodes)]
+    named = named_in(step.caption, names)
+    size = name_size(height)
+    edges = layout.nodes.copy()
+    edges[:, 1] = [name_edge(layout, node) for node in range(layout.n_nodes)]
+    at = (project(camera, edges, width / height) + 1) / 2
+    texts, rects = [], []
+    pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
+    for node, (name, (x, y)) in enumerate(zip(names, at, strict=True)):
+        lit, above = name in named, name_above(layout, node)
+        w, h = text_width_em(name) * size / width, 1.15 * size / height
+        y0, y1 = (y - pad_y, y + h) if above else (y - h, y + pad_y)
+        rects.append(Rect2D(x - w / 2 - pad_x, y0, x + w / 2 + pad_x, y1, theme.panel, 0.8))
+        colour = theme.accent if lit else theme.muted
+        valign = "bottom" if above else "top"
+        texts.append(Text2D(name, x, y, size, colour, bold=lit, align="center", valign=valign))
+    return texts, rects
 
 
 def near_zero(values: np.ndarray) -> np.ndarray:

@@ -330,7 +330,7 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(notes, x0, y, small, hud.theme.muted))
 
 
-EQUALS = re.compile(r"[=\uff1d]\s*")
+EQUALS = re.compile(r"[=\uff1d~\u2248]\s*")  # "=", and "~" (about equal: rounded terms)
 
 
 def caption_parts(step: Step) -> int:

@@ -29,8 +29,8 @@ LABEL_LIFT = 0.4  # room above the top node for its value
 #: study its left column for the records, the legend and the code
 NETWORK_REGIONS = {
     "study": (0.31, 0.235, 0.985, 0.865),
-    "lecture": (0.03, 0.13, 0.66, 0.76),
-    "hall": (0.03, 0.13, 0.66, 0.725),
+    "lecture": (0.03, 0.17, 0.66, 0.76),  # above the code line, with room for the nodes' names
+    "hall": (0.03, 0.17, 0.66, 0.725),
     "tile": (0.04, 0.05, 0.96, 0.95),  # one run of a split screen: its network, nothing else
 }
 
@@ -111,6 +111,22 @@ class Layout:
 
     def edge_id(self, weight_layer: int, i: int, j: int) -> int:
         return self.edge_offsets[weight_layer] + i * self.layers[weight_layer + 1] + j
+
+    def node_name(self, layer: int, node: int) -> str:
+        """What the captions and the picture call a node, counted from 1 as a lecturer counts:
+        ``x1`` an input, ``h3`` a hidden node (``h2_3`` where there are several hidden
+        layers), ``out`` the output (``out2`` of several). Python's ``l1[:, 2]`` is ``h3``."""
+        last = len(self.layers) - 1
+        if layer == 0:
+            return f"x{node + 1}"
+        if layer == last:
+            return "out" if self.layers[last] == 1 else f"out{node + 1}"
+        return f"h{node + 1}" if last == 2 else f"h{layer}_{node + 1}"
+
+    def position_of(self, node: int) -> tuple[int, int]:
+        """A node id's layer and its index in that layer (``node_id`` undone)."""
+        layer = int(self.node_layer[node])
+        return layer, node - self.layer_offsets[layer]
 
     def layer_nodes(self, layer: int) -> range:
         return range(self.layer_offsets[layer], self.layer_offsets[layer] + self.layers[layer])

@@ -284,20 +284,21 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
 
     hidden = step("node", record=0, layer=1, node=0)
     assert hidden.caption == (
-        "Hidden node 1: z = 0*(-0.166) + 0*(-0.706) + 1*(-0.206) = -0.2065;   sigmoid(z) = 0.4486"
+        "Hidden node h1: z = 0*(-0.166) + 0*(-0.706) + 1*(-0.206) = -0.206;   sigmoid(z) = 0.449"
     )
     assert hidden.node_labels[:4] == ("0", "0", "1", "0.449")  # 3 significant digits on the picture
     assert hidden.edge_values == ((0, "0"), (4, "0"), (8, "-0.206"))  # input x weight along each weight
     assert hidden.node_notes == ((3, "z = -0.206"),)
     assert step("node", record=0, layer=1, node=3).caption == (
-        "Hidden node 4: z = 0*(-0.395) + 0*(-0.309) + 1*(0.370) = 0.3704;   sigmoid(z) = 0.5916"
+        "Hidden node h4: z = 0*(-0.395) + 0*(-0.309) + 1*(0.370) = 0.370;   sigmoid(z) = 0.592"
     )
     assert step("node", record=0, layer=2, node=0).caption == (
-        "The output node: z = 0.449*(-0.591) + 0.519*(0.756) + 0.460*(-0.945) + 0.592*(0.341) = -0.1052;"
-        "   sigmoid(z) = 0.4737"
+        # the terms as written add up to -0.1058: "~" the recorded z, -0.10519
+        "Output node out: z = 0.449*(-0.591) + 0.519*(0.756) + 0.460*(-0.945) + 0.592*(0.341) ~ -0.105;"
+        "   sigmoid(z) = 0.474"
     )
-    assert step("output_error", record=0).caption == "l2_error = y - l2 = 0 - 0.4737 = -0.4737"
-    assert step("output_error", record=1).caption == "l2_error = y - l2 = 1 - 0.4890 = +0.5110"
+    assert step("output_error", record=0).caption == "l2_error = y - l2 = 0 - 0.474 = -0.474"
+    assert step("output_error", record=1).caption == "l2_error = y - l2 = 1 - 0.489 = +0.511"
     shown = step("display_error")
     assert shown.caption == "Display error = mean(|l2_error|) over the batch = 0.49641"
     assert shown.panel == ("l2_error =", "-0.4737", "+0.5110", "+0.4562", "-0.5447")

@@ -28,5 +28,5 @@ def test_the_notebook_records_a_torch_model_and_shows_its_video(tmp_path, monkey
     assert html.startswith('<video controls width="320" src="data:video/mp4;base64,')
     assert video.path.stat().st_size > 10_000 and video.frames > 100
     assert frame._repr_png_().startswith(b"\x89PNG") and frame.pixels.shape == (360, 640, 3)
-    assert "Hidden node 1" in frame.caption or "node" in frame.caption
+    assert "Hidden node h1" in frame.caption or "node" in frame.caption
     assert (tmp_path / "renders" / "notebook.npz").is_file()

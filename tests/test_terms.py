@@ -5,6 +5,7 @@ where the whole line would put them."""
 
 import itertools
 import os
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -50,7 +51,7 @@ def test_a_node_writes_its_weights_in_their_signs_colours_and_its_value_in_the_a
     pieces = _caption_pieces(tl, step)
     assert pieces["-0.591"] == DARK.negative
     assert pieces["0.756"] == DARK.positive
-    assert pieces["0.4737"] == DARK.accent  # sigmoid(z): the node's value, magenta on the node too
+    assert pieces["0.474"] == DARK.accent  # sigmoid(z): the node's value, magenta on the node too
     assert pieces["0.449"] == DARK.text  # the inputs: the nodes' white numbers (a span to fly in)
 
 
@@ -81,9 +82,9 @@ def test_a_hidden_error_colours_the_delta_sent_back_the_weight_and_what_arrives(
 def test_the_output_error_colours_the_target_and_the_error(run):
     _, tl = run
     step = _step(tl, "output_error", record=1)  # record 2: target 1
-    assert step.caption.endswith("= 1 - 0.4890 = +0.5110")
+    assert step.caption.endswith("= 1 - 0.489 = +0.511")  # as the picture writes them
     pieces = _caption_pieces(tl, step)
-    assert pieces == {"1": DARK.target, "0.4890": DARK.text, "+0.5110": DARK.positive}  # output: white
+    assert pieces == {"1": DARK.target, "0.489": DARK.text, "+0.511": DARK.positive}  # output: white
 
 
 def test_a_term_is_a_whole_token_found_in_order():
@@ -101,7 +102,7 @@ def test_the_delta_notes_colour_the_error_and_the_slope(run):
     step = _step(tl, "delta", layer=1)
     frame = step.first_frame + step.n_frames - 1
     state = frame_state(tl, frame, W, H)
-    notes = [lb for lb in state.labels if lb.text.startswith("= ") and lb.spans]
+    notes = [lb for lb in state.labels if lb.text[:2] in ("= ", "~ ") and lb.spans]
     assert len(notes) == 4
     first = {lb.text[s:e]: c for lb in notes[:1] for s, e, c in lb.spans}
     assert first == {"+0.0698": DARK.positive, "0.247": DARK.slope}
@@ -340,3 +341,36 @@ def test_a_flying_piece_is_drawn_between_its_origin_and_its_place(run, renderer)
     # at its origin: the piece's top-left at (0.5, 0.4) of the frame (y from the bottom)
     assert start[:, 0].min() == pytest.approx(0.6 * H, abs=8)
     assert start[:, 1].min() == pytest.approx(0.5 * W, abs=8)
+
+
+def _closing(text: str) -> list[tuple[str, str, str]]:
+    """(arithmetic as written, "=" or "~", result as written) in a caption or a note: each
+    "=" or "~" with the numbers-only formula before it and the number after it."""
+    parts = re.split(r"\s([=~])\s", text)
+    found = []
+    for i in range(1, len(parts) - 1, 2):
+        left = re.split(r"[:;,]\s", parts[i - 1])[-1].strip().replace(" x ", "*")
+        right = re.match(r"[-+]?\d+\.\d+", parts[i + 1])
+        if right and re.fullmatch(r"[-+*() .\d]+", left) and re.search(r"\*|\d \S* ?[-+] ", left):
+            found.append((left, parts[i], right.group()))
+    return found
+
+
+def test_an_equals_sign_holds_for_the_numbers_as_written(run):
+    """A sum or product of rounded numbers is written "=" only where it gives the result as
+    written; elsewhere "~" (the result is the recorded one): a student with a calculator
+    is never told an equality that fails."""
+    _, tl = run
+    checked = {"=": 0, "~": 0}
+    for step in (s for s in tl.steps if s.epoch in (1, 1998)):
+        texts = [step.caption.replace("\n", " ")]
+        labels = dict(enumerate(step.node_labels))
+        notes = [(node, text) for node, text in step.node_notes if text[:2] in ("= ", "~ ")]
+        texts += [f"{text[2:]} {text[0]} {labels[node]}" for node, text in notes]
+        for expr, sign, result in (found for text in texts for found in _closing(text)):
+            decimals = len(result.split(".")[1])
+            value = eval(expr)  # digits, signs, products and brackets only (checked above)
+            closes = f"{value:.{decimals}f}" == f"{float(result):.{decimals}f}"
+            assert closes == (sign == "="), (step.index, expr, sign, result, value)
+            checked[sign] += 1
+    assert checked["="] > 15 and checked["~"] > 5, checked

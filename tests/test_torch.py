@@ -130,7 +130,7 @@ def test_a_torch_run_renders_through_the_cli(tmp_path, capsys):
     path = _iamtrask_in_torch(torch.float64, epochs=3, show="1-3").save(tmp_path / "run.npz")
     assert main(["steps", "--json", "--trace", str(path)]) == 0
     assert (
-        '"caption": "Hidden node 1: z = 0*(-0.166) + 0*(-0.706) + 1*(-0.206) = -0.2065'
+        '"caption": "Hidden node h1: z = 0*(-0.166) + 0*(-0.706) + 1*(-0.206) = -0.206;'
         in capsys.readouterr().out
     )
     assert main(["frame", "--trace", str(path), "--step", "10", "--resolution", "320x180",

@@ -158,7 +158,7 @@ def test_the_key_names_the_arrows_and_study_draws_none(run):
 def test_the_worked_change_is_each_records_push_and_they_add_up(run):
     trace, tl = run
     u = trace.epoch_updates(1)[0]
-    step = _step(tl, 1, "worked", 1)  # syn1's largest change: l1[3] -> l2[1]
+    step = _step(tl, 1, "worked", 1)  # syn1's largest change: h3 -> out
     expected = u.activations[0][:, 2] * -u.deltas[1][:, 0]
     pushes = step.bars.values[:-1]
     np.testing.assert_allclose(pushes, expected, atol=1e-15)
@@ -238,7 +238,7 @@ def test_the_worked_change_goes_downhill_on_its_weights_loss_curve(run, k, ij):
     step = _step(tl, 1, "worked", k)
     curve = step.loss_curve
     i, j = ij
-    assert curve.name == f"l{k}[{i + 1}] -> l{k + 1}[{j + 1}]"
+    assert curve.name == {1: "h3 -> out", 0: "x2 -> h3"}[k]  # as the picture names the nodes
     assert curve.w0 == u.weights_before[k][i, j]
     assert curve.loss0 == pytest.approx(u.loss, abs=1e-12)  # the recorded loss, at the weight
     h = 1e-6  # the recorded gradient is the curve's slope there
@@ -264,7 +264,7 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     theme = THEMES["dark"]
     texts, rects, lines = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
-    assert "loss = 1/2 sum of squared\nerrors, vs l1[3] -> l2[1]" in words  # the real loss, named
+    assert "loss = 1/2 sum of squared\nerrors, vs h3 -> out" in words  # the real loss, named
     assert "slope dloss/dw +0.00677" in words and "change = -1 x slope = -0.00677" in words  # rate 1
     tangent = next(p for p in lines if p.color == theme.slope and len(p.points) == 2)
     (ax, ay), (bx, by) = tangent.points
@@ -324,8 +324,7 @@ def test_the_tubes_sent_back_keep_one_colour_and_their_numbers_carry_the_sign(ru
         assert notes[node] == fmt_signed(s.value) and notes[node][0] in "+-"
     # node 3's weight is negative (-0.945): the output's down (-0.118) comes back up (+0.112)
     assert step.caption.startswith(
-        "l1_error = l2_delta . syn1.T, e.g. node 3: -0.118 x -0.945 = +0.112 "
-        "(a negative weight flips the sign)"
+        "l1_error = l2_delta . syn1.T, e.g. h3: -0.118 x -0.945 = +0.112 (a negative weight flips the sign)"
     )
     assert "flips" in step.headline and "flips" not in step.gloss  # in big type, kept by the hall
 
@@ -380,7 +379,7 @@ def test_the_change_grid_writes_every_change_turned_so_the_numbers_fit(run):
     change = trace.epoch_updates(1)[0].weights_after[0] - trace.epoch_updates(1)[0].weights_before[0]
     cells = [w for w in words if re.fullmatch(r"[+-]0\.\d{4}", w)]
     assert cells == [("+" if v > 0 else "-") + f"{abs(v):.4f}" for v in change.T.ravel()]
-    assert "-0.0103" in cells  # the largest, l0[2] -> l1[3]
+    assert "-0.0103" in cells  # the largest, x2 -> h3
     late = _step(tl, 2000, "update", 0)
     words = [t.text for t in overlay(tl, late, THEMES["dark"], W, H)[0]]
     assert "syn0 change, row = l0" in words and not [w for w in words if re.fullmatch(r"[+-]0\.\d{6}", w)]

@@ -20,7 +20,7 @@ import numpy as np
 from nnviz3d.layout import strongest_inputs
 from nnviz3d.mlp import forward, loss_value
 from nnviz3d.text import columns, pad_columns
-from nnviz3d.timeline.model import LossCurve, RecordBars, Signal, fmt, fmt_input, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import LossCurve, RecordBars, Signal, equals, fmt, fmt_input, fmt_sig, fmt_signed
 
 if TYPE_CHECKING:
     from nnviz3d.timeline.story import Builder
@@ -171,16 +171,18 @@ def node(b: Builder, beat: Beat) -> None:
     b.values[lay.node_id(k, j)] = a
     b.labels[lay.node_id(k, j)] = fmt_sig(a)
     terms = " + ".join(f"{fmt_input(p)}*({fmt(wij, 3)})" for p, wij in zip(prev, w[:, j], strict=True))
-    if len(prev) > 4:
-        terms = b.t("sum_of", n=len(prev))
+    written = sum(float(fmt_input(p)) * float(fmt(wij, 3)) for p, wij in zip(prev, w[:, j], strict=True))
     if u.biases_before is not None:
         terms += f" + ({fmt(float(u.biases_before[k - 1][j]), 3)})"
-    hidden = "hidden_of" if b.n_w > 2 else "hidden"
-    output = "output" if b.spec.layers[-1] > 1 else "output_only"
-    name = b.t(output, j=j + 1) if k == b.n_w else b.t(hidden, j=j + 1, k=k)
+        written += float(fmt(float(u.biases_before[k - 1][j]), 3))
+    if len(prev) > 4:
+        terms, written = b.t("sum_of", n=len(prev)), z
+    eq = equals(fmt_sig(z), written, fmt_sig, b.t("approx"))
+    node_name = lay.node_name(k, j)  # as the picture names it, under its sphere
+    name = b.t("output" if k == b.n_w else "hidden_of" if b.n_w > 2 else "hidden", name=node_name, k=k)
     incoming = [lay.edge_id(k - 1, i, j) for i in range(b.spec.layers[k - 1])]
     b.add(
-        b.t("node", name=name, terms=terms, z=fmt(z), act=act, a=fmt(a)),
+        b.t("node", name=name, terms=terms, eq=eq, z=fmt_sig(z), act=act, a=fmt_sig(a)),
         code=(f"layer{k}",),
         values={f"l{k}[{j}]": a, f"z{k}[{j}]": z},
         record=r,
@@ -198,6 +200,7 @@ def node(b: Builder, beat: Beat) -> None:
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
             # each input from its node and each weight from its edge, into the formula
             "terms": (
+                (node_name, "value"),  # as its name under its sphere, in the colour of now
                 *(
                     term
                     for i, (p, wij) in enumerate(zip(prev, w[:, j], strict=True))
@@ -206,8 +209,8 @@ def node(b: Builder, beat: Beat) -> None:
                         (fmt(wij, 3), "weight", _edge_at(lay, incoming[i])),
                     )
                 ),
-                (fmt(z), "signed", _node_at(lay, lay.node_id(k, j))),
-                (fmt(a), "value"),
+                (fmt_sig(z), "signed", _node_at(lay, lay.node_id(k, j))),
+                (fmt_sig(a), "value"),
             ),
         },
         node_values=b.values.copy(),
@@ -281,8 +284,10 @@ def output_error(b: Builder, beat: Beat) -> None:
     if r < lay.n_records:
         outputs[r] = u.outputs[r]
     err = u.output_errors[r]
-    terms = ", ".join(
-        f"{fmt_input(t)} - {fmt(o)} = {fmt(e, sign=True)}"
+    approx = b.t("approx")
+    terms = ", ".join(  # as the picture writes them (3 digits), "~" where those do not close
+        f"{fmt_input(t)} - {fmt_sig(o)} {equals(fmt_signed(e), t - float(fmt_sig(o)), fmt_signed, approx)}"
+        f" {fmt_signed(e)}"
         for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
     )
     b.add(
@@ -297,8 +302,8 @@ def output_error(b: Builder, beat: Beat) -> None:
                 for node, t, o, e in zip(lay.layer_nodes(n_w), u.targets[r], u.outputs[r], err, strict=True)
                 for term in (
                     (fmt_input(t), "target"),
-                    (fmt(o), "input", _node_at(lay, node)),  # white, as the output node's number
-                    (fmt(e, sign=True), "error"),
+                    (fmt_sig(o), "input", _node_at(lay, node)),  # white, as the output node's number
+                    (fmt_signed(e), "error"),
                 )
             ),
         },
@@ -348,9 +353,12 @@ def error(b: Builder, beat: Beat) -> None:
     if w.shape[1] == 1:  # one node sends back: one hidden error worked out, a sign flip if any
         flips = [i for i in range(w.shape[0]) if w[i, 0] < 0 and sent[i, 0] != 0]
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
-        caption = b.t("error_hidden_one", k=k, k1=k + 1, i=i + 1, d=fmt_sig(float(-u.deltas[k][0, 0])),
-                      w=fmt_sig(float(w[i, 0])), e=fmt_signed(float(sent[i, 0])))  # fmt: skip
-        terms += ((fmt_sig(float(-u.deltas[k][0, 0])), "delta", _node_at(lay, lay.node_id(k + 1, 0))),
+        d_w, w_w = fmt_sig(float(-u.deltas[k][0, 0])), fmt_sig(float(w[i, 0]))
+        e_w = fmt_signed(float(sent[i, 0]))
+        caption = b.t("error_hidden_one", k=k, k1=k + 1, name=lay.node_name(k, i), d=d_w, w=w_w, e=e_w,
+                      eq=equals(e_w, float(d_w) * float(w_w), fmt_signed, b.t("approx")))  # fmt: skip
+        terms += ((lay.node_name(k, i), "value"),  # its name under its sphere, lit as well
+                  (fmt_sig(float(-u.deltas[k][0, 0])), "delta", _node_at(lay, lay.node_id(k + 1, 0))),
                   (fmt_sig(float(w[i, 0])), "weight", _edge_at(lay, lay.edge_id(k, i, 0))),
                   (fmt_signed(float(sent[i, 0])), "error"))  # fmt: skip
     if w.shape[1] == 1 and w[i, 0] < 0:  # the step's point: in the formula's type, not the gloss
@@ -424,8 +432,9 @@ def delta(b: Builder, beat: Beat) -> None:
         a = u.activations[k - 1]
         slope = a[0] * (1 - a[0])
         if d.shape[1] == 1:  # one node: the numbers go into the caption
-            caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=fmt_sig(float(err[0, 0])),
-                          s=fmt_sig(float(slope[0])), d=fmt_sig(float(d[0, 0])), n=n)  # fmt: skip
+            e_w, s_w, d_w = fmt_sig(float(err[0, 0])), fmt_sig(float(slope[0])), fmt_sig(float(d[0, 0]))
+            caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=e_w, s=s_w, d=d_w, n=n,
+                          eq=equals(d_w, float(e_w) * float(s_w) / n, fmt_sig, b.t("approx")))  # fmt: skip
             gloss = b.t("delta_mean_gloss" if n > 1 else "delta_gloss", n=n)
             terms += ((fmt_sig(float(err[0, 0])), "error", _node_at(lay, lay.node_id(k, 0))),
                       (fmt_sig(float(slope[0])), "slope"), (fmt_sig(float(d[0, 0])), "delta"))  # fmt: skip
@@ -435,9 +444,10 @@ def delta(b: Builder, beat: Beat) -> None:
             caption = b.t("delta_nodes", k=k) + (b.t("per_batch", n=n) if n > 1 else "")
             gloss = b.t("delta_nodes_gloss")
         notes = tuple(
-            (lay.node_id(k, j), f"= {fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}{per}")
+            (lay.node_id(k, j), f"{_delta_equals(b, err[0, j], slope[j], d[0, j], n)} "
+             f"{fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}{per}")
             for j in range(d.shape[1])
-        )
+        )  # fmt: skip
         terms += tuple(  # the notes' numbers, after the caption's
             term
             for j in range(d.shape[1])
@@ -535,6 +545,13 @@ def update(b: Builder, beat: Beat) -> None:
     )
 
 
+def _delta_equals(b: Builder, error: float, slope: float, delta: float, n: int) -> str:
+    """A delta note's "=" (its node's label is the delta): "~" where error x slope as
+    written does not give the delta as written."""
+    written = float(fmt_signed(float(error))) * float(fmt_sig(float(slope))) / n
+    return equals(fmt_signed(float(delta)), written, fmt_signed, b.t("approx"))
+
+
 @step_kind("worked", seconds=3.0, phase="update")
 def worked(b: Builder, beat: Beat) -> None:
     """The update's largest change worked out: for each record, the input at the weight's
@@ -550,13 +567,16 @@ def worked(b: Builder, beat: Beat) -> None:
     if lr != 1:
         terms = f"{lr:g} * ({terms})"
     value = float(change[i, j])
+    written = lr * sum(float(x) * float(fmt(d[r, j], 3)) for r, x in enumerate(shown))
+    eq = equals(fmt_sig(value), written, fmt_sig, b.t("approx"))
     edge = lay.edge_id(k, i, j)
+    edge_name = f"{lay.node_name(k, i)} -> {lay.node_name(k + 1, j)}"
     factors = [fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 4) for r in range(len(a))]
     products = [  # to 5 decimals, of factors to 4: a calculator agrees; the sum is of the unrounded
         f"{x} x {fmt(d[r, j], 4)} = {fmt(float(a[r, i] * d[r, j]), 5, True)}" for r, x in enumerate(factors)
     ]
     b.add(
-        b.t("worked", i=i + 1, j=j + 1, k=k, k1=k + 1, terms=terms, v=fmt_sig(value)),
+        b.t("worked", a=lay.node_name(k, i), b=lay.node_name(k + 1, j), terms=terms, eq=eq, v=fmt_sig(value)),
         gloss=b.t("worked_gloss"),
         code=(f"update{k}",),
         panel=(
@@ -578,8 +598,13 @@ def worked(b: Builder, beat: Beat) -> None:
                 value,
                 zero_note=b.t("bars_input_zero") if k == 0 else "",
             ),
-            "loss_curve": _loss_curve(b, u, k, i, j, f"l{k}[{i + 1}] -> l{k + 1}[{j + 1}]"),
-            "terms": (*((fmt(d[r, j], 3), "delta") for r in range(len(a))), (fmt_sig(value), "change")),
+            "loss_curve": _loss_curve(b, u, k, i, j, edge_name),
+            "terms": (
+                (lay.node_name(k, i), "value"),  # the weight's ends, named as under their spheres
+                (lay.node_name(k + 1, j), "value"),
+                *((fmt(d[r, j], 3), "delta") for r in range(len(a))),
+                (fmt_sig(value), "change"),
+            ),
         },
     )
 

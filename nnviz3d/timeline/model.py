@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -55,6 +56,13 @@ def fmt_signed(value: float, digits: int = 3) -> str:
 
 def fmt_input(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else fmt(value, 3)
+
+
+def equals(result: str, from_written: float, written_as: Callable[[float], str], approx: str) -> str:
+    """ "=" where the numbers as written give ``result`` as written, else ``approx`` (~): the
+    result is the recorded one, so a sum or product of rounded numbers can miss its last
+    digit, and a student who checks it with a calculator is told so."""
+    return "=" if written_as(from_written) == result else approx
 
 
 @dataclass(frozen=True)

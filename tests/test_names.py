@@ -1,0 +1,140 @@
+"""Every node has a name (x1, h3, out) written by its sphere in hall and lecture, and the
+captions use the same names, so "e.g. h3" or "of h3 -> out" is found without counting
+nodes; the nodes a caption names are lit in the picture and in the caption alike."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import (
+    _extent,
+    frame_state,
+    name_above,
+    name_box,
+    name_size,
+    named_in,
+    names_shown,
+    project,
+)
+from nnviz3d.hud import found_terms, term_colour
+from nnviz3d.layout import make_layout
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES
+from nnviz3d.scene import load_scene
+
+W, H = 1280, 720
+DARK = THEMES["dark"]
+NAMES = ["x1", "x2", "x3", "h1", "h2", "h3", "h4", "out"]
+
+
+@pytest.fixture(scope="module", params=["lecture", "hall"])
+def run(request):
+    scene = load_scene()
+    scene = replace(scene, render=replace(scene.render, layout=request.param))
+    return prepare(scene, epochs=(1, 2000))
+
+
+def _step(tl, kind, layer=None):
+    steps = (s for s in tl.steps if s.epoch == 1 and s.kind == kind)
+    return next(s for s in steps if layer is None or s.layer == layer)
+
+
+def _names(fs):
+    return {t.text: t for t in fs.texts if t.text in NAMES}
+
+
+def test_a_node_is_named_as_a_lecturer_counts():
+    lay = make_layout((3, 4, 1), 4)
+    assert [lay.node_name(*lay.position_of(n)) for n in range(lay.n_nodes)] == NAMES
+    deep = make_layout((2, 3, 3, 2), 4)
+    names = [deep.node_name(*deep.position_of(n)) for n in range(deep.n_nodes)]
+    assert names == ["x1", "x2", "h1_1", "h1_2", "h1_3", "h2_1", "h2_2", "h2_3", "out1", "out2"]
+    assert all(deep.node_id(*deep.position_of(n)) == n for n in range(deep.n_nodes))
+
+
+def test_a_name_is_found_as_a_word():
+    assert named_in("Output node out: z = 1", NAMES) == {"out"}
+    assert named_in("the output follows input 1", NAMES) == set()  # not the "out" of "output"
+    assert named_in("The largest change, of h3 -> out: 0.4", NAMES) == {"h3", "out"}
+    assert named_in("l1_error = l2_delta . syn1.T, e.g. h3: -0.118", NAMES) == {"h3"}
+
+
+def test_the_captions_name_nodes_as_the_picture_does(run):
+    _, tl = run
+    assert _step(tl, "node", 1).caption.startswith("Hidden node h1: z = ")
+    assert _step(tl, "node", 2).caption.startswith("Output node out: z = ")
+    assert ", e.g. h3: -0.118 x -0.945 = +0.112" in _step(tl, "error", 1).caption.replace("\n", " ")
+    assert _step(tl, "worked", 1).caption.startswith("The largest change, of h3 -> out: ")
+    assert _step(tl, "worked", 0).caption.startswith("The largest change, of x2 -> h3: ")
+
+
+@pytest.mark.parametrize(("kind", "layer", "lit"), [("error", 1, {"h3"}), ("worked", 1, {"h3", "out"})])
+def test_the_nodes_a_caption_names_are_lit_in_the_picture_and_the_caption(run, kind, layer, lit):
+    _, tl = run
+    step = _step(tl, kind, layer)
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    names = _names(fs)
+    assert set(names) == set(NAMES)  # every node, once
+    assert {n for n, t in names.items() if t.color == DARK.accent and t.bold} == lit
+    assert all(t.color == DARK.muted and not t.bold for n, t in names.items() if n not in lit)
+    caption = step.caption
+    found = found_terms(step.terms, caption)
+    coloured = {caption[a:b]: term_colour(DARK, step.terms[i][1], caption[a:b]) for i, a, b in found}
+    assert all(coloured[n] == DARK.accent for n in lit)
+
+
+def test_a_name_stays_put_under_its_sphere_whatever_its_value(run):
+    """Hidden and input names under their spheres, the lone output's over it; each at the
+    same place in every step of the iteration (the camera does not move between them)."""
+    _, tl = run
+    lay = tl.layout
+    places = set()
+    for step in (s for s in tl.steps if s.epoch == 1 and names_shown(tl, s) and s.kind not in ("compact",)):
+        fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+        if fs.camera != frame_state(tl, tl.frames_of(_step(tl, "node", 1).index)[-1], W, H).camera:
+            continue  # the records' sheets: another view
+        centres = (project(fs.camera, lay.nodes, W / H) + 1) / 2
+        for node, name in enumerate(NAMES):
+            t = _names(fs)[name]
+            assert t.x == pytest.approx(centres[node, 0], abs=2 / W)  # under (over) its centre
+            assert (t.y > centres[node, 1]) == name_above(lay, node) == (name == "out")
+            places.add((name, round(t.x, 9), round(t.y, 9)))
+    assert len(places) == len(NAMES)
+
+
+def test_the_numbers_on_the_weights_keep_clear_of_the_names(run):
+    """A number along a weight is placed where its box misses every name's box (in world
+    units, as the labels are placed), in the steps that write numbers on the weights. (An
+    update's "before -> after" is longer than syn0's weights are wide: it has no clear place.)"""
+    _, tl = run
+    lay = tl.layout
+    checked = 0
+    for step in (s for s in tl.steps if s.epoch == 1 and s.kind in ("node", "worked")):
+        fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+        ends = project(fs.camera, np.array([[0.0, 0, 0], [1.0, 0, 0]]), W / H)
+        px_per_unit = abs(ends[1, 0] - ends[0, 0]) * W / 2
+        boxes = [name_box(lay, n, name_size(H), px_per_unit) for n in range(lay.n_nodes)]
+        for lb in fs.labels:
+            if any(ch.isdigit() for ch in lb.text) and lb.align == "left" and lb.valign == "bottom":
+                x, y = lb.position[0], lb.position[1] - 0.12
+                w, h = _extent(lb.text, lb.size, px_per_unit)
+                for x0, y0, x1, y1 in boxes:
+                    assert x + w <= x0 or x >= x1 or y >= y1 or y + h <= y0, (
+                        step.index,
+                        lb.text,
+                    )
+                checked += 1
+    assert checked > 10
+
+
+def test_no_names_on_cards_in_study_or_beside_maps():
+    scene = load_scene()
+    _, lecture = prepare(scene, epochs=(1,))
+    assert not any(names_shown(lecture, s) for s in lecture.steps if s.card is not None)
+    assert not any(names_shown(lecture, s) for s in lecture.steps if s.kind in ("epilogue", "summary"))
+    study = replace(scene, render=replace(scene.render, layout="study"))
+    _, tl = prepare(study, epochs=(1,))
+    assert not any(names_shown(tl, s) for s in tl.steps)
+    fs = frame_state(tl, tl.frames_of(_step(tl, "node", 1).index)[-1], W, H)
+    assert not _names(fs)
