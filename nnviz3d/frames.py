@@ -671,8 +671,7 @@ def _labels(
             lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
             if near_zero(value):  # clear of the ring that marks a 0
                 lift = max(lift, RING_R * layout.node_scale[node] + 0.1)
-            if node in names_at and name_above(layout, node):  # over its name
-                lift = names_at[node][3] - y + 0.05
+            lift = _over_name(layout, names_at, node, lift)
             # the backward pass writes deltas on the nodes: in its purple, as the caption does
             colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
             if study:
@@ -705,8 +704,16 @@ def _labels(
     return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit)
 
 
+def _over_name(layout: Layout, names_at: dict[int, tuple], node: int, lift: float) -> float:
+    """How far over its node a label stands: ``lift``, or over the node's name where that
+    is over the node (a lone output's)."""
+    if node in names_at and name_above(layout, node):
+        return names_at[node][3] - layout.nodes[node, 1] + 0.05
+    return lift
+
+
 def _record_one_outputs(
-    timeline: Timeline, step: Step, theme: Theme, size: int, names_at: dict[int, tuple] | None = None
+    timeline: Timeline, step: Step, theme: Theme, size: int, names_at: dict[int, tuple]
 ) -> list[Label3D]:
     """The hall's one network for all records at once: record 1's output (its error, in the
     error step) beside each output node, named (the outputs panel has every record's)."""
@@ -721,8 +728,7 @@ def _record_one_outputs(
             text = fmt_signed(float(visual.targets[0, o] - visual.outputs[0, o]))
         x, y, z = layout.nodes[node]
         lift = max(node_radius(np.array([v]))[0], RING_R) * layout.node_scale[node] + 0.1
-        if node in (names_at or {}) and name_above(layout, node):  # over its name
-            lift = names_at[node][3] - y + 0.05
+        lift = _over_name(layout, names_at, node, lift)
         label = message(timeline.lang, "record_one_value", v=text)
         # over the node, ending at it: clear of the outputs panel beside the network
         out.append(Label3D(label, (x + 0.35, y + lift, z), size, theme.text, theme.panel, align="right"))
@@ -1152,7 +1158,7 @@ def name_edge(layout: Layout, node: int) -> float:
 def name_box(layout: Layout, node: int, size: int, px_per_unit: float) -> tuple[float, float, float, float]:
     """The world box (x0, y0, x1, y1) a node's name takes at font ``size``."""
     x, edge = layout.nodes[node, 0], name_edge(layout, node)
-    w = text_width_em(layout.node_name(*layout.position_of(node))) * size / px_per_unit
+    w = text_width_em(layout.name_of(node)) * size / px_per_unit
     y0 = edge if name_above(layout, node) else edge - 1.2 * size / px_per_unit
     return x - w / 2, y0, x + w / 2, y0 + 1.2 * size / px_per_unit
 
@@ -1168,7 +1174,7 @@ def node_names(
     """Each node's name by its sphere, on a backdrop over the weights that cross there;
     the nodes the caption names in the accent colour and bold."""
     layout = timeline.layout
-    names = [layout.node_name(*layout.position_of(node)) for node in range(layout.n_nodes)]
+    names = [layout.name_of(node) for node in range(layout.n_nodes)]
     named = named_in(step.caption, names)
     size = name_size(height)
     edges = layout.nodes.copy()

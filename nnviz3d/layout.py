@@ -123,6 +123,10 @@ class Layout:
             return "out" if self.layers[last] == 1 else f"out{node + 1}"
         return f"h{node + 1}" if last == 2 else f"h{layer}_{node + 1}"
 
+    def name_of(self, node: int) -> str:
+        """:meth:`node_name` of a node id."""
+        return self.node_name(*self.position_of(node))
+
     def position_of(self, node: int) -> tuple[int, int]:
         """A node id's layer and its index in that layer (``node_id`` undone)."""
         layer = int(self.node_layer[node])

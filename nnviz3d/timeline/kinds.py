@@ -177,12 +177,13 @@ def node(b: Builder, beat: Beat) -> None:
         written += float(fmt(float(u.biases_before[k - 1][j]), 3))
     if len(prev) > 4:
         terms, written = b.t("sum_of", n=len(prev)), z
-    eq = equals(fmt_sig(z), written, fmt_sig, b.t("approx"))
+    z_w, a_w = fmt_sig(z), fmt_sig(a)
+    eq = equals(z_w, written, fmt_sig, b.t("approx"))
     node_name = lay.node_name(k, j)  # as the picture names it, under its sphere
     name = b.t("output" if k == b.n_w else "hidden_of" if b.n_w > 2 else "hidden", name=node_name, k=k)
     incoming = [lay.edge_id(k - 1, i, j) for i in range(b.spec.layers[k - 1])]
     b.add(
-        b.t("node", name=name, terms=terms, eq=eq, z=fmt_sig(z), act=act, a=fmt_sig(a)),
+        b.t("node", name=name, terms=terms, eq=eq, z=z_w, act=act, a=a_w),
         code=(f"layer{k}",),
         values={f"l{k}[{j}]": a, f"z{k}[{j}]": z},
         record=r,
@@ -209,8 +210,8 @@ def node(b: Builder, beat: Beat) -> None:
                         (fmt(wij, 3), "weight", _edge_at(lay, incoming[i])),
                     )
                 ),
-                (fmt_sig(z), "signed", _node_at(lay, lay.node_id(k, j))),
-                (fmt_sig(a), "value"),
+                (z_w, "signed", _node_at(lay, lay.node_id(k, j))),
+                (a_w, "value"),
             ),
         },
         node_values=b.values.copy(),
@@ -358,9 +359,9 @@ def error(b: Builder, beat: Beat) -> None:
         caption = b.t("error_hidden_one", k=k, k1=k + 1, name=lay.node_name(k, i), d=d_w, w=w_w, e=e_w,
                       eq=equals(e_w, float(d_w) * float(w_w), fmt_signed, b.t("approx")))  # fmt: skip
         terms += ((lay.node_name(k, i), "value"),  # its name under its sphere, lit as well
-                  (fmt_sig(float(-u.deltas[k][0, 0])), "delta", _node_at(lay, lay.node_id(k + 1, 0))),
-                  (fmt_sig(float(w[i, 0])), "weight", _edge_at(lay, lay.edge_id(k, i, 0))),
-                  (fmt_signed(float(sent[i, 0])), "error"))  # fmt: skip
+                  (d_w, "delta", _node_at(lay, lay.node_id(k + 1, 0))),
+                  (w_w, "weight", _edge_at(lay, lay.edge_id(k, i, 0))),
+                  (e_w, "error"))  # fmt: skip
     if w.shape[1] == 1 and w[i, 0] < 0:  # the step's point: in the formula's type, not the gloss
         caption += b.t("sign_flip")
     b.add(
@@ -436,8 +437,7 @@ def delta(b: Builder, beat: Beat) -> None:
             caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=e_w, s=s_w, d=d_w, n=n,
                           eq=equals(d_w, float(e_w) * float(s_w) / n, fmt_sig, b.t("approx")))  # fmt: skip
             gloss = b.t("delta_mean_gloss" if n > 1 else "delta_gloss", n=n)
-            terms += ((fmt_sig(float(err[0, 0])), "error", _node_at(lay, lay.node_id(k, 0))),
-                      (fmt_sig(float(slope[0])), "slope"), (fmt_sig(float(d[0, 0])), "delta"))  # fmt: skip
+            terms += ((e_w, "error", _node_at(lay, lay.node_id(k, 0))), (s_w, "slope"), (d_w, "delta"))
             if slope[0] < SATURATED:  # the lesson of late iterations: a flat sigmoid learns slowly
                 gloss += b.t("saturated")
         else:
@@ -570,13 +570,13 @@ def worked(b: Builder, beat: Beat) -> None:
     written = lr * sum(float(x) * float(fmt(d[r, j], 3)) for r, x in enumerate(shown))
     eq = equals(fmt_sig(value), written, fmt_sig, b.t("approx"))
     edge = lay.edge_id(k, i, j)
-    edge_name = f"{lay.node_name(k, i)} -> {lay.node_name(k + 1, j)}"
+    start, end = lay.node_name(k, i), lay.node_name(k + 1, j)  # as under their spheres
     factors = [fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 4) for r in range(len(a))]
     products = [  # to 5 decimals, of factors to 4: a calculator agrees; the sum is of the unrounded
         f"{x} x {fmt(d[r, j], 4)} = {fmt(float(a[r, i] * d[r, j]), 5, True)}" for r, x in enumerate(factors)
     ]
     b.add(
-        b.t("worked", a=lay.node_name(k, i), b=lay.node_name(k + 1, j), terms=terms, eq=eq, v=fmt_sig(value)),
+        b.t("worked", a=start, b=end, terms=terms, eq=eq, v=fmt_sig(value)),
         gloss=b.t("worked_gloss"),
         code=(f"update{k}",),
         panel=(
@@ -598,10 +598,10 @@ def worked(b: Builder, beat: Beat) -> None:
                 value,
                 zero_note=b.t("bars_input_zero") if k == 0 else "",
             ),
-            "loss_curve": _loss_curve(b, u, k, i, j, edge_name),
+            "loss_curve": _loss_curve(b, u, k, i, j, f"{start} -> {end}"),
             "terms": (
-                (lay.node_name(k, i), "value"),  # the weight's ends, named as under their spheres
-                (lay.node_name(k + 1, j), "value"),
+                (start, "value"),  # the weight's ends, lit in the picture too
+                (end, "value"),
                 *((fmt(d[r, j], 3), "delta") for r in range(len(a))),
                 (fmt_sig(value), "change"),
             ),

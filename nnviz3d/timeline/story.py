@@ -168,6 +168,12 @@ def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterat
 FIRST_EXAMPLE_SLOW = 3.5
 
 
+def beat_seconds(beat: Beat, durations: dict[str, float], speed: float) -> float:
+    """How long ``beat`` plays: its kind's seconds, slowed for the first example, at the
+    scene's speed (the builder's steps and :func:`story_seconds` alike)."""
+    return durations[beat.kind] * beat.slow / speed
+
+
 def durations(scene: Scene) -> dict[str, float]:
     """Seconds per kind at speed 1: the kinds' own, with the scene's [render.durations]."""
     return {**DURATIONS, **dict(scene.render.durations)}
@@ -185,7 +191,7 @@ def story_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> float:
         scene = showing(scene, epochs)
         beats = story(scene, scene.render.epochs)
     fps = scene.render.fps  # each step lasts whole frames, as the builder rounds it
-    return sum(max(1, round(d[beat.kind] * beat.slow / scene.render.speed * fps)) for beat in beats) / fps
+    return sum(max(1, round(beat_seconds(beat, d, scene.render.speed) * fps)) for beat in beats) / fps
 
 
 def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = None) -> Timeline:
@@ -375,7 +381,7 @@ class Builder:
                 visual=self.visual,
                 display_error=self.display_error,
                 display_error_epoch=self.display_error_epoch,
-                duration=self.durations[kind.name] * self.beat.slow / self.scene.render.speed,
+                duration=beat_seconds(self.beat, self.durations, self.scene.render.speed),
                 highlighted_nodes=tuple(sorted(nodes or ())),
                 highlighted_edges=tuple(sorted(edges or ())),
                 records=self.records,
