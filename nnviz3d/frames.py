@@ -51,7 +51,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import message
 from nnviz3d.timeline import Step, Timeline, Visual
-from nnviz3d.timeline.model import fmt_sig, fmt_signed
+from nnviz3d.timeline.model import DIM, fmt_sig, fmt_signed
 
 __all__ = [
     "THEMES",
@@ -178,6 +178,12 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     edge_r = edge_radius(np.where(bad, np.inf, w)) * layout.edge_scale
     edge_c = _sign_colors(w, theme)
     edge_c[bad] = theme.invalid
+    # a weight outside the step steps back by more than brightness (which keeps 3:1 against
+    # the background): thinner and greyer, so the step's weights are what the eye finds
+    out_of_focus = np.clip((1.0 - visual.edge_focus) / (1.0 - DIM), 0.0, 1.0)[:, None]
+    edge_r = np.maximum(edge_r * (1.0 - OUT_OF_FOCUS_THINNER * out_of_focus[:, 0]), EDGE_R_MIN)
+    grey = np.repeat(_same_luminance_grey(edge_c)[:, None], 3, axis=1)
+    edge_c = edge_c + (grey - edge_c) * OUT_OF_FOCUS_GREYER * out_of_focus
     edge_c = _blend(edge_c, bg, np.maximum(visual.edge_focus, theme.edge_dim))
 
     halo_r = halo_radius(visual.halos)
@@ -188,6 +194,20 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     return _Geometry(
         node_r, node_c, bead_r, bead_c, edge_r, edge_c, halo_r, halo_c, mark_r,
     )  # fmt: skip
+
+
+#: how much thinner and greyer a weight outside the step is drawn (a lecturer: "dim what
+#: is not in play"; its brightness is held at 3:1 contrast)
+OUT_OF_FOCUS_THINNER = 0.45
+OUT_OF_FOCUS_GREYER = 0.55
+
+
+def _same_luminance_grey(colours: np.ndarray) -> np.ndarray:
+    """The sRGB grey level of each colour's relative luminance (WCAG's): greying a colour
+    towards it keeps its contrast against the background."""
+    linear = np.where(colours <= 0.03928, colours / 12.92, ((colours + 0.055) / 1.055) ** 2.4)
+    y = linear @ np.array([0.2126, 0.7152, 0.0722])
+    return np.where(y <= 0.0031308, y * 12.92, 1.055 * y ** (1 / 2.4) - 0.055)
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
@@ -660,6 +680,7 @@ def _labels(
         tag = name_size(height)
         names_at = {node: name_box(layout, node, tag, px_per_unit) for node in range(layout.n_nodes)}
         taken += names_at.values()
+    wanted = {node for node, value in step.wants if np.isfinite(value) and value != 0}  # an arrow beside
     # a number the step works out appears when its picture has arrived, with the caption's result
     before = timeline.steps[step.index - 1].node_labels if step.index and progress < 1 else step.node_labels
     for node, text in enumerate(step.node_labels):
@@ -678,6 +699,8 @@ def _labels(
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
             elif beside and layout.layers[layout.node_layer[node]] > 1:  # left of its sphere
                 left = x - lift - 0.12  # its backdrop clear of the sphere (and of a 0's ring)
+                if node in wanted:  # and of the node's want arrow, which stands there
+                    left = min(left, x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - WANT_CLEAR)
                 out.append(Label3D(text, (left, y, z), size, colour, theme.panel, "right", "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
@@ -762,10 +785,19 @@ def _value_labels(
         spans = spans_of(theme, step.terms, text) or sign_spans(theme, text)
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
-            out.append(
-                Label3D(text, (x + right, y, z), size, theme.text, theme.panel, valign="center", spans=spans)
-            )
-            placed.append((x + right, y - h / 2, x + right + w, y + h / 2))
+            # in two lines where one would run into the next layer's nodes or names (hall's
+            # big type): "= error" over "x slope", at the size every number on the network keeps
+            head, times, tail = text.partition(" x ")
+            parts = [(text, 0.0)]
+            if times and w > _room_right(layout, node, names_at) - x - right:
+                half = 0.52 * size / px_per_unit
+                parts = [(head, half), (f"x {tail}", -half)]
+            for line, dy in parts:
+                spans = spans_of(theme, step.terms, line) or sign_spans(theme, line)
+                w, h = _extent(line, size, px_per_unit)
+                at = (x + right, y + dy, z)
+                out.append(Label3D(line, at, size, theme.text, theme.panel, valign="center", spans=spans))
+                placed.append((x + right, y + dy - h / 2, x + right + w, y + dy + h / 2))
             continue
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         if node in (names_at or {}) and not name_above(layout, node):  # under the node's name
@@ -780,6 +812,24 @@ def _value_labels(
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
         values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
     right_end = float(np.nanmax(layout.nodes[:, 0], initial=0.0)) + NODE_R_MAX  # the panels start there
+    if step.kind == "update" and (beside_ends := _fanned(layout, [e for e, _ in values])):
+        # an update's before -> after is too wide to lie along weights that meet at one node:
+        # each beside the node its weight leaves from (or arrives at), before over -> after
+        half = 0.52 * size / px_per_unit  # the two lines' middles: their backdrops touch
+        for (_, text), (node, start) in zip(values, beside_ends, strict=True):
+            x, y, z = layout.nodes[node]
+            gap = NODE_R_MAX * layout.node_scale[node] + 0.1
+            before, arrow, after = text.partition(" -> ")
+            for line, dy in ((before, half), (f"{arrow.strip()} {after}" if arrow else "", -half)):
+                if line:
+                    at, align = (
+                        ((x + gap, y + dy, z + 0.2), "left")
+                        if start
+                        else ((x - gap, y + dy, z + 0.2), "right")
+                    )
+                    spans = sign_spans(theme, line)
+                    out.append(Label3D(line, at, size, theme.text, theme.panel, align, "center", spans))
+        return tuple(out)
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         w, h = _extent(text, size, px_per_unit)
@@ -803,6 +853,33 @@ def _value_labels(
         spans = sign_spans(theme, text)
         out.append(Label3D(text, (x, box[1] + 0.12, z + 0.2), size, theme.text, theme.panel, spans=spans))
     return tuple(out)
+
+
+#: the smallest type of an update's stacked before -> after, or of a note made smaller to
+#: fit beside its node (a capital of 16 px at 720p)
+MIN_STACKED = 23
+
+
+def _room_right(layout: Layout, node: int, names_at: dict | None) -> float:
+    """Where, right of ``node``, the next layer begins: its nearest sphere at its largest
+    or its name's box, whichever reaches further left (the panels, where there is none)."""
+    nxt = layout.node_layer[node] + 1
+    if nxt >= len(layout.layers):
+        return float(np.nanmax(layout.nodes[:, 0], initial=0.0)) + NODE_R_MAX
+    lefts = [layout.nodes[n][0] - NODE_R_MAX * layout.node_scale[n] for n in layout.layer_nodes(nxt)]
+    lefts += [(names_at or {})[n][0] for n in layout.layer_nodes(nxt) if n in (names_at or {})]
+    return min(lefts)  # (backdrops may touch)
+
+
+def _fanned(layout: Layout, edges: list[int]) -> list[tuple[int, bool]]:
+    """For weights that all meet at one node from distinct others, each weight's other node
+    and whether the weight starts there (else it ends there); [] where they do not."""
+    starts, ends = [layout.edge_from[e] for e in edges], [layout.edge_to[e] for e in edges]
+    if len(edges) > 1 and len(set(ends)) == 1 and len(set(starts)) == len(edges):
+        return [(int(n), True) for n in starts]
+    if len(edges) > 1 and len(set(starts)) == 1 and len(set(ends)) == len(edges):
+        return [(int(n), False) for n in ends]
+    return []
 
 
 def node_spacing(layout: Layout, camera: Camera, aspect: float) -> float | None:
@@ -1041,9 +1118,13 @@ def _feature_tiles(
 
 
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
-#: shortest (any want that is not 0, so its direction still shows), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.1, 0.14
+#: shortest (any want that is not 0, so its direction shows from the back rows; a delta
+#: of a quarter of its error's arrow was a 10 px speck), in node spacings
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.2, 0.14
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
+#: world units from a sphere's largest size to its want arrow, and from the arrow to a
+#: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)
+WANT_AT, WANT_CLEAR = 0.3, 0.22
 
 
 def want_arrows(
@@ -1081,7 +1162,7 @@ def want_arrows(
         centre = layout.nodes[node]
         # left of the node; the output layer's right of it, clear of the weights converging on it
         side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
-        beside = centre + side * np.array([NODE_R_MAX * layout.node_scale[node] + 0.3, 0.0, 0.0])
+        beside = centre + side * np.array([NODE_R_MAX * layout.node_scale[node] + WANT_AT, 0.0, 0.0])
         (x, y) = (project(camera, beside[None, :], aspect)[0] + 1) / 2
         grown = progress
         if node in arrived:  # its error is what its tubes bring: it grows once they are there

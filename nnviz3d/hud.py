@@ -30,7 +30,7 @@ from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
-from nnviz3d.timeline.model import RecordBars
+from nnviz3d.timeline.model import RecordBars, closing_digits
 
 Box = tuple[float, float, float, float]
 
@@ -228,7 +228,8 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     elif step.kind == "update" and step.change is not None:  # against the earlier ones, then each
         right = [
             ("change_history", (UPDATE_LEFT, *RIGHT_TOP[1:])),
-            ("changes", (UPDATE_LEFT, *RIGHT_MIDDLE[1:])),
+            # (down beside the code line, as the worked change's bars: its rows have names)
+            ("changes", (UPDATE_LEFT, WORKED_BARS_BOTTOM, *RIGHT_MIDDLE[2:])),
         ]
     else:
         right = [(_beside(hud), RIGHT_TOP), ("bars" if step.bars else "values", RIGHT_MIDDLE)]
@@ -496,8 +497,10 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         error, shown = "", without
     if items and shown == 0 and step.epoch and timeline.n_batches == 1:  # and over a long word
         short = hud.t("iteration_short", e=step.epoch, n=timeline.total_epochs)
-        if fits := _key_fits(hud, items, width_px, short, size):
+        if fits := _key_fits(hud, items, width_px, short + error, size):
             it, shown = short, fits
+        elif fits := _key_fits(hud, items, width_px, short, size):  # the key still wins
+            it, shown, error = short, fits, ""
     out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
     if error:
         shift = (text_width_em(it) + 1.5) * size / hud.width
@@ -989,16 +992,20 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
     k = step.layer
     m = np.asarray(change)
 
-    def grid(m: np.ndarray, key: str) -> tuple[str, float, float, float, bool]:
-        """The title, where the cells start, their size, and whether numbers fit in them."""
+    names = change_names(hud)
+
+    def grid(m: np.ndarray, key: str, rows_named: list[str]) -> tuple[str, float, float, float, float, bool]:
+        """The title, where the cells start (below the column names, right of the row
+        names), their size, and whether numbers fit in them."""
         rows, cols = m.shape
-        title = wrap(hud.t(key, k=k, k1=(k or 0) + 1), size, w * (x1 - x0))  # two lines if need be
-        top = y1 - size * (title.count("\n") * LINE + 1.5) / h
-        cell_w = (x1 - x0 - 0.01) / cols
+        title = wrap(hud.t(key, k=k), size, w * (x1 - x0))  # two lines if need be
+        top = y1 - size * (title.count("\n") * LINE + 1.5 + LINE) / h
+        left = x0 + names_width(rows_named, size, w)
+        cell_w = (x1 - left - 0.004) / cols
         cell_h = min((top - y0 - 0.01) / rows, size * 1.5 / h)
         widest = max(len(cell(float(v))) for v in m.ravel()) + 0.5
         fits = cell_w * w >= widest * 0.6 * size and cell_h * h >= size * 1.15
-        return title, top, cell_w, cell_h, fits
+        return title, top, left, cell_w, cell_h, fits
 
     # fixed decimals, as the values panel's change matrix: sizes compare down a column
     decimals = 4 if float(np.nanmax(np.abs(m), initial=0.0)) >= 1e-3 else 6
@@ -1006,13 +1013,14 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
     def cell(v: float) -> str:
         return fmt(v, decimals, sign=True)
 
-    title, top, cell_w, cell_h, numbers = grid(m, "changes_title")
-    if not numbers and grid(m.T, "changes_title_t")[4]:  # 3x4 lies as 4x3: room for every number
-        m = m.T
-        title, top, cell_w, cell_h, numbers = grid(m, "changes_title_t")
+    title, top, left, cell_w, cell_h, numbers = grid(m, "changes_title", names[0])
+    if not numbers and grid(m.T, "changes_title_t", names[1])[5]:  # 3x4 lies as 4x3: room for every number
+        m, names = m.T, names[::-1]
+        title, top, left, cell_w, cell_h, numbers = grid(m, "changes_title_t", names[0])
     rows, cols = m.shape
     out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    name_cells(hud, names, (x0, left, top), (cell_w, cell_h), size, out)
     scale = step.change_scale or float(np.max(np.abs(m))) or 1.0
     bg = np.array(theme.panel)
     for i in range(rows):
@@ -1021,7 +1029,7 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
             strength = min(1.0, abs(v) / scale) if np.isfinite(v) else 1.0
             base = np.array(theme.positive if v >= 0 else theme.negative)
             colour = tuple(bg + (base - bg) * (0.15 + 0.85 * strength))
-            cx0, cy1 = x0 + j * cell_w, top - i * cell_h
+            cx0, cy1 = left + j * cell_w, top - i * cell_h
             out.rects.append(
                 Rect2D(cx0 + 0.002, cy1 - cell_h + 0.003, cx0 + cell_w - 0.002, cy1, colour, 1.0)
             )
@@ -1029,6 +1037,42 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
                 text = cell(v)
                 out.texts.append(Text2D(text, cx0 + cell_w / 2, cy1 - cell_h / 2, size, theme.text,
                                         mono=True, align="center", valign="center"))  # fmt: skip
+
+
+def change_names(hud: Hud) -> tuple[list[str], list[str]]:
+    """The names of a change matrix's rows (the weights' starts) and columns (their ends),
+    as the spheres are named: "row = l1" asked a lecturer to count."""
+    lay, k = hud.timeline.layout, hud.step.layer
+    return [lay.node_name(k, i) for i in range(lay.layers[k])], [
+        lay.node_name(k + 1, j) for j in range(lay.layers[k + 1])
+    ]
+
+
+def name_cells(
+    hud: Hud,
+    names: tuple[list[str], list[str]],
+    at: tuple[float, float, float],
+    cell: tuple[float, float],
+    size: int,
+    out: Overlay,
+) -> None:
+    """Row names from ``x0`` left of the cells (which start at ``left``), column names over
+    them (the cells' top at ``top``)."""
+    x0, left, top = at
+    muted = hud.theme.muted
+    for j, name in enumerate(names[1]):
+        out.texts.append(
+            Text2D(
+                name, left + (j + 0.5) * cell[0], top + 0.004, size, muted, align="center", valign="bottom"
+            )
+        )
+    for i, name in enumerate(names[0]):
+        out.texts.append(Text2D(name, x0, top - (i + 0.5) * cell[1], size, muted, valign="center"))
+
+
+def names_width(names: list[str], size: int, width: int) -> float:
+    """The room, in frame widths, that row names take left of their cells."""
+    return max(text_width_em(n) for n in names) * size / width + 0.012
 
 
 @panel("bars")
@@ -1089,7 +1133,10 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     scale = max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
     signed = min(known) < 0  # all positive: no "+" to read, the zero line at the left
     number = fmt_signed if signed else fmt_sig
-    numbers_w = max(text_width_em(fmt_signed(v)) for v in known) * size / w + 0.01
+    digits = 3
+    if chart.total and not chart.size_total and not chart.pending:  # a sum a student can check
+        digits, _ = closing_digits(list(known[:-1]), number, sum, number(known[-1]), number)
+    numbers_w = max(text_width_em(fmt_signed(v, digits)) for v in known) * size / w + 0.01
 
     def bar_room(names: tuple[str, ...]) -> float:  # left for the bars on a one-line row
         return x1 - x0 - numbers_w - (max(text_width_em(t) for t in names) * size / w + 0.01)
@@ -1119,7 +1166,7 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         colour = theme.text if last else theme.muted
         size_only = last and chart.size_total  # a mean of sizes: no sign to write or colour
         waiting = r >= n - chart.pending  # not computed yet: the name alone
-        shown = "" if waiting else fmt_sig(v) if size_only else number(v)
+        shown = "" if waiting else fmt_sig(v) if size_only else number(v, 3 if last else digits)
         if stacked:
             out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
             number_at = (y, "top")

@@ -22,7 +22,20 @@ import math
 
 import numpy as np
 
-from nnviz3d.hud import CAPTION_BOX, CARD_BOX, LINE, STATUS_BOX, Box, Hud, Overlay, panel, wrap
+from nnviz3d.hud import (
+    CAPTION_BOX,
+    CARD_BOX,
+    LINE,
+    STATUS_BOX,
+    Box,
+    Hud,
+    Overlay,
+    change_names,
+    name_cells,
+    names_width,
+    panel,
+    wrap,
+)
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, fit_size, text_width_em
 from nnviz3d.timeline import Timeline, fmt, fmt_input, fmt_sig, fmt_signed
@@ -559,13 +572,16 @@ def change_cells(hud: Hud, box: Box, out: Overlay) -> None:
     m = np.asarray(step.change)
     rows, cols = m.shape
     k = step.layer
-    title = hud.t("changes_title", k=k, k1=(k or 0) + 1)
+    title = hud.t("changes_title", k=k)
     small = fit_size(title, hud.min_size, (x1 - x0) * w)
     out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
     out.texts.append(Text2D(title, x0, y1, max(small, hud.min_size), theme.muted))
-    top = y1 - hud.min_size * 1.5 / h
-    cell_w = (x1 - x0 - 0.01) / cols
+    top = y1 - hud.min_size * (1.5 + LINE) / h  # under the title and the column names
+    names = change_names(hud)
+    left = x0 + names_width(names[0], hud.min_size, w)
+    cell_w = (x1 - left - 0.004) / cols
     cell_h = min((top - y0 - 0.01) / rows, hud.big_size * 1.5 / h)
+    name_cells(hud, names, (x0, left, top), (cell_w, cell_h), hud.min_size, out)
     texts = [fmt_signed(float(v), 2) for v in m.ravel()]
     size = min(_row_size(hud, texts, cell_w * w - 10), int(cell_h * h / 1.2))
     scale = step.change_scale or float(np.max(np.abs(m))) or 1.0
@@ -574,7 +590,7 @@ def change_cells(hud: Hud, box: Box, out: Overlay) -> None:
         v = float(m[i, j])
         strength = min(1.0, abs(v) / scale) if np.isfinite(v) else 1.0
         colour = _blend(bg, theme.positive if v >= 0 else theme.negative, 0.15 + 0.6 * strength)
-        cx0, cy1 = x0 + j * cell_w, top - i * cell_h
+        cx0, cy1 = left + j * cell_w, top - i * cell_h
         out.rects.append(Rect2D(cx0 + 0.002, cy1 - cell_h + 0.003, cx0 + cell_w - 0.002, cy1, colour, 1.0))
         out.texts.append(
             Text2D(

@@ -78,7 +78,7 @@ THEMES = {
         keyword=(0.0, 0.0, 0.0),
         number=(0.08, 0.09, 0.12),
         slope=(0.52, 0.42, 0.0),
-        edge_dim=0.65,
+        edge_dim=0.70,  # greyed out of focus as well: a little less towards the background
     ),
 }
 

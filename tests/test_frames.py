@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from nnviz3d.frames import bead_radius, edge_radius, fit_size, frame_state, node_radius
+from nnviz3d.frames import (
+    EDGE_R_MIN,
+    OUT_OF_FOCUS_THINNER,
+    bead_radius,
+    edge_radius,
+    fit_size,
+    frame_state,
+    node_radius,
+)
 from nnviz3d.pipeline import prepare
 from nnviz3d.scene import load_scene
 from tests.helpers import study
@@ -42,7 +50,11 @@ def test_values_tween_smoothly_then_hold(tl):
 def test_weight_cylinders_follow_the_update(tl):
     s = next(s for s in tl.steps if s.kind == "update" and s.layer == 0)
     last = frame_state(tl, tl.frames_of(s.index)[-1], 320, 180)
-    np.testing.assert_allclose(last.cylinder_radii, edge_radius(s.visual.weights))
+    focused = s.visual.edge_focus == 1.0  # syn0's: the others are drawn thinner, out of play
+    assert focused[:12].all() and not focused[12:].any()
+    np.testing.assert_allclose(last.cylinder_radii[focused], edge_radius(s.visual.weights[focused]))
+    thinner = np.maximum(edge_radius(s.visual.weights[~focused]) * (1 - OUT_OF_FOCUS_THINNER), EDGE_R_MIN)
+    np.testing.assert_allclose(last.cylinder_radii[~focused], thinner)
     prev = tl.steps[s.index - 1]
     first = frame_state(tl, tl.frames_of(prev.index)[-1], 320, 180)
     assert not np.allclose(first.cylinder_radii[:12], last.cylinder_radii[:12])

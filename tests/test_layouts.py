@@ -186,19 +186,35 @@ def test_numbers_on_the_picture_carry_their_sign(timelines):
 
 
 def test_an_update_writes_each_weight_before_and_after_largest_change_first(timelines):
-    """Iteration 1's syn1 update: seed 000's syn1 -0.591, 0.756, -0.945, 0.341 (3 digits)
-    moves by -0.0045, -0.0067, -0.0068, -0.0046 (the change grid)."""
+    """Iteration 1's syn1 update: seed 000's syn1 -0.5911, 0.7562, -0.9452, 0.3409 moves by
+    -0.0045, -0.0067, -0.0068, -0.0046 (the change grid): to 3 digits 0.756 - 0.0067 would
+    not be 0.750, so 4 decimals, where before + change as written misses after as written
+    by a unit of the last digit at most (0.3409 - 0.0046 against 0.3364).
+    Each stands in two lines beside the hidden node its weight leaves: they all meet at the
+    output, where along the weights they crossed one another."""
     tl = timelines["lecture"]
     update = next(s for s in tl.steps if s.kind == "update" and s.layer == 1)
     lay = tl.layout
     assert update.edge_values == (
-        (lay.edge_id(1, 2, 0), "-0.945 -> -0.952"),
-        (lay.edge_id(1, 1, 0), "+0.756 -> +0.750"),
-        (lay.edge_id(1, 3, 0), "+0.341 -> +0.336"),
-        (lay.edge_id(1, 0, 0), "-0.591 -> -0.596"),
+        (lay.edge_id(1, 2, 0), "-0.9452 -> -0.9520"),
+        (lay.edge_id(1, 1, 0), "+0.7562 -> +0.7495"),
+        (lay.edge_id(1, 3, 0), "+0.3409 -> +0.3364"),
+        (lay.edge_id(1, 0, 0), "-0.5911 -> -0.5956"),
     )
+    grid = {1: "-0.0067", 0: "-0.0045", 2: "-0.0068", 3: "-0.0046"}
+    for edge, text in update.edge_values:  # the grid's change is itself rounded: within 1 unit
+        before, after = text.split(" -> ")
+        assert abs(float(before) + float(grid[lay.edge_from[edge] - 3]) - float(after)) <= 1.0001e-4
     fs = frame_state(tl, tl.frames_of(update.index)[-1], 1280, 720)
-    assert {v for _, v in update.edge_values} <= {label.text for label in fs.labels}
+    for edge, text in update.edge_values:
+        before, after = text.split(" -> ")
+        node = lay.nodes[lay.edge_from[edge]]
+        top, bottom = (next(lb for lb in fs.labels if lb.text == t) for t in (before, f"-> {after}"))
+        assert top.position[0] == bottom.position[0] > node[0]  # right of the hidden node
+        assert top.position[1] > node[1] > bottom.position[1]  # one over the other, level with it
+    syn0 = next(s for s in tl.steps if s.kind == "update" and s.layer == 0)
+    # syn0's weights cross: its three largest changes alone, as the grid writes them
+    assert [v for _, v in syn0.edge_values] == ["-0.0103", "-0.0061", "-0.0050"]
 
 
 def test_a_node_of_value_zero_is_a_ring(timelines):

@@ -246,10 +246,10 @@ def test_deltas_show_the_chain_rule_with_their_numbers(story):
     out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
     assert "= -0.474 x 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
     hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
-    # "~" where the factors as written do not give the delta as written: 0.0698 x 0.247 is
-    # 0.01724, the delta 0.01727 (+0.0173); 0.0893 x 0.250 is 0.0223, as written
+    # one more digit where the factors to 3 would not give the delta as written: 0.0698 x
+    # 0.247 is 0.01724, the delta 0.01727 (+0.0173); 0.0893 x 0.250 is 0.0223, as written
     assert [text for _, text in hidden.node_notes] == [
-        "~ +0.0698 x 0.247", "= -0.0893 x 0.250", "~ +0.112 x 0.248", "~ -0.0403 x 0.242",
+        "= +0.06981 x 0.2474", "= -0.0893 x 0.250", "= +0.1116 x 0.2484", "= -0.04027 x 0.2416",
     ]  # fmt: skip
     u = trace.updates[(1, 1)]
     a = u.activations[0][0]

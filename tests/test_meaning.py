@@ -293,9 +293,9 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
         "Hidden node h4: z = 0*(-0.395) + 0*(-0.309) + 1*(0.370) = 0.370;   sigmoid(z) = 0.592"
     )
     assert step("node", record=0, layer=2, node=0).caption == (
-        # the terms as written add up to -0.1058: "~" the recorded z, -0.10519
-        "Output node out: z = 0.449*(-0.591) + 0.519*(0.756) + 0.460*(-0.945) + 0.592*(0.341) ~ -0.105;"
-        "   sigmoid(z) = 0.474"
+        # to 3 decimals the terms add up to -0.1058, not the recorded z, -0.10519: to 4 they do
+        "Output node out: z = 0.4486*(-0.5911) + 0.5194*(0.7562) + 0.4597*(-0.9452)"
+        " + 0.5916*(0.3409) = -0.105;   sigmoid(z) = 0.474"
     )
     assert step("output_error", record=0).caption == "l2_error = y - l2 = 0 - 0.474 = -0.474"
     assert step("output_error", record=1).caption == "l2_error = y - l2 = 1 - 0.489 = +0.511"

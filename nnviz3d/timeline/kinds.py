@@ -20,7 +20,18 @@ import numpy as np
 from nnviz3d.layout import strongest_inputs
 from nnviz3d.mlp import forward, loss_value
 from nnviz3d.text import columns, pad_columns
-from nnviz3d.timeline.model import LossCurve, RecordBars, Signal, equals, fmt, fmt_input, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import (
+    LossCurve,
+    RecordBars,
+    Signal,
+    closing_digits,
+    decimal_tries,
+    equals,
+    fmt,
+    fmt_input,
+    fmt_sig,
+    fmt_signed,
+)
 
 if TYPE_CHECKING:
     from nnviz3d.timeline.story import Builder
@@ -170,15 +181,24 @@ def node(b: Builder, beat: Beat) -> None:
     a = float(u.activations[k - 1][r, j])
     b.values[lay.node_id(k, j)] = a
     b.labels[lay.node_id(k, j)] = fmt_sig(a)
-    terms = " + ".join(f"{fmt_input(p)}*({fmt(wij, 3)})" for p, wij in zip(prev, w[:, j], strict=True))
-    written = sum(float(fmt_input(p)) * float(fmt(wij, 3)) for p, wij in zip(prev, w[:, j], strict=True))
-    if u.biases_before is not None:
-        terms += f" + ({fmt(float(u.biases_before[k - 1][j]), 3)})"
-        written += float(fmt(float(u.biases_before[k - 1][j]), 3))
-    if len(prev) > 4:
-        terms, written = b.t("sum_of", n=len(prev)), z
     z_w, a_w = fmt_sig(z), fmt_sig(a)
-    eq = equals(z_w, written, fmt_sig, b.t("approx"))
+    n_in = len(prev)
+    bias = [float(u.biases_before[k - 1][j])] if u.biases_before is not None else []
+    # the inputs and weights to as many decimals as make their sum come out as z is written
+    digits, closes = closing_digits(
+        [*prev, *w[:, j], *bias],
+        fmt_input,
+        lambda v: float(np.dot(v[:n_in], v[n_in : 2 * n_in])) + sum(v[2 * n_in :]),
+        z_w,
+        fmt_sig,
+        decimal_tries(z_w),
+    )
+    written = [(fmt_input(p, digits), fmt(wi, digits)) for p, wi in zip(prev, w[:, j], strict=True)]
+    terms = " + ".join(f"{p}*({wi})" for p, wi in written)
+    terms += "".join(f" + ({fmt(v, digits)})" for v in bias)
+    if n_in > 4:
+        terms, closes = b.t("sum_of", n=n_in), True
+    eq = "=" if closes else b.t("approx")
     node_name = lay.node_name(k, j)  # as the picture names it, under its sphere
     name = b.t("output" if k == b.n_w else "hidden_of" if b.n_w > 2 else "hidden", name=node_name, k=k)
     incoming = [lay.edge_id(k - 1, i, j) for i in range(b.spec.layers[k - 1])]
@@ -204,10 +224,10 @@ def node(b: Builder, beat: Beat) -> None:
                 (node_name, "value"),  # as its name under its sphere, in the colour of now
                 *(
                     term
-                    for i, (p, wij) in enumerate(zip(prev, w[:, j], strict=True))
+                    for i, (p, wi) in enumerate(written)
                     for term in (
-                        (fmt_input(p), "input", _node_at(lay, lay.node_id(k - 1, i))),
-                        (fmt(wij, 3), "weight", _edge_at(lay, incoming[i])),
+                        (p, "input", _node_at(lay, lay.node_id(k - 1, i))),
+                        (wi, "weight", _edge_at(lay, incoming[i])),
                     )
                 ),
                 (z_w, "signed", _node_at(lay, lay.node_id(k, j))),
@@ -354,10 +374,12 @@ def error(b: Builder, beat: Beat) -> None:
     if w.shape[1] == 1:  # one node sends back: one hidden error worked out, a sign flip if any
         flips = [i for i in range(w.shape[0]) if w[i, 0] < 0 and sent[i, 0] != 0]
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
-        d_w, w_w = fmt_sig(float(-u.deltas[k][0, 0])), fmt_sig(float(w[i, 0]))
         e_w = fmt_signed(float(sent[i, 0]))
+        pair = [float(-u.deltas[k][0, 0]), float(w[i, 0])]
+        digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1], e_w, fmt_signed)
+        d_w, w_w = (fmt_sig(v, digits) for v in pair)
         caption = b.t("error_hidden_one", k=k, k1=k + 1, name=lay.node_name(k, i), d=d_w, w=w_w, e=e_w,
-                      eq=equals(e_w, float(d_w) * float(w_w), fmt_signed, b.t("approx")))  # fmt: skip
+                      eq="=" if closes else b.t("approx"))  # fmt: skip
         terms += ((lay.node_name(k, i), "value"),  # its name under its sphere, lit as well
                   (d_w, "delta", _node_at(lay, lay.node_id(k + 1, 0))),
                   (w_w, "weight", _edge_at(lay, lay.edge_id(k, i, 0))),
@@ -433,9 +455,9 @@ def delta(b: Builder, beat: Beat) -> None:
         a = u.activations[k - 1]
         slope = a[0] * (1 - a[0])
         if d.shape[1] == 1:  # one node: the numbers go into the caption
-            e_w, s_w, d_w = fmt_sig(float(err[0, 0])), fmt_sig(float(slope[0])), fmt_sig(float(d[0, 0]))
-            caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=e_w, s=s_w, d=d_w, n=n,
-                          eq=equals(d_w, float(e_w) * float(s_w) / n, fmt_sig, b.t("approx")))  # fmt: skip
+            eq, e_w, s_w = _delta_terms(b, err[0, 0], slope[0], d[0, 0], n, fmt_sig)
+            d_w = fmt_sig(float(d[0, 0]))
+            caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=e_w, s=s_w, d=d_w, n=n, eq=eq)
             gloss = b.t("delta_mean_gloss" if n > 1 else "delta_gloss", n=n)
             terms += ((e_w, "error", _node_at(lay, lay.node_id(k, 0))), (s_w, "slope"), (d_w, "delta"))
             if slope[0] < SATURATED:  # the lesson of late iterations: a flat sigmoid learns slowly
@@ -443,16 +465,10 @@ def delta(b: Builder, beat: Beat) -> None:
         else:
             caption = b.t("delta_nodes", k=k) + (b.t("per_batch", n=n) if n > 1 else "")
             gloss = b.t("delta_nodes_gloss")
-        notes = tuple(
-            (lay.node_id(k, j), f"{_delta_equals(b, err[0, j], slope[j], d[0, j], n)} "
-             f"{fmt_signed(float(err[0, j]))} x {fmt_sig(float(slope[j]))}{per}")
-            for j in range(d.shape[1])
-        )  # fmt: skip
-        terms += tuple(  # the notes' numbers, after the caption's
-            term
-            for j in range(d.shape[1])
-            for term in ((fmt_signed(float(err[0, j])), "error"), (fmt_sig(float(slope[j])), "slope"))
-        )
+        written = [_delta_terms(b, err[0, j], slope[j], d[0, j], n) for j in range(d.shape[1])]
+        notes = tuple((lay.node_id(k, j), f"{eq} {e} x {s}{per}") for j, (eq, e, s) in enumerate(written))
+        # the notes' numbers, after the caption's
+        terms += tuple(term for _, e, s in written for term in ((e, "error"), (s, "slope")))
     b.add(
         caption,
         gloss=gloss + _record_note(b, u),
@@ -495,13 +511,20 @@ def update(b: Builder, beat: Beat) -> None:
     biggest = float(np.max(np.abs(change)))
     by_size = np.argsort(-np.abs(change).ravel(), kind="stable")  # the largest change first
     order = by_size[: min(3, change.size)]
-    before, after = u.weights_before[k].ravel(), u.weights_after[k].ravel()
+    before, after, flat = u.weights_before[k].ravel(), u.weights_after[k].ravel(), change.ravel()
+    labelled = by_size[: 4 if change.size <= 4 else 3]
+    digits = 4 if biggest >= 1e-3 else 6
+    shown = [fmt(float(c), digits, sign=True) for c in flat[labelled]]  # as the grid beside writes them
+    # weights that meet at one node: before -> after beside the nodes at their other ends;
+    # where they cross (the grid beside has every change), the few largest changes alone,
+    # short enough to lie along their weights
+    fanned = lay.layers[k] == 1 or lay.layers[k + 1] == 1
+    values = _before_after(before[labelled], after[labelled], shown) if fanned else shown
     lr = b.spec.learning_rate
     signed = float(change.ravel()[int(np.argmax(np.abs(change)))])  # the largest, with its sign
     # 3 significant digits, as the change history and the worked sum write it
     caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt_signed(signed))
     gloss = b.t("magnified", m=f"{m:g}") if m != 1 else ""
-    digits = 4 if biggest >= 1e-3 else 6
     gradient = (
         b.matrix_panel(b.t("panel_gradient", k=k), u.weight_gradients[k], digits=digits) if lr != 1 else ()
     )
@@ -523,13 +546,8 @@ def update(b: Builder, beat: Beat) -> None:
         edges=edges,
         extras={
             "marked_edges": tuple(edges[i] for i in order),
-            "edge_labels": tuple((edges[i], fmt(float(change.ravel()[i]), digits, sign=True)) for i in order),
-            # before -> after on the weight itself, on the few largest changes where the
-            # weights cross (the grid beside has every change)
-            "edge_values": tuple(
-                (edges[i], _before_after(before[i], after[i]))
-                for i in by_size[: 4 if change.size <= 4 else 3]
-            )
+            "edge_labels": tuple((edges[i], fmt(float(flat[i]), digits, sign=True)) for i in order),
+            "edge_values": tuple(zip([edges[i] for i in labelled], values, strict=True))
             if change.size <= MAX_EDGE_VALUES
             else (),
             "magnify": m,
@@ -545,11 +563,22 @@ def update(b: Builder, beat: Beat) -> None:
     )
 
 
-def _delta_equals(b: Builder, error: float, slope: float, delta: float, n: int) -> str:
-    """A delta note's "=" (its node's label is the delta): "~" where error x slope as
-    written does not give the delta as written."""
-    written = float(fmt_signed(float(error))) * float(fmt_sig(float(slope))) / n
-    return equals(fmt_signed(float(delta)), written, fmt_signed, b.t("approx"))
+def _sig_input(value: float, digits: int) -> str:
+    """An input of 0 or 1 as the table writes it, any other number to ``digits``
+    significant digits."""
+    return str(int(value)) if float(value).is_integer() else fmt_sig(float(value), digits)
+
+
+def _delta_terms(
+    b: Builder, error: float, slope: float, delta: float, n: int, result_as: Callable[..., str] = fmt_signed
+) -> tuple[str, str, str]:
+    """error x slope (/ n) = delta: its "=" ("~" where even one more digit on the operands
+    does not give the delta as ``result_as`` writes it), the error (written as the delta
+    is) and the slope."""
+    pair = [float(error), float(slope)]
+    result = result_as(float(delta))
+    digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1] / n, result, result_as)
+    return "=" if closes else b.t("approx"), result_as(pair[0], digits), fmt_sig(pair[1], digits)
 
 
 @step_kind("worked", seconds=3.0, phase="update")
@@ -561,14 +590,21 @@ def worked(b: Builder, beat: Beat) -> None:
     i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(change))), change.shape))
     a = u.inputs if k == 0 else u.activations[k - 1]
     d = -u.deltas[k]
-    shown = [fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 3) for r in range(len(a))]
-    terms = " + ".join(f"{x}*({fmt(d[r, j], 3)})" for r, x in enumerate(shown))
-    lr = b.spec.learning_rate
+    lr, value, n = b.spec.learning_rate, float(change[i, j]), len(a)
+    # inputs and deltas to as many digits as make the sum come out as the change is written
+    digits, closes = closing_digits(
+        [*a[:, i], *d[:, j]],
+        _sig_input,
+        lambda v: lr * sum(x * y for x, y in zip(v[:n], v[n:], strict=True)),
+        fmt_sig(value),
+        fmt_sig,
+        (3, 4, 5),  # a sum of four products: two digits more than the result may be needed
+    )
+    written = [(_sig_input(a[r, i], digits), _sig_input(d[r, j], digits)) for r in range(n)]
+    terms = " + ".join(f"{x}*({y})" for x, y in written)
     if lr != 1:
         terms = f"{lr:g} * ({terms})"
-    value = float(change[i, j])
-    written = lr * sum(float(x) * float(fmt(d[r, j], 3)) for r, x in enumerate(shown))
-    eq = equals(fmt_sig(value), written, fmt_sig, b.t("approx"))
+    eq = "=" if closes else b.t("approx")
     edge = lay.edge_id(k, i, j)
     start, end = lay.node_name(k, i), lay.node_name(k + 1, j)  # as under their spheres
     factors = [fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 4) for r in range(len(a))]
@@ -602,7 +638,7 @@ def worked(b: Builder, beat: Beat) -> None:
             "terms": (
                 (start, "value"),  # the weight's ends, lit in the picture too
                 (end, "value"),
-                *((fmt(d[r, j], 3), "delta") for r in range(len(a))),
+                *((y, "delta") for _, y in written),
                 (fmt_sig(value), "change"),
             ),
         },
@@ -1121,19 +1157,34 @@ def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ..
     return tuple((e, fmt_signed(float(c))) for e, c in zip(edges, m.ravel(), strict=True))
 
 
-def _before_after(before: float, after: float) -> str:
-    """A weight's change as the picture writes it along the weight: "-0.945 -> -0.952", to
-    3 significant digits, or to the change's first digit where that is finer (iteration
-    2000's -4.9912 -> -4.9916 would read -4.99 -> -4.99: no change at all)."""
-    before, after = float(before), float(after)
-    if not (np.isfinite(before) and np.isfinite(after)):
-        return f"{fmt_signed(before)} -> {fmt_signed(after)}"
-    biggest = max(abs(before), abs(after))
-    places = 2 - math.floor(math.log10(biggest)) if biggest else 3
-    if change := abs(after - before):
-        places = max(places, -math.floor(math.log10(change)))
-    places = min(max(places, 0), 6)
-    return f"{before:+.{places}f} -> {after:+.{places}f}"
+def _before_after(befores: np.ndarray, afters: np.ndarray, changes: list[str]) -> list[str]:
+    """Weights' changes as the picture writes them along the weights: "-0.945 -> -0.952",
+    to 3 significant digits, or to the change's first digit where that is finer (iteration
+    2000's -4.9912 -> -4.9916 would read -4.99 -> -4.99: no change at all); one decimal
+    more where before + change (as the table beside writes it, ``changes``) would not give
+    after as written (0.756 - 0.0067 is not 0.750; 0.7562 - 0.0067 is 0.7495). All to one
+    precision."""
+    pairs = [(float(b), float(a)) for b, a in zip(befores, afters, strict=True)]
+    if not all(np.isfinite(pair).all() for pair in pairs):
+        return [f"{fmt_signed(b)} -> {fmt_signed(a)}" for b, a in pairs]
+    places = 0
+    for before, after in pairs:
+        biggest = max(abs(before), abs(after))
+        need = 2 - math.floor(math.log10(biggest)) if biggest else 3
+        if difference := abs(after - before):
+            need = max(need, -math.floor(math.log10(difference)))
+        places = max(places, min(max(need, 0), 6))
+
+    def closes(places: int) -> bool:
+        return all(
+            f"{float(f'{before:.{places}f}') + float(change):+.{places}f}" == f"{after:+.{places}f}"
+            for (before, after), change in zip(pairs, changes, strict=True)
+        )
+
+    # (where neither closes every sum, the one decimal more misses by a unit of the last
+    # digit at most: the change as written is itself rounded)
+    places = next((p for p in (places, places + 1) if closes(p)), places + 1)
+    return [f"{before:+.{places}f} -> {after:+.{places}f}" for before, after in pairs]
 
 
 def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:

@@ -54,8 +54,9 @@ def fmt_signed(value: float, digits: int = 3) -> str:
     return ("+" if value > 0 else "") + fmt_sig(value, digits)
 
 
-def fmt_input(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else fmt(value, 3)
+def fmt_input(value: float, digits: int = 3) -> str:
+    """An input as a table writes it: 1, 0, or to ``digits`` decimals."""
+    return str(int(value)) if float(value).is_integer() else fmt(value, digits)
 
 
 def equals(result: str, from_written: float, written_as: Callable[[float], str], approx: str) -> str:
@@ -63,6 +64,32 @@ def equals(result: str, from_written: float, written_as: Callable[[float], str],
     result is the recorded one, so a sum or product of rounded numbers can miss its last
     digit, and a student who checks it with a calculator is told so."""
     return "=" if written_as(from_written) == result else approx
+
+
+def closing_digits(
+    operands: list[float],
+    write: Callable[[float, int], str],
+    combine: Callable[[list[float]], float],
+    result: str,
+    written_as: Callable[[float], str],
+    tries: tuple[int, ...] = (3, 4),
+) -> tuple[int, bool]:
+    """The fewest digits (of ``tries``) at which ``operands``, each written by
+    ``write(value, digits)``, give ``result`` as written through ``combine``; and whether
+    they do at all (else the first precision, and the caller writes "~"). A reviewer with a
+    calculator found "0.0698 x 0.247 = +0.0173" wrong: one more digit on the operands
+    (0.06981 x 0.2474) makes the formula a student checks come out as written."""
+    for digits in tries:
+        if written_as(combine([float(write(v, digits)) for v in operands])) == result:
+            return digits, True
+    return tries[0], False
+
+
+def decimal_tries(result: str) -> tuple[int, int]:
+    """Decimals for the operands of a sum written as ``result``: as many as it has (at
+    least 3, as the tables write), then one more."""
+    places = max(3, len(result.split(".")[1]) if "." in result else 0)
+    return places, places + 1
 
 
 @dataclass(frozen=True)
