@@ -849,8 +849,9 @@ def _value_labels(
                 best, best_gap = (x, y, z, box), gap
         x, y, z, box = best
         placed.append(box)
-        # each number in its sign's colour, as the caption writes it (and its sign written out)
-        spans = sign_spans(theme, text)
+        # each number in its sign's colour, as the caption writes it (and its sign written out);
+        # a change in white: on a weight of the other sign its colour read as the weight's
+        spans = () if step.phase == "update" else sign_spans(theme, text)
         out.append(Label3D(text, (x, box[1] + 0.12, z + 0.2), size, theme.text, theme.panel, spans=spans))
     return tuple(out)
 
@@ -1118,9 +1119,9 @@ def _feature_tiles(
 
 
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
-#: shortest (any want that is not 0, so its direction shows from the back rows; a delta
-#: of a quarter of its error's arrow was a 10 px speck), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.2, 0.14
+#: shortest (any want that is not 0, so its direction still shows: longer, and the
+#: deltas' arrows lose the sizes that show the slope shrinking them), in node spacings
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.1, 0.14
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 #: world units from a sphere's largest size to its want arrow, and from the arrow to a
 #: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)

@@ -300,3 +300,15 @@ def test_the_hall_says_what_the_numbers_on_the_weights_are(timelines):
     step = _steps(tl)[0]
     words = [t.text for t in overlay(tl, step, THEMES["dark"], 1280, 720)[0]]
     assert "number on a weight: input x weight" in words
+
+
+def test_the_end_of_an_iteration_lights_no_weight_and_changes_are_written_in_white(timelines):
+    """Every weight lit at once at the end read as a jump in the weights; a change written
+    in its sign's colour on a weight of the other sign read as the weight's sign."""
+    tl = timelines["lecture"]
+    end = next(s for s in tl.steps if s.kind == "end")
+    assert (end.visual.edge_focus < 1.0).all()
+    syn0 = next(s for s in tl.steps if s.kind == "update" and s.layer == 0)
+    fs = frame_state(tl, tl.frames_of(syn0.index)[-1], 1280, 720)
+    changes = [lb for lb in fs.labels if lb.text in {v for _, v in syn0.edge_values}]
+    assert len(changes) == 3 and all(not lb.spans and lb.color == fs.theme.text for lb in changes)
