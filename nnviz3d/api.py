@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from nnviz3d.errors import UserError
+from nnviz3d.outputs import PNG_COMPRESSION
 from nnviz3d.recorder import Trace
 from nnviz3d.scene import Scene, configured, scene_from_trace
 from nnviz3d.scene import load_scene as _load_scene
@@ -113,7 +114,7 @@ class Frame:
         import imageio.v3 as iio
 
         buffer = io.BytesIO()
-        iio.imwrite(buffer, self.pixels, extension=".png")
+        iio.imwrite(buffer, self.pixels, extension=".png", compress_level=PNG_COMPRESSION)
         return buffer.getvalue()
 
     def save(self, path: str | Path) -> Path:

@@ -21,7 +21,7 @@ import numpy as np
 
 from nnviz3d.errors import UserError
 from nnviz3d.offscreen import ensure_offscreen
-from nnviz3d.outputs import PRESETS
+from nnviz3d.outputs import PNG_COMPRESSION, PRESETS
 from nnviz3d.recorder import Trace, UpdateRecord, train
 from nnviz3d.scene import ANTIALIAS, SCREEN_LAYOUTS, Scene, configured, load_scene
 from nnviz3d.text import LANGUAGES
@@ -538,7 +538,7 @@ def cmd_frame(args: argparse.Namespace) -> int:
         source.close()
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
-        iio.imwrite(tmp, pixels, extension=".png")
+        iio.imwrite(tmp, pixels, extension=".png", compress_level=PNG_COMPRESSION)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

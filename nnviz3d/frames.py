@@ -19,6 +19,7 @@ from nnviz3d.hud import (
     EPILOGUE_KINDS,
     EQUALS,
     MIN_TEXT,
+    MOVING_KINDS,
     caption_parts,
     caption_parts_shown,
     found_terms,
@@ -28,6 +29,7 @@ from nnviz3d.hud import (
 )
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
+    DESCENT_REGION,
     EPILOGUE_MAP_END,
     EPILOGUE_REGION,
     GRID_ABOVE,
@@ -221,11 +223,12 @@ def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, heig
     few), so a new timeline never sees another's."""
     cache = timeline.__dict__.setdefault("_overlays", {})
     shown = None if timeline.screen == "study" else caption_parts_shown(step, progress)
-    key = (step.index, theme.name, width, height, shown)
+    moving = progress if step.kind in MOVING_KINDS else None  # its panel moves: drawn each frame
+    key = (step.index, theme.name, width, height, shown, moving)
     if key not in cache:
         if len(cache) >= 8:
             cache.pop(next(iter(cache)))
-        cache[key] = overlay(timeline, step, theme, width, height, shown)
+        cache[key] = overlay(timeline, step, theme, width, height, shown, moving)
     return cache[key]
 
 
@@ -284,8 +287,8 @@ def _tween_seconds(timeline: Timeline, step: Step) -> float:
     moves = sheets_shown(timeline, prev_step) != sheets_shown(timeline, step)
     if moves:
         return CAMERA_MOVE_SECONDS
-    if step.kind == "node":  # the first example's slow nodes move for most of their time
-        return max(TWEEN_SECONDS, 0.8 * step.duration)
+    if step.kind == "node" or step.kind in MOVING_KINDS:  # moving for most of their time:
+        return max(TWEEN_SECONDS, 0.8 * step.duration)  # the first example's slow nodes, a roll downhill
     return BACKWARD_TWEEN_SECONDS if step.kind in ("error", "delta") else TWEEN_SECONDS
 
 
@@ -395,6 +398,8 @@ def frame_state(
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, progress)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
+    if step.kind == "descent" and not in_scene:  # small beside the loss curve, its weight lit
+        region = DESCENT_REGION
     region = region or network_region(timeline.screen, shape(timeline))
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
         region = tuple(_lerp(np.array(region), np.array(SHEETS_REGIONS[timeline.screen]), spread))
@@ -1266,6 +1271,8 @@ def node_names(
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
     for node, (name, (x, y)) in enumerate(zip(names, at, strict=True)):
         lit, above = name in named, name_above(layout, node)
+        if step.kind in MOVING_KINDS and not lit:  # the network small beside its panel: a crowd
+            continue
         w, h = text_width_em(name) * size / width, 1.15 * size / height
         y0, y1 = (y - pad_y, y + h) if above else (y - h, y + pad_y)
         rects.append(Rect2D(x - w / 2 - pad_x, y0, x + w / 2 + pad_x, y1, theme.panel, 0.8))

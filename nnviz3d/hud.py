@@ -55,6 +55,9 @@ class Hud:
     #: how many of the caption's parts (split at each "=") are written so far: the
     #: formula builds up while the step's picture moves (None: all of it)
     shown: int | None = None
+    #: how far the step's tween has gone, for a panel that moves (the descent's point
+    #: rolling down its curve); None: the step's end
+    progress: float | None = None
 
     @property
     def lang(self) -> str:
@@ -97,11 +100,18 @@ def panel(name: str) -> Callable[[Panel], Panel]:
 
 
 def overlay(
-    timeline: Timeline, step: Step, theme: Theme, width: int, height: int, shown: int | None = None
+    timeline: Timeline,
+    step: Step,
+    theme: Theme,
+    width: int,
+    height: int,
+    shown: int | None = None,
+    progress: float | None = None,
 ) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...], tuple[Polyline2D, ...]]:
     """The 2D layer of one frame: every panel of the timeline's screen layout in its region
-    (``shown``: the caption's parts written so far, see :func:`caption_parts_shown`)."""
-    hud = Hud(timeline, step, theme, width, height, shown)
+    (``shown``: the caption's parts written so far, see :func:`caption_parts_shown`;
+    ``progress``: the tween's, for a step whose panel moves, see MOVING_KINDS)."""
+    hud = Hud(timeline, step, theme, width, height, shown, progress)
     out = Overlay()
     for name, box in LAYOUTS[timeline.screen](hud):
         PANELS[name](hud, box, out)
@@ -194,18 +204,37 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
     ]
 
 
+HALL_CAPTION = (0.015, 0.725, 0.985, 0.925)  # three lines of the hall's type
+#: steps whose 2D layer moves with the tween (drawn again each frame, not once per step)
+MOVING_KINDS = ("descent",)
+#: gradient descent, big: the loss curve beside a small network (layout.DESCENT_REGION)
+DESCENT_CURVE_BOX = (0.37, 0.15, 0.985, 0.70)
+
+
+def _descent_regions(hud: Hud, caption: Box) -> list[tuple[str, Box]]:
+    return [
+        ("status", STATUS_BOX),
+        ("caption", caption),
+        ("loss_curve", DESCENT_CURVE_BOX),
+        ("code_line", (0.015, 0.015, 0.69, 0.13)),
+        ("card", CARD_BOX),
+    ]
+
+
 def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A 200-seat hall: the caption, the network with its numbers (network region in
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
     if (other := _scene_regions(hud, "hall")) is not None:
         return other
+    if hud.step.kind == "descent":
+        return _descent_regions(hud, HALL_CAPTION)
     if hud.step.kind == "worked" and hud.step.bars:
         beside = [("bars", (BARS_BOX[0], BARS_BOX[1], BARS_BOX[2], HALL_RIGHT[3]))]
     else:
         beside = [(_beside(hud), HALL_RIGHT)]
     return [
         ("status", STATUS_BOX),
-        ("caption", (0.015, 0.725, 0.985, 0.925)),  # three lines of the hall's type
+        ("caption", HALL_CAPTION),
         *beside,
         ("code_line", (0.015, 0.015, 0.985, 0.13)),
         ("card", CARD_BOX),
@@ -217,6 +246,8 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     how big its changes are against the video's first) and a short key."""
     if (other := _scene_regions(hud, "lecture")) is not None:
         return other
+    if hud.step.kind == "descent":
+        return _descent_regions(hud, CAPTION_BOX)
     step = hud.step
     if step.kind == "worked" and step.loss_curve is not None and step.bars:
         # why the change: the loss curve above its record-by-record sum
@@ -1204,17 +1235,23 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         return
     x0, y0, x1, y1 = box
     size = hud.min_size
+    big = hud.step.kind == "descent"  # the shot of its own: its caption says the two numbers
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
     title = wrap(hud.t("curve_title", name=curve.name, loss=curve.loss_name), size, w * (x1 - x0))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
-    # under the title, the two numbers: the tangent's slope and the step it makes downhill
     way = 1.0 if curve.change > 0 else -1.0
     colour = theme.positive if curve.change > 0 else theme.negative
-    line_y = y1 - (title.count("\n") + 1) * size * LINE / h
-    out.texts.append(Text2D(hud.t("curve_slope", s=fmt_signed(curve.slope)), x0, line_y, size, theme.slope))
-    step_y = line_y - size * LINE / h
-    step_text = hud.t("curve_step", r=f"{curve.rate:g}", c=fmt_signed(curve.change))  # change = -1 x slope
-    out.texts.append(Text2D(step_text, x0, step_y, size, colour))
+    step_y = y1 - title.count("\n") * size * LINE / h
+    if not big:  # under the title, the two numbers: the tangent's slope and the step downhill
+        line_y = step_y - size * LINE / h
+        out.texts.append(
+            Text2D(hud.t("curve_slope", s=fmt_signed(curve.slope)), x0, line_y, size, theme.slope)
+        )
+        step_y = line_y - size * LINE / h
+        step_text = hud.t(
+            "curve_step", r=f"{curve.rate:g}", c=fmt_signed(curve.change)
+        )  # change = -1 x slope
+        out.texts.append(Text2D(step_text, x0, step_y, size, colour))
     gx0, gx1 = x0 + 0.01, x1 - 0.01
     gy0, gy1 = y0 + size * 1.5 / h, step_y - size * LINE / h - 0.01
     lo, hi = float(curve.loss.min()), float(curve.loss.max())
@@ -1225,25 +1262,30 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     def at(wv: float, e: float) -> tuple[float, float]:
         return gx0 + (gx1 - gx0) * (wv - wl) / (wh - wl), gy0 + (gy1 - gy0) * (e - lo) / (hi - lo)
 
-    out.lines.append(Polyline2D((at(wl, lo), at(wh, lo)), theme.muted, 1.0))
+    stroke = 2.0 if big else 1.0  # the shot of its own: lines for the back rows
+    out.lines.append(Polyline2D((at(wl, lo), at(wh, lo)), theme.muted, stroke))
     points = tuple(at(float(a), float(e)) for a, e in zip(curve.w, curve.loss, strict=True))
-    out.lines.append(Polyline2D(points, theme.text, 2.0))
+    out.lines.append(Polyline2D(points, theme.text, 2.0 * stroke))
     px, py = at(curve.w0, curve.loss0)
     dw = (wh - wl) * 0.18  # the tangent over +-18% of the span
     ends = tuple(at(curve.w0 + t, curve.loss0 + curve.slope * t) for t in (-dw, dw))
-    out.lines.append(Polyline2D(ends, theme.slope, 3.0))
+    out.lines.append(Polyline2D(ends, theme.slope, 3.0 * stroke))
     # downhill: the weight's step on the curve, to scale (drawn as the video draws every
-    # change, magnified), from where it is (grey) to where the update puts it (the change's colour)
+    # change, magnified), from where it is (grey) to where the update puts it (the change's
+    # colour); the descent rolls it there during its tween
     after = min(max(curve.w0 + curve.change * curve.magnify, wl), wh)
-    qx, qy = at(after, float(np.interp(after, curve.w, curve.loss)))
+    rolled = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
+    now = curve.w0 + (after - curve.w0) * rolled
+    qx, qy = at(now, float(np.interp(now, curve.w, curve.loss)))
+    dot = 6 * stroke
     out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.muted, 1.0))
-    out.rects.append(Rect2D(qx - 6 / w, qy - 6 / h, qx + 6 / w, qy + 6 / h, colour, 1.0))
+    out.rects.append(Rect2D(qx - dot / w, qy - dot / h, qx + dot / w, qy + dot / h, colour, 1.0))
     ay = min(py, qy) - size * 0.8 / h
-    head = 0.008
+    head = 0.008 * stroke
     ax1 = qx if abs(qx - px) > 2 * head else px + way * 2 * head  # a head's room at least
-    out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0))
+    out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0 * stroke))
     hx, hy = ax1 - way * head, head * w / h
-    out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0))
+    out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0 * stroke))
     if curve.magnify != 1:  # "x10" at the arrow's end, as the update's caption says it
         side = "left" if way > 0 else "right"
         out.texts.append(

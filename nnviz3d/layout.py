@@ -41,6 +41,8 @@ NETWORK_REGIONS = {
 EPILOGUE_REGION = (0.03, 0.37, 0.52, 0.76)
 EPILOGUE_MAP_END = 0.67
 SUMMARY_REGION = (0.03, 0.37, 0.43, 0.76)
+#: gradient descent's shot: the network small at the left, the loss curve big beside it
+DESCENT_REGION = (0.03, 0.18, 0.34, 0.68)
 
 
 #: hall and lecture when the panel beside the network needs a third of the frame: the fit

@@ -22,7 +22,19 @@ def test_seed_000_order_for_a_full_iteration(story):
     expected = (
         ["title", "init", "init", "loop", "card"]
         + per_record * 4
-        + ["card", "display_error", "delta", "error", "delta", "update", "worked", "update", "worked", "end"]
+        + [
+            "card",
+            "display_error",
+            "delta",
+            "error",
+            "delta",
+            "update",
+            "worked",
+            "descent",
+            "update",
+            "worked",
+        ]
+        + ["end"]
     )
     assert kinds == expected
     captions = [s.caption for s in tl.steps[:5]]
@@ -37,6 +49,7 @@ def test_seed_000_order_for_a_full_iteration(story):
         "l1_delta",
         "syn1",
         "The",
+        "Downhill:",
         "syn0",
         "The",
     ]

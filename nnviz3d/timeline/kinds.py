@@ -645,6 +645,47 @@ def worked(b: Builder, beat: Beat) -> None:
     )
 
 
+@step_kind("descent", seconds=4.0, phase="update")
+def descent(b: Builder, beat: Beat) -> None:
+    """Gradient descent, once, big: the loss as the worked weight varies (the others held),
+    the weight's point rolling down the curve by -rate x slope -- 3Blue1Brown's picture of
+    why the change goes the way it does, the network small beside it."""
+    lay, u, k = b.layout, b.update, beat.layer
+    change = u.weights_after[k] - u.weights_before[k]
+    i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(change))), change.shape))
+    start, end = lay.node_name(k, i), lay.node_name(k + 1, j)
+    curve = _loss_curve(b, u, k, i, j, f"{start} -> {end}")
+    edge = lay.edge_id(k, i, j)
+    value = float(change[i, j])
+    lr = b.spec.learning_rate
+    slope = float(u.weight_gradients[k][i, j])
+    b.add(
+        b.t(
+            "descent",
+            a=start,
+            b=end,
+            s=fmt_signed(slope),
+            r="" if lr == 1 else f"{lr:g} x ",
+            c=fmt_signed(value),
+        ),
+        gloss=b.t("descent_gloss", m=f"{b.change_scale()[0]:g}"),
+        code=(f"update{k}",),
+        values={f"dE/dsyn{k}[{i},{j}]": slope, f"syn{k}_change[{i},{j}]": value},
+        layer=k,
+        nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
+        edges=[edge],
+        extras={
+            "loss_curve": curve,
+            "terms": (
+                (start, "value"),
+                (end, "value"),
+                (fmt_signed(slope), "slope"),
+                (fmt_signed(value), "change"),
+            ),
+        },
+    )
+
+
 @step_kind("end", seconds=2.0, phase="end")
 def end(b: Builder, beat: Beat) -> None:
     """The iteration is over: the weights settle to their true (unmagnified) values, and

@@ -103,6 +103,18 @@ def worked_out(spec: NetworkSpec, batch: int) -> bool:
     return spec.biases is None and batch_records(spec, batch) <= 8 and max(spec.layers) <= 8
 
 
+def panels_shape(scene: Scene) -> str:
+    """Which set of panels hall and lecture give the scene's network (layout.scene_shape)."""
+    spec = scene.network
+    records = min(spec.batch_size, len(spec.inputs))
+    return scene_shape(
+        scene.render.layout,
+        spec.layers,
+        records if records <= MAX_SATELLITES else 0,
+        spec.sampler is not None,
+    )
+
+
 def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
     """Seed 000's walk-through for the shown ``epochs``, then the scene's epilogue."""
     spec = scene.network
@@ -112,6 +124,8 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
         yield Beat("init", layer=k)
     yield Beat("loop")
     batches = shown_batches(spec, scene.render.batches)
+    # gradient descent's shot of its own: hall and lecture, where the network is the picture
+    descends = scene.render.layout in ("hall", "lecture") and panels_shape(scene) == "network"
     previous = 0
     lapses = timelapse_epochs(scene, epochs)
     for epoch in epochs:
@@ -144,6 +158,8 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                 yield Beat("update", epoch, batch, layer=k)
                 if epoch == min(scene.render.full, default=0) and worked_out(spec, batch):
                     yield Beat("worked", epoch, batch, layer=k)
+                    if k == n_w - 1 and batch == batches[0] and descends:  # once: why the change goes its way
+                        yield Beat("descent", epoch, batch, layer=k)
         yield Beat("end", epoch, batches[-1])
         previous = epoch
     if scene.render.epilogue:
@@ -229,12 +245,7 @@ class Builder:
         self.lang = scene.render.lang
         self.n_w = len(spec.layers) - 1
         records = min(spec.batch_size, len(spec.inputs))
-        shape = scene_shape(
-            scene.render.layout,
-            spec.layers,
-            records if records <= MAX_SATELLITES else 0,
-            spec.sampler is not None,
-        )
+        shape = panels_shape(scene)
         aspect = region_aspect(scene.render.layout, scene.render.width / scene.render.height, shape)
         self.layout = make_layout(spec.layers, records, aspect, beads=scene.render.layout == "study")
         self.shape = shape  # the panels hall and lecture show (layout.scene_shape)

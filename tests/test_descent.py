@@ -1,0 +1,85 @@
+"""Gradient descent, once and big: after the first worked change, the loss as that weight
+varies fills the frame beside a small network, and the weight's point rolls down it by
+-rate x slope during the step (3Blue1Brown's picture of why the change goes its way)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import frame_state, project
+from nnviz3d.hud import DESCENT_CURVE_BOX, overlay
+from nnviz3d.layout import DESCENT_REGION, NETWORK_REGIONS
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES
+from nnviz3d.scene import load_scene
+
+W, H = 1280, 720
+DARK = THEMES["dark"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return prepare(load_scene(), epochs=(1, 2, 2000))
+
+
+def test_descent_plays_once_after_the_first_worked_change(run):
+    _, tl = run
+    kinds = [s.kind for s in tl.steps]
+    assert kinds.count("descent") == 1
+    at = kinds.index("descent")
+    worked = tl.steps[at - 1]
+    assert worked.kind == "worked" and worked.epoch == 1 and worked.layer == 1
+    step = tl.steps[at]
+    assert step.caption.startswith(
+        "Downhill: the loss's slope along h3 -> out is +0.00677, so change = -slope = -0.00677"
+    )
+    a, b = step.loss_curve, worked.loss_curve  # the same curve: the worked change's weight
+    assert (a.name, a.w0, a.slope, a.change) == (b.name, b.w0, b.slope, b.change)
+    assert a.name == "h3 -> out"
+    assert np.array_equal(a.w, b.w) and np.array_equal(a.loss, b.loss)
+    assert step.values["syn1_change[2,0]"] == pytest.approx(-step.values["dE/dsyn1[2,0]"], abs=1e-15)
+
+
+def _ball(tl, step, progress):
+    """The x of the rolling point's square (the change's colour, the bigger one)."""
+    _, rects, _ = overlay(tl, step, DARK, W, H, progress=progress)
+    ball = max((r for r in rects if r.color == DARK.negative and r.opacity == 1.0), key=lambda r: r.x1 - r.x0)
+    start = next(r for r in rects if r.color == DARK.muted and r.opacity == 1.0)
+    return (ball.x0 + ball.x1) / 2, (start.x0 + start.x1) / 2
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_point_rolls_downhill_during_the_step(run, layout):
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = next(s for s in tl.steps if s.kind == "descent")
+    x0, start = _ball(tl, step, 0.0)
+    x_half, _ = _ball(tl, step, 0.5)
+    x1, _ = _ball(tl, step, 1.0)
+    assert x0 == pytest.approx(start)  # where the weight is
+    assert x1 < x_half < x0  # the change is negative: left, downhill (the bowl's bottom is left)
+    assert x_half == pytest.approx((x0 + x1) / 2, abs=0.02)  # along the curve at the tween's pace
+    # the moved distance is the change drawn x10 on the weight axis of the big panel
+    curve = step.loss_curve
+    graph = (DESCENT_CURVE_BOX[2] - DESCENT_CURVE_BOX[0]) - 0.02
+    moved = (x0 - x1) / graph * (curve.w[-1] - curve.w[0])
+    assert moved == pytest.approx(-curve.change * curve.magnify, rel=0.02)
+
+
+def test_the_frames_of_the_descent_move_and_show_a_small_network(run):
+    _, tl = run
+    step = next(s for s in tl.steps if s.kind == "descent")
+    frames = tl.frames_of(step.index)
+    first, mid, last = (frame_state(tl, f, W, H) for f in (frames[0], frames[len(frames) // 2], frames[-1]))
+    assert len({first.key, mid.key, last.key}) == 3  # drawn again while it rolls
+    ndc = project(last.camera, tl.layout.nodes, W / H)
+    x, y = (ndc[:, 0] + 1) / 2, (ndc[:, 1] + 1) / 2
+    x0, y0, x1, y1 = DESCENT_REGION
+    assert x.min() >= x0 - 0.01 and x.max() <= x1 + 0.01 and y.min() >= y0 - 0.01 and y.max() <= y1 + 0.01
+    assert x1 < DESCENT_CURVE_BOX[0] < NETWORK_REGIONS["lecture"][2]  # the curve takes the network's room
+    # only the weight's two ends are named (the others would crowd the small network)
+    names = [t.text for t in last.texts if t.text in ("x1", "x2", "x3", "h1", "h2", "h3", "h4", "out")]
+    assert sorted(names) == ["h3", "out"]
+    lit = np.flatnonzero(step.visual.edge_focus == 1.0)
+    assert list(lit) == [tl.layout.edge_id(1, 2, 0)]
