@@ -1254,17 +1254,22 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(step_text, x0, step_y, size, colour))
     gx0, gx1 = x0 + 0.01, x1 - 0.01
     gy0, gy1 = y0 + size * 1.5 / h, step_y - size * LINE / h - 0.01
-    lo, hi = float(curve.loss.min()), float(curve.loss.max())
+    seen = np.ones(len(curve.w), bool)
+    if big:  # from beyond the bowl's bottom to a little past the weight: the step shows, and the fall
+        bottom = float(curve.w[int(np.argmin(curve.loss))])
+        reach = max(abs(curve.w0 - bottom), abs(curve.change * curve.magnify)) * 0.6
+        seen = (curve.w >= min(bottom, curve.w0) - reach) & (curve.w <= max(bottom, curve.w0) + reach)
+    lo, hi = float(curve.loss[seen].min()), float(curve.loss[seen].max())
     pad = (hi - lo) * 0.12 or 0.1
     lo, hi = lo - pad, hi + pad
-    wl, wh = float(curve.w[0]), float(curve.w[-1])
+    wl, wh = float(curve.w[seen][0]), float(curve.w[seen][-1])
 
     def at(wv: float, e: float) -> tuple[float, float]:
         return gx0 + (gx1 - gx0) * (wv - wl) / (wh - wl), gy0 + (gy1 - gy0) * (e - lo) / (hi - lo)
 
     stroke = 2.0 if big else 1.0  # the shot of its own: lines for the back rows
     out.lines.append(Polyline2D((at(wl, lo), at(wh, lo)), theme.muted, stroke))
-    points = tuple(at(float(a), float(e)) for a, e in zip(curve.w, curve.loss, strict=True))
+    points = tuple(at(float(a), float(e)) for a, e in zip(curve.w[seen], curve.loss[seen], strict=True))
     out.lines.append(Polyline2D(points, theme.text, 2.0 * stroke))
     px, py = at(curve.w0, curve.loss0)
     dw = (wh - wl) * 0.18  # the tangent over +-18% of the span
@@ -1277,6 +1282,10 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     rolled = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
     now = curve.w0 + (after - curve.w0) * rolled
     qx, qy = at(now, float(np.interp(now, curve.w, curve.loss)))
+    if big and now != curve.w0:  # the way travelled, along the curve
+        path = np.linspace(curve.w0, now, 24)
+        trail = tuple(at(float(a), float(np.interp(a, curve.w, curve.loss))) for a in path)
+        out.lines.append(Polyline2D(trail, colour, 8.0))
     dot = 6 * stroke
     out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.muted, 1.0))
     out.rects.append(Rect2D(qx - dot / w, qy - dot / h, qx + dot / w, qy + dot / h, colour, 1.0))
