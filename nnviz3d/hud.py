@@ -390,8 +390,8 @@ def _unwritten(text: str, shown: int | None) -> int:
 def term_colour(theme: Theme, role: str, term: str) -> tuple[float, float, float] | None:
     """The colour the picture gives a caption's term: a signed number (a weight, an error,
     a change, a z) its sign's (the weights' blue and orange, the want arrows'), a delta the
-    backward pass's purple, a slope the tangents' yellow, a node's new value the accent (the
-    active node's)."""
+    backward pass's purple, a slope the tangents' yellow (dloss/dw: the loss curve's green),
+    a node's new value the accent (the active node's)."""
     if role in ("weight", "error", "change", "signed"):
         try:
             value = float(term)
@@ -399,7 +399,7 @@ def term_colour(theme: Theme, role: str, term: str) -> tuple[float, float, float
             return None
         return theme.positive if value > 0 else theme.negative if value < 0 else None
     named = {"delta": theme.backward, "slope": theme.slope, "value": theme.accent, "target": theme.target,
-             "input": theme.text}  # fmt: skip
+             "input": theme.text, "gradient": theme.gradient}  # fmt: skip
     return named[role]
 
 
@@ -590,7 +590,7 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
 @panel("outputs")
 def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     """Every record: its inputs, the network's output and the target, as numbers and as
-    squares whose side is the value; the record being computed is marked."""
+    squares whose area is the value; the record being computed is marked."""
     step, timeline, theme, h, w = hud.step, hud.timeline, hud.theme, hud.height, hud.width
     if not step.records or step.card is not None:
         return
@@ -640,7 +640,8 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
                 continue
             target = float(step.visual.targets[i, o]) if i < len(step.visual.targets) else 0.0
             for j, (v, c) in enumerate(((value if computed else 0.0, theme.node), (target, theme.target))):
-                side = side_max * min(abs(np.nan_to_num(v, nan=vmax)), vmax) / vmax
+                # the area is the value: a side of the value made 0.47 look a quarter full
+                side = side_max * np.sqrt(min(abs(np.nan_to_num(v, nan=vmax)), vmax) / vmax)
                 cx = sq_x + ((2 * o + j) * (side_max + 4) + side_max / 2) / w
                 half_w, half_h = side_max / 2 / w, side_max / 2 / h  # the frame of a value of 1
                 frame = ((cx - half_w, yc - half_h), (cx + half_w, yc - half_h), (cx + half_w, yc + half_h),
@@ -1244,9 +1245,8 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     step_y = y1 - title.count("\n") * size * LINE / h
     if not big:  # under the title, the two numbers: the tangent's slope and the step downhill
         line_y = step_y - size * LINE / h
-        out.texts.append(
-            Text2D(hud.t("curve_slope", s=fmt_signed(curve.slope)), x0, line_y, size, theme.slope)
-        )
+        slope_text = hud.t("curve_slope", s=fmt_signed(curve.slope))
+        out.texts.append(Text2D(slope_text, x0, line_y, size, theme.gradient))
         step_y = line_y - size * LINE / h
         step_text = hud.t(
             "curve_step", r=f"{curve.rate:g}", c=fmt_signed(curve.change)
@@ -1274,7 +1274,7 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     px, py = at(curve.w0, curve.loss0)
     dw = (wh - wl) * 0.18  # the tangent over +-18% of the span
     ends = tuple(at(curve.w0 + t, curve.loss0 + curve.slope * t) for t in (-dw, dw))
-    out.lines.append(Polyline2D(ends, theme.slope, 3.0 * stroke))
+    out.lines.append(Polyline2D(ends, theme.gradient, 3.0 * stroke))
     # downhill: the weight's step on the curve, to scale (drawn as the video draws every
     # change, magnified), from where it is (grey) to where the update puts it (the change's
     # colour); the descent rolls it there during its tween
@@ -1295,10 +1295,16 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0 * stroke))
     hx, hy = ax1 - way * head, head * w / h
     out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0 * stroke))
-    if curve.magnify != 1:  # "x10" at the arrow's end, as the update's caption says it
-        side = "left" if way > 0 else "right"
+    if curve.magnify != 1:  # "x10" under the arrow, as the update's caption says it
         out.texts.append(
-            Text2D(f"x{curve.magnify:g}", ax1 + way * 0.006, ay, size, colour, align=side, valign="center")
+            Text2D(f"x{curve.magnify:g}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
+        )
+    if big:  # the loss where the weight is, and at the bowl's bottom: how far down it goes
+        low = int(np.argmin(np.where(seen, curve.loss, np.inf)))
+        bx, by = at(float(curve.w[low]), float(curve.loss[low]))
+        out.texts.append(Text2D(fmt(curve.loss0, 4), px, py + 0.05, size, theme.muted, align="center"))
+        out.texts.append(
+            Text2D(fmt(float(curve.loss[low]), 4), bx, by - 0.02, size, theme.muted, align="center")
         )
     out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 - 0.006, size, theme.muted, align="right"))
 

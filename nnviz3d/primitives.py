@@ -33,8 +33,11 @@ class Theme:
     keyword: tuple[float, float, float]
     number: tuple[float, float, float]
     invalid: tuple[float, float, float] = (0.95, 0.12, 0.12)  # NaN/inf of a diverged run: red
-    #: an activation's slope (the sigmoid's tangents, the loss curve's): a colour of its own
+    #: an activation's slope (the sigmoid's tangents): a colour of its own
     slope: tuple[float, float, float] = (1.0, 0.86, 0.25)
+    #: the loss's slope along a weight (dloss/dw, the loss curve's tangent): not the
+    #: sigmoid's yellow, which two reviewers read as the same derivative
+    gradient: tuple[float, float, float] = (0.55, 0.95, 0.40)
     #: the least a weight outside the step keeps of its colour (blended towards the
     #: background): enough for a 3:1 contrast against the background (tested)
     edge_dim: float = 0.66
@@ -78,6 +81,7 @@ THEMES = {
         keyword=(0.0, 0.0, 0.0),
         number=(0.08, 0.09, 0.12),
         slope=(0.52, 0.42, 0.0),
+        gradient=(0.15, 0.48, 0.08),
         edge_dim=0.70,  # greyed out of focus as well: a little less towards the background
     ),
 }

@@ -82,3 +82,23 @@ def test_the_frames_of_the_descent_move_and_show_a_small_network(run):
     assert sorted(names) == ["h3", "out"]
     lit = np.flatnonzero(step.visual.edge_focus == 1.0)
     assert list(lit) == [tl.layout.edge_id(1, 2, 0)]
+
+
+def test_the_loss_slope_has_a_colour_of_its_own_and_the_plot_its_values(run):
+    """dloss/dw is not the sigmoid's slope: green, not yellow (two reviewers read the two
+    as one derivative); the big plot writes the loss at the weight and at the bottom."""
+    import colorsys
+
+    _, tl = run
+    step = next(s for s in tl.steps if s.kind == "descent")
+    texts, _, lines = overlay(tl, step, DARK, W, H)
+    caption = next(t for t in texts if t.spans and t.text.startswith("Downhill"))
+    pieces = {caption.text[a:b]: c for a, b, c in caption.spans}
+    assert pieces["+0.00677"] == DARK.gradient and pieces["-0.00677"] == DARK.negative
+    hue = [colorsys.rgb_to_hsv(*c)[0] * 360 for c in (DARK.gradient, DARK.slope)]
+    assert abs(hue[0] - hue[1]) >= 40
+    assert any(p.color == DARK.gradient and len(p.points) == 2 for p in lines)  # the tangent
+    curve = step.loss_curve
+    words = [t.text for t in texts]
+    assert f"{curve.loss0:.4f}" == "0.4952" and "0.4952" in words
+    assert f"{curve.loss.min():.4f}" in words  # the bowl's bottom, in view

@@ -312,3 +312,21 @@ def test_the_end_of_an_iteration_lights_no_weight_and_changes_are_written_in_whi
     fs = frame_state(tl, tl.frames_of(syn0.index)[-1], 1280, 720)
     changes = [lb for lb in fs.labels if lb.text in {v for _, v in syn0.edge_values}]
     assert len(changes) == 3 and all(not lb.spans and lb.color == fs.theme.text for lb in changes)
+
+
+def test_an_output_square_fills_its_frame_by_the_value(timelines):
+    """The area, not the side, is the value: a side of 0.471 looked a quarter full."""
+    tl = timelines["lecture"]
+    end = next(s for s in tl.steps if s.kind == "end")
+    fs = frame_state(tl, tl.frames_of(end.index)[-1], 1280, 720)
+    grey = sorted(
+        (
+            (r.x1 - r.x0) * 1280 * (r.y1 - r.y0) * 720
+            for r in fs.rects
+            if r.color == fs.theme.node and r.opacity == 1.0
+        ),
+    )
+    teal = [(r.x1 - r.x0) * 1280 * (r.y1 - r.y0) * 720 for r in fs.rects if r.color == fs.theme.target]
+    outputs = sorted(float(v) for v in end.visual.outputs[:, 0])  # 0.471 0.487 0.541 0.543
+    full = max(teal)  # a target of 1 fills its frame
+    assert len(grey) == 4 and grey == pytest.approx([full * v for v in outputs], rel=0.02)

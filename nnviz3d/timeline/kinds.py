@@ -679,7 +679,7 @@ def descent(b: Builder, beat: Beat) -> None:
             "terms": (
                 (start, "value"),
                 (end, "value"),
-                (fmt_signed(slope), "slope"),
+                (fmt_signed(slope), "gradient"),
                 (fmt_signed(value), "change"),
             ),
         },
