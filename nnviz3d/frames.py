@@ -793,16 +793,12 @@ def _value_labels(
             # in two lines where one would run into the next layer's nodes or names (hall's
             # big type): "= error" over "x slope", at the size every number on the network keeps
             head, times, tail = text.partition(" x ")
-            parts = [(text, 0.0)]
-            if times and w > _room_right(layout, node, names_at) - x - right:
-                half = 0.52 * size / px_per_unit
-                parts = [(head, half), (f"x {tail}", -half)]
-            for line, dy in parts:
-                spans = spans_of(theme, step.terms, line) or sign_spans(theme, line)
-                w, h = _extent(line, size, px_per_unit)
-                at = (x + right, y + dy, z)
-                out.append(Label3D(line, at, size, theme.text, theme.panel, valign="center", spans=spans))
-                placed.append((x + right, y + dy - h / 2, x + right + w, y + dy + h / 2))
+            wide = times and w > _room_right(layout, node, names_at) - x - right
+            lines = [head, f"x {tail}"] if wide else [text]
+            for label in _stacked(lines, (x + right, y, z), "left", size, px_per_unit, theme, step.terms):
+                out.append(label)
+                (lx, ly, _), (w, h) = label.position, _extent(label.text, size, px_per_unit)
+                placed.append((lx, ly - h / 2, lx + w, ly + h / 2))
             continue
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         if node in (names_at or {}) and not name_above(layout, node):  # under the node's name
@@ -820,20 +816,13 @@ def _value_labels(
     if step.kind == "update" and (beside_ends := _fanned(layout, [e for e, _ in values])):
         # an update's before -> after is too wide to lie along weights that meet at one node:
         # each beside the node its weight leaves from (or arrives at), before over -> after
-        half = 0.52 * size / px_per_unit  # the two lines' middles: their backdrops touch
         for (_, text), (node, start) in zip(values, beside_ends, strict=True):
             x, y, z = layout.nodes[node]
             gap = NODE_R_MAX * layout.node_scale[node] + 0.1
             before, arrow, after = text.partition(" -> ")
-            for line, dy in ((before, half), (f"{arrow.strip()} {after}" if arrow else "", -half)):
-                if line:
-                    at, align = (
-                        ((x + gap, y + dy, z + 0.2), "left")
-                        if start
-                        else ((x - gap, y + dy, z + 0.2), "right")
-                    )
-                    spans = sign_spans(theme, line)
-                    out.append(Label3D(line, at, size, theme.text, theme.panel, align, "center", spans))
+            at = (x + gap if start else x - gap, y, z + 0.2)
+            lines = [before, f"{arrow.strip()} {after}"] if arrow else [text]
+            out += _stacked(lines, at, "left" if start else "right", size, px_per_unit, theme)
         return tuple(out)
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
@@ -861,9 +850,33 @@ def _value_labels(
     return tuple(out)
 
 
-#: the smallest type of an update's stacked before -> after, or of a note made smaller to
-#: fit beside its node (a capital of 16 px at 720p)
-MIN_STACKED = 23
+def _stacked(
+    lines: list[str],
+    at: tuple[float, float, float],
+    align: str,
+    size: int,
+    px_per_unit: float,
+    theme: Theme,
+    terms: tuple[tuple, ...] = (),
+) -> list[Label3D]:
+    """One line level with ``at``, or two over and under it with their backdrops touching:
+    a number too wide for the room beside a node; each number coloured as the caption's
+    ``terms`` colour it, else by its sign."""
+    half = 0.52 * size / px_per_unit
+    x, y, z = at
+    return [
+        Label3D(
+            line,
+            (x, y + dy, z),
+            size,
+            theme.text,
+            theme.panel,
+            align,
+            "center",
+            spans_of(theme, terms, line) or sign_spans(theme, line),
+        )
+        for line, dy in zip(lines, (half, -half) if len(lines) > 1 else (0.0,), strict=True)
+    ]
 
 
 def _room_right(layout: Layout, node: int, names_at: dict | None) -> float:
@@ -1271,7 +1284,7 @@ def node_names(
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
     for node, (name, (x, y)) in enumerate(zip(names, at, strict=True)):
         lit, above = name in named, name_above(layout, node)
-        if step.kind in MOVING_KINDS and not lit:  # the network small beside its panel: a crowd
+        if step.kind == "descent" and not lit:  # the network small beside its curve: a crowd
             continue
         w, h = text_width_em(name) * size / width, 1.15 * size / height
         y0, y1 = (y - pad_y, y + h) if above else (y - h, y + pad_y)

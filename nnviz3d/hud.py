@@ -211,7 +211,7 @@ MOVING_KINDS = ("descent",)
 DESCENT_CURVE_BOX = (0.37, 0.15, 0.985, 0.70)
 
 
-def _descent_regions(hud: Hud, caption: Box) -> list[tuple[str, Box]]:
+def _descent_regions(caption: Box) -> list[tuple[str, Box]]:
     return [
         ("status", STATUS_BOX),
         ("caption", caption),
@@ -227,7 +227,7 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     if (other := _scene_regions(hud, "hall")) is not None:
         return other
     if hud.step.kind == "descent":
-        return _descent_regions(hud, HALL_CAPTION)
+        return _descent_regions(HALL_CAPTION)
     if hud.step.kind == "worked" and hud.step.bars:
         beside = [("bars", (BARS_BOX[0], BARS_BOX[1], BARS_BOX[2], HALL_RIGHT[3]))]
     else:
@@ -247,7 +247,7 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     if (other := _scene_regions(hud, "lecture")) is not None:
         return other
     if hud.step.kind == "descent":
-        return _descent_regions(hud, CAPTION_BOX)
+        return _descent_regions(CAPTION_BOX)
     step = hud.step
     if step.kind == "worked" and step.loss_curve is not None and step.bars:
         # why the change: the loss curve above its record-by-record sum
