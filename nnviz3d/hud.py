@@ -1253,6 +1253,8 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         )  # change = -1 x slope
         out.texts.append(Text2D(step_text, x0, step_y, size, colour))
     gx0, gx1 = x0 + 0.01, x1 - 0.01
+    if big:  # room left of the plot for its loss axis's numbers
+        gx0 += text_width_em(fmt(curve.loss0, 4)) * size / w + 0.015
     gy0, gy1 = y0 + size * 1.5 / h, step_y - size * LINE / h - 0.01
     seen = np.ones(len(curve.w), bool)
     if big:  # from beyond the bowl's bottom to a little past the weight: the step shows, and the fall
@@ -1299,13 +1301,16 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(
             Text2D(f"x{curve.magnify:g}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
         )
-    if big:  # the loss where the weight is, and at the bowl's bottom: how far down it goes
-        low = int(np.argmin(np.where(seen, curve.loss, np.inf)))
-        bx, by = at(float(curve.w[low]), float(curve.loss[low]))
-        out.texts.append(Text2D(fmt(curve.loss0, 4), px, py + 0.05, size, theme.muted, align="center"))
-        out.texts.append(
-            Text2D(fmt(float(curve.loss[low]), 4), bx, by - 0.02, size, theme.muted, align="center")
-        )
+    if big:  # a loss axis with the loss where the weight is and at the bowl's bottom: a dip
+        # of 0.0009 drawn across the plot's height is not a deep bowl, and says so
+        low = float(np.min(curve.loss[seen]))
+        _, by = at(wl, low)
+        out.lines.append(Polyline2D((at(wl, lo), at(wl, hi)), theme.muted, stroke))
+        for value, y in ((curve.loss0, py), (low, by)):
+            out.lines.append(Polyline2D(((gx0 - 0.006, y), (gx0, y)), theme.muted, stroke))
+            out.texts.append(
+                Text2D(fmt(value, 4), gx0 - 0.01, y, size, theme.muted, align="right", valign="center")
+            )
     out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 - 0.006, size, theme.muted, align="right"))
 
 
