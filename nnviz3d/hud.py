@@ -1060,7 +1060,8 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
             v = float(m[i, j])
             strength = min(1.0, abs(v) / scale) if np.isfinite(v) else 1.0
             base = np.array(theme.positive if v >= 0 else theme.negative)
-            colour = tuple(bg + (base - bg) * (0.15 + 0.85 * strength))
+            # a floor at which a small positive change still reads blue, not as an empty cell
+            colour = tuple(bg + (base - bg) * (CELL_FLOOR + (1 - CELL_FLOOR) * strength))
             cx0, cy1 = left + j * cell_w, top - i * cell_h
             out.rects.append(
                 Rect2D(cx0 + 0.002, cy1 - cell_h + 0.003, cx0 + cell_w - 0.002, cy1, colour, 1.0)
@@ -1069,6 +1070,10 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
                 text = cell(v)
                 out.texts.append(Text2D(text, cx0 + cell_w / 2, cy1 - cell_h / 2, size, theme.text,
                                         mono=True, align="center", valign="center"))  # fmt: skip
+
+
+#: a change grid's weakest cell colour (of its sign's), the strongest being 1
+CELL_FLOOR = 0.32
 
 
 def change_names(hud: Hud) -> tuple[list[str], list[str]]:

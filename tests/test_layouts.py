@@ -330,3 +330,18 @@ def test_an_output_square_fills_its_frame_by_the_value(timelines):
     outputs = sorted(float(v) for v in end.visual.outputs[:, 0])  # 0.471 0.487 0.541 0.543
     full = max(teal)  # a target of 1 fills its frame
     assert len(grey) == 4 and grey == pytest.approx([full * v for v in outputs], rel=0.02)
+
+
+def test_a_small_positive_change_still_reads_blue_in_the_grid(timelines):
+    """The weakest cell keeps CELL_FLOOR of its sign's colour: syn0's +0.0008 (a thirteenth
+    of the video's largest change) was dark navy, read as an empty cell."""
+    from nnviz3d.hud import CELL_FLOOR, overlay
+
+    tl = timelines["lecture"]
+    syn0 = next(s for s in tl.steps if s.kind == "update" and s.layer == 0)
+    texts, rects, _ = overlay(tl, syn0, THEMES["dark"], 1280, 720)
+    cell = next(t for t in texts if t.text == "+0.0008")
+    box = next(r for r in rects if r.x0 < cell.x < r.x1 and r.y0 < cell.y < r.y1 and r.opacity == 1.0)
+    positive = np.array(THEMES["dark"].positive)
+    assert np.allclose(box.color, positive * (CELL_FLOOR + (1 - CELL_FLOOR) * 0.0008 / 0.0103), atol=0.01)
+    assert box.color[2] > 0.35 and box.color[2] > box.color[0] + 0.2  # blue, and seen
