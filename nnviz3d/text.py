@@ -96,7 +96,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bars_mean": "mean |error|",
         "update": "syn{k} += {lr}l{k}.T . l{k1}_delta: largest change {big}",
         "magnified": ", changes drawn {m}x larger (the whole video)",
-        "end": "End of iteration {epoch}: display error {e}",
+        "end": "End of iteration {epoch}: mean |error| {e} before the update",
         "end_after": ". The new weights give record 1 {after} (was {before}, target {target})",
         "title_sub": "{layers} network, {epochs} iterations: the forward pass, the error, "
         "and backpropagation",
@@ -303,7 +303,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "bars_mean": "平均絶対誤差",
         "update": "syn{k} += {lr}l{k}.T・l{k1}_delta：最大の変化 {big}",
         "magnified": "（変化は動画を通して {m} 倍で描画）",
-        "end": "{epoch} 回目の繰り返し終了：平均絶対誤差 {e}",
+        "end": "{epoch} 回目の繰り返し終了：更新前の平均絶対誤差 {e}",
         "end_after": "。新しい重みでレコード 1 は {after}（前は {before}、目標 {target}）",
         "title_sub": "{layers} のネットワーク、{epochs} 回の学習：順伝播、誤差、誤差逆伝播",
         "card_forward": "{epoch} 回目：順伝播",

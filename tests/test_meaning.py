@@ -311,7 +311,7 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
     )
     assert step("update", layer=1).panel[-5:] == ("new syn1 =", "-0.5956", "+0.7495", "-0.9520", "+0.3364")
     assert step("end").caption == (
-        "End of iteration 1: display error 0.49641. "
+        "End of iteration 1: mean |error| 0.49641 before the update. "
         "The new weights give record 1 0.4707 (was 0.4737, target 0)"
     )  # the update moved record 1's output towards its target
     assert step("end").values["record1_after[0]"] == pytest.approx(0.47070349, abs=1e-8)
