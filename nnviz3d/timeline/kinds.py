@@ -184,20 +184,20 @@ def node(b: Builder, beat: Beat) -> None:
     z_w, a_w = fmt_sig(z), fmt_sig(a)
     n_in = len(prev)
     bias = [float(u.biases_before[k - 1][j])] if u.biases_before is not None else []
-    # the inputs and weights to as many decimals as make their sum come out as z is written
-    digits, closes = closing_digits(
-        [*prev, *w[:, j], *bias],
-        fmt_input,
-        lambda v: float(np.dot(v[:n_in], v[n_in : 2 * n_in])) + sum(v[2 * n_in :]),
-        z_w,
-        fmt_sig,
-        decimal_tries(z_w),
-    )
+    digits, closes = 3, True  # more than 4 inputs: the caption says "the sum of n"
+    if n_in <= 4:  # the inputs and weights to as many decimals as make their sum come out as z is written
+        digits, closes = closing_digits(
+            [*prev, *w[:, j], *bias],
+            fmt_input,
+            lambda v: float(np.dot(v[:n_in], v[n_in : 2 * n_in])) + sum(v[2 * n_in :]),
+            z_w,
+            fmt_sig,
+            decimal_tries(z_w),
+        )
     written = [(fmt_input(p, digits), fmt(wi, digits)) for p, wi in zip(prev, w[:, j], strict=True)]
-    terms = " + ".join(f"{p}*({wi})" for p, wi in written)
-    terms += "".join(f" + ({fmt(v, digits)})" for v in bias)
+    terms = " + ".join(f"{p}*({wi})" for p, wi in written) + "".join(f" + ({fmt(v, digits)})" for v in bias)
     if n_in > 4:
-        terms, closes = b.t("sum_of", n=n_in), True
+        terms = b.t("sum_of", n=n_in)
     eq = "=" if closes else b.t("approx")
     node_name = lay.node_name(k, j)  # as the picture names it, under its sphere
     name = b.t("output" if k == b.n_w else "hidden_of" if b.n_w > 2 else "hidden", name=node_name, k=k)
@@ -509,7 +509,7 @@ def update(b: Builder, beat: Beat) -> None:
     b.labels = [""] * lay.n_nodes  # the changes carry the numbers now
     weights[edges] = (u.weights_before[k] + m * change).ravel()
     biggest = float(np.max(np.abs(change)))
-    by_size = np.argsort(-np.abs(change).ravel(), kind="stable")  # the largest change first
+    by_size = np.argsort(-np.abs(change).ravel(), kind="stable")  # the largest change first (argmax's)
     order = by_size[: min(3, change.size)]
     before, after, flat = u.weights_before[k].ravel(), u.weights_after[k].ravel(), change.ravel()
     labelled = by_size[: 4 if change.size <= 4 else 3]
@@ -521,7 +521,7 @@ def update(b: Builder, beat: Beat) -> None:
     fanned = lay.layers[k] == 1 or lay.layers[k + 1] == 1
     values = _before_after(before[labelled], after[labelled], shown) if fanned else shown
     lr = b.spec.learning_rate
-    signed = float(change.ravel()[int(np.argmax(np.abs(change)))])  # the largest, with its sign
+    signed = float(flat[by_size[0]])  # the largest, with its sign
     # 3 significant digits, as the change history and the worked sum write it
     caption = b.t("update", k=k, k1=k + 1, lr="" if lr == 1 else f"{lr:g} * ", big=fmt_signed(signed))
     gloss = b.t("magnified", m=f"{m:g}") if m != 1 else ""
@@ -563,6 +563,13 @@ def update(b: Builder, beat: Beat) -> None:
     )
 
 
+def _largest(change: np.ndarray) -> tuple[int, int]:
+    """Where a matrix's largest change is (the first, on a tie): the weight the worked
+    change and the descent are about."""
+    i, j = np.unravel_index(int(np.argmax(np.abs(change))), change.shape)
+    return int(i), int(j)
+
+
 def _sig_input(value: float, digits: int) -> str:
     """An input of 0 or 1 as the table writes it, any other number to ``digits``
     significant digits."""
@@ -587,7 +594,7 @@ def worked(b: Builder, beat: Beat) -> None:
     start times the delta at its end; their sum (times the learning rate) is the change."""
     lay, u, k = b.layout, b.update, beat.layer
     change = u.weights_after[k] - u.weights_before[k]
-    i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(change))), change.shape))
+    i, j = _largest(change)
     a = u.inputs if k == 0 else u.activations[k - 1]
     d = -u.deltas[k]
     lr, value, n = b.spec.learning_rate, float(change[i, j]), len(a)
@@ -652,9 +659,12 @@ def descent(b: Builder, beat: Beat) -> None:
     why the change goes the way it does, the network small beside it."""
     lay, u, k = b.layout, b.update, beat.layer
     change = u.weights_after[k] - u.weights_before[k]
-    i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(change))), change.shape))
+    i, j = _largest(change)
     start, end = lay.node_name(k, i), lay.node_name(k + 1, j)
-    curve = _loss_curve(b, u, k, i, j, f"{start} -> {end}")
+    worked = b.steps[-1] if b.steps else None  # it follows the worked change of its weight
+    name = f"{start} -> {end}"
+    same = worked is not None and worked.loss_curve is not None and worked.loss_curve.name == name
+    curve = worked.loss_curve if same else _loss_curve(b, u, k, i, j, name)
     edge = lay.edge_id(k, i, j)
     value = float(change[i, j])
     lr = b.spec.learning_rate
