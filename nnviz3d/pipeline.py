@@ -273,6 +273,12 @@ class FrameSource:
                     ] = tile
         return self._frame
 
+    def repeats(self, frame: int) -> bool:
+        """Whether ``frame`` is ``frame - 1`` again: no tile's key changes (nor, then, the
+        split screen's frame around them, which changes only with the step)."""
+        timelines = self._tiled if self.split is not None else self.timelines
+        return frame > 0 and all(frame_key(t, frame) == frame_key(t, frame - 1) for t in timelines)
+
     def _refresh_tiles(self, timelines, frame: int) -> bool:
         """Draw every tile whose state changed since its last drawing; True if any did."""
         changed = False
@@ -341,20 +347,27 @@ _worker_source: FrameSource | None = None
 _worker_job: _Job | None = None
 
 
+def encode_frames(source: FrameSource, frames: range, path: Path, **options) -> None:
+    """Frames ``frames`` of ``source`` into one file (``options`` go to the writer), each
+    frame that repeats the one before it not encoded again."""
+    repeats = [source.repeats(f) for f in frames]
+    with Mp4Writer(
+        path, source.width, source.height, source.timelines[0].fps, repeats=repeats, **options
+    ) as writer:
+        for f in frames:
+            writer.write(source.pixels(f))
+
+
 def _render_segment(source: FrameSource, job: _Job, index: int, span: tuple[int, int]) -> tuple[int, int]:
     """Encode frames ``span`` to the segment file ``index``; returns (frames, drawn)."""
     drawn = source.drawn
-    fps = source.timelines[0].fps
     if job.codec == "png":  # numbered from the clip's start, straight into the frames folder
         path = job.folder / "frames" / "frame%06d.png"
         path.parent.mkdir(exist_ok=True)
     else:
         path = job.folder / f"segment{index:05d}.{SEGMENT_CODECS[job.codec][1]}"
     first = span[0] - job.first_frame
-    writer = Mp4Writer(path, job.width, job.height, fps, faststart=False, codec=job.codec, start_number=first)
-    with writer:
-        for f in range(*span):
-            writer.write(source.pixels(f))
+    encode_frames(source, range(*span), path, faststart=False, codec=job.codec, start_number=first)
     return span[1] - span[0], source.drawn - drawn
 
 

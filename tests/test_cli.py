@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from nnviz3d.cli import main
-from tests.test_render_encode import decode
+from tests.test_render_encode import decode, packets
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--resolution", "256x144", "--fps", "4"]
@@ -252,6 +252,7 @@ def test_jobs_do_not_change_the_video(tmp_path):
     assert videos[0] == videos[1]
     w, h, _, frames = decode(tmp_path / "jobs2.mp4")
     assert (w, h) == (256, 144) and len(frames) > 2 * 300  # three segments or more
+    assert packets(tmp_path / "jobs2.mp4") < 0.7 * len(frames)  # holds are not encoded again
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs1.mp4", "jobs2.mp4"]
 
 

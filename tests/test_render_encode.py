@@ -121,6 +121,78 @@ def test_mp4_has_exact_size_and_all_frames(tmp_path):
     assert not list(tmp_path.glob(".*part"))
 
 
+def packets(path: Path) -> int:
+    """How many frames the encoder was given (one packet each), counted without decoding."""
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    crc = subprocess.run(
+        [exe, "-v", "error", "-i", str(path), "-map", "0:v", "-c", "copy", "-f", "framecrc", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sum(1 for line in crc.splitlines() if line and not line.startswith("#"))
+
+
+def _runs(repeats: list[bool], h: int = 48, w: int = 64) -> list[np.ndarray]:
+    """Frames for ``repeats``: each new frame a flat colour far from the one before."""
+    frames: list[np.ndarray] = []
+    for i, again in enumerate(repeats):
+        colour = np.array([(37 * i) % 200 + 40, (91 * i) % 200 + 40, (53 * i) % 200 + 40], np.uint8)
+        frames.append(frames[-1] if again else np.broadcast_to(colour, (h, w, 3)).copy())
+    return frames
+
+
+#: a segment's frames: new ones, runs of repeats, and a run of repeats at the end
+REPEATS = [False, True, True, False, False, True, True, True, False, True, True]
+
+
+def test_repeated_frames_are_not_encoded_and_last_their_time(tmp_path):
+    """A repeated frame is not sent to the encoder (an MP4 frame has its own duration), but
+    every frame decodes where it was: a segment ending on repeats keeps its length."""
+    out = tmp_path / "v.mp4"
+    frames = _runs(REPEATS)
+    with Mp4Writer(out, 64, 48, 30, repeats=REPEATS) as writer:
+        for f in frames:
+            writer.write(f)
+    assert packets(out) == REPEATS.count(False) + 1  # and the last frame, to end the segment
+    decoded = decode(out)[3]
+    assert len(decoded) == len(frames)
+    for i, (a, b) in enumerate(zip(decoded, frames, strict=True)):
+        assert np.abs(a.astype(int) - b).mean() < 3, f"frame {i} is not where it was written"
+
+
+def test_segments_of_repeated_frames_join_to_every_frame(tmp_path):
+    """The joined video of segments that skip repeats has every frame in its place (with
+    B-frames, an MP4 of such frames would end early; the encoder is told to use none)."""
+    from nnviz3d.encode import concat_segments
+
+    parts, written = [], []
+    for k in range(3):
+        frames = _runs(REPEATS)[k:] + _runs([False])  # each segment its own colours
+        repeats = [*REPEATS[k:], False]
+        parts.append(tmp_path / f"s{k}.mp4")
+        with Mp4Writer(parts[-1], 64, 48, 30, repeats=repeats, faststart=False) as writer:
+            for f in frames:
+                writer.write(f)
+        written += frames
+    concat_segments(parts, tmp_path / "joined.mp4")
+    decoded = decode(tmp_path / "joined.mp4")[3]
+    assert len(decoded) == len(written)
+    diffs = [np.abs(a.astype(int) - b).mean() for a, b in zip(decoded, written, strict=True)]
+    assert max(diffs) < 3, diffs
+
+
+def test_a_writer_told_of_repeats_must_get_that_many_frames(tmp_path):
+    out = tmp_path / "v.mp4"
+    with (
+        pytest.raises(ValueError, match="2 frames written, 11 announced"),
+        Mp4Writer(out, 64, 48, 30, repeats=REPEATS) as writer,
+    ):
+        for f in _runs(REPEATS)[:2]:
+            writer.write(f)
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
 def test_interrupted_write_leaves_no_file_and_keeps_the_old_one(tmp_path):
     out = tmp_path / "v.mp4"
     out.write_bytes(b"previous video")
@@ -163,6 +235,23 @@ def test_held_frames_are_not_redrawn(tl):
         source.close()
     assert source.drawn < len(frames)
     assert np.array_equal(images[-1], images[-2])
+
+
+def test_a_frame_repeats_the_one_before_exactly_when_it_is_not_drawn(tl):
+    """What the encoder skips (``repeats``) is what the source does not draw again."""
+    source = FrameSource(tl, 64, 36, "dark")
+    try:
+        frames = range(tl.steps[4].first_frame, tl.steps[8].first_frame)
+        previous = source.pixels(frames[0] - 1).copy()
+        for f in frames:
+            before = source.drawn
+            pixels = source.pixels(f).copy()
+            assert source.repeats(f) == (source.drawn == before), f
+            if source.repeats(f):
+                assert np.array_equal(pixels, previous)
+            previous = pixels
+    finally:
+        source.close()
 
 
 def test_ffmpeg_binary_runs():
