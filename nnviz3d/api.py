@@ -122,7 +122,9 @@ class Frame:
         return Path(path)
 
 
-def render(source: Source = None, out: str | Path | None = None, *, jobs: int = 1, **settings: Any) -> Video:
+def render(
+    source: Source = None, out: str | Path | None = None, *, jobs: int | str = "auto", **settings: Any
+) -> Video:
     """Render ``source`` (a scene, a trace, a recorder, or a file) to ``out`` (default: the
     scene's output). ``settings``: ``epochs`` ("1-3" or a list), ``epilogue``,
     ``resolution`` ("1920x1080"), ``fps``, ``theme``, ``lang``, ``layout``, ``antialias``,

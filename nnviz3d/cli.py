@@ -101,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--format", help="mp4, webm, gif or png (default: what --out's extension names)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument(
-        "--jobs", type=int, default=1, help="render processes (the video is the same for any number)"
+        "--jobs",
+        type=_jobs,
+        default="auto",
+        help="render processes, or auto: one per CPU, at most 8 (the video is the same for any number)",
     )
     r.add_argument(
         "--dask",
@@ -140,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     rm.add_argument("-q", "--quality", choices=tuple(PRESETS), help="as for render")
     rm.add_argument("--layout", choices=SCREEN_LAYOUTS, help="as for render")
     rm.add_argument("--dask", help="local[:N] or tcp://HOST:PORT: one cluster renders every video")
-    rm.add_argument("--jobs", type=int, default=1, help="render processes, without --dask")
+    rm.add_argument("--jobs", type=_jobs, default="auto", help="render processes (or auto), without --dask")
     rm.add_argument("--quiet", action="store_true", help="no progress bars")
     rm.add_argument("--data-dir", help="folder of the MNIST idx files")
     rm.add_argument("--yes", action="store_true", help="go ahead even beyond 30 minutes of video")
@@ -149,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     video_options(sl)
     sl.add_argument("--out", required=True, help="output folder (made whole, or an earlier one replaced)")
     sl.add_argument("--quiet", action="store_true", help="no progress bar")
-    sl.add_argument("--jobs", type=int, default=1, help="render processes")
+    sl.add_argument("--jobs", type=_jobs, default="auto", help="render processes, or auto")
 
     sh = command("sheet", "a contact sheet: each step's last frame with its caption (.pdf or .png)")
     video_options(sh)
@@ -281,7 +284,6 @@ def cmd_render(args: argparse.Namespace) -> int:
             out = out.with_suffix("" if args.format == "png" else f".{args.format}")
     fmt = output_format(out, args.format)
     check_target(out, fmt, create_parent=args.out is None)
-    _check_jobs(args.jobs)
     if args.subtitles not in (None, "", "all"):
         raise UserError(f"--subtitles: give no value (the --lang) or 'all', got {args.subtitles!r}")
     if not 16 <= args.gif_width <= 3840:
@@ -328,9 +330,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_jobs(jobs: int) -> None:
+def _jobs(value: str) -> int | str:
+    """--jobs: 1 to 64 processes, or ``auto`` (resolved by ``render_video``); checked as
+    the command line is read, before any output folder is made."""
+    if value == "auto":
+        return value
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number or auto, got {value!r}") from None
     if not 1 <= jobs <= 64:
-        raise UserError(f"--jobs: must be between 1 and 64, got {jobs}")
+        raise argparse.ArgumentTypeError(f"must be between 1 and 64, or auto, got {jobs}")
+    return jobs
 
 
 def _render(timelines: list, scene: Scene, out: Path, args: argparse.Namespace, **options):
@@ -375,7 +386,6 @@ def cmd_render_many(args: argparse.Namespace) -> int:
         raise UserError(f"--lang: {', '.join(bad) or 'nothing'} is not one of {', '.join(LANGUAGES)}")
     if args.dask is not None:
         parse_address(args.dask)
-    _check_jobs(args.jobs)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     plans = []
@@ -429,7 +439,6 @@ def cmd_slides(args: argparse.Namespace) -> int:
     scene = _scene(args)
     out = Path(args.out)
     check_slides_folder(out)
-    _check_jobs(args.jobs)
     check_size(scene, args.yes)
     video = _video(scene)
     tl = video.timeline

@@ -248,15 +248,23 @@ class Mp4Writer:
 def _setpts(skip: list[bool]) -> str:
     """The filter that puts each sent frame at its place in the whole segment: the N-th
     frame sent is frame N plus the frames skipped before it (a sum of steps, one per run
-    of skipped frames)."""
+    of skipped frames). The sum is nested in halves: ffmpeg refuses an expression of more
+    than about 100 terms in a row, and a segment may have 150 runs."""
     terms, skipped, run = [], 0, 0
     for i, s in enumerate([*skip, False]):
         if s:
             run += 1
         elif run:
-            terms.append(f"+{run}*gte(N,{i - skipped - run})")
+            terms.append(f"{run}*gte(N,{i - skipped - run})")
             skipped, run = skipped + run, 0
-    return f"setpts='(N{''.join(terms)})/(FRAME_RATE*TB)'"
+    return f"setpts='(N+{_balanced_sum(terms)})/(FRAME_RATE*TB)'"
+
+
+def _balanced_sum(terms: list[str]) -> str:
+    if len(terms) <= 4:
+        return "+".join(terms) or "0"
+    half = len(terms) // 2
+    return f"({_balanced_sum(terms[:half])})+({_balanced_sum(terms[half:])})"
 
 
 #: ISO 639-2 codes of the caption languages, for the MP4's subtitle tracks

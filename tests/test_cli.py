@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from nnviz3d.cli import main
+from nnviz3d.pipeline import auto_jobs
 from tests.test_render_encode import decode, packets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +136,9 @@ def test_steps_table(capsys):
         (["frame", "--step", "99999", "--out", "x.png"], "--step"),
         (["inspect", "--epoch", "0"], "--epoch"),
         (["render", "--bogus"], "unrecognized arguments"),
+        (["render", "--jobs", "many"], "argument --jobs: a number or auto, got 'many'"),
+        (["render", "--jobs", "0"], "argument --jobs: must be between 1 and 64, or auto, got 0"),
+        (["slides", "--jobs", "99", "--out", "s"], "argument --jobs: must be between 1 and 64"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, capsys, tmp_path, monkeypatch):
@@ -227,14 +231,19 @@ def test_interrupt_leaves_nothing(tmp_path, sig, code, jobs):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     deadline = time.time() + 60
     while time.time() < deadline and not list(tmp_path.glob(".v.mp4.*/.segment*")):  # encoding
         time.sleep(0.1)
     time.sleep(1.0)
-    p.send_signal(sig)
+    if sig == signal.SIGINT:  # Ctrl-C: the terminal signals the whole process group
+        os.killpg(p.pid, sig)
+    else:
+        p.send_signal(sig)
     _, err = p.communicate(timeout=60)
     assert p.returncode == code, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 1, err
     assert out.read_bytes() == b"old"
     assert sorted(x.name for x in tmp_path.iterdir()) == ["v.mp4"]
     ps = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
@@ -242,18 +251,21 @@ def test_interrupt_leaves_nothing(tmp_path, sig, code, jobs):
 
 
 def test_jobs_do_not_change_the_video(tmp_path):
-    """Fixed segments joined without re-encoding: the same bytes from 1 or 2 processes."""
+    """Fixed segments joined without re-encoding: the same bytes from 1 or 2 processes,
+    and from the default, ``--jobs auto`` (one process per CPU)."""
     videos = []
-    for jobs in ("1", "2"):
+    for jobs in ("1", "2", "auto"):
         out = tmp_path / f"jobs{jobs}.mp4"
         r = run("render", *SMALL, "--out", str(out), "--quiet", "--jobs", jobs)
         assert r.returncode == 0, r.stderr
         videos.append(out.read_bytes())
-    assert videos[0] == videos[1]
+        by = {"1": "", "2": " by 2 processes", "auto": f" by {auto_jobs()} processes" * (auto_jobs() > 1)}
+        assert f" s{by[jobs]} = " in r.stdout, r.stdout
+    assert videos[0] == videos[1] == videos[2]
     w, h, _, frames = decode(tmp_path / "jobs2.mp4")
     assert (w, h) == (256, 144) and len(frames) > 2 * 300  # three segments or more
     assert packets(tmp_path / "jobs2.mp4") < 0.7 * len(frames)  # holds are not encoded again
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs1.mp4", "jobs2.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs1.mp4", "jobs2.mp4", "jobsauto.mp4"]
 
 
 def _render_with_encoder(tmp_path, exe):
@@ -383,3 +395,11 @@ def test_disk_full_mid_render_leaves_the_old_file(tmp_path):
     assert "file size limit or disk full" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert out.read_bytes() == b"previous video"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]
+
+
+@pytest.mark.parametrize(("cpus", "jobs"), [(1, 1), (2, 2), (6, 6), (32, 8)])
+def test_jobs_auto_is_one_process_per_usable_cpu_at_most_8(cpus, jobs, monkeypatch):
+    import nnviz3d.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline.os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    assert pipeline.auto_jobs() == jobs

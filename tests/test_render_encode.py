@@ -93,14 +93,17 @@ def test_text_regions_are_not_empty(tl, renderer):
     assert (band.max(axis=2) > 150).sum() > 50  # the title drawn
 
 
-def decode(path: Path):
-    """(width, height, codec line, frames) of a video, through the bundled ffmpeg."""
+def decode(path: Path, fps: int | None = None):
+    """(width, height, codec line, frames) of a video, through the bundled ffmpeg: at the
+    rate ffmpeg guesses from the frames' durations, or sampled at ``fps``. (A frame held
+    for exactly one frame after every new one, all along, reads as half the rate.)"""
     exe = imageio_ffmpeg.get_ffmpeg_exe()
     info = subprocess.run([exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
     stream = next(line for line in info.splitlines() if "Video:" in line)
     w, h = map(int, re.search(r", (\d+)x(\d+)", stream).groups())
+    rate = ["-r", str(fps)] if fps else []
     raw = subprocess.run(
-        [exe, "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        [exe, "-v", "error", "-i", str(path), *rate, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
         capture_output=True,
         check=True,
     ).stdout
@@ -159,6 +162,20 @@ def test_repeated_frames_are_not_encoded_and_last_their_time(tmp_path):
     assert len(decoded) == len(frames)
     for i, (a, b) in enumerate(zip(decoded, frames, strict=True)):
         assert np.abs(a.astype(int) - b).mean() < 3, f"frame {i} is not where it was written"
+
+
+def test_a_segment_of_150_runs_of_repeats_keeps_every_frame_in_place(tmp_path):
+    """A frame held for one frame, 150 times in a 300-frame segment (a 2 fps video): the
+    timestamps' expression is too long for ffmpeg unless nested. Every frame lasting two
+    frames, ffmpeg guesses 1 fps; sampled at 2 fps, every frame is in its place."""
+    repeats = [i % 2 == 1 for i in range(300)]
+    frames = _runs(repeats)
+    with Mp4Writer(tmp_path / "v.mp4", 64, 48, 2, repeats=repeats) as writer:
+        for f in frames:
+            writer.write(f)
+    decoded = decode(tmp_path / "v.mp4", fps=2)[3]
+    assert len(decoded) == 300 and packets(tmp_path / "v.mp4") == 151
+    assert max(np.abs(a.astype(int) - b).mean() for a, b in zip(decoded, frames, strict=True)) < 3
 
 
 def test_segments_of_repeated_frames_join_to_every_frame(tmp_path):
