@@ -128,7 +128,8 @@ def render(
     """Render ``source`` (a scene, a trace, a recorder, or a file) to ``out`` (default: the
     scene's output). ``settings``: ``epochs`` ("1-3" or a list), ``epilogue``,
     ``resolution`` ("1920x1080"), ``fps``, ``theme``, ``lang``, ``layout``, ``antialias``,
-    ``font``, ``mono_font``. The file appears only when complete."""
+    ``font``, ``mono_font``. ``jobs``: render processes, ``"auto"`` one per CPU (at most
+    8); the file is the same for any number. The file appears only when complete."""
     from nnviz3d.encode import check_output_path
     from nnviz3d.pipeline import check_size, prepare_video, render_video
 
