@@ -414,7 +414,7 @@ def frame_state(
         right_end = EPILOGUE_MAP_END if epilogue else region[2]
         cells, frames, axes = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
-    if names_shown(timeline, step):
+    if names_shown(timeline, step) and spread < 0.5:  # a sheet is too small for names
         names, backdrops = node_names(timeline, step, theme, camera, width, height)
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
     if not slide and not panels_only:
@@ -968,8 +968,8 @@ def sheets_shown(timeline: Timeline, step: Step | None) -> bool:
 #: sheets' nodes and weights pile up behind the front one's
 SHEETS_SIDE_BY_SIDE = True
 #: world units between two sheets side by side: room for the left one's output, and for
-#: the lower one's name
-SHEET_SPACING_X, SHEET_SPACING_Y = 2.4, 1.2
+#: the lower one's name (2.4 until the outputs cleared their rings: labels then reached the next sheet)
+SHEET_SPACING_X, SHEET_SPACING_Y = 2.7, 1.2
 
 
 def sheet_offsets(layout: Layout, spread: float) -> np.ndarray:
@@ -1066,7 +1066,12 @@ def _sheet_frames(
                 v = sheet_values[node]
                 if np.isfinite(v):
                     x, y, z = layout.nodes[node] + o
-                    right = node_radius(np.array([v]))[0] * layout.node_scale[node] + 0.15
+                    right = node_radius(np.array([v]))[0] * layout.node_scale[node]
+                    if node in zero:  # clear the ring that marks a value near 0
+                        right = max(right, RING_R * layout.node_scale[node])
+                    if r == 0:  # record 1's nodes are the network's own: clear a lit one's halo
+                        right = max(right, float(halo_radius(visual.halos[node : node + 1])[0]))
+                    right += 0.15
                     text = fmt_sig(v)
                     if errors:  # the step's subject: y - output, its sign written out
                         e = float(visual.targets[r, o_index] - visual.outputs[r, o_index])
