@@ -694,9 +694,7 @@ def _labels(
             active = step.kind == "node" and node in step.highlighted_nodes[-1:]
             # just above its own sphere, so it cannot be read as the next node's
             value = step.visual.node_values[node]
-            lift = node_radius(np.array([value]))[0] * layout.node_scale[node] + 0.1
-            if near_zero(value):  # clear of the ring that marks a 0
-                lift = max(lift, RING_R * layout.node_scale[node] + 0.1)
+            lift = _reach(value, layout.node_scale[node]) + 0.1
             lift = _over_name(layout, names_at, node, lift)
             # the backward pass writes deltas on the nodes: in its purple, as the caption does
             colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
@@ -1066,9 +1064,7 @@ def _sheet_frames(
                 v = sheet_values[node]
                 if np.isfinite(v):
                     x, y, z = layout.nodes[node] + o
-                    right = node_radius(np.array([v]))[0] * layout.node_scale[node]
-                    if node in zero:  # clear the ring that marks a value near 0
-                        right = max(right, RING_R * layout.node_scale[node])
+                    right = _reach(v, layout.node_scale[node])
                     if r == 0:  # record 1's nodes are the network's own: clear a lit one's halo
                         right = max(right, float(halo_radius(visual.halos[node : node + 1])[0]))
                     right += 0.15
@@ -1298,6 +1294,13 @@ def node_names(
         valign = "bottom" if above else "top"
         texts.append(Text2D(name, x, y, size, colour, bold=lit, align="center", valign=valign))
     return texts, rects
+
+
+def _reach(value: float, scale: float) -> float:
+    """How far a node's drawn shape reaches from its centre: its sphere, or the ring that
+    marks a value near 0 -- what a number written beside or over it must clear."""
+    radius = float(node_radius(np.array([value]))[0])
+    return max(radius, RING_R) * scale if near_zero(value) else radius * scale
 
 
 def near_zero(values: np.ndarray) -> np.ndarray:
