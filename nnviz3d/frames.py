@@ -24,6 +24,7 @@ from nnviz3d.hud import (
     caption_parts_shown,
     found_terms,
     overlay,
+    sheets_shown,
     sign_spans,
     spans_of,
 )
@@ -933,31 +934,16 @@ def _box_gap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
 SHEET_GAP = 3.0
 #: where the sheets stand on screen (their captions are one line; hall's bigger numbers
 #: beside the outputs need more room before the outputs panel)
-SHEETS_REGIONS = {"lecture": (0.015, 0.095, 0.6, 0.74), "hall": (0.015, 0.095, 0.56, 0.68)}
-#: room around the nodes inside a sheet's outline
-SHEET_PAD = 0.8
-#: more records than this stay one network (the outputs panel lists them)
-MAX_SHEETS = 4
+SHEETS_REGIONS = {"lecture": (0.015, 0.095, 0.985, 0.75), "hall": (0.015, 0.095, 0.56, 0.68)}
+#: room around the nodes inside a sheet's outline; right of the output nodes, room for
+#: their values (world units: a sheet is about 35 px a unit at 720p)
+SHEET_PAD, SHEET_VALUE_ROOM = 0.8, 3.6
 #: the camera turns this far (degrees) to look along the sheets
 SHEET_AZIMUTH, SHEET_ELEVATION = 22.0, 16.0
 #: how long the camera takes to turn between the frontal view and the sheets
 CAMERA_MOVE_SECONDS = 1.5
 #: brightness of the sheets behind record 1's, which stays the one the numbers are on
 BACK_SHEET_DIM = 0.75
-
-
-def sheets_shown(timeline: Timeline, step: Step | None) -> bool:
-    """Whether ``step`` shows the batch's records as sheets, a whole network each: a step
-    that computes all records at once, in lecture (the hall's big numbers need the one
-    network's room), for a network drawn as nodes with 2 to MAX_SHEETS records."""
-    lay = timeline.layout
-    return (
-        step is not None
-        and step.all_records
-        and timeline.screen == "lecture"
-        and 2 <= lay.n_records <= MAX_SHEETS
-        and shape(timeline) == "network"
-    )
 
 
 #: the records' sheets side by side, two a row (record 1 top left). In depth (False: each
@@ -967,7 +953,13 @@ def sheets_shown(timeline: Timeline, step: Step | None) -> bool:
 SHEETS_SIDE_BY_SIDE = True
 #: world units between two sheets side by side: room for the left one's output, and for
 #: the lower one's name (2.4 until the outputs cleared their rings: labels then reached the next sheet)
-SHEET_SPACING_X, SHEET_SPACING_Y = 2.7, 1.2
+SHEET_SPACING_X, SHEET_SPACING_Y = 1.2, 1.2
+
+
+def _sheet_box(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """A sheet's lowest and highest corners around the layout's nodes (record 1's sheet)."""
+    lo, hi = layout.nodes.min(axis=0) - SHEET_PAD, layout.nodes.max(axis=0) + SHEET_PAD
+    return lo, hi + np.array([SHEET_VALUE_ROOM, 0.0, 0.0])
 
 
 def sheet_offsets(layout: Layout, spread: float) -> np.ndarray:
@@ -975,7 +967,7 @@ def sheet_offsets(layout: Layout, spread: float) -> np.ndarray:
     a row (or in depth, each SHEET_GAP behind the one before)."""
     n = max(layout.n_records, 1)
     if SHEETS_SIDE_BY_SIDE:
-        lo, hi = layout.nodes.min(axis=0) - SHEET_PAD, layout.nodes.max(axis=0) + SHEET_PAD
+        lo, hi = _sheet_box(layout)
         step_x, step_y = hi[0] - lo[0] + SHEET_SPACING_X, hi[1] - lo[1] + SHEET_SPACING_Y
         r = np.arange(n)
         return np.stack([(r % 2) * step_x, -(r // 2) * step_y, 0.0 * r], axis=1) * spread
@@ -985,7 +977,7 @@ def sheet_offsets(layout: Layout, spread: float) -> np.ndarray:
 
 def sheet_outline(layout: Layout, offset: np.ndarray) -> np.ndarray:
     """(4, 3) corners of a record's sheet, counter-clockwise from the bottom left."""
-    lo, hi = layout.nodes.min(axis=0) - SHEET_PAD, layout.nodes.max(axis=0) + SHEET_PAD
+    lo, hi = _sheet_box(layout)
     return np.array([[lo[0], lo[1], 0], [hi[0], lo[1], 0], [hi[0], hi[1], 0], [lo[0], hi[1], 0]]) + offset
 
 
@@ -1396,8 +1388,9 @@ def fit_camera(
     study = screen == "study"
     lo, hi = layout.bounds(beads=study)
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    if spread > 0:  # and the outline of the last record's sheet, behind the others
-        corners = np.concatenate([corners, sheet_outline(layout, sheet_offsets(layout, spread)[-1])])
+    if spread > 0:  # and the outlines of the records' sheets (the first's, the last's: the box)
+        offsets = sheet_offsets(layout, spread)
+        corners = np.concatenate([corners, *(sheet_outline(layout, o) for o in offsets[[0, -1]])])
     lo, hi = corners.min(axis=0), corners.max(axis=0)
     center = (lo + hi) / 2
     x0, y0, x1, y1 = region or NETWORK_REGIONS[screen]

@@ -165,6 +165,24 @@ WORKED_BARS_BOTTOM = 0.04  # the worked change's bars: five rows and a title of 
 HALL_RIGHT = (RIGHT_TOP[0], 0.36, RIGHT_TOP[2], 0.715)
 
 
+#: more records than this stay one network (the outputs panel lists them)
+MAX_SHEETS = 4
+
+
+def sheets_shown(timeline: Timeline, step: Step | None) -> bool:
+    """Whether ``step`` shows the batch's records as sheets, a whole network each: a step
+    that computes all records at once, in lecture (the hall's big numbers need the one
+    network's room), for a network drawn as nodes with 2 to MAX_SHEETS records."""
+    lay = timeline.layout
+    return (
+        step is not None
+        and step.all_records
+        and timeline.screen == "lecture"
+        and 2 <= lay.n_records <= MAX_SHEETS
+        and scene_shape("lecture", lay.layers, lay.n_records, timeline.fit_curve is not None) == "network"
+    )
+
+
 def _beside(hud: Hud) -> str:
     """The top right shows the slope of the activation while deltas are made, else the
     outputs against the targets."""
@@ -262,6 +280,8 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
             # (down beside the code line, as the worked change's bars: its rows have names)
             ("changes", (UPDATE_LEFT, WORKED_BARS_BOTTOM, *RIGHT_MIDDLE[2:])),
         ]
+    elif sheets_shown(hud.timeline, step):  # the records' sheets, each with its output: the whole width
+        right = []
     else:
         right = [(_beside(hud), RIGHT_TOP), ("bars" if step.bars else "values", RIGHT_MIDDLE)]
     return [
@@ -617,11 +637,16 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     out_head, y_head = hud.t("table_output", k=last), hud.t("records_y")
     if col_x + (columns(out_head) + columns(y_head) + 1) * char > x1:  # the hall's type: the names only
         out_head, y_head = hud.t("table_output_short", k=last), hud.t("records_y_short")
-    heads = (
-        (x0, hud.t("records_x"), theme.muted, "left"),
-        (col_x, out_head, theme.node, "left"),
-        (x1 - 0.004, y_head, theme.target, "right"),  # over the squares: not clipped
-    )
+    heads = [(x0, hud.t("records_x"), theme.muted, "left"), (col_x, out_head, theme.node, "left")]
+    if squares and n_out == 1:  # each square's name over it; the targets' numbers are its colour
+        centre = sq_x + (side_max / 2) / w
+        short_out, short_y = hud.t("table_output_short", k=last), hud.t("records_y_short")
+        heads += [
+            (centre, short_out, theme.node, "center"),
+            (centre + (side_max + 4) / w, short_y, theme.target, "center"),
+        ]
+    else:
+        heads.append((x1 - 0.004, y_head, theme.target, "right"))  # over the squares: not clipped
     for x, text, colour, align in heads:
         out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
     for i, (x_text, t_text) in enumerate(step.records):

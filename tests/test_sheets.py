@@ -19,6 +19,7 @@ from nnviz3d.frames import (
     sheets_shown,
 )
 from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import text_width_em
 from nnviz3d.scene import load_scene
 
 W, H = 1280, 720
@@ -132,12 +133,19 @@ def test_side_by_side_the_camera_stays_frontal_and_the_sheets_do_not_overlap(lec
         px = (project(fs.camera, frames.sheet_outline(lay, o), W / H) + 1) / 2 * [W, H]
         boxes.append((*px.min(axis=0), *px.max(axis=0)))
     for a in range(4):
-        assert boxes[a][0] >= 0 and boxes[a][2] <= 0.61 * W  # left of the outputs panel
+        assert boxes[a][0] >= 0 and boxes[a][2] <= W  # the whole width: no panel beside them
         for b in range(a + 1, 4):
             x0, y0, x1, y1 = boxes[a]
             u0, v0, u1, v1 = boxes[b]
             assert x1 < u0 or u1 < x0 or y1 < v0 or v1 < y0, (a, b)  # apart on screen
-    assert min(b[2] - b[0] for b in boxes) > 0.25 * W  # each network a quarter of the width
+    assert min(b[2] - b[0] for b in boxes) > 0.38 * W  # each sheet more than a third of the width
+    # each output's value stands inside its own sheet, right of its node
+    for label, box in zip(fs.labels[-4:], boxes, strict=True):
+        x, y = (project(fs.camera, np.array([label.position]), W / H)[0] + 1) / 2 * [W, H]
+        assert box[0] < x and x + text_width_em(label.text) * label.size < box[2], label.text
+        assert box[1] < y < box[3]
+    # the outputs table and the numbers panel give the sheets their room (the sheets say it all)
+    assert not any(t.text in ("y", "?") or t.text.startswith("l2 (") for t in fs.texts)
 
 
 def test_the_camera_turns_into_the_sheets_and_back(lecture, in_depth):

@@ -122,6 +122,25 @@ def test_compact_epochs_show_layers_at_once_and_skips_are_announced(story):
     assert ends[-1].values["display_error"] == pytest.approx(0.0241308819, abs=1e-9)
 
 
+def test_the_outputs_table_fills_when_the_output_is_computed(story):
+    """A row's output shows from the step that lights the output node (or computes the
+    output layer for all records), never a "?" beside an output node that has its number."""
+    _, trace, tl = story
+    lay = tl.layout
+    n_w = len(lay.layers) - 1
+    for s in tl.steps:
+        if s.epoch != 1 or s.kind != "node" or s.layer != n_w:
+            continue
+        u = trace.updates[(1, 1)]
+        before = tl.steps[s.index - 1].visual.outputs
+        assert np.isnan(before[s.record, s.node])
+        assert s.visual.outputs[s.record, s.node] == u.outputs[s.record, s.node]
+        assert np.isnan(s.visual.outputs[s.record + 1 :]).all()
+    out_layer = next(s for s in tl.steps if s.epoch == 1998 and s.kind == "layer" and s.layer == n_w)
+    assert np.isnan(tl.steps[out_layer.index - 1].visual.outputs).all()
+    np.testing.assert_array_equal(out_layer.visual.outputs, trace.updates[(1998, 1)].outputs)
+
+
 def test_frames_map_to_steps_and_back(story):
     _, _, tl = story
     assert tl.steps[0].first_frame == 0

@@ -202,6 +202,10 @@ def node(b: Builder, beat: Beat) -> None:
     node_name = lay.node_name(k, j)  # as the picture names it, under its sphere
     name = b.t("output" if k == b.n_w else "hidden_of" if b.n_w > 2 else "hidden", name=node_name, k=k)
     incoming = [lay.edge_id(k - 1, i, j) for i in range(b.spec.layers[k - 1])]
+    outputs = b.visual.outputs
+    if k == b.n_w and r < lay.n_records:  # the outputs table fills as the output node lights
+        outputs = outputs.copy()
+        outputs[r, j] = a
     b.add(
         b.t("node", name=name, terms=terms, eq=eq, z=z_w, act=act, a=a_w),
         code=(f"layer{k}",),
@@ -235,6 +239,7 @@ def node(b: Builder, beat: Beat) -> None:
             ),
         },
         node_values=b.values.copy(),
+        outputs=outputs,
     )
 
 
@@ -259,6 +264,10 @@ def layer(b: Builder, beat: Beat) -> None:
         signals = tuple(
             Signal(lay.edge_id(k - 1, i, j), True, float(flow[i, j])) for i, j in _strongest(flow)
         )
+    outputs = b.visual.outputs
+    if k == b.n_w:  # the outputs table fills as the output layer is computed
+        outputs = outputs.copy()
+        outputs[:] = u.outputs[: lay.n_records]
     caption = b.t("compact_input", n=n) if k == 0 else b.t("compact_layer", k=k, n=n)
     if not r:
         # no spheres in hall and lecture when the layers are drawn as panels
@@ -277,6 +286,7 @@ def layer(b: Builder, beat: Beat) -> None:
         satellites=sats,
         satellite_signed=False,
         node_values=example if not r else b.visual.node_values,
+        outputs=outputs,
     )
 
 
