@@ -637,16 +637,13 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     out_head, y_head = hud.t("table_output", k=last), hud.t("records_y")
     if col_x + (columns(out_head) + columns(y_head) + 1) * char > x1:  # the hall's type: the names only
         out_head, y_head = hud.t("table_output_short", k=last), hud.t("records_y_short")
-    heads = [(x0, hud.t("records_x"), theme.muted, "left"), (col_x, out_head, theme.node, "left")]
-    if squares and n_out == 1:  # each square's name over it; the targets' numbers are its colour
-        centre = sq_x + (side_max / 2) / w
-        short_out, short_y = hud.t("table_output_short", k=last), hud.t("records_y_short")
-        heads += [
-            (centre, short_out, theme.node, "center"),
-            (centre + (side_max + 4) / w, short_y, theme.target, "center"),
-        ]
-    else:
-        heads.append((x1 - 0.004, y_head, theme.target, "right"))  # over the squares: not clipped
+    heads = [
+        (x0, hud.t("records_x"), theme.muted, "left"),
+        (col_x, out_head, theme.node, "left"),
+        (x1 - 0.004, y_head, theme.target, "right"),  # over the targets' squares and numbers
+    ]
+    if squares and n_out == 1:  # the output's square named over it (the target's is its colour)
+        heads.append((sq_x + side_max / 2 / w, hud.t("table_output_short", k=last), theme.node, "center"))
     for x, text, colour, align in heads:
         out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
     for i, (x_text, t_text) in enumerate(step.records):

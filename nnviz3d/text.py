@@ -173,9 +173,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card_epilogue": "To the end at a glance: iteration {epoch} to {last}",
         "epilogue": "Iteration {epoch}: mean |error| {e}; outputs {outputs} vs targets {targets}",
         "epilogue_epoch": "Epoch {epoch}: mean |error| {e}; outputs {outputs} vs targets {targets}",
-        "timelapse": "Fast forward over {first}-{last}: iteration {epoch}, mean |error| {e}; "
+        "timelapse": "Fast forward to iteration {epoch}: mean |error| {e}; "
         "outputs {outputs} vs targets {targets}",
-        "timelapse_epoch": "Fast forward over epochs {first}-{last}: epoch {epoch}, mean |error| {e}; "
+        "timelapse_epoch": "Fast forward to epoch {epoch}: mean |error| {e}; "
         "outputs {outputs} vs targets {targets}",
         "chapter_timelapse": "Fast forward",
         "summary": "Learned: {rule}. Unseen input {x} -> {y}{verdict}",
@@ -379,10 +379,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card_epilogue": "最後まで一気に：{epoch} 回目から {last} 回目まで",
         "epilogue": "{epoch} 回目：平均 |誤差| {e}、出力 {outputs}、正解 {targets}",
         "epilogue_epoch": "エポック {epoch}：平均 |誤差| {e}、出力 {outputs}、正解 {targets}",
-        "timelapse": "{first}～{last} 回目を早送り：{epoch} 回目、"
-        "平均 |誤差| {e}、出力 {outputs}、正解 {targets}",
-        "timelapse_epoch": "エポック {first}～{last} を早送り：エポック {epoch}、"
-        "平均 |誤差| {e}、出力 {outputs}、正解 {targets}",
+        "timelapse": "{epoch} 回目まで早送り：平均 |誤差| {e}、出力 {outputs}、正解 {targets}",
+        "timelapse_epoch": "エポック {epoch} まで早送り：平均 |誤差| {e}、出力 {outputs}、正解 {targets}",
         "chapter_timelapse": "早送り",
         "summary": "学習したこと：{rule}。未知の入力 {x} → {y}{verdict}",
         "rule_follows": "出力は入力 {i} に従う",

@@ -57,7 +57,7 @@ def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
     assert after.kind == "skip" and after.caption == "... 1994 iterations later: iteration 1998 begins"
     assert kinds.count("timelapse") == 3
     assert lapse[1].caption == (
-        "Fast forward over 4-1997: iteration 100, mean |error| 0.45874; "
+        "Fast forward to iteration 100: mean |error| 0.45874; "
         "outputs 0.367 0.524 0.578 0.570 vs targets 0 1 1 0"
     )
     for s in lapse:

@@ -768,14 +768,10 @@ def epilogue(b: Builder, beat: Beat) -> None:
 def timelapse(b: Builder, beat: Beat) -> None:
     """An iteration on the way to the next shown one, at a glance as in the epilogue, so a
     cut from iteration 3 to 1998 is seen as learning rather than as a jump."""
-    goal = min(e for e in b.epochs if e > beat.epoch)
-    first = b.epoch_before(goal) + 1  # the unshown iterations it runs through
-    at_a_glance(
-        b, beat, "timelapse" if b.spec.n_batches == 1 else "timelapse_epoch", first=first, last=goal - 1
-    )
+    at_a_glance(b, beat, "timelapse" if b.spec.n_batches == 1 else "timelapse_epoch")
 
 
-def at_a_glance(b: Builder, beat: Beat, key: str, **words: object) -> None:
+def at_a_glance(b: Builder, beat: Beat, key: str) -> None:
     """The step of an epilogue or a fast forward: the iteration's outputs, weights and error."""
     lay, u, r = b.layout, b.update, b.layout.n_records
     summaries = b.trace.summaries
@@ -791,7 +787,6 @@ def at_a_glance(b: Builder, beat: Beat, key: str, **words: object) -> None:
     b.add(
         b.t(
             key,
-            **words,
             epoch=beat.epoch,
             e=fmt(error, 5),
             outputs=_few(u.outputs[shown], lambda v: fmt(v, 3)),

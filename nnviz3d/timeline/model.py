@@ -298,23 +298,25 @@ class Timeline:
 
     @cached_property
     def want_magnifications(self) -> dict[tuple[int | None, int | None], float]:
-        """Per layer and iteration, the power of ten its wants are drawn magnified by: the
-        largest that keeps them within the layer's scale (1 in iteration 1). Iteration
-        1998's arrows, a hundredth of iteration 1's, would be stubs on one scale; drawn 10x
-        with the factor in the key they are read, and a delta is still its error times the
-        slope (both are magnified alike)."""
+        """Per layer and iteration, the power of ten its wants are drawn magnified by: one
+        for the whole iteration, the largest that keeps every layer's within its scale (1 in
+        iteration 1). Iteration 1998's arrows, a hundredth of iteration 1's, would be stubs
+        on one scale; drawn 10x with the factor in the key they are read. One factor an
+        iteration (a lecturer's review read x1000 beside x10 as arrows to compare): a
+        delta is still its error times the slope, and the output's delta, tiny at 1998
+        because the output's slope is, is seen to be tiny."""
         biggest: dict[tuple[int | None, int | None], float] = {}
         for s in self.steps:
             for _, v in s.wants:
                 if np.isfinite(v):
                     key = (s.layer, s.epoch)
                     biggest[key] = max(biggest.get(key, 0.0), abs(float(v)))
-        out = {}
+        fits: dict[int | None, int] = {}  # per iteration, the smallest power any layer needs
         for (layer, epoch), most in biggest.items():
             scale = self.want_scales.get(layer, 0.0)
-            fits = math.floor(math.log10(scale / most)) if most > 0 and scale > 0 else 0
-            out[(layer, epoch)] = 10.0**fits
-        return out
+            power = math.floor(math.log10(scale / most)) if most > 0 and scale > 0 else 0
+            fits[epoch] = min(fits.get(epoch, power), power)
+        return {(layer, epoch): 10.0 ** max(fits[epoch], 0) for layer, epoch in biggest}
 
     def want_magnification(self, step: Step) -> float:
         return self.want_magnifications.get((step.layer, step.epoch), 1.0)
