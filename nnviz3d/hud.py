@@ -1329,16 +1329,26 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
             Text2D(f"x{curve.magnify:g}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
         )
     if big:  # a loss axis with the loss where the weight is and at the bowl's bottom: a dip
-        # of 0.0009 drawn across the plot's height is not a deep bowl, and says so
-        low = float(np.min(curve.loss[seen]))
-        _, by = at(wl, low)
+        # of 0.0009 drawn across the plot's height is not a deep bowl, and says so; and a
+        # weight axis with the weight where it is and at the bottom
+        bottom_w, bottom_loss = curve.bottom
+        bottom = (bottom_w, bottom_loss) if wl <= bottom_w <= wh else (float("nan"), float("nan"))
         out.lines.append(Polyline2D((at(wl, lo), at(wl, hi)), theme.muted, stroke))
-        for value, y in ((curve.loss0, py), (low, by)):
+        for value, loss in ((curve.w0, curve.loss0), bottom):
+            if not np.isfinite(value):
+                continue
+            x, y = at(value, loss)
             out.lines.append(Polyline2D(((gx0 - 0.006, y), (gx0, y)), theme.muted, stroke))
             out.texts.append(
-                Text2D(fmt(value, 4), gx0 - 0.01, y, size, theme.muted, align="right", valign="center")
+                Text2D(fmt(loss, 4), gx0 - 0.01, y, size, theme.muted, align="right", valign="center")
             )
-    out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 - 0.006, size, theme.muted, align="right"))
+            out.lines.append(Polyline2D(((x, gy0), (x, gy0 - 0.008)), theme.muted, stroke))
+            out.texts.append(Text2D(fmt_sig(value), x, gy0 - 0.01, size, theme.muted, align="center"))
+    else:
+        out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 - 0.006, size, theme.muted, align="right"))
+        return
+    # the axis's name over its right end, clear of the numbers under it
+    out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 + size * 1.1 / h, size, theme.muted, align="right"))
 
 
 @panel("change_size")

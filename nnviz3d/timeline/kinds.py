@@ -1187,7 +1187,37 @@ def _loss_curve(b: Builder, u, k: int, i: int, j: int, name: str) -> LossCurve |
     loss_name = b.t(f"loss_{spec.loss}_{spec.reduction}")
     rate = b.spec.learning_rate
     drawn = b.change_scale()[0]  # the video's one magnification of changes
-    return LossCurve(name, loss_name, ws, curve[:-1], w0, float(curve[-1]), slope, change, rate, drawn)
+    return LossCurve(
+        name,
+        loss_name,
+        ws,
+        curve[:-1],
+        w0,
+        float(curve[-1]),
+        slope,
+        change,
+        rate,
+        drawn,
+        _bottom(ws, curve[:-1], losses),
+    )
+
+
+def _bottom(
+    ws: np.ndarray, curve: np.ndarray, losses: Callable[[np.ndarray], np.ndarray]
+) -> tuple[float, float]:
+    """The lowest loss between the plot's samples and its weight, to 1e-6 of the weight
+    (the plot's axes write the bottom; its 81 samples are 1.5% of the span apart); NaN
+    where the lowest sample is an end of the span (no bowl in sight)."""
+    m = int(np.argmin(np.nan_to_num(curve, nan=np.inf)))
+    if m in (0, len(ws) - 1):
+        return float("nan"), float("nan")
+    lo, hi = float(ws[m - 1]), float(ws[m + 1])
+    while hi - lo > 1e-6:  # a fine grid around the lowest point, and again around its lowest
+        fine = np.linspace(lo, hi, 21)
+        f = int(np.argmin(np.nan_to_num(losses(fine), nan=np.inf)))
+        lo, hi = float(fine[max(f - 1, 0)]), float(fine[min(f + 1, 20)])
+    w = (lo + hi) / 2
+    return w, float(losses(np.array([w]))[0])
 
 
 def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:

@@ -157,6 +157,9 @@ class LossCurve:
     rate: float = 1.0  # the learning rate
     #: the step is drawn this many times its size (the video's magnification of changes)
     magnify: float = 1.0
+    #: the bowl's bottom (the weight and its loss), found to 1e-6 of the weight: the plot's
+    #: axes write them (NaN where the plot's span holds no bottom)
+    bottom: tuple[float, float] = (float("nan"), float("nan"))
 
 
 @dataclass(frozen=True)
