@@ -849,6 +849,10 @@ def _value_labels(
     return tuple(out)
 
 
+#: a two-line stack's lines this many times the type's size apart
+STACK_PITCH = 0.9
+
+
 def _stacked(
     lines: list[str],
     at: tuple[float, float, float],
@@ -858,10 +862,12 @@ def _stacked(
     theme: Theme,
     terms: tuple[tuple, ...] = (),
 ) -> list[Label3D]:
-    """One line level with ``at``, or two over and under it with their backdrops touching:
-    a number too wide for the room beside a node; each number coloured as the caption's
-    ``terms`` colour it, else by its sign."""
-    half = 0.52 * size / px_per_unit
+    """One line level with ``at``, or two over and under it, their backdrops one block: a
+    number too wide for the room beside a node; each number coloured as the caption's
+    ``terms`` colour it, else by its sign. The lines are closer than the text's line
+    (0.9 of its size) so that a stack is seen as one, apart from the next node's: in the
+    hall's type, stacks a line apart ran into each other (review 26)."""
+    half = STACK_PITCH / 2 * size / px_per_unit
     x, y, z = at
     return [
         Label3D(

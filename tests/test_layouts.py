@@ -345,3 +345,26 @@ def test_a_small_positive_change_still_reads_blue_in_the_grid(timelines):
     positive = np.array(THEMES["dark"].positive)
     assert np.allclose(box.color, positive * (CELL_FLOOR + (1 - CELL_FLOOR) * 0.0008 / 0.0103), atol=0.01)
     assert box.color[2] > 0.35 and box.color[2] > box.color[0] + 0.2  # blue, and seen
+
+
+@pytest.mark.parametrize("kind", ["delta", "update"])
+def test_the_halls_two_line_numbers_stand_apart_node_by_node(timelines, kind):
+    """A hidden layer's l1_delta (= error over x slope) and syn1's update (before over ->
+    after) stand in two lines beside each node in the hall's big type: a node's two lines
+    are one block, and a clear gap (a quarter of the type) parts it from the next node's
+    (review 26 read the stacks, a line apart, as running into each other)."""
+    tl = timelines["hall"]
+    step = next(s for s in tl.steps if s.kind == kind and s.epoch == 1 and s.layer == 1)
+    w, h = 1280, 720
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], w, h)
+    by_x: dict[float, list[Label3D]] = {}
+    for lb in fs.labels:
+        by_x.setdefault(round(lb.position[0], 6), []).append(lb)
+    column = sorted(max(by_x.values(), key=len), key=lambda lb: -lb.position[1])
+    assert len(column) == 8, [lb.text for lb in column]  # 4 nodes, two lines each
+    ys = (project(fs.camera, np.array([lb.position for lb in column]), w / h)[:, 1] + 1) / 2 * h
+    pitch = -np.diff(ys)
+    size = column[0].size
+    within, between = pitch[0::2], pitch[1::2]
+    assert np.all(within < size)  # one block: the backdrops meet
+    assert np.all(between - size >= 0.25 * size), (within, between)
