@@ -154,7 +154,13 @@ def render_reference(
                 sc.set_facecolor(colors)
             for art, lab in zip(_pool(labels, len(s.labels), new_label), s.labels, strict=True):
                 art.set_position_3d(tuple(_mpl(lab.position)[0]))
-                art.set(text=lab.text, fontsize=lab.size * 72 / DPI, color=lab.color, visible=True)
+                art.set(
+                    text=lab.text,
+                    fontsize=lab.size * 72 / DPI,
+                    color=lab.color,
+                    rotation=lab.angle,
+                    visible=True,
+                )
             for art, tx in zip(_pool(texts, len(s.texts), new_text), s.texts, strict=True):
                 art.set(x=tx.x, y=tx.y, text=tx.text, fontsize=tx.size * 72 / DPI, color=tx.color,
                         family="monospace" if tx.mono else "sans-serif", ha=tx.align, va=tx.valign,

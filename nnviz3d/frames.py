@@ -826,6 +826,9 @@ def _value_labels(
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         w, h = _extent(text, size, px_per_unit)
+        if not study:
+            out.append(_along(text, a, b, (w, h), placed, right_end, step, theme, size))
+            continue
         # the first place along the weight whose box is clear of those already written
         # and ends before the network does: over the weight, else under it
         x, y, z = a + (b - a) * EDGE_VALUE_AT[0]
@@ -847,6 +850,54 @@ def _value_labels(
         spans = () if step.phase == "update" else sign_spans(theme, text)
         out.append(Label3D(text, (x, box[1] + 0.12, z + 0.2), size, theme.text, theme.panel, spans=spans))
     return tuple(out)
+
+
+#: a number written along its weight slants with it up to this steep (degrees)
+MAX_SLANT = 60.0
+
+
+def _along(
+    text: str,
+    a: np.ndarray,
+    b: np.ndarray,
+    extent: tuple[float, float],
+    placed: list[tuple[float, float, float, float]],
+    right_end: float,
+    step: Step,
+    theme: Theme,
+    size: int,
+) -> Label3D:
+    """The number a weight carries, written on the weight and slanted with it, so that
+    where weights cross it is read as the one it lies along (reviews read a level number
+    between two crossing weights as either's): at the first place along the weight
+    (EDGE_VALUE_AT) whose box is clear of the numbers already written (``placed``, which
+    it joins) and ends before the network does (``right_end``), else the clearest."""
+    w, h = extent
+    d = b - a
+    angle = math.degrees(math.atan2(d[1], d[0]))  # the camera is nearly frontal: as on screen
+    angle = angle if abs(angle) <= MAX_SLANT else 0.0
+    c, s = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
+    half_x, half_y = (c * w + s * h) / 2, (s * w + c * h) / 2  # the slanted box's bounds
+    best, best_gap = None, -np.inf
+    for t in EDGE_VALUE_AT:
+        x, y, z = a + d * t
+        box = (x - half_x, y - half_y, x + half_x, y + half_y)
+        gap = min((_box_gap(box, q) for q in placed), default=9.0)
+        gap = min(gap, right_end - box[2])
+        if gap > best_gap or best is None:
+            best, best_gap = ((x, y, z), box), gap
+        if gap > 0:
+            break
+    (x, y, z), box = best
+    placed.append(box)
+    # the digits' middle on the weight (a text's box reaches lower than digits do)
+    down = h / 12
+    x, y = x + down * math.sin(math.radians(angle)), y - down * math.cos(math.radians(angle))
+    # each number in its sign's colour, as the caption writes it (and its sign written out);
+    # a change in white: on a weight of the other sign its colour read as the weight's
+    spans = () if step.phase == "update" else sign_spans(theme, text)
+    colour = spans[0][2] if spans else theme.text
+    return Label3D(text, (x, y, z + 0.2), size, colour, theme.panel, "center", "center", angle=angle)
 
 
 #: a two-line stack's lines this many times the type's size apart

@@ -120,6 +120,9 @@ class Label3D:
     valign: str = "bottom"  # bottom | center: the anchor on the baseline, or level with the middle
     #: (start, end, colour): characters in a colour of their own, as ``Text2D.spans`` (one line)
     spans: tuple[tuple[int, int, tuple[float, float, float]], ...] = ()
+    #: degrees, counter-clockwise on screen, about the anchor: a number written along its
+    #: weight, whose slant says which weight it is where weights cross (one colour: no spans)
+    angle: float = 0.0
 
 
 @dataclass(frozen=True)

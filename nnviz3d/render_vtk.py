@@ -131,12 +131,15 @@ class _TextPool:
         bold_font_file: str | None = None,
     ) -> bool:
         """Show ``items`` (text, position, size, colour, mono, bold, align, valign, backdrop,
-        offset in pixels); True when the pool had to grow (the caller re-stacks actors).
+        offset in pixels, angle in degrees); True when the pool had to grow (the caller
+        re-stacks actors).
 
         Monospaced items (code, tables) use ``mono_font_file`` when there is one, bold
         ones ``bold_font_file``."""
         grew = len(items) > len(self.actors)
-        for i, (text, pos, size, color, mono, bold, align, valign, backdrop, offset) in enumerate(items):
+        for i, (text, pos, size, color, mono, bold, align, valign, backdrop, offset, angle) in enumerate(
+            items
+        ):
             a = self._get(i)
             if a.GetInput() != text:
                 a.SetInput(text)
@@ -148,11 +151,14 @@ class _TextPool:
             p = a.GetTextProperty()
             _set_font(p, size, mono, bold, font_file, mono_font_file, bold_font_file)
             p.SetOpacity(0.0 if color is None else 1.0)  # None: a backdrop without its glyphs
+            if p.GetOrientation() != angle:
+                p.SetOrientation(angle)
             if color is not None:
                 p.SetColor(*color)
             if backdrop is not None:
                 p.SetBackgroundColor(*backdrop)
-                p.SetBackgroundOpacity(0.7)
+                # a slanted number lies on its weight: the weights under it would cross its digits
+                p.SetBackgroundOpacity(0.92 if angle else 0.7)
             else:
                 p.SetBackgroundOpacity(0.0)
             {
@@ -258,7 +264,7 @@ class _SpanLayout:
         return items
 
     def label_items(self, lb: Label3D, font_file: str | None):
-        if not lb.spans or "\n" in lb.text:
+        if not lb.spans or "\n" in lb.text or lb.angle:
             return [_label_item(lb)]
         key = (lb.size, False, False, font_file, None)
         pieces = self.pieces(lb.text, lb.spans, lb.color, key, lb.align)
@@ -526,8 +532,32 @@ def _shapes_box(state: FrameState) -> tuple[float, float, float, float] | None:
 
 
 def _label_item(lb: Label3D, offset: tuple[float, float] = (0.0, 0.0)):
-    return (lb.text, lb.position, lb.size, lb.color, False, False, lb.align, lb.valign, lb.backdrop, offset)
+    return (
+        lb.text,
+        lb.position,
+        lb.size,
+        lb.color,
+        False,
+        False,
+        lb.align,
+        lb.valign,
+        lb.backdrop,
+        offset,
+        lb.angle,
+    )
 
 
 def _text_item(t: Text2D):
-    return (t.text, (t.x, t.y, 0.0), t.size, t.color, t.mono, t.bold, t.align, t.valign, None, (0.0, 0.0))
+    return (
+        t.text,
+        (t.x, t.y, 0.0),
+        t.size,
+        t.color,
+        t.mono,
+        t.bold,
+        t.align,
+        t.valign,
+        None,
+        (0.0, 0.0),
+        0.0,
+    )

@@ -368,3 +368,26 @@ def test_the_halls_two_line_numbers_stand_apart_node_by_node(timelines, kind):
     within, between = pitch[0::2], pitch[1::2]
     assert np.all(within < size)  # one block: the backdrops meet
     assert np.all(between - size >= 0.25 * size), (within, between)
+
+
+@pytest.mark.parametrize("layout", ["hall", "lecture"])
+def test_a_number_on_a_weight_lies_along_it(timelines, layout):
+    """The output node's four inputs x weights: each number on its own weight, slanted
+    with it on screen, so that where weights cross it is read as the one it lies along."""
+    tl = timelines[layout]
+    lay = tl.layout
+    step = next(s for s in tl.steps if s.kind == "node" and s.layer == 2 and s.epoch == 1 and s.record == 0)
+    w, h = 1280, 720
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], w, h)
+    assert [text for _, text in step.edge_values] == ["-0.265", "0.393", "-0.435", "0.202"]
+    for edge, text in step.edge_values:
+        label = next(lb for lb in fs.labels if lb.text == text)
+        a, b = lay.nodes[lay.edge_from[edge]], lay.nodes[lay.edge_to[edge]]
+        pa, pb, pl = (project(fs.camera, np.array([a, b, label.position]), w / h) + 1) / 2 * [w, h]
+        d = pb - pa
+        assert label.angle == pytest.approx(np.degrees(np.arctan2(d[1], d[0])), abs=1.5)
+        across = abs(d[0] * (pl - pa)[1] - d[1] * (pl - pa)[0]) / np.linalg.norm(d)
+        along = float(np.dot(pl - pa, d) / np.dot(d, d))
+        assert across < 0.2 * label.size and 0.1 < along < 0.75, (text, across, along)
+        dark = THEMES["dark"]
+        assert label.color == (dark.negative if text.startswith("-") else dark.positive)
