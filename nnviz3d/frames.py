@@ -708,7 +708,7 @@ def _labels(
                 out.append(Label3D(text, (left, y, z), size, colour, theme.panel, "right", "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
-                anchor = (x + 0.35, y + lift, z) if last else (x, y + lift, z)
+                anchor = (x + OUTPUT_END, y + lift, z) if last else (x, y + lift, z)
                 # a delta over the tubes it sends back: on a backdrop, purple over purple
                 backdrop = theme.panel if step.phase == "backward" else None
                 out.append(Label3D(text, anchor, size, colour, backdrop, align="right" if last else "center"))
@@ -722,8 +722,9 @@ def _labels(
         carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
         if progress < 1.0:  # a node's z, its error x slope: with the result
             step = replace(step, node_notes=())
+        along = min(size, round(height * ALONG_SIZE.get(timeline.screen, 1.0)))
         return tuple(out) + _value_labels(
-            step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at
+            step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along
         )
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -758,7 +759,9 @@ def _record_one_outputs(
         lift = _over_name(layout, names_at, node, lift)
         label = message(timeline.lang, "record_one_value", v=text)
         # over the node, ending at it: clear of the outputs panel beside the network
-        out.append(Label3D(label, (x + 0.35, y + lift, z), size, theme.text, theme.panel, align="right"))
+        out.append(
+            Label3D(label, (x + OUTPUT_END, y + lift, z), size, theme.text, theme.panel, align="right")
+        )
     return out
 
 
@@ -773,10 +776,12 @@ def _value_labels(
     taken: list[tuple[float, float, float, float]] | None = None,
     carried: bool = True,
     names_at: dict[int, tuple[float, float, float, float]] | None = None,
+    along_size: int | None = None,
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
-    weight, delta x weight, a change) a little along it."""
+    weight, delta x weight, a change) a little along it (those, and a note under one node,
+    at ``along_size``, else ``size``)."""
     out = []
     placed = list(taken or [])  # boxes (x0, y0, x1, y1) in world units: the node labels' first
     # one note goes under its sphere; a column of them (a layer's error x slope) beside
@@ -799,19 +804,28 @@ def _value_labels(
                 (lx, ly, _), (w, h) = label.position, _extent(label.text, size, px_per_unit)
                 placed.append((lx, ly - h / 2, lx + w, ly + h / 2))
             continue
+        # (the hall's: in its smaller type, as the numbers along the weights that meet there)
+        small = along_size or size
+        w, h = _extent(text, small, px_per_unit)
         drop = NODE_R_MAX * layout.node_scale[node] + 0.15 + size * 0.012
         if node in (names_at or {}) and not name_above(layout, node):  # under the node's name
             drop = max(drop, y - names_at[node][1] + 0.05 + h)
         last = layout.node_layer[node] == len(layout.layers) - 1
-        anchor = (x + 0.35, y - drop, z) if last else (x - 0.5, y - drop, z)
+        anchor = (x + OUTPUT_END, y - drop, z) if last else (x - 0.5, y - drop, z)
         align = "right" if last else "left"
-        out.append(Label3D(text, anchor, size, theme.text, theme.panel, align=align, spans=spans))
+        out.append(Label3D(text, anchor, small, theme.text, theme.panel, align=align, spans=spans))
         left = anchor[0] - w if last else anchor[0]
         placed.append((left, y - drop, left + w, y - drop + h))  # the numbers along weights keep clear
     values = step.edge_values if carried and not (study and step.edge_labels) else ()
     if len(values) > MAX_EDGE_LABELS:  # a crowd of numbers is read by nobody: the largest
         values = sorted(values, key=lambda ev: -abs(float(ev[1])))[:KEEP_EDGE_LABELS]
     right_end = float(np.nanmax(layout.nodes[:, 0], initial=0.0)) + NODE_R_MAX  # the panels start there
+    # the numbers written along weights, slanted: their outlines (corners), and what they keep
+    # clear of -- the boxes of the numbers and names already written, and every sphere at
+    # its largest (a number is never written over a node)
+    r = NODE_R_MAX * layout.node_scale
+    spheres = [(x - q, y - q, x + q, y + q) for (x, y, _), q in zip(layout.nodes, r, strict=True)]
+    outlines = [_box_corners(box) for box in placed + spheres]
     if step.kind == "update" and (beside_ends := _fanned(layout, [e for e, _ in values])):
         # an update's before -> after is too wide to lie along weights that meet at one node:
         # each beside the node its weight leaves from (or arrives at), before over -> after
@@ -827,7 +841,10 @@ def _value_labels(
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         w, h = _extent(text, size, px_per_unit)
         if not study:
-            out.append(_along(text, a, b, (w, h), placed, right_end, step, theme, size))
+            start = NODE_R_MAX * layout.node_scale[layout.edge_from[edge]]  # its input's sphere
+            small = along_size or size
+            extent = _extent(text, small, px_per_unit)
+            out.append(_along(text, a, b, extent, outlines, right_end, step, theme, small, start))
             continue
         # the first place along the weight whose box is clear of those already written
         # and ends before the network does: over the weight, else under it
@@ -852,8 +869,13 @@ def _value_labels(
     return tuple(out)
 
 
-#: a number written along its weight slants with it up to this steep (degrees)
-MAX_SLANT = 60.0
+#: the numbers along weights in the hall: its smallest type (capitals 26 px at 720p, over
+#: the 24 px every number on the network keeps), where the four weights converging on one
+#: node leave no room for its big type (a lecturer's review: a number over the node)
+ALONG_SIZE = {"hall": MIN_TEXT["hall"]}
+#: a number written along its weight slants with it up to this steep (degrees); on a
+#: steeper weight it stays level, centred on it (a lecturer's review found 40 degrees hard to read)
+MAX_SLANT = 30.0
 
 
 def _along(
@@ -861,43 +883,73 @@ def _along(
     a: np.ndarray,
     b: np.ndarray,
     extent: tuple[float, float],
-    placed: list[tuple[float, float, float, float]],
+    outlines: list[np.ndarray],
     right_end: float,
     step: Step,
     theme: Theme,
     size: int,
+    clear_of: float = 0.0,
 ) -> Label3D:
     """The number a weight carries, written on the weight and slanted with it, so that
     where weights cross it is read as the one it lies along (reviews read a level number
     between two crossing weights as either's): at the first place along the weight
-    (EDGE_VALUE_AT) whose box is clear of the numbers already written (``placed``, which
-    it joins) and ends before the network does (``right_end``), else the clearest."""
+    (EDGE_VALUE_AT), on it or else beside it, whose outline is clear of those already
+    there (``outlines``, which it joins) and ends before the network does
+    (``right_end``); where none is, the clearest."""
     w, h = extent
     d = b - a
     angle = math.degrees(math.atan2(d[1], d[0]))  # the camera is nearly frontal: as on screen
     angle = angle if abs(angle) <= MAX_SLANT else 0.0
-    c, s = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
-    half_x, half_y = (c * w + s * h) / 2, (s * w + c * h) / 2  # the slanted box's bounds
+    along = np.array([math.cos(math.radians(angle)), math.sin(math.radians(angle))])
+    up = np.array([-along[1], along[0]])
+    corners = np.array(
+        [along * sx * w / 2 + up * sy * h / 2 for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+    )
     best, best_gap = None, -np.inf
-    for t in EDGE_VALUE_AT:
+    # on the weight, as near its input's end as clears that sphere (where weights that meet
+    # at one node are furthest apart), else further along; else just over or under it
+    length = float(np.linalg.norm(d[:2])) or 1.0
+    first = min((clear_of + w / 2 + 0.1) / length, EDGE_VALUE_AT[0])
+    ts = [t for t in (first, *EDGE_VALUE_AT) if t >= first]
+    for shift, t in [(s, t) for s in (0.0, 0.6 * h, -0.6 * h) for t in ts]:
         x, y, z = a + d * t
-        box = (x - half_x, y - half_y, x + half_x, y + half_y)
-        gap = min((_box_gap(box, q) for q in placed), default=9.0)
-        gap = min(gap, right_end - box[2])
+        x, y = np.array([x, y]) + up * shift
+        outline = corners + np.array([x, y])
+        gap = min((_outline_gap(outline, q) for q in outlines), default=9.0)
+        gap = min(gap, right_end - float(outline[:, 0].max()))
         if gap > best_gap or best is None:
-            best, best_gap = ((x, y, z), box), gap
+            best, best_gap = ((x, y, z), outline), gap
         if gap > 0:
             break
-    (x, y, z), box = best
-    placed.append(box)
+    (x, y, z), outline = best
+    outlines.append(outline)
     # the digits' middle on the weight (a text's box reaches lower than digits do)
-    down = h / 12
-    x, y = x + down * math.sin(math.radians(angle)), y - down * math.cos(math.radians(angle))
+    x, y = np.array([x, y]) - up * h / 12
     # each number in its sign's colour, as the caption writes it (and its sign written out);
     # a change in white: on a weight of the other sign its colour read as the weight's
     spans = () if step.phase == "update" else sign_spans(theme, text)
     colour = spans[0][2] if spans else theme.text
-    return Label3D(text, (x, y, z + 0.2), size, colour, theme.panel, "center", "center", angle=angle)
+    return Label3D(
+        text, (float(x), float(y), z + 0.2), size, colour, theme.panel, "center", "center", angle=angle
+    )
+
+
+def _box_corners(box: tuple[float, ...]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+
+
+def _outline_gap(p: np.ndarray, q: np.ndarray) -> float:
+    """How far apart two convex outlines (corners in order) are along the axis that parts
+    them best (negative: they overlap); for two level boxes, ``_box_gap``."""
+    best = -np.inf
+    for poly in (p, q):
+        sides = np.roll(poly, -1, axis=0) - poly
+        for axis in np.stack([-sides[:, 1], sides[:, 0]], axis=1):
+            axis = axis / (np.linalg.norm(axis) or 1.0)
+            pa, qa = p @ axis, q @ axis
+            best = max(best, float(qa.min() - pa.max()), float(pa.min() - qa.max()))
+    return best
 
 
 #: a two-line stack's lines this many times the type's size apart
@@ -1291,6 +1343,11 @@ def name_size(height: int) -> int:
     return round(height * MIN_TEXT["lecture"])
 
 
+#: world units right of an output node where the numbers over and under it (and a lone
+#: output's name) end: right-aligned there, they stay clear of the panels beside the network
+OUTPUT_END = 0.35
+
+
 def name_above(layout: Layout, node: int) -> bool:
     """A lone output is named over its sphere: under it, its z note would be pushed down
     into the weights that converge on it, and right of it the panels begin."""
@@ -1309,8 +1366,10 @@ def name_box(layout: Layout, node: int, size: int, px_per_unit: float) -> tuple[
     """The world box (x0, y0, x1, y1) a node's name takes at font ``size``."""
     x, edge = layout.nodes[node, 0], name_edge(layout, node)
     w = text_width_em(layout.name_of(node)) * size / px_per_unit
-    y0 = edge if name_above(layout, node) else edge - 1.2 * size / px_per_unit
-    return x - w / 2, y0, x + w / 2, y0 + 1.2 * size / px_per_unit
+    h = 1.2 * size / px_per_unit
+    if name_above(layout, node):  # ending where the number over it ends
+        return x + OUTPUT_END - w, edge, x + OUTPUT_END, edge + h
+    return x - w / 2, edge - h, x + w / 2, edge
 
 
 def named_in(text: str, names: list[str]) -> set[str]:
@@ -1329,6 +1388,8 @@ def node_names(
     size = name_size(height)
     edges = layout.nodes.copy()
     edges[:, 1] = [name_edge(layout, node) for node in range(layout.n_nodes)]
+    over = np.array([name_above(layout, node) for node in range(layout.n_nodes)])
+    edges[over, 0] += OUTPUT_END  # a lone output's name ends where the number over it ends
     at = (project(camera, edges, width / height) + 1) / 2
     texts, rects = [], []
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
@@ -1338,10 +1399,12 @@ def node_names(
             continue
         w, h = text_width_em(name) * size / width, 1.15 * size / height
         y0, y1 = (y - pad_y, y + h) if above else (y - h, y + pad_y)
-        rects.append(Rect2D(x - w / 2 - pad_x, y0, x + w / 2 + pad_x, y1, theme.panel, 0.8))
+        left, right = (x - w, x) if above else (x - w / 2, x + w / 2)
+        rects.append(Rect2D(left - pad_x, y0, right + pad_x, y1, theme.panel, 0.8))
         colour = theme.accent if lit else theme.muted
         valign = "bottom" if above else "top"
-        texts.append(Text2D(name, x, y, size, colour, bold=lit, align="center", valign=valign))
+        align = "right" if above else "center"
+        texts.append(Text2D(name, x, y, size, colour, bold=lit, align=align, valign=valign))
     return texts, rects
 
 

@@ -9,9 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nnviz3d.frames import NODE_R_MAX, THEMES, frame_state, project, sheet_offsets, sheets_shown
+from nnviz3d.frames import NODE_R_MAX, THEMES, _outline_gap, frame_state, project, sheet_offsets, sheets_shown
 from nnviz3d.pipeline import prepare
-from nnviz3d.primitives import Label3D, Text2D
+from nnviz3d.primitives import Label3D, Text2D, text_width_em
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
 from nnviz3d.timeline import fmt_sig
@@ -391,3 +391,31 @@ def test_a_number_on_a_weight_lies_along_it(timelines, layout):
         assert across < 0.2 * label.size and 0.1 < along < 0.75, (text, across, along)
         dark = THEMES["dark"]
         assert label.color == (dark.negative if text.startswith("-") else dark.positive)
+    # and none runs into another, into the z under the node, or over a sphere (at its largest)
+    written = [
+        lb for lb in fs.labels if lb.text in dict(step.edge_values).values() or lb.text.startswith("z =")
+    ]
+    outlines = []
+    for lb in written:
+        centre = (project(fs.camera, np.array([lb.position]), w / h)[0] + 1) / 2 * [w, h]
+        width, height = text_width_em(lb.text) * lb.size, 1.2 * lb.size
+        if lb.align == "right":  # the z: ending at its anchor
+            centre = centre - [width / 2, 0]
+        a = np.radians(lb.angle)
+        u, n = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+        outlines.append(
+            np.array(
+                [
+                    centre + u * sx * width / 2 + n * sy * height / 2
+                    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+                ]
+            )
+        )
+    for i, a in enumerate(outlines):
+        assert all(_outline_gap(a, b) > 0 for b in outlines[i + 1 :]), written[i].text
+    ends = (project(fs.camera, lay.nodes + np.array([NODE_R_MAX, 0, 0]), w / h) + 1) / 2 * [w, h]
+    centres = (project(fs.camera, lay.nodes, w / h) + 1) / 2 * [w, h]
+    for (cx, cy), (ex, _) in zip(centres, ends, strict=True):
+        r = ex - cx
+        disc = np.array([(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r)])
+        assert all(_outline_gap(o, disc) > -0.3 * r for o in outlines[:4])  # a sphere's box: corners aside

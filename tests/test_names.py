@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from nnviz3d.frames import (
+    OUTPUT_END,
     _extent,
+    _outline_gap,
     frame_state,
     name_above,
     name_box,
@@ -95,18 +97,22 @@ def test_a_name_stays_put_under_its_sphere_whatever_its_value(run):
         if fs.camera != frame_state(tl, tl.frames_of(_step(tl, "node", 1).index)[-1], W, H).camera:
             continue  # the records' sheets: another view
         centres = (project(fs.camera, lay.nodes, W / H) + 1) / 2
+        # the lone output's ends where the number over it ends (right of its centre)
+        ends = (project(fs.camera, lay.nodes + np.array([OUTPUT_END, 0, 0]), W / H) + 1) / 2
         for node, name in enumerate(NAMES):
             t = _names(fs)[name]
-            assert t.x == pytest.approx(centres[node, 0], abs=2 / W)  # under (over) its centre
-            assert (t.y > centres[node, 1]) == name_above(lay, node) == (name == "out")
+            over = name_above(lay, node)
+            x = ends[node, 0] if over else centres[node, 0]
+            assert t.x == pytest.approx(x, abs=2 / W) and t.align == ("right" if over else "center")
+            assert (t.y > centres[node, 1]) == over == (name == "out")
             places.add((name, round(t.x, 9), round(t.y, 9)))
     assert len(places) == len(NAMES)
 
 
 def test_the_numbers_on_the_weights_keep_clear_of_the_names(run):
-    """A number along a weight is placed where its box misses every name's box (in world
-    units, as the labels are placed), in the steps that write numbers on the weights. (An
-    update's "before -> after" is longer than syn0's weights are wide: it has no clear place.)"""
+    """A number along a weight (slanted with it) is placed where its outline misses every
+    name's box (in world units, as the labels are placed), in the steps that write numbers
+    on the weights."""
     _, tl = run
     lay = tl.layout
     checked = 0
@@ -115,16 +121,21 @@ def test_the_numbers_on_the_weights_keep_clear_of_the_names(run):
         ends = project(fs.camera, np.array([[0.0, 0, 0], [1.0, 0, 0]]), W / H)
         px_per_unit = abs(ends[1, 0] - ends[0, 0]) * W / 2
         boxes = [name_box(lay, n, name_size(H), px_per_unit) for n in range(lay.n_nodes)]
+        along = {text for _, text in step.edge_values}
         for lb in fs.labels:
-            if any(ch.isdigit() for ch in lb.text) and lb.align == "left" and lb.valign == "bottom":
-                x, y = lb.position[0], lb.position[1] - 0.12
-                w, h = _extent(lb.text, lb.size, px_per_unit)
-                for x0, y0, x1, y1 in boxes:
-                    assert x + w <= x0 or x >= x1 or y >= y1 or y + h <= y0, (
-                        step.index,
-                        lb.text,
-                    )
-                checked += 1
+            if lb.text not in along or lb.align != "center":
+                continue
+            w, h = _extent(lb.text, lb.size, px_per_unit)
+            a = np.radians(lb.angle)
+            u, n = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+            centre = np.array(lb.position[:2]) + n * h / 12  # (drawn a little low: digits centred)
+            outline = np.array(
+                [centre + u * sx * w / 2 + n * sy * h / 2 for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+            )
+            for x0, y0, x1, y1 in boxes:
+                box = np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+                assert _outline_gap(outline, box) >= -1e-9, (step.index, lb.text)
+            checked += 1
     assert checked > 10
 
 
