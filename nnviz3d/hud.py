@@ -637,13 +637,16 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     out_head, y_head = hud.t("table_output", k=last), hud.t("records_y")
     if col_x + (columns(out_head) + columns(y_head) + 1) * char > x1:  # the hall's type: the names only
         out_head, y_head = hud.t("table_output_short", k=last), hud.t("records_y_short")
-    heads = [
-        (x0, hud.t("records_x"), theme.muted, "left"),
-        (col_x, out_head, theme.node, "left"),
-        (x1 - 0.004, y_head, theme.target, "right"),  # over the targets' squares and numbers
-    ]
-    if squares and n_out == 1:  # the output's square named over it (the target's is its colour)
-        heads.append((sq_x + side_max / 2 / w, hud.t("table_output_short", k=last), theme.node, "center"))
+    heads = [(x0, hud.t("records_x"), theme.muted, "left"), (col_x, out_head, theme.node, "left")]
+    short_y = hud.t("records_y_short")
+    if squares and n_out == 1:  # each square named over it: "l2", "y" (the targets' numbers are y's colour)
+        centre, pitch = sq_x + side_max / 2 / w, (side_max + 4) / w
+        heads += [
+            (centre, hud.t("table_output_short", k=last), theme.node, "center"),
+            (centre + pitch, short_y, theme.target, "center"),
+        ]
+    if not (squares and n_out == 1) or y_head != short_y:  # the targets' numbers' own name, in words
+        heads.append((x1 - 0.004, y_head, theme.target, "right"))
     for x, text, colour, align in heads:
         out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
     for i, (x_text, t_text) in enumerate(step.records):
