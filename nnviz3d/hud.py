@@ -617,6 +617,9 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     x0, y0, x1, y1 = box
     n_out = timeline.layout.layers[-1]
     outs = step.visual.outputs
+    if step.index and hud.shown is not None and hud.shown < caption_parts(step):
+        # an output this step computes is written when the caption writes its result
+        outs = timeline.steps[step.index - 1].visual.outputs
     rows = len(step.records)
     size = max(hud.min_size, round(h * 0.024))
     row_h = min(size * 1.9 / h, (y1 - y0) / (rows + 1))
@@ -639,13 +642,15 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
         out_head, y_head = hud.t("table_output_short", k=last), hud.t("records_y_short")
     heads = [(x0, hud.t("records_x"), theme.muted, "left"), (col_x, out_head, theme.node, "left")]
     short_y = hud.t("records_y_short")
-    if squares and n_out == 1:  # each square named over it: "l2", "y" (the targets' numbers are y's colour)
+    if squares and n_out == 1:  # each square named over it: "l2", "y" (the targets' numbers in y's colour)
         centre, pitch = sq_x + side_max / 2 / w, (side_max + 4) / w
         heads += [
             (centre, hud.t("table_output_short", k=last), theme.node, "center"),
             (centre + pitch, short_y, theme.target, "center"),
         ]
-    if not (squares and n_out == 1) or y_head != short_y:  # the targets' numbers' own name, in words
+    named = squares and n_out == 1
+    clear = sq_x + sq_w + char <= x1 - 0.004 - columns(y_head) * char  # right of the squares' names
+    if not named or (y_head != short_y and clear):  # the targets' numbers' own name, in words
         heads.append((x1 - 0.004, y_head, theme.target, "right"))
     for x, text, colour, align in heads:
         out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
@@ -1152,7 +1157,8 @@ def bars(hud: Hud, box: Box, out: Overlay) -> None:
 def change_history(hud: Hud, box: Box, out: Overlay) -> None:
     """During an update: the largest change of this weight matrix at every shown iteration
     so far, on one linear scale -- iteration 2000's is a sliver beside iteration 1's, the
-    shrinking seen without reading a number."""
+    shrinking seen without reading a number. A row comes with its iteration (two reviews
+    read the later iterations' rows, named and empty, as iterations already run)."""
     step = hud.step
     updates = [
         s
@@ -1161,16 +1167,15 @@ def change_history(hud: Hud, box: Box, out: Overlay) -> None:
     ]
     if not updates or len(updates) > MAX_HISTORY:
         return
-    # the later iterations' rows wait, named and empty: the chart shows where it is going
-    later = sum(s.index > step.index for s in updates)
-    values = tuple(float(np.max(np.abs(s.change))) if s.index <= step.index else 0.0 for s in updates)
+    done = [s for s in updates if s.index <= step.index]
+    values = tuple(float(np.max(np.abs(s.change))) for s in done)
     # a gap in the iterations shown is marked: "... 1998" after 3
     names = tuple(
-        ("... " if i and s.epoch is not None and s.epoch > (updates[i - 1].epoch or 0) + 1 else "")
+        ("... " if i and s.epoch is not None and s.epoch > (done[i - 1].epoch or 0) + 1 else "")
         + str(s.epoch)
-        for i, s in enumerate(updates)
+        for i, s in enumerate(done)
     )
-    chart = RecordBars(hud.t("bars_history", k=step.layer), names, values, total=False, pending=later)
+    chart = RecordBars(hud.t("bars_history", k=step.layer), names, values, total=False)
     _draw_bars(hud, box, out, chart)
 
 
@@ -1191,12 +1196,12 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     title = wrap(chart.title + (chart.zero_note if zeros else ""), size, w * (x1 - x0))  # why a 0
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
-    known = chart.values[: n - chart.pending]
+    known = chart.values
     scale = max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
     signed = min(known) < 0  # all positive: no "+" to read, the zero line at the left
     number = fmt_signed if signed else fmt_sig
     digits = 3
-    if chart.total and not chart.size_total and not chart.pending:  # a sum a student can check
+    if chart.total and not chart.size_total:  # a sum a student can check
         digits, _ = closing_digits(list(known[:-1]), number, sum, number(known[-1]), number)
     numbers_w = max(text_width_em(fmt_signed(v, digits)) for v in known) * size / w + 0.01
 
@@ -1227,8 +1232,7 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
         colour = theme.text if last else theme.muted
         size_only = last and chart.size_total  # a mean of sizes: no sign to write or colour
-        waiting = r >= n - chart.pending  # not computed yet: the name alone
-        shown = "" if waiting else fmt_sig(v) if size_only else number(v, 3 if last else digits)
+        shown = fmt_sig(v) if size_only else number(v, 3 if last else digits)
         if stacked:
             out.texts.append(Text2D(name, x0, y, size, colour, bold=last))
             number_at = (y, "top")
@@ -1237,14 +1241,13 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
             bar_mid = y - row / 2
             out.texts.append(Text2D(name, x0, bar_mid, size, colour, bold=last, valign="center"))
             number_at = (bar_mid, "center")
-        if shown:
-            out.texts.append(Text2D(shown, x1, number_at[0], size, theme.text, bold=last, align="right",
-                                    valign=number_at[1]))  # fmt: skip
+        out.texts.append(Text2D(shown, x1, number_at[0], size, theme.text, bold=last, align="right",
+                                valign=number_at[1]))  # fmt: skip
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
         # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
         fill = theme.muted if not signed or size_only else theme.positive if v >= 0 else theme.negative
-        if v != 0 and not waiting:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
+        if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
             lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
             out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
         bottom = bar_mid - bar_h / 2

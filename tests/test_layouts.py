@@ -229,9 +229,9 @@ def test_a_node_of_value_zero_is_a_ring(timelines):
         assert np.allclose(pts.mean(axis=0), (x, y), atol=0.01)
 
 
-def test_the_change_history_names_the_later_iterations_and_draws_only_the_past(timelines):
-    """The lecture's update column: one row per shown update of the matrix, a bar and a
-    number for those done, the later ones named and empty (no value before it exists)."""
+def test_the_change_history_shows_the_iterations_run_so_far(timelines):
+    """The lecture's update column: one row per shown update of the matrix so far, a bar
+    and a number each; a later iteration's row comes with it (no row before it exists)."""
     from nnviz3d.hud import overlay
 
     tl = timelines["lecture"]  # iterations 1 and 2000
@@ -252,9 +252,9 @@ def test_the_change_history_names_the_later_iterations_and_draws_only_the_past(t
         return inside, bars
 
     words, bars = history(first)
-    assert words[:3] == ["1", "0.00677", "... 2000"] and len(bars) == 1  # the gap marked
+    assert words == ["1", "0.00677"] and len(bars) == 1
     words, bars = history(last)
-    assert words[:4] == ["1", "0.00677", "... 2000", fmt_sig(sizes[1])] and len(bars) == 2
+    assert words[:4] == ["1", "0.00677", "... 2000", fmt_sig(sizes[1])] and len(bars) == 2  # the gap marked
     assert bars[1].x1 - bars[1].x0 < (bars[0].x1 - bars[0].x0) / 10  # the shrinking, seen
 
 
@@ -419,3 +419,19 @@ def test_a_number_on_a_weight_lies_along_it(timelines, layout):
         r = ex - cx
         disc = np.array([(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r)])
         assert all(_outline_gap(o, disc) > -0.3 * r for o in outlines[:4])  # a sphere's box: corners aside
+
+
+def test_the_outputs_table_writes_an_output_with_the_captions_result(timelines):
+    """The output node's step: its row of the table says "?" while the caption builds the
+    sum, and the output once the caption writes it (review 28 saw 0.474 in the table
+    before the formula had it)."""
+    from nnviz3d.hud import caption_parts, overlay
+
+    tl = timelines["lecture"]
+    step = next(s for s in tl.steps if s.kind == "node" and s.layer == 2 and s.epoch == 1 and s.record == 0)
+    theme = THEMES["dark"]
+    n = caption_parts(step)
+    early = [t.text for t in overlay(tl, step, theme, 1280, 720, shown=1)[0]]
+    done = [t.text for t in overlay(tl, step, theme, 1280, 720, shown=n)[0]]
+    assert "0.474" not in early and early.count("?") == 4
+    assert "0.474" in done and done.count("?") == 3

@@ -134,8 +134,6 @@ class RecordBars:
     short: tuple[str, ...] = ()  # the names where the full ones leave no room for the bars
     #: the last row is a size (a mean of |errors|): written without a sign, a neutral bar
     size_total: bool = False
-    #: the last rows whose value does not exist yet (later iterations): named, nothing drawn
-    pending: int = 0
     #: said after the title where a record adds exactly 0 (its input is 0): why
     zero_note: str = ""
 
