@@ -574,18 +574,25 @@ def run_chart(
     placed = list(dots.values())
     # the current value first, up and right of its dot or else in the plot's top right
     # corner (in its colour); then the earlier ones from the right, each up and right of
-    # its dot, left out where it would cover a dot or a label (a narrow chart)
+    # its dot, else down and right, up and left or down and left of it; left out where
+    # each would cover a dot or a label (a narrow chart)
     for m in sorted(reached, key=lambda m: (m != upto, -m)):
         current = m == upto
         color, size = (theme.accent, round(tick * 1.3)) if current else (theme.text, tick)
         label = fmt(float(series[m - 1]), 5)
         width, height = len(label) * 0.6 * size / w, 1.15 * size / h
-        left, bottom = dots[m][2] + 0.003, dots[m][3]
-        spot = (left, bottom, left + width, bottom + height)
-        if spot[2] > x1 - 0.005 or any(_overlap(spot, other) for other in placed):
-            if not current:
-                continue
+        dx0, dy0, dx1, dy1 = dots[m]
+        spots = [(dx1 + 0.003, dy1), (dx1 + 0.003, dy0 - height), (dx0 - 0.003 - width, dy1)]
+        spots = [(a, b, a + width, b + height) for a, b in spots[: 1 if current else 3]]
+        free = [
+            q for q in spots if q[2] <= x1 - 0.005 and q[1] >= py0 and not any(_overlap(q, o) for o in placed)
+        ]
+        if free:
+            spot = free[0]
+        elif current:
             spot = (px1 - width, py1 - height, px1, py1)
+        else:
+            continue
         placed.append(spot)
         texts.append(Text2D(label, spot[0], spot[1], size, color, bold=current, valign="bottom"))
     return texts, rects, lines

@@ -1221,6 +1221,12 @@ def _feature_tiles(
                 )
         box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
         frames.append(Polyline2D(box, theme.muted, 1.0))
+        if not output and side * height >= size:  # whose map it is (two reviews asked): its name beside it
+            name = layout.name_of(node)
+            nx, nw = x0 + w_side + 0.006, text_width_em(name) * size / width
+            half = 0.6 * size / height
+            rects.append(Rect2D(nx - 0.003, cy - half, nx + nw + 0.003, cy + half, theme.panel, 0.8))
+            texts.append(Text2D(name, nx, cy, size, theme.muted, valign="center"))
         if output:  # the training records on the learned rule, and what its axes are
             for u, v, t in step.feature_records:  # a target-coloured square: filled for 1, hollow for 0
                 cx, cy = x0 + u * w_side, y0 + v * side

@@ -40,7 +40,7 @@ NETWORK_REGIONS = {
 #: the summary leaves the right half to the code it links to what was seen
 EPILOGUE_REGION = (0.03, 0.37, 0.52, 0.76)
 EPILOGUE_MAP_END = 0.67
-SUMMARY_REGION = (0.03, 0.37, 0.43, 0.76)
+SUMMARY_REGION = (0.05, 0.37, 0.43, 0.76)  # (the inputs' values left of their nodes: in the frame)
 #: gradient descent's shot: the network small at the left, the loss curve big beside it
 DESCENT_REGION = (0.03, 0.18, 0.34, 0.68)
 

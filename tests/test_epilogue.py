@@ -112,6 +112,10 @@ def test_epilogue_captions_give_the_trace_numbers(default):
     assert tenk.caption.startswith("Iteration 10000: mean |error| 0.00859; outputs 0.007 0.991 0.992 0.010")
     # what the seed prints at j = 10000, which is iteration 10001
     assert errors[10001 - 1] == pytest.approx(0.0085845257, abs=1e-9)
+    # the last frame's chart writes every iteration it dots, 10000's too (up and left of
+    # its dot: up and right is the current value's place)
+    texts = [t.text for t in frame_state(tl, tl.frames_of(last.index)[-1], 1280, 720).texts]
+    assert {"0.49531", "0.45874", "0.04303", "0.00859", "0.00318"} <= set(texts)
 
 
 def test_the_weights_thicken_and_the_outputs_grow_into_the_targets(default):
@@ -305,7 +309,10 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
     fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
     n = step.feature_maps.shape[1]
-    cells = fs.rects[-5 * n * n - 8 : -8]  # 4 hidden maps, the output's, then its 4 records (2 rects each)
+    # 4 hidden maps (each with its name's backdrop after it), the output's, then its 4 records (2 rects each)
+    tiles = [r for r in fs.rects[-5 * n * n - 8 - 4 : -8] if r.opacity == 1.0]
+    cells = tiles[-5 * n * n :]
+    assert len(cells) == 5 * n * n
     assert all(abs((r.x1 - r.x0) * 1280 - (r.y1 - r.y0) * 720) < 0.5 for r in cells)  # square on screen
     # the output's map: its top-left cell (input 1 = 0, input 2 = 1) bright, bottom-left dark
     output = cells[4 * n * n : 5 * n * n]
@@ -317,6 +324,11 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     assert side >= 150, side
     words = {t.text: t for t in fs.texts}
     assert words["input 1: 0 -> 1"].y < output[0].y0 and words["input 2: 0 -> 1, up"].y > output[-1].y1
+    # each hidden map named (h1..h4) just right of it, level with it
+    for k, name in enumerate(["h1", "h2", "h3", "h4"]):
+        tile = cells[k * n * n : (k + 1) * n * n]
+        assert tile[-1].x1 < words[name].x < tile[-1].x1 + 0.01
+        assert tile[0].y0 < words[name].y < tile[-1].y1
 
 
 def test_no_feature_maps_without_two_varying_inputs():
