@@ -536,7 +536,8 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     else:
         it = hud.t("before_training")
     error = ""
-    if step.display_error is not None:
+    # (not beside the loss as one weight varies: two error measures side by side read as one)
+    if step.display_error is not None and step.loss_curve is None:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
         if step.display_error_epoch not in (None, step.epoch):  # the last one computed, earlier
             error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)
@@ -983,6 +984,10 @@ def _slope_points(hud: Hud) -> list[tuple[float, int]]:
     ]
 
 
+#: where the sigmoid is this far from its middle (|z|), its slope's number leaves the tangent
+SATURATED_Z = 1.5
+
+
 @panel("slope")
 def slope(hud: Hud, box: Box, out: Overlay) -> None:
     """The sigmoid and its tangent at each value of the layer: the slope a*(1-a) is the
@@ -1026,12 +1031,19 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
         px, py = at(z, a)
         dz = 1.4  # the tangent over +-1.4 in z
         ends = (at(z - dz, a - s * dz), at(z + dz, a + s * dz))
-        out.lines.append(Polyline2D(ends, theme.slope, 3.0))
+        out.lines.append(Polyline2D(ends, theme.slope, 4.0))  # over the curve, where flat too
         out.rects.append(Rect2D(px - 4 / w, py - 4 / h, px + 4 / w, py + 4 / h, theme.slope, 1.0))
         # the number belongs to the tangent, not to the point (whose height is the value):
-        # written beyond the tangent's upper end, and named
+        # written beyond the tangent's upper end, and named; where the sigmoid is flat there
+        # (a saturated value) the number would lie on the curve: in the corner the curve
+        # leaves empty, over its low half or under its high half
         tx, ty = ends[1]
-        if len(points) == 1:
+        if len(points) == 1 and abs(z) > SATURATED_Z:
+            text = hud.t("slope_label", s=fmt(s, 3))
+            x, align = (gx0 + 0.01, "left") if z < 0 else (gx1, "right")
+            y = at(0, 0.8 if z < 0 else 0.2)[1]
+            out.texts.append(Text2D(text, x, y, size, theme.slope, align=align, valign="center"))
+        elif len(points) == 1:
             text = hud.t("slope_label", s=fmt(s, 3))
             right = tx + text_width_em(text) * size / w < gx1 + 0.01
             x = tx + 0.006 if right else tx - 0.012

@@ -471,3 +471,17 @@ def test_in_the_error_step_each_arrow_grows_after_its_tube_arrives(run):
         outlines = [p for p in state.polylines if len(p.points) == 8]  # hollow arrows drawn
         due = sum(progress > came[n] for n, _ in step.wants)
         assert len(outlines) == due
+
+
+def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
+    """Iteration 2000's output sits where the sigmoid is flat (l2 = 0.0198, slope 0.019):
+    its number, beyond the tangent's end, would lie on the curve; it stands in the corner
+    the curve leaves empty, over the curve's low half (review 28)."""
+    _, tl = run
+    step = _step(tl, 2000, "delta", 2)
+    texts = overlay(tl, step, THEMES["dark"], W, H)[0]
+    label = next(t for t in texts if t.text == "slope 0.019")
+    zero = next(t for t in texts if t.text == "0" and t.align == "right")  # the curve's 0, left of it
+    one = next(t for t in texts if t.text == "1" and t.align == "right")
+    assert label.align == "left" and label.x < zero.x + 0.05  # at the plot's left
+    assert zero.y + 0.6 * (one.y - zero.y) < label.y < one.y  # high: where the sigmoid is still near 0
