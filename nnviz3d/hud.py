@@ -9,6 +9,7 @@ layouts that show it.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1337,12 +1338,26 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.muted, 1.0))
     out.rects.append(Rect2D(qx - dot / w, qy - dot / h, qx + dot / w, qy + dot / h, colour, 1.0))
     ay = min(py, qy) - size * 0.8 / h
-    head = 0.008 * stroke
-    ax1 = qx if abs(qx - px) > 2 * head else px + way * 2 * head  # a head's room at least
-    out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0 * stroke))
-    hx, hy = ax1 - way * head, head * w / h
-    out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0 * stroke))
-    if curve.magnify != 1:  # "x10" under the arrow, as the update's caption says it
+    if not big:  # the small plot: the step as an arrow under the curve (the big one rolls along it)
+        head = 0.008 * stroke
+        ax1 = qx if abs(qx - px) > 2 * head else px + way * 2 * head  # a head's room at least
+        out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0 * stroke))
+        hx, hy = ax1 - way * head, head * w / h
+        out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0 * stroke))
+    else:  # one arrow, the way travelled along the curve: its head where the step lands
+        ax1, head = qx, 0.008 * stroke
+        if now != curve.w0:
+            back = float(np.clip(now - way * (wh - wl) * 0.03, min(curve.w0, now), max(curve.w0, now)))
+            bx, by = at(back, float(np.interp(back, curve.w, curve.loss)))
+            dx, dy = (qx - bx) * w, (qy - by) * h
+            norm = math.hypot(dx, dy) or 1.0
+            ux, uy, span = dx / norm, dy / norm, head * w  # pixels: the head's length
+            bx, by = qx - ux * span / w, qy - uy * span / h  # the head's base, on the way back
+            ox, oy = uy * span * 0.6 / w, -ux * span * 0.6 / h  # half its width, across the way
+            out.lines.append(
+                Polyline2D(((bx + ox, by + oy), (qx, qy), (bx - ox, by - oy)), colour, 4.0 * stroke)
+            )
+    if curve.magnify != 1:  # "x10" by the step, as the update's caption says it
         out.texts.append(
             Text2D(f"x{curve.magnify:g}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
         )

@@ -139,3 +139,20 @@ def test_beside_the_loss_the_status_line_writes_no_other_error(run):
             assert "mean |error|" not in words, step.index
         elif step.kind == "delta" and step.epoch == 1:
             assert "mean |error| 0.49641" in words  # elsewhere it stays
+
+
+def test_the_big_plot_draws_one_arrow_that_lands_on_the_curve(run):
+    """The way travelled along the curve ends in the arrow's head, at the point where the
+    step lands (review 28: a second arrow under the curve, for the same step)."""
+    _, tl = run
+    step = next(s for s in tl.steps if s.kind == "descent")
+    _, rects, lines = overlay(tl, step, DARK, W, H, progress=1.0)
+    orange = [p for p in lines if p.color == DARK.negative]
+    heads = [p for p in orange if len(p.points) == 3]
+    shafts = [p for p in orange if len(p.points) == 2]
+    trail = [p for p in orange if len(p.points) > 3]
+    assert len(heads) == 1 and not shafts and len(trail) == 1
+    landing = next(r for r in rects if r.color == DARK.negative)
+    tip = heads[0].points[1]
+    assert tip == pytest.approx(((landing.x0 + landing.x1) / 2, (landing.y0 + landing.y1) / 2), abs=1e-9)
+    assert trail[0].points[-1] == pytest.approx(tip, abs=1e-9)
