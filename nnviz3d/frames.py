@@ -455,8 +455,13 @@ def frame_state(
         ghost_lengths=ghost[2],
         ghost_radii=ghost[3],
         ghost_colors=ghost[4],
-        labels=(() if slide else _labels(timeline, step, theme, camera, (width, height), progress))
-        + sheet_labels,
+        labels=_on_background(
+            (() if slide else _labels(timeline, step, theme, camera, (width, height), progress))
+            + sheet_labels,
+            theme,
+            camera,
+            width / height,
+        ),
         texts=texts,
         rects=rects,
         polylines=polylines,
@@ -466,6 +471,29 @@ def frame_state(
         bold_font_file=timeline.bold_font,
     )
     return without_network(state) if panels_only else state
+
+
+def background_at(theme: Theme, y: float) -> tuple[float, float, float]:
+    """The frame's background at height ``y`` (0 bottom, 1 top): its vertical gradient."""
+    y = min(max(y, 0.0), 1.0)
+    bottom, top = np.array(theme.background_bottom), np.array(theme.background_top)
+    return tuple(float(c) for c in bottom + (top - bottom) * y)
+
+
+def _on_background(
+    labels: tuple[Label3D, ...], theme: Theme, camera: Camera, aspect: float
+) -> tuple[Label3D, ...]:
+    """The numbers on the picture on backdrops of the background's own colour where they
+    stand: the weights under a number are masked, but no black box is drawn around it
+    (3Blue1Brown's numbers float; a lecturer's review asked to drop the boxes)."""
+    boxed = [i for i, lb in enumerate(labels) if lb.backdrop == theme.panel]
+    if not boxed:
+        return labels
+    ys = (project(camera, np.array([labels[i].position for i in boxed]), aspect)[:, 1] + 1) / 2
+    out = list(labels)
+    for i, y in zip(boxed, ys, strict=True):
+        out[i] = replace(out[i], backdrop=background_at(theme, float(y)))
+    return tuple(out)
 
 
 def without_network(state: FrameState) -> FrameState:
@@ -1159,7 +1187,7 @@ def _sheet_frames(
             )
             x, y = points[3]
             w, h = text_width_em(name) * name_size / width, 1.25 * name_size / height
-            backdrops.append(Rect2D(x, y, x + w + 0.01, y + h, theme.panel, 0.85))
+            backdrops.append(Rect2D(x, y, x + w + 0.01, y + h, background_at(theme, y + h / 2), 0.85))
             names.append(Text2D(name, x + 0.005, y + 0.1 * h, name_size, theme.muted, valign="bottom"))
             for o_index, node in enumerate(out_nodes):
                 v = sheet_values[node]
@@ -1225,7 +1253,9 @@ def _feature_tiles(
             name = layout.name_of(node)
             nx, nw = x0 + w_side + 0.006, text_width_em(name) * size / width
             half = 0.6 * size / height
-            rects.append(Rect2D(nx - 0.003, cy - half, nx + nw + 0.003, cy + half, theme.panel, 0.8))
+            rects.append(
+                Rect2D(nx - 0.003, cy - half, nx + nw + 0.003, cy + half, background_at(theme, cy), 0.8)
+            )
             texts.append(Text2D(name, nx, cy, size, theme.muted, valign="center"))
         if output:  # the training records on the learned rule, and what its axes are
             for u, v, t in step.feature_records:  # a target-coloured square: filled for 1, hollow for 0
@@ -1406,7 +1436,8 @@ def node_names(
         w, h = text_width_em(name) * size / width, 1.15 * size / height
         y0, y1 = (y - pad_y, y + h) if above else (y - h, y + pad_y)
         left, right = (x - w, x) if above else (x - w / 2, x + w / 2)
-        rects.append(Rect2D(left - pad_x, y0, right + pad_x, y1, theme.panel, 0.8))
+        backdrop = background_at(theme, (y0 + y1) / 2)  # masks the weights under it, drawn as none
+        rects.append(Rect2D(left - pad_x, y0, right + pad_x, y1, backdrop, 0.8))
         colour = theme.accent if lit else theme.muted
         valign = "bottom" if above else "top"
         align = "right" if above else "center"
