@@ -969,8 +969,14 @@ def _box_corners(box: tuple[float, ...]) -> np.ndarray:
 
 def _outline_gap(p: np.ndarray, q: np.ndarray) -> float:
     """How far apart two convex outlines (corners in order) are along the axis that parts
-    them best (negative: they overlap); for two level boxes, ``_box_gap``."""
-    best = -np.inf
+    them best (negative: they overlap); for two level boxes, ``_box_gap``. Outlines whose
+    level bounds are apart (most pairs) are answered by those bounds: a positive gap."""
+    (px0, py0), (px1, py1) = p.min(axis=0), p.max(axis=0)
+    (qx0, qy0), (qx1, qy1) = q.min(axis=0), q.max(axis=0)
+    level = max(qx0 - px1, px0 - qx1, qy0 - py1, py0 - qy1)
+    if level > 0:
+        return float(level)
+    best = float(level)
     for poly in (p, q):
         sides = np.roll(poly, -1, axis=0) - poly
         for axis in np.stack([-sides[:, 1], sides[:, 0]], axis=1):
