@@ -13,7 +13,7 @@ from nnviz3d.frames import frame_state, halo_radius, signal_positions
 from nnviz3d.pipeline import prepare
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
-from nnviz3d.timeline import magnification
+from nnviz3d.timeline import fmt_signed, magnification
 from nnviz3d.timeline.story import FIRST_EXAMPLE_SLOW
 from tests.helpers import study
 
@@ -246,15 +246,18 @@ def test_deltas_show_the_chain_rule_with_their_numbers(story):
     out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
     assert "= -0.474 x 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
     hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
-    # one more digit where the factors to 3 would not give the delta as written: 0.0698 x
-    # 0.247 is 0.01724, the delta 0.01727 (+0.0173); 0.0893 x 0.250 is 0.0223, as written
+    # 3 significant digits as every number of the picture, "~" where the factors as written
+    # do not give the delta as written: 0.0698 x 0.247 is 0.01724, the delta 0.01727
+    # (+0.0173); 0.0893 x 0.250 is 0.0223, as written
     assert [text for _, text in hidden.node_notes] == [
-        "= +0.06981 x 0.2474", "= -0.0893 x 0.250", "= +0.1116 x 0.2484", "= -0.04027 x 0.2416",
+        "~ +0.0698 x 0.247", "= -0.0893 x 0.250", "~ +0.112 x 0.248", "~ -0.0403 x 0.242",
     ]  # fmt: skip
     u = trace.updates[(1, 1)]
     a = u.activations[0][0]
     for (node, text), delta in zip(hidden.node_notes, -u.deltas[0][0], strict=True):
         error, slope = (float(v) for v in text[2:].split(" x "))
+        closes = fmt_signed(error * slope) == hidden.node_labels[node]
+        assert text.startswith("= " if closes else "~ ")
         assert error * slope == pytest.approx(delta, rel=5e-3)
         assert float(hidden.node_labels[node]) == pytest.approx(delta, rel=5e-3)  # 3 digits
     assert [float(t.split(" x ")[1]) for _, t in hidden.node_notes] == pytest.approx(a * (1 - a), rel=5e-3)

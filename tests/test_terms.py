@@ -107,8 +107,8 @@ def test_the_delta_notes_colour_the_error_and_the_slope(run):
     notes = [lb for lb in state.labels if lb.text[:2] in ("= ", "~ ", "x ") and lb.spans]
     assert len(notes) == 8
     first = {lb.text[s:e]: c for lb in notes[:2] for s, e, c in lb.spans}
-    # one digit more than the picture's 3 where 0.0698 x 0.247 would miss the delta +0.0173
-    assert first == {"+0.06981": DARK.positive, "0.2474": DARK.slope}
+    # the picture's 3 digits, "~" where 0.0698 x 0.247 misses the delta +0.0173 as written
+    assert notes[0].text == "~ +0.0698" and first == {"+0.0698": DARK.positive, "0.247": DARK.slope}
     assert notes[0].position[0] == notes[1].position[0] and notes[0].position[1] > notes[1].position[1]
     # the deltas over the nodes in purple, as in the caption
     deltas = [lb for lb in state.labels if lb.text in ("+0.0173", "-0.0223", "+0.0277", "-0.00973")]
@@ -377,5 +377,6 @@ def test_an_equals_sign_holds_for_the_numbers_as_written(run):
             closes = f"{value:.{decimals}f}" == f"{float(result):.{decimals}f}"
             assert closes == (sign == "="), (step.index, expr, sign, result, value)
             checked[sign] += 1
-    # one more digit on the operands closes every formula of these two iterations
-    assert checked["="] >= 30 and checked["~"] == 0, checked
+    # the forward sums close with one more digit on their operands; the deltas' products keep
+    # the picture's 3 digits and say "~" where those do not close (3 of iteration 1's 4)
+    assert checked["="] >= 30 and checked["~"] >= 3, checked
