@@ -867,13 +867,13 @@ def _value_labels(
         return tuple(out)
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
-        w, h = _extent(text, size, px_per_unit)
-        if not study:
+        if not study:  # on the weight, slanted with it
             start = NODE_R_MAX * layout.node_scale[layout.edge_from[edge]]  # its input's sphere
             small = along_size or size
             extent = _extent(text, small, px_per_unit)
             out.append(_along(text, a, b, extent, outlines, right_end, step, theme, small, start))
             continue
+        w, h = _extent(text, size, px_per_unit)
         # the first place along the weight whose box is clear of those already written
         # and ends before the network does: over the weight, else under it
         x, y, z = a + (b - a) * EDGE_VALUE_AT[0]
@@ -1174,8 +1174,12 @@ def _sheet_frames(
     out_nodes = list(layout.layer_nodes(len(layout.layers) - 1))
     for r, o in enumerate(offsets):
         corners = sheet_outline(layout, o)
-        ndc = project(camera, np.concatenate([corners, corners[:1]]), width / height)
-        points = tuple((float((x + 1) / 2), float((y + 1) / 2)) for x, y in ndc)
+        ndc = project(camera, corners, width / height)
+        if SHEETS_SIDE_BY_SIDE:  # level and upright on screen: the nearly frontal camera's 2 px
+            # of slant over a sheet's height drew its sides as unsmoothed steps
+            (x0, y0), (x1, y1) = ndc.min(axis=0), ndc.max(axis=0)
+            ndc = np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+        points = tuple((float((x + 1) / 2), float((y + 1) / 2)) for x, y in np.concatenate([ndc, ndc[:1]]))
         outlines.append(Polyline2D(points, colour, 2.0))
         sheet_values = values[r]
         zero = np.flatnonzero(near_zero(sheet_values))

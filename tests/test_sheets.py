@@ -144,6 +144,12 @@ def test_side_by_side_the_camera_stays_frontal_and_the_sheets_do_not_overlap(lec
         x, y = (project(fs.camera, np.array([label.position]), W / H)[0] + 1) / 2 * [W, H]
         assert box[0] < x and x + text_width_em(label.text) * label.size < box[2], label.text
         assert box[1] < y < box[3]
+    # each sheet's outline level and upright on screen (a slant of 2 px drew unsmoothed steps)
+    frames_drawn = [q for q in fs.polylines if len(q.points) == 5 and q.width == 2.0]
+    assert len(frames_drawn) == 4
+    for q in frames_drawn:
+        for (ax, ay), (bx, by) in zip(q.points, q.points[1:], strict=False):
+            assert ax == bx or ay == by
     # the outputs table and the numbers panel give the sheets their room (the sheets say it all)
     assert not any(t.text in ("y", "?") or t.text.startswith("l2 (") for t in fs.texts)
 
