@@ -937,7 +937,7 @@ def _along(
     # on the weight, as near its input's end as clears that sphere (where weights that meet
     # at one node are furthest apart), else further along; else just over or under it
     length = float(np.linalg.norm(d[:2])) or 1.0
-    first = min((clear_of + w / 2 + 0.1) / length, EDGE_VALUE_AT[0])
+    first = min((clear_of + w / 2 + 0.1) / length, 0.5)  # (a long number on a short weight: its middle)
     ts = [t for t in (first, *EDGE_VALUE_AT) if t >= first]
     for shift, t in [(s, t) for s in (0.0, 0.6 * h, -0.6 * h) for t in ts]:
         x, y, z = a + d * t
