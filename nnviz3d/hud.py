@@ -642,18 +642,16 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     out_head, y_head = hud.t("table_output", k=last), hud.t("records_y")
     if col_x + (columns(out_head) + columns(y_head) + 1) * char > x1:  # the hall's type: the names only
         out_head, y_head = hud.t("table_output_short", k=last), hud.t("records_y_short")
-    heads = [(x0, hud.t("records_x"), theme.muted, "left"), (col_x, out_head, theme.node, "left")]
-    short_y = hud.t("records_y_short")
-    if squares and n_out == 1:  # each square named over it: "l2", "y" (the targets' numbers in y's colour)
-        centre, pitch = sq_x + side_max / 2 / w, (side_max + 4) / w
-        heads += [
-            (centre, hud.t("table_output_short", k=last), theme.node, "center"),
-            (centre + pitch, short_y, theme.target, "center"),
-        ]
-    named = squares and n_out == 1
-    clear = sq_x + sq_w + char <= x1 - 0.004 - columns(y_head) * char  # right of the squares' names
-    if not named or (y_head != short_y and clear):  # the targets' numbers' own name, in words
-        heads.append((x1 - 0.004, y_head, theme.target, "right"))
+    heads = [(x0, hud.t("records_x"), theme.muted, "left")]
+    if squares and n_out == 1:  # each name once, over its number and its square together
+        # ("l2" over the output's number and square, "y" over the target's square and number:
+        # three reviews read a name over the number and again over the square as two columns)
+        out_end = sq_x + side_max / w
+        y_start = sq_x + (side_max + 4) / w
+        heads += [((col_x + out_end) / 2, out_head, theme.node, "center"),
+                  ((y_start + x1) / 2, y_head, theme.target, "center")]  # fmt: skip
+    else:
+        heads += [(col_x, out_head, theme.node, "left"), (x1 - 0.004, y_head, theme.target, "right")]
     for x, text, colour, align in heads:
         out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
     for i, (x_text, t_text) in enumerate(step.records):

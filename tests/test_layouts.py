@@ -435,3 +435,20 @@ def test_the_outputs_table_writes_an_output_with_the_captions_result(timelines):
     done = [t.text for t in overlay(tl, step, theme, 1280, 720, shown=n)[0]]
     assert "0.474" not in early and early.count("?") == 4
     assert "0.474" in done and done.count("?") == 3
+
+
+def test_the_outputs_table_names_each_column_pair_once(timelines):
+    """ "l2" over the outputs' numbers and squares together, "y" over the targets' squares
+    and numbers: each name once (three reviews read "X l2 l2 y" as four columns)."""
+    from nnviz3d.hud import overlay
+
+    tl = timelines["lecture"]
+    step = next(s for s in tl.steps if s.kind == "node" and s.layer == 2 and s.epoch == 1 and s.record == 0)
+    texts, _, lines = overlay(tl, step, THEMES["dark"], 1280, 720)
+    head_y = next(t.y for t in texts if t.text == "X")
+    heads = [t for t in texts if t.y == head_y and t.mono]
+    assert [t.text for t in heads] == ["X", "l2", "y"]
+    squares = sorted({round(p.points[0][0], 6) for p in lines if len(p.points) == 5 and p.width == 1.0})
+    number = next(t for t in texts if t.text == "0.474")
+    assert number.x < heads[1].x < squares[1]  # between the output's number and its square's right
+    assert squares[1] < heads[2].x  # over the target's square and number
