@@ -275,12 +275,15 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         right = [("loss_curve", (UPDATE_LEFT, *CURVE_BOX[1:])), ("bars", bars)]
     elif step.kind == "worked":
         right = [("bars" if step.bars else "values", (UPDATE_LEFT, *BARS_BOX[1:]))]
-    elif step.kind == "update" and step.change is not None:  # against the earlier ones, then each
-        right = [
+    elif step.kind == "update" and step.change is not None and len(_updates_so_far(hud)) > 1:
+        right = [  # against the earlier ones, then each
             ("change_history", (UPDATE_LEFT, *RIGHT_TOP[1:])),
             # (down beside the code line, as the worked change's bars: its rows have names)
             ("changes", (UPDATE_LEFT, WORKED_BARS_BOTTOM, *RIGHT_MIDDLE[2:])),
         ]
+    elif step.kind == "update" and step.change is not None:  # the first: no earlier one to compare
+        tall = RIGHT_MIDDLE[3] - WORKED_BARS_BOTTOM  # as tall as beside the history, at its top
+        right = [("changes", (UPDATE_LEFT, RIGHT_TOP[3] - tall, RIGHT_MIDDLE[2], RIGHT_TOP[3]))]
     elif sheets_shown(hud.timeline, step):  # the records' sheets, each with its output: the whole width
         right = []
     else:
@@ -1171,14 +1174,10 @@ def change_history(hud: Hud, box: Box, out: Overlay) -> None:
     shrinking seen without reading a number. A row comes with its iteration (two reviews
     read the later iterations' rows, named and empty, as iterations already run)."""
     step = hud.step
-    updates = [
-        s
-        for s in hud.timeline.steps
-        if s.kind == "update" and s.layer == step.layer and s.change is not None and s.batch == step.batch
-    ]
+    updates = _updates(hud)
     if not updates or len(updates) > MAX_HISTORY:
         return
-    done = [s for s in updates if s.index <= step.index]
+    done = _updates_so_far(hud)
     values = tuple(float(np.max(np.abs(s.change))) for s in done)
     # a gap in the iterations shown is marked: "... 1998" after 3
     names = tuple(
@@ -1193,6 +1192,22 @@ def change_history(hud: Hud, box: Box, out: Overlay) -> None:
 #: more shown updates than this: no history (too many rows for the column; the change
 #: matrix and the caption still give this update's size)
 MAX_HISTORY = 8
+
+
+def _updates(hud: Hud) -> list[Step]:
+    """The video's updates of ``hud.step``'s weight matrix (and batch)."""
+    step = hud.step
+    return [
+        s
+        for s in hud.timeline.steps
+        if s.kind == "update" and s.layer == step.layer and s.change is not None and s.batch == step.batch
+    ]
+
+
+def _updates_so_far(hud: Hud) -> list[Step]:
+    """Those played by ``hud.step``: a history of one bar says nothing (two reviews), so the
+    first update's change matrix takes the whole column."""
+    return [s for s in _updates(hud) if s.index <= hud.step.index]
 
 
 def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
