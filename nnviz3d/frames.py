@@ -851,9 +851,11 @@ def _value_labels(
     # the numbers written along weights, slanted: their outlines (corners), and what they keep
     # clear of -- the boxes of the numbers and names already written, and every sphere at
     # its largest (a number is never written over a node)
-    r = NODE_R_MAX * layout.node_scale
-    spheres = [(x - q, y - q, x + q, y + q) for (x, y, _), q in zip(layout.nodes, r, strict=True)]
-    outlines = [_box_corners(box) for box in placed + spheres]
+    outlines = []
+    if not study:
+        r = NODE_R_MAX * layout.node_scale
+        spheres = [(x - q, y - q, x + q, y + q) for (x, y, _), q in zip(layout.nodes, r, strict=True)]
+        outlines = [_box_corners(box) for box in placed + spheres]
     if step.kind == "update" and (beside_ends := _fanned(layout, [e for e, _ in values])):
         # an update's before -> after is too wide to lie along weights that meet at one node:
         # each beside the node its weight leaves from (or arrives at), before over -> after
@@ -971,9 +973,7 @@ def _outline_gap(p: np.ndarray, q: np.ndarray) -> float:
     """How far apart two convex outlines (corners in order) are along the axis that parts
     them best (negative: they overlap); for two level boxes, ``_box_gap``. Outlines whose
     level bounds are apart (most pairs) are answered by those bounds: a positive gap."""
-    (px0, py0), (px1, py1) = p.min(axis=0), p.max(axis=0)
-    (qx0, qy0), (qx1, qy1) = q.min(axis=0), q.max(axis=0)
-    level = max(qx0 - px1, px0 - qx1, qy0 - py1, py0 - qy1)
+    level = _box_gap((*p.min(axis=0), *p.max(axis=0)), (*q.min(axis=0), *q.max(axis=0)))
     if level > 0:
         return float(level)
     best = float(level)

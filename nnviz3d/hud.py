@@ -1390,11 +1390,9 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
             )
             out.lines.append(Polyline2D(((x, gy0), (x, gy0 - 0.008)), theme.muted, stroke))
             out.texts.append(Text2D(fmt_sig(value), x, gy0 - 0.01, size, theme.muted, align="center"))
-    else:
-        out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 - 0.006, size, theme.muted, align="right"))
-        return
-    # the axis's name over its right end, clear of the numbers under it
-    out.texts.append(Text2D(hud.t("curve_axis"), gx1, gy0 + size * 1.1 / h, size, theme.muted, align="right"))
+    # the axis's name at its right end: over it where the weight axis has numbers under it
+    axis_y = gy0 + size * 1.1 / h if big else gy0 - 0.006
+    out.texts.append(Text2D(hud.t("curve_axis"), gx1, axis_y, size, theme.muted, align="right"))
 
 
 @panel("change_size")
