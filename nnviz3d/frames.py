@@ -52,7 +52,7 @@ from nnviz3d.primitives import (
     fit_size,
     text_width_em,
 )
-from nnviz3d.text import message
+from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Step, Timeline, Visual
 from nnviz3d.timeline.model import DIM, fmt_sig, fmt_signed
 
@@ -70,6 +70,9 @@ __all__ = [
     "project",
     "text_width_em",
 ]
+
+#: what stands between a product and its result in a note: "=", or the rounding's "~"
+RESULT_SIGNS = frozenset({"=", *(message(lang, "approx") for lang in LANGUAGES)})
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
 BACKWARD_TWEEN_SECONDS = 1.4  # the deltas' tubes and arrows: slow enough to follow
@@ -748,11 +751,12 @@ def _labels(
     if not study:  # hall and lecture label every change along its weight instead
         arrive = BEADS_ARRIVE if step.kind == "node" else 1.0
         carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
-        if progress < 1.0:  # a node's z, its error x slope: with the result
-            step = replace(step, node_notes=())
+        results = progress >= 1.0  # a node's z, its error x slope: with the result
+        if not results:  # (error x slope before it, where the note ends with it)
+            step = replace(step, node_notes=tuple(n for n in step.node_notes if _operands(n[1])))
         along = min(size, round(height * ALONG_SIZE.get(timeline.screen, 1.0)))
         return tuple(out) + _value_labels(
-            step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along
+            step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results
         )
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -805,6 +809,7 @@ def _value_labels(
     carried: bool = True,
     names_at: dict[int, tuple[float, float, float, float]] | None = None,
     along_size: int | None = None,
+    results: bool = True,
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
@@ -822,14 +827,24 @@ def _value_labels(
         spans = spans_of(theme, step.terms, text) or sign_spans(theme, text)
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
-            # in two lines where one would run into the next layer's nodes or names (hall's
-            # big type): "= error" over "x slope", at the size every number on the network keeps
-            head, times, tail = text.partition(" x ")
-            wide = times and w > _room_right(layout, node, names_at) - x - right
-            lines = [head, f"x {tail}"] if wide else [text]
-            for label in _stacked(lines, (x + right, y, z), "left", size, px_per_unit, theme, step.terms):
+            # in two lines where one would run into the next layer's nodes or names: "error x
+            # slope" over "~ delta" (a note that ends with its result), else "= error" over
+            # "x slope"; at the size every number on the network keeps, or where even two
+            # lines are too wide (the hall's big type), at its numbers-along-weights size
+            room = _room_right(layout, node, names_at) - x - right
+            lines, note_size = [text], size
+            if w > room:
+                lines = _note_lines(text)
+                widest = max(_extent(line, size, px_per_unit)[0] for line in lines)
+                note_size = size if widest <= room else min(size, along_size or size)
+            # before the result: its operands, where they stand with it (one line: level)
+            shown = len(lines) if results else 1
+            if not results and len(lines) == 1:
+                lines = [_operands(text) or text]
+            stack = _stacked(lines, (x + right, y, z), "left", note_size, px_per_unit, theme, step.terms)
+            for label in stack[:shown]:
                 out.append(label)
-                (lx, ly, _), (w, h) = label.position, _extent(label.text, size, px_per_unit)
+                (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
                 placed.append((lx, ly - h / 2, lx + w, ly + h / 2))
             continue
         # (the hall's: in its smaller type, as the numbers along the weights that meet there)
@@ -988,6 +1003,25 @@ def _outline_gap(p: np.ndarray, q: np.ndarray) -> float:
 
 #: a two-line stack's lines this many times the type's size apart
 STACK_PITCH = 0.9
+
+
+def _operands(note: str) -> str | None:
+    """A note before its result is computed: "error x slope" of one that ends "~ delta"
+    (the error stood there the step before, and stays), else nothing."""
+    lines = _note_lines(note)
+    return lines[0] if len(lines) == 2 and lines[1][:1] in RESULT_SIGNS else None
+
+
+def _note_lines(text: str) -> list[str]:
+    """A note in two lines: "error x slope" over "~ delta" where it ends with its result,
+    "= error" over "x slope" where the result stands elsewhere (over its node)."""
+    head, times, tail = text.partition(" x ")
+    if not times:
+        return [text]
+    factors = tail.rsplit(" ", 2)
+    if len(factors) == 3 and factors[1] in RESULT_SIGNS:
+        return [f"{head} x {factors[0]}", f"{factors[1]} {factors[2]}"]
+    return [head, f"x {tail}"]
 
 
 def _stacked(

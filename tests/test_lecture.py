@@ -241,7 +241,7 @@ def test_legend_and_code_panel_do_not_overlap(size):
 
 def test_deltas_show_the_chain_rule_with_their_numbers(story):
     """A delta is error x slope: the output's with its numbers in the caption, a hidden
-    layer's beside each node, each product equal to the delta written above the node."""
+    layer's beside each node, read left to right: error x slope ~ delta."""
     trace, tl = story
     out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
     assert "= -0.474 x 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
@@ -250,17 +250,18 @@ def test_deltas_show_the_chain_rule_with_their_numbers(story):
     # do not give the delta as written: 0.0698 x 0.247 is 0.01724, the delta 0.01727
     # (+0.0173); 0.0893 x 0.250 is 0.0223, as written
     assert [text for _, text in hidden.node_notes] == [
-        "~ +0.0698 x 0.247", "= -0.0893 x 0.250", "~ +0.112 x 0.248", "~ -0.0403 x 0.242",
+        "+0.0698 x 0.247 ~ +0.0173", "-0.0893 x 0.250 = -0.0223",
+        "+0.112 x 0.248 ~ +0.0277", "-0.0403 x 0.242 ~ -0.00973",
     ]  # fmt: skip
     u = trace.updates[(1, 1)]
     a = u.activations[0][0]
     for (node, text), delta in zip(hidden.node_notes, -u.deltas[0][0], strict=True):
-        error, slope = (float(v) for v in text[2:].split(" x "))
-        closes = fmt_signed(error * slope) == hidden.node_labels[node]
-        assert text.startswith("= " if closes else "~ ")
-        assert error * slope == pytest.approx(delta, rel=5e-3)
-        assert float(hidden.node_labels[node]) == pytest.approx(delta, rel=5e-3)  # 3 digits
-    assert [float(t.split(" x ")[1]) for _, t in hidden.node_notes] == pytest.approx(a * (1 - a), rel=5e-3)
+        error, slope, sign, written = text.replace(" x ", " ").split()
+        closes = fmt_signed(float(error) * float(slope)) == written
+        assert sign == ("=" if closes else "~") and hidden.node_labels[node] == ""
+        assert float(error) * float(slope) == pytest.approx(delta, rel=5e-3)
+        assert float(written) == pytest.approx(delta, rel=5e-3)  # 3 digits
+    assert [float(t.split()[2]) for _, t in hidden.node_notes] == pytest.approx(a * (1 - a), rel=5e-3)
 
 
 def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story):

@@ -103,16 +103,19 @@ def test_the_delta_notes_colour_the_error_and_the_slope(run):
     step = _step(tl, "delta", layer=1)
     frame = step.first_frame + step.n_frames - 1
     state = frame_state(tl, frame, W, H)
-    # "= error" over "x slope" beside each node (one line would run into the output's name)
-    notes = [lb for lb in state.labels if lb.text[:2] in ("= ", "~ ", "x ") and lb.spans]
-    assert len(notes) == 8
+    # "error x slope" over "~ delta" beside each node, read left to right: its error in its
+    # sign's colour, the slope in the slope's, the delta in the backward pass's purple
+    notes = [lb for lb in state.labels if " x " in lb.text or lb.text[:2] in ("= ", "~ ")]
+    assert [lb.text for lb in notes] == [
+        "+0.0698 x 0.247", "~ +0.0173", "-0.0893 x 0.250", "= -0.0223",
+        "+0.112 x 0.248", "~ +0.0277", "-0.0403 x 0.242", "~ -0.00973",
+    ]  # fmt: skip
     first = {lb.text[s:e]: c for lb in notes[:2] for s, e, c in lb.spans}
     # the picture's 3 digits, "~" where 0.0698 x 0.247 misses the delta +0.0173 as written
-    assert notes[0].text == "~ +0.0698" and first == {"+0.0698": DARK.positive, "0.247": DARK.slope}
+    assert first == {"+0.0698": DARK.positive, "0.247": DARK.slope, "+0.0173": DARK.backward}
     assert notes[0].position[0] == notes[1].position[0] and notes[0].position[1] > notes[1].position[1]
-    # the deltas over the nodes in purple, as in the caption
-    deltas = [lb for lb in state.labels if lb.text in ("+0.0173", "-0.0223", "+0.0277", "-0.00973")]
-    assert len(deltas) == 4 and all(lb.color == DARK.backward for lb in deltas)
+    # the delta is the note's: not written again left of its node
+    assert [lb.text for lb in state.labels].count("+0.0173") == 0
 
 
 @pytest.fixture(scope="module")
@@ -263,9 +266,12 @@ def test_a_worked_out_number_appears_with_the_result(run):
     first = frame_state(tl, step.first_frame, W, H)
     last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
     deltas = {"+0.0173", "-0.0223", "+0.0277", "-0.00973"}
-    assert not deltas & {lb.text for lb in first.labels}
-    assert not [lb for lb in first.labels if lb.text.startswith("= ")]  # error x slope: later too
-    assert deltas <= {lb.text for lb in last.labels}
+    assert not [lb for lb in first.labels if lb.text[2:] in deltas]
+    # error x slope stands from the start, where the delta will be written under it
+    assert "+0.0698 x 0.247" in {lb.text for lb in first.labels}
+    assert {f"{lb.text[:2]}{d}" for lb in last.labels for d in deltas if lb.text[2:] == d} == {
+        "~ +0.0173", "= -0.0223", "~ +0.0277", "~ -0.00973",
+    }  # fmt: skip
 
 
 def test_the_tubes_sent_back_run_beside_their_weights(run):
@@ -368,9 +374,10 @@ def test_an_equals_sign_holds_for_the_numbers_as_written(run):
     checked = {"=": 0, "~": 0}
     for step in (s for s in tl.steps if s.epoch in (1, 1998)):
         texts = [step.caption.replace("\n", " ")]
-        labels = dict(enumerate(step.node_labels))
+        labels = dict(enumerate(step.node_labels))  # a note "= error x slope": its delta over it
         notes = [(node, text) for node, text in step.node_notes if text[:2] in ("= ", "~ ")]
         texts += [f"{text[2:]} {text[0]} {labels[node]}" for node, text in notes]
+        texts += [text for _, text in step.node_notes if text[:2] not in ("= ", "~ ")]
         for expr, sign, result in (found for text in texts for found in _closing(text)):
             decimals = len(result.split(".")[1])
             value = eval(expr)  # digits, signs, products and brackets only (checked above)

@@ -476,9 +476,27 @@ def delta(b: Builder, beat: Beat) -> None:
             caption = b.t("delta_nodes", k=k) + (b.t("per_batch", n=n) if n > 1 else "")
             gloss = b.t("delta_nodes_gloss")
         written = [_delta_terms(b, err[0, j], slope[j], d[0, j], n) for j in range(d.shape[1])]
-        notes = tuple((lay.node_id(k, j), f"{eq} {e} x {s}{per}") for j, (eq, e, s) in enumerate(written))
-        # the notes' numbers, after the caption's
-        terms += tuple(term for _, e, s in written for term in ((e, "error"), (s, "slope")))
+        nodes = [lay.node_id(k, j) for j in range(d.shape[1])]
+        if len(nodes) > 1:
+            # error x slope ~ delta, read left to right beside each node (four lecturer
+            # reviews read "delta [node] ~ error x slope", the delta left of its node, as
+            # backwards): the note carries the delta, and the node's label gives way
+            results = [b.labels[node] for node in nodes]
+            notes = tuple(
+                (node, f"{e} x {s}{per} {eq} {r}")
+                for node, (eq, e, s), r in zip(nodes, written, results, strict=True)
+            )
+            for node in nodes:
+                b.labels[node] = ""
+            terms += tuple(  # the notes' numbers, after the caption's
+                term
+                for (_, e, s), r in zip(written, results, strict=True)
+                for term in ((e, "error"), (s, "slope"), (r, "delta"))
+            )
+        else:  # under the one node, whose delta is written over it
+            (eq, e, s), node = written[0], nodes[0]
+            notes = ((node, f"{eq} {e} x {s}{per}"),)
+            terms += ((e, "error"), (s, "slope"))
     b.add(
         caption,
         gloss=gloss + _record_note(b, u),
