@@ -79,7 +79,7 @@ BACKWARD_TWEEN_SECONDS = 1.4  # the deltas' tubes and arrows: slow enough to fol
 BEADS_ARRIVE = 2 / 3  # of a node step's tween: the products on the weights, then the sum
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
-EDGE_R_MIN, EDGE_R_MAX = 0.014, 0.11
+EDGE_R_MIN, EDGE_R_MAX = 0.024, 0.11
 BEAD_R_MIN, BEAD_R_MAX = 0.035, 0.2
 
 
@@ -155,7 +155,10 @@ class _Geometry:
     mark_r: np.ndarray
 
 
-def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Theme, vmax: float) -> _Geometry:
+def _geometry(
+    visual: Visual, step: Step | None, timeline: Timeline, theme: Theme, vmax: float, accent: Step | None
+) -> _Geometry:
+    """``visual`` drawn for ``step`` (its marks), with ``accent``'s node highlighted."""
     layout = timeline.layout
     bg = np.array(theme.background_bottom)
     # NaN means "not computed yet", except in a diverged run, where it is the value itself:
@@ -166,8 +169,8 @@ def _geometry(visual: Visual, step: Step | None, timeline: Timeline, theme: Them
     node_r = node_r * layout.node_scale
     node_c = np.where(known[:, None], np.array(theme.node), np.array(theme.ghost))
     node_c[invalid] = theme.invalid
-    if step is not None and step.kind == "node" and step.layer is not None and step.node is not None:
-        node_c[layout.node_id(step.layer, step.node)] = theme.accent
+    if accent is not None and accent.kind == "node" and accent.layer is not None and accent.node is not None:
+        node_c[layout.node_id(accent.layer, accent.node)] = theme.accent
     node_c = _blend(node_c, bg, visual.node_focus)
 
     sats = visual.satellites
@@ -327,8 +330,10 @@ def frame_state(
     spread = _lerp(spread0, spread1, progress)
     prev_visual = prev_step.visual if prev_step else timeline.initial_visual
     vmax = timeline.target_scale
-    g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax)
-    g1 = _geometry(step.visual, step, timeline, theme, vmax)
+    # the highlight moves to the step's node at once, as its caption does (two reviews saw
+    # the step before's node still lit while the caption named the next)
+    g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax, step)
+    g1 = _geometry(step.visual, step, timeline, theme, vmax, step)
     g = _Geometry(*(_lerp(a, b, progress) for a, b in zip(vars(g0).values(), vars(g1).values(), strict=True)))
     sheet_r = sheet_c = None
     if spread > 0:  # every record's values, a sheet each; record 1's are the front nodes'
@@ -874,13 +879,20 @@ def _value_labels(
     if step.kind == "update" and (beside_ends := _fanned(layout, [e for e, _ in values])):
         # an update's before -> after is too wide to lie along weights that meet at one node:
         # each beside the node its weight leaves from (or arrives at), before over -> after
+        # (in the smaller type of the numbers along weights where two stacks would touch:
+        # the hall's, whose -> +0.7495 ran into the -0.9452 under it)
+        ys = sorted(float(layout.nodes[node][1]) for node, _ in beside_ends)
+        pitch = min(np.diff(ys), default=np.inf)
+        # two lines and a quarter line clear (their backdrops stand out of the text's box)
+        stack = STACK_PITCH * size / px_per_unit + 1.25 * _extent("", size, px_per_unit)[1]
+        stack_size = size if stack < pitch else min(size, along_size or size)
         for (_, text), (node, start) in zip(values, beside_ends, strict=True):
             x, y, z = layout.nodes[node]
             gap = NODE_R_MAX * layout.node_scale[node] + 0.1
             before, arrow, after = text.partition(" -> ")
             at = (x + gap if start else x - gap, y, z + 0.2)
             lines = [before, f"{arrow.strip()} {after}"] if arrow else [text]
-            out += _stacked(lines, at, "left" if start else "right", size, px_per_unit, theme)
+            out += _stacked(lines, at, "left" if start else "right", stack_size, px_per_unit, theme)
         return tuple(out)
     for edge, text in values:  # input x weight, delta x weight, a change: along its weight
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
@@ -1321,7 +1333,7 @@ def _feature_tiles(
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
 #: shortest (any want that is not 0, so its direction still shows: longer, and the
 #: deltas' arrows lose the sizes that show the slope shrinking them), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.1, 0.14
+WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.1, 0.2
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 #: world units from a sphere's largest size to its want arrow, and from the arrow to a
 #: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)
@@ -1341,9 +1353,13 @@ def want_arrows(
     rise: blue for an error) or down (orange), as long as how much -- on one scale per
     layer for the whole video, errors and deltas alike, so a delta is seen to be its error
     times the slope; a late iteration's are magnified by a power of ten that the key
-    states (``Timeline.want_magnifications``). An error's arrow is hollow, a
-    delta's solid. The arrows grow with the step's tween; each is (shaft, head, and for a
-    hollow one its outline) polylines, the shaft first with the tip as its second point."""
+    states (``Timeline.want_magnifications``). An error's arrow is hollow, a delta's
+    solid, and a delta's stands inside its error's hollow arrow, from the same tail: it
+    fills it, then shrinks by the slope to a quarter of it at most (two reviews found the
+    delta's arrow alone, a quarter of its error's, too small to be seen; the hollow one
+    around it says what it is a fraction of). The arrows grow with the step's tween; each
+    is (shaft, head, and for a hollow one its outline) polylines, the shaft first with the
+    tip as its second point."""
     if not step.wants:
         return ()
     layout = timeline.layout
@@ -1351,51 +1367,93 @@ def want_arrows(
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2
     px = WANT_WIDTH * height / 720
-    sources = dict(step.want_from) if progress < 1.0 else {}
+    sources = dict(step.want_from) if step.kind == "delta" else {}
     arrived = arrivals(step, layout) if progress < 1.0 else {}  # the error step: after its tubes
-    out = []
+    out: list[Polyline2D] = []
+
+    def length_of(value: float) -> float:
+        return gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale))
+
     for node, value in step.wants:
         if not np.isfinite(value) or value == 0:
             continue
-        # y - output and l1_error: hollow, what the node's value should do; a delta: solid,
-        # what its z should do -- growing out of its error's arrow, shrunk by the slope
-        hollow = step.kind != "delta" or node in sources
         centre = layout.nodes[node]
         # left of the node; the output layer's right of it, clear of the weights converging on it
         side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
         beside = centre + side * np.array([NODE_R_MAX * layout.node_scale[node] + WANT_AT, 0.0, 0.0])
         (x, y) = (project(camera, beside[None, :], aspect)[0] + 1) / 2
+        x, y = float(x), float(y)
+        up = 1.0 if value > 0 else -1.0
+        error = sources.get(node, np.nan)
+        if np.isfinite(error) and error != 0:
+            # y - output and l1_error: hollow, what the node's value should do; its delta,
+            # solid, what its z should do: filling the error's arrow, then shrunk by the slope
+            whole = length_of(error)
+            tail = y - up * whole / 2
+            out += _arrow(x, tail, whole, up, _sign_colour(theme, error), True, gap, aspect, px, theme)
+            # the delta: the hollow's shaft filled from its tail (the hollow says which way),
+            # as much of it as the delta is of the error
+            head = min(WANT_HEAD * gap, whole * 0.6)
+            length = min(whole + (length_of(value) - whole) * progress, whole - head)
+            fill = max(px, 2 * HOLLOW_SHAFT * _half_head(whole, gap, aspect) * width - px * 0.6)
+            out.append(Polyline2D(((x, tail), (x, tail + up * length)), theme.backward, fill))
+            continue
         grown = progress
         if node in arrived:  # its error is what its tubes bring: it grows once they are there
             grown = min(1.0, max(0.0, (progress - arrived[node]) / (1.0 - arrived[node])))
             if grown <= 0:
                 continue
-        full = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale))
-        length = full * grown
-        if node in sources and np.isfinite(sources[node]):
-            start = gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(sources[node]) / scale))
-            length = start + (full - start) * progress
-            value = sources[node]  # its colour and way until it lands as the delta's
-        up = 1.0 if value > 0 else -1.0
-        tail, tip = float(y - up * length / 2), float(y + up * length / 2)
-        head = min(WANT_HEAD * gap, length * 0.6)
-        hx = head * 0.75 / aspect
-        base = float(tip - up * head)
+        length = length_of(value) * grown
+        hollow = step.kind != "delta"
         # an error's sign colour (as its number in the caption); a delta in the backward
         # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
-        colour = (theme.positive if value > 0 else theme.negative) if hollow else theme.backward
-        x = float(x)
-        if hollow:  # an outline: the shaft's two sides and the head's triangle
-            sx = hx * 0.35
-            out.append(Polyline2D(((x, tail), (x, tip)), theme.panel, px * 0.5))  # the hollow's inside
-            left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
-            right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
-            outline = (*left_side, (x, tip), *right_side)
-            out.append(Polyline2D(outline, colour, px * 0.6))  # thick enough for the back rows
-        else:
-            out.append(Polyline2D(((x, tail), (x, tip)), colour, px))
-            out.append(Polyline2D(((x - hx, base), (x, tip), (x + hx, base)), colour, px))
+        colour = _sign_colour(theme, value) if hollow else theme.backward
+        out += _arrow(x, y - up * length / 2, length, up, colour, hollow, gap, aspect, px, theme)
     return tuple(out)
+
+
+HOLLOW_SHAFT = 0.45  # a hollow arrow's shaft, half as wide as this much of its head's half
+
+
+def _half_head(length: float, gap: float, aspect: float) -> float:
+    """Half the width of an arrow's head, ``length`` long (screen fractions of the width)."""
+    return min(WANT_HEAD * gap, length * 0.6) * 0.75 / aspect
+
+
+def _sign_colour(theme: Theme, value: float) -> tuple[float, float, float]:
+    return theme.positive if value > 0 else theme.negative
+
+
+def _arrow(
+    x: float,
+    tail: float,
+    length: float,
+    up: float,
+    colour: tuple[float, float, float],
+    hollow: bool,
+    gap: float,
+    aspect: float,
+    px: float,
+    theme: Theme,
+) -> list[Polyline2D]:
+    """One want's arrow from ``tail``, ``length`` long (screen fractions), pointing ``up``
+    (+1) or down: a solid shaft and head, or a hollow one's inside and outline."""
+    tip = tail + up * length
+    head = min(WANT_HEAD * gap, length * 0.6)
+    hx = _half_head(length, gap, aspect)
+    base = tip - up * head
+    if not hollow:
+        return [
+            Polyline2D(((x, tail), (x, tip)), colour, px),
+            Polyline2D(((x - hx, base), (x, tip), (x + hx, base)), colour, px),
+        ]
+    sx = hx * HOLLOW_SHAFT  # an outline: the shaft's two sides and the head's triangle
+    left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
+    right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
+    return [
+        Polyline2D(((x, tail), (x, tip)), theme.panel, px * 0.5),  # the hollow's inside
+        Polyline2D((*left_side, (x, tip), *right_side), colour, px * 0.6),  # thick enough for the back rows
+    ]
 
 
 #: a layer of more nodes than this is not named node by node (its names would be a crowd)
@@ -1425,7 +1483,7 @@ def name_size(height: int) -> int:
 
 #: world units right of an output node where the numbers over and under it (and a lone
 #: output's name) end: right-aligned there, they stay clear of the panels beside the network
-OUTPUT_END = 0.35
+OUTPUT_END = 0.15
 
 
 def name_above(layout: Layout, node: int) -> bool:

@@ -31,7 +31,7 @@ from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
-from nnviz3d.timeline.model import RecordBars, closing_digits
+from nnviz3d.timeline.model import RecordBars, change_decimals, closing_digits
 
 Box = tuple[float, float, float, float]
 
@@ -1006,7 +1006,7 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
     lines = title.count("\n") + 1
     if len(points) > 1:  # tangents too close to tell apart: their range, under the title
         slopes = [min(max(a, 0.0), 1.0) * (1 - min(max(a, 0.0), 1.0)) for a, _ in points]
-        text = hud.t("slope_range", a=fmt(min(slopes), 3), b=fmt(max(slopes), 3))
+        text = hud.t("slope_range", a=fmt_sig(min(slopes)), b=fmt_sig(max(slopes)))
         out.texts.append(Text2D(text, x0, y1 - lines * size * 1.2 / h, size, theme.slope))
         lines += 1
     gx0, gx1 = x0 + 0.02, x1 - 0.015
@@ -1041,12 +1041,12 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
         # leaves empty, over its low half or under its high half
         tx, ty = ends[1]
         if len(points) == 1 and abs(z) > SATURATED_Z:
-            text = hud.t("slope_label", s=fmt(s, 3))
+            text = hud.t("slope_label", s=fmt_sig(s))
             x, align = (gx0 + 0.01, "left") if z < 0 else (gx1, "right")
             y = at(0, 0.8 if z < 0 else 0.2)[1]
             out.texts.append(Text2D(text, x, y, size, theme.slope, align=align, valign="center"))
         elif len(points) == 1:
-            text = hud.t("slope_label", s=fmt(s, 3))
+            text = hud.t("slope_label", s=fmt_sig(s))
             right = tx + text_width_em(text) * size / w < gx1 + 0.01
             x = tx + 0.006 if right else tx - 0.012
             out.texts.append(Text2D(text, x, ty + (0.006 if right else 0.0), size, theme.slope,
@@ -1084,7 +1084,7 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
         return title, top, left, cell_w, cell_h, fits
 
     # fixed decimals, as the values panel's change matrix: sizes compare down a column
-    decimals = 4 if float(np.nanmax(np.abs(m), initial=0.0)) >= 1e-3 else 6
+    decimals = change_decimals(float(np.nanmax(np.abs(m), initial=0.0)))
 
     def cell(v: float) -> str:
         return fmt(v, decimals, sign=True)
@@ -1297,7 +1297,10 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     size = hud.min_size
     big = hud.step.kind == "descent"  # the shot of its own: its caption says the two numbers
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
-    title = wrap(hud.t("curve_title", name=curve.name, loss=curve.loss_name), size, w * (x1 - x0))
+    # the shot of its own says the others are held (two reviews: nothing said this was one
+    # weight's slice); the small plot beside the worked sum keeps its room for the curve
+    key = "curve_title_held" if big else "curve_title"
+    title = wrap(hud.t(key, name=curve.name, loss=curve.loss_name), size, w * (x1 - x0))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     way = 1.0 if curve.change > 0 else -1.0
     colour = theme.positive if curve.change > 0 else theme.negative

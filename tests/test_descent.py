@@ -106,6 +106,8 @@ def test_the_loss_slope_has_a_colour_of_its_own_and_the_plot_its_values(run):
     words = [t.text for t in texts]
     assert f"{curve.loss0:.4f}" == "0.4952" and "0.4952" in words
     assert "0.4943" in words  # the bowl's bottom, in view
+    # one weight's slice of the loss, said so: the others stay as they are
+    assert any(w.replace("\n", " ").endswith("vs h3 -> out (other weights held)") for w in words)
     # and the weight axis: the weight where it is (-0.945) and at the bottom, found by numpy
     # here from the iteration's own weights, not by the 81 samples of the plot (-1.22)
     u = run[0].updates[(1, 1)]

@@ -96,3 +96,23 @@ def test_fit_size_shrinks_long_text():
 
 def _row_y(fs, text):
     return next(t.y for t in fs.texts if t.text == text)
+
+
+def test_the_highlight_moves_to_the_steps_node_at_once(tl):
+    """The node a node-by-node step computes is lit from the step's first frame, and the
+    step before's node is not: two reviews saw h4 still lit while the caption named out."""
+    from nnviz3d.primitives import THEMES
+
+    accent = np.array(THEMES["dark"].accent)
+    out = next(s for s in tl.steps if s.kind == "node" and s.layer == 2 and s.epoch == 1)
+    before = tl.steps[out.index - 1]
+    assert before.kind == "node" and before.layer == 1  # h4's step, just before
+    lay = tl.layout
+    first = frame_state(tl, out.first_frame, 1280, 720)
+    last_before = frame_state(tl, before.first_frame + before.n_frames - 1, 1280, 720)
+    h4, o = lay.node_id(1, before.node), lay.node_id(2, out.node)
+    assert np.allclose(last_before.sphere_colors[h4], accent)
+    r, g, b = first.sphere_colors[h4]
+    assert max(r, g, b) - min(r, g, b) < 0.1  # grey again
+    r, g, b = first.sphere_colors[o]  # magenta (dimmed while its value is still coming)
+    assert r > 2 * g and b > 2 * g

@@ -149,3 +149,30 @@ def test_no_names_on_cards_in_study_or_beside_maps():
     assert not any(names_shown(tl, s) for s in tl.steps)
     fs = frame_state(tl, tl.frames_of(_step(tl, "node", 1).index)[-1], W, H)
     assert not _names(fs)
+
+
+def test_the_updates_before_and_after_stacks_keep_apart(run):
+    """syn1's before -> after stand beside the hidden nodes in two lines each; where the
+    type is too big for two lines between nodes (the hall's), they take the smaller type of
+    the numbers along weights: "-> +0.7495" had run into the "-0.9452" under it."""
+    from nnviz3d.frames import _box_gap
+
+    _, tl = run
+    step = next(s for s in tl.steps if s.epoch == 1 and s.kind == "update" and s.layer == 1)
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    ends = project(fs.camera, np.array([[0.0, 0, 0], [1.0, 0, 0]]), W / H)
+    px_per_unit = abs(ends[1, 0] - ends[0, 0]) * W / 2
+    befores_written = {"-0.5911", "+0.7562", "-0.9452", "+0.3409"}
+    lines = [lb for lb in fs.labels if lb.text in befores_written or "->" in lb.text]
+    assert len(lines) == 8
+    boxes = []
+    for lb in lines:
+        w, h = _extent(lb.text, lb.size, px_per_unit)
+        x, y = lb.position[:2]
+        boxes.append((x, y - h / 2, x + w, y + h / 2))
+    pairs = list(zip(boxes, lines, strict=True))
+    befores = sorted((b for b, lb in pairs if "->" not in lb.text), key=lambda b: b[1])
+    afters = sorted((b for b, lb in pairs if "->" in lb.text), key=lambda b: b[1])
+    for after, before in zip(afters[1:], befores[:-1], strict=True):  # an after over the next before
+        # (clear by a fifth of a line at least: the backdrops stand out of the boxes)
+        assert _box_gap(after, before) > 0.2 * (after[3] - after[1])

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nnviz3d.frames import WANT_MAX, WANT_MIN, frame_state, project, want_arrows
+from nnviz3d.frames import WANT_MAX, WANT_MIN, WANT_WIDTH, frame_state, project, want_arrows
 from nnviz3d.hud import overlay
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES
@@ -72,11 +72,14 @@ def test_one_scale_per_layer_for_the_whole_video(run):
 
 def _arrows(tl, step):
     """(shaft, second piece) per want: the shaft's tip is its second point; the second is
-    a solid arrow's head or a hollow arrow's outline."""
+    a solid arrow's head or a hollow arrow's outline. A delta's: (its fill, its error's
+    hollow outline) -- a delta is drawn as the fill of its error's hollow arrow."""
     frame = step.first_frame + step.n_frames - 1
     state = frame_state(tl, frame, W, H)
     arrows = want_arrows(tl, step, state.theme, state.camera, W, H)
     assert set(arrows) <= set(state.polylines)  # drawn in the frame
+    if step.kind == "delta" and step.want_from:  # (the hollow's inside, its outline, the fill)
+        return state, arrows[2::3], arrows[1::3]
     return state, arrows[0::2], arrows[1::2]
 
 
@@ -96,10 +99,10 @@ def test_arrows_point_the_way_of_their_sign_errors_in_its_colour_deltas_in_purpl
         assert x0 == x1
         assert (y1 > y0) == (value > 0)  # the tip is the second point
         colour = theme.positive if value > 0 else theme.negative
-        if kind == "delta":  # solid, in the backward pass's purple (as the delta's number)
-            colour = theme.backward
-            assert shaft.color == second.color == colour
-            assert second.points[1] == shaft.points[1]  # the head sits on the tip
+        if kind == "delta":  # filling its error's hollow arrow, in the backward pass's purple
+            assert shaft.color == theme.backward and second.color == colour
+            assert shaft.points[0][1] == second.points[0][1]  # from the hollow's tail
+            assert shaft.width > 1.3 * WANT_WIDTH * H / 720  # the hollow's inside: wider than a solid arrow
         else:  # hollow: a dark inside and a coloured outline whose point is the tip
             assert shaft.color == theme.panel and second.color == colour
             assert shaft.points[1] in second.points
@@ -107,7 +110,8 @@ def test_arrows_point_the_way_of_their_sign_errors_in_its_colour_deltas_in_purpl
         # beside its own node: left of it, level with it
         (nx, ny), *_ = (project(state.camera, tl.layout.nodes[[node]], W / H) + 1) / 2
         assert nx - 0.08 < x0 < nx
-        assert (y0 + y1) / 2 == pytest.approx(ny, abs=2e-3)  # within 1.5 px (a long lens)
+        if kind == "error":  # (a delta's fill stands in its error's arrow, from its tail)
+            assert (y0 + y1) / 2 == pytest.approx(ny, abs=2e-3)  # within 1.5 px (a long lens)
 
 
 def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
@@ -139,14 +143,14 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
         unit * max(WANT_MIN, WANT_MAX * value * 10 / tl.want_scales[2]), rel=1e-9
     )
     texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
-    assert "solid arrow = wanted z change (x10)" in texts
+    assert "purple fill = wanted z change (x10)" in texts
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "solid arrow = wanted z change" in texts
+    assert "purple fill = wanted z change" in texts
     _, study = prepare(
         replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
     )
@@ -154,7 +158,7 @@ def test_the_key_names_the_arrows_and_study_draws_none(run):
     state = frame_state(study, s.first_frame + s.n_frames - 1, W, H)
     arrows = want_arrows(study, s, state.theme, state.camera, W, H)
     assert arrows and not set(arrows) & set(state.polylines)
-    assert "solid arrow = wanted z change" not in [t.text for t in state.texts]
+    assert "purple fill = wanted z change" not in [t.text for t in state.texts]
 
 
 def test_the_worked_change_is_each_records_push_and_they_add_up(run):
@@ -296,8 +300,8 @@ def test_the_hall_keeps_the_key_over_the_error_and_the_signs_in_pairs(lang):
     scene = replace(scene, render=replace(scene.render, layout="hall", lang=lang))
     _, tl = prepare(scene, epochs=(1, 2000))
     theme = THEMES["dark"]
-    keys = {"en": ("hollow arrow = wanted change", "solid arrow = wanted z change"),
-            "ja": ("白抜き矢印 = 値の望む変化", "塗り矢印 = z の望む変化")}[lang]  # fmt: skip
+    keys = {"en": ("hollow arrow = wanted change", "purple fill = wanted z change"),
+            "ja": ("白抜き矢印 = 値の望む変化", "紫の塗り = z の望む変化")}[lang]  # fmt: skip
     for step in tl.steps:
         texts = overlay(tl, step, theme, W, H)[0]
         words = [t.text for t in texts]
@@ -419,7 +423,8 @@ def test_the_output_arrow_stands_right_of_the_output_clear_of_its_weights(run):
 
 def test_a_deltas_arrow_grows_out_of_its_errors_shrunk_by_the_slope(run):
     """The chain rule as motion: a delta step starts with each node's error arrow (hollow, in
-    its sign's colour, the error's length) and shrinks it into the delta's (solid purple)."""
+    its sign's colour, the error's length) filled in purple, and the fill shrinks to the
+    delta's length; the hollow stays, so the delta is seen as a share of its error."""
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     theme = THEMES["dark"]
@@ -428,10 +433,11 @@ def test_a_deltas_arrow_grows_out_of_its_errors_shrunk_by_the_slope(run):
     first = frame_state(tl, step.first_frame, W, H)
     last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
 
-    start = [p for p in first.polylines if len(p.points) == 8]  # hollow outlines
-    assert len(start) == 4 and {p.color for p in start} <= {theme.positive, theme.negative}
+    hollows = [p for p in last.polylines if len(p.points) == 8]  # hollow outlines, to the end
+    assert len(hollows) == 4 and {p.color for p in hollows} <= {theme.positive, theme.negative}
+    start = [p for p in first.polylines if p.color == theme.backward and len(p.points) == 2]
     end = [p for p in last.polylines if p.color == theme.backward and len(p.points) == 2]
-    assert len(end) == 4 and not [p for p in last.polylines if len(p.points) == 8]
+    assert len(start) == len(end) == 4
 
     def height(p):
         ys = [y for _, y in p.points]
@@ -441,10 +447,11 @@ def test_a_deltas_arrow_grows_out_of_its_errors_shrunk_by_the_slope(run):
         ys = [y for _, y in p.points]
         return (max(ys) + min(ys)) / 2
 
-    # node by node (top to bottom): the error's arrow at first, the delta's at the end, a
-    # quarter of it (slope ~0.25) unless both sit at the shortest length
-    for a, b in zip(sorted(start, key=middle), sorted(end, key=middle), strict=True):
-        assert height(a) > 1.5 * height(b) or height(a) == pytest.approx(height(b), rel=0.2)
+    # node by node (top to bottom): the fill at first as long as its error's shaft, at the end
+    # the delta's, a quarter of the error (slope ~0.25) unless held at the shortest length
+    for a, b, hollow in zip(*(sorted(p, key=middle) for p in (start, end, hollows)), strict=True):
+        assert height(b) <= height(a) < height(hollow)
+        assert a.points[0] == b.points[0] and a.points[0][1] == hollow.points[0][1]  # from its tail
     assert sum(map(height, start)) > 2.5 * sum(map(height, end))
 
 
@@ -474,13 +481,13 @@ def test_in_the_error_step_each_arrow_grows_after_its_tube_arrives(run):
 
 
 def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
-    """Iteration 2000's output sits where the sigmoid is flat (l2 = 0.0198, slope 0.019):
+    """Iteration 2000's output sits where the sigmoid is flat (l2 = 0.0198, slope 0.0194):
     its number, beyond the tangent's end, would lie on the curve; it stands in the corner
     the curve leaves empty, over the curve's low half (review 28)."""
     _, tl = run
     step = _step(tl, 2000, "delta", 2)
     texts = overlay(tl, step, THEMES["dark"], W, H)[0]
-    label = next(t for t in texts if t.text == "slope 0.019")
+    label = next(t for t in texts if t.text == "slope 0.0194")
     zero = next(t for t in texts if t.text == "0" and t.align == "right")  # the curve's 0, left of it
     one = next(t for t in texts if t.text == "1" and t.align == "right")
     assert label.align == "left" and label.x < zero.x + 0.05  # at the plot's left

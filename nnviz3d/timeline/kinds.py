@@ -24,6 +24,7 @@ from nnviz3d.timeline.model import (
     LossCurve,
     RecordBars,
     Signal,
+    change_decimals,
     closing_digits,
     decimal_tries,
     equals,
@@ -541,7 +542,7 @@ def update(b: Builder, beat: Beat) -> None:
     order = by_size[: min(3, change.size)]
     before, after, flat = u.weights_before[k].ravel(), u.weights_after[k].ravel(), change.ravel()
     labelled = by_size[: 4 if change.size <= 4 else 3]
-    digits = 4 if biggest >= 1e-3 else 6
+    digits = change_decimals(biggest)
     shown = [fmt(float(c), digits, sign=True) for c in flat[labelled]]  # as the grid beside writes them
     # weights that meet at one node: before -> after beside the nodes at their other ends;
     # where they cross (the grid beside has every change), the few largest changes alone,

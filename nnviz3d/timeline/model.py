@@ -34,6 +34,15 @@ def fmt(value: float, digits: int = 4, sign: bool = False) -> str:
     return "0." + "0" * digits if text in ("-0." + "0" * digits,) else text
 
 
+def change_decimals(biggest: float) -> int:
+    """Decimals for a matrix of weight changes, fixed so sizes compare down a column: 4, or
+    more where its largest change needs them for 3 significant digits, as the caption and
+    the change history write it (a review found "-0.0046" in the grid beside "-0.00455")."""
+    if not np.isfinite(biggest) or biggest <= 0:
+        return 4
+    return max(4, 2 - math.floor(math.log10(biggest)))
+
+
 def fmt_sig(value: float, digits: int = 3) -> str:
     """A number on the picture: ``digits`` significant digits (``inspect`` keeps them all)."""
     if not np.isfinite(value):
