@@ -574,8 +574,9 @@ def run_chart(
     placed = list(dots.values())
     # the current value first, up and right of its dot or else in the plot's top right
     # corner (in its colour); then the earlier ones from the right, each up and right of
-    # its dot, else down and right, up and left or down and left of it; left out where
-    # each would cover a dot or a label (a narrow chart)
+    # its dot, else down and right, up and left, down and left of it, or half a line higher
+    # right or left, a place the curve does not cross first (two reviews saw the curve
+    # strike "0.04303" through); left out where each would cover a dot or a label
     for m in sorted(reached, key=lambda m: (m != upto, -m)):
         current = m == upto
         color, size = (theme.accent, round(tick * 1.3)) if current else (theme.text, tick)
@@ -583,12 +584,14 @@ def run_chart(
         width, height = len(label) * 0.6 * size / w, 1.15 * size / h
         dx0, dy0, dx1, dy1 = dots[m]
         spots = [(dx1 + 0.003, dy1), (dx1 + 0.003, dy0 - height), (dx0 - 0.003 - width, dy1)]
-        spots = [(a, b, a + width, b + height) for a, b in spots[: 1 if current else 3]]
+        spots.append((dx0 - 0.003 - width, dy0 - height))
+        spots += [(dx1 + 0.003, dy1 + height / 2), (dx0 - 0.003 - width, dy1 + height / 2)]  # higher
+        spots = [(a, b, a + width, b + height) for a, b in spots[: 1 if current else None]]
         free = [
             q for q in spots if q[2] <= x1 - 0.005 and q[1] >= py0 and not any(_overlap(q, o) for o in placed)
         ]
         if free:
-            spot = free[0]
+            spot = next((q for q in free if not _crosses(q, pts)), free[0])
         elif current:
             spot = (px1 - width, py1 - height, px1, py1)
         else:
@@ -596,6 +599,12 @@ def run_chart(
         placed.append(spot)
         texts.append(Text2D(label, spot[0], spot[1], size, color, bold=current, valign="bottom"))
     return texts, rects, lines
+
+
+def _crosses(box: tuple[float, float, float, float], points: tuple[tuple[float, float], ...]) -> bool:
+    """Whether a polyline (sampled densely, as the run charts' 400 points are) passes through
+    ``box``."""
+    return any(box[0] < x < box[2] and box[1] < y < box[3] for x, y in points)
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

@@ -1291,7 +1291,9 @@ def _feature_tiles(
         side = OUTPUT_SIDE if output else min(FEATURE_TILE * gap, 0.12)
         right = layout.nodes[node] + np.array([NODE_R_MAX * layout.node_scale[node] + 0.15, 0.0, 0.0])
         (_, cy), (rx, _) = (project(camera, np.stack([layout.nodes[node], right]), aspect) + 1) / 2
-        side = max(0.02, min(side, (right_end + 0.01 - rx) * aspect))  # within the network's region
+        # within the network's region, and the output's with room for its map's axis on the right
+        axis = (max(map(text_width_em, step.feature_axes), default=0) * size / width + 0.008) if output else 0
+        side = max(0.02, min(side, (right_end + 0.01 - axis - rx) * aspect))
         x0, y0 = rx, cy - side / 2
         w_side = side / aspect  # the same pixels across as up
         n = m.shape[0]
@@ -1319,15 +1321,31 @@ def _feature_tiles(
                 fill = tuple(theme.target) if t >= 0.5 else tuple(theme.panel)
                 for r, colour in ((8 / height, theme.target), (5 / height, fill)):
                     rects.append(Rect2D(cx - r / aspect, cy - r, cx + r / aspect, cy + r, colour, 1.0))
-            half = max((text_width_em(t) for t in step.feature_axes), default=0) * size / width / 2
-            if step.feature_axes and side * height >= 4 * size and x0 + w_side / 2 + half <= right_end + 0.02:
-                across, up = step.feature_axes  # centred under and over the map, clear of the panels
-                mid = x0 + w_side / 2
-                texts.append(Text2D(across, mid, y0 - 0.008, size, theme.muted, align="center"))
-                texts.append(
-                    Text2D(up, mid, y0 + side + 0.008, size, theme.muted, align="center", valign="bottom")
-                )
+            if step.feature_axes and side * height >= 4 * size:
+                plot = (x0, y0, w_side, side)
+                texts += _map_axes(step.feature_axes, layout.name_of(node), plot, size, theme)
     return tuple(rects), tuple(frames), tuple(texts)
+
+
+def _map_axes(
+    names: tuple[str, ...], title: str, box: tuple[float, float, float, float], size: int, theme: Theme
+) -> list[Text2D]:
+    """The output's map read as a plot: the input across named under it, between its ticks
+    0 and 1; the input up named right of it (its left is the output node), between 1 at
+    the top and 0 at the bottom; the node's name over it, as the hidden maps' beside them
+    (two reviews found "input 2: 0 -> 1, up" cryptic)."""
+    (across, up), (x0, y0, w, h) = names, box
+    pad = 0.008
+    under, right = y0 - pad, x0 + w + pad / 2
+    return [
+        Text2D("0", x0, under, size, theme.muted),
+        Text2D(across, x0 + w / 2, under, size, theme.muted, align="center"),
+        Text2D("1", x0 + w, under, size, theme.muted, align="right"),
+        Text2D("1", right, y0 + h, size, theme.muted),
+        Text2D(up, right, y0 + h / 2, size, theme.muted, valign="center"),
+        Text2D("0", right, y0, size, theme.muted, valign="bottom"),
+        Text2D(title, x0 + w / 2, y0 + h + pad, size, theme.muted, align="center", valign="bottom"),
+    ]
 
 
 #: a want's arrow: the longest (the largest want of its layer in the video) and the

@@ -540,8 +540,9 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     else:
         it = hud.t("before_training")
     error = ""
-    # (not beside the loss as one weight varies: two error measures side by side read as one)
-    if step.display_error is not None and step.loss_curve is None:
+    # (not beside the loss as one weight varies: two error measures side by side read as one;
+    # nor where the caption states it, the fast forward's, whose key needs the room)
+    if step.display_error is not None and step.loss_curve is None and step.kind != "epilogue":
         error = hud.t("status_error", v=fmt(step.display_error, 5))
         if step.display_error_epoch not in (None, step.epoch):  # the last one computed, earlier
             error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)

@@ -323,7 +323,16 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     side = (output[-1].y1 - output[0].y0) * 720  # the learned rule is the picture's payoff: large
     assert side >= 150, side
     words = {t.text: t for t in fs.texts}
-    assert words["input 1: 0 -> 1"].y < output[0].y0 and words["input 2: 0 -> 1, up"].y > output[-1].y1
+    # read as a plot: x1 across under it between 0 and 1, x2 up right of it, its name over it
+    left, right = output[0].x0, output[-1].x1
+    bottom, top = output[0].y0, output[-1].y1
+    assert words["x1"].y < bottom and left < words["x1"].x < right
+    assert words["x2"].x > right and bottom < words["x2"].y < top
+    assert words["out"].y > top and left < words["out"].x < right
+    near = [t for t in fs.texts if left - 1e-9 <= t.x < right + 0.02 and bottom - 0.05 < t.y < top + 0.01]
+    ticks = sorted((t.x, t.y, t.text) for t in near if t.text in ("0", "1"))
+    assert [t for _, _, t in ticks] == ["0", "1", "0", "1"]  # under: 0 left, 1 right; right: 0 low, 1 high
+    assert ticks[2][1] < ticks[3][1] and ticks[2][0] > right
     # each hidden map named (h1..h4) just right of it, level with it
     for k, name in enumerate(["h1", "h2", "h3", "h4"]):
         tile = cells[k * n * n : (k + 1) * n * n]
@@ -344,7 +353,7 @@ def test_the_squares_key_names_the_inputs_held_fixed(default):
     _, tl = default
     last = tl.steps[-2]
     assert last.kind == "epilogue" and last.epoch == 60000
-    assert last.feature_key == "squares: output over inputs 1, 2 (input 3 = 1)"
+    assert last.feature_key == "maps over x1, x2 (x3 = 1): black 0, white 1"
     words = [t.text for t in overlay(tl, last, THEMES["dark"], 1280, 720)[0]]
     assert last.feature_key in words
     summary = tl.steps[-1]
@@ -375,3 +384,21 @@ def test_a_node_that_learned_to_stay_off_is_a_ring(default):
     tiny = np.flatnonzero(np.abs(values) < 0.05)
     assert {round(float(values[n]), 4) for n in tiny} >= {0.0018, 0.0148}
     assert len(rings) == len(tiny)
+
+
+def test_the_error_charts_numbers_stand_clear_of_the_curve(default):
+    """Every number written beside a point of the epilogue's error chart keeps off the curve
+    (two reviews saw it strike "0.04303" through), and none is left out at 720p."""
+    from nnviz3d.charts import _crosses
+
+    _, tl = default
+    last = tl.steps[-2]
+    assert last.kind == "epilogue" and last.epoch == 60000
+    texts, _, lines = overlay(tl, last, THEMES["dark"], 1280, 720)
+    curve = max((p for p in lines if len(p.points) > 50), key=lambda p: len(p.points))
+    values = {"0.49531", "0.45874", "0.04303", "0.00859", "0.00318"}
+    labels = [t for t in texts if t.text in values and t.valign == "bottom"]
+    assert {t.text for t in labels} == values
+    for t in labels:
+        width, height = len(t.text) * 0.6 * t.size / 1280, 1.15 * t.size / 720
+        assert not _crosses((t.x, t.y, t.x + width, t.y + height), curve.points), t.text
