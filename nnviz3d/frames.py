@@ -190,9 +190,13 @@ def _geometry(
     # a weight outside the step steps back by more than brightness (which keeps 3:1 against
     # the background): thinner and greyer, so the step's weights are what the eye finds
     out_of_focus = np.clip((1.0 - visual.edge_focus) / (1.0 - DIM), 0.0, 1.0)[:, None]
-    edge_r = np.maximum(edge_r * (1.0 - OUT_OF_FOCUS_THINNER * out_of_focus[:, 0]), EDGE_R_MIN)
+    # (the hall's weights stay wider and keep their sign's colour: two reviews could not
+    # tell blue from orange in 1-2 px greyed lines from the back rows)
+    hall = timeline.screen == "hall"
+    floor = EDGE_R_MIN_HALL if hall else EDGE_R_MIN
+    edge_r = np.maximum(edge_r * (1.0 - OUT_OF_FOCUS_THINNER * out_of_focus[:, 0]), floor)
     grey = np.repeat(_same_luminance_grey(edge_c)[:, None], 3, axis=1)
-    edge_c = edge_c + (grey - edge_c) * OUT_OF_FOCUS_GREYER * out_of_focus
+    edge_c = edge_c + (grey - edge_c) * (0.0 if hall else OUT_OF_FOCUS_GREYER) * out_of_focus
     edge_c = _blend(edge_c, bg, np.maximum(visual.edge_focus, theme.edge_dim))
 
     halo_r = halo_radius(visual.halos)
@@ -208,6 +212,7 @@ def _geometry(
 #: how much thinner and greyer a weight outside the step is drawn (a lecturer: "dim what
 #: is not in play"; its brightness is held at 3:1 contrast)
 OUT_OF_FOCUS_THINNER = 0.45
+EDGE_R_MIN_HALL = 0.034  # the hall's thinnest weight: about 4 px across at 720p
 OUT_OF_FOCUS_GREYER = 0.55
 
 
@@ -384,7 +389,11 @@ def frame_state(
         back_edges = _sheet_edges(g, offsets, shown, mids, d / lengths[:, None], lengths, spread, theme)
 
     # the backward pass: tubes along the weights, as thick as what each carries back
-    flow = _backward_flow(step, layout, theme, progress) if not in_scene else _no_cylinders()
+    flow = (
+        _backward_flow(step, layout, theme, progress, flow_scale(timeline, step))
+        if not in_scene
+        else _no_cylinders()
+    )
     # an update: the weights as they were, a translucent sleeve around the new ones
     ghost = _no_cylinders()
     if step.kind == "update" and step.change is not None and not in_scene:
@@ -617,18 +626,30 @@ def _focus_sleeves(step: Step, visual: Visual, layout: Layout, theme: Theme, mid
     return mids[edges], units[edges], lengths[edges], radius, colours
 
 
-def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) -> tuple[np.ndarray, ...]:
+def flow_scale(timeline: Timeline, step: Step) -> float | None:
+    """The |delta x weight| drawn FLOW_R_MAX wide in ``step``: the receiving layer's largest
+    error of the whole video, over the iteration's magnification -- the scale of its want
+    arrows, so iteration 1998's tubes are seen to be thinner than iteration 1's (a review
+    found them as thick, each step's largest drawn as wide)."""
+    scale = timeline.want_scales.get(step.layer, 0.0) if step.layer is not None else 0.0
+    return scale / timeline.want_magnification(step) if scale else None
+
+
+def _backward_flow(
+    step: Step, layout: Layout, theme: Theme, progress: float, scale: float | None = None
+) -> tuple[np.ndarray, ...]:
     """What each weight sends back (delta x weight): a tube growing from the weight's
-    output end towards its input end, its radius proportional to |value| (the largest of
-    the step is FLOW_R_MAX), in the backward pass's own colour, beside its weight: blue and
-    orange stay the weights' signs (a lecturer's review found tubes coloured by their value
-    read as weights that had changed sign); the signed number at its node says its sign."""
+    output end towards its input end, its radius proportional to |value| (``scale`` is
+    FLOW_R_MAX wide; none: the largest of the step), in the backward pass's own colour,
+    beside its weight: blue and orange stay the weights' signs (a lecturer's review found
+    tubes coloured by their value read as weights that had changed sign); the signed
+    number at its node says its sign."""
     back = [s for s in step.signals if not s.forward]
     if not back:
         return _no_cylinders()
     edges = np.array([s.edge for s in back])
     values = np.abs(np.nan_to_num(np.array([s.value for s in back]), nan=0.0, posinf=1e6))
-    biggest = float(values.max()) or 1.0
+    biggest = scale or float(values.max()) or 1.0
     start = layout.nodes[layout.edge_to[edges]]
     end = layout.nodes[layout.edge_from[edges]]
     windows = tube_windows(step)
@@ -640,7 +661,7 @@ def _backward_flow(step: Step, layout: Layout, theme: Theme, progress: float) ->
     vec = grown - start
     length = np.linalg.norm(vec, axis=1)
     unit = vec / np.maximum(length, 1e-9)[:, None]
-    radius = np.where(values > 0, np.maximum(FLOW_R_MAX * values / biggest, 0.012), 0.0)
+    radius = np.where(values > 0, np.clip(FLOW_R_MAX * values / biggest, 0.012, FLOW_R_MAX), 0.0)
     # beside its weight, not around it: both keep their own colour (purple over orange read
     # as a salmon of no meaning), the tube on the weight's upper side
     side = np.stack([-unit[:, 1], unit[:, 0], np.zeros(len(unit))], axis=1)
@@ -719,7 +740,7 @@ def _labels(
     taken: list[tuple[float, float, float, float]] = []  # the labels' boxes over their spheres
     names_at = {}  # the nodes' names: the numbers keep clear of them
     if names:
-        tag = name_size(height)
+        tag = name_size(height, timeline.screen)
         names_at = {node: name_box(layout, node, tag, px_per_unit) for node in range(layout.n_nodes)}
         taken += names_at.values()
     wanted = {node for node, value in step.wants if np.isfinite(value) and value != 0}  # an arrow beside
@@ -1430,12 +1451,14 @@ def want_arrows(
     return tuple(out)
 
 
-HOLLOW_SHAFT = 0.45  # a hollow arrow's shaft, half as wide as this much of its head's half
+HOLLOW_SHAFT = 0.55  # a hollow arrow's shaft, half as wide as this much of its head's half
 
 
 def _half_head(length: float, gap: float, aspect: float) -> float:
-    """Half the width of an arrow's head, ``length`` long (screen fractions of the width)."""
-    return min(WANT_HEAD * gap, length * 0.6) * 0.75 / aspect
+    """Half the width of an arrow's head (screen fractions of the width): the same for every
+    arrow, however short, so a small error's arrow still holds a fill that is seen (two
+    reviews: 5 px of purple in h4's arrow)."""
+    return WANT_HEAD * gap * 0.75 / aspect
 
 
 def _sign_colour(theme: Theme, value: float) -> tuple[float, float, float]:
@@ -1493,10 +1516,10 @@ def names_shown(timeline: Timeline, step: Step) -> bool:
     )
 
 
-def name_size(height: int) -> int:
-    """A node name's font size: lecture's smallest text, in the hall too (a name is found
-    once and then known; the room under the network is what it takes)."""
-    return round(height * MIN_TEXT["lecture"])
+def name_size(height: int, screen: str = "lecture") -> int:
+    """A node name's font size: the screen's smallest text (the hall's had lecture's, and
+    two reviews could not read x1..h4 from the back rows)."""
+    return round(height * MIN_TEXT.get(screen, MIN_TEXT["lecture"]))
 
 
 #: world units right of an output node where the numbers over and under it (and a lone
@@ -1541,7 +1564,7 @@ def node_names(
     layout = timeline.layout
     names = [layout.name_of(node) for node in range(layout.n_nodes)]
     named = named_in(step.caption, names)
-    size = name_size(height)
+    size = name_size(height, timeline.screen)
     edges = layout.nodes.copy()
     edges[:, 1] = [name_edge(layout, node) for node in range(layout.n_nodes)]
     over = np.array([name_above(layout, node) for node in range(layout.n_nodes)])

@@ -643,19 +643,7 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     tgt_x = sq_x + sq_w + char
     out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
     last = len(timeline.layout.layers) - 1
-    out_head, y_head = hud.t("table_output", k=last), hud.t("records_y")
-    if col_x + (columns(out_head) + columns(y_head) + 1) * char > x1:  # the hall's type: the names only
-        out_head, y_head = hud.t("table_output_short", k=last), hud.t("records_y_short")
-    heads = [(x0, hud.t("records_x"), theme.muted, "left")]
-    if squares and n_out == 1:  # each name once, over its number and its square together
-        # ("l2" over the output's number and square, "y" over the target's square and number:
-        # three reviews read a name over the number and again over the square as two columns)
-        out_end = sq_x + side_max / w
-        y_start = sq_x + (side_max + 4) / w
-        heads += [((col_x + out_end) / 2, out_head, theme.node, "center"),
-                  ((y_start + x1) / 2, y_head, theme.target, "center")]  # fmt: skip
-    else:
-        heads += [(col_x, out_head, theme.node, "left"), (x1 - 0.004, y_head, theme.target, "right")]
+    heads = _table_heads(hud, (x0, x1, col_x, sq_x), (char, side_max / w), squares and n_out == 1, last)
     for x, text, colour, align in heads:
         out.texts.append(Text2D(text, x, y1, size, colour, mono=True, align=align))
     for i, (x_text, t_text) in enumerate(step.records):
@@ -688,6 +676,38 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
             out.rects.append(
                 Rect2D(x0 - 0.006, yc - row_h / 2, x0 - 0.002, yc + row_h / 2, theme.accent, 1.0)
             )
+
+
+def _table_heads(
+    hud: Hud, xs: tuple[float, float, float, float], widths: tuple[float, float], paired: bool, last: int
+) -> list[tuple[float, str, tuple[float, float, float], str]]:
+    """The outputs table's column names, in words where they fit ("input X", "output l2",
+    "target y", as the Japanese table has them: two reviews found the English "X l2 y" and
+    its squares unexplained), else shorter ("target"), else the code's names alone (the
+    hall's type). ``paired``: each name once, centred over its number and its square
+    together (three reviews read a name over the number and again over the square as two
+    columns); else over the numbers and right-aligned over the targets."""
+    theme = hud.theme
+    (x0, x1, col_x, sq_x), (char, side) = xs, widths
+    out_end, y_start = sq_x + side, sq_x + side + 4 / hud.width
+    tries = [("records_x", "table_output", "records_y"), ("records_x_short", "table_output", "records_y"),
+             ("records_x_short", "table_output", "records_y_mid"),
+             ("records_x_short", "table_output_short", "records_y_short")]  # fmt: skip
+    for keys in tries:
+        x_head, out_head, y_head = (hud.t(key, k=last) for key in keys)
+        x_end = x0 + columns(x_head) * char
+        if paired:
+            out_half, y_w = columns(out_head) * char / 2, columns(y_head) * char
+            y_at = min((y_start + x1) / 2, x1 - y_w / 2)  # centred over its pair, within the table
+            # centred over its pair, or as near as the target's name leaves room for
+            out_at = min((col_x + out_end) / 2, y_at - y_w / 2 - char - out_half)
+            if out_at - out_half >= x_end + char:
+                return [(x0, x_head, theme.muted, "left"), (out_at, out_head, theme.node, "center"),
+                        (y_at, y_head, theme.target, "center")]  # fmt: skip
+        elif x_end + char <= col_x and col_x + (columns(out_head) + columns(y_head) + 1) * char <= x1:
+            break
+    return [(x0, x_head, theme.muted, "left"), (col_x, out_head, theme.node, "left"),
+            (x1 - 0.004, y_head, theme.target, "right")]  # fmt: skip
 
 
 @panel("code_line")

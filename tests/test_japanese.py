@@ -140,7 +140,7 @@ def test_japanese_table_headers_are_words(frames):
     texts = [t.text for t in fs.texts]
     assert {"入力 X", "出力 l2", "正解 y"} <= set(texts)
     en = MESSAGES["en"]
-    assert (en["records_x"], en["table_output"], en["records_y"]) == ("X", "output l{k}", "target y")
+    assert (en["records_x"], en["table_output"], en["records_y"]) == ("input X", "output l{k}", "target y")
     assert columns("入力 X") == 6 and pad_columns("No", 4) == "  No" and pad_columns("番号", 3) == "番号"
 
 

@@ -4,6 +4,7 @@ Sizes are measured on rendered pixels: each distinct type size of a frame is ren
 a capital "H" alone and its ink counted, so the check holds for the font actually used.
 """
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -442,8 +443,9 @@ def test_the_outputs_table_writes_an_output_with_the_captions_result(timelines):
 
 
 def test_the_outputs_table_names_each_column_pair_once(timelines):
-    """ "l2" over the outputs' numbers and squares together, "y" over the targets' squares
-    and numbers: each name once (three reviews read "X l2 l2 y" as four columns)."""
+    """ "output l2" over the outputs' numbers and squares together, "target y" over the
+    targets' squares and numbers: each name once (three reviews read "X l2 l2 y" as four
+    columns)."""
     from nnviz3d.hud import overlay
 
     tl = timelines["lecture"]
@@ -451,7 +453,11 @@ def test_the_outputs_table_names_each_column_pair_once(timelines):
     texts, _, lines = overlay(tl, step, THEMES["dark"], 1280, 720)
     head_y = next(t.y for t in texts if t.text == "X")
     heads = [t for t in texts if t.y == head_y and t.mono]
-    assert [t.text for t in heads] == ["X", "l2", "y"]
+    # in words where they fit, as the Japanese table (two reviews: "X l2 y" unexplained)
+    assert [t.text for t in heads] == ["X", "output l2", "target y"]
+    for a, b in itertools.pairwise(heads):  # apart by a character at least
+        a_end = a.x + (len(a.text) * 0.6 * a.size / 1280) * (0.5 if a.align == "center" else 1.0)
+        assert a_end + 0.6 * a.size / 1280 <= b.x - len(b.text) * 0.6 * b.size / 1280 / 2 + 1e-9
     squares = sorted({round(p.points[0][0], 6) for p in lines if len(p.points) == 5 and p.width == 1.0})
     number = next(t for t in texts if t.text == "0.474")
     assert number.x < heads[1].x < squares[1]  # between the output's number and its square's right

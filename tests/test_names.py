@@ -176,3 +176,23 @@ def test_the_updates_before_and_after_stacks_keep_apart(run):
     for after, before in zip(afters[1:], befores[:-1], strict=True):  # an after over the next before
         # (clear by a fifth of a line at least: the backdrops stand out of the boxes)
         assert _box_gap(after, before) > 0.2 * (after[3] - after[1])
+
+
+def test_the_names_and_weights_are_big_enough_for_the_screen(run):
+    """The hall writes node names in its own smallest type (two reviews could not read
+    lecture's x1..h4 from the back rows) and draws every weight at least EDGE_R_MIN_HALL
+    wide in its sign's colour, not greyed out of focus."""
+    from nnviz3d.frames import EDGE_R_MIN, EDGE_R_MIN_HALL
+    from nnviz3d.hud import MIN_TEXT
+
+    _, tl = run
+    step = _step(tl, "delta", 1)  # the input weights are out of focus here
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    names = _names(fs)
+    assert {t.size for t in names.values()} == {round(H * MIN_TEXT[tl.screen])}
+    syn0 = list(tl.layout.layer_edges(0))
+    floor = EDGE_R_MIN_HALL if tl.screen == "hall" else EDGE_R_MIN
+    assert fs.cylinder_radii[syn0].min() >= floor - 1e-12
+    if tl.screen == "hall":
+        r, g, b = fs.cylinder_colors[syn0].T
+        assert (np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)).min() > 0.2  # coloured

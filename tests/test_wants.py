@@ -143,14 +143,14 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
         unit * max(WANT_MIN, WANT_MAX * value * 10 / tl.want_scales[2]), rel=1e-9
     )
     texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
-    assert "purple fill = wanted z change (x10)" in texts
+    assert "purple fill = error x slope (x10)" in texts
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "purple fill = wanted z change" in texts
+    assert "purple fill = error x slope" in texts
     _, study = prepare(
         replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
     )
@@ -158,7 +158,7 @@ def test_the_key_names_the_arrows_and_study_draws_none(run):
     state = frame_state(study, s.first_frame + s.n_frames - 1, W, H)
     arrows = want_arrows(study, s, state.theme, state.camera, W, H)
     assert arrows and not set(arrows) & set(state.polylines)
-    assert "purple fill = wanted z change" not in [t.text for t in state.texts]
+    assert "purple fill = error x slope" not in [t.text for t in state.texts]
 
 
 def test_the_worked_change_is_each_records_push_and_they_add_up(run):
@@ -300,8 +300,8 @@ def test_the_hall_keeps_the_key_over_the_error_and_the_signs_in_pairs(lang):
     scene = replace(scene, render=replace(scene.render, layout="hall", lang=lang))
     _, tl = prepare(scene, epochs=(1, 2000))
     theme = THEMES["dark"]
-    keys = {"en": ("hollow arrow = wanted change", "purple fill = wanted z change"),
-            "ja": ("白抜き矢印 = 値の望む変化", "紫の塗り = z の望む変化")}[lang]  # fmt: skip
+    keys = {"en": ("hollow arrow = wanted change", "purple fill = error x slope"),
+            "ja": ("白抜き矢印 = 値の望む変化", "紫の塗り = 誤差 × 傾き")}[lang]  # fmt: skip  # noqa: RUF001
     for step in tl.steps:
         texts = overlay(tl, step, theme, W, H)[0]
         words = [t.text for t in texts]
@@ -492,3 +492,24 @@ def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
     one = next(t for t in texts if t.text == "1" and t.align == "right")
     assert label.align == "left" and label.x < zero.x + 0.05  # at the plot's left
     assert zero.y + 0.6 * (one.y - zero.y) < label.y < one.y  # high: where the sigmoid is still near 0
+
+
+def test_the_tubes_sent_back_are_on_one_scale_for_the_video(run):
+    """A tube's width is |delta x weight| on the receiving layer's scale for the whole video
+    (over the iteration's magnification, as its want arrows): iteration 2000 sends back a
+    hundredth of iteration 1's, and its tubes are seen to be thinner, not as thick (a review
+    found each step's largest drawn as wide as iteration 1's)."""
+    from nnviz3d.frames import FLOW_R_MAX, _backward_flow, flow_scale
+
+    _, tl = run
+    theme = THEMES["dark"]
+    radii = {}
+    for epoch in (1, 2000):
+        step = _step(tl, epoch, "error", 1)
+        radii[epoch] = _backward_flow(step, tl.layout, theme, 1.0, flow_scale(tl, step))[3]
+        values = np.abs([s.value for s in step.signals if not s.forward])
+        scale = tl.want_scales[1] / tl.want_magnification(step)
+        expected = np.clip(FLOW_R_MAX * values / scale, 0.012, FLOW_R_MAX)
+        np.testing.assert_allclose(radii[epoch], expected, rtol=1e-12)
+    assert radii[1].max() == pytest.approx(FLOW_R_MAX)  # iteration 1's h3 is the video's largest
+    assert radii[2000].max() < 0.5 * radii[1].max()

@@ -351,12 +351,17 @@ def display_error(b: Builder, beat: Beat) -> None:
     b.display_error_epoch = u.epoch
     b.labels = [""] * lay.n_nodes  # the spheres go back to record 1; the panel has the errors
     caption = b.t("display_error", k=n_w, e=fmt(u.mean_abs_error, 5))
+    loss_is = b.t(f"loss_{b.spec.loss}_{b.spec.reduction}")
+    loss = fmt(u.loss, 5) if np.isfinite(u.loss) else b.t("loss_not_recorded")  # NaN: not given
+    gloss = ""
     if b.spec.learning_rate != 1:  # the updates show the gradient dE/dsyn: say what E is
-        loss_is = b.t(f"loss_{b.spec.loss}_{b.spec.reduction}")
-        loss = fmt(u.loss, 5) if np.isfinite(u.loss) else b.t("loss_not_recorded")  # NaN: not given
         caption = b.t("display_error_loss", k=n_w, e=fmt(u.mean_abs_error, 5), loss_is=loss_is, loss=loss)
+    elif np.isfinite(u.loss):  # two measures, near in value: which one the training lowers
+        # (three reviews read the mean |error| and the descent plot's loss as one measure)
+        gloss = b.t("display_error_gloss", loss_is=loss_is, loss=loss)
     b.add(
         caption,
+        gloss=gloss,
         code=("display",),
         panel=b.matrix_panel(b.t("panel_matrix", name=f"l{n_w}_error"), u.output_errors),
         values={"display_error": float(u.mean_abs_error), "loss": float(u.loss)},
