@@ -132,16 +132,17 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     assert _length(d_shafts[2]) / e_len[2] == pytest.approx(0.248, abs=1e-3)
     # a late iteration's wants are magnified by one power of ten, every layer's alike:
     # iteration 2000's hidden errors (+0.00339 at most) fit 10x, so its output delta
-    # (-0.000385, which alone would fit 1000x) is drawn 10x too: a stub, as small as it is
+    # (-0.000385, which alone would fit 1000x) is drawn 10x too: its error's arrow (held at
+    # the shortest length or longer) filled by the slope's share, 0.0194: next to nothing
     assert tl.want_magnifications[(1, 1)] == tl.want_magnifications[(2, 1)] == 1
     assert tl.want_magnifications[(1, 2000)] == tl.want_magnifications[(2, 2000)] == 10
     late_step = _step(tl, 2000, "delta", 2)
     late = _arrows(tl, late_step)[1][0]
-    value = abs(late_step.wants[0][1])
+    value, error = abs(late_step.wants[0][1]), abs(dict(late_step.want_from)[late_step.wants[0][0]])
     assert value == pytest.approx(0.000385, abs=5e-7)
-    assert _length(late) == pytest.approx(
-        unit * max(WANT_MIN, WANT_MAX * value * 10 / tl.want_scales[2]), rel=1e-9
-    )
+    whole = unit * max(WANT_MIN, WANT_MAX * error * 10 / tl.want_scales[2])
+    assert _length(late) == pytest.approx(whole * value / error, rel=1e-9)
+    assert value / error == pytest.approx(0.0194, abs=1e-4)  # the output's slope, saturated
     texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
     assert "purple fill = error x slope (x10)" in texts
 
