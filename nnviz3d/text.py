@@ -99,6 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "update": "syn{k} += {lr}l{k}.T . l{k1}_delta: largest change {big}",
         "magnified": ", changes drawn {m}x larger (the whole video)",
         "end": "End of iteration {epoch}: mean |error| {e} before the update",
+        "end_error_after": ", {e} after",
         "end_after": ". The new weights give record 1 {after} (was {before}, target {target})",
         "title_sub": "{layers} network, {epochs} iterations: the forward pass, the error, "
         "and backpropagation",
@@ -310,6 +311,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "update": "syn{k} += {lr}l{k}.T・l{k1}_delta：最大の変化 {big}",
         "magnified": "（変化は動画を通して {m} 倍で描画）",
         "end": "{epoch} 回目の繰り返し終了：更新前の平均絶対誤差 {e}",
+        "end_error_after": "、更新後 {e}",
         "end_after": "。新しい重みでレコード 1 は {after}（前は {before}、目標 {target}）",
         "title_sub": "{layers} のネットワーク、{epochs} 回の学習：順伝播、誤差、誤差逆伝播",
         "card_forward": "{epoch} 回目：順伝播",

@@ -311,9 +311,14 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
     )
     assert step("update", layer=1).panel[-5:] == ("new syn1 =", "-0.5956", "+0.7495", "-0.9520", "+0.3364")
     assert step("end").caption == (
-        "End of iteration 1: mean |error| 0.49641 before the update. "
+        "End of iteration 1: mean |error| 0.49641 before the update, 0.49630 after. "
         "The new weights give record 1 0.4707 (was 0.4737, target 0)"
-    )  # the update moved record 1's output towards its target
+    )  # the update moved record 1's output towards its target, and the mean |error| down
+    # (after the update: the next iteration's error before its own, as the trace has it)
+    trace = prepare(load_scene(), epochs=(2,), fps=6)[0]
+    assert step("end").values["display_error_after"] == pytest.approx(
+        float(trace.updates[(2, 1)].mean_abs_error), abs=1e-12
+    )
     assert step("end").values["record1_after[0]"] == pytest.approx(0.47070349, abs=1e-8)
     fs = frame_state(tl, tl.frames_of(shown.index)[-1], 1280, 720)
     assert "mean |error| 0.49641" in [t.text for t in fs.texts]  # the lecture layout's status line

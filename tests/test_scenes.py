@@ -87,7 +87,7 @@ def test_handcalc_title_card_says_what_the_video_shows():
     assert sorted({s.epoch for s in tl.steps if s.epoch is not None}) == [1, 2] == list(tl.shown_epochs)
     assert tl.steps[3].caption == "Start the training loop: 2 iterations over the one record"
     assert tl.steps[-1].caption == (
-        "End of iteration 2: mean |error| 0.46353 before the update. "
+        "End of iteration 2: mean |error| 0.46353 before the update, 0.46074 after. "
         "The new weights give record 1 0.0574 0.1359 (was 0.0531 0.1261, target 0 1)"
     )
     on_screen = {t.text.replace("\n", " ") for t in frame_state(tl, tl.frames_of(0)[-1], 1280, 720).texts}

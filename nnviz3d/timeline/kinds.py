@@ -753,6 +753,11 @@ def end(b: Builder, beat: Beat) -> None:
         if len(after) <= 3
         else ""
     )  # ten outputs would not fit a caption
+    # the whole batch through the new weights: the mean |error| after the update beside the
+    # one before (two reviews: the table showed the new outputs under the old error alone)
+    whole = len(b.trace.epoch_updates(beat.epoch)) == 1 and after_all.shape == last.targets.shape
+    error_after = float(np.mean(np.abs(last.targets - after_all))) if whole else np.nan
+    after_text = b.t("end_error_after", e=fmt(error_after, 5)) if np.isfinite(error_after) else ""
     b.labels = [""] * b.layout.n_nodes
     # the table shows what the new weights give every record, as the caption does record 1
     table = after_all if after_all.shape == b.visual.outputs.shape else b.visual.outputs
@@ -764,10 +769,11 @@ def end(b: Builder, beat: Beat) -> None:
         outputs=table,
     )
     b.add(
-        b.t("end", epoch=beat.epoch, e=fmt(b.display_error or 0.0, 5)) + moved,
+        b.t("end", epoch=beat.epoch, e=fmt(b.display_error or 0.0, 5)) + after_text + moved,
         code=("loop",),
         values={
             "display_error": float(b.display_error or 0.0),
+            **({"display_error_after": error_after} if np.isfinite(error_after) else {}),
             **{f"record1_after[{o}]": float(v) for o, v in enumerate(after)},
             **(
                 {f"outputs_after[{r},{o}]": float(table[r, o]) for r, o in np.ndindex(*table.shape)}
