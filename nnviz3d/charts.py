@@ -583,9 +583,9 @@ def run_chart(
         label = fmt(float(series[m - 1]), 5)
         width, height = len(label) * 0.6 * size / w, 1.15 * size / h
         dx0, dy0, dx1, dy1 = dots[m]
-        spots = [(dx1 + 0.003, dy1), (dx1 + 0.003, dy0 - height), (dx0 - 0.003 - width, dy1)]
-        spots.append((dx0 - 0.003 - width, dy0 - height))
-        spots += [(dx1 + 0.003, dy1 + height / 2), (dx0 - 0.003 - width, dy1 + height / 2)]  # higher
+        right, left = dx1 + 0.003, dx0 - 0.003 - width
+        spots = [(right, dy1), (right, dy0 - height), (left, dy1), (left, dy0 - height),
+                 (right, dy1 + height / 2), (left, dy1 + height / 2)]  # fmt: skip
         spots = [(a, b, a + width, b + height) for a, b in spots[: 1 if current else None]]
         free = [
             q for q in spots if q[2] <= x1 - 0.005 and q[1] >= py0 and not any(_overlap(q, o) for o in placed)

@@ -1435,10 +1435,9 @@ def want_arrows(
             # short the arrow is held: iteration 1998's saturated h4 (slope 0.0108) fills a
             # hundredth of its arrow (a review found fills at the shortest length, 40% of
             # every arrow, contradicting the slopes written beside them)
-            head = min(WANT_HEAD * gap, whole * 0.6)
             share = min(1.0, abs(value / error))
-            length = min(whole * (1.0 + (share - 1.0) * progress), whole - head)
-            fill = max(px, 2 * HOLLOW_SHAFT * _half_head(whole, gap, aspect) * width - px * 0.6)
+            length = min(whole * (1.0 + (share - 1.0) * progress), whole - _head_length(whole, gap))
+            fill = max(px, 2 * HOLLOW_SHAFT * _half_head(gap, aspect) * width - px * 0.6)
             out.append(Polyline2D(((x, tail), (x, tail + up * length)), theme.backward, fill))
             continue
         grown = progress
@@ -1458,7 +1457,12 @@ def want_arrows(
 HOLLOW_SHAFT = 0.55  # a hollow arrow's shaft, half as wide as this much of its head's half
 
 
-def _half_head(length: float, gap: float, aspect: float) -> float:
+def _head_length(length: float, gap: float) -> float:
+    """How long an arrow's head is (screen fractions of the height): at most 0.6 of it."""
+    return min(WANT_HEAD * gap, length * 0.6)
+
+
+def _half_head(gap: float, aspect: float) -> float:
     """Half the width of an arrow's head (screen fractions of the width): the same for every
     arrow, however short, so a small error's arrow still holds a fill that is seen (two
     reviews: 5 px of purple in h4's arrow)."""
@@ -1484,8 +1488,8 @@ def _arrow(
     """One want's arrow from ``tail``, ``length`` long (screen fractions), pointing ``up``
     (+1) or down: a solid shaft and head, or a hollow one's inside and outline."""
     tip = tail + up * length
-    head = min(WANT_HEAD * gap, length * 0.6)
-    hx = _half_head(length, gap, aspect)
+    head = _head_length(length, gap)
+    hx = _half_head(gap, aspect)
     base = tip - up * head
     if not hollow:
         return [

@@ -487,7 +487,7 @@ def delta(b: Builder, beat: Beat) -> None:
             # error x slope ~ delta, read left to right beside each node (four lecturer
             # reviews read "delta [node] ~ error x slope", the delta left of its node, as
             # backwards): the note carries the delta, and the node's label gives way
-            results = [b.labels[node] for node in nodes]
+            results = [fmt_signed(float(v)) for v in d[0]]  # as the labels were written
             notes = tuple(
                 (node, f"{e} x {s}{per} {eq} {r}")
                 for node, (eq, e, s), r in zip(nodes, written, results, strict=True)
