@@ -780,6 +780,8 @@ def _labels(
         results = progress >= 1.0  # a node's z, its error x slope: with the result
         if not results:  # (error x slope before it, where the note ends with it)
             step = replace(step, node_notes=tuple(n for n in step.node_notes if _operands(n[1])))
+        if timeline.screen == "lecture" and _grid_beside(layout, step):
+            step = replace(step, edge_values=())
         along = min(size, round(height * ALONG_SIZE.get(timeline.screen, 1.0)))
         return tuple(out) + _value_labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results
@@ -1099,6 +1101,15 @@ def _room_right(layout: Layout, node: int, names_at: dict | None) -> float:
     return min(lefts)  # (backdrops may touch)
 
 
+def _grid_beside(layout: Layout, step: Step) -> bool:
+    """An update of weights that cross (syn0 of 3-4-1), whose every change the lecture's grid
+    beside the network writes: numbers slanted along a few of twelve crossing weights, over
+    their sleeves, were read as chaos (two reviews); weights that meet at one node keep their
+    before -> after beside the nodes."""
+    edges = [e for e, _ in step.edge_values]
+    return step.kind == "update" and step.change is not None and bool(edges) and not _fanned(layout, edges)
+
+
 def _fanned(layout: Layout, edges: list[int]) -> list[tuple[int, bool]]:
     """For weights that all meet at one node from distinct others, each weight's other node
     and whether the weight starts there (else it ends there); [] where they do not."""
@@ -1397,8 +1408,9 @@ def want_arrows(
     fills it, then shrinks by the slope to a quarter of it at most (two reviews found the
     delta's arrow alone, a quarter of its error's, too small to be seen; the hollow one
     around it says what it is a fraction of). The arrows grow with the step's tween; each
-    is (shaft, head, and for a hollow one its outline) polylines, the shaft first with the
-    tip as its second point."""
+    is (shaft, head) polylines, the shaft first with the tip as its second point, or a
+    hollow one's (inside, outline), the inside up to the head's base, the outline's fourth
+    point the tip."""
     if not step.wants:
         return ()
     layout = timeline.layout
@@ -1429,7 +1441,7 @@ def want_arrows(
             # solid, what its z should do: filling the error's arrow, then shrunk by the slope
             whole = length_of(error)
             tail = y - up * whole / 2
-            out += _arrow(x, tail, whole, up, _sign_colour(theme, error), True, gap, aspect, px, theme)
+            out += _arrow(x, tail, whole, up, _sign_colour(theme, error), True, gap, aspect, px, theme, width)
             # the delta: the hollow's shaft filled from its tail (the hollow says which way),
             # exactly as much of the arrow as the delta is of the error -- the slope, however
             # short the arrow is held: iteration 1998's saturated h4 (slope 0.0108) fills a
@@ -1437,8 +1449,11 @@ def want_arrows(
             # every arrow, contradicting the slopes written beside them)
             share = min(1.0, abs(value / error))
             length = min(whole * (1.0 + (share - 1.0) * progress), whole - _head_length(whole, gap))
-            fill = max(px, 2 * HOLLOW_SHAFT * _half_head(gap, aspect) * width - px * 0.6)
-            out.append(Polyline2D(((x, tail), (x, tail + up * length)), theme.backward, fill))
+            out.append(
+                Polyline2D(
+                    ((x, tail), (x, tail + up * length)), theme.backward, _inside(gap, aspect, px, width)
+                )
+            )
             continue
         grown = progress
         if node in arrived:  # its error is what its tubes bring: it grows once they are there
@@ -1450,7 +1465,7 @@ def want_arrows(
         # an error's sign colour (as its number in the caption); a delta in the backward
         # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
         colour = _sign_colour(theme, value) if hollow else theme.backward
-        out += _arrow(x, y - up * length / 2, length, up, colour, hollow, gap, aspect, px, theme)
+        out += _arrow(x, y - up * length / 2, length, up, colour, hollow, gap, aspect, px, theme, width)
     return tuple(out)
 
 
@@ -1469,6 +1484,16 @@ def _half_head(gap: float, aspect: float) -> float:
     return WANT_HEAD * gap * 0.75 / aspect
 
 
+def _inside(gap: float, aspect: float, px: float, width: int) -> float:
+    """The width in pixels of a hollow arrow's inside, within its outline: what a delta
+    fills, and dark where it does not (a thin dark line down the middle read as a crack)."""
+    return max(px, 2 * HOLLOW_SHAFT * _half_head(gap, aspect) * width - px * 0.6)
+
+
+def _background(theme: Theme) -> tuple[float, float, float]:
+    return tuple((a + b) / 2 for a, b in zip(theme.background_top, theme.background_bottom, strict=True))
+
+
 def _sign_colour(theme: Theme, value: float) -> tuple[float, float, float]:
     return theme.positive if value > 0 else theme.negative
 
@@ -1484,6 +1509,7 @@ def _arrow(
     aspect: float,
     px: float,
     theme: Theme,
+    width: int,
 ) -> list[Polyline2D]:
     """One want's arrow from ``tail``, ``length`` long (screen fractions), pointing ``up``
     (+1) or down: a solid shaft and head, or a hollow one's inside and outline."""
@@ -1500,7 +1526,8 @@ def _arrow(
     left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
     right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
     return [
-        Polyline2D(((x, tail), (x, tip)), theme.panel, px * 0.5),  # the hollow's inside
+        # the hollow's inside in the background's colour, the weights behind hidden
+        Polyline2D(((x, tail), (x, base)), _background(theme), _inside(gap, aspect, px, width)),
         Polyline2D((*left_side, (x, tip), *right_side), colour, px * 0.6),  # thick enough for the back rows
     ]
 

@@ -286,8 +286,13 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         right = [("changes", (UPDATE_LEFT, RIGHT_TOP[3] - tall, RIGHT_MIDDLE[2], RIGHT_TOP[3]))]
     elif sheets_shown(hud.timeline, step):  # the records' sheets, each with its output: the whole width
         right = []
+    elif step.bars:  # a node's z, its terms tip to tail: down beside the code line, as the worked change's
+        right = [
+            (_beside(hud), RIGHT_TOP),
+            ("bars", (RIGHT_MIDDLE[0], WORKED_BARS_BOTTOM, *RIGHT_MIDDLE[2:])),
+        ]
     else:
-        right = [(_beside(hud), RIGHT_TOP), ("bars" if step.bars else "values", RIGHT_MIDDLE)]
+        right = [(_beside(hud), RIGHT_TOP), ("values", RIGHT_MIDDLE)]
     return [
         ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
@@ -1244,7 +1249,6 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
     known = chart.values
-    scale = max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
     signed = min(known) < 0  # all positive: no "+" to read, the zero line at the left
     number = fmt_signed if signed else fmt_sig
     digits = 3
@@ -1269,11 +1273,19 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         row = min((top - y0 - 0.01) / (n + 0.3), text_h * 1.25)
         bar_h = row * 0.6
         left, right = x0 + names_w, x1 - numbers_w
-    if signed:
-        centre, half = (left + right) / 2, (right - left) / 2 - 0.004
-    else:  # the whole width from the left
-        centre, half = left + 0.004, right - left - 0.008
+    spans = _bar_spans(chart)
+    lo, hi = min(0.0, *(min(s) for s in spans)), max(0.0, *(max(s) for s in spans))
+    if not signed:  # the whole width from the left
+        lo = 0.0
+    elif not chart.total or chart.size_total:  # the zero line in the middle
+        lo, hi = -max(-lo, hi), max(-lo, hi)
+
+    def at(v: float) -> float:
+        return left + 0.004 + (right - left - 0.008) * ((min(max(v, lo), hi) - lo) / ((hi - lo) or 1.0))
+
+    centre = at(0.0)
     bottom = top
+    reach = None  # where the bar above ended: the next starts there
     for r, (name, v) in enumerate(zip(names, chart.values, strict=True)):
         last = r == n - 1 and chart.total
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
@@ -1290,13 +1302,16 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
             number_at = (bar_mid, "center")
         out.texts.append(Text2D(shown, x1, number_at[0], size, theme.text, bold=last, align="right",
                                 valign=number_at[1]))  # fmt: skip
-        length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
-        a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
+        a, b = sorted(map(at, spans[r])) if np.isfinite(v) else (centre, at(hi if v > 0 else lo))
         # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
         fill = theme.muted if not signed or size_only else theme.positive if v >= 0 else theme.negative
+        bar_top = bar_mid + bar_h / 2
         if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
-            lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
-            out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
+            out.rects.append(Rect2D(a, bar_mid - bar_h / 2, max(b, a + 0.002), bar_top, fill, 1.0))
+        if reach is not None and not last:  # tip to tail: a thin drop from the bar above
+            out.lines.append(Polyline2D(((reach, bottom), (reach, bar_top)), theme.muted, 1.0))
+        if chart.total and not chart.size_total and not last:
+            reach = at(spans[r][1])
         bottom = bar_mid - bar_h / 2
         if r == n - 2 and chart.total:  # the rule above the row they make together
             rule = (bottom + top - (r + 1.3) * row) / 2 if not stacked else bottom - 0.15 * row
@@ -1304,6 +1319,19 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     # the zero line through every bar
     upper = top - (text_h if stacked else 0) + 0.005
     out.lines.append(Polyline2D(((centre, bottom - 0.005), (centre, upper)), theme.text, 1.5))
+
+
+def _bar_spans(chart: RecordBars) -> list[tuple[float, float]]:
+    """Where each bar starts and ends, in the chart's units. The terms of a sum stand tip to
+    tail, each starting where the one above ended, so the records that pull against each
+    other are seen cancelling into the sum under the rule (four reviews: the sum's terms
+    were bars from one zero line and their cancelling was left to arithmetic); any other
+    chart's bars start at 0."""
+    values = [float(v) if np.isfinite(v) else 0.0 for v in chart.values]
+    if not chart.total or chart.size_total:
+        return [(0.0, v) for v in values]
+    ends = np.cumsum(values[:-1])
+    return [(float(e - v), float(e)) for e, v in zip(ends, values[:-1], strict=True)] + [(0.0, values[-1])]
 
 
 @panel("loss_curve")

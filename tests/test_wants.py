@@ -80,7 +80,13 @@ def _arrows(tl, step):
     assert set(arrows) <= set(state.polylines)  # drawn in the frame
     if step.kind == "delta" and step.want_from:  # (the hollow's inside, its outline, the fill)
         return state, arrows[2::3], arrows[1::3]
-    return state, arrows[0::2], arrows[1::2]
+    shafts, seconds = arrows[0::2], arrows[1::2]
+    if step.kind != "delta":  # hollow: the inside stops at the head, the outline's 4th point is the tip
+        assert all(s.points[1][1] != o.points[3][1] for s, o in zip(shafts, seconds, strict=True))
+        shafts = tuple(
+            replace(s, points=(s.points[0], o.points[3])) for s, o in zip(shafts, seconds, strict=True)
+        )
+    return state, shafts, seconds
 
 
 def _length(shaft) -> float:
@@ -103,8 +109,10 @@ def test_arrows_point_the_way_of_their_sign_errors_in_its_colour_deltas_in_purpl
             assert shaft.color == theme.backward and second.color == colour
             assert shaft.points[0][1] == second.points[0][1]  # from the hollow's tail
             assert shaft.width > 1.3 * WANT_WIDTH * H / 720  # the hollow's inside: wider than a solid arrow
-        else:  # hollow: a dark inside and a coloured outline whose point is the tip
-            assert shaft.color == theme.panel and second.color == colour
+        else:  # hollow: an inside in the background's colour, as wide as a delta's fill
+            # (a thin dark line down it read as a crack), and a coloured outline whose point is the tip
+            assert shaft.color != theme.panel and second.color == colour
+            assert np.mean(shaft.color) < 0.2 and shaft.width > 1.3 * WANT_WIDTH * H / 720
             assert shaft.points[1] in second.points
             assert len(second.points) == 8 and second.points[0] == second.points[-1]
         # beside its own node: left of it, level with it
@@ -199,16 +207,58 @@ def test_the_bars_panel_draws_a_bar_per_record_and_their_sum(run, layout):
     bars = [r for r in bars if r.x1 - r.x0 != pytest.approx(12 / W)]  # not the loss curve's dot
     assert len(bars) == 5
     values = list(step.bars.values)
-    centre = bars[0].x1  # record 1 pulls down: its bar ends at the zero line
-    for bar, v in zip(bars, values, strict=True):
-        assert bar.color == (theme.positive if v > 0 else theme.negative)
-        assert (bar.x0 == centre) if v > 0 else (bar.x1 == centre)
+    _assert_tip_to_tail(bars, values, theme)
     lengths = [bar.x1 - bar.x0 for bar in bars]
     for length, v in zip(lengths, values, strict=True):
         assert length / lengths[0] == pytest.approx(abs(v) / abs(values[0]), rel=1e-9)
     # inside its column (the lecture's reaches down beside the short code line of an update)
     floor = 0.04 if layout == "lecture" else 0.14
     assert max(b.y1 for b in bars) < 0.76 and min(b.y0 for b in bars) > floor
+
+
+def _assert_tip_to_tail(bars, values, theme) -> None:
+    """The terms of a sum as a waterfall: the first from the zero line, each next from where
+    the one above ended (a push down ends at its left end, a push up at its right), the sum's
+    bar from the zero line again, each coloured by its sign."""
+    centre = bars[0].x1 if values[0] < 0 else bars[0].x0
+    reach = centre
+    for bar, v in zip(bars[:-1], values[:-1], strict=True):
+        assert bar.color == (theme.positive if v > 0 else theme.negative)
+        start, end = (bar.x0, bar.x1) if v > 0 else (bar.x1, bar.x0)
+        assert start == pytest.approx(reach, abs=1e-12)
+        reach = end
+    total = bars[-1]
+    assert total.color == (theme.positive if values[-1] > 0 else theme.negative)
+    assert (total.x0 if values[-1] > 0 else total.x1) == pytest.approx(centre, abs=1e-12)
+    assert (total.x1 if values[-1] > 0 else total.x0) == pytest.approx(reach, abs=1e-9)  # where the terms end
+
+
+def test_a_nodes_z_is_drawn_as_its_terms_tip_to_tail(run):
+    trace, tl = run
+    u = trace.epoch_updates(1)[0]
+    step = next(s for s in tl.steps if s.kind == "node" and s.epoch == 1 and s.layer == 2)  # out, record 1
+    products = u.activations[0][0] * u.weights_before[1][:, 0]
+    np.testing.assert_allclose(step.bars.values[:-1], products, atol=1e-15)
+    assert step.bars.values[-1] == pytest.approx(float(u.preactivations[1][0, 0]), abs=1e-15)
+    assert step.bars.names == ("h1", "h2", "h3", "h4", "z")
+    assert step.bars.title == "z = sum of input x weight"
+    texts, rects, _ = overlay(tl, step, THEMES["dark"], W, H)
+    words = [t.text for t in texts]
+    for number in ["-0.265", "+0.393", "-0.435", "+0.202", "-0.105"]:  # as on the edges and the caption
+        assert number in words
+    theme = THEMES["dark"]
+    bars = [
+        r for r in rects if r.color in (theme.positive, theme.negative) and r.opacity == 1.0 and r.x0 >= 0.70
+    ]
+    bars.sort(key=lambda r: -r.y0)
+    assert len(bars) == 5
+    _assert_tip_to_tail(bars, list(step.bars.values), theme)
+    assert bars[-1].x1 - bars[-1].x0 < bars[2].x1 - bars[2].x0  # the terms cancel to a short z
+    hidden = next(s for s in tl.steps if s.kind == "node" and s.epoch == 1 and s.layer == 1)  # h1: x = 0 0 1
+    assert hidden.bars.names == ("x1", "x2", "x3", "z") and hidden.bars.values[:2] == (0.0, 0.0)
+    assert "an input of 0 adds 0" in " ".join(
+        t.text.replace("\n", " ") for t in overlay(tl, hidden, theme, W, H)[0]
+    )
 
 
 def test_the_display_error_is_each_records_error_and_the_mean_of_their_sizes(run):
@@ -226,10 +276,10 @@ def test_the_display_error_is_each_records_error_and_the_mean_of_their_sizes(run
     assert "+0.496" not in words
     theme = THEMES["dark"]
     bars = [r for r in rects if r.color in (theme.positive, theme.negative, theme.muted) and r.opacity == 1.0
-            and r.x0 >= 0.70 and r.y0 >= 0.14]  # fmt: skip
+            and r.x0 >= 0.70 and r.y0 >= 0.04]  # fmt: skip
     neg, pos = theme.negative, theme.positive
     assert [b.color for b in bars] == [neg, pos, pos, neg, theme.muted]
-    assert all(b.x0 >= 0.70 and b.x1 <= 0.993 and b.y0 >= 0.14 and b.y1 <= 0.39 for b in bars)  # its box
+    assert all(b.x0 >= 0.70 and b.x1 <= 0.993 and b.y0 >= 0.04 and b.y1 <= 0.39 for b in bars)  # its box
 
 
 def _iamtrask_loss(u, k, i, j, w):

@@ -224,6 +224,7 @@ def node(b: Builder, beat: Beat) -> None:
                 (e, fmt_sig(float(p * wij))) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
             ),
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
+            "bars": _z_bars(b, k, [float(p * wij) for p, wij in zip(prev, w[:, j], strict=True)], bias, z),
             # each input from its node and each weight from its edge, into the formula
             "terms": (
                 (node_name, "value"),  # as its name under its sphere, in the colour of now
@@ -1183,6 +1184,22 @@ def _record_bars(
     names = (*(b.t("bars_record", r=r + 1) for r in range(len(values))), b.t(total_name))
     short = (*(str(r + 1) for r in range(len(values))), b.t(total_name + "_short"))
     return RecordBars(b.t(title, **words), names, (*values, total), short=short, zero_note=zero_note)
+
+
+def _z_bars(b: Builder, k: int, products: list[float], bias: list[float], z: float):
+    """A node's z as its terms tip to tail, each from its input's node, into the sum: the
+    equation of the caption drawn (four reviews asked for the sum on the picture, the terms
+    of one sign pulling against the other's)."""
+    values = [*products, *bias]
+    if len(values) > MAX_BARS:
+        return None
+    names = (
+        *(b.layout.node_name(k - 1, i) for i in range(len(products))),
+        *(b.t("bars_bias") for _ in bias),
+        "z",
+    )
+    zero = b.t("bars_input_zero") if k == 1 else ""
+    return RecordBars(b.t("bars_z"), names, (*values, z), zero_note=zero)
 
 
 #: the loss curve spans the weight's value +- at most this, at least LOSS_CURVE_MIN
