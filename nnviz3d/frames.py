@@ -632,7 +632,7 @@ def flow_scale(timeline: Timeline, step: Step) -> float | None:
     arrows, so iteration 1998's tubes are seen to be thinner than iteration 1's (a review
     found them as thick, each step's largest drawn as wide)."""
     scale = timeline.want_scales.get(step.layer, 0.0) if step.layer is not None else 0.0
-    return scale / timeline.want_magnification(step) if scale else None
+    return timeline.want_full(step) if scale else None
 
 
 def _backward_flow(
@@ -1414,7 +1414,7 @@ def want_arrows(
     if not step.wants:
         return ()
     layout = timeline.layout
-    scale = (timeline.want_scales.get(step.layer, 0.0) or 1.0) / timeline.want_magnification(step)
+    scale = timeline.want_full(step)
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2
     px = WANT_WIDTH * height / 720

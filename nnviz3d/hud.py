@@ -1012,6 +1012,8 @@ def _slope_points(hud: Hud) -> list[tuple[float, int]]:
     ]
 
 
+#: the sigmoid's z axis is marked here (0 is where its vertical axis stands)
+SLOPE_TICKS = (-4.0, 4.0)
 #: where the sigmoid is this far from its middle (|z|), its slope's number leaves the tangent
 SATURATED_Z = 1.5
 
@@ -1079,6 +1081,10 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
                                     align="left" if right else "right",
                                     valign="bottom" if right else "center"))  # fmt: skip
     out.texts.append(Text2D(hud.t("slope_axis"), gx1, gy0 - 0.008, size, theme.muted, align="right"))
+    for z in SLOPE_TICKS:  # the z axis's scale (a review: no ticks, the slope's angle unexplained)
+        x, _ = at(z, 0.0)
+        out.lines.append(Polyline2D(((x, gy0 - 0.008), (x, gy0)), theme.muted, 1.0))
+        out.texts.append(Text2D(f"{z:g}", x, gy0 - 0.008, size, theme.muted, align="center"))
 
 
 @panel("changes")
@@ -1306,7 +1312,13 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
         fill = theme.muted if not signed or size_only else theme.positive if v >= 0 else theme.negative
         bar_top = bar_mid + bar_h / 2
-        if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
+        if v != 0 and chart.total and not chart.size_total and not last:
+            # a term of a sum: an arrow from where the sum stood to where it stands after it,
+            # so a + that starts left of the zero line still reads as a push to the right
+            # (two reviews read the running total's bars as signs)
+            start, end = (a, b) if v > 0 else (b, a)
+            _arrow_bar(out, start, end, bar_mid, bar_h, fill, w, h)
+        elif v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
             out.rects.append(Rect2D(a, bar_mid - bar_h / 2, max(b, a + 0.002), bar_top, fill, 1.0))
         if reach is not None and not last:  # tip to tail: a thin drop from the bar above
             out.lines.append(Polyline2D(((reach, bottom), (reach, bar_top)), theme.muted, 1.0))
@@ -1319,6 +1331,29 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     # the zero line through every bar
     upper = top - (text_h if stacked else 0) + 0.005
     out.lines.append(Polyline2D(((centre, bottom - 0.005), (centre, upper)), theme.text, 1.5))
+
+
+#: an arrow bar's head: this many vertical strokes fill its triangle
+HEAD_STROKES = 8
+
+
+def _arrow_bar(
+    out: Overlay, start: float, end: float, mid: float, bar_h: float, colour, w: int, h: int
+) -> None:
+    """A bar from ``start`` to ``end`` (frame widths) with an arrowhead at ``end``, a little
+    taller than the bar, pointing the way the term moves the sum."""
+    way = 1.0 if end >= start else -1.0
+    head = min(abs(end - start), bar_h * h * 0.8 / w)  # about as long as the bar is tall
+    base = end - way * head
+    if abs(base - start) > 0:
+        lo, hi = sorted((start, base))
+        out.rects.append(Rect2D(lo, mid - bar_h / 2, hi, mid + bar_h / 2, colour, 1.0))
+    stroke = head * w / HEAD_STROKES + 1.0  # pixels, overlapping a little: no gaps
+    for i in range(HEAD_STROKES):
+        t = (i + 0.5) / HEAD_STROKES
+        half = bar_h * 0.75 * (1.0 - t)
+        x = base + way * t * head
+        out.lines.append(Polyline2D(((x, mid - half), (x, mid + half)), colour, stroke))
 
 
 def _bar_spans(chart: RecordBars) -> list[tuple[float, float]]:

@@ -321,15 +321,42 @@ class Timeline:
                 if np.isfinite(v):
                     key = (s.layer, s.epoch)
                     biggest[key] = max(biggest.get(key, 0.0), abs(float(v)))
+        factors = self.want_layer_factors
         fits: dict[int | None, int] = {}  # per iteration, the smallest power any layer needs
         for (layer, epoch), most in biggest.items():
-            scale = self.want_scales.get(layer, 0.0)
+            scale = self.want_unit / factors.get(layer, 1.0)
             power = math.floor(math.log10(scale / most)) if most > 0 and scale > 0 else 0
             fits[epoch] = min(fits.get(epoch, power), power)
-        return {(layer, epoch): 10.0 ** max(fits[epoch], 0) for layer, epoch in biggest}
+        return {
+            (layer, epoch): factors.get(layer, 1.0) * 10.0 ** max(fits[epoch], 0) for layer, epoch in biggest
+        }
+
+    @cached_property
+    def want_unit(self) -> float:
+        """The |want| drawn at full length unmagnified: the largest of the video, of any
+        layer (the output's error in iteration 1). One unit for every arrow, so that two
+        reviews no longer read h3's error 0.112 as larger than out's 0.474 (its arrow was
+        longer, each layer on its own silent scale)."""
+        return max(self.want_scales.values(), default=0.0) or 1.0
+
+    @cached_property
+    def want_layer_factors(self) -> dict[int | None, float]:
+        """Per layer, the power of two its wants are drawn magnified by, stated in the key
+        ("x4"): the largest that keeps the layer's within the unit. On the unit alone the
+        hidden layer's errors (a fifth of the output's) would be stubs and their deltas
+        specks; a stated factor keeps them seen without a silent change of scale."""
+        unit = self.want_unit
+        return {
+            layer: 2.0 ** max(0, math.floor(math.log2(unit / most))) if most > 0 else 1.0
+            for layer, most in self.want_scales.items()
+        }
 
     def want_magnification(self, step: Step) -> float:
         return self.want_magnifications.get((step.layer, step.epoch), 1.0)
+
+    def want_full(self, step: Step) -> float:
+        """The |want| that ``step`` draws at full length: the unit over its magnification."""
+        return self.want_unit / self.want_magnification(step)
 
     @property
     def mono_em(self) -> float:
