@@ -627,12 +627,11 @@ def _focus_sleeves(step: Step, visual: Visual, layout: Layout, theme: Theme, mid
 
 
 def flow_scale(timeline: Timeline, step: Step) -> float | None:
-    """The |delta x weight| drawn FLOW_R_MAX wide in ``step``: the receiving layer's largest
-    error of the whole video, over the iteration's magnification -- the scale of its want
-    arrows, so iteration 1998's tubes are seen to be thinner than iteration 1's (a review
-    found them as thick, each step's largest drawn as wide)."""
+    """The |delta x weight| drawn FLOW_R_MAX wide in ``step``: the scale of the want arrows,
+    one for the video, so iteration 1998's tubes are seen to be thinner than iteration 1's
+    (a review found them as thick, each step's largest drawn as wide)."""
     scale = timeline.want_scales.get(step.layer, 0.0) if step.layer is not None else 0.0
-    return timeline.want_full(step) if scale else None
+    return timeline.want_unit if scale else None
 
 
 def _backward_flow(
@@ -1383,7 +1382,7 @@ def _map_axes(
 #: a want's arrow: the longest (the largest want of its layer in the video) and the
 #: shortest (any want that is not 0, so its direction still shows: longer, and the
 #: deltas' arrows lose the sizes that show the slope shrinking them), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 0.85, 0.1, 0.2
+WANT_MAX, WANT_MIN, WANT_HEAD = 1.6, 0.1, 0.2
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 #: world units from a sphere's largest size to its want arrow, and from the arrow to a
 #: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)
@@ -1400,10 +1399,10 @@ def want_arrows(
     progress: float = 1.0,
 ) -> tuple[Polyline2D, ...]:
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
-    rise: blue for an error) or down (orange), as long as how much -- on one scale per
-    layer for the whole video, errors and deltas alike, so a delta is seen to be its error
-    times the slope; a late iteration's are magnified by a power of ten that the key
-    states (``Timeline.want_magnifications``). An error's arrow is hollow, a delta's
+    rise: blue for an error) or down (orange), as long as how much -- on one scale for
+    every arrow of the video (``Timeline.want_unit``), errors and deltas alike, so a delta
+    is seen to be its error times the slope and iteration 1998's wants to be a hundredth
+    of iteration 1's. An error's arrow is hollow, a delta's
     solid, and a delta's stands inside its error's hollow arrow, from the same tail: it
     fills it, then shrinks by the slope to a quarter of it at most (two reviews found the
     delta's arrow alone, a quarter of its error's, too small to be seen; the hollow one
@@ -1414,7 +1413,7 @@ def want_arrows(
     if not step.wants:
         return ()
     layout = timeline.layout
-    scale = timeline.want_full(step)
+    scale = timeline.want_unit
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2
     px = WANT_WIDTH * height / 720

@@ -596,14 +596,12 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     step, theme = hud.step, hud.theme
     signs = [(hud.t("key_positive"), theme.positive), (hud.t("key_negative"), theme.negative)]
     # the want arrows (frames.want_arrows) are drawn where the network is: not in study
-    m = hud.timeline.want_magnification(step)
-    drawn = hud.t("key_magnified", m=f"{m:g}") if m != 1 else ""  # " (x10)"
     arrows = step.wants and hud.timeline.screen != "study"
-    wants = [(hud.t("key_wants") + drawn, theme.text)] if arrows else []
+    wants = [(hud.t("key_wants"), theme.text)] if arrows else []
     if step.kind == "error":  # the tubes, in the backward pass's colour
         return [*wants, (hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
-        wants = [(hud.t("key_wants_delta") + drawn, theme.backward)] if wants else []
+        wants = [(hud.t("key_wants_delta"), theme.backward)] if wants else []
         return [*wants, (hud.t("key_delta"), theme.backward)]  # the deltas' purple, as drawn
     if step.kind == "output_error" and wants:
         return wants
@@ -1255,6 +1253,7 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
     known = chart.values
+    scale = max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
     signed = min(known) < 0  # all positive: no "+" to read, the zero line at the left
     number = fmt_signed if signed else fmt_sig
     digits = 3
@@ -1279,19 +1278,11 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         row = min((top - y0 - 0.01) / (n + 0.3), text_h * 1.25)
         bar_h = row * 0.6
         left, right = x0 + names_w, x1 - numbers_w
-    spans = _bar_spans(chart)
-    lo, hi = min(0.0, *(min(s) for s in spans)), max(0.0, *(max(s) for s in spans))
-    if not signed:  # the whole width from the left
-        lo = 0.0
-    elif not chart.total or chart.size_total:  # the zero line in the middle
-        lo, hi = -max(-lo, hi), max(-lo, hi)
-
-    def at(v: float) -> float:
-        return left + 0.004 + (right - left - 0.008) * ((min(max(v, lo), hi) - lo) / ((hi - lo) or 1.0))
-
-    centre = at(0.0)
+    if signed:
+        centre, half = (left + right) / 2, (right - left) / 2 - 0.004
+    else:  # the whole width from the left
+        centre, half = left + 0.004, right - left - 0.008
     bottom = top
-    reach = None  # where the bar above ended: the next starts there
     for r, (name, v) in enumerate(zip(names, chart.values, strict=True)):
         last = r == n - 1 and chart.total
         y = top - (r + (0.3 if last else 0.0)) * row  # the top of the row
@@ -1308,22 +1299,13 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
             number_at = (bar_mid, "center")
         out.texts.append(Text2D(shown, x1, number_at[0], size, theme.text, bold=last, align="right",
                                 valign=number_at[1]))  # fmt: skip
-        a, b = sorted(map(at, spans[r])) if np.isfinite(v) else (centre, at(hi if v > 0 else lo))
+        length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
+        a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
         # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
         fill = theme.muted if not signed or size_only else theme.positive if v >= 0 else theme.negative
-        bar_top = bar_mid + bar_h / 2
-        if v != 0 and chart.total and not chart.size_total and not last:
-            # a term of a sum: an arrow from where the sum stood to where it stands after it,
-            # so a + that starts left of the zero line still reads as a push to the right
-            # (two reviews read the running total's bars as signs)
-            start, end = (a, b) if v > 0 else (b, a)
-            _arrow_bar(out, start, end, bar_mid, bar_h, fill, w, h)
-        elif v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
-            out.rects.append(Rect2D(a, bar_mid - bar_h / 2, max(b, a + 0.002), bar_top, fill, 1.0))
-        if reach is not None and not last:  # tip to tail: a thin drop from the bar above
-            out.lines.append(Polyline2D(((reach, bottom), (reach, bar_top)), theme.muted, 1.0))
-        if chart.total and not chart.size_total and not last:
-            reach = at(spans[r][1])
+        if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
+            lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
+            out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
         bottom = bar_mid - bar_h / 2
         if r == n - 2 and chart.total:  # the rule above the row they make together
             rule = (bottom + top - (r + 1.3) * row) / 2 if not stacked else bottom - 0.15 * row
@@ -1331,42 +1313,6 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     # the zero line through every bar
     upper = top - (text_h if stacked else 0) + 0.005
     out.lines.append(Polyline2D(((centre, bottom - 0.005), (centre, upper)), theme.text, 1.5))
-
-
-#: an arrow bar's head: this many vertical strokes fill its triangle
-HEAD_STROKES = 8
-
-
-def _arrow_bar(
-    out: Overlay, start: float, end: float, mid: float, bar_h: float, colour, w: int, h: int
-) -> None:
-    """A bar from ``start`` to ``end`` (frame widths) with an arrowhead at ``end``, a little
-    taller than the bar, pointing the way the term moves the sum."""
-    way = 1.0 if end >= start else -1.0
-    head = min(abs(end - start), bar_h * h * 0.8 / w)  # about as long as the bar is tall
-    base = end - way * head
-    if abs(base - start) > 0:
-        lo, hi = sorted((start, base))
-        out.rects.append(Rect2D(lo, mid - bar_h / 2, hi, mid + bar_h / 2, colour, 1.0))
-    stroke = head * w / HEAD_STROKES + 1.0  # pixels, overlapping a little: no gaps
-    for i in range(HEAD_STROKES):
-        t = (i + 0.5) / HEAD_STROKES
-        half = bar_h * 0.75 * (1.0 - t)
-        x = base + way * t * head
-        out.lines.append(Polyline2D(((x, mid - half), (x, mid + half)), colour, stroke))
-
-
-def _bar_spans(chart: RecordBars) -> list[tuple[float, float]]:
-    """Where each bar starts and ends, in the chart's units. The terms of a sum stand tip to
-    tail, each starting where the one above ended, so the records that pull against each
-    other are seen cancelling into the sum under the rule (four reviews: the sum's terms
-    were bars from one zero line and their cancelling was left to arithmetic); any other
-    chart's bars start at 0."""
-    values = [float(v) if np.isfinite(v) else 0.0 for v in chart.values]
-    if not chart.total or chart.size_total:
-        return [(0.0, v) for v in values]
-    ends = np.cumsum(values[:-1])
-    return [(float(e - v), float(e)) for e, v in zip(ends, values[:-1], strict=True)] + [(0.0, values[-1])]
 
 
 @panel("loss_curve")

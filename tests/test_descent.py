@@ -32,7 +32,7 @@ def test_descent_plays_once_after_the_first_worked_change(run):
     assert worked.kind == "worked" and worked.epoch == 1 and worked.layer == 1
     step = tl.steps[at]
     assert step.caption.startswith(
-        "Downhill: the loss's slope along h3 -> out is +0.00677, so change = -slope = -0.00677"
+        "Downhill: the loss's gradient along h3 -> out is +0.00677, so change = -gradient = -0.00677"
     )
     a, b = step.loss_curve, worked.loss_curve  # the same curve: the worked change's weight
     assert (a.name, a.w0, a.slope, a.change) == (b.name, b.w0, b.slope, b.change)

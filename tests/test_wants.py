@@ -14,7 +14,6 @@ from nnviz3d.hud import overlay
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
-from nnviz3d.text import message
 from nnviz3d.timeline.model import fmt_signed
 
 W, H = 1280, 720
@@ -128,8 +127,8 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     error, delta = _step(tl, 1, "error", 1), _step(tl, 1, "delta", 1)
     _, e_shafts, _ = _arrows(tl, error)
     _, d_shafts, _ = _arrows(tl, delta)
-    scale = tl.want_full(error)  # the unit over the hidden layer's x4
-    assert scale == pytest.approx(tl.want_unit / 4) and tl.want_unit == tl.want_scales[2]
+    scale = tl.want_unit  # one scale for every arrow: the output's largest error, 0.5447
+    assert scale == tl.want_scales[2] == max(tl.want_scales.values())
     e_len = [_length(s) for s in e_shafts]
     values = [abs(v) for _, v in error.wants]
     unit = max(e_len) / (WANT_MAX * max(values) / scale)  # one node spacing
@@ -139,34 +138,30 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     a = u.activations[0][0, 2]
     assert _length(d_shafts[2]) / e_len[2] == pytest.approx(a * (1 - a), rel=1e-9)
     assert _length(d_shafts[2]) / e_len[2] == pytest.approx(0.248, abs=1e-3)
-    # one unit for every layer, the output's largest error (0.5447): the hidden layer's
-    # (0.112 at most, a fifth of it) drawn x4, the power of two that keeps them within it,
-    # stated in the key; a late iteration's wants magnified by one power of ten more, every
-    # layer's alike: iteration 2000's hidden errors (+0.00339 at most) fit 10x, so its output
-    # delta (-0.000385, which alone would fit 1000x) is drawn 10x too: its error's arrow (held
-    # at the shortest length or longer) filled by the slope's share, 0.0194: next to nothing
-    assert tl.want_layer_factors == {1: 4.0, 2: 1.0}
-    assert tl.want_magnifications[(1, 1)] == 4 and tl.want_magnifications[(2, 1)] == 1
-    assert tl.want_magnifications[(1, 2000)] == 40 and tl.want_magnifications[(2, 2000)] == 10
+    # one scale for every layer and iteration, the output's largest error (0.5447): out's
+    # 0.474 is drawn four times h3's 0.112 (three reviews read arrows on scales of their own,
+    # a layer's or an iteration's, as wants to compare); iteration 2000's output delta
+    # (-0.000385) is the fill of its error's stub, held at the shortest length: next to nothing
     out_error = _step(tl, 1, "output_error")
-    _, o_shafts, _ = _arrows(tl, out_error)  # out's 0.474 drawn longer than h3's 0.112 x4 = 0.448
-    assert _length(o_shafts[0]) > max(e_len)
+    _, o_shafts, _ = _arrows(tl, out_error)
+    assert _length(o_shafts[0]) / max(e_len) == pytest.approx(0.4737 / 0.11161, rel=1e-3)
     late_step = _step(tl, 2000, "delta", 2)
     late = _arrows(tl, late_step)[1][0]
     value, error = abs(late_step.wants[0][1]), abs(dict(late_step.want_from)[late_step.wants[0][0]])
     assert value == pytest.approx(0.000385, abs=5e-7)
-    whole = unit * max(WANT_MIN, WANT_MAX * error * 10 / tl.want_scales[2])
+    whole = unit * max(WANT_MIN, WANT_MAX * error / tl.want_unit)
+    assert whole == unit * WANT_MIN  # 0.0198 of 0.5447: the shortest arrow
     assert _length(late) == pytest.approx(whole * value / error, rel=1e-9)
     assert value / error == pytest.approx(0.0194, abs=1e-4)  # the output's slope, saturated
     texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
-    assert "purple fill = error x slope (x10)" in texts
+    assert "purple fill = error x slope" in texts  # no factor: every arrow on the one scale
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "purple fill = error x slope (x4)" in texts  # the hidden layer's factor, stated
+    assert "purple fill = error x slope" in texts
     _, study = prepare(
         replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
     )
@@ -213,53 +208,35 @@ def test_the_bars_panel_draws_a_bar_per_record_and_their_sum(run, layout):
     bars = _bar_rows(overlay(tl, step, theme, W, H), theme, 0.60)
     assert len(bars) == 5
     values = list(step.bars.values)
-    _assert_tip_to_tail(bars, values)
-    lengths = [x1 - x0 for x0, x1, _, _ in bars]
-    for length, v in zip(lengths, values, strict=True):
-        assert length == pytest.approx(lengths[0] * abs(v) / abs(values[0]), abs=2 / W)  # 2 px
+    _assert_from_zero(bars, values)
     # inside its column (the lecture's reaches down beside the short code line of an update)
     floor = 0.04 if layout == "lecture" else 0.14
-    assert max(b[3] for b in bars) < 0.76 and min(b[3] for b in bars) > floor
+    assert max(b.y1 for b in bars) < 0.76 and min(b.y0 for b in bars) > floor
 
 
-def _bar_rows(drawn, theme, x_min: float) -> list[tuple[float, float, tuple, float]]:
-    """The bars of a bars panel right of ``x_min``, top row first, as (x0, x1, colour, mid
-    y): a bar's body (a rectangle) and its head's strokes (vertical lines) together."""
-    _, rects, lines = drawn
-    rows: dict[tuple[float, tuple], list[float]] = {}
-    colours = (theme.positive, theme.negative)
-    for r in rects:  # (not the loss curve's dot)
-        if r.color in colours and r.opacity == 1.0 and r.x0 >= x_min and r.x1 - r.x0 != pytest.approx(12 / W):
-            rows.setdefault((round((r.y0 + r.y1) / 2, 6), r.color), []).extend([r.x0, r.x1])
-    for line in lines:  # a head's strokes: where they reach, half their width either side
-        (xa, ya), (xb, yb) = line.points[0], line.points[-1]
-        if line.color in colours and xa == xb and xa >= x_min and len(line.points) == 2:
-            half = line.width / 2 / W
-            rows.setdefault((round((ya + yb) / 2, 6), line.color), []).extend([xa - half, xa + half])
-    return sorted(((min(xs), max(xs), c, y) for (y, c), xs in rows.items()), key=lambda b: -b[3])
+def _bar_rows(drawn, theme, x_min: float) -> list:
+    """The signed bars of a bars panel right of ``x_min``, top row first."""
+    bars = [r for r in drawn[1] if r.color in (theme.positive, theme.negative) and r.opacity == 1.0]
+    bars = [r for r in bars if r.x0 >= x_min and r.x1 - r.x0 != pytest.approx(12 / W)]  # not the curve's dot
+    return sorted(bars, key=lambda r: -r.y0)
 
 
-def _assert_tip_to_tail(bars, values) -> None:
-    """The terms of a sum as a waterfall of arrows: the first from the zero line, each next
-    from where the one above ended (a push down ends at its left end, a push up at its
-    right), the sum's bar from the zero line again, each coloured by its sign (positions to
-    within a head's stroke, 1.5 px)."""
+def _assert_from_zero(bars, values) -> None:
+    """Each term a bar from the zero line, right and blue for +, left and orange for -, as
+    long as it is, and the sum under them the same way: the terms pulling against each other
+    are seen beside their short sum (three reviews read a running total's bars, each from
+    where the one above ended, as signs: a + left of the zero line)."""
     theme = THEMES["dark"]
-    tol = 1.5 / W
-    centre = bars[0][1] if values[0] < 0 else bars[0][0]
-    reach = centre
-    for (x0, x1, colour, _), v in zip(bars[:-1], values[:-1], strict=True):
-        assert colour == (theme.positive if v > 0 else theme.negative)
-        start, end = (x0, x1) if v > 0 else (x1, x0)
-        assert start == pytest.approx(reach, abs=tol)
-        reach = end
-    x0, x1, colour, _ = bars[-1]
-    assert colour == (theme.positive if values[-1] > 0 else theme.negative)
-    assert (x0 if values[-1] > 0 else x1) == pytest.approx(centre, abs=tol)
-    assert (x1 if values[-1] > 0 else x0) == pytest.approx(reach, abs=2 * tol)  # where the terms end
+    centre = bars[0].x1 if values[0] < 0 else bars[0].x0
+    for bar, v in zip(bars, values, strict=True):
+        assert bar.color == (theme.positive if v > 0 else theme.negative)
+        assert (bar.x0 if v > 0 else bar.x1) == centre
+    lengths = [bar.x1 - bar.x0 for bar in bars]
+    for length, v in zip(lengths, values, strict=True):
+        assert length / lengths[0] == pytest.approx(abs(v) / abs(values[0]), rel=1e-9)
 
 
-def test_a_nodes_z_is_drawn_as_its_terms_tip_to_tail(run):
+def test_a_nodes_z_is_drawn_as_its_terms_and_their_sum(run):
     trace, tl = run
     u = trace.epoch_updates(1)[0]
     step = next(s for s in tl.steps if s.kind == "node" and s.epoch == 1 and s.layer == 2)  # out, record 1
@@ -273,17 +250,12 @@ def test_a_nodes_z_is_drawn_as_its_terms_tip_to_tail(run):
     for number in ["-0.265", "+0.393", "-0.435", "+0.202", "-0.105"]:  # as on the edges and the caption
         assert number in words
     theme = THEMES["dark"]
-    drawn = overlay(tl, step, theme, W, H)
-    bars = _bar_rows(drawn, theme, 0.70)
+    bars = _bar_rows(overlay(tl, step, theme, W, H), theme, 0.70)
     assert len(bars) == 5
-    _assert_tip_to_tail(bars, list(step.bars.values))
-    # each term an arrow, its head at its end (the way it moves the sum); the sum a plain bar
-    for (x0, x1, colour, y), v in zip(bars[:-1], step.bars.values[:-1], strict=True):
-        pairs = [ln.points for ln in drawn[2] if ln.color == colour and len(ln.points) == 2]
-        strokes = [a for (a, ya), (b, _) in pairs if a == b and y - 0.03 < ya < y + 0.03]
-        assert len(strokes) == 8
-        assert (np.mean(strokes) > (x0 + x1) / 2) == (v > 0)
-    assert bars[-1][1] - bars[-1][0] < bars[2][1] - bars[2][0]  # the terms cancel to a short z
+    _assert_from_zero(bars, list(step.bars.values))
+    assert bars[-1].x1 - bars[-1].x0 < bars[2].x1 - bars[2].x0  # the terms cancel to a short z
+    # under the outputs, down beside the code line: the lecture's column
+    assert min(b.y0 for b in bars) > 0.04 and max(b.y1 for b in bars) < 0.39
     hidden = next(s for s in tl.steps if s.kind == "node" and s.epoch == 1 and s.layer == 1)  # h1: x = 0 0 1
     assert hidden.bars.names == ("x1", "x2", "x3", "z") and hidden.bars.values[:2] == (0.0, 0.0)
     assert "an input of 0 adds 0" in " ".join(
@@ -355,7 +327,7 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     texts, rects, lines = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
     assert "loss = 1/2 sum of squared\nerrors, vs h3 -> out" in words  # the real loss, named
-    assert "slope dloss/dw +0.00677" in words and "change = -1 x slope = -0.00677" in words  # rate 1
+    assert "gradient dloss/dw +0.00677" in words and "change = -1 x gradient = -0.00677" in words  # rate 1
     tangent = next(p for p in lines if p.color == theme.gradient and len(p.points) == 2)
     (ax, ay), (bx, by) = tangent.points
     assert bx > ax and by > ay  # a positive slope rises to the right
@@ -387,9 +359,7 @@ def test_the_hall_keeps_the_key_over_the_error_and_the_signs_in_pairs(lang):
         texts = overlay(tl, step, theme, W, H)[0]
         words = [t.text for t in texts]
         if step.wants:
-            m = tl.want_magnification(step)
-            drawn = "" if m == 1 else message(lang, "key_magnified", m=f"{m:g}")  # en: literal above
-            assert keys[step.kind == "delta"] + drawn in words, (step.index, words[:4])
+            assert keys[step.kind == "delta"] in words, (step.index, words[:4])
         blue = [t for t in texts if t.color == theme.positive and t.y > 0.9]
         orange = [t for t in texts if t.color == theme.negative and t.y > 0.9]
         assert len(blue) == len(orange), step.index  # "blue +" never without "orange -"
@@ -533,7 +503,7 @@ def test_a_deltas_arrow_grows_out_of_its_errors_shrunk_by_the_slope(run):
     for a, b, hollow in zip(*(sorted(p, key=middle) for p in (start, end, hollows)), strict=True):
         assert height(b) <= height(a) < height(hollow)
         assert a.points[0] == b.points[0] and a.points[0][1] == hollow.points[0][1]  # from its tail
-    assert sum(map(height, start)) > 2.0 * sum(map(height, end))
+    assert sum(map(height, start)) > 1.5 * sum(map(height, end))  # (a short arrow is most of it head)
 
 
 def test_in_the_error_step_each_arrow_grows_after_its_tube_arrives(run):
@@ -589,9 +559,9 @@ def test_the_tubes_sent_back_are_on_one_scale_for_the_video(run):
         step = _step(tl, epoch, "error", 1)
         radii[epoch] = _backward_flow(step, tl.layout, theme, 1.0, flow_scale(tl, step))[3]
         values = np.abs([s.value for s in step.signals if not s.forward])
-        scale = tl.want_full(step)
+        scale = tl.want_unit
         expected = np.clip(FLOW_R_MAX * values / scale, 0.012, FLOW_R_MAX)
         np.testing.assert_allclose(radii[epoch], expected, rtol=1e-12)
-    # iteration 1's h3 (0.112, x4) on the unit of every arrow, out's 0.5447
-    assert radii[1].max() == pytest.approx(FLOW_R_MAX * 0.11161 * 4 / 0.54470, rel=1e-3)
+    # iteration 1's h3 (0.112) on the scale of every arrow, out's 0.5447
+    assert radii[1].max() == pytest.approx(FLOW_R_MAX * 0.11161 / 0.54470, rel=1e-3)
     assert radii[2000].max() < 0.5 * radii[1].max()

@@ -296,9 +296,7 @@ class Timeline:
     @cached_property
     def want_scales(self) -> dict[int | None, float]:
         """The largest |want| of each layer in the whole video, its errors and deltas
-        together: an arrow's length is its value over this, so a delta is seen to be its
-        error times the slope, and the wants of iteration 2000 look as small as they are
-        next to iteration 1's."""
+        together; the largest of them is the one scale of every arrow (``want_unit``)."""
         scales: dict[int | None, float] = {}
         for s in self.steps:
             for _, v in s.wants:
@@ -307,56 +305,14 @@ class Timeline:
         return scales
 
     @cached_property
-    def want_magnifications(self) -> dict[tuple[int | None, int | None], float]:
-        """Per layer and iteration, the power of ten its wants are drawn magnified by: one
-        for the whole iteration, the largest that keeps every layer's within its scale (1 in
-        iteration 1). Iteration 1998's arrows, a hundredth of iteration 1's, would be stubs
-        on one scale; drawn 10x with the factor in the key they are read. One factor an
-        iteration (a lecturer's review read x1000 beside x10 as arrows to compare): a
-        delta is still its error times the slope, and the output's delta, tiny at 1998
-        because the output's slope is, is seen to be tiny."""
-        biggest: dict[tuple[int | None, int | None], float] = {}
-        for s in self.steps:
-            for _, v in s.wants:
-                if np.isfinite(v):
-                    key = (s.layer, s.epoch)
-                    biggest[key] = max(biggest.get(key, 0.0), abs(float(v)))
-        factors = self.want_layer_factors
-        fits: dict[int | None, int] = {}  # per iteration, the smallest power any layer needs
-        for (layer, epoch), most in biggest.items():
-            scale = self.want_unit / factors.get(layer, 1.0)
-            power = math.floor(math.log10(scale / most)) if most > 0 and scale > 0 else 0
-            fits[epoch] = min(fits.get(epoch, power), power)
-        return {
-            (layer, epoch): factors.get(layer, 1.0) * 10.0 ** max(fits[epoch], 0) for layer, epoch in biggest
-        }
-
-    @cached_property
     def want_unit(self) -> float:
-        """The |want| drawn at full length unmagnified: the largest of the video, of any
-        layer (the output's error in iteration 1). One unit for every arrow, so that two
-        reviews no longer read h3's error 0.112 as larger than out's 0.474 (its arrow was
-        longer, each layer on its own silent scale)."""
+        """The |want| drawn at full length: the largest of the video, of any layer (record
+        4's output error in iteration 1). One scale for every arrow of the video: three
+        reviews read arrows on scales of their own (a hidden layer's, magnified x4; a late
+        iteration's, x10) as wants to compare, out's 0.474 beside h3's 0.112, iteration
+        1998's beside iteration 1's. On the one scale the small wants are stubs, as small
+        as they are: the numbers beside them say how small."""
         return max(self.want_scales.values(), default=0.0) or 1.0
-
-    @cached_property
-    def want_layer_factors(self) -> dict[int | None, float]:
-        """Per layer, the power of two its wants are drawn magnified by, stated in the key
-        ("x4"): the largest that keeps the layer's within the unit. On the unit alone the
-        hidden layer's errors (a fifth of the output's) would be stubs and their deltas
-        specks; a stated factor keeps them seen without a silent change of scale."""
-        unit = self.want_unit
-        return {
-            layer: 2.0 ** max(0, math.floor(math.log2(unit / most))) if most > 0 else 1.0
-            for layer, most in self.want_scales.items()
-        }
-
-    def want_magnification(self, step: Step) -> float:
-        return self.want_magnifications.get((step.layer, step.epoch), 1.0)
-
-    def want_full(self, step: Step) -> float:
-        """The |want| that ``step`` draws at full length: the unit over its magnification."""
-        return self.want_unit / self.want_magnification(step)
 
     @property
     def mono_em(self) -> float:
