@@ -1340,9 +1340,10 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         slope_text = hud.t("curve_slope", s=fmt_signed(curve.slope))
         out.texts.append(Text2D(slope_text, x0, line_y, size, theme.gradient))
         step_y = line_y - size * LINE / h
-        step_text = hud.t(
-            "curve_step", r=f"{curve.rate:g}", c=fmt_signed(curve.change)
-        )  # change = -1 x slope
+        # change = -gradient (a rate of 1 unwritten, as the descent's caption: the panel's
+        # width held "-1 x slope" but not "-1 x gradient"), change = -0.5 x gradient
+        rate = "" if curve.rate == 1 else f"{curve.rate:g} x "
+        step_text = hud.t("curve_step", r=rate, c=fmt_signed(curve.change))
         out.texts.append(Text2D(step_text, x0, step_y, size, colour))
     gx0, gx1 = x0 + 0.01, x1 - 0.01
     if big:  # room left of the plot for its loss axis's numbers

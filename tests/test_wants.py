@@ -327,7 +327,7 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     texts, rects, lines = overlay(tl, step, theme, W, H)
     words = [t.text for t in texts]
     assert "loss = 1/2 sum of squared\nerrors, vs h3 -> out" in words  # the real loss, named
-    assert "gradient dloss/dw +0.00677" in words and "change = -1 x gradient = -0.00677" in words  # rate 1
+    assert "gradient dloss/dw +0.00677" in words and "change = -gradient = -0.00677" in words  # rate 1
     tangent = next(p for p in lines if p.color == theme.gradient and len(p.points) == 2)
     (ax, ay), (bx, by) = tangent.points
     assert bx > ax and by > ay  # a positive slope rises to the right
