@@ -630,8 +630,7 @@ def flow_scale(timeline: Timeline, step: Step) -> float | None:
     """The |delta x weight| drawn FLOW_R_MAX wide in ``step``: the scale of the want arrows,
     one for the video, so iteration 1998's tubes are seen to be thinner than iteration 1's
     (a review found them as thick, each step's largest drawn as wide)."""
-    scale = timeline.want_scales.get(step.layer, 0.0) if step.layer is not None else 0.0
-    return timeline.want_unit if scale else None
+    return timeline.want_unit if timeline.want_scales.get(step.layer) else None
 
 
 def _backward_flow(
@@ -1379,7 +1378,7 @@ def _map_axes(
     ]
 
 
-#: a want's arrow: the longest (the largest want of its layer in the video) and the
+#: a want's arrow: the longest (the largest want of the video, of any layer) and the
 #: shortest (any want that is not 0, so its direction still shows: longer, and the
 #: deltas' arrows lose the sizes that show the slope shrinking them), in node spacings
 WANT_MAX, WANT_MIN, WANT_HEAD = 1.6, 0.1, 0.2
@@ -1485,7 +1484,8 @@ def _half_head(gap: float, aspect: float) -> float:
 
 def _inside(gap: float, aspect: float, px: float, width: int) -> float:
     """The width in pixels of a hollow arrow's inside, within its outline: what a delta
-    fills, and dark where it does not (a thin dark line down the middle read as a crack)."""
+    fills, and the background's colour where it does not (a thin dark line down the middle
+    read as a crack)."""
     return max(px, 2 * HOLLOW_SHAFT * _half_head(gap, aspect) * width - px * 0.6)
 
 

@@ -286,7 +286,7 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         right = [("changes", (UPDATE_LEFT, RIGHT_TOP[3] - tall, RIGHT_MIDDLE[2], RIGHT_TOP[3]))]
     elif sheets_shown(hud.timeline, step):  # the records' sheets, each with its output: the whole width
         right = []
-    elif step.bars:  # a node's z, its terms tip to tail: down beside the code line, as the worked change's
+    elif step.bars:  # a node's z, its terms and their sum: down beside the code line, as the worked change's
         right = [
             (_beside(hud), RIGHT_TOP),
             ("bars", (RIGHT_MIDDLE[0], WORKED_BARS_BOTTOM, *RIGHT_MIDDLE[2:])),
@@ -546,8 +546,11 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         it = hud.t("before_training")
     error = ""
     # (not beside the loss as one weight varies: two error measures side by side read as one;
-    # nor where the caption states it, the fast forward's, whose key needs the room)
-    if step.display_error is not None and step.loss_curve is None and step.kind != "epilogue":
+    # nor where the caption states it, the fast forward's, whose key needs the room, and the
+    # end of an iteration's, before and after the update: the one before alone beside them
+    # read as the error after)
+    states = step.kind == "epilogue" or (step.kind == "end" and "display_error_after" in step.values)
+    if step.display_error is not None and step.loss_curve is None and not states:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
         if step.display_error_epoch not in (None, step.epoch):  # the last one computed, earlier
             error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)
@@ -1297,13 +1300,16 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
             bar_mid = y - row / 2
             out.texts.append(Text2D(name, x0, bar_mid, size, colour, bold=last, valign="center"))
             number_at = (bar_mid, "center")
-        out.texts.append(Text2D(shown, x1, number_at[0], size, theme.text, bold=last, align="right",
-                                valign=number_at[1]))  # fmt: skip
+        # its name at once, its bar and number with the caption's part that says them
+        written = hud.shown is None or hud.shown >= chart.appear[1 if last else 0]
+        if written:
+            out.texts.append(Text2D(shown, x1, number_at[0], size, theme.text, bold=last, align="right",
+                                    valign=number_at[1]))  # fmt: skip
         length = half * min(1.0, abs(v) / scale) if np.isfinite(v) else half
         a, b = (centre, centre + length) if v >= 0 else (centre - length, centre)
         # blue and orange say a sign; sizes that have none (a largest |change|) are neutral
         fill = theme.muted if not signed or size_only else theme.positive if v >= 0 else theme.negative
-        if v != 0:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
+        if v != 0 and written:  # a 0 (an input of 0) has no bar: a sliver would read as a sign
             lo, hi = bar_mid - bar_h / 2, bar_mid + bar_h / 2
             out.rects.append(Rect2D(a, lo, max(b, a + 0.002), hi, fill, 1.0))
         bottom = bar_mid - bar_h / 2

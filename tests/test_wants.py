@@ -565,3 +565,31 @@ def test_the_tubes_sent_back_are_on_one_scale_for_the_video(run):
     # iteration 1's h3 (0.112) on the scale of every arrow, out's 0.5447
     assert radii[1].max() == pytest.approx(FLOW_R_MAX * 0.11161 / 0.54470, rel=1e-3)
     assert radii[2000].max() < 0.5 * radii[1].max()
+
+
+def test_a_nodes_terms_and_z_come_with_the_caption_parts_that_say_them(run):
+    """The panel names its rows at once; the terms' bars come with "= the terms", z's with
+    "= z" (a review found z in the panel while the caption still built the formula)."""
+    _, tl = run
+    step = next(s for s in tl.steps if s.kind == "node" and s.epoch == 1 and s.layer == 2)
+    theme = THEMES["dark"]
+    counts = []
+    for shown in (1, 2, 3, 4):
+        texts, rects, _ = overlay(tl, step, theme, W, H, shown=shown)
+        words = [t.text for t in texts]
+        assert all(name in words for name in ("h1", "h2", "h3", "h4", "z"))
+        counts.append((len(_bar_rows((texts, rects, ()), theme, 0.70)), "-0.105" in words, "+0.393" in words))
+    # (the caption writes -0.105 from its third part on, the panel with it)
+    assert counts == [(0, False, False), (4, False, True), (5, True, True), (5, True, True)]
+
+
+def test_the_end_of_an_iteration_leaves_its_errors_to_the_caption(run):
+    """The caption says the mean |error| before the update and after it: the status line's
+    error (the one before) beside them was read as the error after."""
+    _, tl = run
+    end = _step(tl, 1, "end")
+    words = [t.text for t in overlay(tl, end, THEMES["dark"], W, H)[0]]
+    assert "0.49641 before the update, 0.49630 after" in " ".join(w.replace("\n", " ") for w in words)
+    assert not [w for w in words if w.startswith("mean |error|")]
+    error_step = _step(tl, 1, "delta", 1)
+    assert "mean |error| 0.49641" in [t.text for t in overlay(tl, error_step, THEMES["dark"], W, H)[0]]

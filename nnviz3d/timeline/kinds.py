@@ -677,6 +677,7 @@ def worked(b: Builder, beat: Beat) -> None:
                 "bars_change",
                 value,
                 zero_note=b.t("bars_input_zero") if k == 0 else "",
+                appear=(1, 2),  # the records' products with the sum written out, the change with its "="
             ),
             "loss_curve": _loss_curve(b, u, k, i, j, f"{start} -> {end}"),
             "terms": (
@@ -1176,20 +1177,29 @@ def _edge_at(lay, edge: int) -> tuple[float, float, float]:
 
 
 def _record_bars(
-    b: Builder, title: str, values: list[float], total_name: str, total: float, zero_note: str = "", **words
+    b: Builder,
+    title: str,
+    values: list[float],
+    total_name: str,
+    total: float,
+    zero_note: str = "",
+    appear: tuple[int, int] = (1, 1),
+    **words,
 ):
     """Each record's number and the one they make together (see :class:`RecordBars`)."""
     if len(values) > MAX_BARS:
         return None
     names = (*(b.t("bars_record", r=r + 1) for r in range(len(values))), b.t(total_name))
     short = (*(str(r + 1) for r in range(len(values))), b.t(total_name + "_short"))
-    return RecordBars(b.t(title, **words), names, (*values, total), short=short, zero_note=zero_note)
+    return RecordBars(
+        b.t(title, **words), names, (*values, total), short=short, zero_note=zero_note, appear=appear
+    )
 
 
 def _z_bars(b: Builder, k: int, products: list[float], bias: list[float], z: float):
-    """A node's z as its terms tip to tail, each from its input's node, into the sum: the
-    equation of the caption drawn (four reviews asked for the sum on the picture, the terms
-    of one sign pulling against the other's)."""
+    """A node's z as its terms, each from its input's node, and their sum: the equation of
+    the caption drawn (four reviews asked for the sum on the picture, the terms of one sign
+    pulling against the other's)."""
     values = [*products, *bias]
     if len(values) > MAX_BARS:
         return None
@@ -1199,7 +1209,8 @@ def _z_bars(b: Builder, k: int, products: list[float], bias: list[float], z: flo
         "z",
     )
     zero = b.t("bars_input_zero") if k == 1 else ""
-    return RecordBars(b.t("bars_z"), names, (*values, z), zero_note=zero)
+    # "z" at once, "= the terms" (their bars), "= z" (its bar), then the activation
+    return RecordBars(b.t("bars_z"), names, (*values, z), zero_note=zero, appear=(2, 3))
 
 
 #: the loss curve spans the weight's value +- at most this, at least LOSS_CURVE_MIN

@@ -145,6 +145,10 @@ class RecordBars:
     size_total: bool = False
     #: said after the title where a record adds exactly 0 (its input is 0): why
     zero_note: str = ""
+    #: the caption parts with which the rows' bars and numbers are drawn, the terms' and
+    #: then the total's: a sum's result comes with the caption's (a review found a node's
+    #: z in the panel while its caption still built the formula)
+    appear: tuple[int, int] = (1, 1)
 
 
 @dataclass(frozen=True)
