@@ -194,7 +194,7 @@ def _beside(hud: Hud) -> str:
 #: chart under the network
 EPILOGUE_KINDS = ("timelapse", "epilogue", "summary")
 EPILOGUE_CHART = (0.015, 0.015, 0.985, 0.34)
-SUMMARY_VALUES = (0.455, 0.38, 0.993, 0.76)  # which code line did what: wide lines
+SUMMARY_VALUES = (0.455, 0.342, 0.993, 0.76)  # which code line did what: wide lines, 8 rows
 
 
 def _scene_regions(hud: Hud, screen: str) -> list[tuple[str, Box]] | None:

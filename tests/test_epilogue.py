@@ -172,17 +172,20 @@ def test_the_rule_is_computed_from_the_data(targets, rule):
     assert not any(s.kind == "timelapse" for s in tl.steps)
 
 
-def test_summary_links_the_backprop_lines_to_what_was_seen(default):
+def test_summary_links_the_lines_of_an_iteration_to_what_was_seen(default):
+    """Every line of the loop's body, the forward pass's too, and the two updates in one row
+    (four reviews: the forward pass missing, "the update" twice)."""
     _, tl = default
     s = tl.steps[-1]
     assert s.panel == (
         "the code -> what you saw",
+        "l1 = ...          -> the hidden values  ",
+        "l2 = ...          -> the output         ",
         "l2_error = y - l2 -> the error          ",
         "l2_delta = ...    -> the output's delta ",
         "l1_error = ...    -> the error sent back",
         "l1_delta = ...    -> error x slope      ",
-        "syn1 += ...       -> the update         ",
-        "syn0 += ...       -> the update         ",
+        "syn1, syn0 += ... -> the weights move   ",
     )
     # and the lecture draws it, in its readable type (a block too wide would be dropped)
     texts = overlay(tl, s, THEMES["dark"], 1280, 720)[0]
@@ -204,7 +207,12 @@ def test_summary_works_for_other_shapes():
     scene = replace(scene, render=replace(scene.render, epochs=(1,), epilogue=True))
     _, tl = prepare(scene)
     s = tl.steps[-1]
-    assert s.kind == "summary" and s.panel[1].startswith("l3_error = y - l3")
+    assert (
+        s.kind == "summary"
+        and s.panel[1].startswith("l1 = ...")
+        and s.panel[3].endswith("the output         ")
+    )
+    assert s.panel[4].startswith("l3_error = y - l3")
     assert any(row.startswith("l2_error = ...") for row in s.panel)
     assert any(row.startswith("b0 += ...") for row in s.panel)
     assert "held-out record 1 -> class" in s.caption and "its label is" in s.caption
@@ -279,7 +287,8 @@ def test_japanese_summary_keeps_the_code_column_aligned():
     scene = load_scene()
     _, tl = prepare(replace(scene, render=replace(scene.render, lang="ja")))
     rows = tl.steps[-1].panel[1:]
-    assert rows[0].strip().startswith("誤差 ← l2_error = y - l2")
+    assert rows[0].strip().startswith("隠れ層の値 ← l1 = ...")
+    assert rows[2].strip().startswith("誤差 ← l2_error = y - l2")
     tails = [row.split(" ← ")[1] for row in rows]
     assert len({len(t) for t in tails}) == 1 and all(t.isascii() for t in tails)
 

@@ -874,7 +874,8 @@ def summary(b: Builder, beat: Beat) -> None:
         answer = _few(y[None], lambda v: fmt(v, 3))
     b.add(
         b.t("summary", rule=rule, x=described, y=answer, verdict=_verdict(b, x, y, predicted)),
-        code=tuple(key for key, _ in _backprop_lines(b)),
+        # the backpropagation's lines lit (the panel beside names the forward pass's too)
+        code=tuple(key for keys, _ in _training_lines(b) for key in keys if not key.startswith("layer")),
         panel=_code_map(b),  # (the maps stay with the epilogue's last step: here the unseen
         values={  # input's values need the room beside the nodes)
             **{f"unseen_l0[{j}]": float(v) for j, v in enumerate(x[:64])},
@@ -1061,18 +1062,30 @@ def _verdict(b: Builder, x: np.ndarray, y: np.ndarray, predicted: float | None) 
     return b.t("verdict_against", p=fmt_input(predicted))
 
 
-def _backprop_lines(b: Builder) -> list[tuple[str, str]]:
-    """The listing's backpropagation lines (keys of ``code_listing``) with what each is in
-    the video: the error, the output's delta, the delta sent back, the update."""
+def _training_lines(b: Builder) -> list[tuple[tuple[str, ...], str]]:
+    """The listing's lines of one training iteration (keys of ``code_listing``; lines that
+    do one thing share a row) with what each is in the video: the layers' values, the
+    error, the output's delta, the delta sent back, the weights' update (four reviews found
+    the forward pass missing and "the update" twice, syn1's and syn0's alike)."""
     n_w = b.n_w
-    lines = [("error", "map_error"), (f"delta{n_w}", "map_output_delta")]
+    lines: list[tuple[tuple[str, ...], str]] = [
+        ((f"layer{k}",), "map_hidden" if k < n_w else "map_output") for k in range(1, n_w + 1)
+    ]
+    lines += [(("error",), "map_error"), ((f"delta{n_w}",), "map_output_delta")]
     for k in range(n_w - 1, 0, -1):
-        lines += [(f"error{k}", "map_sent_back"), (f"delta{k}", "map_hidden_delta")]
-    for k in range(n_w - 1, -1, -1):
-        lines.append((f"update{k}", "map_update"))
-        if b.spec.biases is not None:
-            lines.append((f"bias{k}", "map_update"))
-    return [(key, meaning) for key, meaning in lines if key in b.where]
+        lines += [((f"error{k}",), "map_sent_back"), ((f"delta{k}",), "map_hidden_delta")]
+    updates = [f"update{k}" for k in range(n_w - 1, -1, -1)]
+    if b.spec.biases is not None:
+        updates += [f"bias{k}" for k in range(n_w - 1, -1, -1)]
+    updates = [key for key in updates if key in b.where]
+    # one row where their names fit the code column ("syn1, syn0 += ..."), else a row each
+    together = len(", ".join(b.code[b.where[key]].split("+=")[0].strip() for key in updates)) <= 10
+    lines += [(tuple(updates), "map_update")] if together else [((key,), "map_update") for key in updates]
+    return [
+        (tuple(k for k in keys if k in b.where), meaning)
+        for keys, meaning in lines
+        if set(keys) & set(b.where)
+    ]
 
 
 def _code_map(b: Builder) -> tuple[str, ...]:
@@ -1080,10 +1093,17 @@ def _code_map(b: Builder) -> tuple[str, ...]:
     left-hand side, which names it, so that the block stays narrow enough for the
     lecture's readable type beside the network."""
     rows = []
-    for key, meaning in _backprop_lines(b):
-        line = b.code[b.where[key]].strip()
-        lhs, op, _ = line.partition("+=" if "+=" in line else "=")
-        rows.append((line if len(line) <= 17 else f"{lhs.strip()} {op} ...", b.t(meaning)))
+    for keys, meaning in _training_lines(b):
+        parts = [
+            b.code[b.where[key]].strip().partition("+=" if "+=" in b.code[b.where[key]] else "=")
+            for key in keys
+        ]
+        line = b.code[b.where[keys[0]]].strip()
+        if len(keys) > 1:  # syn1, syn0 += ...: the left-hand sides, one operator
+            code = f"{', '.join(lhs.strip() for lhs, _, _ in parts)} {parts[0][1]} ..."
+        else:
+            code = line if len(line) <= 17 else f"{parts[0][0].strip()} {parts[0][1]} ..."
+        rows.append((code, b.t(meaning)))
     width = max(len(c) for c, _ in rows)
     size = max(columns(m) for _, m in rows)
     # the panel aligns its lines on the right: the words, padded, end each line in English;
