@@ -1094,15 +1094,11 @@ def _code_map(b: Builder) -> tuple[str, ...]:
     lecture's readable type beside the network."""
     rows = []
     for keys, meaning in _training_lines(b):
-        parts = [
-            b.code[b.where[key]].strip().partition("+=" if "+=" in b.code[b.where[key]] else "=")
-            for key in keys
-        ]
-        line = b.code[b.where[keys[0]]].strip()
-        if len(keys) > 1:  # syn1, syn0 += ...: the left-hand sides, one operator
-            code = f"{', '.join(lhs.strip() for lhs, _, _ in parts)} {parts[0][1]} ..."
-        else:
-            code = line if len(line) <= 17 else f"{parts[0][0].strip()} {parts[0][1]} ..."
+        lines = [b.code[b.where[key]].strip() for key in keys]
+        sides = [line.partition("+=" if "+=" in line else "=") for line in lines]
+        # a short line whole, else its left-hand side (syn1, syn0 += ...: theirs, one operator)
+        short = len(lines) == 1 and len(lines[0]) <= 17
+        code = lines[0] if short else f"{', '.join(lhs.strip() for lhs, _, _ in sides)} {sides[0][1]} ..."
         rows.append((code, b.t(meaning)))
     width = max(len(c) for c, _ in rows)
     size = max(columns(m) for _, m in rows)
