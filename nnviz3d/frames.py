@@ -1489,10 +1489,6 @@ def _inside(gap: float, aspect: float, px: float, width: int) -> float:
     return max(px, 2 * HOLLOW_SHAFT * _half_head(gap, aspect) * width - px * 0.6)
 
 
-def _background(theme: Theme) -> tuple[float, float, float]:
-    return tuple((a + b) / 2 for a, b in zip(theme.background_top, theme.background_bottom, strict=True))
-
-
 def _sign_colour(theme: Theme, value: float) -> tuple[float, float, float]:
     return theme.positive if value > 0 else theme.negative
 
@@ -1525,8 +1521,8 @@ def _arrow(
     left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
     right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
     return [
-        # the hollow's inside in the background's colour, the weights behind hidden
-        Polyline2D(((x, tail), (x, base)), _background(theme), _inside(gap, aspect, px, width)),
+        # the hollow's inside in the background's colour (its gradient's middle), the weights behind hidden
+        Polyline2D(((x, tail), (x, base)), background_at(theme, 0.5), _inside(gap, aspect, px, width)),
         Polyline2D((*left_side, (x, tip), *right_side), colour, px * 0.6),  # thick enough for the back rows
     ]
 

@@ -31,7 +31,7 @@ from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
-from nnviz3d.timeline.model import RecordBars, change_decimals, closing_digits
+from nnviz3d.timeline.model import RecordBars, change_decimals, closing_digits, rate_times
 
 Box = tuple[float, float, float, float]
 
@@ -1348,8 +1348,7 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         step_y = line_y - size * LINE / h
         # change = -gradient (a rate of 1 unwritten, as the descent's caption: the panel's
         # width held "-1 x slope" but not "-1 x gradient"), change = -0.5 x gradient
-        rate = "" if curve.rate == 1 else f"{curve.rate:g} x "
-        step_text = hud.t("curve_step", r=rate, c=fmt_signed(curve.change))
+        step_text = hud.t("curve_step", r=rate_times(curve.rate), c=fmt_signed(curve.change))
         out.texts.append(Text2D(step_text, x0, step_y, size, colour))
     gx0, gx1 = x0 + 0.01, x1 - 0.01
     if big:  # room left of the plot for its loss axis's numbers

@@ -32,6 +32,7 @@ from nnviz3d.timeline.model import (
     fmt_input,
     fmt_sig,
     fmt_signed,
+    rate_times,
 )
 
 if TYPE_CHECKING:
@@ -203,6 +204,7 @@ def node(b: Builder, beat: Beat) -> None:
     node_name = lay.node_name(k, j)  # as the picture names it, under its sphere
     name = b.t("output" if k == b.n_w else "hidden_of" if b.n_w > 2 else "hidden", name=node_name, k=k)
     incoming = [lay.edge_id(k - 1, i, j) for i in range(b.spec.layers[k - 1])]
+    products = [float(p * wij) for p, wij in zip(prev, w[:, j], strict=True)]  # each input x its weight
     outputs = b.visual.outputs
     if k == b.n_w and r < lay.n_records:  # the outputs table fills as the output node lights
         outputs = outputs.copy()
@@ -217,14 +219,10 @@ def node(b: Builder, beat: Beat) -> None:
         nodes=[*lay.layer_nodes(k - 1), lay.node_id(k, j)],
         edges=incoming,
         extras={
-            "signals": tuple(
-                Signal(e, True, float(p * wij)) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
-            ),
-            "edge_values": tuple(
-                (e, fmt_sig(float(p * wij))) for e, p, wij in zip(incoming, prev, w[:, j], strict=True)
-            ),
+            "signals": tuple(Signal(e, True, p) for e, p in zip(incoming, products, strict=True)),
+            "edge_values": tuple((e, fmt_sig(p)) for e, p in zip(incoming, products, strict=True)),
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
-            "bars": _z_bars(b, k, [float(p * wij) for p, wij in zip(prev, w[:, j], strict=True)], bias, z),
+            "bars": _z_bars(b, k, products, bias, z),
             # each input from its node and each weight from its edge, into the formula
             "terms": (
                 (node_name, "value"),  # as its name under its sphere, in the colour of now
@@ -713,7 +711,7 @@ def descent(b: Builder, beat: Beat) -> None:
             a=start,
             b=end,
             s=fmt_signed(slope),
-            r="" if lr == 1 else f"{lr:g} x ",
+            r=rate_times(lr),
             c=fmt_signed(value),
         ),
         gloss=b.t("descent_gloss", m=f"{b.change_scale()[0]:g}"),
@@ -1079,13 +1077,19 @@ def _training_lines(b: Builder) -> list[tuple[tuple[str, ...], str]]:
         updates += [f"bias{k}" for k in range(n_w - 1, -1, -1)]
     updates = [key for key in updates if key in b.where]
     # one row where their names fit the code column ("syn1, syn0 += ..."), else a row each
-    together = len(", ".join(b.code[b.where[key]].split("+=")[0].strip() for key in updates)) <= 10
+    together = len(", ".join(_assignment(b.code[b.where[key]])[0] for key in updates)) <= 10
     lines += [(tuple(updates), "map_update")] if together else [((key,), "map_update") for key in updates]
     return [
         (tuple(k for k in keys if k in b.where), meaning)
         for keys, meaning in lines
         if set(keys) & set(b.where)
     ]
+
+
+def _assignment(line: str) -> tuple[str, str]:
+    """A code line's left-hand side and its operator (``syn1 += ...``: "syn1", "+=")."""
+    lhs, op, _ = line.strip().partition("+=" if "+=" in line else "=")
+    return lhs.strip(), op
 
 
 def _code_map(b: Builder) -> tuple[str, ...]:
@@ -1095,10 +1099,10 @@ def _code_map(b: Builder) -> tuple[str, ...]:
     rows = []
     for keys, meaning in _training_lines(b):
         lines = [b.code[b.where[key]].strip() for key in keys]
-        sides = [line.partition("+=" if "+=" in line else "=") for line in lines]
+        sides = [_assignment(line) for line in lines]
         # a short line whole, else its left-hand side (syn1, syn0 += ...: theirs, one operator)
         short = len(lines) == 1 and len(lines[0]) <= 17
-        code = lines[0] if short else f"{', '.join(lhs.strip() for lhs, _, _ in sides)} {sides[0][1]} ..."
+        code = lines[0] if short else f"{', '.join(lhs for lhs, _ in sides)} {sides[0][1]} ..."
         rows.append((code, b.t(meaning)))
     width = max(len(c) for c, _ in rows)
     size = max(columns(m) for _, m in rows)

@@ -63,6 +63,12 @@ def fmt_signed(value: float, digits: int = 3) -> str:
     return ("+" if value > 0 else "") + fmt_sig(value, digits)
 
 
+def rate_times(rate: float) -> str:
+    """The learning rate as a caption writes it before what it scales: nothing for 1
+    (``change = -gradient``), else ``0.5 x `` (``change = -0.5 x gradient``)."""
+    return "" if rate == 1 else f"{rate:g} x "
+
+
 def fmt_input(value: float, digits: int = 3) -> str:
     """An input as a table writes it: 1, 0, or to ``digits`` decimals."""
     return str(int(value)) if float(value).is_integer() else fmt(value, digits)
