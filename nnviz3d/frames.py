@@ -10,6 +10,7 @@ pipeline reuse the pixels of held frames.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 
@@ -53,8 +54,8 @@ from nnviz3d.primitives import (
     text_width_em,
 )
 from nnviz3d.text import LANGUAGES, message
-from nnviz3d.timeline import Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, fmt_sig, fmt_signed
+from nnviz3d.timeline import Signal, Step, Timeline, Visual
+from nnviz3d.timeline.model import DIM, WANT_ROOM, fmt_sig, fmt_signed
 
 __all__ = [
     "THEMES",
@@ -76,6 +77,7 @@ RESULT_SIGNS = frozenset({"=", *(message(lang, "approx") for lang in LANGUAGES)}
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
 BACKWARD_TWEEN_SECONDS = 1.4  # the deltas' tubes and arrows: slow enough to follow
+SENT_BACK_SECONDS = 2.4  # the deltas sent back together (the first iteration: one, then the others)
 BEADS_ARRIVE = 2 / 3  # of a node step's tween: the products on the weights, then the sum
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
@@ -129,6 +131,13 @@ def _ease(t: float) -> float:
     """Smooth start and stop (cubic ease-in-out)."""
     t = min(max(t, 0.0), 1.0)
     return 4 * t**3 if t < 0.5 else 1 - (-2 * t + 2) ** 3 / 2
+
+
+def _unease(progress: float) -> float:
+    """The share of a tween's time at which :func:`_ease` reaches ``progress``: motions
+    timed one after another within a step (its tubes) keep their own pace and easing."""
+    p = min(max(progress, 0.0), 1.0)
+    return (p / 4) ** (1 / 3) if p < 0.5 else 1 - (2 * (1 - p)) ** (1 / 3) / 2
 
 
 def _blend(color: np.ndarray, background: np.ndarray, focus: np.ndarray) -> np.ndarray:
@@ -301,6 +310,8 @@ def _tween_seconds(timeline: Timeline, step: Step) -> float:
         return CAMERA_MOVE_SECONDS
     if step.kind == "node" or step.kind in MOVING_KINDS:  # moving for most of their time:
         return max(TWEEN_SECONDS, 0.8 * step.duration)  # the first example's slow nodes, a roll downhill
+    if step.senders:  # the deltas sent back, each scaled by its weight, then the formula
+        return max(SENT_BACK_SECONDS, 0.9 * step.duration)
     return BACKWARD_TWEEN_SECONDS if step.kind in ("error", "delta") else TWEEN_SECONDS
 
 
@@ -650,10 +661,8 @@ def _backward_flow(
     biggest = scale or float(values.max()) or 1.0
     start = layout.nodes[layout.edge_to[edges]]
     end = layout.nodes[layout.edge_from[edges]]
-    windows = tube_windows(step)
-    travelled = np.array(
-        [min(1.0, max(0.0, (progress - a) / (b - a))) for a, b in (windows[e] for e in edges)]
-    )
+    windows, time = tube_windows(step), _unease(progress)
+    travelled = np.array([_ease((time - a) / (b - a)) for a, b in (windows[e] for e in edges)])
     grown = start + (end - start) * np.maximum(travelled, 1e-3)[:, None]
     toward_camera = np.array([0.0, 0.0, 0.04])
     vec = grown - start
@@ -671,22 +680,33 @@ def _backward_flow(
 
 
 FLOW_GAP = 0.02  # between a weight and the tube that runs beside it
-#: the tubes set off one after another (this much of the tween apart) and have all
-#: arrived at TUBES_ARRIVE; a node's want arrow grows once its tubes have arrived
-TUBE_STAGGER, TUBES_ARRIVE = 0.1, 0.6
+#: the tubes set off one after another (this much of the tween's time apart) and have all
+#: arrived at TUBES_ARRIVE of it; a node's want arrow grows once its tubes have arrived, and
+#: the caption's numbers fly after (from half the tween: they would cross the deltas sent back)
+TUBE_STAGGER, TUBES_ARRIVE = 0.05, 0.5
 
 
 def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
-    """When, in the step's tween (0..1), each weight's tube sets off and arrives: one after
-    another, so each cause is seen before its effect."""
+    """When, in the step's tween (0..1 of its time), each weight's tube sets off and
+    arrives: one after another, so each cause is seen before its effect. Deltas sent back
+    as arrows go together; in a slow step (the first iteration's) the caption's example
+    goes alone first, then the others (two reviews: scaled by its weight, one at a time)."""
     back = [s.edge for s in step.signals if not s.forward]
-    stagger = min(TUBE_STAGGER, TUBES_ARRIVE / (2 * max(1, len(back))))
+    if step.senders and len(back) > 1 and step.duration >= ONE_FIRST_SECONDS:
+        first, rest = (0.0, TUBES_ARRIVE / 2 - 0.01), (TUBES_ARRIVE / 2 + 0.01, TUBES_ARRIVE)
+        return {e: first if i == 0 else rest for i, e in enumerate(back)}
+    stagger = min(SENT_STAGGER if step.senders else TUBE_STAGGER, TUBES_ARRIVE / (2 * max(1, len(back))))
     travel = TUBES_ARRIVE - stagger * (len(back) - 1)
     return {e: (i * stagger, i * stagger + travel) for i, e in enumerate(back)}
 
 
+#: an error step this long sends its example's delta back alone first; deltas sent back
+#: together set off this much of the tween apart (a cascade, not one blur)
+ONE_FIRST_SECONDS, SENT_STAGGER = 6.0, 0.03
+
+
 def arrivals(step: Step, layout: Layout) -> dict[int, float]:
-    """When (0..1 of the tween) the last tube into each node has arrived."""
+    """When (0..1 of the tween's time) the last tube into each node has arrived."""
     out: dict[int, float] = {}
     for edge, (_, end) in tube_windows(step).items():
         node = int(layout.edge_from[edge])
@@ -781,6 +801,7 @@ def _labels(
         if timeline.screen == "lecture" and _grid_beside(layout, step):
             step = replace(step, edge_values=())
         along = min(size, round(height * ALONG_SIZE.get(timeline.screen, 1.0)))
+        out += _multipliers(step, layout, theme, along)
         return tuple(out) + _value_labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results
         )
@@ -1010,6 +1031,23 @@ def _along(
     return Label3D(
         text, (float(x), float(y), z + 0.2), size, colour, theme.panel, "center", "center", angle=angle
     )
+
+
+def _multipliers(step: Step, layout: Layout, theme: Theme, size: int) -> list[Label3D]:
+    """An error step's weights, "x -0.945", each at its weight's middle, slanted with it
+    and in its sign's colour: what the delta sent back along it is multiplied by (two
+    reviews: the weights of the hidden errors were on screen nowhere but the caption)."""
+    out = []
+    for edge, text in step.multipliers:
+        a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
+        d = b - a
+        angle = math.degrees(math.atan2(d[1], d[0]))
+        angle = angle if abs(angle) <= MAX_SLANT else 0.0
+        x, y, z = a + d * MULTIPLIER_AT
+        spans = sign_spans(theme, text)
+        colour = spans[0][2] if spans else theme.text
+        out.append(Label3D(text, (x, y, z + 0.2), size, colour, theme.panel, "center", "center", angle=angle))
+    return out
 
 
 def _box_corners(box: tuple[float, ...]) -> np.ndarray:
@@ -1378,10 +1416,10 @@ def _map_axes(
     ]
 
 
-#: a want's arrow: the longest (the largest want of the video, of any layer) and the
+#: a want's arrow: the longest (``Timeline.want_unit``, where the layers have room) and the
 #: shortest (any want that is not 0, so its direction still shows: longer, and the
 #: deltas' arrows lose the sizes that show the slope shrinking them), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = 1.6, 0.1, 0.2
+WANT_MAX, WANT_MIN, WANT_HEAD = WANT_ROOM, 0.1, 0.2
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 #: world units from a sphere's largest size to its want arrow, and from the arrow to a
 #: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)
@@ -1408,123 +1446,296 @@ def want_arrows(
     around it says what it is a fraction of). The arrows grow with the step's tween; each
     is (shaft, head) polylines, the shaft first with the tip as its second point, or a
     hollow one's (inside, outline), the inside up to the head's base, the outline's fourth
-    point the tip."""
+    point the tip.
+
+    An error step keeps its senders' arrows and sends a copy of each delta back along each
+    weight (:func:`_sent_back`): it lands as the hollow arrow of the node at the other end,
+    which it fills (the next step shrinks the fill by the slope)."""
     if not step.wants:
         return ()
-    layout = timeline.layout
-    scale = timeline.want_unit
-    aspect = width / height
-    gap = node_spacing(layout, camera, aspect) or 0.2
-    px = WANT_WIDTH * height / 720
+    pen = _WantPen.of(timeline, theme, camera, width, height)
     sources = dict(step.want_from) if step.kind == "delta" else {}
-    arrived = arrivals(step, layout) if progress < 1.0 else {}  # the error step: after its tubes
+    arrived = arrivals(step, pen.layout) if progress < 1.0 else {}  # the error step: after its tubes
+    time = _unease(progress)
+    carried = _carried(step, pen.layout)
     out: list[Polyline2D] = []
-
-    def length_of(value: float) -> float:
-        return gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / scale))
-
+    for node, delta, error in step.senders:  # as their delta step left them
+        out += pen.filled(node, error, delta) if np.isfinite(error) else pen.solid(node, delta)
     for node, value in step.wants:
         if not np.isfinite(value) or value == 0:
             continue
-        centre = layout.nodes[node]
-        # left of the node; the output layer's right of it, clear of the weights converging on it
-        side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
-        beside = centre + side * np.array([NODE_R_MAX * layout.node_scale[node] + WANT_AT, 0.0, 0.0])
-        (x, y) = (project(camera, beside[None, :], aspect)[0] + 1) / 2
-        x, y = float(x), float(y)
-        up = 1.0 if value > 0 else -1.0
         error = sources.get(node, np.nan)
         if np.isfinite(error) and error != 0:
             # y - output and l1_error: hollow, what the node's value should do; its delta,
             # solid, what its z should do: filling the error's arrow, then shrunk by the slope
-            whole = length_of(error)
-            tail = y - up * whole / 2
-            out += _arrow(x, tail, whole, up, _sign_colour(theme, error), True, gap, aspect, px, theme, width)
-            # the delta: the hollow's shaft filled from its tail (the hollow says which way),
-            # exactly as much of the arrow as the delta is of the error -- the slope, however
-            # short the arrow is held: iteration 1998's saturated h4 (slope 0.0108) fills a
-            # hundredth of its arrow (a review found fills at the shortest length, 40% of
-            # every arrow, contradicting the slopes written beside them)
-            share = min(1.0, abs(value / error))
-            length = min(whole * (1.0 + (share - 1.0) * progress), whole - _head_length(whole, gap))
-            out.append(
-                Polyline2D(
-                    ((x, tail), (x, tail + up * length)), theme.backward, _inside(gap, aspect, px, width)
-                )
-            )
+            out += pen.filled(node, error, value, progress)
             continue
         grown = progress
-        if node in arrived:  # its error is what its tubes bring: it grows once they are there
-            grown = min(1.0, max(0.0, (progress - arrived[node]) / (1.0 - arrived[node])))
-            if grown <= 0:
-                continue
-        length = length_of(value) * grown
+        if node in carried:  # a delta sent back lands as its arrow, whole
+            grown = 1.0 if time >= arrived.get(node, 0.0) else 0.0
+        elif node in arrived:  # its error is what its tubes bring: it grows once they are there
+            grown = min(1.0, max(0.0, (time - arrived[node]) / (1.0 - arrived[node])))
+        if grown <= 0:
+            continue
         hollow = step.kind != "delta"
         # an error's sign colour (as its number in the caption); a delta in the backward
         # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
         colour = _sign_colour(theme, value) if hollow else theme.backward
-        out += _arrow(x, y - up * length / 2, length, up, colour, hollow, gap, aspect, px, theme, width)
-    return tuple(out)
+        x, y = pen.slot(node)
+        length, up = pen.length_of(value) * grown, 1.0 if value > 0 else -1.0
+        out += pen.arrow(x, y - up * length / 2, length, up, colour, hollow)
+    return tuple(out + _sent_back(step, pen, progress))
+
+
+def _carried(step: Step, layout: Layout) -> set[int]:
+    """The nodes whose error is one sender's delta times one weight: the copy sent back to
+    each lands as its arrow (where several are sent to one node, they add up: its arrow
+    grows once they have all come)."""
+    senders = {node for node, _, _ in step.senders}
+    into: dict[int, int] = {}
+    for s in step.signals:
+        if not s.forward and int(layout.edge_to[s.edge]) in senders:
+            node = int(layout.edge_from[s.edge])
+            into[node] = into.get(node, 0) + 1
+    return {node for node, n in into.items() if n == 1}
+
+
+def _sent_back(step: Step, pen: _WantPen, progress: float) -> list[Polyline2D]:
+    """A copy of each sender's delta travelling back along each weight while its tube
+    grows (:func:`_packet`): a lecturer's review found the backward pass to be tubes and a
+    caption, not a motion."""
+    time, out = _unease(progress), []
+    for signal, (begin, end) in _packet_windows(step, pen.layout):
+        if begin < time < end:
+            out += pen.turned(*_packet(step, pen, signal, (time - begin) / (end - begin)))
+    return out
+
+
+def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[float, float]]]:
+    """The signals of ``step`` that carry a sender's delta to a node with an arrow, and
+    when (0..1 of the tween's time) each sets off and lands: as its tube."""
+    senders = {node for node, _, _ in step.senders}
+    wanted = {node for node, value in step.wants if np.isfinite(value) and value != 0}
+    windows = tube_windows(step)
+    return [
+        (s, windows[s.edge])
+        for s in step.signals
+        if not s.forward
+        and int(layout.edge_to[s.edge]) in senders
+        and int(layout.edge_from[s.edge]) in wanted
+    ]
+
+
+#: a delta sent back stops this far along its weight (from the sender), just past the
+#: weight's "x w", to be scaled and turned there (where the weights are far enough apart
+#: for the arrows to stand side by side); its way there, the turn, and its way on end at
+#: these shares of its time
+SENT_PAUSE, SENT_PHASES = 0.65, (0.35, 0.7)
+#: where a weight's "x w" stands, from its input's end: nearer the sender, clear of the
+#: hidden nodes' numbers, where the delta passes it on its way to its turn
+MULTIPLIER_AT = 0.62
+
+
+def _packet(
+    step: Step, pen: _WantPen, signal: Signal, t: float
+) -> tuple[float, float, float, float, Colour, Colour]:
+    """A delta sent back along ``signal``'s weight at ``t`` (0..1 of its time): where it is,
+    its length, which way it points (radians from up) and its inside's and outline's
+    colours. It leaves the sender's arrow as its purple (a delta's colour), stops on the
+    weight beside the weight's "x w", is scaled there to delta x weight and turned over
+    where the weight is negative, becoming an error's hollow arrow in its sign's colour,
+    and goes on to land as the arrow of the node at the weight's other end."""
+    layout, theme = pen.layout, pen.theme
+    source, target = int(layout.edge_to[signal.edge]), int(layout.edge_from[signal.edge])
+    delta, error = next((d, e) for node, d, e in step.senders if node == source)
+    start_at, up0 = pen.slot(source), delta > 0
+    if np.isfinite(error) and error != 0:  # from the sender's fill ...
+        whole = pen.length_of(error)
+        start = pen.fill_length(whole, abs(delta / error))
+        start_at = (start_at[0], start_at[1] - (1.0 if up0 else -1.0) * (whole - start) / 2)  # its middle
+    else:  # ... or its solid arrow
+        start = pen.length_of(delta)
+    pause = pen.point(layout.nodes[source] + (layout.nodes[target] - layout.nodes[source]) * SENT_PAUSE)
+    up1, end = signal.value > 0, pen.length_of(signal.value)
+    turn0 = 0.0 if up0 else math.pi
+    turn1 = turn0 + (math.pi if up0 != up1 else 0.0)
+    purple, sign, inside = theme.backward, _sign_colour(theme, signal.value), background_at(theme, 0.5)
+    there, scaled = SENT_PHASES
+    if t < there:  # on its way to the weight's "x w"
+        way = np.array([start_at, pen.centre(source), pause])
+        x, y = _point_along(way, _ease(t / there), pen.aspect)
+        return x, y, start, turn0, purple, purple
+    if t < scaled:  # scaled by the weight, turned over by a negative one, an error now
+        u = _ease((t - there) / (scaled - there))
+        fade = tuple(float(c) for c in np.array(purple) * (1 - u) + np.array(inside) * u)
+        colour = tuple(float(c) for c in np.array(purple) * (1 - u) + np.array(sign) * u)
+        return *pause, start + (end - start) * u, turn0 + (turn1 - turn0) * u, fade, colour
+    way = np.array([pause, pen.centre(target), pen.slot(target)])
+    x, y = _point_along(way, _ease((t - scaled) / (1 - scaled)), pen.aspect)
+    return x, y, end, turn1, inside, sign
+
+
+def _point_along(path: np.ndarray, t: float, aspect: float) -> tuple[float, float]:
+    """The point ``t`` (0..1) of the way along a screen polyline, by its length on screen."""
+    steps = np.diff(path, axis=0) * np.array([aspect, 1.0])
+    lengths = np.linalg.norm(steps, axis=1)
+    at = t * lengths.sum()
+    for (a, b), run in zip(itertools.pairwise(path), lengths, strict=True):
+        if at <= run and run > 0:
+            p = a + (b - a) * (at / run)
+            return float(p[0]), float(p[1])
+        at -= run
+    return float(path[-1][0]), float(path[-1][1])
 
 
 HOLLOW_SHAFT = 0.55  # a hollow arrow's shaft, half as wide as this much of its head's half
+Colour = tuple[float, float, float]
 
 
-def _head_length(length: float, gap: float) -> float:
-    """How long an arrow's head is (screen fractions of the height): at most 0.6 of it."""
-    return min(WANT_HEAD * gap, length * 0.6)
+@dataclass(frozen=True)
+class _WantPen:
+    """How the want arrows of one frame are drawn: their one length scale and their sizes
+    on this screen (lengths in fractions of the height, x in fractions of the width)."""
 
+    layout: Layout
+    theme: Theme
+    camera: Camera
+    scale: float  # the |want| drawn WANT_MAX node spacings long
+    gap: float  # a node spacing
+    aspect: float
+    px: float  # a solid arrow's line width, pixels
+    width: int
+    height: int
 
-def _half_head(gap: float, aspect: float) -> float:
-    """Half the width of an arrow's head (screen fractions of the width): the same for every
-    arrow, however short, so a small error's arrow still holds a fill that is seen (two
-    reviews: 5 px of purple in h4's arrow)."""
-    return WANT_HEAD * gap * 0.75 / aspect
+    @classmethod
+    def of(cls, timeline: Timeline, theme: Theme, camera: Camera, width: int, height: int) -> _WantPen:
+        aspect = width / height
+        gap = node_spacing(timeline.layout, camera, aspect) or 0.2
+        px = WANT_WIDTH * height / 720
+        return cls(timeline.layout, theme, camera, timeline.want_unit, gap, aspect, px, width, height)
 
+    def length_of(self, value: float) -> float:
+        return self.gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / self.scale))
 
-def _inside(gap: float, aspect: float, px: float, width: int) -> float:
-    """The width in pixels of a hollow arrow's inside, within its outline: what a delta
-    fills, and the background's colour where it does not (a thin dark line down the middle
-    read as a crack)."""
-    return max(px, 2 * HOLLOW_SHAFT * _half_head(gap, aspect) * width - px * 0.6)
+    def point(self, world: np.ndarray) -> tuple[float, float]:
+        (x, y) = (project(self.camera, np.asarray(world)[None, :], self.aspect)[0] + 1) / 2
+        return float(x), float(y)
+
+    def centre(self, node: int) -> tuple[float, float]:
+        return self.point(self.layout.nodes[node])
+
+    def slot(self, node: int) -> tuple[float, float]:
+        """Where a node's arrow stands: left of it; the output layer's right of it, clear of
+        the weights converging on it."""
+        layout = self.layout
+        side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
+        away = NODE_R_MAX * layout.node_scale[node] + WANT_AT
+        beside = layout.nodes[node] + side * np.array([away, 0.0, 0.0])
+        (x, y) = (project(self.camera, beside[None, :], self.aspect)[0] + 1) / 2
+        return float(x), float(y)
+
+    def head_length(self, length: float) -> float:
+        """How long an arrow's head is: at most 0.6 of it."""
+        return min(WANT_HEAD * self.gap, length * 0.6)
+
+    @property
+    def half_head(self) -> float:
+        """Half the width of an arrow's head (screen fractions of the width): the same for
+        every arrow, however short, so a small error's arrow still holds a fill that is seen
+        (two reviews: 5 px of purple in h4's arrow)."""
+        return WANT_HEAD * self.gap * 0.75 / self.aspect
+
+    @property
+    def inside(self) -> float:
+        """The width in pixels of a hollow arrow's inside, within its outline: what a delta
+        fills, and the background's colour where it does not (a thin dark line down the
+        middle read as a crack)."""
+        return max(self.px, 2 * HOLLOW_SHAFT * self.half_head * self.width - self.px * 0.6)
+
+    def fill_length(self, whole: float, share: float) -> float:
+        """How much of a hollow arrow ``whole`` long a fill of ``share`` of it takes: at most
+        its shaft, up to the head."""
+        return min(whole * share, whole - self.head_length(whole))
+
+    def filled(self, node: int, error: float, value: float, progress: float = 1.0) -> list[Polyline2D]:
+        """An error's hollow arrow and, from its tail, a delta's purple fill: as long as the
+        arrow at first, shrunk by ``progress`` to the delta's share of it -- the slope, however
+        short the arrow is held: iteration 1998's saturated h4 (slope 0.0108) fills a
+        hundredth of its arrow (a review found fills at the shortest length, 40% of every
+        arrow, contradicting the slopes written beside them)."""
+        x, y = self.slot(node)
+        up = 1.0 if value > 0 else -1.0
+        whole = self.length_of(error)
+        tail = y - up * whole / 2
+        share = min(1.0, abs(value / error))
+        length = self.fill_length(whole, 1.0 + (share - 1.0) * progress)
+        colour = _sign_colour(self.theme, error)
+        fill = Polyline2D(((x, tail), (x, tail + up * length)), self.theme.backward, self.inside)
+        return [*self.arrow(x, tail, whole, up, colour, True), fill]
+
+    def solid(self, node: int, value: float) -> list[Polyline2D]:
+        """A delta's purple arrow, where its error has no hollow arrow."""
+        x, y = self.slot(node)
+        length, up = self.length_of(value), 1.0 if value > 0 else -1.0
+        return self.arrow(x, y - up * length / 2, length, up, self.theme.backward, False)
+
+    def turned(
+        self, x: float, y: float, length: float, turn: float, inside: Colour, outline: Colour
+    ) -> list[Polyline2D]:
+        """An arrow shaped as a hollow one, centred on (x, y), ``turn`` radians from
+        pointing up (pi: down), its inside and outline in colours of their own: a delta
+        sent back (both purple), turning into an error's hollow arrow."""
+        w, h = self.width, self.height
+        tail, tip = -length * h / 2, length * h / 2
+        base = tip - self.head_length(length) * h
+        hx = self.half_head * w
+        sx = hx * HOLLOW_SHAFT
+        ahead, across = (math.sin(turn), math.cos(turn)), (math.cos(turn), -math.sin(turn))
+
+        def at(u: float, v: float) -> tuple[float, float]:
+            return (x + (u * ahead[0] + v * across[0]) / w, y + (u * ahead[1] + v * across[1]) / h)
+
+        shape = (
+            (-sx, tail),
+            (-sx, base),
+            (-hx, base),
+            (0.0, tip),
+            (hx, base),
+            (sx, base),
+            (sx, tail),
+            (-sx, tail),
+        )
+        return [
+            Polyline2D((at(tail, 0.0), at(base, 0.0)), inside, self.inside),
+            Polyline2D(tuple(at(u, v) for v, u in shape), outline, self.px * 0.6),
+        ]
+
+    def arrow(
+        self, x: float, tail: float, length: float, up: float, colour: Colour, hollow: bool
+    ) -> list[Polyline2D]:
+        """One want's arrow from ``tail``, ``length`` long, pointing ``up`` (+1) or down: a
+        solid shaft and head, or a hollow one's inside and outline."""
+        tip = tail + up * length
+        base = tip - up * self.head_length(length)
+        hx, px = self.half_head, self.px
+        if not hollow:
+            return [
+                Polyline2D(((x, tail), (x, tip)), colour, px),
+                Polyline2D(((x - hx, base), (x, tip), (x + hx, base)), colour, px),
+            ]
+        sx = hx * HOLLOW_SHAFT  # an outline: the shaft's two sides and the head's triangle
+        left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
+        right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
+        return [
+            # the hollow's inside in the background's colour (its gradient's middle): what is behind, hidden
+            Polyline2D(((x, tail), (x, base)), background_at(self.theme, 0.5), self.inside),
+            # thick enough for the back rows
+            Polyline2D((*left_side, (x, tip), *right_side), colour, px * 0.6),
+        ]
 
 
 def _sign_colour(theme: Theme, value: float) -> tuple[float, float, float]:
     return theme.positive if value > 0 else theme.negative
-
-
-def _arrow(
-    x: float,
-    tail: float,
-    length: float,
-    up: float,
-    colour: tuple[float, float, float],
-    hollow: bool,
-    gap: float,
-    aspect: float,
-    px: float,
-    theme: Theme,
-    width: int,
-) -> list[Polyline2D]:
-    """One want's arrow from ``tail``, ``length`` long (screen fractions), pointing ``up``
-    (+1) or down: a solid shaft and head, or a hollow one's inside and outline."""
-    tip = tail + up * length
-    head = _head_length(length, gap)
-    hx = _half_head(gap, aspect)
-    base = tip - up * head
-    if not hollow:
-        return [
-            Polyline2D(((x, tail), (x, tip)), colour, px),
-            Polyline2D(((x - hx, base), (x, tip), (x + hx, base)), colour, px),
-        ]
-    sx = hx * HOLLOW_SHAFT  # an outline: the shaft's two sides and the head's triangle
-    left_side = ((x - sx, tail), (x - sx, base), (x - hx, base))
-    right_side = ((x + hx, base), (x + sx, base), (x + sx, tail), (x - sx, tail))
-    return [
-        # the hollow's inside in the background's colour (its gradient's middle), the weights behind hidden
-        Polyline2D(((x, tail), (x, base)), background_at(theme, 0.5), _inside(gap, aspect, px, width)),
-        Polyline2D((*left_side, (x, tip), *right_side), colour, px * 0.6),  # thick enough for the back rows
-    ]
 
 
 #: a layer of more nodes than this is not named node by node (its names would be a crowd)

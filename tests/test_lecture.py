@@ -59,8 +59,10 @@ def test_deltas_travel_backwards(story):
     np.testing.assert_allclose(first, lay.nodes[lay.edge_to[[sig.edge for sig in s.signals]]])
     u = trace.updates[(1, 1)]
     flow = (-u.deltas[1])[0, 0]  # record 1's delta: the picture's numbers are record 1's
-    assert s.signals[2].value == pytest.approx(flow * u.weights_before[1][2, 0])
-    assert s.values["l1_error[0,2]"] == pytest.approx(s.signals[2].value)  # its l1_error
+    h3 = next(sig for sig in s.signals if sig.edge == lay.edge_id(1, 2, 0))
+    assert h3 == s.signals[0]  # the caption's example (h3) is sent back first
+    assert h3.value == pytest.approx(flow * u.weights_before[1][2, 0])
+    assert s.values["l1_error[0,2]"] == pytest.approx(h3.value)  # its l1_error
     assert s.node_notes[2] == (lay.node_id(1, 2), "+0.112")  # written beside hidden node 3
 
 

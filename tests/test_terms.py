@@ -210,12 +210,13 @@ def test_what_a_weight_carries_is_written_when_it_has_arrived(run):
 
 
 def test_the_backward_pass_and_the_first_example_move_slowly_enough_to_follow(run):
-    from nnviz3d.frames import BACKWARD_TWEEN_SECONDS, TWEEN_SECONDS, frame_key
+    from nnviz3d.frames import BACKWARD_TWEEN_SECONDS, SENT_BACK_SECONDS, TWEEN_SECONDS, frame_key
 
     _, tl = run
     first = _step(tl, "node", layer=1, record=0)  # the first example: slow, moving most of it
+    sent_back = _step(tl, "error", layer=1)  # the first iteration's deltas sent back: slow too
     for kind, seconds, record in (
-        ("error", BACKWARD_TWEEN_SECONDS, None),
+        ("error", 0.9 * sent_back.duration, None),
         ("delta", BACKWARD_TWEEN_SECONDS, None),
         ("node", TWEEN_SECONDS, 1),
         ("node", 0.8 * first.duration, 0),
@@ -223,7 +224,7 @@ def test_the_backward_pass_and_the_first_example_move_slowly_enough_to_follow(ru
         step = _step(tl, kind, layer=1, record=record)
         keys = {frame_key(tl, f) for f in range(step.first_frame, step.first_frame + step.n_frames)}
         assert len(keys) == min(step.n_frames, round(seconds * tl.fps))  # one drawn frame per tween frame
-    assert BACKWARD_TWEEN_SECONDS >= 2 * TWEEN_SECONDS
+    assert BACKWARD_TWEEN_SECONDS >= 2 * TWEEN_SECONDS and SENT_BACK_SECONDS > BACKWARD_TWEEN_SECONDS
 
 
 def test_a_coloured_label_keeps_one_backdrop(run, renderer):

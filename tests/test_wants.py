@@ -79,6 +79,8 @@ def _arrows(tl, step):
     assert set(arrows) <= set(state.polylines)  # drawn in the frame
     if step.kind == "delta" and step.want_from:  # (the hollow's inside, its outline, the fill)
         return state, arrows[2::3], arrows[1::3]
+    if step.senders:  # the senders' arrows first, as their delta step left them
+        arrows = arrows[3 * len(step.senders) :]
     shafts, seconds = arrows[0::2], arrows[1::2]
     if step.kind != "delta":  # hollow: the inside stops at the head, the outline's 4th point is the tip
         assert all(s.points[1][1] != o.points[3][1] for s, o in zip(shafts, seconds, strict=True))
@@ -150,7 +152,7 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     value, error = abs(late_step.wants[0][1]), abs(dict(late_step.want_from)[late_step.wants[0][0]])
     assert value == pytest.approx(0.000385, abs=5e-7)
     whole = unit * max(WANT_MIN, WANT_MAX * error / tl.want_unit)
-    assert whole == unit * WANT_MIN  # 0.0198 of 0.5447: the shortest arrow
+    assert whole < unit * 0.11  # 0.0198 of 0.5447: a stub
     assert _length(late) == pytest.approx(whole * value / error, rel=1e-9)
     assert value / error == pytest.approx(0.0194, abs=1e-4)  # the output's slope, saturated
     texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
@@ -506,29 +508,47 @@ def test_a_deltas_arrow_grows_out_of_its_errors_shrunk_by_the_slope(run):
     assert sum(map(height, start)) > 1.5 * sum(map(height, end))  # (a short arrow is most of it head)
 
 
-def test_in_the_error_step_each_arrow_grows_after_its_tube_arrives(run):
+def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
     """Cause before effect: the tubes set off one after another; a hidden node's hollow
-    arrow (its error, what the tube brings) grows only once its tube has arrived."""
-    from nnviz3d.frames import TUBES_ARRIVE, _backward_flow, arrivals, tube_windows, tween_progress
+    arrow (its error, what the tube brings) is drawn only once its tube has arrived (the
+    output's, which sends, stands from the start)."""
+    from nnviz3d.frames import (
+        SENT_BACK_SECONDS,
+        TUBES_ARRIVE,
+        _backward_flow,
+        _sent_back,
+        _tween_seconds,
+        _unease,
+        _WantPen,
+        arrivals,
+        tube_windows,
+        tween_progress,
+    )
 
     _, tl = run
     step = _step(tl, 1, "error", 1)
     windows = tube_windows(step)
     starts = [a for a, _ in windows.values()]
-    assert starts == sorted(starts) and len(set(starts)) == 4  # one after another
+    # the first iteration's: the caption's example (h3) first, alone, then the others
+    assert starts[0] == 0 < starts[1] == starts[2] == starts[3]
+    assert next(iter(windows)) == tl.layout.edge_id(1, 2, 0) and windows[next(iter(windows))][1] < starts[1]
     assert max(b for _, b in windows.values()) == pytest.approx(TUBES_ARRIVE)
     theme = THEMES["dark"]
     early = _backward_flow(step, tl.layout, theme, 0.2)[2]  # the tubes' lengths at 0.2
     assert early[0] > early[-1]  # the first has gone further than the last
     came = arrivals(step, tl.layout)
-    n_tween = round(1.4 * tl.fps)
-    for local in range(n_tween):
+    seconds = _tween_seconds(tl, step)
+    assert seconds > SENT_BACK_SECONDS  # the first iteration's, slow
+    assert len(step.senders) == 1
+    for local in range(0, round(seconds * tl.fps), 3):
         f = step.first_frame + local
-        progress, _ = tween_progress(step, f, tl.fps, 1.4)
+        progress, _ = tween_progress(step, f, tl.fps, seconds)
         state = frame_state(tl, f, W, H)
-        outlines = [p for p in state.polylines if len(p.points) == 8]  # hollow arrows drawn
-        due = sum(progress > came[n] for n, _ in step.wants)
-        assert len(outlines) == due
+        moving = set(_sent_back(step, _WantPen.of(tl, theme, state.camera, W, H), progress))
+        # the hollow arrows standing by their nodes (the deltas on their way aside)
+        outlines = [p for p in state.polylines if len(p.points) == 8 and p not in moving]
+        due = sum(_unease(progress) >= came[n] for n, _ in step.wants)
+        assert len(outlines) == 1 + due
 
 
 def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
@@ -593,3 +613,95 @@ def test_the_end_of_an_iteration_leaves_its_errors_to_the_caption(run):
     assert not [w for w in words if w.startswith("mean |error|")]
     error_step = _step(tl, 1, "delta", 1)
     assert "mean |error| 0.49641" in [t.text for t in overlay(tl, error_step, THEMES["dark"], W, H)[0]]
+
+
+def test_the_deltas_sent_back_continue_the_arrows_before_and_after(run):
+    """The error step begins with out's arrow as its delta step left it, and the hidden
+    errors' hollow arrows it ends with are those the delta step after it fills: no arrow
+    jumps between the steps."""
+    _, tl = run
+    theme = THEMES["dark"]
+    error = _step(tl, 1, "error", 1)
+    before, after = tl.steps[error.index - 1], tl.steps[error.index + 1]
+    assert (before.kind, before.layer, after.kind, after.layer) == ("delta", 2, "delta", 1)
+
+    def arrows(step, progress):
+        camera = frame_state(tl, step.first_frame, W, H).camera
+        return want_arrows(tl, step, theme, camera, W, H, progress)
+
+    out = arrows(before, 1.0)
+    assert len(out) == 3 and arrows(error, 0.0) == out  # the output's hollow arrow and its fill
+    hollows, filled = arrows(error, 1.0)[3:], arrows(after, 0.0)
+    assert len(hollows) == 8 and len(filled) == 12
+    assert hollows[0::2] == filled[0::3] and hollows[1::2] == filled[1::3]  # insides, outlines
+
+
+def test_each_delta_travels_back_scaled_by_its_weight_and_turns_over_a_negative_one(run):
+    """A copy of out's delta (-0.118, down, purple) leaves its fill along each weight of
+    syn1, stops past the weight's "x w", is scaled there to delta x weight and turned over
+    where the weight is negative (h1, h3), becoming an error's hollow arrow in its sign's
+    colour, and lands as the hidden node's arrow."""
+    from nnviz3d.frames import SENT_PHASES, _packet, _packet_windows, _WantPen, background_at
+
+    trace, tl = run
+    theme = THEMES["dark"]
+    step = _step(tl, 1, "error", 1)
+    camera = frame_state(tl, step.first_frame, W, H).camera
+    pen = _WantPen.of(tl, theme, camera, W, H)
+    lay = tl.layout
+    out = lay.node_id(2, 0)
+    ((sender, delta, error),) = step.senders
+    assert sender == out
+    assert (delta, error) == (pytest.approx(-0.11811, abs=1e-5), pytest.approx(-0.47372, abs=1e-5))
+    weights = trace.epoch_updates(1)[0].weights_before[1][:, 0]
+    packets = {int(lay.edge_from[s.edge]): s for s, _ in _packet_windows(step, lay)}
+    assert sorted(packets) == [lay.node_id(1, j) for j in range(4)]
+    written = dict(step.multipliers)
+    _, fill = pen.filled(out, error, delta)[1:]  # the sender's fill: where the copies leave
+    _, turned = SENT_PHASES
+    for j, w in enumerate(weights):
+        hidden = lay.node_id(1, j)
+        edge = lay.edge_id(1, j, 0)
+        sent = dict(step.wants)[hidden]
+        assert sent == pytest.approx(delta * w, rel=1e-9) and packets[hidden].value == sent
+        assert written[edge] == ("x -0.591", "x 0.756", "x -0.945", "x 0.341")[j]  # the weight, 3 digits
+        x0, y0, length, turn, inside, outline = _packet(step, pen, packets[hidden], 0.0)
+        assert (x0, length, turn) == (fill.points[0][0], pytest.approx(_length(fill)), pytest.approx(np.pi))
+        assert (
+            y0 == pytest.approx(np.mean([y for _, y in fill.points])) and inside == outline == theme.backward
+        )
+        x1, _, length, turn, inside, outline = _packet(step, pen, packets[hidden], turned)
+        assert pen.centre(hidden)[0] < x1 < pen.centre(out)[0]  # on the weight
+        assert length == pytest.approx(pen.length_of(sent))  # scaled: delta x weight
+        assert turn == pytest.approx(2 * np.pi if w < 0 else np.pi)  # turned over by a negative weight
+        assert outline == (theme.positive if sent > 0 else theme.negative)
+        assert inside == background_at(theme, 0.5)  # hollow: an error now
+        x2, y2, length, turn, _, _ = _packet(step, pen, packets[hidden], 1.0)
+        assert (x2, y2) == pen.slot(hidden)
+        landed = pen.turned(x2, y2, length, turn, inside, outline)
+        hollow = pen.arrow(x2, y2 - np.sign(sent) * length / 2, length, np.sign(sent), outline, True)
+        for a, b in zip(landed, hollow, strict=True):  # the node's arrow, where it lands
+            gaps = np.linalg.norm(np.array(a.points)[:, None] - np.array(b.points)[None], axis=2)
+            assert gaps.min(axis=0).max() < 1e-9 and gaps.min(axis=1).max() < 1e-9  # the same corners
+            assert (a.color, a.width) == (b.color, b.width)
+
+
+def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
+    """The error step writes each syn1 weight on it as a multiplier ("x -0.945"), in its
+    sign's colour, from the start (the deltas are scaled there); the first iteration's step
+    is slow (its example sent back alone), later ones are not."""
+    _, tl = run
+    theme = THEMES["dark"]
+    step = _step(tl, 1, "error", 1)
+    for frame in (step.first_frame, step.first_frame + step.n_frames - 1):
+        labels = {lb.text: lb for lb in frame_state(tl, frame, W, H).labels}
+        for edge, text in step.multipliers:
+            label = labels[text]
+            a, b = tl.layout.nodes[tl.layout.edge_from[edge]], tl.layout.nodes[tl.layout.edge_to[edge]]
+            assert a[0] < label.position[0] < b[0]  # between the hidden node and out
+            t = (label.position[0] - a[0]) / (b[0] - a[0])
+            assert label.position[1] == pytest.approx(a[1] + t * (b[1] - a[1]), abs=1e-9)  # on the weight
+            assert label.color == (theme.negative if "-" in text else theme.positive)
+    late = _step(tl, 2000, "error", 1)
+    assert [t for _, t in late.multipliers] == ["x -4.99", "x 5.60", "x -8.83", "x 5.91"]
+    assert step.duration > 2 * late.duration

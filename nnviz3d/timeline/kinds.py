@@ -374,11 +374,11 @@ def display_error(b: Builder, beat: Beat) -> None:
     )
 
 
-@step_kind("error", seconds=2.5, phase="backward")
+@step_kind("error", seconds=3.2, phase="backward")
 def error(b: Builder, beat: Beat) -> None:
     """A hidden layer's error: the next layer's deltas sent back through the weights."""
     lay, u, k = b.layout, b.update, beat.layer
-    err = -u.activation_grads[k - 1]
+    err = _errors(b, k)
     sats = b.visual.satellites.copy()
     if lay.n_records:
         sats[list(lay.layer_nodes(k))] = err[: lay.n_records].T
@@ -401,6 +401,12 @@ def error(b: Builder, beat: Beat) -> None:
                   (e_w, "error"))  # fmt: skip
     if w.shape[1] == 1 and w[i, 0] < 0:  # the step's point: in the formula's type, not the gloss
         caption += b.t("sign_flip")
+    signals = [Signal(lay.edge_id(k, i, j), False, float(sent[i, j])) for i, j in _strongest(sent)]
+    senders = _senders(b, k + 1) if _wants(lay, k, err[0]) else ()
+    multipliers: tuple[tuple[int, str], ...] = ()
+    if senders and w.shape[1] == 1:  # the caption's example is sent back first
+        signals.sort(key=lambda s: s.edge != lay.edge_id(k, i, 0))
+        multipliers = tuple((lay.edge_id(k, n, 0), f"x {fmt_sig(float(w[n, 0]))}") for n in range(w.shape[0]))
     b.add(
         caption,
         gloss=_record_note(b, u),
@@ -411,9 +417,7 @@ def error(b: Builder, beat: Beat) -> None:
         nodes=[*lay.layer_nodes(k), *lay.layer_nodes(k + 1)],
         edges=list(lay.layer_edges(k)),
         extras={
-            "signals": tuple(
-                Signal(lay.edge_id(k, i, j), False, float(sent[i, j])) for i, j in _strongest(sent)
-            ),
+            "signals": tuple(signals),
             # one node sends back: each hidden node's error is what its one weight carries,
             # written beside the node (where its delta's notes follow), not on the weight
             "edge_values": _signed_values(list(lay.layer_edges(k)), sent)
@@ -423,11 +427,34 @@ def error(b: Builder, beat: Beat) -> None:
             if w.shape[1] == 1 and w.shape[0] <= MAX_EDGE_VALUES
             else (),
             "wants": _wants(lay, k, err[0]),
+            "senders": senders,
+            "multipliers": multipliers,
             "terms": terms,
         },
         satellites=sats,
         satellite_signed=True,
     )
+
+
+def _slope_key(b: Builder, k: int) -> str:
+    """Which slope layer ``k``'s delta multiplies its error by (the caption's words for it)."""
+    if k == b.n_w and b.spec.loss == "cross_entropy":  # softmax/sigmoid with cross-entropy: no slope
+        return "slope_cross_entropy"
+    act = b.spec.activations[k - 1]
+    return {"sigmoid": "slope_sigmoid", "identity": "slope_identity"}.get(act, "slope_other")
+
+
+def _errors(b: Builder, k: int) -> np.ndarray:
+    """Layer ``k``'s error per record, y - output for the output layer (the delta's other factor)."""
+    return b.update.output_errors if k == b.n_w else -b.update.activation_grads[k - 1]
+
+
+def _senders(b: Builder, k: int) -> tuple[tuple[int, float, float], ...]:
+    """Layer ``k``'s deltas as its delta step left their arrows, for the error step that
+    sends them back: (node, delta, its error, NaN where the delta step drew no error)."""
+    deltas = _wants(b.layout, k, -b.update.deltas[k - 1][0])
+    errors = _errors(b, k)[0] if _slope_key(b, k) == "slope_sigmoid" else np.full(len(deltas), np.nan)
+    return tuple((node, d, float(e)) for (node, d), e in zip(deltas, errors, strict=False))
 
 
 @step_kind("delta", seconds=2.5, phase="backward")
@@ -442,10 +469,8 @@ def delta(b: Builder, beat: Beat) -> None:
         sats[list(lay.layer_nodes(k))] = d[: lay.n_records].T
     halos[list(lay.layer_nodes(k))] = d.sum(axis=0)
     act = b.spec.activations[k - 1]
-    slope_key = {"sigmoid": "slope_sigmoid", "identity": "slope_identity"}.get(act, "slope_other")
-    if first and b.spec.loss == "cross_entropy":  # softmax/sigmoid with cross-entropy: no slope
-        slope_key = "slope_cross_entropy"
-    err = u.output_errors if first else -u.activation_grads[k - 1]
+    slope_key = _slope_key(b, k)
+    err = _errors(b, k)
     # a loss averaged over the batch divides the output's delta by its size (the hidden
     # layers' errors come from that delta, so they carry it already)
     n = len(u.inputs) if first and b.spec.reduction == "mean" else 1

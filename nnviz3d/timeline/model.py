@@ -137,6 +137,12 @@ class Signal:
     value: float
 
 
+#: node spacings the longest want arrow takes: beside a lone node (the output) the height
+#: is free; in a layer of several nodes an arrow stays clear of its neighbours' (the hidden
+#: layer's 0.112 was 35 px beside out's 0.474 at 150, too small to see sent back)
+WANT_ROOM, WANT_ROOM_CROWD = 3.0, 0.9
+
+
 @dataclass(frozen=True)
 class RecordBars:
     """Signed bars on one scale: ``names``/``values`` per record, then the row they make
@@ -233,6 +239,15 @@ class Step:
     #: a delta step's errors, (node, value) as ``wants``: each delta's arrow starts as its
     #: error's and shrinks by the slope into the delta's, the chain rule seen as motion
     want_from: tuple[tuple[int, float], ...] = ()
+    #: an error step's senders, (node, delta, error) for the record on the spheres: their
+    #: arrows stay as their delta step left them (error NaN: the delta's arrow alone), and
+    #: a copy of each delta travels back along each weight, scaled by it -- shrinking,
+    #: growing, turning over where the weight is negative -- to land as the error's arrow
+    #: of the node at the weight's other end (3Blue1Brown's wants, sent back)
+    senders: tuple[tuple[int, float, float], ...] = ()
+    #: an error step's weights as what they multiply a delta sent back by, (edge, "x -0.945"):
+    #: written on each weight, where the delta travelling back is scaled and turned over
+    multipliers: tuple[tuple[int, str], ...] = ()
     #: one number per record and what they make together, as signed bars (3Blue1Brown's
     #: columns of nudges, one per example): the worked change's input x delta per record and
     #: their sum; the display error's y - output per record and the mean of their sizes
@@ -316,13 +331,21 @@ class Timeline:
 
     @cached_property
     def want_unit(self) -> float:
-        """The |want| drawn at full length: the largest of the video, of any layer (record
-        4's output error in iteration 1). One scale for every arrow of the video: three
-        reviews read arrows on scales of their own (a hidden layer's, magnified x4; a late
-        iteration's, x10) as wants to compare, out's 0.474 beside h3's 0.112, iteration
-        1998's beside iteration 1's. On the one scale the small wants are stubs, as small
-        as they are: the numbers beside them say how small."""
-        return max(self.want_scales.values(), default=0.0) or 1.0
+        """The |want| drawn at full length (WANT_ROOM node spacings): as large as every
+        layer's room allows -- a lone node's arrow (the output's) up to WANT_ROOM spacings, a
+        layer of several nodes' short of its neighbours' (WANT_ROOM_CROWD). One scale for
+        every arrow of the video: three reviews read arrows on scales of their own (a hidden
+        layer's, magnified x4; a late iteration's, x10) as wants to compare, out's 0.474
+        beside h3's 0.112, iteration 1998's beside iteration 1's. On the one scale the small
+        wants are stubs, as small as they are: the numbers beside them say how small."""
+        layers = self.layout.layers
+
+        def room(layer: int | None) -> float:
+            lone = layer is not None and 0 <= layer < len(layers) and layers[layer] == 1
+            return WANT_ROOM if lone else WANT_ROOM_CROWD
+
+        units = [scale * WANT_ROOM / room(layer) for layer, scale in self.want_scales.items()]
+        return max(units, default=0.0) or 1.0
 
     @property
     def mono_em(self) -> float:

@@ -151,8 +151,9 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                 yield Beat("output_error", epoch, batch)
             yield Beat("display_error", epoch, batch)
             for k in range(n_w, 0, -1):
-                if k < n_w:
-                    yield Beat("error", epoch, batch, layer=k)
+                if k < n_w:  # the first deltas sent back one by one, slowly
+                    slow = SENT_BACK_SLOW if epoch == epochs[0] and batch == batches[0] else 1.0
+                    yield Beat("error", epoch, batch, layer=k, slow=slow)
                 yield Beat("delta", epoch, batch, layer=k)
             for k in range(n_w - 1, -1, -1):
                 yield Beat("update", epoch, batch, layer=k)
@@ -182,6 +183,9 @@ def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterat
 #: the first shown record's node steps last this many times a node step's duration: the
 #: numbers flying into the formula and the beads can be followed once, slowly
 FIRST_EXAMPLE_SLOW = 3.5
+#: the first shown iteration's errors sent back last this many times an error step: the
+#: example's delta travels alone, then the others together, each scaled by its weight
+SENT_BACK_SLOW = 2.5
 
 
 def beat_seconds(beat: Beat, durations: dict[str, float], speed: float) -> float:
