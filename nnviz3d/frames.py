@@ -55,7 +55,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Signal, Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, WANT_ROOM, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_sig, fmt_signed
 
 __all__ = [
     "THEMES",
@@ -1086,13 +1086,13 @@ def _operands(note: str) -> str | None:
 def _note_lines(text: str) -> list[str]:
     """A note in two lines: "error x slope" over "~ delta" where it ends with its result,
     "= error" over "x slope" where the result stands elsewhere (over its node)."""
-    head, times, tail = text.partition(" x ")
+    head, times, tail = text.partition(f" {TIMES} ")
     if not times:
         return [text]
     factors = tail.rsplit(" ", 2)
     if len(factors) == 3 and factors[1] in RESULT_SIGNS:
-        return [f"{head} x {factors[0]}", f"{factors[1]} {factors[2]}"]
-    return [head, f"x {tail}"]
+        return [f"{head} {TIMES} {factors[0]}", f"{factors[1]} {factors[2]}"]
+    return [head, f"{TIMES} {tail}"]
 
 
 def _stacked(

@@ -31,7 +31,7 @@ from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
-from nnviz3d.timeline.model import RecordBars, change_decimals, closing_digits, rate_times
+from nnviz3d.timeline.model import TIMES, RecordBars, change_decimals, closing_digits, rate_times
 
 Box = tuple[float, float, float, float]
 
@@ -1411,7 +1411,7 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
             )
     if curve.magnify != 1:  # "x10" by the step, as the update's caption says it
         out.texts.append(
-            Text2D(f"x{curve.magnify:g}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
+            Text2D(f"{curve.magnify:g}{TIMES}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
         )
     if big:  # a loss axis with the loss where the weight is and at the bowl's bottom: a dip
         # of 0.0009 drawn across the plot's height is not a deep bowl, and says so; and a
@@ -1419,6 +1419,15 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         bottom_w, bottom_loss = curve.bottom
         bottom = (bottom_w, bottom_loss) if wl <= bottom_w <= wh else (float("nan"), float("nan"))
         out.lines.append(Polyline2D((at(wl, lo), at(wl, hi)), theme.muted, stroke))
+        # the axis does not start at 0: a break across it, and said in words (a dip of
+        # 0.0009 read as a deep bowl, two reviews)
+        bx, by = at(wl, lo)
+        cut, rise = 0.008, 0.008 * w / h
+        for dy in (0.012, 0.024):
+            out.lines.append(Polyline2D(((bx - cut, by + dy - rise / 2), (bx + cut, by + dy + rise / 2)),
+                                        theme.muted, stroke))  # fmt: skip
+        tx, ty = at(wl, hi)
+        out.texts.append(Text2D(hud.t("curve_zoomed"), tx + 0.01, ty, size, theme.muted, valign="top"))
         for value, loss in ((curve.w0, curve.loss0), bottom):
             if not np.isfinite(value):
                 continue

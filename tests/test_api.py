@@ -22,7 +22,7 @@ def test_frame_is_the_videos_frame_and_shows_as_png(trace, tmp_path):
 
     f = nnviz3d.frame(trace, step=10, resolution="320x180", epochs=[1])
     assert f.pixels.shape == (180, 320, 3) and f.pixels.dtype == np.uint8
-    assert f.caption.startswith("Output node out: z = 0.4486*(-0.5911)")
+    assert f.caption.startswith("Output node out: z = 0.4486×(-0.5911)")
     png = f._repr_png_()
     assert png.startswith(b"\x89PNG")
     # the same pixels as `nnviz3d frame --step 10` of the scene

@@ -1,6 +1,6 @@
 """Gradient descent, once and big: after the first worked change, the loss as that weight
 varies fills the frame beside a small network, and the weight's point rolls down it by
--rate x slope during the step (3Blue1Brown's picture of why the change goes its way)."""
+-rate × slope during the step (3Blue1Brown's picture of why the change goes its way)."""
 
 from dataclasses import replace
 

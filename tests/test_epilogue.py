@@ -184,7 +184,7 @@ def test_summary_links_the_lines_of_an_iteration_to_what_was_seen(default):
         "l2_error = y - l2 -> the error          ",
         "l2_delta = ...    -> the output's delta ",
         "l1_error = ...    -> the error sent back",
-        "l1_delta = ...    -> error x slope      ",
+        "l1_delta = ...    -> error × slope      ",
         "syn1, syn0 += ... -> the weights move   ",
     )
     # and the lecture draws it, in its readable type (a block too wide would be dropped)

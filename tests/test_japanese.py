@@ -114,7 +114,7 @@ def _glyph_centres(pixels: np.ndarray, t, adv: float) -> list[float]:
 
 def _aligned(fs, pixels, adv: float) -> bool:
     """Every glyph of every records row sits in its column: the columns of two rows
-    match, and each glyph is (its character index) x (the font's advance) along."""
+    match, and each glyph is (its character index) × (the font's advance) along."""
     rows = [t for t in fs.texts if t.mono and re.fullmatch(r"[01] [01] [01]", t.text)]
     assert len(rows) == 4
     ok = True

@@ -309,14 +309,14 @@ def test_a_node_step_sleeves_the_weights_it_multiplies(timelines):
 
 
 def test_the_hall_says_what_the_numbers_on_the_weights_are(timelines):
-    """A reviewer read the hall's -0.265 (input x weight) as the weight itself when its
+    """A reviewer read the hall's -0.265 (input × weight) as the weight itself when its
     key had room only for the colours: the numbers' meaning comes first."""
     from nnviz3d.hud import overlay
 
     tl = timelines["hall"]
     step = _steps(tl)[0]
     words = [t.text for t in overlay(tl, step, THEMES["dark"], 1280, 720)[0]]
-    assert "number on a weight: input x weight" in words
+    assert "number on a weight: input × weight" in words
 
 
 def test_the_end_of_an_iteration_lights_no_weight_and_changes_are_written_in_white(timelines):
@@ -380,7 +380,7 @@ def test_a_small_positive_change_still_reads_blue_in_the_grid(timelines):
 
 @pytest.mark.parametrize("kind", ["delta", "update"])
 def test_the_halls_two_line_numbers_stand_apart_node_by_node(timelines, kind):
-    """A hidden layer's l1_delta (= error over x slope) and syn1's update (before over ->
+    """A hidden layer's l1_delta (= error over × slope) and syn1's update (before over ->
     after) stand in two lines beside each node in the hall's big type: a node's two lines
     are one block, and a clear gap (a quarter of the type) parts it from the next node's
     (review 26 read the stacks, a line apart, as running into each other)."""
@@ -403,7 +403,7 @@ def test_the_halls_two_line_numbers_stand_apart_node_by_node(timelines, kind):
 
 @pytest.mark.parametrize("layout", ["hall", "lecture"])
 def test_a_number_on_a_weight_lies_along_it(timelines, layout):
-    """The output node's four inputs x weights: each number on its own weight, slanted
+    """The output node's four inputs × weights: each number on its own weight, slanted
     with it on screen, so that where weights cross it is read as the one it lies along."""
     tl = timelines[layout]
     lay = tl.layout

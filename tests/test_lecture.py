@@ -74,7 +74,7 @@ def test_halos_show_the_batch_delta_of_each_node(scene):
     out = lay.node_id(2, 0)
     assert s.visual.halos[out] == pytest.approx((-u.deltas[1]).sum())
     assert np.isnan(s.visual.halos[lay.node_id(1, 0)])  # not yet: l1_delta comes later
-    assert "-0.4737 x 0.2493 = -0.1181" in s.panel[1]  # the seed's own check
+    assert "-0.4737 × 0.2493 = -0.1181" in s.panel[1]  # the seed's own check
     values = np.array([1e-4, 1e-3, 1e-2, 1e-1])
     assert np.all(np.diff(halo_radius(values)) > 0)
     fs = frame_state(tl, tl.frames_of(s.index)[-1], 320, 180)
@@ -92,7 +92,7 @@ def test_late_updates_are_magnified_and_stated(story):
     # one magnification for the whole video, from iteration 1's largest change, so the late
     # updates look as small as they are next to the first ones
     assert {s.magnify for s in updates} == {10.0}
-    assert late and all(s.caption.endswith(", changes drawn 10x larger (the whole video)") for s in late)
+    assert late and all(s.caption.endswith(", changes drawn 10× larger (the whole video)") for s in late)
     first = next(s for s in updates if s.epoch == 1 and s.layer == 0)
     assert np.max(np.abs(late[-1].change)) < np.max(np.abs(first.change)) / 20
     assert magnification(np.array([0.3, -0.1])) == 1
@@ -242,23 +242,23 @@ def test_legend_and_code_panel_do_not_overlap(size):
 
 
 def test_deltas_show_the_chain_rule_with_their_numbers(story):
-    """A delta is error x slope: the output's with its numbers in the caption, a hidden
-    layer's beside each node, read left to right: error x slope ~ delta."""
+    """A delta is error × slope: the output's with its numbers in the caption, a hidden
+    layer's beside each node, read left to right: error × slope ~ delta."""
     trace, tl = story
     out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
-    assert "= -0.474 x 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
+    assert "= -0.474 × 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
     hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
     # 3 significant digits as every number of the picture, "~" where the factors as written
     # do not give the delta as written: 0.0698 x 0.247 is 0.01724, the delta 0.01727
     # (+0.0173); 0.0893 x 0.250 is 0.0223, as written
     assert [text for _, text in hidden.node_notes] == [
-        "+0.0698 x 0.247 ~ +0.0173", "-0.0893 x 0.250 = -0.0223",
-        "+0.112 x 0.248 ~ +0.0277", "-0.0403 x 0.242 ~ -0.00973",
+        "+0.0698 × 0.247 ~ +0.0173", "-0.0893 × 0.250 = -0.0223",
+        "+0.112 × 0.248 ~ +0.0277", "-0.0403 × 0.242 ~ -0.00973",
     ]  # fmt: skip
     u = trace.updates[(1, 1)]
     a = u.activations[0][0]
     for (node, text), delta in zip(hidden.node_notes, -u.deltas[0][0], strict=True):
-        error, slope, sign, written = text.replace(" x ", " ").split()
+        error, slope, sign, written = text.replace(" × ", " ").split()
         closes = fmt_signed(float(error) * float(slope)) == written
         assert sign == ("=" if closes else "~") and hidden.node_labels[node] == ""
         assert float(error) * float(slope) == pytest.approx(delta, rel=5e-3)
@@ -274,7 +274,7 @@ def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story)
 
     _, tl = story
     step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
-    assert step.headline == "l2_delta = l2_error x the slope l2*(1-l2) = -0.474 x 0.249 = -0.118"
+    assert step.headline == "l2_delta = l2_error × the slope l2*(1-l2) = -0.474 × 0.249 = -0.118"
     assert step.gloss == ": how much the node's input should move   (record 1 shown, the update sums all 4)"
     assert step.caption == step.headline + step.gloss
     texts, _, _ = overlay(replace(tl, screen="lecture"), step, THEMES["dark"], 1280, 720)
@@ -287,14 +287,14 @@ def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story)
 
 
 def test_a_long_formula_breaks_before_an_equals_sign_never_inside_a_side():
-    """'l2*(1-l2) = -0.474 x 0.249' on a line of its own would read as a false equation."""
+    """'l2*(1-l2) = -0.474 × 0.249' on a line of its own would read as a false equation."""
     from nnviz3d.hud import formula_lines
     from nnviz3d.primitives import text_width_em
 
-    text = "l2_delta = l2_error x the slope l2*(1-l2) = -0.474 x 0.249 = -0.118"
+    text = "l2_delta = l2_error × the slope l2*(1-l2) = -0.474 × 0.249 = -0.118"
     width = text_width_em(text) * 34 * 0.7  # too narrow for one line
     lines = formula_lines(text, 34, width)
-    assert lines == "l2_delta = l2_error x the slope l2*(1-l2)\n= -0.474 x 0.249 = -0.118"
+    assert lines == "l2_delta = l2_error × the slope l2*(1-l2)\n= -0.474 × 0.249 = -0.118"
     assert formula_lines(text, 34, text_width_em(text) * 34 + 1) == text  # it fits: one line
     assert formula_lines("no formula here", 34, 10) is None
     assert formula_lines("a = " + "x" * 80, 34, 300) is None  # one side alone too wide: plain wrap

@@ -284,18 +284,18 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
 
     hidden = step("node", record=0, layer=1, node=0)
     assert hidden.caption == (
-        "Hidden node h1: z = 0*(-0.166) + 0*(-0.706) + 1*(-0.206) = -0.206;   sigmoid(z) = 0.449"
+        "Hidden node h1: z = 0×(-0.166) + 0×(-0.706) + 1×(-0.206) = -0.206;   sigmoid(z) = 0.449"
     )
     assert hidden.node_labels[:4] == ("0", "0", "1", "0.449")  # 3 significant digits on the picture
     assert hidden.edge_values == ((0, "0"), (4, "0"), (8, "-0.206"))  # input x weight along each weight
     assert hidden.node_notes == ((3, "z = -0.206"),)
     assert step("node", record=0, layer=1, node=3).caption == (
-        "Hidden node h4: z = 0*(-0.395) + 0*(-0.309) + 1*(0.370) = 0.370;   sigmoid(z) = 0.592"
+        "Hidden node h4: z = 0×(-0.395) + 0×(-0.309) + 1×(0.370) = 0.370;   sigmoid(z) = 0.592"
     )
     assert step("node", record=0, layer=2, node=0).caption == (
         # to 3 decimals the terms add up to -0.1058, not the recorded z, -0.10519: to 4 they do
-        "Output node out: z = 0.4486*(-0.5911) + 0.5194*(0.7562) + 0.4597*(-0.9452)"
-        " + 0.5916*(0.3409) = -0.105;   sigmoid(z) = 0.474"
+        "Output node out: z = 0.4486×(-0.5911) + 0.5194×(0.7562) + 0.4597×(-0.9452)"
+        " + 0.5916×(0.3409) = -0.105;   sigmoid(z) = 0.474"
     )
     assert step("output_error", record=0).caption == "l2_error = y - l2 = 0 - 0.474 = -0.474"
     assert step("output_error", record=1).caption == "l2_error = y - l2 = 1 - 0.489 = +0.511"
@@ -303,10 +303,10 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
     assert shown.caption.startswith("Display error = mean(abs(l2_error)) over the batch = 0.49641: ")
     assert shown.panel == ("l2_error =", "-0.4737", "+0.5110", "+0.4562", "-0.5447")
     assert step("delta", layer=2).panel[1:] == (
-        "-0.4737 x 0.2493 = -0.1181",
-        "+0.5110 x 0.2499 = +0.1277",
-        "+0.4562 x 0.2481 = +0.1132",
-        "-0.5447 x 0.2480 = -0.1351",
+        "-0.4737 × 0.2493 = -0.1181",
+        "+0.5110 × 0.2499 = +0.1277",
+        "+0.4562 × 0.2481 = +0.1132",
+        "-0.5447 × 0.2480 = -0.1351",
         "sum over the batch = -0.0123",  # the number on the output node
     )
     assert step("update", layer=1).panel[-5:] == ("new syn1 =", "-0.5956", "+0.7495", "-0.9520", "+0.3364")

@@ -59,14 +59,14 @@ def test_a_name_is_found_as_a_word():
     assert named_in("Output node out: z = 1", NAMES) == {"out"}
     assert named_in("the output follows input 1", NAMES) == set()  # not the "out" of "output"
     assert named_in("The largest change, of h3 -> out: 0.4", NAMES) == {"h3", "out"}
-    assert named_in("l1_error = l2_delta . syn1.T, e.g. h3: -0.118", NAMES) == {"h3"}
+    assert named_in("l1_error = l2_delta · syn1.T, e.g. h3: -0.118", NAMES) == {"h3"}
 
 
 def test_the_captions_name_nodes_as_the_picture_does(run):
     _, tl = run
     assert _step(tl, "node", 1).caption.startswith("Hidden node h1: z = ")
     assert _step(tl, "node", 2).caption.startswith("Output node out: z = ")
-    assert ", e.g. h3: -0.118 x -0.945 = +0.112" in _step(tl, "error", 1).caption.replace("\n", " ")
+    assert ", e.g. h3: -0.118 × -0.945 = +0.112" in _step(tl, "error", 1).caption.replace("\n", " ")
     assert _step(tl, "worked", 1).caption.startswith("The largest change, of h3 -> out: ")
     assert _step(tl, "worked", 0).caption.startswith("The largest change, of x2 -> h3: ")
 

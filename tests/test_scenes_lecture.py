@@ -48,7 +48,7 @@ def network_extent(fs, tl, step=None) -> tuple[float, float]:
     """Width and height, as fractions of the frame, of the network on screen: the
     projected node centres with the room of the largest sphere each node draws
     (NODE_R_MAX). The centres alone would leave out the spheres at the edges (iamtrask's
-    centres span 0.53 x 0.49 of the frame, its spheres reach past 0.55 x 0.50). A step
+    centres span 0.53 × 0.49 of the frame, its spheres reach past 0.55 × 0.50). A step
     that stands the records as sheets in depth (``step``) draws a copy of the nodes in each."""
     lay = tl.layout
     nodes = lay.nodes

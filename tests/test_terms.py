@@ -48,7 +48,7 @@ def test_a_node_writes_its_weights_in_their_signs_colours_and_its_value_in_the_a
     _, tl = run
     step = _step(tl, "node", layer=2, record=0)  # the output node of record 1
     # to 4 decimals: to 3 the products add up to -0.106, not z = -0.105
-    assert "0.4486*(-0.5911) + 0.5194*(0.7562)" in step.caption
+    assert "0.4486×(-0.5911) + 0.5194×(0.7562)" in step.caption
     pieces = _caption_pieces(tl, step)
     assert pieces["-0.5911"] == DARK.negative
     assert pieces["0.7562"] == DARK.positive
@@ -59,7 +59,7 @@ def test_a_node_writes_its_weights_in_their_signs_colours_and_its_value_in_the_a
 def test_the_chain_rule_colours_error_slope_and_delta(run):
     _, tl = run
     step = _step(tl, "delta", layer=2)
-    assert "= -0.474 x 0.249 = -0.118" in step.caption
+    assert "= -0.474 × 0.249 = -0.118" in step.caption
     pieces = _caption_pieces(tl, step)
     assert pieces == {
         "l2_delta": DARK.backward,
@@ -73,7 +73,7 @@ def test_the_chain_rule_colours_error_slope_and_delta(run):
 def test_a_hidden_error_colours_the_delta_sent_back_the_weight_and_what_arrives(run):
     _, tl = run
     step = _step(tl, "error", layer=1)
-    assert "-0.118 x -0.945 = +0.112" in step.caption
+    assert "-0.118 × -0.945 = +0.112" in step.caption
     pieces = _caption_pieces(tl, step)
     assert pieces["-0.118"] == DARK.backward
     assert pieces["-0.945"] == DARK.negative
@@ -105,10 +105,10 @@ def test_the_delta_notes_colour_the_error_and_the_slope(run):
     state = frame_state(tl, frame, W, H)
     # "error x slope" over "~ delta" beside each node, read left to right: its error in its
     # sign's colour, the slope in the slope's, the delta in the backward pass's purple
-    notes = [lb for lb in state.labels if " x " in lb.text or lb.text[:2] in ("= ", "~ ")]
+    notes = [lb for lb in state.labels if " × " in lb.text or lb.text[:2] in ("= ", "~ ")]
     assert [lb.text for lb in notes] == [
-        "+0.0698 x 0.247", "~ +0.0173", "-0.0893 x 0.250", "= -0.0223",
-        "+0.112 x 0.248", "~ +0.0277", "-0.0403 x 0.242", "~ -0.00973",
+        "+0.0698 × 0.247", "~ +0.0173", "-0.0893 × 0.250", "= -0.0223",
+        "+0.112 × 0.248", "~ +0.0277", "-0.0403 × 0.242", "~ -0.00973",
     ]  # fmt: skip
     first = {lb.text[s:e]: c for lb in notes[:2] for s, e, c in lb.spans}
     # the picture's 3 digits, "~" where 0.0698 x 0.247 misses the delta +0.0173 as written
@@ -140,7 +140,7 @@ def test_coloured_pieces_sit_exactly_where_the_whole_text_puts_them(run, rendere
     from nnviz3d.fonts import find_japanese_font
 
     bare = replace(_bare(run), font_file=find_japanese_font() if font else None)
-    text = "z = 0.449*(-0.591) + 0.519*(0.756)\n+ 0.460*(-0.945) = -0.1052\nsigmoid(z) = 0.4737"
+    text = "z = 0.449×(-0.591) + 0.519×(0.756)\n+ 0.460×(-0.945) = -0.1052\nsigmoid(z) = 0.4737"
     terms = ("-0.591", "0.756", "0.4737")
     spans = tuple((text.index(t), text.index(t) + len(t), (1.0, 1.0, 1.0)) for t in terms)
     whole = Text2D(text, 0.02, 0.9, 34, (1.0, 1.0, 1.0), bold=True)
@@ -161,7 +161,7 @@ def test_a_labels_coloured_pieces_keep_its_place_and_backdrop(run, renderer):
     bare = _bare(run)
     _, tl = run
     anchor = tuple(float(v) for v in tl.layout.nodes[5])
-    label = Label3D("= +0.0698 x 0.247", anchor, 28, DARK.text, DARK.panel, align="left", valign="center")
+    label = Label3D("= +0.0698 × 0.247", anchor, 28, DARK.text, DARK.panel, align="left", valign="center")
     white = ((2, 9, DARK.text), (12, 17, DARK.text))
     a = renderer.render(replace(bare, labels=(label,)))
     b = renderer.render(replace(bare, labels=(replace(label, spans=white),)))
@@ -269,7 +269,7 @@ def test_a_worked_out_number_appears_with_the_result(run):
     deltas = {"+0.0173", "-0.0223", "+0.0277", "-0.00973"}
     assert not [lb for lb in first.labels if lb.text[2:] in deltas]
     # error x slope stands from the start, where the delta will be written under it
-    assert "+0.0698 x 0.247" in {lb.text for lb in first.labels}
+    assert "+0.0698 × 0.247" in {lb.text for lb in first.labels}
     assert {f"{lb.text[:2]}{d}" for lb in last.labels for d in deltas if lb.text[2:] == d} == {
         "~ +0.0173", "= -0.0223", "~ +0.0277", "~ -0.00973",
     }  # fmt: skip
@@ -337,7 +337,7 @@ def test_the_numbers_fly_from_the_picture_into_the_formula(run):
 
 def test_a_flying_piece_is_drawn_between_its_origin_and_its_place(run, renderer):
     bare = _bare(run)
-    text = "z = 0.449*(-0.591)"
+    text = "z = 0.449×(-0.591)"
     s = text.index("-0.591")
     base = Text2D(text, 0.05, 0.9, 34, (1.0, 1.0, 1.0), bold=True)
 
@@ -360,7 +360,7 @@ def _closing(text: str) -> list[tuple[str, str, str]]:
     parts = re.split(r"\s([=~])\s", text)
     found = []
     for i in range(1, len(parts) - 1, 2):
-        left = re.split(r"[:;,]\s", parts[i - 1])[-1].strip().replace(" x ", "*")
+        left = re.split(r"[:;,]\s", parts[i - 1])[-1].strip().replace(" × ", "*").replace("×", "*")
         right = re.match(r"[-+]?\d+\.\d+", parts[i + 1])
         if right and re.fullmatch(r"[-+*() .\d]+", left) and re.search(r"\*|\d \S* ?[-+] ", left):
             found.append((left, parts[i], right.group()))

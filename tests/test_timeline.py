@@ -54,7 +54,7 @@ def test_seed_000_order_for_a_full_iteration(story):
         "The",
     ]
     # to 5 digits: to 3 or 4 the four products would not add up to -0.00677 as written
-    assert backward[4].caption.startswith("The largest change, of h3 -> out: 0.45968*(-0.11811) + ")
+    assert backward[4].caption.startswith("The largest change, of h3 -> out: 0.45968×(-0.11811) + ")
 
 
 def test_node_steps_show_the_recorded_values(story):
@@ -95,7 +95,7 @@ def test_backward_values_are_iamtrask_quantities(story):
     up = next(s for s in tl.steps if s.epoch == 1 and s.caption.startswith("syn0"))
     # the update is drawn magnified by a stated power of ten; the end of the iteration is true
     m = up.magnify
-    assert m == 10 and "changes drawn 10x larger (the whole video)" in up.caption
+    assert m == 10 and "changes drawn 10× larger (the whole video)" in up.caption
     before, after = u.weights_before[0].ravel(), u.weights_after[0].ravel()
     np.testing.assert_allclose(up.visual.weights[:12], before + m * (after - before), rtol=1e-12)
     end = next(s for s in tl.steps if s.epoch == 1 and s.kind == "end")
@@ -177,13 +177,13 @@ def test_a_loss_averaged_over_the_batch_divides_the_output_delta_and_says_so():
     d = e * a * (1 - a) / 4
     assert float(-u.deltas[1][0, 0]) == pytest.approx(d, abs=1e-15)
     assert step.caption.startswith(
-        f"l2_delta = l2_error x the slope l2*(1-l2) / 4 = {fmt_sig(e)} x {fmt_sig(a * (1 - a))} / 4 "
+        f"l2_delta = l2_error × the slope l2*(1-l2) / 4 = {fmt_sig(e)} × {fmt_sig(a * (1 - a))} / 4 "
         f"= {fmt_sig(d)}: "
     )
-    literal = "l2_delta = l2_error x the slope l2*(1-l2) / 4 = -0.474 x 0.249 / 4 = -0.0295"
+    literal = "l2_delta = l2_error × the slope l2*(1-l2) / 4 = -0.474 × 0.249 / 4 = -0.0295"
     assert step.caption.startswith(literal)
     out = tl.layout.node_id(2, 0)
-    assert dict(step.node_notes)[out] == "= -0.474 x 0.249 / 4"
+    assert dict(step.node_notes)[out] == "= -0.474 × 0.249 / 4"
     hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1)
     assert "/ 4" not in hidden.caption and not any("/" in t for _, t in hidden.node_notes)  # carried already
     # cross-entropy: the slope cancels, so no slope inset is drawn for the output's delta
@@ -191,6 +191,6 @@ def test_a_loss_averaged_over_the_batch_divides_the_output_delta_and_says_so():
     _, tl = prepare(ce, epochs=(1,))
     step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2)
     assert step.caption.startswith(
-        "l2_delta = l2_error x 1 / 4 (cross-entropy cancels the slope; the loss averages 4 records)"
+        "l2_delta = l2_error × 1 / 4 (cross-entropy cancels the slope; the loss averages 4 records)"
     )
     assert _slope_points(Hud(tl, step, THEMES["dark"], 1280, 720)) == []

@@ -156,14 +156,14 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     assert _length(late) == pytest.approx(whole * value / error, rel=1e-9)
     assert value / error == pytest.approx(0.0194, abs=1e-4)  # the output's slope, saturated
     texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
-    assert "purple fill = error x slope" in texts  # no factor: every arrow on the one scale
+    assert "purple fill = error × slope" in texts  # no factor: every arrow on the one scale
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)
     texts = [t.text for t in overlay(tl, step, THEMES["dark"], W, H)[0]]
-    assert "purple fill = error x slope" in texts
+    assert "purple fill = error × slope" in texts
     _, study = prepare(
         replace(load_scene(), render=replace(load_scene().render, layout="study")), epochs=(1,)
     )
@@ -246,7 +246,7 @@ def test_a_nodes_z_is_drawn_as_its_terms_and_their_sum(run):
     np.testing.assert_allclose(step.bars.values[:-1], products, atol=1e-15)
     assert step.bars.values[-1] == pytest.approx(float(u.preactivations[1][0, 0]), abs=1e-15)
     assert step.bars.names == ("h1", "h2", "h3", "h4", "z")
-    assert step.bars.title == "z = sum of input x weight"
+    assert step.bars.title == "z = sum of input × weight"
     texts = overlay(tl, step, THEMES["dark"], W, H)[0]
     words = [t.text for t in texts]
     for number in ["-0.265", "+0.393", "-0.435", "+0.202", "-0.105"]:  # as on the edges and the caption
@@ -343,7 +343,7 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     curve = step.loss_curve
     graph = (moved / (curve.change * curve.magnify)) * (curve.w[-1] - curve.w[0])  # the axis's width
     assert curve.magnify == 10 and 0.2 < graph < 0.35  # the panel's width, about
-    assert "x10" in words
+    assert "10×" in words
     # the curve, sampled at 81 weights
     curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))
     assert len(curve.points) == 81
@@ -355,8 +355,8 @@ def test_the_hall_keeps_the_key_over_the_error_and_the_signs_in_pairs(lang):
     scene = replace(scene, render=replace(scene.render, layout="hall", lang=lang))
     _, tl = prepare(scene, epochs=(1, 2000))
     theme = THEMES["dark"]
-    keys = {"en": ("hollow arrow = wanted change", "purple fill = error x slope"),
-            "ja": ("白抜き矢印 = 値の望む変化", "紫の塗り = 誤差 × 傾き")}[lang]  # fmt: skip  # noqa: RUF001
+    keys = {"en": ("hollow arrow = wanted change", "purple fill = error × slope"),
+            "ja": ("白抜き矢印 = 値の望む変化", "紫の塗り = 誤差 × 傾き")}[lang]  # fmt: skip
     for step in tl.steps:
         texts = overlay(tl, step, theme, W, H)[0]
         words = [t.text for t in texts]
@@ -386,7 +386,7 @@ def test_the_tubes_sent_back_keep_one_colour_and_their_numbers_carry_the_sign(ru
         assert notes[node] == fmt_signed(s.value) and notes[node][0] in "+-"
     # node 3's weight is negative (-0.945): the output's down (-0.118) comes back up (+0.112)
     assert step.caption.startswith(
-        "l1_error = l2_delta . syn1.T, e.g. h3: -0.118 x -0.945 = +0.112 (a negative weight flips the sign)"
+        "l1_error = l2_delta · syn1.T, e.g. h3: -0.118 × -0.945 = +0.112 (a negative weight flips the sign)"
     )
     assert "flips" in step.headline and "flips" not in step.gloss  # in big type, kept by the hall
 
@@ -566,7 +566,7 @@ def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
 
 
 def test_the_tubes_sent_back_are_on_one_scale_for_the_video(run):
-    """A tube's width is |delta x weight| on the receiving layer's scale for the whole video
+    """A tube's width is |delta × weight| on the receiving layer's scale for the whole video
     (over the iteration's magnification, as its want arrows): iteration 2000 sends back a
     hundredth of iteration 1's, and its tubes are seen to be thinner, not as thick (a review
     found each step's largest drawn as wide as iteration 1's)."""
@@ -638,7 +638,7 @@ def test_the_deltas_sent_back_continue_the_arrows_before_and_after(run):
 
 def test_each_delta_travels_back_scaled_by_its_weight_and_turns_over_a_negative_one(run):
     """A copy of out's delta (-0.118, down, purple) leaves its fill along each weight of
-    syn1, stops past the weight's "x w", is scaled there to delta x weight and turned over
+    syn1, stops past the weight's "x w", is scaled there to delta × weight and turned over
     where the weight is negative (h1, h3), becoming an error's hollow arrow in its sign's
     colour, and lands as the hidden node's arrow."""
     from nnviz3d.frames import SENT_PHASES, _packet, _packet_windows, _WantPen, background_at
@@ -664,7 +664,7 @@ def test_each_delta_travels_back_scaled_by_its_weight_and_turns_over_a_negative_
         edge = lay.edge_id(1, j, 0)
         sent = dict(step.wants)[hidden]
         assert sent == pytest.approx(delta * w, rel=1e-9) and packets[hidden].value == sent
-        assert written[edge] == ("x -0.591", "x 0.756", "x -0.945", "x 0.341")[j]  # the weight, 3 digits
+        assert written[edge] == ("× -0.591", "× 0.756", "× -0.945", "× 0.341")[j]  # the weight, 3 digits
         x0, y0, length, turn, inside, outline = _packet(step, pen, packets[hidden], 0.0)
         assert (x0, length, turn) == (fill.points[0][0], pytest.approx(_length(fill)), pytest.approx(np.pi))
         assert (
@@ -703,5 +703,5 @@ def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
             assert label.position[1] == pytest.approx(a[1] + t * (b[1] - a[1]), abs=1e-9)  # on the weight
             assert label.color == (theme.negative if "-" in text else theme.positive)
     late = _step(tl, 2000, "error", 1)
-    assert [t for _, t in late.multipliers] == ["x -4.99", "x 5.60", "x -8.83", "x 5.91"]
+    assert [t for _, t in late.multipliers] == ["× -4.99", "× 5.60", "× -8.83", "× 5.91"]
     assert step.duration > 2 * late.duration

@@ -21,6 +21,7 @@ from nnviz3d.layout import strongest_inputs
 from nnviz3d.mlp import forward, loss_value
 from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import (
+    TIMES,
     LossCurve,
     RecordBars,
     Signal,
@@ -197,7 +198,9 @@ def node(b: Builder, beat: Beat) -> None:
             decimal_tries(z_w),
         )
     written = [(fmt_input(p, digits), fmt(wi, digits)) for p, wi in zip(prev, w[:, j], strict=True)]
-    terms = " + ".join(f"{p}*({wi})" for p, wi in written) + "".join(f" + ({fmt(v, digits)})" for v in bias)
+    terms = " + ".join(f"{p}{TIMES}({wi})" for p, wi in written) + "".join(
+        f" + ({fmt(v, digits)})" for v in bias
+    )
     if n_in > 4:
         terms = b.t("sum_of", n=n_in)
     eq = "=" if closes else b.t("approx")
@@ -406,7 +409,9 @@ def error(b: Builder, beat: Beat) -> None:
     multipliers: tuple[tuple[int, str], ...] = ()
     if senders and w.shape[1] == 1:  # the caption's example is sent back first
         signals.sort(key=lambda s: s.edge != lay.edge_id(k, i, 0))
-        multipliers = tuple((lay.edge_id(k, n, 0), f"x {fmt_sig(float(w[n, 0]))}") for n in range(w.shape[0]))
+        multipliers = tuple(
+            (lay.edge_id(k, n, 0), f"{TIMES} {fmt_sig(float(w[n, 0]))}") for n in range(w.shape[0])
+        )
     b.add(
         caption,
         gloss=_record_note(b, u),
@@ -513,7 +518,7 @@ def delta(b: Builder, beat: Beat) -> None:
             # backwards): the note carries the delta, and the node's label gives way
             results = [fmt_signed(float(v)) for v in d[0]]  # as the labels were written
             notes = tuple(
-                (node, f"{e} x {s}{per} {eq} {r}")
+                (node, f"{e} {TIMES} {s}{per} {eq} {r}")
                 for node, (eq, e, s), r in zip(nodes, written, results, strict=True)
             )
             for node in nodes:
@@ -525,7 +530,7 @@ def delta(b: Builder, beat: Beat) -> None:
             )
         else:  # under the one node, whose delta is written over it
             (eq, e, s), node = written[0], nodes[0]
-            notes = ((node, f"{eq} {e} x {s}{per}"),)
+            notes = ((node, f"{eq} {e} {TIMES} {s}{per}"),)
             terms += ((e, "error"), (s, "slope"))
     b.add(
         caption,
@@ -668,7 +673,7 @@ def worked(b: Builder, beat: Beat) -> None:
         (3, 4, 5),  # a sum of four products: two digits more than the result may be needed
     )
     written = [(_sig_input(a[r, i], digits), _sig_input(d[r, j], digits)) for r in range(n)]
-    terms = " + ".join(f"{x}*({y})" for x, y in written)
+    terms = " + ".join(f"{x}{TIMES}({y})" for x, y in written)
     if lr != 1:
         terms = f"{lr:g} * ({terms})"
     eq = "=" if closes else b.t("approx")
@@ -676,7 +681,8 @@ def worked(b: Builder, beat: Beat) -> None:
     start, end = lay.node_name(k, i), lay.node_name(k + 1, j)  # as under their spheres
     factors = [fmt_input(a[r, i]) if k == 0 else fmt(a[r, i], 4) for r in range(len(a))]
     products = [  # to 5 decimals, of factors to 4: a calculator agrees; the sum is of the unrounded
-        f"{x} x {fmt(d[r, j], 4)} = {fmt(float(a[r, i] * d[r, j]), 5, True)}" for r, x in enumerate(factors)
+        f"{x} {TIMES} {fmt(d[r, j], 4)} = {fmt(float(a[r, i] * d[r, j]), 5, True)}"
+        for r, x in enumerate(factors)
     ]
     b.add(
         b.t("worked", a=start, b=end, terms=terms, eq=eq, v=fmt_sig(value)),
@@ -739,7 +745,7 @@ def descent(b: Builder, beat: Beat) -> None:
             r=rate_times(lr),
             c=fmt_signed(value),
         ),
-        gloss=b.t("descent_gloss", m=f"{b.change_scale()[0]:g}"),
+        gloss=b.t("descent_gloss", lr=f"{lr:g}", m=f"{b.change_scale()[0]:g}"),
         code=(f"update{k}",),
         values={f"dE/dsyn{k}[{i},{j}]": slope, f"syn{k}_change[{i},{j}]": value},
         layer=k,

@@ -63,10 +63,15 @@ def fmt_signed(value: float, digits: int = 3) -> str:
     return ("+" if value > 0 else "") + fmt_sig(value, digits)
 
 
+#: the multiplication sign of every formula the picture writes (an "x" read as the inputs'
+#: x1..x3, and "*" beside it as code)
+TIMES = "×"
+
+
 def rate_times(rate: float) -> str:
     """The learning rate as a caption writes it before what it scales: nothing for 1
-    (``change = -gradient``), else ``0.5 x `` (``change = -0.5 x gradient``)."""
-    return "" if rate == 1 else f"{rate:g} x "
+    (``change = -gradient``), else ``0.5 × `` (``change = -0.5 × gradient``)."""
+    return "" if rate == 1 else f"{rate:g} {TIMES} "
 
 
 def fmt_input(value: float, digits: int = 3) -> str:

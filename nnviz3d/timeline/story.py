@@ -27,6 +27,7 @@ from nnviz3d.timeline.model import (
     MAX_PANEL_COLS,
     MAX_PANEL_ROWS,
     NODE_DIM,
+    TIMES,
     FitCurve,
     Step,
     Timeline,
@@ -423,11 +424,11 @@ class Builder:
             return self.matrix_panel(self.t("panel_rows", name=f"l{k}_delta"), delta)
         a = u.activations[k - 1]
         scale = delta / np.where(error == 0, 1, error) / np.where(a * (1 - a) == 0, 1, a * (1 - a))
-        rows = [f"l{k}_delta = l{k}_error x l{k}*(1-l{k})"]
+        rows = [f"l{k}_delta = l{k}_error {TIMES} l{k}*(1-l{k})"]
         for i in range(min(len(delta), MAX_PANEL_ROWS)):
-            extra = "" if abs(scale[i, 0] - 1) < 1e-9 else f" x {fmt(scale[i, 0], 4)}"
+            extra = "" if abs(scale[i, 0] - 1) < 1e-9 else f" {TIMES} {fmt(scale[i, 0], 4)}"
             rows.append(
-                f"{fmt(error[i, 0], 4, True)} x {fmt(a[i, 0] * (1 - a[i, 0]), 4)}{extra}"
+                f"{fmt(error[i, 0], 4, True)} {TIMES} {fmt(a[i, 0] * (1 - a[i, 0]), 4)}{extra}"
                 f" = {fmt(delta[i, 0], 4, True)}"
             )
         if len(delta) > 1:  # the update uses the batch's deltas summed: the number on the node
