@@ -1034,19 +1034,18 @@ def _along(
 
 
 def _multipliers(step: Step, layout: Layout, theme: Theme, size: int) -> list[Label3D]:
-    """An error step's weights, "x -0.945", each at its weight's middle, slanted with it
-    and in its sign's colour: what the delta sent back along it is multiplied by (two
-    reviews: the weights of the hidden errors were on screen nowhere but the caption)."""
+    """An error step's weights, "× -0.945", each on its weight, upright and in its sign's
+    colour: what the delta sent back along it is multiplied by (two reviews: the weights
+    of the hidden errors were on screen nowhere but the caption)."""
     out = []
     for edge, text in step.multipliers:
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
-        d = b - a
-        angle = math.degrees(math.atan2(d[1], d[0]))
-        angle = angle if abs(angle) <= MAX_SLANT else 0.0
-        x, y, z = a + d * MULTIPLIER_AT
+        x, y, z = a + (b - a) * MULTIPLIER_AT
         spans = sign_spans(theme, text)
         colour = spans[0][2] if spans else theme.text
-        out.append(Label3D(text, (x, y, z + 0.2), size, colour, theme.panel, "center", "center", angle=angle))
+        # upright on a backdrop that hides the weights under it (two reviews: slanted and
+        # crossed by the weights, they were hard to read)
+        out.append(Label3D(text, (x, y, z + 0.2), size, colour, theme.panel, "center", "center"))
     return out
 
 
@@ -1530,7 +1529,9 @@ def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[floa
 #: weight's "x w", to be scaled and turned there (where the weights are far enough apart
 #: for the arrows to stand side by side); its way there, the turn, and its way on end at
 #: these shares of its time
-SENT_PAUSE, SENT_PHASES = 0.65, (0.35, 0.7)
+SENT_PAUSE, SENT_PHASES = 0.65, (0.45, 0.75)
+SENT_FLASH = 0.25  # how long (a share of the scaling) a mirrored delta flashes white
+
 #: where a weight's "x w" stands, from its input's end: nearer the sender, clear of the
 #: hidden nodes' numbers, where the delta passes it on its way to its turn
 MULTIPLIER_AT = 0.62
@@ -1557,22 +1558,31 @@ def _packet(
         start = pen.length_of(delta)
     pause = pen.point(layout.nodes[source] + (layout.nodes[target] - layout.nodes[source]) * SENT_PAUSE)
     up1, end = signal.value > 0, pen.length_of(signal.value)
-    turn0 = 0.0 if up0 else math.pi
-    turn1 = turn0 + (math.pi if up0 != up1 else 0.0)
+    turn0, turn1 = (0.0 if up else math.pi for up in (up0, up1))  # up, or down
     purple, sign, inside = theme.backward, _sign_colour(theme, signal.value), background_at(theme, 0.5)
     there, scaled = SENT_PHASES
     if t < there:  # on its way to the weight's "x w"
         way = np.array([start_at, pen.centre(source), pause])
         x, y = _point_along(way, _ease(t / there), pen.aspect)
         return x, y, start, turn0, purple, purple
-    if t < scaled:  # scaled by the weight, turned over by a negative one, an error now
+    if t < scaled:  # scaled by the weight, mirrored by a negative one (up and down keep
+        # meaning the sign: two reviews read a turn as a direction of travel), an error now
         u = _ease((t - there) / (scaled - there))
-        fade = tuple(float(c) for c in np.array(purple) * (1 - u) + np.array(inside) * u)
-        colour = tuple(float(c) for c in np.array(purple) * (1 - u) + np.array(sign) * u)
-        return *pause, start + (end - start) * u, turn0 + (turn1 - turn0) * u, fade, colour
+        signed = (1 - u) * (start if up0 else -start) + u * (end if up1 else -end)
+        fade = _mix(purple, inside, u)
+        colour = _mix(purple, sign, u)
+        if up0 != up1:  # a flash as it goes through zero: the sign flips here
+            crossing = start / (start + end)
+            colour = _mix(colour, theme.text, max(0.0, 1 - abs(u - crossing) / SENT_FLASH))
+        return *pause, abs(signed), 0.0 if signed > 0 else math.pi, fade, colour
     way = np.array([pause, pen.centre(target), pen.slot(target)])
     x, y = _point_along(way, _ease((t - scaled) / (1 - scaled)), pen.aspect)
     return x, y, end, turn1, inside, sign
+
+
+def _mix(a: Colour, b: Colour, u: float) -> Colour:
+    """``a`` turning into ``b`` (``u`` 0..1)."""
+    return tuple(float(x) for x in np.array(a) * (1 - u) + np.array(b) * u)
 
 
 def _point_along(path: np.ndarray, t: float, aspect: float) -> tuple[float, float]:

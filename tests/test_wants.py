@@ -673,7 +673,7 @@ def test_each_delta_travels_back_scaled_by_its_weight_and_turns_over_a_negative_
         x1, _, length, turn, inside, outline = _packet(step, pen, packets[hidden], turned)
         assert pen.centre(hidden)[0] < x1 < pen.centre(out)[0]  # on the weight
         assert length == pytest.approx(pen.length_of(sent))  # scaled: delta x weight
-        assert turn == pytest.approx(2 * np.pi if w < 0 else np.pi)  # turned over by a negative weight
+        assert turn == pytest.approx(0.0 if w < 0 else np.pi)  # over to up by a negative weight
         assert outline == (theme.positive if sent > 0 else theme.negative)
         assert inside == background_at(theme, 0.5)  # hollow: an error now
         x2, y2, length, turn, _, _ = _packet(step, pen, packets[hidden], 1.0)
