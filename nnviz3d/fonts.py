@@ -30,6 +30,13 @@ KNOWN_PATHS = (
     "C:/Windows/Fonts/YuGothR.ttc",
 )
 
+#: the English text's font, shipped: Noto Sans CJK JP's Latin (its l has a tail, its I, 1 and
+#: | differ), cut to what the English messages and formulas write (tests/fixtures/
+#: make_font_subsets.py makes it; SIL Open Font License, typefaces/LICENSE.txt). VTK's own
+#: sans drew l, I, 1 and | alike: five lecturer reviews read "l1" as "I1" or "11".
+LATIN_FONT = str(Path(__file__).parent / "typefaces" / "NotoSansCJKjp-Latin-Regular.otf")
+LATIN_BOLD_FONT = str(Path(__file__).parent / "typefaces" / "NotoSansCJKjp-Latin-Bold.otf")
+
 INSTALL_HINT = (
     "no font with Japanese glyphs found; install one (Debian/Ubuntu: apt-get install "
     "fonts-noto-cjk) or give a font file with --font PATH or [render] font"

@@ -801,10 +801,11 @@ def _labels(
         if timeline.screen == "lecture" and _grid_beside(layout, step):
             step = replace(step, edge_values=())
         along = min(size, round(height * ALONG_SIZE.get(timeline.screen, 1.0)))
-        out += _multipliers(step, layout, theme, along)
-        return tuple(out) + _value_labels(
+        values = _value_labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results
         )
+        chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
+        return (*out, *values, *chips)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
@@ -872,6 +873,15 @@ def _value_labels(
         w, h = _extent(text, size, px_per_unit)
         # error x slope coloured as in the caption; a z in its sign's colour
         spans = spans_of(theme, step.terms, text) or sign_spans(theme, text)
+        if step.multipliers and layout.layers[layout.node_layer[node]] > 1:
+            # a delta sent back: its number left of the arrow it landed as, where the
+            # weights' multipliers leave room (the hall's big numbers right of it hid them)
+            left = x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - WANT_CLEAR
+            out.append(
+                Label3D(text, (left, y, z), size, theme.text, theme.panel, "right", "center", spans=spans)
+            )
+            placed.append((left - w, y - h / 2, left, y + h / 2))
+            continue
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
             # in two lines where one would run into the next layer's nodes or names: "error x
@@ -1033,20 +1043,52 @@ def _along(
     )
 
 
-def _multipliers(step: Step, layout: Layout, theme: Theme, size: int) -> list[Label3D]:
+def _multipliers(
+    step: Step, layout: Layout, theme: Theme, size: int, px_per_unit: float, around: tuple[Label3D, ...]
+) -> list[Label3D]:
     """An error step's weights, "× -0.945", each on its weight, upright and in its sign's
     colour: what the delta sent back along it is multiplied by (two reviews: the weights
-    of the hidden errors were on screen nowhere but the caption)."""
+    of the hidden errors were on screen nowhere but the caption); at the first place along
+    it (MULTIPLIER_AT) clear of the labels ``around`` and of each other (the hall's big
+    numbers beside the hidden nodes hid them)."""
+    if not step.multipliers:
+        return []
+    boxes = [_label_box(lb, px_per_unit) for lb in around]
+
+    def placed(t: float) -> tuple[float, list[np.ndarray]]:
+        """The chips at ``t`` along their weights, and how clear they are of the labels
+        around and of each other (negative: overlapping)."""
+        ats, mine = [], []
+        for edge, text in step.multipliers:
+            a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
+            w, h = _extent(text, size, px_per_unit)
+            at = a + (b - a) * t
+            ats.append(at)
+            mine.append((at[0] - w / 2, at[1] - h / 2, at[0] + w / 2, at[1] + h / 2))
+        gaps = [_box_gap(box, q) for i, box in enumerate(mine) for q in [*boxes, *mine[:i]]]
+        return min(gaps, default=9.0), ats
+
+    # all at one place along their weights (a stair of chips read as random), the first clear
+    tries = [placed(t) for t in MULTIPLIER_AT]
+    _, ats = next((p for p in tries if p[0] > 0), max(tries, key=lambda p: p[0]))
     out = []
-    for edge, text in step.multipliers:
-        a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
-        x, y, z = a + (b - a) * MULTIPLIER_AT
+    for (_, text), (x, y, z) in zip(step.multipliers, ats, strict=True):
         spans = sign_spans(theme, text)
         colour = spans[0][2] if spans else theme.text
         # upright on a backdrop that hides the weights under it (two reviews: slanted and
         # crossed by the weights, they were hard to read)
         out.append(Label3D(text, (x, y, z + 0.2), size, colour, theme.panel, "center", "center"))
     return out
+
+
+def _label_box(label: Label3D, px_per_unit: float) -> tuple[float, float, float, float]:
+    """A level label's box in world units (x0, y0, x1, y1), by its anchor, its alignment
+    and its text's extent (a slanted one's, as if level)."""
+    w, h = _extent(label.text, label.size, px_per_unit)
+    x, y, _ = label.position
+    x0 = {"left": x, "center": x - w / 2, "right": x - w}[label.align]
+    y0 = y - h / 2 if label.valign == "center" else y
+    return (x0, y0, x0 + w, y0 + h)
 
 
 def _box_corners(box: tuple[float, ...]) -> np.ndarray:
@@ -1529,12 +1571,13 @@ def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[floa
 #: weight's "x w", to be scaled and turned there (where the weights are far enough apart
 #: for the arrows to stand side by side); its way there, the turn, and its way on end at
 #: these shares of its time
-SENT_PAUSE, SENT_PHASES = 0.65, (0.45, 0.75)
+SENT_PAUSE, SENT_PHASES = 0.76, (0.45, 0.75)
 SENT_FLASH = 0.25  # how long (a share of the scaling) a mirrored delta flashes white
 
-#: where a weight's "x w" stands, from its input's end: nearer the sender, clear of the
-#: hidden nodes' numbers, where the delta passes it on its way to its turn
-MULTIPLIER_AT = 0.62
+#: where the weights' "× w" stand, from their input's end: the first of these places where
+#: all are clear of the labels around them and of each other; the delta passes its chip
+#: on its way to its turn, beyond it
+MULTIPLIER_AT = (0.5, 0.56, 0.44, 0.62, 0.68)
 
 
 def _packet(

@@ -42,6 +42,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkTextRenderer,
 )
 
+from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT
 from nnviz3d.offscreen import ensure_offscreen
 from nnviz3d.primitives import FrameState, Label3D, Polyline2D, Rect2D, Text2D
 
@@ -198,8 +199,10 @@ def _set_font(
         p.SetFontFile(font_file)
     elif mono:
         p.SetFontFamilyToCourier()
-    else:
-        p.SetFontFamilyToArial()
+    else:  # the shipped Latin face (VTK's own sans drew l, I, 1 and | alike)
+        p.SetFontFamily(VTK_FONT_FILE)
+        p.SetFontFile(LATIN_BOLD_FONT if bold else LATIN_FONT)
+        bold = False  # the bold face is bold: no emboldening on top
     p.SetBold(bold)
 
 

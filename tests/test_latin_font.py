@@ -1,0 +1,48 @@
+"""English text is drawn in the Latin face nnviz3d ships (Noto Sans CJK JP's Latin), whose
+l, I and | differ: VTK's own sans drew them alike, and lecturers read "l1" as "I1" and
+"|error|" as "l error l"."""
+
+from pathlib import Path
+
+import numpy as np
+import vtkmodules.vtkRenderingFreeType  # noqa: F401  (the text renderer)
+from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkCommonDataModel import vtkImageData
+from vtkmodules.vtkRenderingCore import vtkTextProperty, vtkTextRenderer
+
+from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT
+from nnviz3d.render_vtk import _set_font
+from nnviz3d.text import MESSAGES
+
+
+def _ink(prop: vtkTextProperty, text: str) -> tuple[int, int]:
+    """Width and height in pixels of what ``text`` inks."""
+    image, dims = vtkImageData(), [0, 0]
+    assert vtkTextRenderer.GetInstance().RenderString(prop, text, image, dims, 72)
+    nx, ny, _ = image.GetDimensions()
+    alpha = vtk_to_numpy(image.GetPointData().GetScalars()).reshape(ny, nx, -1)[..., -1]
+    ys, xs = np.nonzero(alpha > 128)
+    return int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+
+
+def test_english_text_is_drawn_in_the_shipped_face_where_l_I_and_bar_differ():
+    for bold in (False, True):
+        prop = vtkTextProperty()
+        _set_font(prop, 60, False, bold, None, None)  # no font file: English
+        assert prop.GetFontFile() == (LATIN_BOLD_FONT if bold else LATIN_FONT)
+        inks = {c: _ink(prop, c) for c in "lI|1"}
+        assert len(set(inks.values())) == 4, inks  # four different shapes
+        assert inks["l"][0] > inks["I"][0]  # the l's tail
+    code = vtkTextProperty()
+    _set_font(code, 20, True, False, None, None)
+    assert code.GetFontFamilyAsString() == "Courier"  # code and tables keep Courier
+
+
+def test_the_shipped_face_covers_every_english_message():
+    from fontTools.ttLib import TTFont
+
+    for path in (LATIN_FONT, LATIN_BOLD_FONT):
+        assert Path(path).is_file() and (Path(path).parent / "LICENSE.txt").is_file()
+        cmap = TTFont(path).getBestCmap()
+        text = {c for message in MESSAGES["en"].values() for c in message} | set("×·")
+        assert not {c for c in text if ord(c) not in cmap}
