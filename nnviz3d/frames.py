@@ -1491,7 +1491,7 @@ def want_arrows(
 
     An error step keeps its senders' arrows and sends a copy of each delta back along each
     weight (:func:`_sent_back`): it lands as the hollow arrow of the node at the other end,
-    which it fills (the next step shrinks the fill by the slope)."""
+    hollow and empty (the next step fills it, and shrinks the fill by the slope)."""
     if not step.wants:
         return ()
     pen = _WantPen.of(timeline, theme, camera, width, height)
@@ -1548,7 +1548,7 @@ def _sent_back(step: Step, pen: _WantPen, progress: float) -> list[Polyline2D]:
     time, out = _unease(progress), []
     for signal, (begin, end) in _packet_windows(step, pen.layout):
         if begin < time < end:
-            out += pen.turned(*_packet(step, pen, signal, (time - begin) / (end - begin)))
+            out += pen.carried(*_packet(step, pen, signal, (time - begin) / (end - begin)))
     return out
 
 
@@ -1584,11 +1584,11 @@ def _packet(
     step: Step, pen: _WantPen, signal: Signal, t: float
 ) -> tuple[float, float, float, float, Colour, Colour]:
     """A delta sent back along ``signal``'s weight at ``t`` (0..1 of its time): where it is,
-    its length, which way it points (radians from up) and its inside's and outline's
-    colours. It leaves the sender's arrow as its purple (a delta's colour), stops on the
-    weight beside the weight's "x w", is scaled there to delta x weight and turned over
-    where the weight is negative, becoming an error's hollow arrow in its sign's colour,
-    and goes on to land as the arrow of the node at the weight's other end."""
+    its length, which way it points (+1 up, -1 down) and its inside's and outline's
+    colours. It leaves the sender's arrow as its purple (a delta's colour), passes the
+    weight's "× w" and stops beyond it, is scaled there to delta × weight, through zero to
+    the other way where the weight is negative, becoming an error's hollow arrow in its
+    sign's colour, and goes on to land as the arrow of the node at the weight's other end."""
     layout, theme = pen.layout, pen.theme
     source, target = int(layout.edge_to[signal.edge]), int(layout.edge_from[signal.edge])
     delta, error = next((d, e) for node, d, e in step.senders if node == source)
@@ -1601,26 +1601,26 @@ def _packet(
         start = pen.length_of(delta)
     pause = pen.point(layout.nodes[source] + (layout.nodes[target] - layout.nodes[source]) * SENT_PAUSE)
     up1, end = signal.value > 0, pen.length_of(signal.value)
-    turn0, turn1 = (0.0 if up else math.pi for up in (up0, up1))  # up, or down
+    way0, way1 = (1.0 if up else -1.0 for up in (up0, up1))
     purple, sign, inside = theme.backward, _sign_colour(theme, signal.value), background_at(theme, 0.5)
     there, scaled = SENT_PHASES
     if t < there:  # on its way to the weight's "x w"
         way = np.array([start_at, pen.centre(source), pause])
         x, y = _point_along(way, _ease(t / there), pen.aspect)
-        return x, y, start, turn0, purple, purple
+        return x, y, start, way0, purple, purple
     if t < scaled:  # scaled by the weight, mirrored by a negative one (up and down keep
         # meaning the sign: two reviews read a turn as a direction of travel), an error now
         u = _ease((t - there) / (scaled - there))
-        signed = (1 - u) * (start if up0 else -start) + u * (end if up1 else -end)
+        signed = (1 - u) * way0 * start + u * way1 * end
         fade = _mix(purple, inside, u)
         colour = _mix(purple, sign, u)
         if up0 != up1:  # a flash as it goes through zero: the sign flips here
             crossing = start / (start + end)
             colour = _mix(colour, theme.text, max(0.0, 1 - abs(u - crossing) / SENT_FLASH))
-        return *pause, abs(signed), 0.0 if signed > 0 else math.pi, fade, colour
+        return *pause, abs(signed), 1.0 if signed > 0 else -1.0, fade, colour
     way = np.array([pause, pen.centre(target), pen.slot(target)])
     x, y = _point_along(way, _ease((t - scaled) / (1 - scaled)), pen.aspect)
-    return x, y, end, turn1, inside, sign
+    return x, y, end, way1, inside, sign
 
 
 def _mix(a: Colour, b: Colour, u: float) -> Colour:
@@ -1732,36 +1732,14 @@ class _WantPen:
         length, up = self.length_of(value), 1.0 if value > 0 else -1.0
         return self.arrow(x, y - up * length / 2, length, up, self.theme.backward, False)
 
-    def turned(
-        self, x: float, y: float, length: float, turn: float, inside: Colour, outline: Colour
+    def carried(
+        self, x: float, y: float, length: float, up: float, inside: Colour, outline: Colour
     ) -> list[Polyline2D]:
-        """An arrow shaped as a hollow one, centred on (x, y), ``turn`` radians from
-        pointing up (pi: down), its inside and outline in colours of their own: a delta
-        sent back (both purple), turning into an error's hollow arrow."""
-        w, h = self.width, self.height
-        tail, tip = -length * h / 2, length * h / 2
-        base = tip - self.head_length(length) * h
-        hx = self.half_head * w
-        sx = hx * HOLLOW_SHAFT
-        ahead, across = (math.sin(turn), math.cos(turn)), (math.cos(turn), -math.sin(turn))
-
-        def at(u: float, v: float) -> tuple[float, float]:
-            return (x + (u * ahead[0] + v * across[0]) / w, y + (u * ahead[1] + v * across[1]) / h)
-
-        shape = (
-            (-sx, tail),
-            (-sx, base),
-            (-hx, base),
-            (0.0, tip),
-            (hx, base),
-            (sx, base),
-            (sx, tail),
-            (-sx, tail),
-        )
-        return [
-            Polyline2D((at(tail, 0.0), at(base, 0.0)), inside, self.inside),
-            Polyline2D(tuple(at(u, v) for v, u in shape), outline, self.px * 0.6),
-        ]
+        """A delta on its way back, centred on (x, y): shaped as a hollow arrow, its inside
+        and outline in colours of their own (both purple as it leaves, the background and
+        its sign's colour as it lands: then it is the error's arrow)."""
+        shaft, shape = self.arrow(x, y - up * length / 2, length, up, outline, True)
+        return [replace(shaft, color=inside), shape]
 
     def arrow(
         self, x: float, tail: float, length: float, up: float, colour: Colour, hollow: bool

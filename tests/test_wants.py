@@ -658,27 +658,27 @@ def test_each_delta_travels_back_scaled_by_its_weight_and_turns_over_a_negative_
     assert sorted(packets) == [lay.node_id(1, j) for j in range(4)]
     written = dict(step.multipliers)
     _, fill = pen.filled(out, error, delta)[1:]  # the sender's fill: where the copies leave
-    _, turned = SENT_PHASES
+    _, scaled = SENT_PHASES
     for j, w in enumerate(weights):
         hidden = lay.node_id(1, j)
         edge = lay.edge_id(1, j, 0)
         sent = dict(step.wants)[hidden]
         assert sent == pytest.approx(delta * w, rel=1e-9) and packets[hidden].value == sent
         assert written[edge] == ("× -0.591", "× 0.756", "× -0.945", "× 0.341")[j]  # the weight, 3 digits
-        x0, y0, length, turn, inside, outline = _packet(step, pen, packets[hidden], 0.0)
-        assert (x0, length, turn) == (fill.points[0][0], pytest.approx(_length(fill)), pytest.approx(np.pi))
+        x0, y0, length, up, inside, outline = _packet(step, pen, packets[hidden], 0.0)
+        assert (x0, length, up) == (fill.points[0][0], pytest.approx(_length(fill)), -1.0)  # down
         assert (
             y0 == pytest.approx(np.mean([y for _, y in fill.points])) and inside == outline == theme.backward
         )
-        x1, _, length, turn, inside, outline = _packet(step, pen, packets[hidden], turned)
+        x1, _, length, up, inside, outline = _packet(step, pen, packets[hidden], scaled)
         assert pen.centre(hidden)[0] < x1 < pen.centre(out)[0]  # on the weight
         assert length == pytest.approx(pen.length_of(sent))  # scaled: delta x weight
-        assert turn == pytest.approx(0.0 if w < 0 else np.pi)  # over to up by a negative weight
+        assert up == (1.0 if w < 0 else -1.0)  # over to up by a negative weight
         assert outline == (theme.positive if sent > 0 else theme.negative)
         assert inside == background_at(theme, 0.5)  # hollow: an error now
-        x2, y2, length, turn, _, _ = _packet(step, pen, packets[hidden], 1.0)
+        x2, y2, length, up, _, _ = _packet(step, pen, packets[hidden], 1.0)
         assert (x2, y2) == pen.slot(hidden)
-        landed = pen.turned(x2, y2, length, turn, inside, outline)
+        landed = pen.carried(x2, y2, length, up, inside, outline)
         hollow = pen.arrow(x2, y2 - np.sign(sent) * length / 2, length, np.sign(sent), outline, True)
         for a, b in zip(landed, hollow, strict=True):  # the node's arrow, where it lands
             gaps = np.linalg.norm(np.array(a.points)[:, None] - np.array(b.points)[None], axis=2)
