@@ -689,12 +689,12 @@ TUBE_STAGGER, TUBES_ARRIVE = 0.05, 0.5
 def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     """When, in the step's tween (0..1 of its time), each weight's tube sets off and
     arrives: one after another, so each cause is seen before its effect. Deltas sent back
-    as arrows go together; in a slow step (the first iteration's) the caption's example
-    goes alone first, then the others (two reviews: scaled by its weight, one at a time)."""
+    as arrows go together; in a slow step (the first iteration's) one at a time, in the
+    signals' order (the weight that scales most, then the caption's example, ...)."""
     back = [s.edge for s in step.signals if not s.forward]
-    if step.senders and len(back) > 1 and step.duration >= ONE_FIRST_SECONDS:
-        first, rest = (0.0, TUBES_ARRIVE / 2 - 0.01), (TUBES_ARRIVE / 2 + 0.01, TUBES_ARRIVE)
-        return {e: first if i == 0 else rest for i, e in enumerate(back)}
+    if step.senders and len(back) > 1 and step.duration >= ONE_FIRST_SECONDS:  # one at a time
+        share = TUBES_ARRIVE / len(back)
+        return {e: (i * share, (i + 1) * share - 0.01) for i, e in enumerate(back)}
     stagger = min(SENT_STAGGER if step.senders else TUBE_STAGGER, TUBES_ARRIVE / (2 * max(1, len(back))))
     travel = TUBES_ARRIVE - stagger * (len(back) - 1)
     return {e: (i * stagger, i * stagger + travel) for i, e in enumerate(back)}
@@ -796,7 +796,11 @@ def _labels(
         arrive = BEADS_ARRIVE if step.kind == "node" else 1.0
         carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
         results = progress >= 1.0  # a node's z, its error x slope: with the result
-        if not results:  # (error x slope before it, where the note ends with it)
+        if step.multipliers and not results:  # a delta sent back: its note as it lands
+            landed = {node for node, came in arrivals(step, layout).items() if _unease(progress) >= came}
+            step = replace(step, node_notes=tuple(n for n in step.node_notes if n[0] in landed))
+            results = True
+        elif not results:  # (error x slope before it, where the note ends with it)
             step = replace(step, node_notes=tuple(n for n in step.node_notes if _operands(n[1])))
         if timeline.screen == "lecture" and _grid_beside(layout, step):
             step = replace(step, edge_values=())
@@ -874,13 +878,15 @@ def _value_labels(
         # error x slope coloured as in the caption; a z in its sign's colour
         spans = spans_of(theme, step.terms, text) or sign_spans(theme, text)
         if step.multipliers and layout.layers[layout.node_layer[node]] > 1:
-            # a delta sent back: its number left of the arrow it landed as, where the
-            # weights' multipliers leave room (the hall's big numbers right of it hid them)
-            left = x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - WANT_CLEAR
-            out.append(
-                Label3D(text, (left, y, z), size, theme.text, theme.panel, "right", "center", spans=spans)
-            )
-            placed.append((left - w, y - h / 2, left, y + h / 2))
+            # a delta sent back: delta x weight over = error, left of the arrow it landed
+            # as, where the weights' multipliers leave room (the hall's big numbers right
+            # of it hid them)
+            left = x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - 1.5 * WANT_CLEAR
+            lines = _note_lines(text) if _operands(text) else [text]
+            for label in _stacked(lines, (left, y, z), "right", size, px_per_unit, theme, step.terms):
+                out.append(label)
+                (lx, ly, _), (w, h) = label.position, _extent(label.text, size, px_per_unit)
+                placed.append((lx - w, ly - h / 2, lx, ly + h / 2))
             continue
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
@@ -1567,16 +1573,15 @@ def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[floa
     ]
 
 
-#: a delta sent back stops this far along its weight (from the sender), just past the
-#: weight's "x w", to be scaled and turned there (where the weights are far enough apart
-#: for the arrows to stand side by side); its way there, the turn, and its way on end at
-#: these shares of its time
-SENT_PAUSE, SENT_PHASES = 0.76, (0.45, 0.75)
+#: a delta sent back stops this far along its weight (from the sender), just before the
+#: weight's "× w", to be scaled there (the chip hid it where it stopped past it, three
+#: reviews); its way there, the scaling, and its way on end at these shares of its time
+SENT_PAUSE, SENT_PHASES = 0.22, (0.4, 0.75)
 SENT_FLASH = 0.25  # how long (a share of the scaling) a mirrored delta flashes white
 
 #: where the weights' "× w" stand, from their input's end: the first of these places where
-#: all are clear of the labels around them and of each other; the delta passes its chip
-#: on its way to its turn, beyond it
+#: all are clear of the labels around them and of each other; the delta stops before its
+#: chip to be scaled, then passes it
 MULTIPLIER_AT = (0.5, 0.56, 0.44, 0.62, 0.68)
 
 

@@ -60,10 +60,12 @@ def test_deltas_travel_backwards(story):
     u = trace.updates[(1, 1)]
     flow = (-u.deltas[1])[0, 0]  # record 1's delta: the picture's numbers are record 1's
     h3 = next(sig for sig in s.signals if sig.edge == lay.edge_id(1, 2, 0))
-    assert h3 == s.signals[0]  # the caption's example (h3) is sent back first
+    # sent back one at a time: first the weight that scales most (h4's 0.341), then the
+    # caption's example (h3's -0.945, a negative weight)
+    assert [sig.edge for sig in s.signals[:2]] == [lay.edge_id(1, 3, 0), h3.edge]
     assert h3.value == pytest.approx(flow * u.weights_before[1][2, 0])
     assert s.values["l1_error[0,2]"] == pytest.approx(h3.value)  # its l1_error
-    assert s.node_notes[2] == (lay.node_id(1, 2), "+0.112")  # written beside hidden node 3
+    assert s.node_notes[2] == (lay.node_id(1, 2), "-0.118 × -0.945 = +0.112")  # beside hidden node 3
 
 
 def test_halos_show_the_batch_delta_of_each_node(scene):

@@ -202,9 +202,12 @@ def test_what_a_weight_carries_is_written_when_it_has_arrived(run):
         step = _step(tl, kind, layer=layer, record=0 if kind == "node" else None)
         first = frame_state(tl, step.first_frame, W, H)
         last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
-        # input x weight on each weight; delta x weight, the hidden errors, beside their nodes
-        carried = {text for _, text in (step.edge_values if kind == "node" else step.node_notes)}
-        assert len(carried) == 4
+        # input x weight on each weight; delta × weight = the hidden errors, beside their nodes
+        carried = {text for _, text in step.edge_values} if kind == "node" else set()
+        for _, note in () if kind == "node" else step.node_notes:  # "delta × w" over "= error"
+            head, _, tail = note.rpartition(" ")
+            carried |= {head.rsplit(" ", 1)[0], f"{head.rsplit(' ', 1)[1]} {tail}"}
+        assert len(carried) == (4 if kind == "node" else 8)
         assert not carried & {lb.text for lb in first.labels}  # the beads and tubes on their way
         assert carried <= {lb.text for lb in last.labels}
 

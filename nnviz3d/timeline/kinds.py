@@ -407,11 +407,28 @@ def error(b: Builder, beat: Beat) -> None:
     signals = [Signal(lay.edge_id(k, i, j), False, float(sent[i, j])) for i, j in _strongest(sent)]
     senders = _senders(b, k + 1) if _wants(lay, k, err[0]) else ()
     multipliers: tuple[tuple[int, str], ...] = ()
-    if senders and w.shape[1] == 1:  # the caption's example is sent back first
-        signals.sort(key=lambda s: s.edge != lay.edge_id(k, i, 0))
+    notes = tuple((lay.node_id(k, n), fmt_signed(float(sent[n, 0]))) for n in range(w.shape[0]))
+    if senders and w.shape[1] == 1:
+        # first the weight that scales most (three reviews: h3's x -0.945 hardly changes
+        # the delta's size), then the caption's example (a flip), then the others
+        least = min(range(w.shape[0]), key=lambda n: abs(w[n, 0]))
+        order = {lay.edge_id(k, least, 0): 0, lay.edge_id(k, i, 0): 1}
+        signals.sort(key=lambda s: order.get(s.edge, 2))
         multipliers = tuple(
             (lay.edge_id(k, n, 0), f"{TIMES} {fmt_sig(float(w[n, 0]))}") for n in range(w.shape[0])
         )
+        # each hidden node's error worked out beside it, delta x weight (three reviews: only
+        # the caption's example could be checked)
+        d0 = float(-u.deltas[k][0, 0])
+        notes = tuple(
+            (lay.node_id(k, n), _sent_note(b, d0, float(w[n, 0]), float(sent[n, 0])))
+            for n in range(w.shape[0])
+        )
+        known = {term[0] for term in terms}
+        for _, note in notes:  # coloured as the caption's example: the notes' terms
+            for text, kind in zip(note.split()[::2], ("delta", "weight", "error"), strict=True):
+                if text not in known:
+                    terms, known = (*terms, (text, kind)), known | {text}
     b.add(
         caption,
         gloss=_record_note(b, u),
@@ -428,9 +445,7 @@ def error(b: Builder, beat: Beat) -> None:
             "edge_values": _signed_values(list(lay.layer_edges(k)), sent)
             if sent.size <= MAX_EDGE_VALUES and w.shape[1] > 1
             else (),
-            "node_notes": tuple((lay.node_id(k, i), fmt_signed(float(sent[i, 0]))) for i in range(w.shape[0]))
-            if w.shape[1] == 1 and w.shape[0] <= MAX_EDGE_VALUES
-            else (),
+            "node_notes": notes if w.shape[1] == 1 and w.shape[0] <= MAX_EDGE_VALUES else (),
             "wants": _wants(lay, k, err[0]),
             "senders": senders,
             "multipliers": multipliers,
@@ -460,6 +475,16 @@ def _senders(b: Builder, k: int) -> tuple[tuple[int, float, float], ...]:
     deltas = _wants(b.layout, k, -b.update.deltas[k - 1][0])
     errors = _errors(b, k)[0] if _slope_key(b, k) == "slope_sigmoid" else np.full(len(deltas), np.nan)
     return tuple((node, d, float(e)) for (node, d), e in zip(deltas, errors, strict=False))
+
+
+def _sent_note(b: Builder, delta: float, weight: float, error: float) -> str:
+    """delta x weight = error, each to 3 significant digits ("~" where those do not give
+    the error as written)."""
+    result = fmt_signed(error)
+    _, closes = closing_digits(
+        [delta, weight], fmt_sig, lambda v: v[0] * v[1], result, fmt_signed, tries=(3,)
+    )
+    return f"{fmt_sig(delta)} {TIMES} {fmt_sig(weight)} {'=' if closes else b.t('approx')} {result}"
 
 
 @step_kind("delta", seconds=2.5, phase="backward")
