@@ -15,7 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         #: where the numbers as written (rounded) do not give the result as written: the
         #: result is the recorded one, so the sum or product is only about equal
-        "approx": "~",
+        "approx": "≈",
         "init": "Initialise syn{k} ({rows}x{cols}): the weights l{k} -> l{k1}, {how}",
         "loop": "Start the training loop: {epochs} iterations over {records}",
         "records_all": "all {n} records",

@@ -194,7 +194,7 @@ def test_numbers_on_the_picture_carry_their_sign(timelines):
     error = _steps(tl)[2]
     texts = [v.split()[-1] for _, v in error.node_notes]  # beside the hidden nodes they arrive at
     assert texts == ["+0.0698", "-0.0893", "+0.112", "-0.0403"]  # record 1: l2_delta x syn1 = l1_error
-    assert error.node_notes[0][1] == "-0.118 × -0.591 ~ +0.0698"  # worked out, each
+    assert error.node_notes[0][1] == "-0.118 × -0.591 ≈ +0.0698"  # worked out, each
     update = _steps(tl)[4]
     assert all(v[0] in "+-" for _, v in update.edge_values)
 

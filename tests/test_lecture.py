@@ -254,15 +254,15 @@ def test_deltas_show_the_chain_rule_with_their_numbers(story):
     # do not give the delta as written: 0.0698 x 0.247 is 0.01724, the delta 0.01727
     # (+0.0173); 0.0893 x 0.250 is 0.0223, as written
     assert [text for _, text in hidden.node_notes] == [
-        "+0.0698 × 0.247 ~ +0.0173", "-0.0893 × 0.250 = -0.0223",
-        "+0.112 × 0.248 ~ +0.0277", "-0.0403 × 0.242 ~ -0.00973",
+        "+0.0698 × 0.247 ≈ +0.0173", "-0.0893 × 0.250 = -0.0223",
+        "+0.112 × 0.248 ≈ +0.0277", "-0.0403 × 0.242 ≈ -0.00973",
     ]  # fmt: skip
     u = trace.updates[(1, 1)]
     a = u.activations[0][0]
     for (node, text), delta in zip(hidden.node_notes, -u.deltas[0][0], strict=True):
         error, slope, sign, written = text.replace(" × ", " ").split()
         closes = fmt_signed(float(error) * float(slope)) == written
-        assert sign == ("=" if closes else "~") and hidden.node_labels[node] == ""
+        assert sign == ("=" if closes else "≈") and hidden.node_labels[node] == ""
         assert float(error) * float(slope) == pytest.approx(delta, rel=5e-3)
         assert float(written) == pytest.approx(delta, rel=5e-3)  # 3 digits
     assert [float(t.split()[2]) for _, t in hidden.node_notes] == pytest.approx(a * (1 - a), rel=5e-3)

@@ -105,10 +105,10 @@ def test_the_delta_notes_colour_the_error_and_the_slope(run):
     state = frame_state(tl, frame, W, H)
     # "error x slope" over "~ delta" beside each node, read left to right: its error in its
     # sign's colour, the slope in the slope's, the delta in the backward pass's purple
-    notes = [lb for lb in state.labels if " × " in lb.text or lb.text[:2] in ("= ", "~ ")]
+    notes = [lb for lb in state.labels if " × " in lb.text or lb.text[:2] in ("= ", "≈ ")]
     assert [lb.text for lb in notes] == [
-        "+0.0698 × 0.247", "~ +0.0173", "-0.0893 × 0.250", "= -0.0223",
-        "+0.112 × 0.248", "~ +0.0277", "-0.0403 × 0.242", "~ -0.00973",
+        "+0.0698 × 0.247", "≈ +0.0173", "-0.0893 × 0.250", "= -0.0223",
+        "+0.112 × 0.248", "≈ +0.0277", "-0.0403 × 0.242", "≈ -0.00973",
     ]  # fmt: skip
     first = {lb.text[s:e]: c for lb in notes[:2] for s, e, c in lb.spans}
     # the picture's 3 digits, "~" where 0.0698 x 0.247 misses the delta +0.0173 as written
@@ -274,7 +274,7 @@ def test_a_worked_out_number_appears_with_the_result(run):
     # error x slope stands from the start, where the delta will be written under it
     assert "+0.0698 × 0.247" in {lb.text for lb in first.labels}
     assert {f"{lb.text[:2]}{d}" for lb in last.labels for d in deltas if lb.text[2:] == d} == {
-        "~ +0.0173", "= -0.0223", "~ +0.0277", "~ -0.00973",
+        "≈ +0.0173", "= -0.0223", "≈ +0.0277", "≈ -0.00973",
     }  # fmt: skip
 
 
@@ -360,7 +360,7 @@ def test_a_flying_piece_is_drawn_between_its_origin_and_its_place(run, renderer)
 def _closing(text: str) -> list[tuple[str, str, str]]:
     """(arithmetic as written, "=" or "~", result as written) in a caption or a note: each
     "=" or "~" with the numbers-only formula before it and the number after it."""
-    parts = re.split(r"\s([=~])\s", text)
+    parts = re.split(r"\s([=≈])\s", text)
     found = []
     for i in range(1, len(parts) - 1, 2):
         left = re.split(r"[:;,]\s", parts[i - 1])[-1].strip().replace(" × ", "*").replace("×", "*")
@@ -375,13 +375,13 @@ def test_an_equals_sign_holds_for_the_numbers_as_written(run):
     written; elsewhere "~" (the result is the recorded one): a student with a calculator
     is never told an equality that fails."""
     _, tl = run
-    checked = {"=": 0, "~": 0}
+    checked = {"=": 0, "≈": 0}
     for step in (s for s in tl.steps if s.epoch in (1, 1998)):
         texts = [step.caption.replace("\n", " ")]
         labels = dict(enumerate(step.node_labels))  # a note "= error x slope": its delta over it
-        notes = [(node, text) for node, text in step.node_notes if text[:2] in ("= ", "~ ")]
+        notes = [(node, text) for node, text in step.node_notes if text[:2] in ("= ", "≈ ")]
         texts += [f"{text[2:]} {text[0]} {labels[node]}" for node, text in notes]
-        texts += [text for _, text in step.node_notes if text[:2] not in ("= ", "~ ")]
+        texts += [text for _, text in step.node_notes if text[:2] not in ("= ", "≈ ")]
         for expr, sign, result in (found for text in texts for found in _closing(text)):
             decimals = len(result.split(".")[1])
             value = eval(expr)  # digits, signs, products and brackets only (checked above)
@@ -390,4 +390,4 @@ def test_an_equals_sign_holds_for_the_numbers_as_written(run):
             checked[sign] += 1
     # the forward sums close with one more digit on their operands; the deltas' products keep
     # the picture's 3 digits and say "~" where those do not close (3 of iteration 1's 4)
-    assert checked["="] >= 30 and checked["~"] >= 3, checked
+    assert checked["="] >= 30 and checked["≈"] >= 3, checked
