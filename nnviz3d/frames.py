@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -77,7 +78,7 @@ RESULT_SIGNS = frozenset({"=", *(message(lang, "approx") for lang in LANGUAGES)}
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
 BACKWARD_TWEEN_SECONDS = 1.4  # the deltas' tubes and arrows: slow enough to follow
-SENT_BACK_SECONDS = 2.4  # the deltas sent back together (the first iteration: one, then the others)
+SENT_BACK_SECONDS = 2.4  # the deltas sent back together (the first iteration: one at a time, slower)
 BEADS_ARRIVE = 2 / 3  # of a node step's tween: the products on the weights, then the sum
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
@@ -700,8 +701,8 @@ def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     return {e: (i * stagger, i * stagger + travel) for i, e in enumerate(back)}
 
 
-#: an error step this long sends its example's delta back alone first; deltas sent back
-#: together set off this much of the tween apart (a cascade, not one blur)
+#: an error step this long sends its deltas back one at a time; deltas sent back together
+#: set off this much of the tween apart (a cascade, not one blur)
 ONE_FIRST_SECONDS, SENT_STAGGER = 6.0, 0.03
 
 
@@ -1528,9 +1529,8 @@ def want_arrows(
         # an error's sign colour (as its number in the caption); a delta in the backward
         # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
         colour = _sign_colour(theme, value) if hollow else theme.backward
-        x, y = pen.slot(node)
         length, up = pen.length_of(value) * grown, 1.0 if value > 0 else -1.0
-        out += pen.arrow(x, y - up * length / 2, length, up, colour, hollow)
+        out += pen.centred(*pen.slot(node), length, up, colour, hollow)
     return tuple(out + _sent_back(step, pen, progress))
 
 
@@ -1538,12 +1538,7 @@ def _carried(step: Step, layout: Layout) -> set[int]:
     """The nodes whose error is one sender's delta times one weight: the copy sent back to
     each lands as its arrow (where several are sent to one node, they add up: its arrow
     grows once they have all come)."""
-    senders = {node for node, _, _ in step.senders}
-    into: dict[int, int] = {}
-    for s in step.signals:
-        if not s.forward and int(layout.edge_to[s.edge]) in senders:
-            node = int(layout.edge_from[s.edge])
-            into[node] = into.get(node, 0) + 1
+    into = Counter(int(layout.edge_from[s.edge]) for s, _ in _packet_windows(step, layout))
     return {node for node, n in into.items() if n == 1}
 
 
@@ -1590,10 +1585,11 @@ def _packet(
 ) -> tuple[float, float, float, float, Colour, Colour]:
     """A delta sent back along ``signal``'s weight at ``t`` (0..1 of its time): where it is,
     its length, which way it points (+1 up, -1 down) and its inside's and outline's
-    colours. It leaves the sender's arrow as its purple (a delta's colour), passes the
-    weight's "× w" and stops beyond it, is scaled there to delta × weight, through zero to
-    the other way where the weight is negative, becoming an error's hollow arrow in its
-    sign's colour, and goes on to land as the arrow of the node at the weight's other end."""
+    colours. It leaves the sender's arrow as its purple (a delta's colour), stops just
+    before the weight's "× w", is scaled there to delta × weight, through zero to the other
+    way where the weight is negative, becoming an error's hollow arrow in its sign's
+    colour, passes the "× w" and goes on to land as the arrow of the node at the weight's
+    other end."""
     layout, theme = pen.layout, pen.theme
     source, target = int(layout.edge_to[signal.edge]), int(layout.edge_from[signal.edge])
     delta, error = next((d, e) for node, d, e in step.senders if node == source)
@@ -1609,7 +1605,7 @@ def _packet(
     way0, way1 = (1.0 if up else -1.0 for up in (up0, up1))
     purple, sign, inside = theme.backward, _sign_colour(theme, signal.value), background_at(theme, 0.5)
     there, scaled = SENT_PHASES
-    if t < there:  # on its way to the weight's "x w"
+    if t < there:  # on its way to the weight's "× w"
         way = np.array([start_at, pen.centre(source), pause])
         x, y = _point_along(way, _ease(t / there), pen.aspect)
         return x, y, start, way0, purple, purple
@@ -1688,9 +1684,7 @@ class _WantPen:
         layout = self.layout
         side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
         away = NODE_R_MAX * layout.node_scale[node] + WANT_AT
-        beside = layout.nodes[node] + side * np.array([away, 0.0, 0.0])
-        (x, y) = (project(self.camera, beside[None, :], self.aspect)[0] + 1) / 2
-        return float(x), float(y)
+        return self.point(layout.nodes[node] + side * np.array([away, 0.0, 0.0]))
 
     def head_length(self, length: float) -> float:
         """How long an arrow's head is: at most 0.6 of it."""
@@ -1733,9 +1727,8 @@ class _WantPen:
 
     def solid(self, node: int, value: float) -> list[Polyline2D]:
         """A delta's purple arrow, where its error has no hollow arrow."""
-        x, y = self.slot(node)
-        length, up = self.length_of(value), 1.0 if value > 0 else -1.0
-        return self.arrow(x, y - up * length / 2, length, up, self.theme.backward, False)
+        return self.centred(*self.slot(node), self.length_of(value), 1.0 if value > 0 else -1.0,
+                            self.theme.backward, False)  # fmt: skip
 
     def carried(
         self, x: float, y: float, length: float, up: float, inside: Colour, outline: Colour
@@ -1743,8 +1736,14 @@ class _WantPen:
         """A delta on its way back, centred on (x, y): shaped as a hollow arrow, its inside
         and outline in colours of their own (both purple as it leaves, the background and
         its sign's colour as it lands: then it is the error's arrow)."""
-        shaft, shape = self.arrow(x, y - up * length / 2, length, up, outline, True)
+        shaft, shape = self.centred(x, y, length, up, outline, True)
         return [replace(shaft, color=inside), shape]
+
+    def centred(
+        self, x: float, y: float, length: float, up: float, colour: Colour, hollow: bool
+    ) -> list[Polyline2D]:
+        """:meth:`arrow`, centred on (x, y): as a want stands beside its node."""
+        return self.arrow(x, y - up * length / 2, length, up, colour, hollow)
 
     def arrow(
         self, x: float, tail: float, length: float, up: float, colour: Colour, hollow: bool

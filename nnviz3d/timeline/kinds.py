@@ -478,13 +478,10 @@ def _senders(b: Builder, k: int) -> tuple[tuple[int, float, float], ...]:
 
 
 def _sent_note(b: Builder, delta: float, weight: float, error: float) -> str:
-    """delta x weight = error, each to 3 significant digits ("~" where those do not give
-    the error as written)."""
-    result = fmt_signed(error)
-    _, closes = closing_digits(
-        [delta, weight], fmt_sig, lambda v: v[0] * v[1], result, fmt_signed, tries=(3,)
-    )
-    return f"{fmt_sig(delta)} {TIMES} {fmt_sig(weight)} {'=' if closes else b.t('approx')} {result}"
+    """delta × weight = error, each to 3 significant digits (≈ where those do not give the
+    error as written): a delta's note, error × slope, with the weight for the slope."""
+    eq, _, written = _delta_terms(b, delta, weight, error, 1)
+    return f"{fmt_sig(delta)} {TIMES} {written} {eq} {fmt_signed(error)}"
 
 
 @step_kind("delta", seconds=2.5, phase="backward")
