@@ -447,10 +447,12 @@ def frame_state(
     if names_shown(timeline, step) and spread < 0.5:  # a sheet is too small for names
         names, backdrops = node_names(timeline, step, theme, camera, width, height)
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
+    labels = () if slide else _labels(timeline, step, theme, camera, (width, height), progress)
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
-            polylines = polylines + want_arrows(timeline, step, theme, camera, width, height, progress)
+            stops = chip_stops(step, layout, labels, camera, (width, height), progress)
+            polylines = polylines + want_arrows(timeline, step, theme, camera, width, height, progress, stops)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
                 timeline,
@@ -485,8 +487,7 @@ def frame_state(
         ghost_radii=ghost[3],
         ghost_colors=ghost[4],
         labels=_on_background(
-            (() if slide else _labels(timeline, step, theme, camera, (width, height), progress))
-            + sheet_labels,
+            labels + sheet_labels,
             theme,
             camera,
             width / height,
@@ -741,9 +742,7 @@ def _labels(
     layout = timeline.layout
     study = timeline.screen == "study"
     size = _label_size(timeline.screen, height)
-    centre = np.array(camera.focal_point)
-    ends = project(camera, np.stack([centre, centre + np.array([1.0, 0.0, 0.0])]), width / height)
-    px_per_unit = max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)  # on screen, one world unit
+    px_per_unit = _px_per_unit(camera, width, height)
     beside = False
     names = names_shown(timeline, step)
     # labels must not run into the next node's: cap the size by the on-screen node spacing
@@ -809,7 +808,7 @@ def _labels(
         values = _value_labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results
         )
-        chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
+        chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values), progress)
         return (*out, *values, *chips)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -884,9 +883,14 @@ def _value_labels(
             # of it hid them)
             left = x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - 1.5 * WANT_CLEAR
             lines = _note_lines(text) if _operands(text) else [text]
-            for label in _stacked(lines, (left, y, z), "right", size, px_per_unit, theme, step.terms):
+            # in the numbers-along-weights type where the big one would run over the inputs
+            # (the hall's: review 42 saw -0.118 over x1's ring and x3's sphere)
+            widest = max(_extent(line, size, px_per_unit)[0] for line in lines)
+            fits = widest <= left - _room_left(layout, node, names_at)
+            note_size = size if fits else min(size, along_size or size)
+            for label in _stacked(lines, (left, y, z), "right", note_size, px_per_unit, theme, step.terms):
                 out.append(label)
-                (lx, ly, _), (w, h) = label.position, _extent(label.text, size, px_per_unit)
+                (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
                 placed.append((lx - w, ly - h / 2, lx, ly + h / 2))
             continue
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
@@ -1051,15 +1055,23 @@ def _along(
 
 
 def _multipliers(
-    step: Step, layout: Layout, theme: Theme, size: int, px_per_unit: float, around: tuple[Label3D, ...]
+    step: Step,
+    layout: Layout,
+    theme: Theme,
+    size: int,
+    px_per_unit: float,
+    around: tuple[Label3D, ...],
+    progress: float = 1.0,
 ) -> list[Label3D]:
     """An error step's weights, "× -0.945", each on its weight, upright and in its sign's
     colour: what the delta sent back along it is multiplied by (two reviews: the weights
     of the hidden errors were on screen nowhere but the caption); at the first place along
     it (MULTIPLIER_AT) clear of the labels ``around`` and of each other (the hall's big
-    numbers beside the hidden nodes hid them)."""
+    numbers beside the hidden nodes hid them). A chip swells while the delta sent back
+    along its weight is scaled beside it (review 42: "a chip that reacts")."""
     if not step.multipliers:
         return []
+    swell = _chip_swells(step, layout, progress)
     boxes = [_label_box(lb, px_per_unit) for lb in around]
 
     def placed(t: float) -> tuple[float, list[np.ndarray]]:
@@ -1079,13 +1091,82 @@ def _multipliers(
     tries = [placed(t) for t in MULTIPLIER_AT]
     _, ats = next((p for p in tries if p[0] > 0), max(tries, key=lambda p: p[0]))
     out = []
-    for (_, text), (x, y, z) in zip(step.multipliers, ats, strict=True):
+    for (edge, text), (x, y, z) in zip(step.multipliers, ats, strict=True):
         spans = sign_spans(theme, text)
         colour = spans[0][2] if spans else theme.text
+        grown = swell.get(edge, 0.0)
         # upright on a backdrop that hides the weights under it (two reviews: slanted and
         # crossed by the weights, they were hard to read)
-        out.append(Label3D(text, (x, y, z + 0.2), size, colour, theme.panel, "center", "center"))
+        out.append(
+            Label3D(
+                text,
+                (x, y, z + 0.2),
+                round(size * (1.0 + CHIP_SWELL * grown)),
+                _mix(colour, theme.text, 0.5 * grown),
+                theme.panel,
+                "center",
+                "center",
+            )
+        )
     return out
+
+
+#: how much larger a weight's "× w" grows while the delta beside it is scaled by it
+CHIP_SWELL = 0.3
+
+
+def _chip_swells(step: Step, layout: Layout, progress: float) -> dict[int, float]:
+    """For each weight whose delta sent back is being scaled now, how far its chip has
+    swollen (0..1: up while the copy is scaled, down again as it leaves)."""
+    if progress >= 1.0:
+        return {}
+    time, (there, scaled) = _unease(progress), SENT_PHASES
+    out = {}
+    for signal, (begin, end) in _packet_windows(step, layout):
+        t = (time - begin) / (end - begin) if end > begin else 1.0
+        if there < t < scaled:
+            out[signal.edge] = float(np.sin(np.pi * (t - there) / (scaled - there)))
+    return out
+
+
+def chip_stops(
+    step: Step,
+    layout: Layout,
+    labels: tuple[Label3D, ...],
+    camera: Camera,
+    frame: tuple[int, int],
+    progress: float,
+) -> dict[int, float]:
+    """For each weight of an error step, how far along it from the sender (0..1) the delta
+    sent back stops to be scaled: just before its "× w" at the chip's largest (review 42b
+    saw the copy scaled a weight's length before its chip, and read it as scaled by
+    nothing)."""
+    if not step.multipliers:
+        return {}
+    px_per_unit, swell = _px_per_unit(camera, *frame), _chip_swells(step, layout, progress)
+    out = {}
+    for edge, text in step.multipliers:
+        a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
+        run = float(b[0] - a[0])
+        # the chip of this weight: of those with its text, the one nearest its line
+        ats = [((lb.position[0] - a[0]) / run, lb) for lb in labels if lb.text == text and run]
+        if not ats:
+            continue
+        at, chip = min(ats, key=lambda p: abs(a[1] + (b[1] - a[1]) * p[0] - p[1].position[1]))
+        size = round(chip.size / (1.0 + CHIP_SWELL * swell.get(edge, 0.0)))  # as it stands still
+        half = _extent(text, size, px_per_unit)[0] / 2 * (1.0 + CHIP_SWELL)
+        out[edge] = float(np.clip(1.0 - at - (half + CHIP_CLEAR) / run, 0.05, 0.95))
+    return out
+
+
+CHIP_CLEAR = 0.12  # world units from a chip's right end to the copy scaled beside it
+
+
+def _px_per_unit(camera: Camera, width: int, height: int) -> float:
+    """How many pixels one world unit across spans on screen, at the camera's focus."""
+    centre = np.array(camera.focal_point)
+    ends = project(camera, np.stack([centre, centre + np.array([1.0, 0.0, 0.0])]), width / height)
+    return max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)
 
 
 def _label_box(label: Label3D, px_per_unit: float) -> tuple[float, float, float, float]:
@@ -1183,6 +1264,17 @@ def _room_right(layout: Layout, node: int, names_at: dict | None) -> float:
     lefts = [layout.nodes[n][0] - NODE_R_MAX * layout.node_scale[n] for n in layout.layer_nodes(nxt)]
     lefts += [(names_at or {})[n][0] for n in layout.layer_nodes(nxt) if n in (names_at or {})]
     return min(lefts)  # (backdrops may touch)
+
+
+def _room_left(layout: Layout, node: int, names_at: dict | None) -> float:
+    """Where, left of ``node``, the layer before it ends: its furthest sphere at its
+    largest or its name's box, whichever reaches further right."""
+    before = layout.node_layer[node] - 1
+    if before < 0:
+        return float(np.nanmin(layout.nodes[:, 0], initial=0.0)) - NODE_R_MAX
+    rights = [layout.nodes[n][0] + NODE_R_MAX * layout.node_scale[n] for n in layout.layer_nodes(before)]
+    rights += [(names_at or {})[n][2] for n in layout.layer_nodes(before) if n in (names_at or {})]
+    return max(rights)
 
 
 def _grid_beside(layout: Layout, step: Step) -> bool:
@@ -1482,6 +1574,7 @@ def want_arrows(
     width: int,
     height: int,
     progress: float = 1.0,
+    stops: dict[int, float] | None = None,
 ) -> tuple[Polyline2D, ...]:
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
     rise: blue for an error) or down (orange), as long as how much -- on one scale for
@@ -1531,7 +1624,7 @@ def want_arrows(
         colour = _sign_colour(theme, value) if hollow else theme.backward
         length, up = pen.length_of(value) * grown, 1.0 if value > 0 else -1.0
         out += pen.centred(*pen.slot(node), length, up, colour, hollow)
-    return tuple(out + _sent_back(step, pen, progress))
+    return tuple(out + _sent_back(step, pen, progress, stops))
 
 
 def _carried(step: Step, layout: Layout) -> set[int]:
@@ -1542,14 +1635,17 @@ def _carried(step: Step, layout: Layout) -> set[int]:
     return {node for node, n in into.items() if n == 1}
 
 
-def _sent_back(step: Step, pen: _WantPen, progress: float) -> list[Polyline2D]:
+def _sent_back(
+    step: Step, pen: _WantPen, progress: float, stops: dict[int, float] | None = None
+) -> list[Polyline2D]:
     """A copy of each sender's delta travelling back along each weight while its tube
     grows (:func:`_packet`): a lecturer's review found the backward pass to be tubes and a
     caption, not a motion."""
     time, out = _unease(progress), []
     for signal, (begin, end) in _packet_windows(step, pen.layout):
         if begin < time < end:
-            out += pen.carried(*_packet(step, pen, signal, (time - begin) / (end - begin)))
+            stop = (stops or {}).get(signal.edge, SENT_PAUSE)
+            out += pen.carried(*_packet(step, pen, signal, (time - begin) / (end - begin), stop))
     return out
 
 
@@ -1581,7 +1677,7 @@ MULTIPLIER_AT = (0.5, 0.56, 0.44, 0.62, 0.68)
 
 
 def _packet(
-    step: Step, pen: _WantPen, signal: Signal, t: float
+    step: Step, pen: _WantPen, signal: Signal, t: float, stop: float = SENT_PAUSE
 ) -> tuple[float, float, float, float, Colour, Colour]:
     """A delta sent back along ``signal``'s weight at ``t`` (0..1 of its time): where it is,
     its length, which way it points (+1 up, -1 down) and its inside's and outline's
@@ -1600,7 +1696,7 @@ def _packet(
         start_at = (start_at[0], start_at[1] - (1.0 if up0 else -1.0) * (whole - start) / 2)  # its middle
     else:  # ... or its solid arrow
         start = pen.length_of(delta)
-    pause = pen.point(layout.nodes[source] + (layout.nodes[target] - layout.nodes[source]) * SENT_PAUSE)
+    pause = pen.point(layout.nodes[source] + (layout.nodes[target] - layout.nodes[source]) * stop)
     up1, end = signal.value > 0, pen.length_of(signal.value)
     way0, way1 = (1.0 if up else -1.0 for up in (up0, up1))
     purple, sign, inside = theme.backward, _sign_colour(theme, signal.value), background_at(theme, 0.5)

@@ -403,6 +403,52 @@ def test_the_halls_two_line_numbers_stand_apart_node_by_node(timelines, kind):
 
 
 @pytest.mark.parametrize("layout", ["hall", "lecture"])
+def test_a_hidden_errors_working_keeps_clear_of_the_inputs(timelines, layout):
+    """Each hidden error worked out, delta × weight over ≈ error, stands left of its arrow
+    and right of the inputs' spheres: in the hall's big type it ran over x1's ring and x3's
+    sphere (review 42), so there it takes the smaller type of the numbers along weights.
+    Widths are the shipped face's own (Pillow reads its advances)."""
+    from PIL import ImageFont
+
+    from nnviz3d.fonts import LATIN_FONT
+    from nnviz3d.frames import RING_R
+
+    tl = timelines[layout]
+    lay = tl.layout
+    step = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    w, h = 1280, 720
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], w, h)
+
+    def px(points):  # on screen, pixels (y down)
+        xy = (project(fs.camera, np.array(points, dtype=float), w / h)[:, :2] + 1) / 2
+        return np.column_stack([xy[:, 0] * w, (1 - xy[:, 1]) * h])
+
+    # the inputs' spheres as drawn (a 0's ring), and their names
+    spheres = []
+    for n in lay.layer_nodes(0):
+        r = max(fs.sphere_radii[n], RING_R * lay.node_scale[n])
+        assert np.allclose(fs.sphere_centers[n], lay.nodes[n])
+        (cx, cy), (ex, _) = px([lay.nodes[n], lay.nodes[n] + [r, 0, 0]])
+        spheres.append((cx - (ex - cx), cy - (ex - cx), ex, cy + (ex - cx)))
+    names = [t for t in fs.texts if t.text in {"x1", "x2", "x3"}]
+    assert len(names) == 3
+    assert {(t.align, t.valign) for t in names} == {("center", "top")}
+    for t in names:  # (under their spheres: the text hangs from its anchor)
+        half = ImageFont.truetype(str(LATIN_FONT), t.size).getlength(t.text) / 2
+        spheres.append((t.x * w - half, (1 - t.y) * h, t.x * w + half, (1 - t.y) * h + t.size))
+    hidden_x = min(lay.nodes[n][0] for n in lay.layer_nodes(1))
+    notes = [lb for lb in fs.labels if lb.position[0] < hidden_x and set("≈×=") & set(lb.text)]
+    assert len(notes) == 8, [lb.text for lb in notes]  # four errors, two lines each
+    assert {(lb.align, lb.valign) for lb in notes} == {("right", "center")}
+    for lb, (x, y) in zip(notes, px([lb.position for lb in notes]), strict=True):
+        width = ImageFont.truetype(str(LATIN_FONT), lb.size).getlength(lb.text)
+        box = (x - width, y - 0.5 * lb.size, x, y + 0.5 * lb.size)  # the digits' height
+        for q in spheres:
+            assert box[2] < q[0] or q[2] < box[0] or box[3] < q[1] or q[3] < box[1], (lb.text, box, q)
+    assert min(lb.size for lb in notes) >= 24 * 1.2  # still at least the numbers' 24 px capitals
+
+
+@pytest.mark.parametrize("layout", ["hall", "lecture"])
 def test_a_number_on_a_weight_lies_along_it(timelines, layout):
     """The output node's four inputs × weights: each number on its own weight, slanted
     with it on screen, so that where weights cross it is read as the one it lies along."""

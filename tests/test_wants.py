@@ -522,6 +522,7 @@ def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
         _unease,
         _WantPen,
         arrivals,
+        chip_stops,
         tube_windows,
         tween_progress,
     )
@@ -549,7 +550,8 @@ def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
         f = step.first_frame + local
         progress, _ = tween_progress(step, f, tl.fps, seconds)
         state = frame_state(tl, f, W, H)
-        moving = set(_sent_back(step, _WantPen.of(tl, theme, state.camera, W, H), progress))
+        stops = chip_stops(step, tl.layout, state.labels, state.camera, (W, H), progress)
+        moving = set(_sent_back(step, _WantPen.of(tl, theme, state.camera, W, H), progress, stops))
         # the hollow arrows standing by their nodes (the deltas on their way aside)
         outlines = [p for p in state.polylines if len(p.points) == 8 and p not in moving]
         due = sum(_unease(progress) >= came[n] for n, _ in step.wants)
@@ -689,6 +691,61 @@ def test_each_delta_travels_back_scaled_by_its_weight_and_turns_over_a_negative_
             gaps = np.linalg.norm(np.array(a.points)[:, None] - np.array(b.points)[None], axis=2)
             assert gaps.min(axis=0).max() < 1e-9 and gaps.min(axis=1).max() < 1e-9  # the same corners
             assert (a.color, a.width) == (b.color, b.width)
+
+
+def test_a_delta_sent_back_is_scaled_right_beside_its_weights_chip_which_swells(run):
+    """Review 42b saw h4's copy scaled a weight's length before its "× 0.341" and read it
+    as scaled by nothing: the copy stops just past the chip's right end (at its largest),
+    on its weight, and the chip swells while the copy is scaled beside it, and only then."""
+    from nnviz3d.frames import (
+        CHIP_SWELL,
+        SENT_PHASES,
+        _extent,
+        _packet_windows,
+        _px_per_unit,
+        _sent_back,
+        _tween_seconds,
+        _unease,
+        _WantPen,
+        chip_stops,
+        tween_progress,
+    )
+
+    _, tl = run
+    theme, lay = THEMES["dark"], tl.layout
+    step = _step(tl, 1, "error", 1)
+    h4 = lay.edge_id(1, 3, 0)
+    (begin, end), text = (
+        next(w for s, w in _packet_windows(step, lay) if s.edge == h4),
+        dict(step.multipliers)[h4],
+    )
+    there, scaled = SENT_PHASES
+    seconds = _tween_seconds(tl, step)
+    sizes, seen = {}, 0
+    for local in range(round(seconds * tl.fps)):
+        f = step.first_frame + local
+        progress, _ = tween_progress(step, f, tl.fps, seconds)
+        t = (_unease(progress) - begin) / (end - begin)
+        state = frame_state(tl, f, W, H)
+        (chip,) = [lb for lb in state.labels if lb.text == text]
+        phase = "before" if t < there else "scaled" if t < scaled else "after"
+        sizes.setdefault(phase, []).append(chip.size)
+        if phase != "scaled" or t > 1:
+            continue
+        seen += 1
+        stops = chip_stops(step, lay, state.labels, state.camera, (W, H), progress)
+        (copy,) = _sent_back(step, _WantPen.of(tl, theme, state.camera, W, H), progress, stops)[:1]
+        ppu = _px_per_unit(state.camera, W, H)
+        x_copy = min(x for x, _ in copy.points) * W  # its left side, pixels
+        rest = min(sizes["before"])
+        right_end = (project(state.camera, np.array([chip.position]), W / H)[0, 0] + 1) / 2 * W + _extent(
+            text, rest, ppu
+        )[0] * ppu * (1 + CHIP_SWELL) / 2
+        assert 0 < x_copy - right_end < 30  # just past the chip at its largest
+    assert seen >= 5
+    rest = sizes["before"][0]
+    assert set(sizes["before"]) == set(sizes["after"][-3:]) == {rest}  # still, before and after
+    assert max(sizes["scaled"]) >= round(rest * (1 + CHIP_SWELL)) - 1  # swollen while scaled
 
 
 def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
