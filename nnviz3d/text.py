@@ -123,7 +123,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "batch_error_hud": "batch error (epoch {e}, batch {b})  {v}",
         "display_error_none": "mean |error|  -",
         "status_error": "mean |error| {v}",
-        "status_error_at": "mean |error| of it. {e}: {v}",
+        "status_error_at": "mean |error| at iteration {e}: {v}",
         "slope_label": "slope {s}",
         "slope_range": "slopes {a} to {b}",
         "key_features": "maps over x{a}, x{b}{fixed}: black 0, white 1",
