@@ -205,6 +205,25 @@ def mono_advance_em(path: str) -> float:
     return face.advance("0") / face.units_per_em
 
 
+def advance_em(text: str, path: str | None = None) -> float:
+    """The width in ems of ``text`` (one line) set in the font file ``path`` (first face;
+    None: the shipped Latin face English is drawn in): where a layout must know whether a
+    number fits, not estimate it (0.56 em a character overstated "-0.118 × -0.591" by a fifth)."""
+    return _advances(path or LATIN_FONT)(text)
+
+
+@lru_cache(maxsize=8)
+def _advances(path: str):
+    face = _Face(Path(path).read_bytes())
+    per_em, fallback = face.units_per_em, face.advance("0")
+
+    @lru_cache(maxsize=4096)
+    def width(text: str) -> float:
+        return sum(face.advance(c) if face.glyph(c) else fallback for c in text) / per_em
+
+    return width
+
+
 def _mono_face(path: Path, japanese: bool = True) -> int | None:
     """Index of the best monospaced face in ``path`` (a font or a collection): with Japanese
     glyphs (only those if ``japanese``), named ... JP, first; None when there is none."""

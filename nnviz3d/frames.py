@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nnviz3d.fonts import advance_em
 from nnviz3d.hud import (
     EPILOGUE_KINDS,
     EQUALS,
@@ -805,9 +806,15 @@ def _labels(
         if timeline.screen == "lecture" and _grid_beside(layout, step):
             step = replace(step, edge_values=())
         along = min(size, round(height * ALONG_SIZE.get(timeline.screen, 1.0)))
+        form = None
+        if step.multipliers:  # the hidden errors worked out: all in one form that fits
+            left_end = camera.focal_point[0] - width / 2 / px_per_unit
+            sizes = (size, along)
+            form = _error_note_form(step, layout, names_at, sizes, px_per_unit, timeline.font, left_end)
         values = _value_labels(
-            step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results
-        )
+            step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results,
+            form,
+        )  # fmt: skip
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values), progress)
         return (*out, *values, *chips)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
@@ -862,6 +869,7 @@ def _value_labels(
     names_at: dict[int, tuple[float, float, float, float]] | None = None,
     along_size: int | None = None,
     results: bool = True,
+    note_form: tuple[int, int] | None = None,
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
@@ -881,13 +889,9 @@ def _value_labels(
             # a delta sent back: delta x weight over = error, left of the arrow it landed
             # as, where the weights' multipliers leave room (the hall's big numbers right
             # of it hid them)
-            left = x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - 1.5 * WANT_CLEAR
-            lines = _note_lines(text) if _operands(text) else [text]
-            # in the numbers-along-weights type where the big one would run over the inputs
-            # (the hall's: review 42 saw -0.118 over x1's ring and x3's sphere)
-            widest = max(_extent(line, size, px_per_unit)[0] for line in lines)
-            fits = widest <= left - _room_left(layout, node, names_at)
-            note_size = size if fits else min(size, along_size or size)
+            left = _note_end(layout, node)
+            keep, note_size = note_form or (2, size)
+            lines = (_note_lines(text) if _operands(text) else [text])[-keep:]
             for label in _stacked(lines, (left, y, z), "right", note_size, px_per_unit, theme, step.terms):
                 out.append(label)
                 (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
@@ -1266,15 +1270,62 @@ def _room_right(layout: Layout, node: int, names_at: dict | None) -> float:
     return min(lefts)  # (backdrops may touch)
 
 
-def _room_left(layout: Layout, node: int, names_at: dict | None) -> float:
-    """Where, left of ``node``, the layer before it ends: its furthest sphere at its
-    largest or its name's box, whichever reaches further right."""
+def _note_end(layout: Layout, node: int) -> float:
+    """Where a note left of ``node``'s want arrow ends (world x)."""
+    return float(layout.nodes[node][0] - NODE_R_MAX * layout.node_scale[node] - WANT_AT - 1.5 * WANT_CLEAR)
+
+
+def _error_note_form(
+    step: Step,
+    layout: Layout,
+    names_at: dict | None,
+    sizes: tuple[int, int],
+    px_per_unit: float,
+    font: str | None,
+    left_end: float,
+) -> tuple[int, int]:
+    """How an error step writes its hidden errors worked out, left of their arrows: how
+    many lines (2: delta × weight over ≈ error; 1: the result alone) and at what size,
+    one form for all, the first in which every note is clear of the inputs' spheres and
+    names and within the frame. In the numbers-along-weights type where the big one would
+    run over them (the hall's: review 42 saw -0.118 over x1's ring and x3's sphere), else
+    the result alone (iteration 1998's -0.000385 × -4.99; the delta stands over its node,
+    the weight on its weight). Widths are the face's own advances."""
+    notes = [(n, t) for n, t in step.node_notes if layout.layers[layout.node_layer[n]] > 1]
+    tries = [(keep, size) for keep in (2, 1) for size in dict.fromkeys(sizes)]
+    for keep, size in tries:
+        clear = True
+        for node, text in notes:
+            lines = (_note_lines(text) if _operands(text) else [text])[-keep:]
+            x1, y = _note_end(layout, node), float(layout.nodes[node][1])
+            pitch, h = STACK_PITCH * size / px_per_unit, 1.2 * size / px_per_unit
+            ys = [y] if len(lines) == 1 else [y + pitch / 2, y - pitch / 2]
+            boxes = [
+                (x1 - advance_em(line, font) * size / px_per_unit, ly - h / 2, x1, ly + h / 2)
+                for line, ly in zip(lines, ys, strict=True)
+            ]
+            before = _layer_before(layout, node, names_at, step.visual.node_values)
+            clear &= all(b[0] > left_end and all(_box_gap(b, q) > 0 for q in before) for b in boxes)
+        if clear:
+            return keep, size
+    return tries[-1]
+
+
+def _layer_before(
+    layout: Layout, node: int, names_at: dict | None, values: np.ndarray
+) -> list[tuple[float, float, float, float]]:
+    """The boxes of the layer before ``node``'s as drawn: each sphere (a 0's ring) and its
+    name, which a number written between the layers must keep clear of."""
     before = layout.node_layer[node] - 1
     if before < 0:
-        return float(np.nanmin(layout.nodes[:, 0], initial=0.0)) - NODE_R_MAX
-    rights = [layout.nodes[n][0] + NODE_R_MAX * layout.node_scale[n] for n in layout.layer_nodes(before)]
-    rights += [(names_at or {})[n][2] for n in layout.layer_nodes(before) if n in (names_at or {})]
-    return max(rights)
+        return []
+    out = []
+    for n in layout.layer_nodes(before):
+        (x, y, _), r = layout.nodes[n], _reach(float(values[n]), float(layout.node_scale[n]))
+        out.append((x - r, y - r, x + r, y + r))
+        if n in (names_at or {}):
+            out.append(names_at[n])
+    return out
 
 
 def _grid_beside(layout: Layout, step: Step) -> bool:
