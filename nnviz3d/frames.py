@@ -14,6 +14,7 @@ import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -1121,15 +1122,16 @@ CHIP_SWELL = 0.3
 
 def _chip_swells(step: Step, layout: Layout, progress: float) -> dict[int, float]:
     """For each weight whose delta sent back is being scaled now, how far its chip has
-    swollen (0..1: up while the copy is scaled, down again as it leaves)."""
+    swollen (0..1: up while the copy is scaled, held while it stays, down as it leaves)."""
     if progress >= 1.0:
         return {}
     time, (there, scaled) = _unease(progress), SENT_PHASES
     out = {}
     for signal, (begin, end) in _packet_windows(step, layout):
         t = (time - begin) / (end - begin) if end > begin else 1.0
-        if there < t < scaled:
-            out[signal.edge] = float(np.sin(np.pi * (t - there) / (scaled - there)))
+        if there < t < SENT_HOLD:
+            rise = min(1.0, 2 * (t - there) / (scaled - there), 4 * (SENT_HOLD - t) / (SENT_HOLD - there))
+            out[signal.edge] = float(np.sin(np.pi / 2 * rise))
     return out
 
 
@@ -1715,10 +1717,12 @@ def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[floa
     ]
 
 
-#: a delta sent back stops this far along its weight (from the sender), just before the
-#: weight's "× w", to be scaled there (the chip hid it where it stopped past it, three
-#: reviews); its way there, the scaling, and its way on end at these shares of its time
-SENT_PAUSE, SENT_PHASES = 0.22, (0.4, 0.75)
+#: a delta sent back stops this far along its weight (from the sender) where no chip says
+#: where (``chip_stops``: just before the weight's "× w"), to be scaled there; its way
+#: there and the scaling end at these shares of its time, then it stays there scaled, its
+#: chip swollen, until SENT_HOLD (review 43: the flip was seen at the node, not at the
+#: weight), and goes on
+SENT_PAUSE, SENT_PHASES, SENT_HOLD = 0.22, (0.32, 0.58), 0.74
 SENT_FLASH = 0.25  # how long (a share of the scaling) a mirrored delta flashes white
 
 #: where the weights' "× w" stand, from their input's end: the first of these places where
@@ -1756,9 +1760,9 @@ def _packet(
         way = np.array([start_at, pen.centre(source), pause])
         x, y = _point_along(way, _ease(t / there), pen.aspect)
         return x, y, start, way0, purple, purple
-    if t < scaled:  # scaled by the weight, mirrored by a negative one (up and down keep
+    if t < SENT_HOLD:  # scaled by the weight, mirrored by a negative one (up and down keep
         # meaning the sign: two reviews read a turn as a direction of travel), an error now
-        u = _ease((t - there) / (scaled - there))
+        u = _ease(min(1.0, (t - there) / (scaled - there)))
         signed = (1 - u) * way0 * start + u * way1 * end
         fade = _mix(purple, inside, u)
         colour = _mix(purple, sign, u)
@@ -1767,7 +1771,7 @@ def _packet(
             colour = _mix(colour, theme.text, max(0.0, 1 - abs(u - crossing) / SENT_FLASH))
         return *pause, abs(signed), 1.0 if signed > 0 else -1.0, fade, colour
     way = np.array([pause, pen.centre(target), pen.slot(target)])
-    x, y = _point_along(way, _ease((t - scaled) / (1 - scaled)), pen.aspect)
+    x, y = _point_along(way, _ease((t - SENT_HOLD) / (1 - SENT_HOLD)), pen.aspect)
     return x, y, end, way1, inside, sign
 
 
@@ -2081,17 +2085,26 @@ def project(camera: Camera, points: np.ndarray, aspect: float) -> np.ndarray:
 
     The pinhole model VTK uses, window centre included; tests use it to find a node's pixels.
     """
+    pos, basis, t = _camera_basis(camera)
+    rel = np.atleast_2d(points) - pos
+    right_up_fwd = rel @ basis  # (n, 3)
+    depth = right_up_fwd[:, 2]
+    x = right_up_fwd[:, 0] / (depth * t * aspect) - camera.window_center[0]
+    y = right_up_fwd[:, 1] / (depth * t) - camera.window_center[1]
+    return np.stack([x, y], axis=1)
+
+
+@lru_cache(maxsize=64)
+def _camera_basis(camera: Camera) -> tuple[np.ndarray, np.ndarray, float]:
+    """The camera's position, its right, up and forward axes (columns) and the tangent of
+    half its view angle: worked out once per camera (a frame projects a dozen times, and
+    numpy's cross product of two 3-vectors costs more than the projection)."""
     pos, focal = np.array(camera.position), np.array(camera.focal_point)
     fwd = (focal - pos) / np.linalg.norm(focal - pos)
     right = np.cross(fwd, camera.view_up)
     right /= np.linalg.norm(right)
     up = np.cross(right, fwd)
-    rel = np.atleast_2d(points) - pos
-    depth = rel @ fwd
-    t = math.tan(math.radians(camera.view_angle / 2))
-    x = (rel @ right) / (depth * t * aspect) - camera.window_center[0]
-    y = (rel @ up) / (depth * t) - camera.window_center[1]
-    return np.stack([x, y], axis=1)
+    return pos, np.column_stack([right, up, fwd]), math.tan(math.radians(camera.view_angle / 2))
 
 
 def fit_camera(

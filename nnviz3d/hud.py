@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -501,6 +502,7 @@ def formula_lines(text: str, size: int, max_px: float) -> str | None:
 LINE = 1.2  # a line of wrapped text is this many times its size tall
 
 
+@lru_cache(maxsize=1024)
 def wrap(text: str, size: int, max_px: float, mono: bool = False) -> str:
     """``text`` broken at spaces into lines no wider than ``max_px`` at ``size``, as even
     as the same number of lines allows (no word left alone on the last line)."""

@@ -185,8 +185,8 @@ def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterat
 #: numbers flying into the formula and the beads can be followed once, slowly
 FIRST_EXAMPLE_SLOW = 3.5
 #: the first shown iteration's errors sent back last this many times an error step: the
-#: example's delta travels alone, then the others together, each scaled by its weight
-SENT_BACK_SLOW = 3.5
+#: deltas travel one at a time, each scaled by its weight and held there a moment
+SENT_BACK_SLOW = 4.5
 
 
 def beat_seconds(beat: Beat, durations: dict[str, float], speed: float) -> float:
