@@ -84,6 +84,7 @@ SENT_BACK_SECONDS = 2.4  # the deltas sent back together (the first iteration: o
 BEADS_ARRIVE = 2 / 3  # of a node step's tween: the products on the weights, then the sum
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
+NEUTRAL_R = 0.3  # an update's spheres, which stand for no one value
 EDGE_R_MIN, EDGE_R_MAX = 0.024, 0.11
 BEAD_R_MIN, BEAD_R_MAX = 0.035, 0.2
 
@@ -177,7 +178,10 @@ def _geometry(
     # drawn at the size limit in the warning colour (the labels say nan)
     invalid = ~np.isfinite(visual.node_values) if visual.diverged else np.zeros(layout.n_nodes, bool)
     known = ~np.isnan(visual.node_values) | invalid
-    node_r = np.where(known, node_radius(np.where(invalid, np.inf, visual.node_values)), GHOST_R)
+    # an update's spheres carry no value (it sums every record's): neutral, at a middle
+    # size, not the dots of a value not yet computed (two reviews: the stage jumped)
+    ghost = NEUTRAL_R if step is not None and step.phase == "update" else GHOST_R
+    node_r = np.where(known, node_radius(np.where(invalid, np.inf, visual.node_values)), ghost)
     node_r = node_r * layout.node_scale
     node_c = np.where(known[:, None], np.array(theme.node), np.array(theme.ghost))
     node_c[invalid] = theme.invalid

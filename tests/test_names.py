@@ -66,7 +66,7 @@ def test_the_captions_name_nodes_as_the_picture_does(run):
     _, tl = run
     assert _step(tl, "node", 1).caption.startswith("Hidden node h1: z = ")
     assert _step(tl, "node", 2).caption.startswith("Output node out: z = ")
-    assert ", e.g. h3: -0.118 × -0.945 = +0.112" in _step(tl, "error", 1).caption.replace("\n", " ")
+    assert ", e.g. h3: -0.118 × -0.945 ≈ +0.112" in _step(tl, "error", 1).caption.replace("\n", " ")
     assert _step(tl, "worked", 1).caption.startswith("The largest change, of h3 -> out: ")
     assert _step(tl, "worked", 0).caption.startswith("The largest change, of x2 -> h3: ")
 

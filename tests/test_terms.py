@@ -73,7 +73,7 @@ def test_the_chain_rule_colours_error_slope_and_delta(run):
 def test_a_hidden_error_colours_the_delta_sent_back_the_weight_and_what_arrives(run):
     _, tl = run
     step = _step(tl, "error", layer=1)
-    assert "-0.118 × -0.945 = +0.112" in step.caption
+    assert "-0.118 × -0.945 ≈ +0.112" in step.caption
     pieces = _caption_pieces(tl, step)
     assert pieces["-0.118"] == DARK.backward
     assert pieces["-0.945"] == DARK.negative
@@ -107,7 +107,7 @@ def test_the_delta_notes_colour_the_error_and_the_slope(run):
     # sign's colour, the slope in the slope's, the delta in the backward pass's purple
     notes = [lb for lb in state.labels if " × " in lb.text or lb.text[:2] in ("= ", "≈ ")]
     assert [lb.text for lb in notes] == [
-        "+0.0698 × 0.247", "≈ +0.0173", "-0.0893 × 0.250", "= -0.0223",
+        "+0.0698 × 0.247", "≈ +0.0173", "-0.0893 × 0.250", "≈ -0.0223",
         "+0.112 × 0.248", "≈ +0.0277", "-0.0403 × 0.242", "≈ -0.00973",
     ]  # fmt: skip
     first = {lb.text[s:e]: c for lb in notes[:2] for s, e, c in lb.spans}
@@ -274,7 +274,7 @@ def test_a_worked_out_number_appears_with_the_result(run):
     # error x slope stands from the start, where the delta will be written under it
     assert "+0.0698 × 0.247" in {lb.text for lb in first.labels}
     assert {f"{lb.text[:2]}{d}" for lb in last.labels for d in deltas if lb.text[2:] == d} == {
-        "≈ +0.0173", "= -0.0223", "≈ +0.0277", "≈ -0.00973",
+        "≈ +0.0173", "≈ -0.0223", "≈ +0.0277", "≈ -0.00973",
     }  # fmt: skip
 
 
@@ -372,11 +372,15 @@ def _closing(text: str) -> list[tuple[str, str, str]]:
 
 def test_an_equals_sign_holds_for_the_numbers_as_written(run):
     """A sum or product of rounded numbers is written "=" only where it gives the result as
-    written; elsewhere "~" (the result is the recorded one): a student with a calculator
-    is never told an equality that fails."""
+    written; elsewhere "≈" (the result is the recorded one): a student with a calculator
+    is never told an equality that fails. The products a step works out beside its nodes
+    share one sign: "≈" for all where one does not close (reviews 43a and 43b read h3's
+    "= +0.112" beside "≈" as exact where the others were not)."""
     _, tl = run
-    checked = {"=": 0, "≈": 0}
+    checked = {"=": 0, "≈": 0, "≈ though it closes": 0}
     for step in (s for s in tl.steps if s.epoch in (1, 1998)):
+        signs = {text.split()[-2] for _, text in step.node_notes if text[:2] not in ("= ", "≈ ")}
+        assert len(signs) <= 1, (step.index, step.node_notes)
         texts = [step.caption.replace("\n", " ")]
         labels = dict(enumerate(step.node_labels))  # a note "= error x slope": its delta over it
         notes = [(node, text) for node, text in step.node_notes if text[:2] in ("= ", "≈ ")]
@@ -386,8 +390,9 @@ def test_an_equals_sign_holds_for_the_numbers_as_written(run):
             decimals = len(result.split(".")[1])
             value = eval(expr)  # digits, signs, products and brackets only (checked above)
             closes = f"{value:.{decimals}f}" == f"{float(result):.{decimals}f}"
-            assert closes == (sign == "="), (step.index, expr, sign, result, value)
-            checked[sign] += 1
+            assert closes or sign == "≈", (step.index, expr, sign, result, value)
+            checked[sign if not closes or sign == "=" else "≈ though it closes"] += 1
     # the forward sums close with one more digit on their operands; the deltas' products keep
-    # the picture's 3 digits and say "~" where those do not close (3 of iteration 1's 4)
-    assert checked["="] >= 30 and checked["≈"] >= 3, checked
+    # the picture's 3 digits and say "≈" where those do not close (3 of iteration 1's 4), and
+    # so do their neighbours that close (h2's -0.0893 × 0.250, h3's -0.118 × -0.945)
+    assert checked["="] >= 25 and checked["≈"] >= 3 and checked["≈ though it closes"] >= 2, checked

@@ -387,7 +387,7 @@ def test_the_tubes_sent_back_keep_one_colour_and_their_numbers_carry_the_sign(ru
         assert notes[node].endswith(f" {fmt_signed(s.value)}") and notes[node][0] in "+-"  # d × w = e
     # node 3's weight is negative (-0.945): the output's down (-0.118) comes back up (+0.112)
     assert step.caption.startswith(
-        "l1_error = l2_delta · syn1.T, e.g. h3: -0.118 × -0.945 = +0.112 (a negative weight flips the sign)"
+        "l1_error = l2_delta · syn1.T, e.g. h3: -0.118 × -0.945 ≈ +0.112 (a negative weight flips the sign)"
     )
     assert "flips" in step.headline and "flips" not in step.gloss  # in big type, kept by the hall
 

@@ -389,15 +389,18 @@ def error(b: Builder, beat: Beat) -> None:
     sent = (-u.deltas[k])[0][None, :] * w  # what each weight carries back, for the first record
     caption = b.t("error_hidden", k=k, k1=k + 1)
     terms: tuple[tuple, ...] = ((f"l{k + 1}_delta", "delta"),)
+    d0 = float(-u.deltas[k][0, 0])
     if w.shape[1] == 1:  # one node sends back: one hidden error worked out, a sign flip if any
         flips = [i for i in range(w.shape[0]) if w[i, 0] < 0 and sent[i, 0] != 0]
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
         e_w = fmt_signed(float(sent[i, 0]))
-        pair = [float(-u.deltas[k][0, 0]), float(w[i, 0])]
+        pair = [d0, float(w[i, 0])]
         digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1], e_w, fmt_signed)
         d_w, w_w = (fmt_sig(v, digits) for v in pair)
-        caption = b.t("error_hidden_one", k=k, k1=k + 1, name=lay.node_name(k, i), d=d_w, w=w_w, e=e_w,
-                      eq="=" if closes else b.t("approx"))  # fmt: skip
+        # the example says what each node's note says: "=" only where every one closes
+        eq = _one_relation(b, [_delta_terms(b, d0, float(w[n, 0]), float(sent[n, 0]), 1)[0]
+                               for n in range(w.shape[0])] + ["=" if closes else b.t("approx")])  # fmt: skip
+        caption = b.t("error_hidden_one", k=k, k1=k + 1, name=lay.node_name(k, i), d=d_w, w=w_w, e=e_w, eq=eq)
         terms += ((lay.node_name(k, i), "value"),  # its name under its sphere, lit as well
                   (d_w, "delta", _node_at(lay, lay.node_id(k + 1, 0))),
                   (w_w, "weight", _edge_at(lay, lay.edge_id(k, i, 0))),
@@ -419,9 +422,8 @@ def error(b: Builder, beat: Beat) -> None:
         )
         # each hidden node's error worked out beside it, delta x weight (three reviews: only
         # the caption's example could be checked)
-        d0 = float(-u.deltas[k][0, 0])
         notes = tuple(
-            (lay.node_id(k, n), _sent_note(b, d0, float(w[n, 0]), float(sent[n, 0])))
+            (lay.node_id(k, n), _sent_note(b, d0, float(w[n, 0]), float(sent[n, 0]), eq))
             for n in range(w.shape[0])
         )
         known = {term[0] for term in terms}
@@ -477,11 +479,18 @@ def _senders(b: Builder, k: int) -> tuple[tuple[int, float, float], ...]:
     return tuple((node, d, float(e)) for (node, d), e in zip(deltas, errors, strict=False))
 
 
-def _sent_note(b: Builder, delta: float, weight: float, error: float) -> str:
-    """delta × weight = error, each to 3 significant digits (≈ where those do not give the
-    error as written): a delta's note, error × slope, with the weight for the slope."""
-    eq, _, written = _delta_terms(b, delta, weight, error, 1)
+def _sent_note(b: Builder, delta: float, weight: float, error: float, eq: str) -> str:
+    """delta × weight ``eq`` error, each to 3 significant digits: a delta's note, error ×
+    slope, with the weight for the slope."""
+    _, _, written = _delta_terms(b, delta, weight, error, 1)
     return f"{fmt_sig(delta)} {TIMES} {written} {eq} {fmt_signed(error)}"
+
+
+def _one_relation(b: Builder, relations: list[str]) -> str:
+    """The one sign a frame's worked products use: "=" where every one of them comes out
+    as written, else "≈" for all (two reviews of one frame read h3's "= +0.112" beside its
+    neighbours' "≈" as h3 exact and the others not)."""
+    return "=" if all(r == "=" for r in relations) else b.t("approx")
 
 
 @step_kind("delta", seconds=2.5, phase="backward")
@@ -539,9 +548,10 @@ def delta(b: Builder, beat: Beat) -> None:
             # reviews read "delta [node] ~ error x slope", the delta left of its node, as
             # backwards): the note carries the delta, and the node's label gives way
             results = [fmt_signed(float(v)) for v in d[0]]  # as the labels were written
+            eq = _one_relation(b, [relation for relation, _, _ in written])
             notes = tuple(
                 (node, f"{e} {TIMES} {s}{per} {eq} {r}")
-                for node, (eq, e, s), r in zip(nodes, written, results, strict=True)
+                for node, (_, e, s), r in zip(nodes, written, results, strict=True)
             )
             for node in nodes:
                 b.labels[node] = ""
