@@ -477,12 +477,13 @@ CAPTION_FLOOR = 0.046
 def formula_lines(text: str, size: int, max_px: float) -> str | None:
     """A formula too wide for one line, broken only before its "=" signs, in as few and
     as even lines as fit (``l2_delta = l2_error x the slope l2*(1-l2)`` over ``= -0.474 x
-    0.249 = -0.118``): a break inside a side reads as a false equation. None when it has
-    no "=", already has lines, or one side alone is too wide."""
-    if "\n" in text or " = " not in text:
+    0.249 = -0.118``), or its "≈" (a rounded product's: review 44's hall broke ``-0.118 ×``
+    from its ``-0.945``): a break inside a side reads as a false equation. None when it
+    has no "=", already has lines, or one side alone is too wide."""
+    if "\n" in text or not RELATION.search(text):
         return None
-    sides = text.split(" = ")
-    parts = [sides[0], *("= " + side for side in sides[1:])]
+    sides = RELATION.split(text)  # side, sign, side, sign, ...
+    parts = [sides[0], *(f"{sign} {side}" for sign, side in zip(sides[1::2], sides[2::2], strict=True))]
     if any(text_width_em(p) * size > max_px for p in parts):
         return None
     n = len(parts)
@@ -499,6 +500,8 @@ def formula_lines(text: str, size: int, max_px: float) -> str | None:
     return None
 
 
+#: where a formula may break: before its "=" or "≈", each with the side it introduces
+RELATION = re.compile(" ([=\u2248]) ")
 LINE = 1.2  # a line of wrapped text is this many times its size tall
 
 

@@ -302,6 +302,11 @@ def test_a_long_formula_breaks_before_an_equals_sign_never_inside_a_side():
     assert formula_lines(text, 34, text_width_em(text) * 34 + 1) == text  # it fits: one line
     assert formula_lines("no formula here", 34, 10) is None
     assert formula_lines("a = " + "x" * 80, 34, 300) is None  # one side alone too wide: plain wrap
+    # a rounded product's "≈" breaks as an "=" does (review 44: "-0.118 ×" over "-0.945 ≈")
+    first = "l1_error = l2_delta · syn1.T, e.g. h3: -0.118 × -0.945"
+    second = "≈ +0.112 (a negative weight flips the sign)"
+    text = f"{first} {second}"
+    assert formula_lines(text, 46, text_width_em(text) * 46 * 0.6) == f"{first}\n{second}"
 
 
 def test_the_slope_panel_names_the_range_of_a_layers_slopes(story):
