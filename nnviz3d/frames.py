@@ -457,7 +457,7 @@ def frame_state(
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
-            stops = chip_stops(step, layout, labels, camera, (width, height), progress)
+            stops = chip_stops(step, layout, labels, camera, (width, height), progress, timeline.font)
             polylines = polylines + want_arrows(timeline, step, theme, camera, width, height, progress, stops)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
@@ -1146,11 +1146,14 @@ def chip_stops(
     camera: Camera,
     frame: tuple[int, int],
     progress: float,
-) -> dict[int, float]:
-    """For each weight of an error step, how far along it from the sender (0..1) the delta
-    sent back stops to be scaled: just before its "× w" at the chip's largest (review 42b
-    saw the copy scaled a weight's length before its chip, and read it as scaled by
-    nothing)."""
+    font: str | None = None,
+) -> dict[int, tuple[float, float]]:
+    """For each weight of an error step, where along it from the sender (0..1) the delta
+    sent back enters its "× w" and leaves it, just clear of the chip at its largest: it is
+    scaled as it passes under the chip, a gate, and waits just past it (review 42b saw the
+    copy scaled a weight's length before its chip, and read it as scaled by nothing;
+    reviews 44a and 44b saw it flipped beside the chip, on the output's side, and read it
+    as flipped before it reached the weight)."""
     if not step.multipliers:
         return {}
     px_per_unit, swell = _px_per_unit(camera, *frame), _chip_swells(step, layout, progress)
@@ -1164,12 +1167,16 @@ def chip_stops(
             continue
         at, chip = min(ats, key=lambda p: abs(a[1] + (b[1] - a[1]) * p[0] - p[1].position[1]))
         size = round(chip.size / (1.0 + CHIP_SWELL * swell.get(edge, 0.0)))  # as it stands still
-        half = _extent(text, size, px_per_unit)[0] / 2 * (1.0 + CHIP_SWELL)
-        out[edge] = float(np.clip(1.0 - at - (half + CHIP_CLEAR) / run, 0.05, 0.95))
+        half = advance_em(text, font) * size / px_per_unit / 2 * (1.0 + CHIP_SWELL)
+        reach = (half + CHIP_CLEAR) / run
+        enter, leave = np.clip([1.0 - at - reach, 1.0 - at + reach], 0.02, 0.98)
+        out[edge] = (float(enter), float(leave))
     return out
 
 
-CHIP_CLEAR = 0.12  # world units from a chip's right end to the copy scaled beside it
+#: world units from a chip's end to the middle of the copy that enters or leaves it (a
+#: copy's head is about 0.13 across)
+CHIP_CLEAR = 0.24
 
 
 def _px_per_unit(camera: Camera, width: int, height: int) -> float:
@@ -1631,7 +1638,7 @@ def want_arrows(
     width: int,
     height: int,
     progress: float = 1.0,
-    stops: dict[int, float] | None = None,
+    stops: dict[int, tuple[float, float]] | None = None,
 ) -> tuple[Polyline2D, ...]:
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
     rise: blue for an error) or down (orange), as long as how much -- on one scale for
@@ -1693,7 +1700,7 @@ def _carried(step: Step, layout: Layout) -> set[int]:
 
 
 def _sent_back(
-    step: Step, pen: _WantPen, progress: float, stops: dict[int, float] | None = None
+    step: Step, pen: _WantPen, progress: float, stops: dict[int, tuple[float, float]] | None = None
 ) -> list[Polyline2D]:
     """A copy of each sender's delta travelling back along each weight while its tube
     grows (:func:`_packet`): a lecturer's review found the backward pass to be tubes and a
@@ -1701,7 +1708,7 @@ def _sent_back(
     time, out = _unease(progress), []
     for signal, (begin, end) in _packet_windows(step, pen.layout):
         if begin < time < end:
-            stop = (stops or {}).get(signal.edge, SENT_PAUSE)
+            stop = (stops or {}).get(signal.edge, (SENT_PAUSE, SENT_PAUSE))
             out += pen.carried(*_packet(step, pen, signal, (time - begin) / (end - begin), stop))
     return out
 
@@ -1736,7 +1743,7 @@ MULTIPLIER_AT = (0.5, 0.56, 0.44, 0.62, 0.68)
 
 
 def _packet(
-    step: Step, pen: _WantPen, signal: Signal, t: float, stop: float = SENT_PAUSE
+    step: Step, pen: _WantPen, signal: Signal, t: float, stop: tuple[float, float] = (SENT_PAUSE, SENT_PAUSE)
 ) -> tuple[float, float, float, float, Colour, Colour]:
     """A delta sent back along ``signal``'s weight at ``t`` (0..1 of its time): where it is,
     its length, which way it points (+1 up, -1 down) and its inside's and outline's
@@ -1755,7 +1762,8 @@ def _packet(
         start_at = (start_at[0], start_at[1] - (1.0 if up0 else -1.0) * (whole - start) / 2)  # its middle
     else:  # ... or its solid arrow
         start = pen.length_of(delta)
-    pause = pen.point(layout.nodes[source] + (layout.nodes[target] - layout.nodes[source]) * stop)
+    a, b = layout.nodes[source], layout.nodes[target]
+    pause, past = (pen.point(a + (b - a) * at) for at in stop)  # where it enters its chip, and leaves it
     up1, end = signal.value > 0, pen.length_of(signal.value)
     way0, way1 = (1.0 if up else -1.0 for up in (up0, up1))
     purple, sign, inside = theme.backward, _sign_colour(theme, signal.value), background_at(theme, 0.5)
@@ -1764,17 +1772,19 @@ def _packet(
         way = np.array([start_at, pen.centre(source), pause])
         x, y = _point_along(way, _ease(t / there), pen.aspect)
         return x, y, start, way0, purple, purple
-    if t < SENT_HOLD:  # scaled by the weight, mirrored by a negative one (up and down keep
-        # meaning the sign: two reviews read a turn as a direction of travel), an error now
+    if t < SENT_HOLD:  # scaled by the weight as it passes under its chip, mirrored by a
+        # negative one (up and down keep meaning the sign: two reviews read a turn as a
+        # direction of travel), an error now; then it waits past the chip
         u = _ease(min(1.0, (t - there) / (scaled - there)))
+        at = (pause[0] + (past[0] - pause[0]) * u, pause[1] + (past[1] - pause[1]) * u)
         signed = (1 - u) * way0 * start + u * way1 * end
         fade = _mix(purple, inside, u)
         colour = _mix(purple, sign, u)
         if up0 != up1:  # a flash as it goes through zero: the sign flips here
             crossing = start / (start + end)
             colour = _mix(colour, theme.text, max(0.0, 1 - abs(u - crossing) / SENT_FLASH))
-        return *pause, abs(signed), 1.0 if signed > 0 else -1.0, fade, colour
-    way = np.array([pause, pen.centre(target), pen.slot(target)])
+        return *at, abs(signed), 1.0 if signed > 0 else -1.0, fade, colour
+    way = np.array([past, pen.centre(target), pen.slot(target)])
     x, y = _point_along(way, _ease((t - SENT_HOLD) / (1 - SENT_HOLD)), pen.aspect)
     return x, y, end, way1, inside, sign
 
@@ -2000,21 +2010,34 @@ def node_names(
     edges[:, 1] = [name_edge(layout, node) for node in range(layout.n_nodes)]
     over = np.array([name_above(layout, node) for node in range(layout.n_nodes)])
     edges[over, 0] += OUTPUT_END  # a lone output's name ends where the number over it ends
+    small = step.kind == "descent"  # the network small beside its curve: a crowd
+    last = layout.node_layer == len(layout.layers) - 1
+    if small:  # a name beside its sphere (under it, h3's stood on h4: reviews 44a, 44b),
+        # the output's over it (left of it, it lay on the weight lit; right, on the curve's panel)
+        reach = np.maximum(NODE_R_MAX, RING_R) * layout.node_scale + NAME_GAP
+        edges = layout.nodes.copy()
+        edges[:, 0] -= np.where(last, 0.0, reach)
+        edges[:, 1] += np.where(last, reach, 0.0)
     at = (project(camera, edges, width / height) + 1) / 2
     texts, rects = [], []
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
     for node, (name, (x, y)) in enumerate(zip(names, at, strict=True)):
-        lit, above = name in named, name_above(layout, node)
-        if step.kind == "descent" and not lit:  # the network small beside its curve: a crowd
+        lit, above = name in named, name_above(layout, node) and not small
+        if small and not lit:  # only the names the caption says
             continue
         w, h = text_width_em(name) * size / width, 1.15 * size / height
-        y0, y1 = (y - pad_y, y + h) if above else (y - h, y + pad_y)
-        left, right = (x - w, x) if above else (x - w / 2, x + w / 2)
+        if small and last[node]:
+            align, valign, (y0, y1) = "center", "bottom", (y - pad_y, y + h)
+        elif small:
+            align, valign, (y0, y1) = "right", "center", (y - h / 2, y + h / 2)
+        elif above:
+            align, valign, (y0, y1) = "right", "bottom", (y - pad_y, y + h)
+        else:
+            align, valign, (y0, y1) = "center", "top", (y - h, y + pad_y)
+        left = {"left": x, "right": x - w, "center": x - w / 2}[align]
         backdrop = background_at(theme, (y0 + y1) / 2)  # masks the weights under it, drawn as none
-        rects.append(Rect2D(left - pad_x, y0, right + pad_x, y1, backdrop, 0.8))
+        rects.append(Rect2D(left - pad_x, y0, left + w + pad_x, y1, backdrop, 0.8))
         colour = theme.accent if lit else theme.muted
-        valign = "bottom" if above else "top"
-        align = "right" if above else "center"
         texts.append(Text2D(name, x, y, size, colour, bold=lit, align=align, valign=valign))
     return texts, rects
 

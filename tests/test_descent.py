@@ -158,3 +158,42 @@ def test_the_big_plot_draws_one_arrow_that_lands_on_the_curve(run):
     tip = heads[0].points[1]
     assert tip == pytest.approx(((landing.x0 + landing.x1) / 2, (landing.y0 + landing.y1) / 2), abs=1e-9)
     assert trail[0].points[-1] == pytest.approx(tip, abs=1e-9)
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_small_networks_names_stand_clear_of_the_other_spheres_and_the_weight_lit(run, layout):
+    """Under its sphere, h3's name stood on h4 in the small network (reviews 44a and 44b):
+    the names the caption says stand beside their spheres, h3 left of it, out over it, each
+    clear of every sphere at its largest and of the lit weight h3 -> out."""
+    from PIL import ImageFont
+
+    from nnviz3d.fonts import LATIN_BOLD_FONT
+    from nnviz3d.frames import NODE_R_MAX
+
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = next(s for s in tl.steps if s.kind == "descent")
+    lay = tl.layout
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    names = {t.text: t for t in fs.texts if t.text in ("h3", "out")}
+    assert set(names) == {"h3", "out"}
+
+    def px(points):  # pixels, y down
+        xy = (project(fs.camera, np.array(points, dtype=float), W / H) + 1) / 2
+        return np.column_stack([xy[:, 0] * W, (1 - xy[:, 1]) * H])
+
+    r = (px([lay.nodes[0] + [NODE_R_MAX * lay.node_scale[0], 0, 0]]) - px([lay.nodes[0]]))[0, 0]
+    centres = px(lay.nodes)
+    h3, out = lay.node_id(1, 2), lay.node_id(2, 0)
+    ends = centres[[h3, out]]
+    for text in names.values():
+        width = ImageFont.truetype(LATIN_BOLD_FONT, text.size).getlength(text.text)
+        x, y = text.x * W, (1 - text.y) * H
+        x0 = {"left": x, "right": x - width, "center": x - width / 2}[text.align]
+        y0 = {"top": y, "bottom": y - text.size, "center": y - text.size / 2}[text.valign]
+        box = (x0, y0, x0 + width, y0 + text.size)
+        for cx, cy in centres:  # clear of every sphere's square
+            assert box[2] < cx - r or cx + r < box[0] or box[3] < cy - r or cy + r < box[1], (text.text, box)
+        for u in np.linspace(0, 1, 41):  # and of the lit weight
+            wx, wy = ends[0] + (ends[1] - ends[0]) * u
+            assert not (box[0] < wx < box[2] and box[1] < wy < box[3]), (text.text, box)

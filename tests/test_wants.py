@@ -693,16 +693,19 @@ def test_each_delta_travels_back_scaled_by_its_weight_and_turns_over_a_negative_
             assert (a.color, a.width) == (b.color, b.width)
 
 
-def test_a_delta_sent_back_is_scaled_right_beside_its_weights_chip_which_swells(run):
+def test_a_delta_sent_back_passes_its_weights_chip_as_a_gate_which_swells(run):
     """Review 42b saw h4's copy scaled a weight's length before its "× 0.341" and read it
-    as scaled by nothing: the copy stops just past the chip's right end (at its largest),
-    on its weight, and the chip swells while the copy is scaled beside it, and only then."""
+    as scaled by nothing; reviews 44a and 44b saw h3's scaled and flipped beside its chip,
+    on the output's side, and read it as flipped before it reached the weight. The copy
+    comes up to the chip's output end (at its largest), is scaled as it passes under it,
+    and waits just past its other end before it goes on; the chip swells meanwhile."""
+    from PIL import ImageFont
+
+    from nnviz3d.fonts import LATIN_FONT
     from nnviz3d.frames import (
-        CHIP_SWELL,
+        SENT_HOLD,
         SENT_PHASES,
-        _extent,
         _packet_windows,
-        _px_per_unit,
         _sent_back,
         _tween_seconds,
         _unease,
@@ -714,38 +717,43 @@ def test_a_delta_sent_back_is_scaled_right_beside_its_weights_chip_which_swells(
     _, tl = run
     theme, lay = THEMES["dark"], tl.layout
     step = _step(tl, 1, "error", 1)
-    h4 = lay.edge_id(1, 3, 0)
+    h3 = lay.edge_id(1, 2, 0)
     (begin, end), text = (
-        next(w for s, w in _packet_windows(step, lay) if s.edge == h4),
-        dict(step.multipliers)[h4],
+        next(w for s, w in _packet_windows(step, lay) if s.edge == h3),
+        dict(step.multipliers)[h3],
     )
     there, scaled = SENT_PHASES
     seconds = _tween_seconds(tl, step)
-    sizes, seen = {}, 0
+    sizes: dict[str, list[int]] = {}
+    seen, gaps = {"before": 0, "held": 0}, []
     for local in range(round(seconds * tl.fps)):
         f = step.first_frame + local
         progress, _ = tween_progress(step, f, tl.fps, seconds)
         t = (_unease(progress) - begin) / (end - begin)
         state = frame_state(tl, f, W, H)
         (chip,) = [lb for lb in state.labels if lb.text == text]
-        phase = "before" if t < there else "scaled" if t < scaled else "after"
+        phase = "before" if t < there else "scaled" if t < scaled else "held" if t < SENT_HOLD else "after"
         sizes.setdefault(phase, []).append(chip.size)
-        if phase != "scaled" or t > 1:
+        if phase not in ("before", "held") or not 0 < t < 1:
             continue
-        seen += 1
         stops = chip_stops(step, lay, state.labels, state.camera, (W, H), progress)
-        (copy,) = _sent_back(step, _WantPen.of(tl, theme, state.camera, W, H), progress, stops)[:1]
-        ppu = _px_per_unit(state.camera, W, H)
-        x_copy = min(x for x, _ in copy.points) * W  # its left side, pixels
-        rest = min(sizes["before"])
-        right_end = (project(state.camera, np.array([chip.position]), W / H)[0, 0] + 1) / 2 * W + _extent(
-            text, rest, ppu
-        )[0] * ppu * (1 + CHIP_SWELL) / 2
-        assert 0 < x_copy - right_end < 30  # just past the chip at its largest
-    assert seen >= 5
+        copies = _sent_back(step, _WantPen.of(tl, theme, state.camera, W, H), progress, stops)
+        xs = [x * W for line in copies for x, _ in line.points]
+        rest = sizes["before"][0]
+        half = ImageFont.truetype(LATIN_FONT, round(rest * 1.3)).getlength(text) / 2  # its largest
+        centre = (project(state.camera, np.array([chip.position]), W / H)[0, 0] + 1) / 2 * W
+        if phase == "before" and t > 0.5 * there:  # coming up to the chip's output end
+            gaps.append(min(xs) - (centre + half))
+            seen["before"] += 1
+        elif phase == "held":  # out past its other end, flipped: up (-0.118 × -0.945 > 0)
+            assert 0 < (centre - half) - max(xs) < 30
+            ys = [y for line in copies for _, y in line.points]
+            assert copies[-1].color == theme.positive and ys.index(max(ys)) not in (0, len(ys) - 1)
+            seen["held"] += 1
+    assert min(seen.values()) >= 3 and 0 < min(gaps) < 30, (seen, gaps)
     rest = sizes["before"][0]
     assert set(sizes["before"]) == set(sizes["after"][-3:]) == {rest}  # still, before and after
-    assert max(sizes["scaled"]) >= round(rest * (1 + CHIP_SWELL)) - 1  # swollen while scaled
+    assert max(sizes["scaled"] + sizes["held"]) == round(rest * 1.3)  # swollen at the gate
 
 
 def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
