@@ -1077,7 +1077,7 @@ def _multipliers(
     of the hidden errors were on screen nowhere but the caption); at the first place along
     it (MULTIPLIER_AT) clear of the labels ``around`` and of each other (the hall's big
     numbers beside the hidden nodes hid them). A chip swells while the delta sent back
-    along its weight is scaled beside it (review 42: "a chip that reacts")."""
+    along its weight passes under it and is scaled (review 42: "a chip that reacts")."""
     if not step.multipliers:
         return []
     swell = _chip_swells(step, layout, progress)
@@ -1120,7 +1120,7 @@ def _multipliers(
     return out
 
 
-#: how much larger a weight's "× w" grows while the delta beside it is scaled by it
+#: how much larger a weight's "× w" grows while the delta that passes under it is scaled by it
 CHIP_SWELL = 0.3
 
 
@@ -1728,17 +1728,16 @@ def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[floa
     ]
 
 
-#: a delta sent back stops this far along its weight (from the sender) where no chip says
-#: where (``chip_stops``: just before the weight's "× w"), to be scaled there; its way
-#: there and the scaling end at these shares of its time, then it stays there scaled, its
-#: chip swollen, until SENT_HOLD (review 43: the flip was seen at the node, not at the
-#: weight), and goes on
+#: a delta sent back is scaled this far along its weight (from the sender) where no chip
+#: says where (``chip_stops``: as it passes under the weight's "× w"); its way there and
+#: the scaling end at these shares of its time, then it waits scaled, its chip swollen,
+#: until SENT_HOLD (review 43: the flip was seen at the node, not at the weight), and goes on
 SENT_PAUSE, SENT_PHASES, SENT_HOLD = 0.22, (0.32, 0.58), 0.74
 SENT_FLASH = 0.25  # how long (a share of the scaling) a mirrored delta flashes white
 
 #: where the weights' "× w" stand, from their input's end: the first of these places where
-#: all are clear of the labels around them and of each other; the delta stops before its
-#: chip to be scaled, then passes it
+#: all are clear of the labels around them and of each other; the delta is scaled as it
+#: passes under its chip
 MULTIPLIER_AT = (0.5, 0.56, 0.44, 0.62, 0.68)
 
 
@@ -1747,11 +1746,12 @@ def _packet(
 ) -> tuple[float, float, float, float, Colour, Colour]:
     """A delta sent back along ``signal``'s weight at ``t`` (0..1 of its time): where it is,
     its length, which way it points (+1 up, -1 down) and its inside's and outline's
-    colours. It leaves the sender's arrow as its purple (a delta's colour), stops just
-    before the weight's "× w", is scaled there to delta × weight, through zero to the other
-    way where the weight is negative, becoming an error's hollow arrow in its sign's
-    colour, passes the "× w" and goes on to land as the arrow of the node at the weight's
-    other end."""
+    colours. It leaves the sender's arrow as its purple (a delta's colour), comes up to the
+    weight's "× w" (``stop``: where it enters the chip and leaves it, from the sender), is
+    scaled to delta × weight as it passes under it, through zero to the other way where
+    the weight is negative, becoming an error's hollow arrow in its sign's colour, waits
+    just past the chip, and goes on to land as the arrow of the node at the weight's other
+    end."""
     layout, theme = pen.layout, pen.theme
     source, target = int(layout.edge_to[signal.edge]), int(layout.edge_from[signal.edge])
     delta, error = next((d, e) for node, d, e in step.senders if node == source)
