@@ -207,8 +207,10 @@ def _geometry(
     # the background): thinner and greyer, so the step's weights are what the eye finds
     out_of_focus = np.clip((1.0 - visual.edge_focus) / (1.0 - DIM), 0.0, 1.0)[:, None]
     # (the hall's weights stay wider and keep their sign's colour: two reviews could not
-    # tell blue from orange in 1-2 px greyed lines from the back rows)
-    hall = timeline.screen == "hall"
+    # tell blue from orange in 1-2 px greyed lines from the back rows; but not in the
+    # backward pass, whose signs are the deltas' and the weights it sends them along:
+    # three reviews found syn0's saturated weights running through the hidden errors)
+    hall = timeline.screen == "hall" and not (step is not None and step.phase == "backward")
     floor = EDGE_R_MIN_HALL if hall else EDGE_R_MIN
     edge_r = np.maximum(edge_r * (1.0 - OUT_OF_FOCUS_THINNER * out_of_focus[:, 0]), floor)
     grey = np.repeat(_same_luminance_grey(edge_c)[:, None], 3, axis=1)

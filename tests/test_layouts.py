@@ -175,6 +175,28 @@ def test_dimmed_weights_keep_3_to_1_contrast(timelines, theme):
         assert ((hi + 0.05) / (lo + 0.05)).min() >= 3.0
 
 
+def test_the_halls_backward_pass_greys_and_thins_the_weights_it_does_not_use(timelines):
+    """The hall keeps an idle weight's sign colour and width in the forward pass (two
+    reviews could not tell greyed blue from orange from the back rows); in the backward
+    pass syn0 steps back as in the lecture, greyed at its luminance (3:1 kept) and thinner
+    (three reviews: its saturated weights ran through the hidden errors worked out)."""
+    tl = timelines["hall"]
+    lay = tl.layout
+    syn0 = np.array(list(lay.layer_edges(0)))
+
+    def syn0_of(step):
+        fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+        colours = fs.cylinder_colors[syn0]
+        return colours.max(axis=1) - colours.min(axis=1), fs.cylinder_radii[syn0]
+
+    forward = next(s for s in tl.steps if s.kind == "node" and s.epoch == 1 and s.layer == 2)
+    error = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    (chroma_f, radii_f), (chroma_b, radii_b) = syn0_of(forward), syn0_of(error)
+    assert set(syn0).isdisjoint(forward.highlighted_edges) and set(syn0).isdisjoint(error.highlighted_edges)
+    assert np.all(chroma_b < 0.6 * chroma_f)  # greyed
+    assert radii_b.mean() < 0.8 * radii_f.mean()  # and thinner
+
+
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_the_highlight_is_neither_a_weight_blue_nor_orange(theme):
     t = THEMES[theme]

@@ -180,13 +180,14 @@ def test_the_updates_before_and_after_stacks_keep_apart(run):
 
 def test_the_names_and_weights_are_big_enough_for_the_screen(run):
     """The hall writes node names in its own smallest type (two reviews could not read
-    lecture's x1..h4 from the back rows) and draws every weight at least EDGE_R_MIN_HALL
-    wide in its sign's colour, not greyed out of focus."""
+    lecture's x1..h4 from the back rows) and, in the forward pass, draws every weight at
+    least EDGE_R_MIN_HALL wide in its sign's colour, not greyed out of focus (the backward
+    pass greys and thins those it does not use: tests/test_layouts.py)."""
     from nnviz3d.frames import EDGE_R_MIN, EDGE_R_MIN_HALL
     from nnviz3d.hud import MIN_TEXT
 
     _, tl = run
-    step = _step(tl, "delta", 1)  # the input weights are out of focus here
+    step = _step(tl, "node", 2)  # the input weights are out of focus here
     fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
     names = _names(fs)
     assert {t.size for t in names.values()} == {round(H * MIN_TEXT[tl.screen])}
