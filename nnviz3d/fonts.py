@@ -15,6 +15,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -213,7 +214,8 @@ def advance_em(text: str, path: str | None = None) -> float:
 
 
 @lru_cache(maxsize=8)
-def _advances(path: str):
+def _advances(path: str) -> Callable[[str], float]:
+    """A face's width of a line of text in ems, read once per font file."""
     face = _Face(Path(path).read_bytes())
     per_em, fallback = face.units_per_em, face.advance("0")
 

@@ -210,11 +210,11 @@ def _geometry(
     # tell blue from orange in 1-2 px greyed lines from the back rows; but not in the
     # backward pass, whose signs are the deltas' and the weights it sends them along:
     # three reviews found syn0's saturated weights running through the hidden errors)
-    hall = timeline.screen == "hall" and not (step is not None and step.phase == "backward")
-    floor = EDGE_R_MIN_HALL if hall else EDGE_R_MIN
+    keeps_colour = timeline.screen == "hall" and not (step is not None and step.phase == "backward")
+    floor = EDGE_R_MIN_HALL if keeps_colour else EDGE_R_MIN
     edge_r = np.maximum(edge_r * (1.0 - OUT_OF_FOCUS_THINNER * out_of_focus[:, 0]), floor)
     grey = np.repeat(_same_luminance_grey(edge_c)[:, None], 3, axis=1)
-    edge_c = edge_c + (grey - edge_c) * (0.0 if hall else OUT_OF_FOCUS_GREYER) * out_of_focus
+    edge_c = edge_c + (grey - edge_c) * (0.0 if keeps_colour else OUT_OF_FOCUS_GREYER) * out_of_focus
     edge_c = _blend(edge_c, bg, np.maximum(visual.edge_focus, theme.edge_dim))
 
     halo_r = halo_radius(visual.halos)
@@ -1257,7 +1257,6 @@ def _stacked(
     ``terms`` colour it, else by its sign. The lines are closer than the text's line
     (0.9 of its size) so that a stack is seen as one, apart from the next node's: in the
     hall's type, stacks a line apart ran into each other (review 26)."""
-    half = STACK_PITCH / 2 * size / px_per_unit
     x, y, z = at
     return [
         Label3D(
@@ -1270,8 +1269,14 @@ def _stacked(
             "center",
             spans_of(theme, terms, line) or sign_spans(theme, line),
         )
-        for line, dy in zip(lines, (half, -half) if len(lines) > 1 else (0.0,), strict=True)
+        for line, dy in zip(lines, _stack_offsets(len(lines), size, px_per_unit), strict=True)
     ]
+
+
+def _stack_offsets(n_lines: int, size: int, px_per_unit: float) -> tuple[float, ...]:
+    """How far over (+) or under its anchor each line of a :func:`_stacked` note stands."""
+    half = STACK_PITCH / 2 * size / px_per_unit
+    return (half, -half) if n_lines > 1 else (0.0,)
 
 
 def _room_right(layout: Layout, node: int, names_at: dict | None) -> float:
@@ -1306,21 +1311,26 @@ def _error_note_form(
     run over them (the hall's: review 42 saw -0.118 over x1's ring and x3's sphere), else
     the result alone (iteration 1998's -0.000385 × -4.99; the delta stands over its node,
     the weight on its weight). Widths are the face's own advances."""
-    notes = [(n, t) for n, t in step.node_notes if layout.layers[layout.node_layer[n]] > 1]
+    values = step.visual.node_values
+    # each note's lines, and what of the inputs it must keep clear of (the same for every try)
+    notes = [
+        (node, _note_lines(text) if _operands(text) else [text],
+         _layer_before(layout, node, names_at, values))
+        for node, text in step.node_notes
+        if layout.layers[layout.node_layer[node]] > 1
+    ]  # fmt: skip
     tries = [(keep, size) for keep in (2, 1) for size in dict.fromkeys(sizes)]
     for keep, size in tries:
+        h = 1.2 * size / px_per_unit
         clear = True
-        for node, text in notes:
-            lines = (_note_lines(text) if _operands(text) else [text])[-keep:]
+        for node, whole, inputs in notes:
+            lines = whole[-keep:]
             x1, y = _note_end(layout, node), float(layout.nodes[node][1])
-            pitch, h = STACK_PITCH * size / px_per_unit, 1.2 * size / px_per_unit
-            ys = [y] if len(lines) == 1 else [y + pitch / 2, y - pitch / 2]
             boxes = [
-                (x1 - advance_em(line, font) * size / px_per_unit, ly - h / 2, x1, ly + h / 2)
-                for line, ly in zip(lines, ys, strict=True)
+                (x1 - advance_em(line, font) * size / px_per_unit, y + dy - h / 2, x1, y + dy + h / 2)
+                for line, dy in zip(lines, _stack_offsets(len(lines), size, px_per_unit), strict=True)
             ]
-            before = _layer_before(layout, node, names_at, step.visual.node_values)
-            clear &= all(b[0] > left_end and all(_box_gap(b, q) > 0 for q in before) for b in boxes)
+            clear &= all(b[0] > left_end and all(_box_gap(b, q) > 0 for q in inputs) for b in boxes)
         if clear:
             return keep, size
     return tries[-1]
@@ -2008,18 +2018,18 @@ def node_names(
     names = [layout.name_of(node) for node in range(layout.n_nodes)]
     named = named_in(step.caption, names)
     size = name_size(height, timeline.screen)
-    edges = layout.nodes.copy()
-    edges[:, 1] = [name_edge(layout, node) for node in range(layout.n_nodes)]
-    over = np.array([name_above(layout, node) for node in range(layout.n_nodes)])
-    edges[over, 0] += OUTPUT_END  # a lone output's name ends where the number over it ends
     small = step.kind == "descent"  # the network small beside its curve: a crowd
     last = layout.node_layer == len(layout.layers) - 1
+    edges = layout.nodes.copy()
     if small:  # a name beside its sphere (under it, h3's stood on h4: reviews 44a, 44b),
         # the output's over it (left of it, it lay on the weight lit; right, on the curve's panel)
         reach = np.maximum(NODE_R_MAX, RING_R) * layout.node_scale + NAME_GAP
-        edges = layout.nodes.copy()
         edges[:, 0] -= np.where(last, 0.0, reach)
         edges[:, 1] += np.where(last, reach, 0.0)
+    else:  # under its sphere; a lone output's over it, ending where the number over it ends
+        edges[:, 1] = [name_edge(layout, node) for node in range(layout.n_nodes)]
+        over = np.array([name_above(layout, node) for node in range(layout.n_nodes)])
+        edges[over, 0] += OUTPUT_END
     at = (project(camera, edges, width / height) + 1) / 2
     texts, rects = [], []
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
@@ -2133,7 +2143,9 @@ def _camera_basis(camera: Camera) -> tuple[np.ndarray, np.ndarray, float]:
     right = np.cross(fwd, camera.view_up)
     right /= np.linalg.norm(right)
     up = np.cross(right, fwd)
-    return pos, np.column_stack([right, up, fwd]), math.tan(math.radians(camera.view_angle / 2))
+    basis = np.column_stack([right, up, fwd])
+    pos.flags.writeable = basis.flags.writeable = False  # shared by every caller of the cache
+    return pos, basis, math.tan(math.radians(camera.view_angle / 2))
 
 
 def fit_camera(

@@ -397,9 +397,10 @@ def error(b: Builder, beat: Beat) -> None:
         pair = [d0, float(w[i, 0])]
         digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1], e_w, fmt_signed)
         d_w, w_w = (fmt_sig(v, digits) for v in pair)
-        # the example says what each node's note says: "=" only where every one closes
-        eq = _one_relation(b, [_delta_terms(b, d0, float(w[n, 0]), float(sent[n, 0]), 1)[0]
-                               for n in range(w.shape[0])] + ["=" if closes else b.t("approx")])  # fmt: skip
+        # each hidden node's delta × weight as its note writes it; the example says what
+        # the notes say: "=" only where every one closes
+        worked = [_delta_terms(b, d0, float(w[n, 0]), float(sent[n, 0]), 1) for n in range(w.shape[0])]
+        eq = _one_relation(b, [relation for relation, _, _ in worked] + ["=" if closes else b.t("approx")])
         caption = b.t("error_hidden_one", k=k, k1=k + 1, name=lay.node_name(k, i), d=d_w, w=w_w, e=e_w, eq=eq)
         terms += ((lay.node_name(k, i), "value"),  # its name under its sphere, lit as well
                   (d_w, "delta", _node_at(lay, lay.node_id(k + 1, 0))),
@@ -423,8 +424,8 @@ def error(b: Builder, beat: Beat) -> None:
         # each hidden node's error worked out beside it, delta x weight (three reviews: only
         # the caption's example could be checked)
         notes = tuple(
-            (lay.node_id(k, n), _sent_note(b, d0, float(w[n, 0]), float(sent[n, 0]), eq))
-            for n in range(w.shape[0])
+            (lay.node_id(k, n), f"{fmt_sig(d0)} {TIMES} {weight} {eq} {fmt_signed(float(sent[n, 0]))}")
+            for n, (_, _, weight) in enumerate(worked)
         )
         known = {term[0] for term in terms}
         for _, note in notes:  # coloured as the caption's example: the notes' terms
@@ -477,13 +478,6 @@ def _senders(b: Builder, k: int) -> tuple[tuple[int, float, float], ...]:
     deltas = _wants(b.layout, k, -b.update.deltas[k - 1][0])
     errors = _errors(b, k)[0] if _slope_key(b, k) == "slope_sigmoid" else np.full(len(deltas), np.nan)
     return tuple((node, d, float(e)) for (node, d), e in zip(deltas, errors, strict=False))
-
-
-def _sent_note(b: Builder, delta: float, weight: float, error: float, eq: str) -> str:
-    """delta × weight ``eq`` error, each to 3 significant digits: a delta's note, error ×
-    slope, with the weight for the slope."""
-    _, _, written = _delta_terms(b, delta, weight, error, 1)
-    return f"{fmt_sig(delta)} {TIMES} {written} {eq} {fmt_signed(error)}"
 
 
 def _one_relation(b: Builder, relations: list[str]) -> str:
