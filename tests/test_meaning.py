@@ -175,6 +175,13 @@ def test_rendered_background_is_dark_or_light_by_theme(init_frames):
         corner = img[:5, :5].reshape(-1, 3)
         assert corner.std(axis=0).max() < 2  # uniform: background only
         np.testing.assert_allclose(corner.mean(axis=0), np.array(fs.theme.background_top) * 255, atol=3)
+        # and a vertical gradient down to the bottom's colour (drawn by one quad, not VTK's
+        # gradient background: the same picture for a third of its cost)
+        bottom = img[-3:, :3].reshape(-1, 3).mean(axis=0)
+        np.testing.assert_allclose(bottom, np.array(fs.theme.background_bottom) * 255, atol=3)
+        middle = img[img.shape[0] // 2, :3].mean(axis=0)
+        halfway = (np.array(fs.theme.background_top) + np.array(fs.theme.background_bottom)) / 2 * 255
+        np.testing.assert_allclose(middle, halfway, atol=3)
         means[theme] = corner.mean()
     assert means["dark"] < 60 and means["light"] > 200, means
 
