@@ -537,7 +537,9 @@ def run_chart(
     hi = max(hi, lo + 1)
     label_w = 6.5 * tick * 0.55 / w  # "0.0001" and some air
     px0, px1 = x0 + 0.012 + label_w, x1 - 0.03
-    py0, py1 = y0 + 0.075, y1 - 0.03 - 1.5 * title_size / h
+    # the x axis: its numbers, its name close under them (at 0.075 of the height, the
+    # name a line and a third under them, its descenders touched the frame's edge)
+    py0, py1 = y0 + 0.095, y1 - 0.03 - 1.5 * title_size / h
 
     def px(e: float) -> float:
         return px0 + (px1 - px0) * math.log10(e) / math.log10(n)
@@ -545,9 +547,14 @@ def run_chart(
     def py(v: float) -> float:
         return py0 + (py1 - py0) * (math.log10(v) - lo) / (hi - lo)
 
-    for d in range(lo, hi + 1):  # the decades: a faint line and the number
+    # the decades: a faint line each, and their numbers where a line apart is room for them
+    # (the hall's 0.1, 0.01 and 0.001 overlapped), else every other one, 1 among them
+    every = math.ceil(tick / max(1e-9, (py1 - py0) / (hi - lo) * h))
+    for d in range(lo, hi + 1):
         y = py(10.0**d)
         lines.append(Polyline2D(((px0, y), (px1, y)), theme.ghost, 1.0))
+        if d % every:
+            continue
         label = f"{10.0**d:g}" if d >= -4 else f"1e{d}"
         texts.append(Text2D(label, px0 - 0.008, y, tick, theme.muted, align="right", valign="center"))
     lines.append(Polyline2D(((px0, py1), (px0, py0), (px1, py0)), theme.muted, 2.0))
@@ -555,7 +562,10 @@ def run_chart(
     for e in decades + ([n] if math.log10(n / decades[-1]) > 0.2 else []):
         lines.append(Polyline2D(((px(e), py0), (px(e), py0 - 0.01)), theme.muted, 2.0))
         texts.append(Text2D(str(e), px(e), py0 - 0.014, tick, theme.muted, align="center"))
-    texts.append(Text2D(x_label, px1, py0 - 0.014 - 1.3 * tick / h, tick, theme.muted, align="right"))
+    name_at = py0 - 0.014 - 1.1 * tick / h
+    if name_at - 1.2 * tick / h >= 8 / 720:  # 8 px clear of the frame (the hall's type has no room: its title
+        # says "per iteration")
+        texts.append(Text2D(x_label, px1, name_at, tick, theme.muted, align="right"))
     upto = min(n, epoch or 0)
     samples = np.unique(np.round(np.logspace(0, math.log10(n), 400)).astype(int))
     samples = np.append(samples[samples < upto], upto) if upto else samples[:0]

@@ -231,7 +231,7 @@ def _geometry(
 #: is not in play"; its brightness is held at 3:1 contrast)
 OUT_OF_FOCUS_THINNER = 0.45
 EDGE_R_MIN_HALL = 0.045  # the hall's thinnest weight: about 5 px across at 720p
-OUT_OF_FOCUS_GREYER = 0.55
+OUT_OF_FOCUS_GREYER = 0.9
 
 
 def _same_luminance_grey(colours: np.ndarray) -> np.ndarray:

@@ -1079,6 +1079,11 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
             x, align = (gx0 + 0.01, "left") if z < 0 else (gx1, "right")
             y = at(0, 0.8 if z < 0 else 0.2)[1]
             out.texts.append(Text2D(text, x, y, size, theme.slope, align=align, valign="center"))
+            # and a leader down (up) to its point: a review read the number, over the
+            # sigmoid's steep middle, as the slope there
+            half = (0.6 * size / h + LEADER_GAP / h) * (-1 if z < 0 else 1)
+            start = (min(max(px, gx0 + 0.02), gx1 - 0.02), y + half)
+            out.lines.append(Polyline2D((start, (px, py - np.sign(half) * 8 / h)), theme.slope, 2.0))
         elif len(points) == 1:
             text = hud.t("slope_label", s=fmt_sig(s))
             right = tx + text_width_em(text) * size / w < gx1 + 0.01
@@ -1091,6 +1096,9 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
         x, _ = at(z, 0.0)
         out.lines.append(Polyline2D(((x, gy0 - 0.008), (x, gy0)), theme.muted, 1.0))
         out.texts.append(Text2D(f"{z:g}", x, gy0 - 0.008, size, theme.muted, align="center"))
+
+
+LEADER_GAP = 4.0  # pixels between a slope's number and the leader to its point
 
 
 @panel("changes")

@@ -1,6 +1,7 @@
 """The story to the end: the fast forward over the cut from iteration 3 to 1998, the
 epilogue's log-spaced iterations after 2000, and the summary."""
 
+import itertools
 import json
 import tomllib
 from dataclasses import replace
@@ -411,3 +412,28 @@ def test_the_error_charts_numbers_stand_clear_of_the_curve(default):
     for t in labels:
         width, height = len(t.text) * 0.6 * t.size / 1280, 1.15 * t.size / 720
         assert not _crosses((t.x, t.y, t.x + width, t.y + height), curve.points), t.text
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_error_charts_axes_numbers_stand_apart_and_in_the_frame(default, layout):
+    """The decades' numbers are a line apart at least (the hall's 0.1, 0.01 and 0.001 ran
+    into each other: it numbers every other decade), and every text of the chart stands
+    8 px clear of the frame's bottom (the x axis's name touched it); the lecture names its
+    x axis."""
+    tl = default[1]
+    if layout != "lecture":
+        scene = load_scene()
+        tl = prepare(replace(scene, render=replace(scene.render, layout=layout)))[1]
+    last = [s for s in tl.steps if s.kind == "epilogue"][-1]
+    texts, _, _ = overlay(tl, last, THEMES["dark"], 1280, 720)
+    decades = sorted(
+        (t for t in texts if t.text in {"1", "0.1", "0.01", "0.001", "0.0001"} and t.valign == "center"),
+        key=lambda t: t.y,
+    )
+    assert len(decades) >= 2 and decades[-1].text == "1"
+    for low, high in itertools.pairwise(decades):
+        assert (high.y - low.y) * 720 >= low.size, (low.text, high.text)
+    for t in texts:
+        bottom = t.y * 720 - {"top": 1.2, "center": 0.6, "bottom": 0.0}[t.valign] * t.size
+        assert bottom >= 8, t.text
+    assert (layout == "lecture") <= any(t.text == "iteration" for t in texts)

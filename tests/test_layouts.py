@@ -562,3 +562,18 @@ def test_the_outputs_table_names_each_column_pair_once(timelines):
     number = next(t for t in texts if t.text == "0.474")
     assert number.x < heads[1].x < squares[1]  # between the output's number and its square's right
     assert squares[1] < heads[2].x  # over the target's square and number
+
+
+def test_the_lectures_idle_weights_are_grey(timelines):
+    """In the lecture a weight the step does not use is greyed all but fully (at its
+    luminance: 3:1 kept), so the step's own blue and orange are the only colours on the
+    weights (a review: "fade everything outside the step")."""
+    tl = timelines["lecture"]
+    syn0 = np.array(list(tl.layout.layer_edges(0)))
+    error = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    assert set(syn0).isdisjoint(error.highlighted_edges)
+    fs = frame_state(tl, tl.frames_of(error.index)[-1], 1280, 720)
+    colours = fs.cylinder_colors[syn0]
+    sign = np.array([fs.theme.positive, fs.theme.negative])
+    chroma = colours.max(axis=1) - colours.min(axis=1)
+    assert np.all(chroma < 0.2 * (sign.max(axis=1) - sign.min(axis=1)).min())

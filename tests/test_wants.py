@@ -570,6 +570,15 @@ def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
     one = next(t for t in texts if t.text == "1" and t.align == "right")
     assert label.align == "left" and label.x < zero.x + 0.05  # at the plot's left
     assert zero.y + 0.6 * (one.y - zero.y) < label.y < one.y  # high: where the sigmoid is still near 0
+    # and a leader in the slope's colour runs from under it down to the tangent's point (a
+    # review read the number, over the sigmoid's steep middle, as the slope there)
+    theme = THEMES["dark"]
+    _, rects, lines = overlay(tl, step, theme, W, H)
+    point = next(r for r in rects if r.color == theme.slope)
+    px, py = (point.x0 + point.x1) / 2, (point.y0 + point.y1) / 2
+    leader = next(p for p in lines if p.color == theme.slope and len(p.points) == 2 and p.width < 4)
+    (_, y0), (x1, y1) = leader.points
+    assert y0 < label.y - 0.5 * label.size / H and abs(x1 - px) < 1e-9 and 0 < y1 - py < 12 / H
 
 
 def test_the_tubes_sent_back_are_on_one_scale_for_the_video(run):
