@@ -898,7 +898,7 @@ def _value_labels(
             # of it hid them)
             left = _note_end(layout, node)
             keep, note_size = note_form or (2, size)
-            lines = (_note_lines(text) if _operands(text) else [text])[-keep:]
+            lines = _note_kept(text, keep)
             for label in _stacked(lines, (left, y, z), "right", note_size, px_per_unit, theme, step.terms):
                 out.append(label)
                 (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
@@ -1314,17 +1314,16 @@ def _error_note_form(
     values = step.visual.node_values
     # each note's lines, and what of the inputs it must keep clear of (the same for every try)
     notes = [
-        (node, _note_lines(text) if _operands(text) else [text],
-         _layer_before(layout, node, names_at, values))
+        (node, text, _layer_before(layout, node, names_at, values))
         for node, text in step.node_notes
         if layout.layers[layout.node_layer[node]] > 1
-    ]  # fmt: skip
+    ]
     tries = [(keep, size) for keep in (2, 1) for size in dict.fromkeys(sizes)]
     for keep, size in tries:
         h = 1.2 * size / px_per_unit
         clear = True
-        for node, whole, inputs in notes:
-            lines = whole[-keep:]
+        for node, text, inputs in notes:
+            lines = _note_kept(text, keep)
             x1, y = _note_end(layout, node), float(layout.nodes[node][1])
             boxes = [
                 (x1 - advance_em(line, font) * size / px_per_unit, y + dy - h / 2, x1, y + dy + h / 2)
@@ -1334,6 +1333,16 @@ def _error_note_form(
         if clear:
             return keep, size
     return tries[-1]
+
+
+def _note_kept(note: str, keep: int) -> list[str]:
+    """The lines of an error step's note that its form keeps: both (delta × weight over
+    "≈ error"), or the result alone, without its relation sign (review 46a: iteration
+    1998's "= +0.00192" had nothing on its left to equal)."""
+    lines = (_note_lines(note) if _operands(note) else [note])[-keep:]
+    if len(lines) == 1 and (parts := lines[0].split(" ", 1))[0] in RESULT_SIGNS and len(parts) == 2:
+        return [parts[1]]
+    return lines
 
 
 def _layer_before(
