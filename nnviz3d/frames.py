@@ -1114,7 +1114,9 @@ def _multipliers(
                 (x, y, z + 0.2),
                 round(size * (1.0 + CHIP_SWELL * grown)),
                 _mix(colour, theme.text, 0.5 * grown),
-                theme.panel,
+                # (none while its delta passes: the copy is seen under its digits, not hidden
+                # by the backdrop -- review 47's seq sheets showed no copy at the gate)
+                None if grown > 0 else theme.panel,
                 "center",
                 "center",
             )

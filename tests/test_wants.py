@@ -735,6 +735,7 @@ def test_a_delta_sent_back_passes_its_weights_chip_as_a_gate_which_swells(run):
     seconds = _tween_seconds(tl, step)
     sizes: dict[str, list[int]] = {}
     seen, gaps = {"before": 0, "held": 0}, []
+    bare: dict[str, set[bool]] = {}  # whether the chip stands without its backdrop
     for local in range(round(seconds * tl.fps)):
         f = step.first_frame + local
         progress, _ = tween_progress(step, f, tl.fps, seconds)
@@ -743,6 +744,7 @@ def test_a_delta_sent_back_passes_its_weights_chip_as_a_gate_which_swells(run):
         (chip,) = [lb for lb in state.labels if lb.text == text]
         phase = "before" if t < there else "scaled" if t < scaled else "held" if t < SENT_HOLD else "after"
         sizes.setdefault(phase, []).append(chip.size)
+        bare.setdefault(phase, set()).add(chip.backdrop is None)
         if phase not in ("before", "held") or not 0 < t < 1:
             continue
         stops = chip_stops(step, lay, state.labels, state.camera, (W, H), progress)
@@ -763,6 +765,9 @@ def test_a_delta_sent_back_passes_its_weights_chip_as_a_gate_which_swells(run):
     rest = sizes["before"][0]
     assert set(sizes["before"]) == set(sizes["after"][-3:]) == {rest}  # still, before and after
     assert max(sizes["scaled"] + sizes["held"]) == round(rest * 1.3)  # swollen at the gate
+    # and bare while the copy passes: seen under its digits, not hidden by a backdrop (the
+    # seq sheets of review 47 showed no copy at the gate)
+    assert bare["before"] == bare["after"] == {False} and bare["scaled"] == {True}
 
 
 def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
