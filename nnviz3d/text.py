@@ -67,7 +67,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "key_forward": "number on a weight: input × weight",
         "key_backward": "purple tube: delta × weight, sent back",
         "key_delta": "purple number: the delta, for record 1",
-        "key_update": "grey sleeve: the size of the change",
+        "key_update": "grey sleeve = size of change",
         "key_thickness": "thickness = |weight|, sphere = value",
         "key_wants": "hollow arrow = wanted change",
         "key_wants_delta": "purple fill = error × slope",

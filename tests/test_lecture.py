@@ -322,3 +322,18 @@ def test_the_slope_panel_names_the_range_of_a_layers_slopes(story):
     out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
     words = [t.text for t in overlay(replace(tl, screen="lecture"), out, THEMES["dark"], 1280, 720)[0]]
     assert "slope 0.249" in words
+
+
+def test_every_update_keeps_the_mean_error_beside_its_key(story):
+    """The top line of each update says what its grey sleeve is and the mean |error| as
+    every backward step before it does (review 47b: the error vanished from the English
+    updates, whose key was longer, and stayed in the Japanese)."""
+    from nnviz3d.frames import THEMES
+    from nnviz3d.hud import overlay
+
+    _, tl = story
+    updates = [s for s in tl.steps if s.kind == "update"]
+    assert len(updates) >= 4
+    for step in updates:
+        words = [t.text for t in overlay(tl, step, THEMES["dark"], 1280, 720)[0]]
+        assert "grey sleeve = size of change" in words and any(w.startswith("mean |error| ") for w in words)
