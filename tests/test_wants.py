@@ -789,3 +789,24 @@ def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
     late = _step(tl, 2000, "error", 1)
     assert [t for _, t in late.multipliers] == ["× -4.99", "× 5.60", "× -8.83", "× 5.91"]
     assert step.duration > 2 * late.duration
+
+
+@pytest.mark.parametrize("epoch", [1, 2000])
+def test_the_weights_chips_stand_clear_of_the_numbers_around_them(run, epoch):
+    """Each "× w" of an error step is clear of the numbers over the nodes and of the other
+    chips: iteration 2000's out delta, -0.000385, is wide, and its chip × -4.99 ran into it
+    (review 47b) until the chips could stand nearer the hidden nodes."""
+    from nnviz3d.frames import _box_gap, _label_box, _px_per_unit
+
+    _, tl = run
+    step = _step(tl, epoch, "error", 1)
+    state = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    chips = {text for _, text in step.multipliers}
+    ppu = _px_per_unit(state.camera, W, H)
+    boxes = {lb.text: _label_box(lb, ppu) for lb in state.labels}
+    # out's delta over it, in the backward pass's purple
+    (delta,) = [lb for lb in state.labels if lb.color == THEMES["dark"].backward and lb.text not in chips]
+    for chip in chips:
+        assert _box_gap(boxes[chip], boxes[delta.text]) > 0, (chip, delta.text)
+        for other in chips - {chip}:
+            assert _box_gap(boxes[chip], boxes[other]) > 0, (chip, other)
