@@ -1065,7 +1065,9 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
             z = float(np.sign(z) * zmax)
         s = a * (1 - a)
         px, py = at(z, a)
-        dz = 1.4  # the tangent over +-1.4 in z
+        # the tangent over +-1.4 in z; +-0.7 where a layer's several share the curve (their
+        # ends crossed each other as hooks: review 47a)
+        dz = 1.4 if len(points) == 1 else 0.7
         ends = (at(z - dz, a - s * dz), at(z + dz, a + s * dz))
         out.lines.append(Polyline2D(ends, theme.slope, 4.0))  # over the curve, where flat too
         out.rects.append(Rect2D(px - 4 / w, py - 4 / h, px + 4 / w, py + 4 / h, theme.slope, 1.0))

@@ -36,7 +36,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "display_error_loss": "Display error = mean(abs(l{k}_error)) over the batch = {e}   "
         "(loss E = {loss_is} = {loss})",
         "loss_not_recorded": "not recorded",
-        "display_error_gloss": ": what the code prints; the training lowers the loss, {loss_is}, {loss}",
+        "display_error_gloss": ": what the code prints. Training lowers another number, "
+        "the loss ({loss_is}): {loss}",
         "loss_squared_sum": "1/2 sum of squared errors",
         "loss_squared_mean": "1/2 sum of squared errors, averaged over the batch",
         "loss_cross_entropy_sum": "cross-entropy, summed over the batch",

@@ -810,3 +810,24 @@ def test_the_weights_chips_stand_clear_of_the_numbers_around_them(run, epoch):
         assert _box_gap(boxes[chip], boxes[delta.text]) > 0, (chip, delta.text)
         for other in chips - {chip}:
             assert _box_gap(boxes[chip], boxes[other]) > 0, (chip, other)
+
+
+def test_a_layers_tangents_on_the_sigmoid_do_not_cross(run):
+    """Iteration 2000's hidden layer puts four tangents on one small sigmoid; at +-1.4 in z
+    their ends crossed each other as hooks (review 47a): several share the curve at +-0.7."""
+    _, tl = run
+    theme = THEMES["dark"]
+    step = _step(tl, 2000, "delta", 1)
+    lines = overlay(tl, step, theme, W, H)[2]
+    tangents = [p.points for p in lines if p.color == theme.slope and p.width == 4.0]
+    assert len(tangents) == 4
+
+    def cross(a, b):  # the two segments (in pixels) properly intersect
+        (p, q), (r, s) = np.array(a) * (W, H), np.array(b) * (W, H)
+
+        def side(o, u, v):
+            return np.sign((u[0] - o[0]) * (v[1] - o[1]) - (u[1] - o[1]) * (v[0] - o[0]))
+
+        return side(p, q, r) != side(p, q, s) and side(r, s, p) != side(r, s, q)
+
+    assert not any(cross(a, b) for a, b in itertools.combinations(tangents, 2))
