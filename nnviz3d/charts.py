@@ -562,9 +562,10 @@ def run_chart(
     for e in decades + ([n] if math.log10(n / decades[-1]) > 0.2 else []):
         lines.append(Polyline2D(((px(e), py0), (px(e), py0 - 0.01)), theme.muted, 2.0))
         texts.append(Text2D(str(e), px(e), py0 - 0.014, tick, theme.muted, align="center"))
+    # the x axis's name, where it stands 8 px (at 720p) clear of the frame; the hall's type
+    # leaves it no room, and its title says "per iteration"
     name_at = py0 - 0.014 - 1.1 * tick / h
-    if name_at - 1.2 * tick / h >= 8 / 720:  # 8 px clear of the frame (the hall's type has no room: its title
-        # says "per iteration")
+    if name_at - 1.2 * tick / h >= 8 / 720:
         texts.append(Text2D(x_label, px1, name_at, tick, theme.muted, align="right"))
     upto = min(n, epoch or 0)
     samples = np.unique(np.round(np.logspace(0, math.log10(n), 400)).astype(int))
