@@ -105,6 +105,19 @@ def find_bold_face(font: str | None) -> str | None:
     return None
 
 
+def find_bold_mono_face(source: str | None) -> str | None:
+    """The bold of the monospaced face found in ``source`` (the caption font, or the mono
+    font the user gave): the monospaced face of the bold file beside it (Debian's
+    NotoSansCJK-Bold.ttc holds Noto Sans Mono CJK JP Bold), or None. The executing code
+    line is bold; in the regular face, Japanese code was thin from the back of a hall
+    (review 47a)."""
+    bold = find_bold_face(source)
+    if bold is None:
+        return None
+    index = _mono_face(Path(bold), japanese=False)
+    return face_file(Path(bold), index) if index is not None else None
+
+
 def find_japanese_mono_font(font: str | None, explicit: str | None = None) -> str | None:
     """A monospaced font file with Japanese glyphs for code and tables, or None.
 

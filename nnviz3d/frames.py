@@ -507,6 +507,7 @@ def frame_state(
         font_file=timeline.font,
         mono_font_file=timeline.mono_font,
         bold_font_file=timeline.bold_font,
+        mono_bold_font_file=timeline.mono_bold_font,
     )
     return without_network(state) if panels_only else state
 

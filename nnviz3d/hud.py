@@ -743,7 +743,8 @@ def code_line(hud: Hud, box: Box, out: Overlay) -> None:
     out.rects.append(Rect2D(x0 - 0.006, y0, x0 - 0.002, top + 0.008, theme.accent, 1.0))
     for i, line in enumerate(lines):
         y = top - i * line_h
-        runs = [(0, line, "name")] if timeline.font else code_runs(line)
+        # (a proportional font cannot place tokens by column: one run; the mono one can)
+        runs = [(0, line, "name")] if timeline.font and not timeline.mono_font else code_runs(line)
         for col, text, kind in runs:
             if kind == "punct" and not text.strip():
                 continue

@@ -12,7 +12,7 @@ import numpy as np
 
 from nnviz3d.encode import SEGMENT_CODECS, Mp4Writer
 from nnviz3d.errors import UserError
-from nnviz3d.fonts import find_bold_face, find_japanese_font, find_japanese_mono_font
+from nnviz3d.fonts import find_bold_face, find_bold_mono_face, find_japanese_font, find_japanese_mono_font
 from nnviz3d.frames import frame_key, frame_state
 from nnviz3d.recorder import Trace
 from nnviz3d.scene import Scene
@@ -111,7 +111,8 @@ def resolve_fonts(scene: Scene) -> dict[str, str | None]:
     font = resolve_font(scene)
     explicit = scene.render.mono_font
     mono = find_japanese_mono_font(font, explicit) if font or explicit else None
-    return {"font": font, "mono_font": mono, "bold_font": find_bold_face(font)}
+    bold_mono = find_bold_mono_face(explicit or font) if mono else None
+    return {"font": font, "mono_font": mono, "bold_font": find_bold_face(font), "mono_bold_font": bold_mono}
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,7 @@ class FrameState:
     font_file: str | None = None
     mono_font_file: str | None = None  # code and tables (None: font_file, or Courier)
     bold_font_file: str | None = None  # font_file's bold face (None: bold texts use font_file)
+    mono_bold_font_file: str | None = None  # mono_font_file's bold face (None: bold code uses it)
 
 
 # -- text -------------------------------------------------------------------------------

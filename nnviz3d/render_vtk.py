@@ -130,13 +130,15 @@ class _TextPool:
         font_file: str | None,
         mono_font_file: str | None = None,
         bold_font_file: str | None = None,
+        mono_bold_font_file: str | None = None,
     ) -> bool:
         """Show ``items`` (text, position, size, colour, mono, bold, align, valign, backdrop,
         offset in pixels, angle in degrees); True when the pool had to grow (the caller
         re-stacks actors).
 
-        Monospaced items (code, tables) use ``mono_font_file`` when there is one, bold
-        ones ``bold_font_file``."""
+        Monospaced items (code, tables) use ``mono_font_file`` when there is one (bold
+        ones its bold face, ``mono_bold_font_file``, if there is one), bold ones
+        ``bold_font_file``."""
         grew = len(items) > len(self.actors)
         for i, (text, pos, size, color, mono, bold, align, valign, backdrop, offset, angle) in enumerate(
             items
@@ -150,7 +152,7 @@ class _TextPool:
             else:
                 a.GetPositionCoordinate().SetValue(*pos)
             p = a.GetTextProperty()
-            _set_font(p, size, mono, bold, font_file, mono_font_file, bold_font_file)
+            _set_font(p, size, mono, bold, font_file, mono_font_file, bold_font_file, mono_bold_font_file)
             p.SetOpacity(0.0 if color is None else 1.0)  # None: a backdrop without its glyphs
             if p.GetOrientation() != angle:
                 p.SetOrientation(angle)
@@ -186,11 +188,13 @@ def _set_font(
     font_file: str | None,
     mono_font_file: str | None,
     bold_font_file: str | None = None,
+    mono_bold_font_file: str | None = None,
 ) -> None:
     p.SetFontSize(size)
     if mono and mono_font_file:  # columns line up and Japanese is drawn
         p.SetFontFamily(VTK_FONT_FILE)
-        p.SetFontFile(mono_font_file)
+        # (bold code in its bold face: the regular one was thin from the back of a hall)
+        p.SetFontFile(mono_bold_font_file if bold and mono_bold_font_file else mono_font_file)
     elif bold and font_file and bold_font_file:  # VTK does not embolden a font file
         p.SetFontFamily(VTK_FONT_FILE)
         p.SetFontFile(bold_font_file)
@@ -251,7 +255,7 @@ class _SpanLayout:
         return out
 
     def text_items(self, t: Text2D, fonts: tuple[str | None, ...], size: tuple[int, int]):
-        """``fonts``: the frame's font, mono and bold files."""
+        """``fonts``: the frame's font, mono, bold and bold mono files."""
         if not t.spans or t.valign != "top":
             return [_text_item(t)]
         key = (t.size, t.mono, t.bold, *fonts)
@@ -480,7 +484,8 @@ class VtkFrameRenderer:
         ghost_scale = np.stack([state.ghost_lengths, state.ghost_radii, state.ghost_radii], axis=1)
         self.ghosts.update(state.ghost_centers, ghost_scale, state.ghost_colors, state.ghost_directions)
         grew = self.overlay.update(state.rects, state.polylines)
-        size, fonts = (self.width, self.height), (state.font_file, state.mono_font_file, state.bold_font_file)
+        fonts = (state.font_file, state.mono_font_file, state.bold_font_file, state.mono_bold_font_file)
+        size = (self.width, self.height)
         labels = [item for lb in state.labels for item in self.spans.label_items(lb, state.font_file)]
         grew |= self.labels.update(labels, state.font_file)
         texts = [item for t in state.texts for item in self.spans.text_items(t, fonts, size)]

@@ -227,4 +227,5 @@ def _state(index, width, height, theme, texts, rects, lines, timeline: Timeline)
         font_file=timeline.font,
         mono_font_file=timeline.mono_font,
         bold_font_file=timeline.bold_font,
+        mono_bold_font_file=timeline.mono_bold_font,
     )  # fmt: skip

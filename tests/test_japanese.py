@@ -17,6 +17,7 @@ from nnviz3d.errors import UserError
 from nnviz3d.fonts import find_japanese_mono_font, mono_advance_em
 from nnviz3d.frames import frame_state
 from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES
 from nnviz3d.render_vtk import VtkFrameRenderer
 from nnviz3d.scene import load_scene
 from nnviz3d.text import MESSAGES, columns, pad_columns
@@ -237,3 +238,57 @@ def test_bold_text_is_drawn_in_the_fonts_bold_face(tmp_path):
     for is_bold, mono, expected in ((True, False, "B"), (False, False, "R"), (True, True, "M")):
         _set_font(p, 20, mono, is_bold, "R", "M", "B")
         assert p.GetFontFile() == expected
+
+
+@pytest.fixture(scope="module")
+def ja_lecture():
+    """The default layout in Japanese, with the fixtures' fonts."""
+    scene = load_scene()
+    render = replace(scene.render, lang="ja", font=str(SANS), mono_font=str(MONO), layout="lecture")
+    return prepare(replace(scene, render=render), epochs=(1,))[1]
+
+
+def test_the_japanese_code_line_keeps_its_syntax_colours(ja_lecture):
+    """Hall and lecture show the executing line alone; in Japanese it was one white run (the
+    rule for a proportional font), though the mono font places its tokens by column."""
+    step = next(s for s in ja_lecture.steps if s.kind == "loop")  # for j in range(60000):
+    fs = frame_state(ja_lecture, ja_lecture.frames_of(step.index)[-1], W, H)
+    theme = THEMES["dark"]  # the scene's
+    code = {t.text: t.color for t in fs.texts if t.mono and t.bold}
+    assert code["for"] == code["in"] == theme.keyword and code["60000"] == theme.number
+    assert len(set(code.values())) >= 3  # names, keywords, numbers
+
+
+SYSTEM_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+@pytest.mark.skipif(
+    not SYSTEM_CJK.with_name("NotoSansCJK-Bold.ttc").is_file(), reason="needs fonts-noto-cjk (apt-get)"
+)
+def test_japanese_code_is_drawn_in_the_bold_mono_face(ja_lecture):
+    """The executing code line is bold: in Japanese it is drawn in Noto Sans Mono CJK JP
+    Bold, the mono face of the bold collection beside the caption font (review 47a: the
+    regular face was thin from the back of a hall), with more ink than the regular."""
+    from nnviz3d.fonts import _Face, find_bold_mono_face
+    from nnviz3d.pipeline import resolve_fonts
+
+    bold = find_bold_mono_face(str(SYSTEM_CJK))
+    face = _Face(Path(bold).read_bytes())
+    assert face.family() == "Noto Sans Mono CJK JP" and "Bold" in Path(bold).name
+    scene = load_scene()
+    fonts = resolve_fonts(replace(scene, render=replace(scene.render, lang="ja", font=str(SYSTEM_CJK))))
+    assert fonts["mono_bold_font"] == bold
+    assert find_bold_mono_face(str(MONO)) is None  # no bold file beside it: the regular face
+    step = next(s for s in ja_lecture.steps if s.kind == "error" and s.layer == 1)
+    frame = ja_lecture.frames_of(step.index)[-1]
+    renderer = VtkFrameRenderer(W, H)
+    try:
+        inks = []
+        for mono_bold in (None, bold):
+            fs = frame_state(replace(ja_lecture, mono_bold_font=mono_bold), frame, W, H)
+            assert fs.mono_bold_font_file == mono_bold
+            rows, cols = slice(round(0.87 * H), H), slice(0, round(0.69 * W))  # the code line's box
+            inks.append(int((renderer.render(fs)[rows, cols].max(axis=2) > 128).sum()))
+    finally:
+        renderer.close()
+    assert inks[1] > 1.25 * inks[0], inks

@@ -318,6 +318,8 @@ class Timeline:
     mono_font: str | None = None
     #: ``font``'s bold face, for the bold texts (captions, the summing rows), if there is one
     bold_font: str | None = None
+    #: ``mono_font``'s bold face, for the executing code line, if there is one
+    mono_bold_font: str | None = None
     #: the loss of every epoch (the split screen's chart of the [compare] runs)
     losses: np.ndarray | None = None
     #: a [compare] run: its label and the largest change rounding made to its initial weights
