@@ -111,10 +111,10 @@ class Frame:
     caption: str
 
     def _repr_png_(self) -> bytes:
-        import imageio.v3 as iio
+        from PIL import Image
 
         buffer = io.BytesIO()
-        iio.imwrite(buffer, self.pixels, extension=".png", compress_level=PNG_COMPRESSION)
+        Image.fromarray(self.pixels).save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
         return buffer.getvalue()
 
     def save(self, path: str | Path) -> Path:

@@ -528,7 +528,7 @@ def _video(scene: Scene) -> Video:
 
 
 def cmd_frame(args: argparse.Namespace) -> int:
-    import imageio.v3 as iio
+    from PIL import Image  # (not imageio: its plugin search cost 55 ms of the first frame)
 
     from nnviz3d.encode import check_output_path
     from nnviz3d.pipeline import check_size
@@ -547,7 +547,7 @@ def cmd_frame(args: argparse.Namespace) -> int:
         source.close()
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
-        iio.imwrite(tmp, pixels, extension=".png", compress_level=PNG_COMPRESSION)
+        Image.fromarray(pixels).save(tmp, format="PNG", compress_level=PNG_COMPRESSION)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
