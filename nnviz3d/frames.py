@@ -805,7 +805,6 @@ def _labels(
         arrive = BEADS_ARRIVE if step.kind == "node" else 1.0
         carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
         results = progress >= 1.0  # a node's z, its error x slope: with the result
-        gates = _gate_texts(step, layout)  # (each note whole: the chips write it as its copy passes)
         if step.multipliers and not results:  # a delta sent back: its note as it lands
             landed = {node for node, came in arrivals(step, layout).items() if _unease(progress) >= came}
             step = replace(step, node_notes=tuple(n for n in step.node_notes if n[0] in landed))
@@ -824,10 +823,7 @@ def _labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results,
             form,
         )  # fmt: skip
-        clear_of = (*names_at.values(), *_sphere_boxes(layout, step))
-        chips = _multipliers(
-            step, layout, theme, along, px_per_unit, (*out, *values), progress, gates, clear_of, timeline.font
-        )
+        chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values), progress)
         return (*out, *values, *chips)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -1078,26 +1074,16 @@ def _multipliers(
     px_per_unit: float,
     around: tuple[Label3D, ...],
     progress: float = 1.0,
-    gates: dict[int, str] | None = None,
-    clear_of: tuple[tuple[float, float, float, float], ...] = (),
-    font: str | None = None,
 ) -> list[Label3D]:
     """An error step's weights, "× -0.945", each on its weight, upright and in its sign's
     colour: what the delta sent back along it is multiplied by (two reviews: the weights
     of the hidden errors were on screen nowhere but the caption); at the first place along
     it (MULTIPLIER_AT) clear of the labels ``around`` and of each other (the hall's big
     numbers beside the hidden nodes hid them). A chip swells while the delta sent back
-    along its weight passes under it and is scaled (review 42: "a chip that reacts"), and
-    once the copy is scaled writes the product there (``gates``: "≈ +0.112"), then its
-    "× w" again as the copy goes on (three reviews asked for a number that is seen to
-    change at the weight, not only in the note that lands later), as swollen as is clear
-    of the labels ``around`` and the boxes ``clear_of`` (the nodes' names and spheres).
-    (Writing "-0.118 × -0.945" there first was tried: at 34 px it fills two thirds of the
-    way from the hidden nodes to the output and ran into their names or the output's
-    delta on every row but one.)"""
+    along its weight passes under it and is scaled (review 42: "a chip that reacts")."""
     if not step.multipliers:
         return []
-    swell, at_gate = _chip_swells(step, layout, progress), _gate_times(step, layout, progress)
+    swell = _chip_swells(step, layout, progress)
     boxes = [_label_box(lb, px_per_unit) for lb in around]
 
     def placed(t: float) -> tuple[float, list[np.ndarray]]:
@@ -1116,112 +1102,26 @@ def _multipliers(
     # all at one place along their weights (a stair of chips read as random), the first clear
     tries = [placed(t) for t in MULTIPLIER_AT]
     _, ats = next((p for p in tries if p[0] > 0), max(tries, key=lambda p: p[0]))
-    standing = {
-        edge: _text_box(text, size, (at[0], at[1]), "center", px_per_unit, font)
-        for (edge, text), at in zip(step.multipliers, ats, strict=True)
-    }
     out = []
     for (edge, text), (x, y, z) in zip(step.multipliers, ats, strict=True):
         spans = sign_spans(theme, text)
         colour = spans[0][2] if spans else theme.text
         grown = swell.get(edge, 0.0)
-        chip_size = round(size * (1.0 + CHIP_SWELL * grown))
-        if edge in (gates or {}) and at_gate.get(edge, 0.0) >= SENT_PHASES[1]:  # the copy scaled
-            others = [*boxes, *clear_of, *(b for e, b in standing.items() if e != edge)]
-            text, chip_size = (
-                gates[edge],
-                _gate_size(gates[edge], (size, chip_size), (x, y), px_per_unit, others, font),
-            )
-            spans = spans_of(theme, step.terms, text) or sign_spans(theme, text)
-            colour = spans[0][2] if spans else theme.text
         # upright on a backdrop that hides the weights under it (two reviews: slanted and
         # crossed by the weights, they were hard to read)
         out.append(
             Label3D(
                 text,
                 (x, y, z + 0.2),
-                chip_size,
+                round(size * (1.0 + CHIP_SWELL * grown)),
                 _mix(colour, theme.text, 0.5 * grown),
                 # (none while its delta passes: the copy is seen under its digits, not hidden
                 # by the backdrop -- review 47's seq sheets showed no copy at the gate)
                 None if grown > 0 else theme.panel,
                 "center",
                 "center",
-                spans if edge in at_gate and len(spans) > 1 else (),
             )
         )
-    return out
-
-
-def _text_box(
-    text: str, size: int, at: tuple[float, float], align: str, px_per_unit: float, font: str | None = None
-) -> tuple[float, float, float, float]:
-    """The world box of ``text`` at ``size``, level with ``at``, aligned there, as wide as
-    the font sets it."""
-    w, h = _width(text, size, px_per_unit, font), 1.2 * size / px_per_unit
-    x0 = {"left": at[0], "center": at[0] - w / 2, "right": at[0] - w}[align]
-    return (x0, at[1] - h / 2, x0 + w, at[1] + h / 2)
-
-
-def _width(text: str, size: int, px_per_unit: float, font: str | None = None) -> float:
-    """The world width of ``text`` set in ``font`` at ``size`` (not estimated: a gate's
-    line has a few pixels to spare between the hidden nodes and the output's number)."""
-    return advance_em(text, font) * size / px_per_unit
-
-
-def _gate_size(
-    text: str,
-    sizes: tuple[int, int],
-    at: tuple[float, float],
-    px_per_unit: float,
-    others: list[tuple[float, float, float, float]],
-    font: str | None = None,
-) -> int:
-    """The size a gate's product ("≈ +0.112") is written at, centred on its chip: as
-    swollen as the chip now (``sizes``: standing, swollen) where that is clear of
-    ``others``, else the largest that is (iteration 1998's "= +0.00192" ran into h1's name),
-    at least the chip's standing size."""
-    size, swollen = sizes
-    for s in range(swollen, size, -1):
-        box = _text_box(text, s, at, "center", px_per_unit, font)
-        if all(_box_gap(box, q) > 0 for q in others):
-            return s
-    return size
-
-
-def _sphere_boxes(layout: Layout, step: Step) -> list[tuple[float, float, float, float]]:
-    """The world boxes of the step's spheres as they stand (a ring's for a 0)."""
-    out = []
-    for node, value in enumerate(step.visual.node_values):
-        x, y, _ = layout.nodes[node]
-        r = _reach(float(value), layout.node_scale[node])
-        out.append((x - r, y - r, x + r, y + r))
-    return out
-
-
-def _gate_texts(step: Step, layout: Layout) -> dict[int, str]:
-    """For each weight with a chip, its note's result ("≈ +0.112" of "-0.118 × -0.945 ≈
-    +0.112"): what its chip writes once the delta sent back along it is scaled there."""
-    notes = dict(step.node_notes)
-    out = {}
-    for edge, _ in step.multipliers:
-        words = notes.get(int(layout.edge_from[edge]), "").split(" ")
-        if len(words) == 5 and words[1] == TIMES and words[3] in RESULT_SIGNS:
-            out[edge] = " ".join(words[3:])
-    return out
-
-
-def _gate_times(step: Step, layout: Layout, progress: float) -> dict[int, float]:
-    """For each weight whose delta sent back is at its chip now (from SENT_PHASES' first
-    to SENT_HOLD of its time), how far along its time it is."""
-    if progress >= 1.0:
-        return {}
-    time, (there, _) = _unease(progress), SENT_PHASES
-    out = {}
-    for signal, (begin, end) in _packet_windows(step, layout):
-        t = (time - begin) / (end - begin) if end > begin else 1.0
-        if there < t < SENT_HOLD:
-            out[signal.edge] = t
     return out
 
 
@@ -1262,22 +1162,17 @@ def chip_stops(
     if not step.multipliers:
         return {}
     px_per_unit, swell = _px_per_unit(camera, *frame), _chip_swells(step, layout, progress)
-    gates = _gate_texts(step, layout)
     out = {}
     for edge, text in step.multipliers:
         a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
         run = float(b[0] - a[0])
-        # the chip of this weight: of those with its text (or the product it writes once
-        # its copy is scaled), the one nearest its line
-        texts = {text, gates.get(edge, text)}
-        ats = [((lb.position[0] - a[0]) / run, lb) for lb in labels if lb.text in texts and run]
+        # the chip of this weight: of those with its text, the one nearest its line
+        ats = [((lb.position[0] - a[0]) / run, lb) for lb in labels if lb.text == text and run]
         if not ats:
             continue
         at, chip = min(ats, key=lambda p: abs(a[1] + (b[1] - a[1]) * p[0] - p[1].position[1]))
         size = round(chip.size / (1.0 + CHIP_SWELL * swell.get(edge, 0.0)))  # as it stands still
-        # (as wide as its product, which it writes while the copy waits past it)
-        widest = max(advance_em(text, font), advance_em(gates.get(edge, ""), font))
-        half = widest * size / px_per_unit / 2 * (1.0 + CHIP_SWELL)
+        half = advance_em(text, font) * size / px_per_unit / 2 * (1.0 + CHIP_SWELL)
         reach = (half + CHIP_CLEAR) / run
         enter, leave = np.clip([1.0 - at - reach, 1.0 - at + reach], 0.02, 0.98)
         out[edge] = (float(enter), float(leave))
