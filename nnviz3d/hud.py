@@ -1083,10 +1083,11 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
             y = at(0, 0.8 if z < 0 else 0.2)[1]
             out.texts.append(Text2D(text, x, y, size, theme.slope, align=align, valign="center"))
             # and a leader down (up) to its point: a review read the number, over the
-            # sigmoid's steep middle, as the slope there
+            # sigmoid's steep middle, as the slope there; dotted, so that it is not read as
+            # a tangent (review 49b read a solid one as a vertical, infinitely steep, one)
             half = (0.6 * size / h + LEADER_GAP / h) * (-1 if z < 0 else 1)
             start = (min(max(px, gx0 + 0.02), gx1 - 0.02), y + half)
-            out.lines.append(Polyline2D((start, (px, py - np.sign(half) * 8 / h)), theme.slope, 2.0))
+            out.lines += _dotted(start, (px, py - np.sign(half) * 8 / h), LEADER_DOT / h, theme.slope)
         elif len(points) == 1:
             text = hud.t("slope_label", s=fmt_sig(s))
             right = tx + text_width_em(text) * size / w < gx1 + 0.01
@@ -1102,6 +1103,16 @@ def slope(hud: Hud, box: Box, out: Overlay) -> None:
 
 
 LEADER_GAP = 4.0  # pixels between a slope's number and the leader to its point
+LEADER_DOT = 4.0  # pixels: the leader's dashes, and the gaps between them
+
+
+def _dotted(a: tuple[float, float], b: tuple[float, float], dash: float, colour) -> list[Polyline2D]:
+    """A vertical dotted line from ``a`` to ``b`` (screen 0..1): dashes ``dash`` long, as far
+    apart, the last ending at ``b``."""
+    (x, y0), (_, y1) = a, b
+    n = max(1, int(abs(y1 - y0) / (2 * dash)))
+    step = (y1 - y0) / n
+    return [Polyline2D(((x, y1 - (i + 0.5) * step), (x, y1 - i * step)), colour, 2.0) for i in range(n)]
 
 
 @panel("changes")

@@ -336,4 +336,4 @@ def test_every_update_keeps_the_mean_error_beside_its_key(story):
     assert len(updates) >= 4
     for step in updates:
         words = [t.text for t in overlay(tl, step, THEMES["dark"], 1280, 720)[0]]
-        assert "grey sleeve = size of change" in words and any(w.startswith("mean |error| ") for w in words)
+        assert "grey rim = size of change" in words and any(w.startswith("mean |error| ") for w in words)

@@ -576,9 +576,14 @@ def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
     _, rects, lines = overlay(tl, step, theme, W, H)
     point = next(r for r in rects if r.color == theme.slope)
     px, py = (point.x0 + point.x1) / 2, (point.y0 + point.y1) / 2
-    leader = next(p for p in lines if p.color == theme.slope and len(p.points) == 2 and p.width < 4)
-    (_, y0), (x1, y1) = leader.points
+    # dotted: a solid one read as a vertical tangent (review 49b)
+    dashes = [p for p in lines if p.color == theme.slope and len(p.points) == 2 and p.width < 4]
+    assert len(dashes) >= 3 and len({p.points[0][0] for p in dashes}) == 1
+    ys = sorted(y for p in dashes for _, y in p.points)
+    gaps = np.diff(sorted({y for p in dashes for _, y in p.points}))
+    (x1, _), y0, y1 = dashes[0].points[1], ys[-1], ys[0]  # from under the label down to the point
     assert y0 < label.y - 0.5 * label.size / H and abs(x1 - px) < 1e-9 and 0 < y1 - py < 12 / H
+    assert gaps.min() > 2 / H  # dashes apart: gaps between them
 
 
 def test_the_tubes_sent_back_are_on_one_scale_for_the_video(run):
