@@ -80,7 +80,7 @@ RESULT_SIGNS = frozenset({"=", *(message(lang, "approx") for lang in LANGUAGES)}
 
 TWEEN_SECONDS = 0.7  # how long values take to move at the start of a step
 BACKWARD_TWEEN_SECONDS = 1.4  # the deltas' tubes and arrows: slow enough to follow
-SENT_BACK_SECONDS = 2.4  # the deltas sent back together (the first iteration: one at a time, slower)
+SENT_BACK_SECONDS = 2.4  # the deltas sent back together (the first iteration: the example first, slower)
 BEADS_ARRIVE = 2 / 3  # of a node step's tween: the products on the weights, then the sum
 
 NODE_R_MIN, NODE_R_MAX, GHOST_R = 0.10, 0.55, 0.16
@@ -700,20 +700,34 @@ TUBE_STAGGER, TUBES_ARRIVE = 0.05, 0.5
 def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     """When, in the step's tween (0..1 of its time), each weight's tube sets off and
     arrives: one after another, so each cause is seen before its effect. Deltas sent back
-    as arrows go together; in a slow step (the first iteration's) one at a time, in the
-    signals' order (the weight that scales most, then the caption's example, ...)."""
+    as arrows go together; in a slow step (the first iteration's) the first (the caption's
+    example) alone and slowly, then the others together (reviews 49a and 49b: four one
+    at a time, the example second, read as out of order)."""
     back = [s.edge for s in step.signals if not s.forward]
-    if step.senders and len(back) > 1 and step.duration >= ONE_FIRST_SECONDS:  # one at a time
-        share = TUBES_ARRIVE / len(back)
-        return {e: (i * share, (i + 1) * share - 0.01) for i, e in enumerate(back)}
-    stagger = min(SENT_STAGGER if step.senders else TUBE_STAGGER, TUBES_ARRIVE / (2 * max(1, len(back))))
-    travel = TUBES_ARRIVE - stagger * (len(back) - 1)
-    return {e: (i * stagger, i * stagger + travel) for i, e in enumerate(back)}
+    if step.senders and len(back) > 1 and step.duration >= ONE_FIRST_SECONDS:  # the example first
+        first = FIRST_SHARE * TUBES_ARRIVE
+        span = TUBES_ARRIVE - first
+        rest = _together(back[1:], SENT_STAGGER / span)
+        return {
+            back[0]: (0.0, first - 0.01),
+            **{e: (first + a * span, first + b * span) for e, (a, b) in rest.items()},
+        }
+    stagger = (SENT_STAGGER if step.senders else TUBE_STAGGER) / TUBES_ARRIVE
+    return {e: (a * TUBES_ARRIVE, b * TUBES_ARRIVE) for e, (a, b) in _together(back, stagger).items()}
 
 
-#: an error step this long sends its deltas back one at a time; deltas sent back together
+def _together(edges: list[int], stagger: float) -> dict[int, tuple[float, float]]:
+    """Tubes sent together, each setting off a little after the one before (a cascade, not
+    one blur): (set off, arrive) in 0..1 of their time."""
+    stagger = min(stagger, 1 / (2 * max(1, len(edges))))
+    travel = 1 - stagger * (len(edges) - 1)
+    return {e: (i * stagger, i * stagger + travel) for i, e in enumerate(edges)}
+
+
+#: an error step this long sends its example's delta back first, alone; deltas sent back together
 #: set off this much of the tween apart (a cascade, not one blur)
 ONE_FIRST_SECONDS, SENT_STAGGER = 6.0, 0.03
+FIRST_SHARE = 0.45  # of the tubes' time, the first (the example's) alone in a slow step
 
 
 def arrivals(step: Step, layout: Layout) -> dict[int, float]:

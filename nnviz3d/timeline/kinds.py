@@ -413,11 +413,10 @@ def error(b: Builder, beat: Beat) -> None:
     multipliers: tuple[tuple[int, str], ...] = ()
     notes = tuple((lay.node_id(k, n), fmt_signed(float(sent[n, 0]))) for n in range(w.shape[0]))
     if senders and w.shape[1] == 1:
-        # first the weight that scales most (three reviews: h3's x -0.945 hardly changes
-        # the delta's size), then the caption's example (a flip), then the others
-        least = min(range(w.shape[0]), key=lambda n: abs(w[n, 0]))
-        order = {lay.edge_id(k, least, 0): 0, lay.edge_id(k, i, 0): 1}
-        signals.sort(key=lambda s: order.get(s.edge, 2))
+        # first the caption's example (a flip), alone, then the others together, top to
+        # bottom (reviews 49a and 49b: sent first, h4's read as out of order beside the
+        # caption's h3, lit all the while)
+        signals.sort(key=lambda s: (s.edge != lay.edge_id(k, i, 0), s.edge))
         multipliers = tuple(
             (lay.edge_id(k, n, 0), f"{TIMES} {fmt_sig(float(w[n, 0]))}") for n in range(w.shape[0])
         )
