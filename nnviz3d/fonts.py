@@ -9,6 +9,7 @@ Code and tables want a monospaced face as well (Noto Sans Mono CJK JP):
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import shutil
@@ -257,6 +258,27 @@ def _is_monospaced(face: _Face) -> bool:
     return len(advances) == 1
 
 
+class _Groups:
+    """A format-12 cmap as its groups (first code, last code, first glyph), looked up by
+    bisection: a CJK face maps some 65,000 code points, and writing them all out cost 70
+    ms a face, 0.3-0.5 s for a collection's ten faces on every Japanese run."""
+
+    def __init__(self, groups: list[tuple[int, int, int]]) -> None:
+        self.groups = sorted(groups)
+        self.starts = [start for start, _, _ in self.groups]
+
+    def get(self, code: int, default: int = 0) -> int:
+        i = bisect.bisect_right(self.starts, code) - 1
+        if i >= 0 and code <= self.groups[i][1]:
+            start, _, gid = self.groups[i]
+            return gid + code - start
+        return default
+
+    def maps_any(self, lo: int, hi: int) -> bool:
+        """Whether some code point from ``lo`` to ``hi`` is mapped."""
+        return any(start <= hi and end >= lo for start, end, _ in self.groups)
+
+
 class _Face:
     """Just enough of one face of an OpenType/TrueType font (or collection) to copy it out
     and to read its characters' advances, without fontTools."""
@@ -278,7 +300,7 @@ class _Face:
             rec = self.offset + 12 + 16 * i
             tag = self.data[rec : rec + 4]
             self.tables[tag] = struct.unpack(">III", self.data[rec + 4 : rec + 16])  # sum, offset, length
-        self._cmap: dict[int, int] | None = None
+        self._cmap: dict[int, int] | _Groups | None = None
 
     @staticmethod
     def all(data: bytes) -> list[_Face]:
@@ -321,6 +343,8 @@ class _Face:
         """The face maps kana or kanji."""
         if self._cmap is None:
             self._cmap = self._read_cmap()
+        if isinstance(self._cmap, _Groups):
+            return self._cmap.maps_any(0x3041, 0x30FF) or self._cmap.maps_any(0x4E00, 0x9FFF)
         return any(0x3041 <= c <= 0x30FF or 0x4E00 <= c <= 0x9FFF for c in self._cmap)
 
     def advance(self, char: str) -> int:
@@ -329,7 +353,7 @@ class _Face:
         n_metrics = self.u16(self.table(b"hhea") + 34)
         return self.u16(self.table(b"hmtx") + 4 * min(gid, n_metrics - 1))
 
-    def _read_cmap(self) -> dict[int, int]:
+    def _read_cmap(self) -> dict[int, int] | _Groups:
         """The Unicode cmap (formats 12 and 4) as code point -> glyph id."""
         base = self.table(b"cmap")
         subtables = {}
@@ -342,13 +366,11 @@ class _Face:
                 return self._cmap_subtable(subtables[key])
         raise ValueError("no Unicode cmap of format 4 or 12")
 
-    def _cmap_subtable(self, sub: int) -> dict[int, int]:
+    def _cmap_subtable(self, sub: int) -> dict[int, int] | _Groups:
         d, out = self.data, {}
         if self.u16(sub) == 12:
-            for g in range(struct.unpack(">I", d[sub + 12 : sub + 16])[0]):
-                start, end, gid = struct.unpack(">III", d[sub + 16 + 12 * g : sub + 28 + 12 * g])
-                out.update(zip(range(start, end + 1), range(gid, gid + end - start + 1), strict=True))
-            return out
+            n = struct.unpack(">I", d[sub + 12 : sub + 16])[0]
+            return _Groups(list(struct.iter_unpack(">III", d[sub + 16 : sub + 16 + 12 * n])))
         segs = self.u16(sub + 6) // 2
         ends, starts = sub + 14, sub + 16 + 2 * segs
         deltas, ranges = starts + 2 * segs, starts + 4 * segs
