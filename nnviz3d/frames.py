@@ -459,8 +459,7 @@ def frame_state(
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
-            stops = chip_stops(step, layout, labels, camera, (width, height), progress, timeline.font)
-            polylines = polylines + want_arrows(timeline, step, theme, camera, width, height, progress, stops)
+            polylines = polylines + want_arrows(timeline, step, theme, camera, width, height, progress)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
                 timeline,
@@ -707,7 +706,10 @@ def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     if step.senders and len(back) > 1 and step.duration >= ONE_FIRST_SECONDS:  # the example first
         first = FIRST_SHARE * TUBES_ARRIVE
         span = TUBES_ARRIVE - first
-        rest = _together(back[1:], SENT_STAGGER / span)
+        # the others a cascade in which each token has come to its chip before the next
+        # sets off (together, their numbers ran into each other where the weights meet)
+        there, n = SENT_PHASES[0], len(back) - 1
+        rest = _together(back[1:], there / (1 + there * (n - 1)), cap=False)
         return {
             back[0]: (0.0, first - 0.01),
             **{e: (first + a * span, first + b * span) for e, (a, b) in rest.items()},
@@ -716,10 +718,11 @@ def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     return {e: (a * TUBES_ARRIVE, b * TUBES_ARRIVE) for e, (a, b) in _together(back, stagger).items()}
 
 
-def _together(edges: list[int], stagger: float) -> dict[int, tuple[float, float]]:
+def _together(edges: list[int], stagger: float, cap: bool = True) -> dict[int, tuple[float, float]]:
     """Tubes sent together, each setting off a little after the one before (a cascade, not
     one blur): (set off, arrive) in 0..1 of their time."""
-    stagger = min(stagger, 1 / (2 * max(1, len(edges))))
+    if cap:
+        stagger = min(stagger, 1 / (2 * max(1, len(edges))))
     travel = 1 - stagger * (len(edges) - 1)
     return {e: (i * stagger, i * stagger + travel) for i, e in enumerate(edges)}
 
@@ -838,7 +841,8 @@ def _labels(
             form,
         )  # fmt: skip
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values), progress)
-        return (*out, *values, *chips)
+        tokens = _sent_tokens(step, layout, theme, along, px_per_unit, progress, (out, chips), form)
+        return (*out, *values, *chips, *tokens)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
@@ -1094,7 +1098,7 @@ def _multipliers(
     of the hidden errors were on screen nowhere but the caption); at the first place along
     it (MULTIPLIER_AT) clear of the labels ``around`` and of each other (the hall's big
     numbers beside the hidden nodes hid them). A chip swells while the delta sent back
-    along its weight passes under it and is scaled (review 42: "a chip that reacts")."""
+    along its weight is in it and is scaled (review 42: "a chip that reacts")."""
     if not step.multipliers:
         return []
     swell = _chip_swells(step, layout, progress)
@@ -1129,9 +1133,7 @@ def _multipliers(
                 (x, y, z + 0.2),
                 round(size * (1.0 + CHIP_SWELL * grown)),
                 _mix(colour, theme.text, 0.5 * grown),
-                # (none while its delta passes: the copy is seen under its digits, not hidden
-                # by the backdrop -- review 47's seq sheets showed no copy at the gate)
-                None if grown > 0 else theme.panel,
+                theme.panel,
                 "center",
                 "center",
             )
@@ -1143,9 +1145,119 @@ def _multipliers(
 CHIP_SWELL = 0.3
 
 
+def _sent_tokens(
+    step: Step,
+    layout: Layout,
+    theme: Theme,
+    size: int,
+    px_per_unit: float,
+    progress: float,
+    written: tuple[list[Label3D], list[Label3D]],
+    form: tuple[int, int] | None,
+) -> list[Label3D]:
+    """Each delta sent back as its number on a token: it peels off the sender's number,
+    comes along its weight to the weight's "× w" (``written``: the nodes' numbers and the
+    chips), goes into it (the chip swells: a gate), comes out of its other end as delta x
+    weight in its sign's colour and goes on to land in the hidden node's note as its result
+    (there is no room for it to wait beside the chip: at 34 px a chip and a token on each
+    side of it are wider than the way from a hidden node to the output). Five reviews
+    asked for a labelled token that is seen to be scaled at its weight; the copy of the
+    want arrow was 7 px wide, on a scale on which -0.118 is a quarter of the largest, and
+    hidden under the chip at the gate."""
+    if progress >= 1.0 or not step.sent_values:
+        return []
+    numbers, chips = written
+    time, (there, scaled) = _unease(progress), SENT_PHASES
+    windows = {s.edge: w for s, w in _packet_windows(step, layout)}
+    keep, note_size = form or (2, size)
+    slow = step.duration >= ONE_FIRST_SECONDS  # (the first iteration's: one token at a time)
+    chip_half = {edge: _extent(text, size, px_per_unit)[0] / 2 for edge, text in step.multipliers}
+    chip_at = {edge: chip.position for (edge, _), chip in zip(step.multipliers, chips, strict=True)}
+    out = []
+    for edge, before, after in step.sent_values:
+        begin, end = windows.get(edge, (0.0, 0.0))
+        t = (time - begin) / (end - begin) if end > begin else -1.0
+        if not 0.0 < t < 1.0 or edge not in chip_at or there <= t < scaled:  # (in the gate: unseen)
+            continue
+        if t < there and not slow:  # a recap's tokens together would be one blur over out: from the chips
+            continue
+        source, target = int(layout.edge_to[edge]), int(layout.edge_from[edge])
+        a, b = layout.nodes[source], layout.nodes[target]
+
+        def on_weight(x: float, a=a, b=b) -> np.ndarray:
+            return np.array([x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]), a[2]])
+
+        cx = chip_at[edge][0]
+        if t < there:  # from the sender's number to the chip's output end
+            start, start_size = _token_start(numbers, before, a, px_per_unit, size)
+            entry = on_weight(cx + chip_half[edge])
+            u = _ease(t / there)
+            way = np.array([start, a, entry])  # by its sphere and along its weight: clear of the others'
+            at, text, value_size = _along_path(way, u), before, round(start_size + (size - start_size) * u)
+            colour = theme.backward
+        else:  # out of the chip's other end, as delta x weight; then to the note's result
+            exit_at = on_weight(cx - chip_half[edge])
+            lines = 2 if keep == 2 else 1
+            dy = _stack_offsets(lines, note_size, px_per_unit)[-1]
+            land = np.array(
+                [_note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2, b[1] + dy, b[2]]
+            )
+            u = _ease((t - scaled) / (1.0 - scaled))
+            at, text = _lerp(exit_at, land, u), after
+            value_size = round(size + (note_size - size) * u)
+            colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
+        backdrop = _mix(theme.panel, colour, TOKEN_TINT)
+        out.append(
+            Label3D(
+                text,
+                (float(at[0]), float(at[1]), float(at[2]) + 0.3),
+                value_size,
+                colour,
+                backdrop,
+                "center",
+                "center",
+            )
+        )
+    return out
+
+
+def _along_path(path: np.ndarray, t: float) -> np.ndarray:
+    """The point ``t`` (0..1) of the way along a world polyline, by its length."""
+    lengths = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    at = t * lengths.sum()
+    for (p, q), run in zip(itertools.pairwise(path), lengths, strict=True):
+        if at <= run and run > 0:
+            return p + (q - p) * (at / run)
+        at -= run
+    return np.asarray(path[-1], dtype=float)
+
+
+#: how much of a token's colour tints its backdrop (a token, not one more number written on
+#: the picture)
+TOKEN_TINT = 0.3
+
+
+def _token_start(
+    numbers: list[Label3D], text: str, node: np.ndarray, px_per_unit: float, size: int
+) -> tuple[np.ndarray, int]:
+    """Where a delta's token sets off, and at what size: the middle of the sender's number,
+    as large (a copy peels off it), else the sender's sphere."""
+    near = [
+        lb for lb in numbers if lb.text == text and np.linalg.norm(np.array(lb.position[:2]) - node[:2]) < 1.5
+    ]
+    if not near:
+        return np.asarray(node, dtype=float), size
+    label = near[0]
+    w, h = _extent(label.text, label.size, px_per_unit)
+    x, y, z = label.position
+    x += {"left": w / 2, "center": 0.0, "right": -w / 2}[label.align]
+    y += h / 2 if label.valign == "bottom" else 0.0
+    return np.array([x, y, z]), label.size
+
+
 def _chip_swells(step: Step, layout: Layout, progress: float) -> dict[int, float]:
     """For each weight whose delta sent back is being scaled now, how far its chip has
-    swollen (0..1: up while the copy is scaled, held while it stays, down as it leaves)."""
+    swollen (0..1: up while its token is in it, down as the product goes on its way)."""
     if progress >= 1.0:
         return {}
     time, (there, scaled) = _unease(progress), SENT_PHASES
@@ -1156,46 +1268,6 @@ def _chip_swells(step: Step, layout: Layout, progress: float) -> dict[int, float
             rise = min(1.0, 2 * (t - there) / (scaled - there), 4 * (SENT_HOLD - t) / (SENT_HOLD - there))
             out[signal.edge] = float(np.sin(np.pi / 2 * rise))
     return out
-
-
-def chip_stops(
-    step: Step,
-    layout: Layout,
-    labels: tuple[Label3D, ...],
-    camera: Camera,
-    frame: tuple[int, int],
-    progress: float,
-    font: str | None = None,
-) -> dict[int, tuple[float, float]]:
-    """For each weight of an error step, where along it from the sender (0..1) the delta
-    sent back enters its "× w" and leaves it, just clear of the chip at its largest: it is
-    scaled as it passes under the chip, a gate, and waits just past it (review 42b saw the
-    copy scaled a weight's length before its chip, and read it as scaled by nothing;
-    reviews 44a and 44b saw it flipped beside the chip, on the output's side, and read it
-    as flipped before it reached the weight)."""
-    if not step.multipliers:
-        return {}
-    px_per_unit, swell = _px_per_unit(camera, *frame), _chip_swells(step, layout, progress)
-    out = {}
-    for edge, text in step.multipliers:
-        a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
-        run = float(b[0] - a[0])
-        # the chip of this weight: of those with its text, the one nearest its line
-        ats = [((lb.position[0] - a[0]) / run, lb) for lb in labels if lb.text == text and run]
-        if not ats:
-            continue
-        at, chip = min(ats, key=lambda p: abs(a[1] + (b[1] - a[1]) * p[0] - p[1].position[1]))
-        size = round(chip.size / (1.0 + CHIP_SWELL * swell.get(edge, 0.0)))  # as it stands still
-        half = advance_em(text, font) * size / px_per_unit / 2 * (1.0 + CHIP_SWELL)
-        reach = (half + CHIP_CLEAR) / run
-        enter, leave = np.clip([1.0 - at - reach, 1.0 - at + reach], 0.02, 0.98)
-        out[edge] = (float(enter), float(leave))
-    return out
-
-
-#: world units from a chip's end to the middle of the copy that enters or leaves it (a
-#: copy's head is about 0.13 across)
-CHIP_CLEAR = 0.24
 
 
 def _px_per_unit(camera: Camera, width: int, height: int) -> float:
@@ -1676,7 +1748,6 @@ def want_arrows(
     width: int,
     height: int,
     progress: float = 1.0,
-    stops: dict[int, tuple[float, float]] | None = None,
 ) -> tuple[Polyline2D, ...]:
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
     rise: blue for an error) or down (orange), as long as how much -- on one scale for
@@ -1691,9 +1762,10 @@ def want_arrows(
     hollow one's (inside, outline), the inside up to the head's base, the outline's fourth
     point the tip.
 
-    An error step keeps its senders' arrows and sends a copy of each delta back along each
-    weight (:func:`_sent_back`): it lands as the hollow arrow of the node at the other end,
-    hollow and empty (the next step fills it, and shrinks the fill by the slope)."""
+    An error step keeps its senders' arrows; each delta sent back along a weight, as a
+    token with its number (:func:`_sent_tokens`), is the hollow arrow of the node at the
+    other end when it lands, whole and empty (the next step fills it, and shrinks the fill
+    by the slope)."""
     if not step.wants:
         return ()
     pen = _WantPen.of(timeline, theme, camera, width, height)
@@ -1714,7 +1786,7 @@ def want_arrows(
             out += pen.filled(node, error, value, progress)
             continue
         grown = progress
-        if node in carried:  # a delta sent back lands as its arrow, whole
+        if node in carried:  # a delta sent back: its arrow, whole, as its token lands
             grown = 1.0 if time >= arrived.get(node, 0.0) else 0.0
         elif node in arrived:  # its error is what its tubes bring: it grows once they are there
             grown = min(1.0, max(0.0, (time - arrived[node]) / (1.0 - arrived[node])))
@@ -1726,29 +1798,15 @@ def want_arrows(
         colour = _sign_colour(theme, value) if hollow else theme.backward
         length, up = pen.length_of(value) * grown, 1.0 if value > 0 else -1.0
         out += pen.centred(*pen.slot(node), length, up, colour, hollow)
-    return tuple(out + _sent_back(step, pen, progress, stops))
+    return tuple(out)
 
 
 def _carried(step: Step, layout: Layout) -> set[int]:
-    """The nodes whose error is one sender's delta times one weight: the copy sent back to
-    each lands as its arrow (where several are sent to one node, they add up: its arrow
+    """The nodes whose error is one sender's delta times one weight: the token sent back to
+    each lands with its arrow (where several are sent to one node, they add up: its arrow
     grows once they have all come)."""
     into = Counter(int(layout.edge_from[s.edge]) for s, _ in _packet_windows(step, layout))
     return {node for node, n in into.items() if n == 1}
-
-
-def _sent_back(
-    step: Step, pen: _WantPen, progress: float, stops: dict[int, tuple[float, float]] | None = None
-) -> list[Polyline2D]:
-    """A copy of each sender's delta travelling back along each weight while its tube
-    grows (:func:`_packet`): a lecturer's review found the backward pass to be tubes and a
-    caption, not a motion."""
-    time, out = _unease(progress), []
-    for signal, (begin, end) in _packet_windows(step, pen.layout):
-        if begin < time < end:
-            stop = (stops or {}).get(signal.edge, (SENT_PAUSE, SENT_PAUSE))
-            out += pen.carried(*_packet(step, pen, signal, (time - begin) / (end - begin), stop))
-    return out
 
 
 def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[float, float]]]:
@@ -1766,12 +1824,9 @@ def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[floa
     ]
 
 
-#: a delta sent back is scaled this far along its weight (from the sender) where no chip
-#: says where (``chip_stops``: as it passes under the weight's "× w"); its way there and
-#: the scaling end at these shares of its time, then it waits scaled, its chip swollen,
-#: until SENT_HOLD (review 43: the flip was seen at the node, not at the weight), and goes on
-SENT_PAUSE, SENT_PHASES, SENT_HOLD = 0.22, (0.32, 0.58), 0.74
-SENT_FLASH = 0.25  # how long (a share of the scaling) a mirrored delta flashes white
+#: a delta sent back comes to its weight's "× w" by the first of these shares of its time
+#: and is in it until the second; the chip is swollen until SENT_HOLD
+SENT_PHASES, SENT_HOLD = (0.32, 0.58), 0.74
 
 #: where the weights' "× w" stand, from their input's end: the first of these places where
 #: all are clear of the labels around them and of each other (nearer the hidden nodes too:
@@ -1780,70 +1835,9 @@ SENT_FLASH = 0.25  # how long (a share of the scaling) a mirrored delta flashes 
 MULTIPLIER_AT = (0.5, 0.56, 0.44, 0.62, 0.38, 0.68, 0.32)
 
 
-def _packet(
-    step: Step, pen: _WantPen, signal: Signal, t: float, stop: tuple[float, float] = (SENT_PAUSE, SENT_PAUSE)
-) -> tuple[float, float, float, float, Colour, Colour]:
-    """A delta sent back along ``signal``'s weight at ``t`` (0..1 of its time): where it is,
-    its length, which way it points (+1 up, -1 down) and its inside's and outline's
-    colours. It leaves the sender's arrow as its purple (a delta's colour), comes up to the
-    weight's "× w" (``stop``: where it enters the chip and leaves it, from the sender), is
-    scaled to delta × weight as it passes under it, through zero to the other way where
-    the weight is negative, becoming an error's hollow arrow in its sign's colour, waits
-    just past the chip, and goes on to land as the arrow of the node at the weight's other
-    end."""
-    layout, theme = pen.layout, pen.theme
-    source, target = int(layout.edge_to[signal.edge]), int(layout.edge_from[signal.edge])
-    delta, error = next((d, e) for node, d, e in step.senders if node == source)
-    start_at, up0 = pen.slot(source), delta > 0
-    if np.isfinite(error) and error != 0:  # from the sender's fill ...
-        whole = pen.length_of(error)
-        start = pen.fill_length(whole, abs(delta / error))
-        start_at = (start_at[0], start_at[1] - (1.0 if up0 else -1.0) * (whole - start) / 2)  # its middle
-    else:  # ... or its solid arrow
-        start = pen.length_of(delta)
-    a, b = layout.nodes[source], layout.nodes[target]
-    pause, past = (pen.point(a + (b - a) * at) for at in stop)  # where it enters its chip, and leaves it
-    up1, end = signal.value > 0, pen.length_of(signal.value)
-    way0, way1 = (1.0 if up else -1.0 for up in (up0, up1))
-    purple, sign, inside = theme.backward, _sign_colour(theme, signal.value), background_at(theme, 0.5)
-    there, scaled = SENT_PHASES
-    if t < there:  # on its way to the weight's "× w"
-        way = np.array([start_at, pen.centre(source), pause])
-        x, y = _point_along(way, _ease(t / there), pen.aspect)
-        return x, y, start, way0, purple, purple
-    if t < SENT_HOLD:  # scaled by the weight as it passes under its chip, mirrored by a
-        # negative one (up and down keep meaning the sign: two reviews read a turn as a
-        # direction of travel), an error now; then it waits past the chip
-        u = _ease(min(1.0, (t - there) / (scaled - there)))
-        at = (pause[0] + (past[0] - pause[0]) * u, pause[1] + (past[1] - pause[1]) * u)
-        signed = (1 - u) * way0 * start + u * way1 * end
-        fade = _mix(purple, inside, u)
-        colour = _mix(purple, sign, u)
-        if up0 != up1:  # a flash as it goes through zero: the sign flips here
-            crossing = start / (start + end)
-            colour = _mix(colour, theme.text, max(0.0, 1 - abs(u - crossing) / SENT_FLASH))
-        return *at, abs(signed), 1.0 if signed > 0 else -1.0, fade, colour
-    way = np.array([past, pen.centre(target), pen.slot(target)])
-    x, y = _point_along(way, _ease((t - SENT_HOLD) / (1 - SENT_HOLD)), pen.aspect)
-    return x, y, end, way1, inside, sign
-
-
 def _mix(a: Colour, b: Colour, u: float) -> Colour:
     """``a`` turning into ``b`` (``u`` 0..1)."""
     return tuple(float(x) for x in np.array(a) * (1 - u) + np.array(b) * u)
-
-
-def _point_along(path: np.ndarray, t: float, aspect: float) -> tuple[float, float]:
-    """The point ``t`` (0..1) of the way along a screen polyline, by its length on screen."""
-    steps = np.diff(path, axis=0) * np.array([aspect, 1.0])
-    lengths = np.linalg.norm(steps, axis=1)
-    at = t * lengths.sum()
-    for (a, b), run in zip(itertools.pairwise(path), lengths, strict=True):
-        if at <= run and run > 0:
-            p = a + (b - a) * (at / run)
-            return float(p[0]), float(p[1])
-        at -= run
-    return float(path[-1][0]), float(path[-1][1])
 
 
 HOLLOW_SHAFT = 0.55  # a hollow arrow's shaft, half as wide as this much of its head's half
@@ -1933,15 +1927,6 @@ class _WantPen:
         """A delta's purple arrow, where its error has no hollow arrow."""
         return self.centred(*self.slot(node), self.length_of(value), 1.0 if value > 0 else -1.0,
                             self.theme.backward, False)  # fmt: skip
-
-    def carried(
-        self, x: float, y: float, length: float, up: float, inside: Colour, outline: Colour
-    ) -> list[Polyline2D]:
-        """A delta on its way back, centred on (x, y): shaped as a hollow arrow, its inside
-        and outline in colours of their own (both purple as it leaves, the background and
-        its sign's colour as it lands: then it is the error's arrow)."""
-        shaft, shape = self.centred(x, y, length, up, outline, True)
-        return [replace(shaft, color=inside), shape]
 
     def centred(
         self, x: float, y: float, length: float, up: float, colour: Colour, hollow: bool

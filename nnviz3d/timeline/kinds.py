@@ -411,6 +411,7 @@ def error(b: Builder, beat: Beat) -> None:
     signals = [Signal(lay.edge_id(k, i, j), False, float(sent[i, j])) for i, j in _strongest(sent)]
     senders = _senders(b, k + 1) if _wants(lay, k, err[0]) else ()
     multipliers: tuple[tuple[int, str], ...] = ()
+    sent_values: tuple[tuple[int, str, str], ...] = ()
     notes = tuple((lay.node_id(k, n), fmt_signed(float(sent[n, 0]))) for n in range(w.shape[0]))
     if senders and w.shape[1] == 1:
         # first the caption's example (a flip), alone, then the others together, top to
@@ -419,6 +420,9 @@ def error(b: Builder, beat: Beat) -> None:
         signals.sort(key=lambda s: (s.edge != lay.edge_id(k, i, 0), s.edge))
         multipliers = tuple(
             (lay.edge_id(k, n, 0), f"{TIMES} {fmt_sig(float(w[n, 0]))}") for n in range(w.shape[0])
+        )
+        sent_values = tuple(
+            (lay.edge_id(k, n, 0), fmt_sig(d0), fmt_signed(float(sent[n, 0]))) for n in range(w.shape[0])
         )
         # each hidden node's error worked out beside it, delta x weight (three reviews: only
         # the caption's example could be checked)
@@ -451,6 +455,7 @@ def error(b: Builder, beat: Beat) -> None:
             "wants": _wants(lay, k, err[0]),
             "senders": senders,
             "multipliers": multipliers,
+            "sent_values": sent_values,
             "terms": terms,
         },
         satellites=sats,

@@ -253,6 +253,10 @@ class Step:
     #: an error step's weights as what they multiply a delta sent back by, (edge, "x -0.945"):
     #: written on each weight, where the delta travelling back is scaled and turned over
     multipliers: tuple[tuple[int, str], ...] = ()
+    #: an error step's deltas sent back as numbers, (edge, delta, delta x weight) as the
+    #: notes write them: a token that carries the delta to its weight's "x w", goes through
+    #: it and comes out as the product, which lands in the hidden node's note
+    sent_values: tuple[tuple[int, str, str], ...] = ()
     #: one number per record and what they make together, as signed bars (3Blue1Brown's
     #: columns of nudges, one per example): the worked change's input x delta per record and
     #: their sum; the display error's y - output per record and the mean of their sizes
