@@ -28,6 +28,7 @@ from nnviz3d.charts import (
     title_fit,
     trajectory_chart,
 )
+from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, advance_em
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
@@ -370,6 +371,7 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         sentence = re.sub(r";\s+", "\n", sentence)
     gloss = step.gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
     gloss = gloss[:1].upper() + gloss[1:]
+    inline = False  # the gloss after the formula's last line, where it has no room under it
     for size in range(hud.big_size, hud.min_size - 1, -1):
         text = formula_lines(sentence, size, width) or wrap(sentence, size, width)
         height = (text.count("\n") + 1) * size * LINE
@@ -379,7 +381,11 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
             break
         # the hall keeps the formula big; the lecture keeps it at 24 px capitals at least
         if height <= room and (hud.timeline.screen == "hall" or size <= hud.height * CAPTION_FLOOR):
-            gloss = ""
+            # beside the last line if it fits there (reviews 49 and 50: "record 1 shown"
+            # was dropped where the formula took two lines), else not at all
+            last = text.split("\n")[-1]
+            inline = bool(gloss) and _gloss_beside(hud, last, size, gloss, small) <= width
+            gloss = gloss if inline else ""
             break
     spans = spans_of(hud.theme, hud.step.terms, text)
     hidden = _unwritten(text, hud.shown)
@@ -387,9 +393,21 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
         spans += ((hidden, len(text), None),)
         gloss = ""
     out.texts.append(Text2D(text, x0, y1, size, hud.theme.text, bold=True, spans=spans))
-    if gloss:
+    if gloss and inline:  # its baseline on the formula's
+        x = x0 + (_gloss_beside(hud, text.split("\n")[-1], size, "", small)) / hud.width
+        y = y1 - (height - size * LINE + BASELINE * (size - small)) / hud.height
+        out.texts.append(Text2D(gloss, x, y, small, hud.theme.muted))
+    elif gloss:
         y = y1 - (height + 0.2 * small) / hud.height
         out.texts.append(Text2D(notes, x0, y, small, hud.theme.muted))
+
+
+def _gloss_beside(hud: Hud, last: str, size: int, gloss: str, small: int) -> float:
+    """How wide (pixels) the formula's last line is with ``gloss`` after it, in the faces
+    they are drawn in (an estimate of 0.56 em a character overstated it by a fifth)."""
+    bold = hud.timeline.bold_font or hud.timeline.font or LATIN_BOLD_FONT
+    regular = hud.timeline.font or LATIN_FONT
+    return (advance_em(last, bold) + INLINE_GAP) * size + advance_em(gloss, regular) * small
 
 
 EQUALS = re.compile(r"[=\uff1d~\u2248]\s*")  # "=", and "~" (about equal: rounded terms)
@@ -467,8 +485,10 @@ def sign_spans(theme: Theme, text: str) -> tuple[tuple[int, int, tuple[float, fl
     return tuple(span for span in spans if span[2] is not None)
 
 
-#: the gloss's type against the formula's
-GLOSS = 0.72
+#: the gloss's type against the formula's; a gloss after the formula's last line is this
+#: many of the formula's ems from it, and this much of the sizes' difference lower (so that
+#: the baselines meet)
+GLOSS, INLINE_GAP, BASELINE = 0.72, 0.5, 0.45
 #: the caption's formula is no smaller than this (of the frame's height: 24 px capitals at
 #: 720p); its gloss gives way first
 CAPTION_FLOOR = 0.046

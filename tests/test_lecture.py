@@ -290,6 +290,30 @@ def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story)
     assert gloss.y < head.y - lines * head.size / 720  # under the formula, not over it
 
 
+def test_a_gloss_with_no_room_under_a_two_line_formula_stands_after_its_last_line(story):
+    """Reviews 49 and 50: the error step's "(record 1 shown, the update sums all 4)" was
+    dropped where the formula took two lines. It stands after the last line, on its
+    baseline, within the frame."""
+    from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, advance_em
+    from nnviz3d.hud import overlay
+    from nnviz3d.primitives import THEMES
+
+    _, tl = story
+    step = next(s for s in tl.steps if s.kind == "error" and s.layer == 1 and s.epoch == 1)
+    assert step.gloss.strip() == "(record 1 shown, the update sums all 4)"
+    texts, _, _ = overlay(replace(tl, screen="lecture"), step, THEMES["dark"], 1280, 720)
+    head = next(t for t in texts if t.text.startswith("l1_error = l2_delta"))
+    (gloss,) = [t for t in texts if t.text == "(record 1 shown, the update sums all 4)"]
+    last = head.text.split("\n")[-1]
+    assert head.text.count("\n") == 1 and last.startswith("≈ +0.112")  # two lines
+    assert gloss.color == THEMES["dark"].muted and gloss.size < head.size
+    end_of_line = head.x * 1280 + advance_em(last, LATIN_BOLD_FONT) * head.size
+    assert end_of_line < gloss.x * 1280 < end_of_line + head.size  # after it
+    assert gloss.x * 1280 + advance_em(gloss.text, LATIN_FONT) * gloss.size < 1270  # in the frame
+    top = head.y * 720 - head.size * 1.2  # the last line's top (the formula's lines 1.2 sizes apart)
+    assert top - head.size * 0.5 < gloss.y * 720 < top  # on its line, a little lower (baselines meet)
+
+
 def test_a_long_formula_breaks_before_an_equals_sign_never_inside_a_side():
     """'l2*(1-l2) = -0.474 × 0.249' on a line of its own would read as a false equation."""
     from nnviz3d.hud import formula_lines
