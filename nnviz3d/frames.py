@@ -10,7 +10,6 @@ pipeline reuse the pixels of held frames.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -841,7 +840,7 @@ def _labels(
             form,
         )  # fmt: skip
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values), progress)
-        tokens = _sent_tokens(step, layout, theme, along, px_per_unit, progress, (out, chips), form)
+        tokens = _sent_tokens(step, layout, theme, along, px_per_unit, progress, chips, form)
         return (*out, *values, *chips, *tokens)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -1152,25 +1151,24 @@ def _sent_tokens(
     size: int,
     px_per_unit: float,
     progress: float,
-    written: tuple[list[Label3D], list[Label3D]],
+    chips: list[Label3D],
     form: tuple[int, int] | None,
 ) -> list[Label3D]:
-    """Each delta sent back as its number on a token: it peels off the sender's number,
-    comes along its weight to the weight's "× w" (``written``: the nodes' numbers and the
-    chips), goes into it (the chip swells: a gate), comes out of its other end as delta x
-    weight in its sign's colour and goes on to land in the hidden node's note as its result
-    (there is no room for it to wait beside the chip: at 34 px a chip and a token on each
-    side of it are wider than the way from a hidden node to the output). Five reviews
-    asked for a labelled token that is seen to be scaled at its weight; the copy of the
-    want arrow was 7 px wide, on a scale on which -0.118 is a quarter of the largest, and
-    hidden under the chip at the gate."""
-    if progress >= 1.0 or not step.sent_values:
+    """Each delta sent back as its number on a token, in the first iteration (a slow step):
+    it comes out of the sender's sphere, along its weight up to the weight's "× w"
+    (``chips``), goes into it (the chip swells: a gate), comes out of its other end as
+    delta x weight in its sign's colour and goes on to land in the hidden node's note as
+    its result (there is no room for it to wait beside the chip: at 34 px a chip and a
+    token on each side of it are wider than the way from a hidden node to the output).
+    Five reviews asked for a labelled token that is seen to be scaled at its weight; the
+    copy of the want arrow was 7 px wide, on a scale on which -0.118 is a quarter of the
+    largest, and hidden under the chip at the gate. A recap (iteration 1998) sends no
+    tokens: four at once, by spheres nearer their chips, covered the nodes (review 51a)."""
+    if progress >= 1.0 or not step.sent_values or step.duration < ONE_FIRST_SECONDS:
         return []
-    numbers, chips = written
     time, (there, scaled) = _unease(progress), SENT_PHASES
     windows = {s.edge: w for s, w in _packet_windows(step, layout)}
     keep, note_size = form or (2, size)
-    slow = step.duration >= ONE_FIRST_SECONDS  # (the first iteration's: one token at a time)
     chip_half = {edge: _extent(text, size, px_per_unit)[0] / 2 for edge, text in step.multipliers}
     chip_at = {edge: chip.position for (edge, _), chip in zip(step.multipliers, chips, strict=True)}
     out = []
@@ -1179,80 +1177,43 @@ def _sent_tokens(
         t = (time - begin) / (end - begin) if end > begin else -1.0
         if not 0.0 < t < 1.0 or edge not in chip_at or there <= t < scaled:  # (in the gate: unseen)
             continue
-        if t < there and not slow:  # a recap's tokens together would be one blur over out: from the chips
-            continue
         source, target = int(layout.edge_to[edge]), int(layout.edge_from[edge])
         a, b = layout.nodes[source], layout.nodes[target]
 
         def on_weight(x: float, a=a, b=b) -> np.ndarray:
             return np.array([x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]), a[2]])
 
-        cx = chip_at[edge][0]
-        if t < there:  # from the sender's number to the chip's output end
-            start, start_size = _token_start(numbers, before, a, px_per_unit, size)
-            entry = on_weight(cx + chip_half[edge])
+        cx, half = chip_at[edge][0], chip_half[edge]
+        if t < there:  # out of the sender's sphere, up to the chip's output end (clear of it)
+            w = _extent(before, size, px_per_unit)[0]
             u = _ease(t / there)
-            way = np.array([start, a, entry])  # by its sphere and along its weight: clear of the others'
-            at, text, value_size = _along_path(way, u), before, round(start_size + (size - start_size) * u)
-            colour = theme.backward
-        else:  # out of the chip's other end, as delta x weight; then to the note's result
-            exit_at = on_weight(cx - chip_half[edge])
-            lines = 2 if keep == 2 else 1
-            dy = _stack_offsets(lines, note_size, px_per_unit)[-1]
-            land = np.array(
-                [_note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2, b[1] + dy, b[2]]
+            at = _lerp(np.asarray(a, dtype=float), on_weight(cx + half + TOKEN_CLEAR + w / 2), u)
+            text, value_size, colour = (
+                before,
+                round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u))),
+                theme.backward,
             )
+        else:  # out of the chip's other end (clear of it swollen), as delta x weight; to the note
+            w = _extent(after, size, px_per_unit)[0]
+            exit_at = on_weight(cx - half * (1 + CHIP_SWELL) - TOKEN_CLEAR - w / 2)
+            dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
+            land_x = _note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2
             u = _ease((t - scaled) / (1.0 - scaled))
-            at, text = _lerp(exit_at, land, u), after
+            at, text = _lerp(exit_at, np.array([land_x, b[1] + dy, b[2]]), u), after
             value_size = round(size + (note_size - size) * u)
             colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
-        backdrop = _mix(theme.panel, colour, TOKEN_TINT)
+        position = (float(at[0]), float(at[1]), float(at[2]) + 0.3)
         out.append(
             Label3D(
-                text,
-                (float(at[0]), float(at[1]), float(at[2]) + 0.3),
-                value_size,
-                colour,
-                backdrop,
-                "center",
-                "center",
+                text, position, value_size, colour, _mix(theme.panel, colour, TOKEN_TINT), "center", "center"
             )
         )
     return out
 
 
-def _along_path(path: np.ndarray, t: float) -> np.ndarray:
-    """The point ``t`` (0..1) of the way along a world polyline, by its length."""
-    lengths = np.linalg.norm(np.diff(path, axis=0), axis=1)
-    at = t * lengths.sum()
-    for (p, q), run in zip(itertools.pairwise(path), lengths, strict=True):
-        if at <= run and run > 0:
-            return p + (q - p) * (at / run)
-        at -= run
-    return np.asarray(path[-1], dtype=float)
-
-
 #: how much of a token's colour tints its backdrop (a token, not one more number written on
-#: the picture)
-TOKEN_TINT = 0.3
-
-
-def _token_start(
-    numbers: list[Label3D], text: str, node: np.ndarray, px_per_unit: float, size: int
-) -> tuple[np.ndarray, int]:
-    """Where a delta's token sets off, and at what size: the middle of the sender's number,
-    as large (a copy peels off it), else the sender's sphere."""
-    near = [
-        lb for lb in numbers if lb.text == text and np.linalg.norm(np.array(lb.position[:2]) - node[:2]) < 1.5
-    ]
-    if not near:
-        return np.asarray(node, dtype=float), size
-    label = near[0]
-    w, h = _extent(label.text, label.size, px_per_unit)
-    x, y, z = label.position
-    x += {"left": w / 2, "center": 0.0, "right": -w / 2}[label.align]
-    y += h / 2 if label.valign == "bottom" else 0.0
-    return np.array([x, y, z]), label.size
+#: the picture); world units between a token and its chip; its size as it leaves its sphere
+TOKEN_TINT, TOKEN_CLEAR, TOKEN_BORN = 0.3, 0.05, 0.6
 
 
 def _chip_swells(step: Step, layout: Layout, progress: float) -> dict[int, float]:

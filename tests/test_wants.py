@@ -685,7 +685,7 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
     (turned over by a negative weight: -0.118 x -0.945 = +0.112, blue), then lands where
     the hidden node's note writes that result (five reviews: a labelled token that is seen
     to be scaled at its weight)."""
-    from nnviz3d.frames import SENT_PHASES, _extent, _note_end, _px_per_unit, _stack_offsets
+    from nnviz3d.frames import SENT_PHASES, TOKEN_CLEAR, _extent, _note_end, _px_per_unit, _stack_offsets
 
     trace, tl = run
     theme, lay = THEMES["dark"], tl.layout
@@ -730,8 +730,11 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
         ppu = _px_per_unit(state.camera, W, H)
         (chip,) = [lb for lb in state.labels if lb.text == chips[edge]]
         half = _extent(chips[edge], 34, ppu)[0] / 2
-        assert seen["to the chip"][-1][0] == pytest.approx(chip.position[0] + half, abs=0.08)
-        assert seen["from it"][0][0] == pytest.approx(chip.position[0] - half, abs=0.08)
+        came = chip.position[0] + half + TOKEN_CLEAR + _extent("-0.118", 34, ppu)[0] / 2  # clear of it
+        left = chip.position[0] - 1.3 * half - TOKEN_CLEAR - _extent(product, 34, ppu)[0] / 2  # of it swollen
+        assert seen["to the chip"][-1][0] == pytest.approx(came, abs=0.08)
+        assert seen["from it"][0][0] == pytest.approx(left, abs=0.08)
+        assert seen["to the chip"][0][0] == pytest.approx(out_x, abs=0.08)  # out of out's sphere
         xs = [p[0] for p in seen["from it"]]
         assert xs == sorted(xs, reverse=True)  # on towards the hidden node, and past it
         # and lands where the note writes its result: the second line, right-aligned
@@ -747,17 +750,13 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
     assert starts[2] < starts[0] < starts[1] < starts[3]
 
 
-def test_a_recaps_tokens_come_out_of_the_chips(run):
-    """In iteration 2000 the four deltas go together and quickly: four tokens of the same
-    -0.000385 over out were one blur, so only the products are seen, out of the chips."""
+def test_a_recap_sends_no_tokens(run):
+    """In iteration 2000 the four deltas go together and quickly: four tokens at once, out
+    of chips near the hidden nodes, covered the nodes and their names (review 51a)."""
     _, tl = run
     step = _step(tl, 2000, "error", 1)
-    products = {p for _, _, p in step.sent_values}
-    assert products == {"+0.00192", "-0.00215", "+0.00339", "-0.00227"}
-    texts = set()
-    for f in tl.frames_of(step.index):
-        texts |= {lb.text for lb in _tokens(tl, step, f)[0]}
-    assert texts == products
+    assert {p for _, _, p in step.sent_values} == {"+0.00192", "-0.00215", "+0.00339", "-0.00227"}
+    assert not any(_tokens(tl, step, f)[0] for f in tl.frames_of(step.index))
 
 
 def test_a_delta_sent_back_passes_its_weights_chip_as_a_gate_which_swells(run):
