@@ -1188,11 +1188,8 @@ def _sent_tokens(
             w = _extent(before, size, px_per_unit)[0]
             u = _ease(t / there)
             at = _lerp(np.asarray(a, dtype=float), on_weight(cx + half + TOKEN_CLEAR + w / 2), u)
-            text, value_size, colour = (
-                before,
-                round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u))),
-                theme.backward,
-            )
+            text, colour = before, theme.backward
+            value_size = round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u)))  # it grows out
         else:  # out of the chip's other end (clear of it swollen), as delta x weight; to the note
             w = _extent(after, size, px_per_unit)[0]
             exit_at = on_weight(cx - half * (1 + CHIP_SWELL) - TOKEN_CLEAR - w / 2)
