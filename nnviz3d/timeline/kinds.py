@@ -427,8 +427,8 @@ def error(b: Builder, beat: Beat) -> None:
         # each hidden node's error worked out beside it, delta x weight (three reviews: only
         # the caption's example could be checked)
         notes = tuple(
-            (lay.node_id(k, n), f"{fmt_sig(d0)} {TIMES} {weight} {eq} {fmt_signed(float(sent[n, 0]))}")
-            for n, (_, _, weight) in enumerate(worked)
+            (lay.node_id(k, n), f"{delta} {TIMES} {weight} {eq} {product}")
+            for n, ((_, delta, product), (_, _, weight)) in enumerate(zip(sent_values, worked, strict=True))
         )
         known = {term[0] for term in terms}
         for _, note in notes:  # coloured as the caption's example: the notes' terms
