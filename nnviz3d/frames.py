@@ -707,7 +707,7 @@ def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
         span = TUBES_ARRIVE - first
         # the others a cascade in which each token has come to its chip before the next
         # sets off (together, their numbers ran into each other where the weights meet)
-        there, n = SENT_PHASES[0], len(back) - 1
+        there, n = TOKEN_PHASES[2], len(back) - 1
         rest = _together(back[1:], there / (1 + there * (n - 1)), cap=False)
         return {
             back[0]: (0.0, first - 0.01),
@@ -729,7 +729,7 @@ def _together(edges: list[int], stagger: float, cap: bool = True) -> dict[int, t
 #: an error step this long sends its example's delta back first, alone; deltas sent back together
 #: set off this much of the tween apart (a cascade, not one blur)
 ONE_FIRST_SECONDS, SENT_STAGGER = 6.0, 0.03
-FIRST_SHARE = 0.45  # of the tubes' time, the first (the example's) alone in a slow step
+FIRST_SHARE = 0.55  # of the tubes' time, the first (the example's) alone in a slow step
 
 
 def arrivals(step: Step, layout: Layout) -> dict[int, float]:
@@ -839,9 +839,9 @@ def _labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results,
             form,
         )  # fmt: skip
-        chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values), progress)
-        tokens = _sent_tokens(step, layout, theme, along, px_per_unit, progress, chips, form)
-        return (*out, *values, *chips, *tokens)
+        chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
+        tokens, chips = _sent_tokens(step, layout, theme, along, px_per_unit, progress, chips, form)
+        return (*out, *values, *tokens, *chips)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
@@ -1090,17 +1090,15 @@ def _multipliers(
     size: int,
     px_per_unit: float,
     around: tuple[Label3D, ...],
-    progress: float = 1.0,
 ) -> list[Label3D]:
     """An error step's weights, "× -0.945", each on its weight, upright and in its sign's
     colour: what the delta sent back along it is multiplied by (two reviews: the weights
     of the hidden errors were on screen nowhere but the caption); at the first place along
     it (MULTIPLIER_AT) clear of the labels ``around`` and of each other (the hall's big
-    numbers beside the hidden nodes hid them). A chip swells while the delta sent back
-    along its weight is in it and is scaled (review 42: "a chip that reacts")."""
+    numbers beside the hidden nodes hid them). The tokens sent back move them
+    (:func:`_sent_tokens`)."""
     if not step.multipliers:
         return []
-    swell = _chip_swells(step, layout, progress)
     boxes = [_label_box(lb, px_per_unit) for lb in around]
 
     def placed(t: float) -> tuple[float, list[np.ndarray]]:
@@ -1120,28 +1118,23 @@ def _multipliers(
     tries = [placed(t) for t in MULTIPLIER_AT]
     _, ats = next((p for p in tries if p[0] > 0), max(tries, key=lambda p: p[0]))
     out = []
-    for (edge, text), (x, y, z) in zip(step.multipliers, ats, strict=True):
+    for (_, text), (x, y, z) in zip(step.multipliers, ats, strict=True):
         spans = sign_spans(theme, text)
         colour = spans[0][2] if spans else theme.text
-        grown = swell.get(edge, 0.0)
         # upright on a backdrop that hides the weights under it (two reviews: slanted and
         # crossed by the weights, they were hard to read)
         out.append(
             Label3D(
                 text,
                 (x, y, z + 0.2),
-                round(size * (1.0 + CHIP_SWELL * grown)),
-                _mix(colour, theme.text, 0.5 * grown),
+                size,
+                colour,
                 theme.panel,
                 "center",
                 "center",
             )
         )
     return out
-
-
-#: how much larger a weight's "× w" grows while the delta that passes under it is scaled by it
-CHIP_SWELL = 0.3
 
 
 def _sent_tokens(
@@ -1153,79 +1146,87 @@ def _sent_tokens(
     progress: float,
     chips: list[Label3D],
     form: tuple[int, int] | None,
-) -> list[Label3D]:
-    """Each delta sent back as its number on a token, in the first iteration (a slow step):
-    it comes out of the sender's sphere, along its weight up to the weight's "× w"
-    (``chips``), goes into it (the chip swells: a gate), comes out of its other end as
-    delta x weight in its sign's colour and goes on to land in the hidden node's note as
-    its result (there is no room for it to wait beside the chip: at 34 px a chip and a
-    token on each side of it are wider than the way from a hidden node to the output).
-    Five reviews asked for a labelled token that is seen to be scaled at its weight; the
-    copy of the want arrow was 7 px wide, on a scale on which -0.118 is a quarter of the
-    largest, and hidden under the chip at the gate. A recap (iteration 1998) sends no
-    tokens: four at once, by spheres nearer their chips, covered the nodes (review 51a)."""
+) -> tuple[list[Label3D], list[Label3D]]:
+    """Each delta sent back as its number on a token, in the first iteration (a slow
+    step), and the weights' "× w" (``chips``) as they take part: (tokens, chips), the tokens
+    to be drawn first (a token passes under a chip).
+
+    The token comes out of the sender's sphere, along its weight up to its chip, passes
+    under it (the chip moves over towards the sender as it does) and stands before it: the
+    two read "-0.118 × -0.945", the product written on the wire. They become one, "≈ +0.112"
+    in its sign's colour (the flip is seen where it happens), which goes on to land in the
+    hidden node's note as its result, and the chip is back in its place. Five reviews asked
+    for a labelled token seen to be scaled at its weight; review 52a saw it vanish into
+    the chip and a product come out, "the multiplication happens off screen". A recap
+    (iteration 1998) sends no tokens: four at once covered the nodes (review 51a)."""
     if progress >= 1.0 or not step.sent_values or step.duration < ONE_FIRST_SECONDS:
-        return []
-    time, (there, scaled) = _unease(progress), SENT_PHASES
+        return [], chips
+    time, (there, under, made, leaves) = _unease(progress), TOKEN_PHASES
     windows = {s.edge: w for s, w in _packet_windows(step, layout)}
     keep, note_size = form or (2, size)
-    chip_half = {edge: _extent(text, size, px_per_unit)[0] / 2 for edge, text in step.multipliers}
-    chip_at = {edge: chip.position for (edge, _), chip in zip(step.multipliers, chips, strict=True)}
-    out = []
+    at_chip = {edge: i for i, (edge, _) in enumerate(step.multipliers)}
+    chips, hidden, out = list(chips), set(), []
+    gap = TOKEN_GAP * size / px_per_unit
     for edge, before, after in step.sent_values:
         begin, end = windows.get(edge, (0.0, 0.0))
         t = (time - begin) / (end - begin) if end > begin else -1.0
-        if not 0.0 < t < 1.0 or edge not in chip_at or there <= t < scaled:  # (in the gate: unseen)
+        if not 0.0 < t < 1.0 or edge not in at_chip:
             continue
+        chip = chips[at_chip[edge]]
         source, target = int(layout.edge_to[edge]), int(layout.edge_from[edge])
         a, b = layout.nodes[source], layout.nodes[target]
 
         def on_weight(x: float, a=a, b=b) -> np.ndarray:
             return np.array([x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]), a[2]])
 
-        cx, half = chip_at[edge][0], chip_half[edge]
-        if t < there:  # out of the sender's sphere, up to the chip's output end (clear of it)
-            w = _extent(before, size, px_per_unit)[0]
+        w, chip_w = _extent(before, size, px_per_unit)[0], _extent(chip.text, size, px_per_unit)[0]
+        # the pair, centred where the chip stands (beside it, the token ran into the node),
+        # between the nodes' spheres
+        pair_w, reach = w + gap + chip_w, PAIR_CLEAR + gap
+        cx = float(np.clip(chip.position[0], b[0] + reach + pair_w / 2, a[0] - reach - pair_w / 2))
+        token_x, chip_x = cx - pair_w / 2 + w / 2, cx + pair_w / 2 - chip_w / 2
+        text, colour, value_size = before, theme.backward, size
+        if t < there:  # out of the sender's sphere, up to the chip's output end
             u = _ease(t / there)
-            at = _lerp(np.asarray(a, dtype=float), on_weight(cx + half + TOKEN_CLEAR + w / 2), u)
-            text, colour = before, theme.backward
+            at = _lerp(np.asarray(a, dtype=float), on_weight(chip.position[0] + chip_w / 2 + gap + w / 2), u)
             value_size = round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u)))  # it grows out
-        else:  # out of the chip's other end (clear of it swollen), as delta x weight; to the note
-            w = _extent(after, size, px_per_unit)[0]
-            exit_at = on_weight(cx - half * (1 + CHIP_SWELL) - TOKEN_CLEAR - w / 2)
-            dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
-            land_x = _note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2
-            u = _ease((t - scaled) / (1.0 - scaled))
-            at, text = _lerp(exit_at, np.array([land_x, b[1] + dy, b[2]]), u), after
-            value_size = round(size + (note_size - size) * u)
+        elif t < made:  # under the chip, which moves over, to stand before it: the product written
+            u = _ease(min(1.0, (t - there) / (under - there)))
+            level = on_weight(cx)  # the pair level, an equation on the wire
+            came = on_weight(chip.position[0] + chip_w / 2 + gap + w / 2)
+            at = _lerp(came, np.array([token_x, level[1], level[2]]), u)
+            x, y, z = chip.position
+            chips[at_chip[edge]] = replace(chip, position=(x + (chip_x - x) * u, y + (level[1] - y) * u, z))
+        else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
+            text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
+            at = on_weight(cx)
+            if t >= leaves:
+                u = _ease((t - leaves) / (1.0 - leaves))
+                dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
+                land_x = _note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2
+                at, text = _lerp(at, np.array([land_x, b[1] + dy, b[2]]), u), after
+                value_size = round(value_size + (note_size - value_size) * u)
+            # the chip is back in its place once the product has left it
+            if abs(at[0] - chip.position[0]) < (_extent(text, value_size, px_per_unit)[0] + chip_w) / 2:
+                hidden.add(at_chip[edge])
         position = (float(at[0]), float(at[1]), float(at[2]) + 0.3)
         out.append(
             Label3D(
                 text, position, value_size, colour, _mix(theme.panel, colour, TOKEN_TINT), "center", "center"
             )
         )
-    return out
+    return out, [c for i, c in enumerate(chips) if i not in hidden]
 
 
+#: of a token's time: at its chip; under it, the chip moved over, the pair written; one product;
+#: off to the note
+TOKEN_PHASES = (0.2, 0.3, 0.58, 0.74)
 #: how much of a token's colour tints its backdrop (a token, not one more number written on
-#: the picture); world units between a token and its chip; its size as it leaves its sphere
-TOKEN_TINT, TOKEN_CLEAR, TOKEN_BORN = 0.3, 0.05, 0.6
-
-
-def _chip_swells(step: Step, layout: Layout, progress: float) -> dict[int, float]:
-    """For each weight whose delta sent back is being scaled now, how far its chip has
-    swollen (0..1: up while its token is in it, down as the product goes on its way)."""
-    if progress >= 1.0:
-        return {}
-    time, (there, scaled) = _unease(progress), SENT_PHASES
-    out = {}
-    for signal, (begin, end) in _packet_windows(step, layout):
-        t = (time - begin) / (end - begin) if end > begin else 1.0
-        if there < t < SENT_HOLD:
-            rise = min(1.0, 2 * (t - there) / (scaled - there), 4 * (SENT_HOLD - t) / (SENT_HOLD - there))
-            out[signal.edge] = float(np.sin(np.pi / 2 * rise))
-    return out
+#: the picture); ems between a token and its chip; its size as it leaves its sphere; the
+#: product's size against the pair's
+TOKEN_TINT, TOKEN_GAP, TOKEN_BORN, PRODUCT_GROW = 0.3, 0.35, 0.6, 1.15
+PAIR_CLEAR = 0.3  # world units between the pair and a node's centre
 
 
 def _px_per_unit(camera: Camera, width: int, height: int) -> float:
@@ -1781,10 +1782,6 @@ def _packet_windows(step: Step, layout: Layout) -> list[tuple[Signal, tuple[floa
         and int(layout.edge_from[s.edge]) in wanted
     ]
 
-
-#: a delta sent back comes to its weight's "× w" by the first of these shares of its time
-#: and is in it until the second; the chip is swollen until SENT_HOLD
-SENT_PHASES, SENT_HOLD = (0.32, 0.58), 0.74
 
 #: where the weights' "× w" stand, from their input's end: the first of these places where
 #: all are clear of the labels around them and of each other (nearer the hidden nodes too:

@@ -680,12 +680,12 @@ def _token_times(tl, step, edge):
 
 def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies(run):
     """Out's delta (-0.118) is sent back along each weight of syn1 as a token with its
-    number, in the backward pass's purple; it goes into the weight's "x w" at the chip's
-    output end and comes out of its other end as delta x weight in its sign's colour
-    (turned over by a negative weight: -0.118 x -0.945 = +0.112, blue), then lands where
-    the hidden node's note writes that result (five reviews: a labelled token that is seen
-    to be scaled at its weight)."""
-    from nnviz3d.frames import SENT_PHASES, TOKEN_CLEAR, _extent, _note_end, _px_per_unit, _stack_offsets
+    number, in the backward pass's purple; it comes up to the weight's "x w", passes under
+    it to stand before it ("-0.118 × -0.945": the product written on the wire), the two
+    become one "≈ +0.112" in its sign's colour (turned over by a negative weight), which
+    then lands where the hidden node's note writes that result (five reviews: a labelled
+    token that is seen to be scaled at its weight; 52a: the gate was unseen)."""
+    from nnviz3d.frames import TOKEN_PHASES, _extent, _note_end, _px_per_unit, _stack_offsets
 
     trace, tl = run
     theme, lay = THEMES["dark"], tl.layout
@@ -696,44 +696,49 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
     assert [(e, d) for e, d, _ in step.sent_values] == [(lay.edge_id(1, j, 0), "-0.118") for j in range(4)]
     assert tuple(p for _, _, p in step.sent_values) == products
     assert [fmt_signed(delta * w) for w in weights] == list(products)
-    there, scaled = SENT_PHASES
+    there, under, made, leaves = TOKEN_PHASES
     chips = dict(step.multipliers)
     out_x = lay.nodes[lay.node_id(2, 0)][0]
+    state = frame_state(tl, step.first_frame, W, H)
+    ppu = _px_per_unit(state.camera, W, H)
+    rest = {lb.text: lb.position for lb in state.labels}
     for j, product in enumerate(products):
         edge, hidden = lay.edge_id(1, j, 0), lay.node_id(1, j)
-        seen = {"to the chip": [], "in it": 0, "from it": []}
+        seen = {"to the chip": [], "pair": 0, "one": 0, "from it": []}
+        chip_w = _extent(chips[edge], 34, ppu)[0]
         for f, t in _token_times(tl, step, edge):
             if not 0 < t < 1:
                 continue
             tokens, labels = _tokens(tl, step, f)
-            (chip,) = [lb for lb in labels if lb.text == chips[edge]]
-            mine = [lb for lb in tokens if lb.text in ("-0.118", product)]
-            if there <= t < scaled:  # in the gate: unseen
-                chip_end = chip.position[0] + 0.5
-                assert not [lb for lb in mine if lb.text == product or lb.position[0] < chip_end]
-                seen["in it"] += 1
-                continue
+            chip = [lb for lb in labels if lb.text == chips[edge]]
+            mine = [lb for lb in tokens if lb.text in ("-0.118", product, f"\u2248 {product}")]
             if t < there:
-                (token,) = [lb for lb in mine if lb.text == "-0.118"]
-                assert token.color == theme.backward
-                assert chip.position[0] < token.position[0] <= out_x + 1.0  # on the output's side
+                (token,) = mine
+                assert token.text == "-0.118" and token.color == theme.backward
+                assert chip[0].position == rest[chips[edge]]  # still in its place
+                assert chip[0].position[0] < token.position[0] <= out_x + 1.0  # on the output's side
                 seen["to the chip"].append(token.position)
-            else:
+            elif under <= t < made:  # the pair: "-0.118 × -0.945", level, the token first
+                ((token,), (chip,)) = mine, chip
+                assert token.text == "-0.118" and token.position[1] == pytest.approx(chip.position[1])
+                token_end = token.position[0] + _extent("-0.118", 34, ppu)[0] / 2
+                gap = (chip.position[0] - chip_w / 2) - token_end
+                assert 0.2 * 34 / ppu < gap < 0.6 * 34 / ppu  # a space apart, as written
+                assert labels.index(token) < labels.index(chip)  # it passed under the chip
+                seen["pair"] += 1
+            elif made <= t < leaves:  # one number where the pair stood, in the sign's colour
+                (token,) = [lb for lb in mine if lb.text != "-0.118"]  # (the next may have set off)
+                assert token.text == f"\u2248 {product}" and not chip
+                assert token.color == (theme.positive if product[0] == "+" else theme.negative)
+                seen["one"] += 1
+            elif t >= leaves:
                 (token,) = [lb for lb in mine if lb.text == product]
                 assert token.color == (theme.positive if product[0] == "+" else theme.negative)
-                assert token.position[0] < chip.position[0]  # through it, on the hidden node's side
                 seen["from it"].append(token.position)
-        assert seen["in it"] >= 3 and len(seen["to the chip"]) >= 3 and len(seen["from it"]) >= 3, seen
-        # it comes up to the chip's output end and leaves from its other end
-        f = step.first_frame
-        state = frame_state(tl, f, W, H)
-        ppu = _px_per_unit(state.camera, W, H)
-        (chip,) = [lb for lb in state.labels if lb.text == chips[edge]]
-        half = _extent(chips[edge], 34, ppu)[0] / 2
-        came = chip.position[0] + half + TOKEN_CLEAR + _extent("-0.118", 34, ppu)[0] / 2  # clear of it
-        left = chip.position[0] - 1.3 * half - TOKEN_CLEAR - _extent(product, 34, ppu)[0] / 2  # of it swollen
-        assert seen["to the chip"][-1][0] == pytest.approx(came, abs=0.08)
-        assert seen["from it"][0][0] == pytest.approx(left, abs=0.08)
+        assert seen["pair"] >= 3 and seen["one"] >= 3, seen
+        assert len(seen["to the chip"]) >= 3 and len(seen["from it"]) >= 3, seen
+        came = rest[chips[edge]][0] + chip_w / 2 + 0.35 * 34 / ppu + _extent("-0.118", 34, ppu)[0] / 2
+        assert seen["to the chip"][-1][0] == pytest.approx(came, abs=0.08)  # up to the chip's output end
         assert seen["to the chip"][0][0] == pytest.approx(out_x, abs=0.08)  # out of out's sphere
         xs = [p[0] for p in seen["from it"]]
         assert xs == sorted(xs, reverse=True)  # on towards the hidden node, and past it
@@ -742,7 +747,7 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
         last = seen["from it"][-1]
         assert last[0] == pytest.approx(end, abs=0.05)
         assert last[1] == pytest.approx(lay.nodes[hidden][1] + _stack_offsets(2, 34, ppu)[-1], abs=0.05)
-    # the example first, alone; then the others one at a time, each at its chip before the next sets off
+    # the example first, alone; then the others one at a time, each a product before the next sets off
     starts = {}
     for j in (2, 0, 1, 3):
         edge = lay.edge_id(1, j, 0)
@@ -759,30 +764,26 @@ def test_a_recap_sends_no_tokens(run):
     assert not any(_tokens(tl, step, f)[0] for f in tl.frames_of(step.index))
 
 
-def test_a_delta_sent_back_passes_its_weights_chip_as_a_gate_which_swells(run):
-    """Review 42b saw h4's copy scaled a weight's length before its "× 0.341" and read it
-    as scaled by nothing: the chip is the gate. It swells while the token is in it (and
-    keeps its backdrop: nothing is seen under its digits), and is its size again before and
-    after."""
-    from nnviz3d.frames import SENT_HOLD, SENT_PHASES
+def test_a_weights_chip_is_back_in_its_place_once_the_product_has_left_it(run):
+    """The chip moves over for the pair and is hidden in the one number; then it stands
+    where it stood, as it was, with its backdrop (nothing is seen under its digits)."""
+    from nnviz3d.frames import TOKEN_PHASES
 
     _, tl = run
-    lay = tl.layout
     step = _step(tl, 1, "error", 1)
-    h3 = lay.edge_id(1, 2, 0)
+    h3 = tl.layout.edge_id(1, 2, 0)
     text = dict(step.multipliers)[h3]
-    there, scaled = SENT_PHASES
-    sizes: dict[str, list[int]] = {}
-    backdrops = set()
+    rest = next(lb for lb in frame_state(tl, step.first_frame, W, H).labels if lb.text == text)
+    moved, gone, back = 0, 0, []
     for f, t in _token_times(tl, step, h3):
-        (chip,) = [lb for lb in frame_state(tl, f, W, H).labels if lb.text == text]
-        phase = "before" if t < there else "scaled" if t < scaled else "held" if t < SENT_HOLD else "after"
-        sizes.setdefault(phase, []).append(chip.size)
-        backdrops.add(chip.backdrop)
-    rest = sizes["before"][0]
-    assert set(sizes["before"]) == set(sizes["after"][-3:]) == {rest}  # still, before and after
-    assert max(sizes["scaled"] + sizes["held"]) == round(rest * 1.3)  # swollen at the gate
-    assert None not in backdrops and max(map(max, backdrops)) < 0.15  # the dark background's
+        chip = [lb for lb in frame_state(tl, f, W, H).labels if lb.text == text]
+        if TOKEN_PHASES[1] <= t < TOKEN_PHASES[2]:
+            moved += chip[0].position[0] > rest.position[0] + 0.1
+        gone += not chip
+        if t >= 1:
+            back.append(chip[0])
+    assert moved >= 3 and gone >= 3 and back and all(c == rest for c in back)
+    assert rest.backdrop is not None and max(rest.backdrop) < 0.15  # the dark background's
 
 
 def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
