@@ -38,6 +38,10 @@ KNOWN_PATHS = (
 #: sans drew l, I, 1 and | alike: five lecturer reviews read "l1" as "I1" or "11".
 LATIN_FONT = str(Path(__file__).parent / "typefaces" / "NotoSansCJKjp-Latin-Regular.otf")
 LATIN_BOLD_FONT = str(Path(__file__).parent / "typefaces" / "NotoSansCJKjp-Latin-Bold.otf")
+#: English code and tables' font, shipped likewise: Noto Sans Mono CJK JP's Latin, 0.5 em a
+#: character (in VTK's Courier, "l1_error" read as "11_error": review 52a)
+LATIN_MONO_FONT = str(Path(__file__).parent / "typefaces" / "NotoSansMonoCJKjp-Latin-Regular.otf")
+LATIN_MONO_BOLD_FONT = str(Path(__file__).parent / "typefaces" / "NotoSansMonoCJKjp-Latin-Bold.otf")
 
 INSTALL_HINT = (
     "no font with Japanese glyphs found; install one (Debian/Ubuntu: apt-get install "

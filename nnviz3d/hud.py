@@ -852,7 +852,7 @@ def code(hud: Hud, box: Box, out: Overlay) -> None:
     top = 0.02 + line_h * len(listing)
     code_w = (len(max(listing, key=len)) + 3) * timeline.mono_advance_px(size) / width
     out.rects.append(Rect2D(x0, y0, x0 + code_w, top + 0.01, theme.panel, 0.55))
-    char_w = timeline.mono_advance_px(size) / width  # Courier 0.6 em, Noto Mono CJK 0.5
+    char_w = timeline.mono_advance_px(size) / width  # Noto Mono CJK 0.5 em
     colors = {"comment": theme.muted, "keyword": theme.keyword, "number": theme.number,
               "punct": theme.muted, "name": theme.code}  # fmt: skip
     for i, line in enumerate(listing):

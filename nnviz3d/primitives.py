@@ -186,7 +186,7 @@ class FrameState:
     ghost_radii: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ghost_colors: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     font_file: str | None = None
-    mono_font_file: str | None = None  # code and tables (None: font_file, or Courier)
+    mono_font_file: str | None = None  # code and tables (None: font_file, or the shipped mono)
     bold_font_file: str | None = None  # font_file's bold face (None: bold texts use font_file)
     mono_bold_font_file: str | None = None  # mono_font_file's bold face (None: bold code uses it)
 
@@ -194,7 +194,7 @@ class FrameState:
 # -- text -------------------------------------------------------------------------------
 def text_width_em(text: str, mono: bool | float = False) -> float:
     """Estimated width of the longest line in ems (CJK characters are a full em); ``mono``:
-    True for Courier (0.6 em a character), or the mono font's ASCII advance in ems."""
+    True for 0.6 em a character (code in a proportional font), or the mono font's ASCII advance in ems."""
     per_char = (0.6 if mono is True else float(mono)) if mono else 0.56
     widths = [
         sum(1.0 if unicodedata.east_asian_width(c) in "WF" else per_char for c in line)

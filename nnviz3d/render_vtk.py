@@ -42,7 +42,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkTextRenderer,
 )
 
-from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT
+from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, LATIN_MONO_BOLD_FONT, LATIN_MONO_FONT
 from nnviz3d.offscreen import ensure_offscreen
 from nnviz3d.primitives import FrameState, Label3D, Polyline2D, Rect2D, Text2D
 
@@ -208,8 +208,10 @@ def _set_font(
     elif font_file:  # every element through the chosen font (Japanese needs it)
         p.SetFontFamily(VTK_FONT_FILE)
         p.SetFontFile(font_file)
-    elif mono:
-        p.SetFontFamilyToCourier()
+    elif mono:  # the shipped Latin mono face (Courier drew l and 1 alike)
+        p.SetFontFamily(VTK_FONT_FILE)
+        p.SetFontFile(LATIN_MONO_BOLD_FONT if bold else LATIN_MONO_FONT)
+        bold = False
     else:  # the shipped Latin face (VTK's own sans drew l, I, 1 and | alike)
         p.SetFontFamily(VTK_FONT_FILE)
         p.SetFontFile(LATIN_BOLD_FONT if bold else LATIN_FONT)

@@ -12,7 +12,14 @@ from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonDataModel import vtkImageData
 from vtkmodules.vtkRenderingCore import vtkTextProperty, vtkTextRenderer
 
-from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, advance_em
+from nnviz3d.fonts import (
+    LATIN_BOLD_FONT,
+    LATIN_FONT,
+    LATIN_MONO_BOLD_FONT,
+    LATIN_MONO_FONT,
+    advance_em,
+    mono_advance_em,
+)
 from nnviz3d.render_vtk import _set_font
 from nnviz3d.text import MESSAGES
 
@@ -35,15 +42,23 @@ def test_english_text_is_drawn_in_the_shipped_face_where_l_I_and_bar_differ():
         inks = {c: _ink(prop, c) for c in "lI|1"}
         assert len(set(inks.values())) == 4, inks  # four different shapes
         assert inks["l"][0] > inks["I"][0]  # the l's tail
-    code = vtkTextProperty()
-    _set_font(code, 20, True, False, None, None)
-    assert code.GetFontFamilyAsString() == "Courier"  # code and tables keep Courier
+
+
+def test_english_code_is_drawn_in_the_shipped_mono_face_where_l_and_1_differ():
+    """In VTK's Courier, "l1_error" read as "11_error" (review 52a)."""
+    for bold in (False, True):
+        code = vtkTextProperty()
+        _set_font(code, 60, True, bold, None, None)  # no font file: English
+        assert code.GetFontFile() == (LATIN_MONO_BOLD_FONT if bold else LATIN_MONO_FONT)
+        inks = {c: _ink(code, c) for c in "l1I"}
+        assert len(set(inks.values())) == 3, inks
+        assert mono_advance_em(code.GetFontFile()) == 0.5  # every character as wide
 
 
 def test_the_shipped_face_covers_every_english_message():
     from fontTools.ttLib import TTFont
 
-    for path in (LATIN_FONT, LATIN_BOLD_FONT):
+    for path in (LATIN_FONT, LATIN_BOLD_FONT, LATIN_MONO_FONT, LATIN_MONO_BOLD_FONT):
         assert Path(path).is_file() and (Path(path).parent / "LICENSE.txt").is_file()
         cmap = TTFont(path).getBestCmap()
         text = {c for message in MESSAGES["en"].values() for c in message} | set("×·")

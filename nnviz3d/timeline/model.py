@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from nnviz3d.fonts import mono_advance_em
+from nnviz3d.fonts import LATIN_MONO_FONT, mono_advance_em
 from nnviz3d.layout import Layout
 
 DIM = 0.3  # brightness of the weights that are not part of the current step
@@ -318,7 +318,8 @@ class Timeline:
     weight_stats: np.ndarray | None = None
     bias_stats: np.ndarray | None = None
     #: a monospaced font file for code and tables (Noto Sans Mono CJK JP); None: they use
-    #: ``font`` (a proportional font: whole code lines, no syntax colours) or VTK's Courier
+    #: ``font`` (a proportional font: whole code lines, no syntax colours) or, without one,
+    #: the shipped Latin mono face (fonts.LATIN_MONO_FONT)
     mono_font: str | None = None
     #: ``font``'s bold face, for the bold texts (captions, the summing rows), if there is one
     bold_font: str | None = None
@@ -361,13 +362,18 @@ class Timeline:
     @property
     def mono_em(self) -> float:
         """Advance of an ASCII character of the code and tables' font, in ems: the mono
-        font's own (0.5 for Noto Sans Mono CJK, kanji one em), else Courier's 0.6."""
-        return mono_advance_em(self.mono_font) if self.mono_font else 0.6
+        font's own, or the shipped Latin mono face's (0.5 for Noto Sans Mono CJK, kanji one
+        em); 0.6 for code in a proportional ``font`` (no monospaced face with Japanese)."""
+        if self.font and not self.mono_font:
+            return 0.6
+        return mono_advance_em(self.mono_font or LATIN_MONO_FONT)
 
     def mono_advance_px(self, size: int) -> float:
         """Pixels from one column of code to the next at font size ``size``: FreeType
         rounds the mono font's advance to whole pixels (Noto's 0.5 em is 7 px at 13 px)."""
-        return math.floor(self.mono_em * size + 0.5) if self.mono_font else 0.6 * size
+        if self.font and not self.mono_font:
+            return 0.6 * size
+        return math.floor(self.mono_em * size + 0.5)
 
     @cached_property
     def _starts(self) -> list[int]:
