@@ -581,42 +581,56 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
             error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)
     items = _key_items(hud)
     width_px = hud.width * (x1 - x0)
-    shown = _key_fits(hud, items, width_px, it + error, size)
-    without = _key_fits(hud, items, width_px, it, size) if error and shown < len(items) else shown
-    if without > shown:  # what the picture means wins over the error
-        error, shown = "", without
+    shown = _key_fits(hud, items, width_px, (it, error) if error else (it,), size)
+    without = _key_fits(hud, items, width_px, (it,), size) if error and shown < len(items) else shown
+    if without > shown == 0:  # what the picture means first wins over the error; the rest of
+        error, shown = "", without  # the key gives way to it (review 47b: the error vanished)
     if items and shown == 0 and step.epoch and timeline.n_batches == 1:  # and over a long word
         short = hud.t("iteration_short", e=step.epoch, n=timeline.total_epochs)
-        if fits := _key_fits(hud, items, width_px, short + error, size):
+        if fits := _key_fits(hud, items, width_px, (short, error) if error else (short,), size):
             it, shown = short, fits
-        elif fits := _key_fits(hud, items, width_px, short, size):  # the key still wins
+        elif fits := _key_fits(hud, items, width_px, (short,), size):  # the key still wins
             it, shown, error = short, fits, ""
     out.texts.append(Text2D(it, x1, y1, size, theme.text, bold=True, align="right"))
     if error:
-        shift = (text_width_em(it) + 1.5) * size / hud.width
+        shift = (_width_em(hud, it, bold=True) + KEY_GAP[1]) * size / hud.width
         out.texts.append(Text2D(error, x1 - shift, y1, size, theme.text, align="right"))
     # top left: what the picture's colours and numbers mean in this step
     x = x0
     for text, colour in items[:shown]:
         # white, to be read from the back; the colours named in bold (blue +, violet: ...)
         out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.text))
-        x += (text_width_em(text) + 1.0) * size / hud.width
+        x += (_width_em(hud, text, colour != theme.text) + KEY_GAP[0]) * size / hud.width
 
 
-def _key_fits(hud: Hud, items: list[tuple[str, tuple]], width_px: float, right: str, size: int) -> int:
-    """How many of the key's items fit left of ``right`` on a top line ``width_px`` wide;
-    blue + and orange - go together or not at all."""
-    room = width_px - (text_width_em(right) + 3) * size
+#: ems after each of the key's items; after each of the top line's texts on the right
+KEY_GAP = (0.6, 1.0)
+
+
+def _key_fits(
+    hud: Hud, items: list[tuple[str, tuple]], width_px: float, right: tuple[str, ...], size: int
+) -> int:
+    """How many of the key's items fit left of the texts ``right`` (the iteration, bold, and
+    the mean |error|) on a top line ``width_px`` wide, measured in the faces they are drawn
+    in; blue + and orange - go together or not at all."""
+    room = width_px - sum(_width_em(hud, t, i == 0) + KEY_GAP[1] for i, t in enumerate(right)) * size
     n = 0
-    for text, _ in items:
-        width = (text_width_em(text) + 1.0) * size
+    for text, colour in items:
+        width = (_width_em(hud, text, colour != hud.theme.text) + KEY_GAP[0]) * size
         if width > room:
             break
         room -= width
         n += 1
-    if n == 1 and len(items) > 1 and items[0][1] == hud.theme.positive:  # a sign without its pair
-        n = 0
+    if n and items[n - 1][1] == hud.theme.positive and n < len(items):  # a sign without its pair
+        n -= 1
     return n
+
+
+def _width_em(hud: Hud, text: str, bold: bool = False) -> float:
+    """The width in ems of one line of ``text`` in the face it is drawn in."""
+    if bold:
+        return advance_em(text, hud.timeline.bold_font or hud.timeline.font or LATIN_BOLD_FONT)
+    return advance_em(text, hud.timeline.font or LATIN_FONT)
 
 
 def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
@@ -626,17 +640,19 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     # the want arrows (frames.want_arrows) are drawn where the network is: not in study
     arrows = step.wants and hud.timeline.screen != "study"
     wants = [(hud.t("key_wants"), theme.text)] if arrows else []
+    # the weights' colours are keyed wherever they are drawn and the key has room (review
+    # 52a: "a permanent blue/orange key"); the arrows and the purple first
     if step.kind == "error":  # the tubes, in the backward pass's colour
-        return [*wants, (hud.t("key_backward"), theme.backward)]
+        return [*wants, *signs, (hud.t("key_backward"), theme.backward)]
     if step.kind == "delta":
         wants = [(hud.t("key_wants_delta"), theme.backward)] if wants else []
-        return [*wants, (hud.t("key_delta"), theme.backward)]  # the deltas' purple, as drawn
+        return [*wants, (hud.t("key_delta"), theme.backward), *signs]  # the deltas' purple, as drawn
     if step.kind == "output_error" and wants:
-        return wants
+        return [*wants, *signs]
     if step.kind == "update":  # (no sleeves where the layers are drawn as panels)
         grids = scene_shape(hud.timeline.screen, hud.timeline.layout.layers, hud.timeline.layout.n_records,
                             hud.timeline.fit_curve is not None) == "grids"  # fmt: skip
-        return [] if grids else [(hud.t("key_update"), theme.text)]
+        return [] if grids else [(hud.t("key_update"), theme.text), *signs]
     if step.kind == "node":
         return [(hud.t("key_forward"), theme.text), *signs]  # the hall: what the numbers are, first
     if step.feature_maps is not None:

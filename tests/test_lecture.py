@@ -361,3 +361,24 @@ def test_every_update_keeps_the_mean_error_beside_its_key(story):
     for step in updates:
         words = [t.text for t in overlay(tl, step, THEMES["dark"], 1280, 720)[0]]
         assert "grey rim = size of change" in words and any(w.startswith("mean |error| ") for w in words)
+
+
+def test_the_weights_colours_are_keyed_beside_the_backward_pass_and_the_update(story):
+    """Review 52a asked for "a permanent blue/orange key": the error step (the deltas sent
+    back, where a negative weight flips the sign) and each update say which colour is +,
+    beside the mean |error|; blue + and orange - are never apart."""
+    from nnviz3d.frames import THEMES
+    from nnviz3d.hud import overlay
+
+    _, tl = story
+    theme = THEMES["dark"]
+    steps = [s for s in tl.steps if s.kind in ("error", "update") and s.epoch == 1]
+    assert [s.kind for s in steps] == ["error", "update", "update"]
+    for step in steps:
+        texts = {t.text: t for t in overlay(tl, step, theme, 1280, 720)[0]}
+        assert texts["blue +"].color == theme.positive and texts["orange -"].color == theme.negative
+        assert any(w.startswith("mean |error| ") for w in texts)
+        assert texts["blue +"].x < texts["orange -"].x
+    for step in tl.steps:
+        texts = [t.text for t in overlay(tl, step, theme, 1280, 720)[0]]
+        assert ("blue +" in texts) == ("orange -" in texts), step.index
