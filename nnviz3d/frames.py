@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -840,7 +841,9 @@ def _labels(
             form,
         )  # fmt: skip
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
-        tokens, chips = _sent_tokens(step, layout, theme, along, px_per_unit, progress, chips, form)
+        tokens, chips = _sent_tokens(
+            step, layout, theme, along, px_per_unit, progress, chips, form, (*out, *values)
+        )
         return (*out, *values, *tokens, *chips)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -1146,6 +1149,7 @@ def _sent_tokens(
     progress: float,
     chips: list[Label3D],
     form: tuple[int, int] | None,
+    around: tuple[Label3D, ...] = (),
 ) -> tuple[list[Label3D], list[Label3D]]:
     """Each delta sent back as its number on a token, in the first iteration (a slow
     step), and the weights' "× w" (``chips``) as they take part: (tokens, chips), the tokens
@@ -1166,6 +1170,7 @@ def _sent_tokens(
     keep, note_size = form or (2, size)
     at_chip = {edge: i for i, (edge, _) in enumerate(step.multipliers)}
     chips, hidden, out = list(chips), set(), []
+    clear_of = [_label_box(lb, px_per_unit) for lb in around]
     gap = TOKEN_GAP * size / px_per_unit
     for edge, before, after in step.sent_values:
         begin, end = windows.get(edge, (0.0, 0.0))
@@ -1183,7 +1188,10 @@ def _sent_tokens(
         # the pair, centred where the chip stands (beside it, the token ran into the node),
         # between the nodes' spheres
         pair_w, reach = w + gap + chip_w, PAIR_CLEAR + gap
-        cx = float(np.clip(chip.position[0], b[0] + reach + pair_w / 2, a[0] - reach - pair_w / 2))
+        others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
+        spot = _pair_spot(on_weight, chip.position[0], (b[0] + reach, a[0] - reach), pair_w,
+                          _extent(before, size, px_per_unit)[1], [*clear_of, *others])  # fmt: skip
+        cx = float(spot[0])
         token_x, chip_x = cx - pair_w / 2 + w / 2, cx + pair_w / 2 - chip_w / 2
         text, colour, value_size = before, theme.backward, size
         if t < there:  # out of the sender's sphere, up to the chip's output end
@@ -1192,15 +1200,14 @@ def _sent_tokens(
             value_size = round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u)))  # it grows out
         elif t < made:  # under the chip, which moves over, to stand before it: the product written
             u = _ease(min(1.0, (t - there) / (under - there)))
-            level = on_weight(cx)  # the pair level, an equation on the wire
             came = on_weight(chip.position[0] + chip_w / 2 + gap + w / 2)
-            at = _lerp(came, np.array([token_x, level[1], level[2]]), u)
+            at = _lerp(came, np.array([token_x, spot[1], spot[2]]), u)  # level: an equation
             x, y, z = chip.position
-            chips[at_chip[edge]] = replace(chip, position=(x + (chip_x - x) * u, y + (level[1] - y) * u, z))
+            chips[at_chip[edge]] = replace(chip, position=(x + (chip_x - x) * u, y + (spot[1] - y) * u, z))
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
             text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
-            at = on_weight(cx)
+            at = spot
             if t >= leaves:
                 u = _ease((t - leaves) / (1.0 - leaves))
                 dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
@@ -1219,6 +1226,34 @@ def _sent_tokens(
     return out, [c for i, c in enumerate(chips) if i not in hidden]
 
 
+def _pair_spot(
+    on_weight: Callable[[float], np.ndarray],
+    x: float,
+    between: tuple[float, float],
+    width: float,
+    height: float,
+    clear_of: list[tuple[float, float, float, float]],
+) -> np.ndarray:
+    """Where a delta and its weight's "× w" stand as a pair ``width`` wide: level, centred on
+    the weight at ``x`` (the chip's place) if it is clear of the boxes ``clear_of``, else
+    the nearest place clear of them, towards the hidden node first, then a little off the
+    weight (out's delta over it was in h1's pair's way); between the nodes' spheres
+    (``between``: the ends' x)."""
+    lo, hi = between[0] + width / 2, between[1] - width / 2
+    x = float(np.clip(x, lo, hi)) if lo <= hi else (lo + hi) / 2
+    best, least = on_weight(x), -np.inf
+    for dy in (0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5):
+        for cx in np.arange(x, lo - 1e-9, -PAIR_STEP) if lo <= hi else [x]:
+            at = on_weight(float(cx)) + np.array([0.0, dy * height, 0.0])
+            box = (cx - width / 2, at[1] - height / 2, cx + width / 2, at[1] + height / 2)
+            gap = min((_box_gap(box, q) for q in clear_of), default=np.inf)
+            if gap > 0:
+                return at
+            if gap > least:
+                best, least = at, gap
+    return best
+
+
 #: of a token's time: at its chip; under it, the chip moved over, the pair written; one product;
 #: off to the note
 TOKEN_PHASES = (0.2, 0.3, 0.58, 0.74)
@@ -1226,7 +1261,8 @@ TOKEN_PHASES = (0.2, 0.3, 0.58, 0.74)
 #: the picture); ems between a token and its chip; its size as it leaves its sphere; the
 #: product's size against the pair's
 TOKEN_TINT, TOKEN_GAP, TOKEN_BORN, PRODUCT_GROW = 0.3, 0.35, 0.6, 1.15
-PAIR_CLEAR = 0.3  # world units between the pair and a node's centre
+#: world units between the pair and a node's centre; steps in which it moves over to be clear
+PAIR_CLEAR, PAIR_STEP = 0.3, 0.05
 
 
 def _px_per_unit(camera: Camera, width: int, height: int) -> float:

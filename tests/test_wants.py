@@ -847,3 +847,30 @@ def test_a_layers_tangents_on_the_sigmoid_do_not_cross(run):
         return side(p, q, r) != side(p, q, s) and side(r, s, p) != side(r, s, q)
 
     assert not any(cross(a, b) for a, b in itertools.combinations(tangents, 2))
+
+
+def test_a_delta_and_its_weight_stand_as_a_pair_clear_of_the_numbers_around(run):
+    """Where h1's weight meets out's delta written over out, the pair "-0.118 × -0.591"
+    moves over (then off its weight) until it is clear: it was written over "-0.118"."""
+    from nnviz3d.frames import TOKEN_PHASES, _box_gap, _label_box, _px_per_unit
+
+    _, tl = run
+    lay = tl.layout
+    step = _step(tl, 1, "error", 1)
+    chips = dict(step.multipliers)
+    ppu = _px_per_unit(frame_state(tl, step.first_frame, W, H).camera, W, H)
+    for j in range(4):
+        edge = lay.edge_id(1, j, 0)
+        pairs = 0
+        for f, t in _token_times(tl, step, edge):
+            if not TOKEN_PHASES[1] <= t < TOKEN_PHASES[2]:
+                continue
+            tokens, labels = _tokens(tl, step, f)
+            (token,) = [lb for lb in tokens if lb.text == "-0.118"]
+            (chip,) = [lb for lb in labels if lb.text == chips[edge]]
+            rest = [lb for lb in labels if lb not in tokens and lb.text not in chips.values()]
+            for mine in (token, chip):
+                box = _label_box(mine, ppu)
+                assert all(_box_gap(box, _label_box(lb, ppu)) > 0 for lb in rest), (j, mine.text)
+            pairs += 1
+        assert pairs >= 3
