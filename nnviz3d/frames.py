@@ -822,9 +822,12 @@ def _labels(
         arrive = BEADS_ARRIVE if step.kind == "node" else 1.0
         carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
         results = progress >= 1.0  # a node's z, its error x slope: with the result
+        pending: frozenset[int] = frozenset()
         if step.multipliers and not results:  # a delta sent back: its note as it lands
             landed = {node for node, came in arrivals(step, layout).items() if _unease(progress) >= came}
-            step = replace(step, node_notes=tuple(n for n in step.node_notes if n[0] in landed))
+            # (its operands as its token's product sets off to it: the cause before the effect)
+            pending = _products_on_their_way(step, layout, progress) - landed
+            step = replace(step, node_notes=tuple(n for n in step.node_notes if n[0] in landed | pending))
             results = True
         elif not results:  # (error x slope before it, where the note ends with it)
             step = replace(step, node_notes=tuple(n for n in step.node_notes if _operands(n[1])))
@@ -838,7 +841,7 @@ def _labels(
             form = _error_note_form(step, layout, names_at, sizes, px_per_unit, timeline.font, left_end)
         values = _value_labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results,
-            form,
+            form, pending,
         )  # fmt: skip
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
         tokens, chips = _sent_tokens(
@@ -898,11 +901,13 @@ def _value_labels(
     along_size: int | None = None,
     results: bool = True,
     note_form: tuple[int, int] | None = None,
+    pending: frozenset[int] = frozenset(),
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
     weight, delta x weight, a change) a little along it (those, and a note under one node,
-    at ``along_size``, else ``size``)."""
+    at ``along_size``, else ``size``). The notes of the nodes ``pending`` without their
+    result line: their token is bringing it."""
     out = []
     placed = list(taken or [])  # boxes (x0, y0, x1, y1) in world units: the node labels' first
     # one note goes under its sphere; a column of them (a layer's error x slope) beside
@@ -920,7 +925,8 @@ def _value_labels(
             left = _note_end(layout, node)
             keep, note_size = note_form or (2, size)
             lines = _note_kept(text, keep)
-            for label in _stacked(lines, (left, y, z), "right", note_size, px_per_unit, theme, step.terms):
+            stack = _stacked(lines, (left, y, z), "right", note_size, px_per_unit, theme, step.terms)
+            for label in stack[:-1] if node in pending else stack:
                 out.append(label)
                 (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
                 placed.append((lx - w, ly - h / 2, lx, ly + h / 2))
@@ -1152,17 +1158,17 @@ def _sent_tokens(
     around: tuple[Label3D, ...] = (),
 ) -> tuple[list[Label3D], list[Label3D]]:
     """Each delta sent back as its number on a token, in the first iteration (a slow
-    step), and the weights' "× w" (``chips``) as they take part: (tokens, chips), the tokens
-    to be drawn first (a token passes under a chip).
+    step), and the weights' "× w" (``chips``) as they take part: (tokens, chips).
 
-    The token comes out of the sender's sphere, along its weight up to its chip, passes
-    under it (the chip moves over towards the sender as it does) and stands before it: the
-    two read "-0.118 × -0.945", the product written on the wire. They become one, "≈ +0.112"
-    in its sign's colour (the flip is seen where it happens), which goes on to land in the
-    hidden node's note as its result, and the chip is back in its place. Five reviews asked
-    for a labelled token seen to be scaled at its weight; review 52a saw it vanish into
-    the chip and a product come out, "the multiplication happens off screen". A recap
-    (iteration 1998) sends no tokens: four at once covered the nodes (review 51a)."""
+    The token comes out of the sender's sphere, along its weight up to its chip, and takes
+    the chip in: one pill "-0.118 × -0.945", the product written on the wire, moves to its
+    place (clear of the numbers around). It becomes one number, "≈ +0.112" in its sign's
+    colour (the flip is seen where it happens), which goes on to land in the hidden node's
+    note as its result (the note's operands are there as it sets off), and the chip is
+    back in its place. Five reviews asked for a labelled token seen to be scaled at its
+    weight; review 52a saw it vanish into the chip, "the multiplication happens off
+    screen", and 53a a token passing under a chip as both unreadable. A recap (iteration
+    1998) sends no tokens: four at once covered the nodes (review 51a)."""
     if progress >= 1.0 or not step.sent_values or step.duration < ONE_FIRST_SECONDS:
         return [], chips
     time, (there, under, made, leaves) = _unease(progress), TOKEN_PHASES
@@ -1185,25 +1191,24 @@ def _sent_tokens(
             return np.array([x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]), a[2]])
 
         w, chip_w = _extent(before, size, px_per_unit)[0], _extent(chip.text, size, px_per_unit)[0]
-        # the pair, centred where the chip stands (beside it, the token ran into the node),
-        # between the nodes' spheres
-        pair_w, reach = w + gap + chip_w, PAIR_CLEAR + gap
+        # the pair, one pill "-0.118 × -0.945", centred where the chip stands (beside it, the
+        # token ran into the node), between the nodes' spheres, clear of the labels around
+        pill = f"{before} {chip.text}"
+        (pill_w, pill_h), reach = _extent(pill, size, px_per_unit), PAIR_CLEAR + gap
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
-        spot = _pair_spot(on_weight, chip.position[0], (b[0] + reach, a[0] - reach), pair_w,
-                          _extent(before, size, px_per_unit)[1], [*clear_of, *others])  # fmt: skip
-        cx = float(spot[0])
-        token_x, chip_x = cx - pair_w / 2 + w / 2, cx + pair_w / 2 - chip_w / 2
-        text, colour, value_size = before, theme.backward, size
+        spot = _pair_spot(on_weight, chip.position[0], (b[0] + reach, a[0] - reach), pill_w, pill_h,
+                          [*clear_of, *others])  # fmt: skip
+        text, colour, value_size, spans = before, theme.backward, size, ()
         if t < there:  # out of the sender's sphere, up to the chip's output end
             u = _ease(t / there)
             at = _lerp(np.asarray(a, dtype=float), on_weight(chip.position[0] + chip_w / 2 + gap + w / 2), u)
             value_size = round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u)))  # it grows out
-        elif t < made:  # under the chip, which moves over, to stand before it: the product written
+        elif t < made:  # the token takes the chip in: one pill, the product written, to its place
             u = _ease(min(1.0, (t - there) / (under - there)))
-            came = on_weight(chip.position[0] + chip_w / 2 + gap + w / 2)
-            at = _lerp(came, np.array([token_x, spot[1], spot[2]]), u)  # level: an equation
-            x, y, z = chip.position
-            chips[at_chip[edge]] = replace(chip, position=(x + (chip_x - x) * u, y + (spot[1] - y) * u, z))
+            came = (chip.position[0] + chip_w / 2 + gap + w / 2 + chip.position[0]) / 2
+            at = _lerp(on_weight(came), spot, u)
+            text, spans = pill, ((0, len(before), theme.backward), (len(before) + 1, len(pill), chip.color))
+            hidden.add(at_chip[edge])
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
             text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
@@ -1218,11 +1223,8 @@ def _sent_tokens(
             if abs(at[0] - chip.position[0]) < (_extent(text, value_size, px_per_unit)[0] + chip_w) / 2:
                 hidden.add(at_chip[edge])
         position = (float(at[0]), float(at[1]), float(at[2]) + 0.3)
-        out.append(
-            Label3D(
-                text, position, value_size, colour, _mix(theme.panel, colour, TOKEN_TINT), "center", "center"
-            )
-        )
+        backdrop = _mix(theme.panel, colour, TOKEN_TINT)
+        out.append(Label3D(text, position, value_size, colour, backdrop, "center", "center", spans))
     return out, [c for i, c in enumerate(chips) if i not in hidden]
 
 
@@ -1254,8 +1256,8 @@ def _pair_spot(
     return best
 
 
-#: of a token's time: at its chip; under it, the chip moved over, the pair written; one product;
-#: off to the note
+#: of a token's time: at its chip (the pill formed); the pill in its place; one number; off
+#: to the note
 TOKEN_PHASES = (0.2, 0.3, 0.58, 0.74)
 #: how much of a token's colour tints its backdrop (a token, not one more number written on
 #: the picture); ems between a token and its chip; its size as it leaves its sphere; the
@@ -1263,6 +1265,19 @@ TOKEN_PHASES = (0.2, 0.3, 0.58, 0.74)
 TOKEN_TINT, TOKEN_GAP, TOKEN_BORN, PRODUCT_GROW = 0.3, 0.35, 0.6, 1.15
 #: world units between the pair and a node's centre; steps in which it moves over to be clear
 PAIR_CLEAR, PAIR_STEP = 0.3, 0.05
+
+
+def _products_on_their_way(step: Step, layout: Layout, progress: float) -> frozenset[int]:
+    """The hidden nodes to which a token sent back (:func:`_sent_tokens`) is bringing its
+    product now, from its chip."""
+    if progress >= 1.0 or not step.sent_values or step.duration < ONE_FIRST_SECONDS:
+        return frozenset()
+    time = _unease(progress)
+    return frozenset(
+        int(layout.edge_from[s.edge])
+        for s, (begin, end) in _packet_windows(step, layout)
+        if begin + TOKEN_PHASES[3] * (end - begin) <= time < end
+    )
 
 
 def _px_per_unit(camera: Camera, width: int, height: int) -> float:

@@ -187,7 +187,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "timelapse_epoch": "Fast forward to epoch {epoch}: mean |error| {e}; "
         "outputs {outputs} vs targets {targets}",
         "chapter_timelapse": "Fast forward",
-        "summary": "Learned: {rule}. Unseen input {x} -> {y}{verdict}",
+        "summary": "Learned: {rule}. Unseen input {x} \u2192 {y}{verdict}",
         "rule_follows": "the output follows input {i}",
         "rule_opposes": "the output is the opposite of input {i}",
         "rule_xor": "output 1 when inputs {i} and {j} differ (XOR)",
@@ -207,12 +207,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verdict_unsure_because": ": unsure, input {i} was always {v}",
         "unseen_test": "held-out record {row}",
         "unseen_mean": "the average record",
-        "panel_code_map": "the code -> what you saw",
-        "code_map_row": "{code} -> {meaning}",
+        "panel_code_map": "the code \u2192 what you saw",
+        "code_map_row": "{code} \u2192 {meaning}",
         "map_error": "the error",
-        "map_output_delta": "the output's delta",
+        "map_output_delta": "output error × slope",
         "map_sent_back": "the error sent back",
-        "map_hidden_delta": "error × slope",
+        "map_hidden_delta": "hidden error × slope",
         "map_update": "the weights move",
         "map_hidden": "the hidden values",
         "map_output": "the output",
@@ -424,9 +424,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "panel_code_map": "見えたもの ← コード",
         "code_map_row": "{meaning} ← {code}",
         "map_error": "誤差",
-        "map_output_delta": "出力のデルタ",
+        "map_output_delta": "出力の誤差 × 傾き",
         "map_sent_back": "送り返された誤差",
-        "map_hidden_delta": "誤差 × 傾き",
+        "map_hidden_delta": "隠れ層の誤差 × 傾き",
         "map_update": "重みの更新",
         "map_hidden": "隠れ層の値",
         "map_output": "出力",
@@ -458,8 +458,10 @@ def message(lang: str, key: str, **values: object) -> str:
 
 
 def columns(text: str) -> int:
-    """Width of ``text`` in a monospaced font's columns: kana and kanji take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Width of ``text`` in a monospaced CJK font's columns: kana and kanji take two, and so
+    do the signs East Asian fonts draw a full em wide (×, ≈, the arrows: in Noto Sans Mono
+    CJK, the summary's "error × slope" pushed its line a column out of true)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
 
 
 def pad_columns(text: str, width: int, right: bool = True) -> str:

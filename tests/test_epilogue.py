@@ -140,7 +140,7 @@ def test_unseen_input_is_the_final_network_run_forward(default):
     assert s.visual.node_values[out_node] == y and s.node_labels[out_node] == fmt_sig(y)
     hidden = forward(spec.activations[:1], list(trace.final_weights), None, x)[0]
     assert np.array_equal(s.visual.node_values[list(tl.layout.layer_nodes(1))], hidden)
-    assert f"Unseen input [1, 0, 0] -> {fmt(y, 3)}" in s.caption
+    assert f"Unseen input [1, 0, 0] \u2192 {fmt(y, 3)}" in s.caption
     assert np.array_equal(s.visual.weights, np.concatenate([w.ravel() for w in trace.final_weights]))
 
 
@@ -150,7 +150,7 @@ def test_summary_says_what_the_outputs_follow(default):
     _, tl = default
     caption = tl.steps[-1].caption
     assert caption.startswith("Learned: output 1 when inputs 1 and 2 differ (XOR).")
-    assert caption.endswith("-> 0.558: unsure, input 3 was always 1")
+    assert caption.endswith("\u2192 0.558: unsure, input 3 was always 1")
 
 
 @pytest.mark.parametrize(
@@ -179,14 +179,14 @@ def test_summary_links_the_lines_of_an_iteration_to_what_was_seen(default):
     _, tl = default
     s = tl.steps[-1]
     assert s.panel == (
-        "the code -> what you saw",
-        "l1 = ...          -> the hidden values  ",
-        "l2 = ...          -> the output         ",
-        "l2_error = y - l2 -> the error          ",
-        "l2_delta = ...    -> the output's delta ",
-        "l1_error = ...    -> the error sent back",
-        "l1_delta = ...    -> error × slope      ",
-        "syn1, syn0 += ... -> the weights move   ",
+        "the code \u2192 what you saw",
+        "l1 = ...          \u2192 the hidden values    ",
+        "l2 = ...          \u2192 the output           ",
+        "l2_error = y - l2 \u2192 the error            ",
+        "l2_delta = ...    \u2192 output error × slope",  # (× is two columns wide)
+        "l1_error = ...    \u2192 the error sent back  ",
+        "l1_delta = ...    \u2192 hidden error × slope",
+        "syn1, syn0 += ... \u2192 the weights move     ",
     )
     # and the lecture draws it, in its readable type (a block too wide would be dropped)
     texts = overlay(tl, s, THEMES["dark"], 1280, 720)[0]
@@ -211,12 +211,12 @@ def test_summary_works_for_other_shapes():
     assert (
         s.kind == "summary"
         and s.panel[1].startswith("l1 = ...")
-        and s.panel[3].endswith("the output         ")
+        and s.panel[3].endswith("\u2192 the output           ")
     )
     assert s.panel[4].startswith("l3_error = y - l3")
     assert any(row.startswith("l2_error = ...") for row in s.panel)
     assert any(row.startswith("b0 += ...") for row in s.panel)
-    assert "held-out record 1 -> class" in s.caption and "its label is" in s.caption
+    assert "held-out record 1 \u2192 class" in s.caption and "its label is" in s.caption
 
 
 def _steps(capsys, *args):
@@ -279,7 +279,7 @@ def test_the_chart_replaces_the_small_charts_in_the_epilogue():
         ends.append(curve.points[-1][0])
     assert ends[:5] == sorted(ends[:5])  # drawn up to the current iteration only
     summary = texts(tl.steps[-1])
-    assert "the code -> what you saw" in summary  # the values panel keeps its place
+    assert "the code \u2192 what you saw" in summary  # the values panel keeps its place
 
 
 def test_japanese_summary_keeps_the_code_column_aligned():
