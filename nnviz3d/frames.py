@@ -990,7 +990,7 @@ def _value_labels(
         for (_, text), (node, start) in zip(values, beside_ends, strict=True):
             x, y, z = layout.nodes[node]
             gap = NODE_R_MAX * layout.node_scale[node] + 0.1
-            before, arrow, after = text.partition(" -> ")
+            before, arrow, after = text.partition(" \u2192 ")
             at = (x + gap if start else x - gap, y, z + 0.2)
             lines = [before, f"{arrow.strip()} {after}"] if arrow else [text]
             out += _stacked(lines, at, "left" if start else "right", stack_size, px_per_unit, theme)
@@ -1160,10 +1160,11 @@ def _sent_tokens(
     """Each delta sent back as its number on a token, in the first iteration (a slow
     step), and the weights' "× w" (``chips``) as they take part: (tokens, chips).
 
-    The token comes out of the sender's sphere, along its weight up to its chip, and takes
-    the chip in: one pill "-0.118 × -0.945", the product written on the wire, moves to its
-    place (clear of the numbers around). It becomes one number, "≈ +0.112" in its sign's
-    colour (the flip is seen where it happens), which goes on to land in the hidden node's
+    The token, "-0.118 ↓" (its number, and the way it wants its node to go), comes out of
+    the sender's sphere, along its weight up to its chip, and takes the chip in: one pill
+    "-0.118 × -0.945", the product written on the wire, moves to its place (clear of the
+    numbers around). It becomes one number, "≈ +0.112 ↑" in its sign's colour (the flip is
+    seen where it happens), which goes on to land in the hidden node's
     note as its result (the note's operands are there as it sets off), and the chip is
     back in its place. Five reviews asked for a labelled token seen to be scaled at its
     weight; review 52a saw it vanish into the chip, "the multiplication happens off
@@ -1198,9 +1199,12 @@ def _sent_tokens(
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
         spot = _pair_spot(on_weight, chip.position[0], (b[0] + reach, a[0] - reach), pill_w, pill_h,
                           [*clear_of, *others])  # fmt: skip
-        text, colour, value_size, spans = before, theme.backward, size, ()
+        # its number with the way it wants its node to go, which a negative weight turns over
+        # (review 53a: "the sign flip is only a colour swap; no arrow turns over")
+        text, colour, value_size, spans = f"{before} {_way(before)}", theme.backward, size, ()
         if t < there:  # out of the sender's sphere, up to the chip's output end
             u = _ease(t / there)
+            w = _extent(text, size, px_per_unit)[0]
             at = _lerp(np.asarray(a, dtype=float), on_weight(chip.position[0] + chip_w / 2 + gap + w / 2), u)
             value_size = round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u)))  # it grows out
         elif t < made:  # the token takes the chip in: one pill, the product written, to its place
@@ -1211,13 +1215,14 @@ def _sent_tokens(
             hidden.add(at_chip[edge])
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
-            text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
+            text, value_size = f"\u2248 {after} {_way(after)}", round(size * PRODUCT_GROW)
             at = spot
-            if t >= leaves:
+            if t >= leaves:  # (its arrow stays behind as it comes to the node's hollow one)
                 u = _ease((t - leaves) / (1.0 - leaves))
                 dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
                 land_x = _note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2
-                at, text = _lerp(at, np.array([land_x, b[1] + dy, b[2]]), u), after
+                text = f"{after} {_way(after)}" if u < WAY_KEPT else after
+                at = _lerp(at, np.array([land_x, b[1] + dy, b[2]]), u)
                 value_size = round(value_size + (note_size - value_size) * u)
             # the chip is back in its place once the product has left it
             if abs(at[0] - chip.position[0]) < (_extent(text, value_size, px_per_unit)[0] + chip_w) / 2:
@@ -1226,6 +1231,15 @@ def _sent_tokens(
         backdrop = _mix(theme.panel, colour, TOKEN_TINT)
         out.append(Label3D(text, position, value_size, colour, backdrop, "center", "center", spans))
     return out, [c for i, c in enumerate(chips) if i not in hidden]
+
+
+def _way(number: str) -> str:
+    """The way a value written ``number`` wants its node to go: up for +, down for -."""
+    return "\u2193" if number.startswith("-") else "\u2191"
+
+
+#: how far (0..1) a product on its way to its note keeps its way's arrow
+WAY_KEPT = 0.75
 
 
 def _pair_spot(

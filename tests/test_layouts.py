@@ -233,20 +233,20 @@ def test_an_update_writes_each_weight_before_and_after_largest_change_first(time
     update = next(s for s in tl.steps if s.kind == "update" and s.layer == 1)
     lay = tl.layout
     assert update.edge_values == (
-        (lay.edge_id(1, 2, 0), "-0.9452 -> -0.9520"),
-        (lay.edge_id(1, 1, 0), "+0.7562 -> +0.7495"),
-        (lay.edge_id(1, 3, 0), "+0.3409 -> +0.3364"),
-        (lay.edge_id(1, 0, 0), "-0.5911 -> -0.5956"),
+        (lay.edge_id(1, 2, 0), "-0.9452 \u2192 -0.9520"),
+        (lay.edge_id(1, 1, 0), "+0.7562 \u2192 +0.7495"),
+        (lay.edge_id(1, 3, 0), "+0.3409 \u2192 +0.3364"),
+        (lay.edge_id(1, 0, 0), "-0.5911 \u2192 -0.5956"),
     )
     grid = {1: "-0.0067", 0: "-0.0045", 2: "-0.0068", 3: "-0.0046"}
     for edge, text in update.edge_values:  # the grid's change is itself rounded: within 1 unit
-        before, after = text.split(" -> ")
+        before, after = text.split(" \u2192 ")
         assert abs(float(before) + float(grid[lay.edge_from[edge] - 3]) - float(after)) <= 1.0001e-4
     fs = frame_state(tl, tl.frames_of(update.index)[-1], 1280, 720)
     for edge, text in update.edge_values:
-        before, after = text.split(" -> ")
+        before, after = text.split(" \u2192 ")
         node = lay.nodes[lay.edge_from[edge]]
-        top, bottom = (next(lb for lb in fs.labels if lb.text == t) for t in (before, f"-> {after}"))
+        top, bottom = (next(lb for lb in fs.labels if lb.text == t) for t in (before, f"\u2192 {after}"))
         assert top.position[0] == bottom.position[0] > node[0]  # right of the hidden node
         assert top.position[1] > node[1] > bottom.position[1]  # one over the other, level with it
     syn0 = next(s for s in tl.steps if s.kind == "update" and s.layer == 0)
@@ -305,12 +305,12 @@ def test_a_late_update_writes_enough_digits_to_see_the_change(timelines):
     tl = timelines["lecture"]
     late = next(s for s in tl.steps if s.kind == "update" and s.layer == 1 and s.epoch == 2000)
     for edge, text in late.edge_values:
-        before, after = (float(v) for v in text.split(" -> "))
+        before, after = (float(v) for v in text.split(" \u2192 "))
         assert before != after, text
         i = tl.layout.edge_from[edge] - tl.layout.layer_nodes(1)[0]
         change = float(late.change[i, 0])
         assert after - before == pytest.approx(
-            change, abs=1.5 * 10 ** -len(text.split(" -> ")[1].split(".")[1])
+            change, abs=1.5 * 10 ** -len(text.split(" \u2192 ")[1].split(".")[1])
         )
 
 
@@ -366,7 +366,7 @@ def test_the_lectures_grid_alone_writes_the_changes_of_weights_that_cross(timeli
     assert syn0.edge_values and not [lb for lb in fs.labels if lb.text in {v for _, v in syn0.edge_values}]
     syn1 = next(s for s in tl.steps if s.kind == "update" and s.layer == 1)
     fs = frame_state(tl, tl.frames_of(syn1.index)[-1], 1280, 720)
-    assert sum(lb.text.startswith("-> ") for lb in fs.labels) == 4
+    assert sum(lb.text.startswith("\u2192 ") for lb in fs.labels) == 4
 
 
 def test_an_output_square_fills_its_frame_by_the_value(timelines):

@@ -163,7 +163,7 @@ def test_the_updates_before_and_after_stacks_keep_apart(run):
     ends = project(fs.camera, np.array([[0.0, 0, 0], [1.0, 0, 0]]), W / H)
     px_per_unit = abs(ends[1, 0] - ends[0, 0]) * W / 2
     befores_written = {"-0.5911", "+0.7562", "-0.9452", "+0.3409"}
-    lines = [lb for lb in fs.labels if lb.text in befores_written or "->" in lb.text]
+    lines = [lb for lb in fs.labels if lb.text in befores_written or "\u2192" in lb.text]
     assert len(lines) == 8
     boxes = []
     for lb in lines:
@@ -171,8 +171,8 @@ def test_the_updates_before_and_after_stacks_keep_apart(run):
         x, y = lb.position[:2]
         boxes.append((x, y - h / 2, x + w, y + h / 2))
     pairs = list(zip(boxes, lines, strict=True))
-    befores = sorted((b for b, lb in pairs if "->" not in lb.text), key=lambda b: b[1])
-    afters = sorted((b for b, lb in pairs if "->" in lb.text), key=lambda b: b[1])
+    befores = sorted((b for b, lb in pairs if "\u2192" not in lb.text), key=lambda b: b[1])
+    afters = sorted((b for b, lb in pairs if "\u2192" in lb.text), key=lambda b: b[1])
     for after, before in zip(afters[1:], befores[:-1], strict=True):  # an after over the next before
         # (clear by a fifth of a line at least: the backdrops stand out of the boxes)
         assert _box_gap(after, before) > 0.2 * (after[3] - after[1])

@@ -712,10 +712,12 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
                 continue
             tokens, labels = _tokens(tl, step, f)
             chip = [lb for lb in labels if lb.text == chips[edge]]
-            mine = [lb for lb in tokens if lb.text in ("-0.118", product, f"\u2248 {product}")]
+            way = "\u2191" if product[0] == "+" else "\u2193"  # the way it wants its node to go
+            texts = ("-0.118 \u2193", product, f"{product} {way}", f"\u2248 {product} {way}")
+            mine = [lb for lb in tokens if lb.text in texts]
             if t < there:
                 (token,) = mine
-                assert token.text == "-0.118" and token.color == theme.backward
+                assert token.text == "-0.118 \u2193" and token.color == theme.backward
                 assert chip[0].position == rest[chips[edge]]  # still in its place
                 assert chip[0].position[0] < token.position[0] <= out_x + 1.0  # on the output's side
                 seen["to the chip"].append(token.position)
@@ -725,17 +727,17 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
                 assert token.spans[1][2] == rest_colour[chips[edge]]  # the weight in its sign's colour
                 seen["pair"] += 1
             elif made <= t < leaves:  # one number where the pair stood, in the sign's colour
-                (token,) = [lb for lb in mine if lb.text != "-0.118"]  # (the next may have set off)
-                assert token.text == f"\u2248 {product}" and not chip
+                (token,) = [lb for lb in mine if lb.text != "-0.118 \u2193"]  # (the next may have set off)
+                assert token.text == f"\u2248 {product} {way}" and not chip  # a negative weight turned it
                 assert token.color == (theme.positive if product[0] == "+" else theme.negative)
                 seen["one"] += 1
             elif t >= leaves:
-                (token,) = [lb for lb in mine if lb.text == product]
+                (token,) = [lb for lb in mine if lb.text in (product, f"{product} {way}")]
                 assert token.color == (theme.positive if product[0] == "+" else theme.negative)
                 seen["from it"].append(token.position)
         assert seen["pair"] >= 3 and seen["one"] >= 3, seen
         assert len(seen["to the chip"]) >= 3 and len(seen["from it"]) >= 3, seen
-        came = rest[chips[edge]][0] + chip_w / 2 + 0.35 * 34 / ppu + _extent("-0.118", 34, ppu)[0] / 2
+        came = rest[chips[edge]][0] + chip_w / 2 + 0.35 * 34 / ppu + _extent("-0.118 \u2193", 34, ppu)[0] / 2
         assert seen["to the chip"][-1][0] == pytest.approx(came, abs=0.08)  # up to the chip's output end
         assert seen["to the chip"][0][0] == pytest.approx(out_x, abs=0.08)  # out of out's sphere
         xs = [p[0] for p in seen["from it"]]

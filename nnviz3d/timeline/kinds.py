@@ -1388,7 +1388,7 @@ def _signed_values(edges: list[int], m: np.ndarray) -> tuple[tuple[int, str], ..
 
 
 def _before_after(befores: np.ndarray, afters: np.ndarray, changes: list[str]) -> list[str]:
-    """Weights' changes as the picture writes them along the weights: "-0.945 -> -0.952",
+    """Weights' changes as the picture writes them along the weights: "-0.945 → -0.952",
     to 3 significant digits, or to the change's first digit where that is finer (iteration
     2000's -4.9912 -> -4.9916 would read -4.99 -> -4.99: no change at all); one decimal
     more where before + change (as the table beside writes it, ``changes``) would not give
@@ -1396,7 +1396,7 @@ def _before_after(befores: np.ndarray, afters: np.ndarray, changes: list[str]) -
     precision."""
     pairs = [(float(b), float(a)) for b, a in zip(befores, afters, strict=True)]
     if not all(np.isfinite(pair).all() for pair in pairs):
-        return [f"{fmt_signed(b)} -> {fmt_signed(a)}" for b, a in pairs]
+        return [f"{fmt_signed(b)} \u2192 {fmt_signed(a)}" for b, a in pairs]
     places = 0
     for before, after in pairs:
         biggest = max(abs(before), abs(after))
@@ -1414,7 +1414,7 @@ def _before_after(befores: np.ndarray, afters: np.ndarray, changes: list[str]) -
     # (where neither closes every sum, the one decimal more misses by a unit of the last
     # digit at most: the change as written is itself rounded)
     places = next((p for p in (places, places + 1) if closes(p)), places + 1)
-    return [f"{before:+.{places}f} -> {after:+.{places}f}" for before, after in pairs]
+    return [f"{before:+.{places}f} \u2192 {after:+.{places}f}" for before, after in pairs]
 
 
 def _matrix_values(name: str, m: np.ndarray) -> dict[str, float]:
