@@ -455,11 +455,11 @@ def frame_state(
     if names_shown(timeline, step) and spread < 0.5:  # a sheet is too small for names
         names, backdrops = node_names(timeline, step, theme, camera, width, height)
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
-    labels = () if slide else _labels(timeline, step, theme, camera, (width, height), progress)
+    labels, carried = ((), ()) if slide else _labels(timeline, step, theme, camera, (width, height), progress)
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
-            polylines = polylines + want_arrows(timeline, step, theme, camera, width, height, progress)
+            polylines += want_arrows(timeline, step, theme, camera, width, height, progress, carried)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
                 timeline,
@@ -760,10 +760,11 @@ def _signals(step: Step, layout: Layout, theme: Theme, progress: float, backward
 
 def _labels(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, frame: tuple[int, int], progress: float = 1
-) -> tuple[Label3D, ...]:
-    """The numbers on the network. What a weight carries (its beads, its tube) is written
-    on it when it has arrived, at the end of the step's tween; so is a number the step
-    works out (a node's value, z, delta), as the caption writes its result."""
+) -> tuple[tuple[Label3D, ...], tuple[Carried, ...]]:
+    """The numbers on the network, and the want arrows the tokens sent back carry. What a
+    weight carries (its beads, its tube) is written on it when it has arrived, at the end
+    of the step's tween; so is a number the step works out (a node's value, z, delta), as
+    the caption writes its result."""
     width, height = frame
     layout = timeline.layout
     study = timeline.screen == "study"
@@ -844,14 +845,14 @@ def _labels(
             form, pending,
         )  # fmt: skip
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
-        tokens, chips = _sent_tokens(
+        tokens, chips, carried = _sent_tokens(
             step, layout, theme, along, px_per_unit, progress, chips, form, (*out, *values)
         )
-        return (*out, *values, *tokens, *chips)
+        return (*out, *values, *tokens, *chips), tuple(carried)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
-    return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit)
+    return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit), ()
 
 
 def _over_name(layout: Layout, names_at: dict[int, tuple], node: int, lift: float) -> float:
@@ -1156,23 +1157,27 @@ def _sent_tokens(
     chips: list[Label3D],
     form: tuple[int, int] | None,
     around: tuple[Label3D, ...] = (),
-) -> tuple[list[Label3D], list[Label3D]]:
+) -> tuple[list[Label3D], list[Label3D], list[Carried]]:
     """Each delta sent back as its number on a token, in the first iteration (a slow
-    step), and the weights' "× w" (``chips``) as they take part: (tokens, chips).
+    step), the weights' "× w" (``chips``) as they take part, and the want arrows the tokens
+    carry: (tokens, chips, arrows).
 
-    The token, "-0.118 ↓" (its number, and the way it wants its node to go), comes out of
-    the sender's sphere, along its weight up to its chip, and takes the chip in: one pill
-    "-0.118 × -0.945", the product written on the wire, moves to its place (clear of the
-    numbers around). It becomes one number, "≈ +0.112 ↑" in its sign's colour (the flip is
-    seen where it happens), which goes on to land in the hidden node's
-    note as its result (the note's operands are there as it sets off), and the chip is
-    back in its place. Five reviews asked for a labelled token seen to be scaled at its
-    weight; review 52a saw it vanish into the chip, "the multiplication happens off
-    screen", and 53a a token passing under a chip as both unreadable. A recap (iteration
-    1998) sends no tokens: four at once covered the nodes (review 51a)."""
+    The token, "-0.118" and beside it the delta's want arrow (as the output's purple
+    fill), comes out of the sender's sphere, along its weight up to its chip, and takes the
+    chip in: one pill "-0.118 × -0.945", the product written on the wire, moves to its place
+    (clear of the numbers around), while its arrow shrinks by the weight through nothing
+    and grows again, turned over by a negative weight: the hidden node's error, hollow. It
+    becomes one number, "≈ +0.112" in its sign's colour, which goes on to land in the hidden
+    node's note as its result (the note's operands are there as it sets off), its arrow
+    becoming the node's; the chip is back in its place. Five reviews asked for a labelled
+    token seen to be scaled at its weight; review 52a saw it vanish into the chip, "the
+    multiplication happens off screen"; 53a a token passing under a chip as both
+    unreadable, and "no arrow turns over". A recap (iteration 1998) sends no tokens: four
+    at once covered the nodes (review 51a)."""
     if progress >= 1.0 or not step.sent_values or step.duration < ONE_FIRST_SECONDS:
-        return [], chips
+        return [], chips, []
     time, (there, under, made, leaves) = _unease(progress), TOKEN_PHASES
+    carried: list[Carried] = []
     windows = {s.edge: w for s, w in _packet_windows(step, layout)}
     keep, note_size = form or (2, size)
     at_chip = {edge: i for i, (edge, _) in enumerate(step.multipliers)}
@@ -1199,9 +1204,12 @@ def _sent_tokens(
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
         spot = _pair_spot(on_weight, chip.position[0], (b[0] + reach, a[0] - reach), pill_w, pill_h,
                           [*clear_of, *others])  # fmt: skip
-        # its number with the way it wants its node to go, which a negative weight turns over
-        # (review 53a: "the sign flip is only a colour swap; no arrow turns over")
-        text, colour, value_size, spans = f"{before} {_way(before)}", theme.backward, size, ()
+        # its number, and beside it the want arrow it carries, which a negative weight turns
+        # over (review 53a: "the sign flip is only a colour swap; no arrow turns over")
+        text, colour, value_size, spans = before, theme.backward, size, ()
+        delta = next(d for node, d, _ in step.senders if node == source)
+        product = delta * float(step.visual.weights[edge])
+        arrow = Carried((0.0, 0.0, 0.0), delta, theme.backward, False)  # the delta's, solid
         if t < there:  # out of the sender's sphere, up to the chip's output end
             u = _ease(t / there)
             w = _extent(text, size, px_per_unit)[0]
@@ -1213,16 +1221,25 @@ def _sent_tokens(
             at = _lerp(on_weight(came), spot, u)
             text, spans = pill, ((0, len(before), theme.backward), (len(before) + 1, len(pill), chip.color))
             hidden.add(at_chip[edge])
+            # its arrow scaled by the weight: it shrinks through nothing and, turned over by a
+            # negative weight, grows again as the hidden node's error, hollow (as that node's)
+            turn = min(1.0, max(0.0, (t - under) / (made - under)))
+            if turn >= 0.5:
+                colour_after = _sign_colour(theme, product)
+                arrow = Carried((0.0, 0.0, 0.0), product, colour_after, True, -float(np.cos(np.pi * turn)))
+            else:
+                arrow = replace(arrow, share=float(np.cos(np.pi * turn)))
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
-            text, value_size = f"\u2248 {after} {_way(after)}", round(size * PRODUCT_GROW)
+            text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
             at = spot
-            if t >= leaves:  # (its arrow stays behind as it comes to the node's hollow one)
+            arrow = Carried((0.0, 0.0, 0.0), product, colour, True)
+            if t >= leaves:  # its arrow becomes the node's hollow one
                 u = _ease((t - leaves) / (1.0 - leaves))
+                arrow = replace(arrow, dock=(target, u))
                 dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
                 land_x = _note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2
-                text = f"{after} {_way(after)}" if u < WAY_KEPT else after
-                at = _lerp(at, np.array([land_x, b[1] + dy, b[2]]), u)
+                at, text = _lerp(at, np.array([land_x, b[1] + dy, b[2]]), u), after
                 value_size = round(value_size + (note_size - value_size) * u)
             # the chip is back in its place once the product has left it
             if abs(at[0] - chip.position[0]) < (_extent(text, value_size, px_per_unit)[0] + chip_w) / 2:
@@ -1230,16 +1247,27 @@ def _sent_tokens(
         position = (float(at[0]), float(at[1]), float(at[2]) + 0.3)
         backdrop = _mix(theme.panel, colour, TOKEN_TINT)
         out.append(Label3D(text, position, value_size, colour, backdrop, "center", "center", spans))
-    return out, [c for i, c in enumerate(chips) if i not in hidden]
+        right = position[0] + _extent(text, value_size, px_per_unit)[0] / 2 + CARRY_GAP
+        carried.append(replace(arrow, at=(right, position[1], position[2])))
+    return out, [c for i, c in enumerate(chips) if i not in hidden], carried
 
 
-def _way(number: str) -> str:
-    """The way a value written ``number`` wants its node to go: up for +, down for -."""
-    return "\u2193" if number.startswith("-") else "\u2191"
+@dataclass(frozen=True)
+class Carried:
+    """A want arrow a token sent back carries beside it (:func:`_sent_tokens`): at ``at``
+    (world, right of the token), as long as ``value`` on the arrows' one scale times
+    ``share``, pointing its sign's way; ``dock``: the node whose arrow it becomes, and how
+    far (0..1) it has come to it."""
+
+    at: tuple[float, float, float]
+    value: float
+    colour: Colour
+    hollow: bool
+    share: float = 1.0
+    dock: tuple[int, float] | None = None
 
 
-#: how far (0..1) a product on its way to its note keeps its way's arrow
-WAY_KEPT = 0.75
+CARRY_GAP = 0.15  # world units between a token and the want arrow it carries
 
 
 def _pair_spot(
@@ -1772,6 +1800,7 @@ def want_arrows(
     width: int,
     height: int,
     progress: float = 1.0,
+    carrying: tuple[Carried, ...] = (),
 ) -> tuple[Polyline2D, ...]:
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
     rise: blue for an error) or down (orange), as long as how much -- on one scale for
@@ -1822,6 +1851,16 @@ def want_arrows(
         colour = _sign_colour(theme, value) if hollow else theme.backward
         length, up = pen.length_of(value) * grown, 1.0 if value > 0 else -1.0
         out += pen.centred(*pen.slot(node), length, up, colour, hollow)
+    for arrow in carrying:  # beside the tokens sent back: scaled by their weights, turned over, docked
+        x, y = pen.point(np.array(arrow.at))
+        x += pen.half_head  # (its head's left end at the token's right)
+        if arrow.dock is not None:
+            node, u = arrow.dock
+            x, y = (a + (b - a) * u for a, b in zip((x, y), pen.slot(node), strict=True))
+        length = pen.length_of(arrow.value) * abs(arrow.share)
+        if length > 0.002:
+            up = 1.0 if arrow.value > 0 else -1.0
+            out += pen.centred(x, y, length, up, arrow.colour, arrow.hollow)
     return tuple(out)
 
 

@@ -517,8 +517,10 @@ def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
         SENT_BACK_SECONDS,
         TUBES_ARRIVE,
         _backward_flow,
+        _labels,
         _tween_seconds,
         _unease,
+        _WantPen,
         arrivals,
         tube_windows,
         tween_progress,
@@ -552,7 +554,11 @@ def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
         state = frame_state(tl, f, W, H)
         outlines = [p for p in state.polylines if len(p.points) == 8]  # the hollow arrows
         due = sum(_unease(progress) >= came[n] for n, _ in step.wants)
-        assert len(outlines) == 1 + due
+        # (and those the tokens carry, the hidden errors on their way)
+        carried = _labels(tl, step, theme, state.camera, (W, H), progress)[1]
+        pen = _WantPen.of(tl, theme, state.camera, W, H)
+        on_way = sum(c.hollow and pen.length_of(c.value) * abs(c.share) > 0.002 for c in carried)
+        assert len(outlines) == 1 + due + on_way
 
 
 def test_a_saturated_slopes_number_stands_clear_of_the_curve(run):
@@ -712,12 +718,10 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
                 continue
             tokens, labels = _tokens(tl, step, f)
             chip = [lb for lb in labels if lb.text == chips[edge]]
-            way = "\u2191" if product[0] == "+" else "\u2193"  # the way it wants its node to go
-            texts = ("-0.118 \u2193", product, f"{product} {way}", f"\u2248 {product} {way}")
-            mine = [lb for lb in tokens if lb.text in texts]
+            mine = [lb for lb in tokens if lb.text in ("-0.118", product, f"\u2248 {product}")]
             if t < there:
                 (token,) = mine
-                assert token.text == "-0.118 \u2193" and token.color == theme.backward
+                assert token.text == "-0.118" and token.color == theme.backward
                 assert chip[0].position == rest[chips[edge]]  # still in its place
                 assert chip[0].position[0] < token.position[0] <= out_x + 1.0  # on the output's side
                 seen["to the chip"].append(token.position)
@@ -727,17 +731,17 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
                 assert token.spans[1][2] == rest_colour[chips[edge]]  # the weight in its sign's colour
                 seen["pair"] += 1
             elif made <= t < leaves:  # one number where the pair stood, in the sign's colour
-                (token,) = [lb for lb in mine if lb.text != "-0.118 \u2193"]  # (the next may have set off)
-                assert token.text == f"\u2248 {product} {way}" and not chip  # a negative weight turned it
+                (token,) = [lb for lb in mine if lb.text != "-0.118"]  # (the next may have set off)
+                assert token.text == f"\u2248 {product}" and not chip
                 assert token.color == (theme.positive if product[0] == "+" else theme.negative)
                 seen["one"] += 1
             elif t >= leaves:
-                (token,) = [lb for lb in mine if lb.text in (product, f"{product} {way}")]
+                (token,) = [lb for lb in mine if lb.text == product]
                 assert token.color == (theme.positive if product[0] == "+" else theme.negative)
                 seen["from it"].append(token.position)
         assert seen["pair"] >= 3 and seen["one"] >= 3, seen
         assert len(seen["to the chip"]) >= 3 and len(seen["from it"]) >= 3, seen
-        came = rest[chips[edge]][0] + chip_w / 2 + 0.35 * 34 / ppu + _extent("-0.118 \u2193", 34, ppu)[0] / 2
+        came = rest[chips[edge]][0] + chip_w / 2 + 0.35 * 34 / ppu + _extent("-0.118", 34, ppu)[0] / 2
         assert seen["to the chip"][-1][0] == pytest.approx(came, abs=0.08)  # up to the chip's output end
         assert seen["to the chip"][0][0] == pytest.approx(out_x, abs=0.08)  # out of out's sphere
         xs = [p[0] for p in seen["from it"]]
@@ -874,3 +878,52 @@ def test_a_delta_and_its_weight_stand_as_a_pair_clear_of_the_numbers_around(run)
             assert all(_box_gap(box, _label_box(lb, ppu)) > 0 for lb in rest), (j, pill.text)
             pairs += 1
         assert pairs >= 3
+
+
+def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(run):
+    """Beside the token, the delta's solid purple arrow (down: -0.118) shrinks through
+    nothing at the chip and grows again as the hidden node's hollow arrow, |w| times as
+    long, turned over by a negative weight (h3: up, blue), then goes to the node's place
+    (review 53a: "no arrow turns over"; 53b: "nothing grows or shrinks by |w|")."""
+    from nnviz3d.frames import TOKEN_PHASES, _labels, _tween_seconds, _WantPen, tween_progress
+
+    _, tl = run
+    theme, lay = THEMES["dark"], tl.layout
+    step = _step(tl, 1, "error", 1)
+    _, under, made, leaves = TOKEN_PHASES
+    for j, w in ((2, -0.9452), (3, 0.3409)):
+        edge, node = lay.edge_id(1, j, 0), lay.node_id(1, j)
+        seen = {"delta": 0, "turning": [], "error": 0, "docked": 0}
+        for f, t in _token_times(tl, step, edge):
+            if not 0 < t < 1:
+                continue
+            state = frame_state(tl, f, W, H)
+            progress = tween_progress(step, f, tl.fps, _tween_seconds(tl, step))[0]
+            _, carried = _labels(tl, step, theme, state.camera, (W, H), progress)
+            product = -0.11811 * w
+            (arrow,) = [
+                c
+                for c in carried
+                if (not c.hollow and t < made and c.value == pytest.approx(-0.11811, abs=1e-4))
+                or (c.hollow and c.value == pytest.approx(product, rel=1e-3))
+            ]
+            if t < under:
+                assert arrow.value == pytest.approx(-0.11811, abs=1e-4)
+                assert (arrow.colour, arrow.hollow, arrow.share) == (theme.backward, False, 1.0)
+                seen["delta"] += 1
+            elif t < made:
+                seen["turning"].append(arrow.share if not arrow.hollow else -arrow.share)
+            else:
+                assert arrow.value == pytest.approx(product, rel=1e-3) and arrow.hollow
+                assert arrow.colour == (theme.positive if w < 0 else theme.negative)
+                seen["error"] += 1
+                if t >= leaves:
+                    assert arrow.dock[0] == node
+                    seen["docked"] += 1
+        shares = seen["turning"]
+        assert seen["delta"] >= 3 and seen["error"] >= 3 and seen["docked"] >= 3
+        assert (
+            shares == sorted(shares, reverse=True) and shares[0] > 0.5 and shares[-1] < -0.5
+        )  # through nothing
+        pen = _WantPen.of(tl, theme, state.camera, W, H)
+        assert pen.length_of(-0.11811 * w) / pen.length_of(-0.11811) == pytest.approx(abs(w), rel=0.02)
