@@ -1212,7 +1212,6 @@ def _sent_tokens(
         arrow = Carried((0.0, 0.0, 0.0), delta, theme.backward, False)  # the delta's, solid
         if t < there:  # out of the sender's sphere, up to the chip's output end
             u = _ease(t / there)
-            w = _extent(text, size, px_per_unit)[0]
             at = _lerp(np.asarray(a, dtype=float), on_weight(chip.position[0] + chip_w / 2 + gap + w / 2), u)
             value_size = round(size * (TOKEN_BORN + (1 - TOKEN_BORN) * min(1.0, 3 * u)))  # it grows out
         elif t < made:  # the token takes the chip in: one pill, the product written, to its place
@@ -1224,13 +1223,13 @@ def _sent_tokens(
             # its arrow scaled by the weight: it shrinks through nothing and, turned over by a
             # negative weight, grows again as the hidden node's error, hollow (as that node's)
             turn = min(1.0, max(0.0, (t - under) / (made - under)))
-            if turn >= 0.5:
-                colour_after = _sign_colour(theme, product)
-                arrow = Carried((0.0, 0.0, 0.0), product, colour_after, True, -float(np.cos(np.pi * turn)))
+            share = float(np.cos(np.pi * turn))
+            if share < 0:
+                arrow = Carried((0.0, 0.0, 0.0), product, _sign_colour(theme, product), True, -share)
             else:
-                arrow = replace(arrow, share=float(np.cos(np.pi * turn)))
+                arrow = replace(arrow, share=share)
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
-            colour = _sign_colour(theme, -1.0 if after.startswith("-") else 1.0)
+            colour = _sign_colour(theme, product)
             text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
             at = spot
             arrow = Carried((0.0, 0.0, 0.0), product, colour, True)
