@@ -1202,8 +1202,14 @@ def _sent_tokens(
         pill = f"{before} {chip.text}"
         (pill_w, pill_h), reach = _extent(pill, size, px_per_unit), PAIR_CLEAR + gap
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
-        spot = _pair_spot(on_weight, chip.position[0], (b[0] + reach, a[0] - reach), pill_w, pill_h,
-                          [*clear_of, *others])  # fmt: skip
+        spot = _pair_spot(
+            on_weight,
+            chip.position[0],
+            (b[0] + reach + CARRY_ROOM, a[0] - reach),
+            pill_w,
+            pill_h,
+            [*clear_of, *others],
+        )  # fmt: skip (room left of it for its arrow)
         # its number, and beside it the want arrow it carries, which a negative weight turns
         # over (review 53a: "the sign flip is only a colour swap; no arrow turns over")
         text, colour, value_size, spans = before, theme.backward, size, ()
@@ -1246,15 +1252,18 @@ def _sent_tokens(
         position = (float(at[0]), float(at[1]), float(at[2]) + 0.3)
         backdrop = _mix(theme.panel, colour, TOKEN_TINT)
         out.append(Label3D(text, position, value_size, colour, backdrop, "center", "center", spans))
-        right = position[0] + _extent(text, value_size, px_per_unit)[0] / 2 + CARRY_GAP
-        carried.append(replace(arrow, at=(right, position[1], position[2])))
+        # before the weight, on the token's sender's side; past it, on the hidden node's:
+        # the arrow is turned over where the weight is, not at the output (review 53c)
+        side = -1.0 if arrow.hollow else 1.0
+        end = position[0] + side * (_extent(text, value_size, px_per_unit)[0] / 2 + CARRY_GAP)
+        carried.append(replace(arrow, at=(end, position[1], position[2]), side=side))
     return out, [c for i, c in enumerate(chips) if i not in hidden], carried
 
 
 @dataclass(frozen=True)
 class Carried:
     """A want arrow a token sent back carries beside it (:func:`_sent_tokens`): at ``at``
-    (world, right of the token), as long as ``value`` on the arrows' one scale times
+    (world, beside the token on its ``side``), as long as ``value`` on the arrows' one scale times
     ``share``, pointing its sign's way; ``dock``: the node whose arrow it becomes, and how
     far (0..1) it has come to it."""
 
@@ -1264,9 +1273,11 @@ class Carried:
     hollow: bool
     share: float = 1.0
     dock: tuple[int, float] | None = None
+    side: float = 1.0  # right of the token (+1), or left of it (-1)
 
 
-CARRY_GAP = 0.15  # world units between a token and the want arrow it carries
+#: world units between a token and the want arrow it carries; the room the arrow takes
+CARRY_GAP, CARRY_ROOM = 0.15, 0.45
 
 
 def _pair_spot(
@@ -1285,7 +1296,7 @@ def _pair_spot(
     lo, hi = between[0] + width / 2, between[1] - width / 2
     x = float(np.clip(x, lo, hi)) if lo <= hi else (lo + hi) / 2
     best, least = on_weight(x), -np.inf
-    for dy in (0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5):
+    for dy in (0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5, -2.0, 2.0):
         for cx in np.arange(x, lo - 1e-9, -PAIR_STEP) if lo <= hi else [x]:
             at = on_weight(float(cx)) + np.array([0.0, dy * height, 0.0])
             box = (cx - width / 2, at[1] - height / 2, cx + width / 2, at[1] + height / 2)
@@ -1852,7 +1863,7 @@ def want_arrows(
         out += pen.centred(*pen.slot(node), length, up, colour, hollow)
     for arrow in carrying:  # beside the tokens sent back: scaled by their weights, turned over, docked
         x, y = pen.point(np.array(arrow.at))
-        x += pen.half_head  # (its head's left end at the token's right)
+        x += arrow.side * pen.half_head  # (its head's edge at the token's)
         if arrow.dock is not None:
             node, u = arrow.dock
             x, y = (a + (b - a) * u for a, b in zip((x, y), pen.slot(node), strict=True))

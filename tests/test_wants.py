@@ -910,11 +910,13 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
             if t < under:
                 assert arrow.value == pytest.approx(-0.11811, abs=1e-4)
                 assert (arrow.colour, arrow.hollow, arrow.share) == (theme.backward, False, 1.0)
+                assert arrow.side == 1.0  # on the output's side of the token: before the weight
                 seen["delta"] += 1
             elif t < made:
                 seen["turning"].append(arrow.share if not arrow.hollow else -arrow.share)
             else:
                 assert arrow.value == pytest.approx(product, rel=1e-3) and arrow.hollow
+                assert arrow.side == -1.0  # on the hidden node's: past the weight (review 53c)
                 assert arrow.colour == (theme.positive if w < 0 else theme.negative)
                 seen["error"] += 1
                 if t >= leaves:
