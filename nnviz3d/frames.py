@@ -279,6 +279,8 @@ def term_flights(
     parts = caption_parts(step)
     if progress >= 1.0 or timeline.screen == "study" or at is None or parts < 2:
         return texts
+    if step.senders and step.duration < ONE_FIRST_SECONDS:  # a recap's deltas sent back: the
+        return texts  # numbers flew over the ones they came from (reviews 53b, 53c, 53d)
     caption = texts[at]
     anchors = {
         (s, e): step.terms[i][2]

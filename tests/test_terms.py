@@ -396,3 +396,15 @@ def test_an_equals_sign_holds_for_the_numbers_as_written(run):
     # the picture's 3 digits and say "≈" where those do not close (3 of iteration 1's 4), and
     # so do their neighbours that close (h2's -0.0893 × 0.250, h3's -0.118 × -0.945)
     assert checked["="] >= 25 and checked["≈"] >= 3 and checked["≈ though it closes"] >= 2, checked
+
+
+def test_a_recaps_deltas_sent_back_fly_no_numbers_into_the_formula(run):
+    """In iteration 2000 the error step is quick and sends no tokens: its caption's numbers
+    flying up from out and the weight were read as copies written over the originals
+    (three reviews); they are written in place."""
+    _, tl = run
+    step = next(s for s in tl.steps if s.kind == "error" and s.epoch == 2000)
+    assert step.senders
+    for f in range(step.first_frame, step.first_frame + step.n_frames):
+        caption = next(t for t in frame_state(tl, f, W, H).texts if t.spans)
+        assert all(len(span) == 3 or span[3] is None for span in caption.spans)
