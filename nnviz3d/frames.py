@@ -279,8 +279,8 @@ def term_flights(
     parts = caption_parts(step)
     if progress >= 1.0 or timeline.screen == "study" or at is None or parts < 2:
         return texts
-    if step.senders and step.duration < ONE_FIRST_SECONDS:  # a recap's deltas sent back: the
-        return texts  # numbers flew over the ones they came from (reviews 53b, 53c, 53d)
+    if step.senders and not _sends_slowly(step):  # a recap's deltas sent back: the numbers
+        return texts  # flew over the ones they came from (reviews 53b, 53c, 53d)
     caption = texts[at]
     anchors = {
         (s, e): step.terms[i][2]
@@ -705,7 +705,7 @@ def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     example) alone and slowly, then the others together (reviews 49a and 49b: four one
     at a time, the example second, read as out of order)."""
     back = [s.edge for s in step.signals if not s.forward]
-    if step.senders and len(back) > 1 and step.duration >= ONE_FIRST_SECONDS:  # the example first
+    if _sends_slowly(step) and len(back) > 1:  # the example first
         first = FIRST_SHARE * TUBES_ARRIVE
         span = TUBES_ARRIVE - first
         # the others a cascade in which each token has come to its chip before the next
@@ -732,6 +732,14 @@ def _together(edges: list[int], stagger: float, cap: bool = True) -> dict[int, t
 #: an error step this long sends its example's delta back first, alone; deltas sent back together
 #: set off this much of the tween apart (a cascade, not one blur)
 ONE_FIRST_SECONDS, SENT_STAGGER = 6.0, 0.03
+
+
+def _sends_slowly(step: Step) -> bool:
+    """Whether ``step`` sends deltas back slowly (the first iteration's): its example first,
+    alone, as tokens (:func:`_sent_tokens`); else quickly, together, as a recap."""
+    return bool(step.senders) and step.duration >= ONE_FIRST_SECONDS
+
+
 FIRST_SHARE = 0.55  # of the tubes' time, the first (the example's) alone in a slow step
 
 
@@ -1176,20 +1184,19 @@ def _sent_tokens(
     multiplication happens off screen"; 53a a token passing under a chip as both
     unreadable, and "no arrow turns over". A recap (iteration 1998) sends no tokens: four
     at once covered the nodes (review 51a)."""
-    if progress >= 1.0 or not step.sent_values or step.duration < ONE_FIRST_SECONDS:
+    on_way = _tokens_on_their_way(step, layout, progress)
+    if not on_way:
         return [], chips, []
-    time, (there, under, made, leaves) = _unease(progress), TOKEN_PHASES
+    there, under, made, leaves = TOKEN_PHASES
     carried: list[Carried] = []
-    windows = {s.edge: w for s, w in _packet_windows(step, layout)}
     keep, note_size = form or (2, size)
     at_chip = {edge: i for i, (edge, _) in enumerate(step.multipliers)}
     chips, hidden, out = list(chips), set(), []
     clear_of = [_label_box(lb, px_per_unit) for lb in around]
     gap = TOKEN_GAP * size / px_per_unit
     for edge, before, after in step.sent_values:
-        begin, end = windows.get(edge, (0.0, 0.0))
-        t = (time - begin) / (end - begin) if end > begin else -1.0
-        if not 0.0 < t < 1.0 or edge not in at_chip:
+        t = on_way.get(edge)
+        if t is None or edge not in at_chip:
             continue
         chip = chips[at_chip[edge]]
         source, target = int(layout.edge_to[edge]), int(layout.edge_from[edge])
@@ -1321,17 +1328,23 @@ TOKEN_TINT, TOKEN_GAP, TOKEN_BORN, PRODUCT_GROW = 0.3, 0.35, 0.6, 1.15
 PAIR_CLEAR, PAIR_STEP = 0.3, 0.05
 
 
+def _tokens_on_their_way(step: Step, layout: Layout, progress: float) -> dict[int, float]:
+    """How far (0..1) each delta sent back as a token (:func:`_sent_tokens`) is on its way
+    now, by its weight; only those on their way."""
+    if progress >= 1.0 or not step.sent_values or not _sends_slowly(step):
+        return {}
+    time, out = _unease(progress), {}
+    for signal, (begin, end) in _packet_windows(step, layout):
+        if end > begin and 0.0 < (t := (time - begin) / (end - begin)) < 1.0:
+            out[signal.edge] = t
+    return out
+
+
 def _products_on_their_way(step: Step, layout: Layout, progress: float) -> frozenset[int]:
-    """The hidden nodes to which a token sent back (:func:`_sent_tokens`) is bringing its
-    product now, from its chip."""
-    if progress >= 1.0 or not step.sent_values or step.duration < ONE_FIRST_SECONDS:
-        return frozenset()
-    time = _unease(progress)
-    return frozenset(
-        int(layout.edge_from[s.edge])
-        for s, (begin, end) in _packet_windows(step, layout)
-        if begin + TOKEN_PHASES[3] * (end - begin) <= time < end
-    )
+    """The hidden nodes to which a token sent back is bringing its product now, from its
+    chip."""
+    on_way = _tokens_on_their_way(step, layout, progress)
+    return frozenset(int(layout.edge_from[edge]) for edge, t in on_way.items() if t >= TOKEN_PHASES[3])
 
 
 def _px_per_unit(camera: Camera, width: int, height: int) -> float:

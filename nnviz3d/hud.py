@@ -405,9 +405,7 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
 def _gloss_beside(hud: Hud, last: str, size: int, gloss: str, small: int) -> float:
     """How wide (pixels) the formula's last line is with ``gloss`` after it, in the faces
     they are drawn in (an estimate of 0.56 em a character overstated it by a fifth)."""
-    bold = hud.timeline.bold_font or hud.timeline.font or LATIN_BOLD_FONT
-    regular = hud.timeline.font or LATIN_FONT
-    return (advance_em(last, bold) + INLINE_GAP) * size + advance_em(gloss, regular) * small
+    return (_width_em(hud, last, bold=True) + INLINE_GAP) * size + _width_em(hud, gloss) * small
 
 
 EQUALS = re.compile(r"[=\uff1d~\u2248]\s*")  # "=", and "~" (about equal: rounded terms)

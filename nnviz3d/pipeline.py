@@ -106,8 +106,9 @@ def resolve_font(scene: Scene) -> str | None:
 def resolve_fonts(scene: Scene) -> dict[str, str | None]:
     """The timeline's ``font`` (see :func:`resolve_font`) and ``mono_font``: the code and
     tables' monospaced font (Noto Sans Mono CJK JP) whenever text goes through a font file
-    or ``[render] mono_font`` / ``--mono-font`` names one; None keeps the shipped Latin mono (no font) or
-    draws code and tables in the proportional ``font`` (no monospaced CJK face anywhere)."""
+    or ``[render] mono_font`` / ``--mono-font`` names one; None keeps the shipped Latin mono
+    face (no font) or draws code and tables in the proportional ``font`` (no monospaced CJK
+    face anywhere)."""
     font = resolve_font(scene)
     explicit = scene.render.mono_font
     mono = find_japanese_mono_font(font, explicit) if font or explicit else None

@@ -194,7 +194,8 @@ class FrameState:
 # -- text -------------------------------------------------------------------------------
 def text_width_em(text: str, mono: bool | float = False) -> float:
     """Estimated width of the longest line in ems (CJK characters are a full em); ``mono``:
-    True for 0.6 em a character (code in a proportional font), or the mono font's ASCII advance in ems."""
+    True for 0.6 em a character (code in a proportional font), or the mono font's ASCII
+    advance in ems."""
     per_char = (0.6 if mono is True else float(mono)) if mono else 0.56
     wide = "WFA" if mono else "WF"  # (a monospaced CJK face draws × and ≈ an em wide too)
     widths = [
