@@ -137,6 +137,13 @@ def _ease(t: float) -> float:
     return 4 * t**3 if t < 0.5 else 1 - (-2 * t + 2) ** 3 / 2
 
 
+def _steady(t: float) -> float:
+    """A gentler start and stop than :func:`_ease` (smoothstep): a motion to be followed,
+    not a jump (the ease's middle third made two thirds of a turn in 0.4 s)."""
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3 - 2 * t)
+
+
 def _unease(progress: float) -> float:
     """The share of a tween's time at which :func:`_ease` reaches ``progress``: motions
     timed one after another within a step (its tubes) keep their own pace and easing."""
@@ -279,8 +286,8 @@ def term_flights(
     parts = caption_parts(step)
     if progress >= 1.0 or timeline.screen == "study" or at is None or parts < 2:
         return texts
-    if step.senders and not _sends_slowly(step):  # a recap's deltas sent back: the numbers
-        return texts  # flew over the ones they came from (reviews 53b, 53c, 53d)
+    if step.senders:  # deltas sent back: a recap's numbers flew over the ones they came from
+        return texts  # (reviews 53b, 53c, 53d); the first iteration's tokens write their own
     caption = texts[at]
     anchors = {
         (s, e): step.terms[i][2]
@@ -435,7 +442,8 @@ def frame_state(
     halo_colors = np.concatenate([g.halo_c, np.tile(np.array(theme.accent), (layout.n_edges, 1))])
 
     # the outputs against the targets are a panel of the overlay (hud "outputs")
-    texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, progress)
+    written = caption_progress(step, progress)
+    texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
     if step.kind == "descent" and not in_scene:  # small beside the loss curve, its weight lit
@@ -444,7 +452,7 @@ def frame_state(
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
         region = tuple(_lerp(np.array(region), np.array(SHEETS_REGIONS[timeline.screen]), spread))
     camera = fit_camera(layout, width, height, timeline.screen, region, spread)
-    texts = term_flights(timeline, step, texts, camera, theme, width / height, progress)
+    texts = term_flights(timeline, step, texts, camera, theme, width / height, written)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
     sheet_labels: tuple[Label3D, ...] = ()
@@ -706,8 +714,8 @@ def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     at a time, the example second, read as out of order)."""
     back = [s.edge for s in step.signals if not s.forward]
     if _sends_slowly(step) and len(back) > 1:  # the example first
-        first = FIRST_SHARE * TUBES_ARRIVE
-        span = TUBES_ARRIVE - first
+        first = FIRST_SHARE * SLOW_ARRIVE
+        span = SLOW_ARRIVE - first
         # the others a cascade in which each token has come to its chip before the next
         # sets off (together, their numbers ran into each other where the weights meet)
         there, n = TOKEN_PHASES[2], len(back) - 1
@@ -740,7 +748,25 @@ def _sends_slowly(step: Step) -> bool:
     return bool(step.senders) and step.duration >= ONE_FIRST_SECONDS
 
 
-FIRST_SHARE = 0.55  # of the tubes' time, the first (the example's) alone in a slow step
+FIRST_SHARE = 0.6  # of the tubes' time, the first (the example's) alone in a slow step
+#: of a slow step's tween, when its last token has landed: the tokens take their time (at half
+#: the tween, review 53d found three crammed into 1.4 s each, then 8 s with nothing moving)
+SLOW_ARRIVE = 0.85
+
+
+def caption_progress(step: Step, progress: float) -> float:
+    """How far the caption is written (as :func:`caption_parts_shown` reads it): with the
+    tween; in the first iteration's slow send-back, with its example's token -- its formula
+    as the token takes its weight in, its result as the product is made (review 53d: the
+    caption said "l1_error" until the motion was over)."""
+    n = caption_parts(step)
+    back = [s.edge for s in step.signals if not s.forward]
+    if progress >= 1.0 or not _sends_slowly(step) or n < 2 or not back:
+        return progress
+    begin, end = tube_windows(step)[back[0]]
+    t = (_unease(progress) - begin) / max(1e-9, end - begin)
+    written = 1 if t < TOKEN_PHASES[1] else n - 1 if t < TOKEN_PHASES[2] else n
+    return (written - 1) / (n - 1)
 
 
 def arrivals(step: Step, layout: Layout) -> dict[int, float]:
@@ -856,8 +882,9 @@ def _labels(
         )  # fmt: skip
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
         tokens, chips, carried = _sent_tokens(
-            step, layout, theme, along, px_per_unit, progress, chips, form, (*out, *values)
-        )
+            step, layout, theme, along, px_per_unit, progress, chips, form, (*out, *values),
+            list(names_at.values()), _arrow_heights(timeline, theme, camera, frame, px_per_unit),
+        )  # fmt: skip
         return (*out, *values, *tokens, *chips), tuple(carried)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -1167,6 +1194,8 @@ def _sent_tokens(
     chips: list[Label3D],
     form: tuple[int, int] | None,
     around: tuple[Label3D, ...] = (),
+    names: list[tuple[float, float, float, float]] | None = None,
+    tall: Callable[[float], float] | None = None,
 ) -> tuple[list[Label3D], list[Label3D], list[Carried]]:
     """Each delta sent back as its number on a token, in the first iteration (a slow
     step), the weights' "× w" (``chips``) as they take part, and the want arrows the tokens
@@ -1192,7 +1221,7 @@ def _sent_tokens(
     keep, note_size = form or (2, size)
     at_chip = {edge: i for i, (edge, _) in enumerate(step.multipliers)}
     chips, hidden, out = list(chips), set(), []
-    clear_of = [_label_box(lb, px_per_unit) for lb in around]
+    clear_of = [_label_box(lb, px_per_unit) for lb in around] + list(names or ())
     gap = TOKEN_GAP * size / px_per_unit
     for edge, before, after in step.sent_values:
         t = on_way.get(edge)
@@ -1208,6 +1237,8 @@ def _sent_tokens(
         w, chip_w = _extent(before, size, px_per_unit)[0], _extent(chip.text, size, px_per_unit)[0]
         # the pair, one pill "-0.118 × -0.945", centred where the chip stands (beside it, the
         # token ran into the node), between the nodes' spheres, clear of the labels around
+        delta = next(d for node, d, _ in step.senders if node == source)
+        product = delta * float(step.visual.weights[edge])
         pill = f"{before} {chip.text}"
         (pill_w, pill_h), reach = _extent(pill, size, px_per_unit), PAIR_CLEAR + gap
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
@@ -1218,13 +1249,13 @@ def _sent_tokens(
             pill_w,
             pill_h,
             [*clear_of, *others],
+            (CARRY_ROOM, tall(product) if tall else 0.0),
         )  # fmt: skip (room left of it for its arrow)
         # its number, and beside it the want arrow it carries, which a negative weight turns
         # over (review 53a: "the sign flip is only a colour swap; no arrow turns over")
         text, colour, value_size, spans = before, theme.backward, size, ()
-        delta = next(d for node, d, _ in step.senders if node == source)
-        product = delta * float(step.visual.weights[edge])
         arrow = Carried((0.0, 0.0, 0.0), delta, theme.backward, False)  # the delta's, solid
+        turn = 0.0  # how far (0..1) the arrow has gone round the pill
         if t < there:  # out of the sender's sphere, up to the chip's output end
             u = _ease(t / there)
             at = _lerp(np.asarray(a, dtype=float), on_weight(chip.position[0] + chip_w / 2 + gap + w / 2), u)
@@ -1235,14 +1266,20 @@ def _sent_tokens(
             at = _lerp(on_weight(came), spot, u)
             text, spans = pill, ((0, len(before), theme.backward), (len(before) + 1, len(pill), chip.color))
             hidden.add(at_chip[edge])
-            # its arrow scaled by the weight: it shrinks through nothing and, turned over by a
-            # negative weight, grows again as the hidden node's error, hollow (as that node's)
-            turn = min(1.0, max(0.0, (t - under) / (made - under)))
-            share = float(np.cos(np.pi * turn))
-            if share < 0:
-                arrow = Carried((0.0, 0.0, 0.0), product, _sign_colour(theme, product), True, -share)
-            else:
-                arrow = replace(arrow, share=share)
+            # its arrow goes round the pill, over its top, to the hidden node's side: scaled by
+            # |w| on the way and, by a negative weight, turned over -- a half turn seen, then
+            # held (review 53d: "a colour swap, not an event"); the hidden node's error, hollow
+            turn = _steady(min(1.0, max(0.0, (t - under) / (TURN_SHARE * (made - under)))))
+            size_of = abs(delta) + (abs(product) - abs(delta)) * turn
+            arrow = Carried(
+                (0.0, 0.0, 0.0),
+                size_of if delta > 0 else -size_of,
+                _mix(theme.backward, _sign_colour(theme, product), turn),
+                turn >= 0.5,
+                angle=np.pi * turn if product * delta < 0 else 0.0,
+            )
+            if turn >= 1.0:
+                arrow = Carried((0.0, 0.0, 0.0), product, _sign_colour(theme, product), True)
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, product)
             text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
@@ -1261,11 +1298,16 @@ def _sent_tokens(
         position = (float(at[0]), float(at[1]), float(at[2]) + 0.3)
         backdrop = _mix(theme.panel, colour, TOKEN_TINT)
         out.append(Label3D(text, position, value_size, colour, backdrop, "center", "center", spans))
-        # before the weight, on the token's sender's side; past it, on the hidden node's:
-        # the arrow is turned over where the weight is, not at the output (review 53c)
-        side = -1.0 if arrow.hollow else 1.0
-        end = position[0] + side * (_extent(text, value_size, px_per_unit)[0] / 2 + CARRY_GAP)
-        carried.append(replace(arrow, at=(end, position[1], position[2]), side=side))
+        # before the weight, on the token's sender's side; past it, on the hidden node's,
+        # round the pill's top between: turned over where the weight is, not at the output
+        # (review 53c)
+        round_by = np.pi * turn
+        side = float(np.cos(round_by)) if not arrow.hollow or turn > 0 else -1.0
+        reach = _extent(text, value_size, px_per_unit)[0] / 2 + CARRY_GAP
+        rise = np.sin(round_by) * (_extent(text, value_size, px_per_unit)[1] / 2 + CARRY_RISE)
+        carried.append(
+            replace(arrow, at=(position[0] + side * reach, position[1] + rise, position[2]), side=side)
+        )
     return out, [c for i, c in enumerate(chips) if i not in hidden], carried
 
 
@@ -1283,10 +1325,22 @@ class Carried:
     share: float = 1.0
     dock: tuple[int, float] | None = None
     side: float = 1.0  # right of the token (+1), or left of it (-1)
+    angle: float = 0.0  # turned (radians, anticlockwise) about its centre
 
 
-#: world units between a token and the want arrow it carries; the room the arrow takes
-CARRY_GAP, CARRY_ROOM = 0.15, 0.45
+#: world units between a token and the want arrow it carries; the room the arrow takes; how
+#: far over the pill's top it goes round
+CARRY_GAP, CARRY_ROOM, CARRY_RISE = 0.08, 0.45, 0.1
+#: of the pill's time, the part in which its arrow goes round (then it is held, turned)
+TURN_SHARE = 0.75
+
+
+def _arrow_heights(
+    timeline: Timeline, theme: Theme, camera: Camera, frame: tuple[int, int], px_per_unit: float
+) -> Callable[[float], float]:
+    """How tall (world units) the want arrow of a value is drawn, on the video's one scale."""
+    pen = _WantPen.of(timeline, theme, camera, *frame)
+    return lambda value: pen.length_of(value) * frame[1] / px_per_unit
 
 
 def _pair_spot(
@@ -1296,12 +1350,14 @@ def _pair_spot(
     width: float,
     height: float,
     clear_of: list[tuple[float, float, float, float]],
+    room: tuple[float, float] = (0.0, 0.0),
 ) -> np.ndarray:
     """Where a delta and its weight's "× w" stand as a pair ``width`` wide: level, centred on
     the weight at ``x`` (the chip's place) if it is clear of the boxes ``clear_of``, else
     the nearest place clear of them, towards the hidden node first, then a little off the
     weight (out's delta over it was in h1's pair's way); between the nodes' spheres
-    (``between``: the ends' x)."""
+    (``between``: the ends' x), with ``room`` (wide, tall) on its left for the arrow it
+    carries there (review 53d: h3's, up from the pill, covered h2's name)."""
     lo, hi = between[0] + width / 2, between[1] - width / 2
     x = float(np.clip(x, lo, hi)) if lo <= hi else (lo + hi) / 2
     best, least = on_weight(x), -np.inf
@@ -1309,7 +1365,8 @@ def _pair_spot(
         for cx in np.arange(x, lo - 1e-9, -PAIR_STEP) if lo <= hi else [x]:
             at = on_weight(float(cx)) + np.array([0.0, dy * height, 0.0])
             box = (cx - width / 2, at[1] - height / 2, cx + width / 2, at[1] + height / 2)
-            gap = min((_box_gap(box, q) for q in clear_of), default=np.inf)
+            held = (box[0] - room[0], at[1] - room[1] / 2, box[0], at[1] + room[1] / 2)
+            gap = min((min(_box_gap(box, q), _box_gap(held, q)) for q in clear_of), default=np.inf)
             if gap > 0:
                 return at
             if gap > least:
@@ -1319,7 +1376,7 @@ def _pair_spot(
 
 #: of a token's time: at its chip (the pill formed); the pill in its place; one number; off
 #: to the note
-TOKEN_PHASES = (0.2, 0.3, 0.58, 0.74)
+TOKEN_PHASES = (0.2, 0.28, 0.62, 0.76)
 #: how much of a token's colour tints its backdrop (a token, not one more number written on
 #: the picture); ems between a token and its chip; its size as it leaves its sphere; the
 #: product's size against the pair's
@@ -1885,7 +1942,10 @@ def want_arrows(
         length = pen.length_of(arrow.value) * abs(arrow.share)
         if length > 0.002:
             up = 1.0 if arrow.value > 0 else -1.0
-            out += pen.centred(x, y, length, up, arrow.colour, arrow.hollow)
+            out += [
+                pen.turned(p, (x, y), arrow.angle)
+                for p in pen.centred(x, y, length, up, arrow.colour, arrow.hollow)
+            ]
     return tuple(out)
 
 
@@ -1967,6 +2027,19 @@ class _WantPen:
         side = 1.0 if layout.node_layer[node] == len(layout.layers) - 1 else -1.0
         away = NODE_R_MAX * layout.node_scale[node] + WANT_AT
         return self.point(layout.nodes[node] + side * np.array([away, 0.0, 0.0]))
+
+    def turned(self, line: Polyline2D, centre: tuple[float, float], angle: float) -> Polyline2D:
+        """``line`` turned by ``angle`` (radians, anticlockwise) about ``centre``, on the
+        screen's pixels (x and y are fractions of a width and a height that differ)."""
+        if not angle:
+            return line
+        c, s = np.cos(angle), np.sin(angle)
+        x0, y0 = centre
+        points = []
+        for x, y in line.points:
+            dx, dy = (x - x0) * self.width, (y - y0) * self.height
+            points.append((x0 + (c * dx - s * dy) / self.width, y0 + (s * dx + c * dy) / self.height))
+        return replace(line, points=tuple(points))
 
     def head_length(self, length: float) -> float:
         """How long an arrow's head is: at most 0.6 of it."""

@@ -310,32 +310,71 @@ def test_the_weights_written_out_keep_the_bright_sleeve(run):
 
 
 def test_the_numbers_fly_from_the_picture_into_the_formula(run):
-    """The hidden error's worked example: the output's delta flies from the output node and
-    the weight from its middle, into their place, while their part of the formula is written."""
+    """A node's worked example: its input and weight fly from the picture (the input from
+    its node) into their place, while their part of the formula is written."""
     from nnviz3d.frames import project
 
     _, tl = run
-    step = _step(tl, "error", layer=1)
+    step = next(s for s in tl.steps if s.epoch == 1 and s.kind == "node" and s.layer == 1)
     lay = tl.layout
-    out_node = lay.nodes[lay.node_id(2, 0)]
-    edge = lay.edge_id(1, 2, 0)  # hidden node 3 -> the output: the caption's -0.945
-    middle = (lay.nodes[lay.edge_from[edge]] + lay.nodes[lay.edge_to[edge]]) / 2
     flying = {}
     for f in range(step.first_frame, step.first_frame + step.n_frames):
         state = frame_state(tl, f, W, H)
         caption = next(t for t in state.texts if t.spans)
         for s, e, _, *flight in caption.spans:
             if flight and flight[0] is not None and 0 < flight[0][2] < 1:
-                flying.setdefault(caption.text[s:e], []).append((flight[0], state.camera))
-    assert set(flying) == {"-0.118", "-0.945"}
-    for text, world in (("-0.118", out_node), ("-0.945", middle)):
-        (x, y, _, slot), camera = flying[text][0]
-        assert sum(slot) < sum(DARK.backward if text == "-0.118" else DARK.negative) / 2  # its slot: dim
-        assert (x, y) == pytest.approx(tuple((project(camera, world[None, :], W / H)[0] + 1) / 2))
-        ts = [t for (_, _, t, _), _ in flying[text]]
-        assert ts == sorted(ts) and len(ts) >= 5  # on its way over several frames, never back
+                flying.setdefault((caption.text[s:e], s), []).append((flight[0], state.camera))
+    assert {"0", "1", "-0.166"} <= {text for text, _ in flying}  # x1 = 0, x3 = 1, x1's weight into h1
+    x3 = lay.nodes[lay.node_id(0, 2)]
+    ones = [pieces for (text, _), pieces in flying.items() if text == "1"]
+    (x, y, _, slot), camera = ones[-1][0]  # x3's, the last input
+    assert sum(slot) < sum(DARK.text) / 2  # its slot: dim
+    assert (x, y) == pytest.approx(tuple((project(camera, x3[None, :], W / H)[0] + 1) / 2))
+    for pieces in flying.values():
+        ts = [t for (_, _, t, _), _ in pieces]
+        assert ts == sorted(ts)  # never back
+    assert max(len(p) for p in flying.values()) >= 5  # on its way over several frames
     last = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
     assert all(len(span) == 3 for t in last.texts for span in t.spans)  # landed: no flight left
+
+
+def _written(text) -> str:
+    """What of a caption is drawn: its characters outside the spans not written yet."""
+    hidden = {i for s, e, colour, *_ in text.spans if colour is None for i in range(s, e)}
+    return "".join(c for i, c in enumerate(text.text) if i not in hidden)
+
+
+def test_the_hidden_errors_example_is_written_as_its_token_goes(run):
+    """In the first iteration, the caption's example is written with the token that works it
+    out: "l1_error" while out's delta comes along h3's weight; the formula with its numbers
+    once the token has taken the weight in ("-0.118 × -0.945"); the result when the pill has
+    become one number (review 53d: the caption said "l1_error" until the motion was over,
+    not built while it happened). Nothing flies into it: the token brings its numbers."""
+    from nnviz3d.frames import TOKEN_PHASES
+    from tests.test_wants import _token_times
+
+    _, tl = run
+    step = _step(tl, "error", layer=1)
+    _, under, made, _ = TOKEN_PHASES
+    seen = set()
+    for f, t in _token_times(tl, step, tl.layout.edge_id(1, 2, 0)):  # h3's: the example's
+        state = frame_state(tl, f, W, H)
+        caption = next(t for t in state.texts if t.spans)
+        written = _written(caption)
+        assert all(len(span) == 3 for span in caption.spans)  # no flight
+        formula = "l2_delta · syn1.T, e.g. h3: -0.118 × -0.945" in written
+        result = "\u2248 +0.112 (a negative weight flips the sign)" in written.replace("\n", " ")
+        assert written.startswith("l1_error")
+        if t < under - 0.02:
+            assert not formula and not result
+            seen.add("name")
+        elif under + 0.02 < t < made - 0.02:
+            assert formula and not result
+            seen.add("formula")
+        elif t > made + 0.02:
+            assert formula and result
+            seen.add("result")
+    assert seen == {"name", "formula", "result"}
 
 
 def test_a_flying_piece_is_drawn_between_its_origin_and_its_place(run, renderer):
