@@ -1239,8 +1239,14 @@ def _sent_tokens(
         # token ran into the node), between the nodes' spheres, clear of the labels around
         delta = next(d for node, d, _ in step.senders if node == source)
         product = delta * float(step.visual.weights[edge])
-        pill = f"{before} {chip.text}"
-        (pill_w, pill_h), reach = _extent(pill, size, px_per_unit), PAIR_CLEAR + gap
+        pill, reach = f"{before} {chip.text}", PAIR_CLEAR + gap
+        # as large as the room between the spheres lets it be (hall's large numbers made it
+        # wider than that, and its arrow stood over h3's sphere and h2's name)
+        room = a[0] - b[0] - 2 * reach - CARRY_ROOM
+        pill_size = max(
+            round(size * PILL_LEAST), min(size, int(size * room / _extent(pill, size, px_per_unit)[0]))
+        )
+        pill_w, pill_h = _extent(pill, pill_size, px_per_unit)
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
         spot = _pair_spot(
             on_weight,
@@ -1265,6 +1271,7 @@ def _sent_tokens(
             came = (chip.position[0] + chip_w / 2 + gap + w / 2 + chip.position[0]) / 2
             at = _lerp(on_weight(came), spot, u)
             text, spans = pill, ((0, len(before), theme.backward), (len(before) + 1, len(pill), chip.color))
+            value_size = pill_size
             hidden.add(at_chip[edge])
             # its arrow goes round the pill, over its top, to the hidden node's side: scaled by
             # |w| on the way and, by a negative weight, turned over -- a half turn seen, then
@@ -1275,7 +1282,7 @@ def _sent_tokens(
                 (0.0, 0.0, 0.0),
                 size_of if delta > 0 else -size_of,
                 _mix(theme.backward, _sign_colour(theme, product), turn),
-                turn >= 0.5,
+                turn >= HOLLOW_FROM,
                 angle=np.pi * turn if product * delta < 0 else 0.0,
             )
             if turn >= 1.0:
@@ -1333,6 +1340,8 @@ class Carried:
 CARRY_GAP, CARRY_ROOM, CARRY_RISE = 0.08, 0.45, 0.1
 #: of the pill's time, the part in which its arrow goes round (then it is held, turned)
 TURN_SHARE = 0.75
+PILL_LEAST = 0.75  # the smallest a pill is written, of its token's size
+HOLLOW_FROM = 0.85  # of its turn, when the arrow a token carries is drawn hollow (solid, the turn is seen)
 
 
 def _arrow_heights(

@@ -581,3 +581,44 @@ def test_the_lectures_idle_weights_are_grey(timelines):
     sign = np.array([fs.theme.positive, fs.theme.negative])
     chroma = colours.max(axis=1) - colours.min(axis=1)
     assert np.all(chroma < 0.2 * (sign.max(axis=1) - sign.min(axis=1)).min())
+
+
+@pytest.mark.parametrize("layout", ["hall", "lecture"])
+def test_a_delta_and_its_weight_fit_between_the_spheres_with_room_for_their_arrow(timelines, layout):
+    """The pill "-0.118 × -0.945" stands between h3's sphere and out's, with room on its
+    left for the arrow it holds: the hall's large numbers made it wider than the gap, and
+    its arrow stood over h3's sphere and h2's name (it is written a little smaller there)."""
+    from nnviz3d.frames import (
+        CARRY_ROOM,
+        PAIR_CLEAR,
+        TOKEN_GAP,
+        TOKEN_PHASES,
+        TOKEN_TINT,
+        _label_box,
+        _mix,
+        _px_per_unit,
+    )
+    from tests.test_wants import _token_times
+
+    tl, theme, (W, H) = timelines[layout], THEMES["dark"], (1280, 720)
+    lay = tl.layout
+    step = next(s for s in tl.steps if s.epoch == 1 and s.kind == "error" and s.layer == 1)
+    seen = 0
+    for j in range(4):
+        edge = lay.edge_id(1, j, 0)
+        for f, t in _token_times(tl, step, edge):
+            if not TOKEN_PHASES[1] <= t < TOKEN_PHASES[2]:
+                continue
+            state = frame_state(tl, f, W, H)
+            ppu = _px_per_unit(state.camera, W, H)
+            (pill,) = [
+                lb for lb in state.labels
+                if lb.backdrop == _mix(theme.panel, lb.color, TOKEN_TINT) and " × " in lb.text
+            ]  # fmt: skip
+            x0, _, x1, _ = _label_box(pill, ppu)
+            chip = next(lb for lb in state.labels if lb.text.startswith("× "))  # (the chips' size)
+            reach = PAIR_CLEAR + TOKEN_GAP * chip.size / ppu
+            hidden, out = lay.nodes[lay.node_id(1, j), 0], lay.nodes[lay.node_id(2, 0), 0]
+            assert hidden + reach + CARRY_ROOM - 0.02 <= x0 and x1 <= out - reach + 0.02, (layout, j)
+            seen += 1
+    assert seen >= 12
