@@ -713,17 +713,16 @@ def tube_windows(step: Step) -> dict[int, tuple[float, float]]:
     example) alone and slowly, then the others together (reviews 49a and 49b: four one
     at a time, the example second, read as out of order)."""
     back = [s.edge for s in step.signals if not s.forward]
-    if _sends_slowly(step) and len(back) > 1:  # the example first
-        first = FIRST_SHARE * SLOW_ARRIVE
-        span = SLOW_ARRIVE - first
+    if _sends_slowly(step) and len(back) > 1:  # the example first, then the most shrunk
+        alone = min(len(back) - 1, len(ALONE_SHARES))
+        ends = np.cumsum(ALONE_SHARES[:alone]) * SLOW_ARRIVE
+        windows = {e: (a, b - 0.01) for e, a, b in zip(back, [0.0, *ends[:-1]], ends, strict=False)}
+        first, span = float(ends[-1]), SLOW_ARRIVE - float(ends[-1])
         # the others a cascade in which each token has come to its chip before the next
         # sets off (together, their numbers ran into each other where the weights meet)
-        there, n = TOKEN_PHASES[2], len(back) - 1
-        rest = _together(back[1:], there / (1 + there * (n - 1)), cap=False)
-        return {
-            back[0]: (0.0, first - 0.01),
-            **{e: (first + a * span, first + b * span) for e, (a, b) in rest.items()},
-        }
+        there, n = TOKEN_PHASES[2], len(back) - alone
+        rest = _together(back[alone:], there / (1 + there * (n - 1)), cap=False)
+        return {**windows, **{e: (first + a * span, first + b * span) for e, (a, b) in rest.items()}}
     stagger = (SENT_STAGGER if step.senders else TUBE_STAGGER) / TUBES_ARRIVE
     return {e: (a * TUBES_ARRIVE, b * TUBES_ARRIVE) for e, (a, b) in _together(back, stagger).items()}
 
@@ -748,7 +747,9 @@ def _sends_slowly(step: Step) -> bool:
     return bool(step.senders) and step.duration >= ONE_FIRST_SECONDS
 
 
-FIRST_SHARE = 0.6  # of the tubes' time, the first (the example's) alone in a slow step
+#: of the tubes' time in a slow step, the first (the example's) alone, then the second (the
+#: one its weight shrinks most) alone; the others together share what is left
+ALONE_SHARES = (0.42, 0.28)
 #: of a slow step's tween, when its last token has landed: the tokens take their time (at half
 #: the tween, review 53d found three crammed into 1.4 s each, then 8 s with nothing moving)
 SLOW_ARRIVE = 0.85
@@ -1275,8 +1276,9 @@ def _sent_tokens(
             hidden.add(at_chip[edge])
             # its arrow goes round the pill, over its top, to the hidden node's side: scaled by
             # |w| on the way and, by a negative weight, turned over -- a half turn seen, then
-            # held (review 53d: "a colour swap, not an event"); the hidden node's error, hollow
-            turn = _steady(min(1.0, max(0.0, (t - under) / (TURN_SHARE * (made - under)))))
+            # held beside the product (review 53d: "a colour swap, not an event"; 54a: "the
+            # arrow arrives before the number"); the hidden node's error, hollow
+            turn = _steady(min(1.0, max(0.0, (t - under) / (made - under))))
             size_of = abs(delta) + (abs(product) - abs(delta)) * turn
             arrow = Carried(
                 (0.0, 0.0, 0.0),
@@ -1338,8 +1340,6 @@ class Carried:
 #: world units between a token and the want arrow it carries; the room the arrow takes; how
 #: far over the pill's top it goes round
 CARRY_GAP, CARRY_ROOM, CARRY_RISE = 0.08, 0.45, 0.1
-#: of the pill's time, the part in which its arrow goes round (then it is held, turned)
-TURN_SHARE = 0.75
 PILL_LEAST = 0.75  # the smallest a pill is written, of its token's size
 HOLLOW_FROM = 0.85  # of its turn, when the arrow a token carries is drawn hollow (solid, the turn is seen)
 

@@ -60,9 +60,10 @@ def test_deltas_travel_backwards(story):
     u = trace.updates[(1, 1)]
     flow = (-u.deltas[1])[0, 0]  # record 1's delta: the picture's numbers are record 1's
     h3 = next(sig for sig in s.signals if sig.edge == lay.edge_id(1, 2, 0))
-    # sent back first: the caption's example (h3's -0.945, a negative weight), then the
-    # others top to bottom (reviews 49a and 49b read h4 first as out of order)
-    assert [sig.edge for sig in s.signals] == [h3.edge, *(lay.edge_id(1, n, 0) for n in (0, 1, 3))]
+    # sent back first: the caption's example (h3's -0.945, a negative weight), then the one
+    # its weight shrinks most (h4's 0.341), then the others top to bottom (reviews 49a and
+    # 49b read h4 first as out of order; 54a saw no shrink happen as motion)
+    assert [sig.edge for sig in s.signals] == [h3.edge, *(lay.edge_id(1, n, 0) for n in (3, 0, 1))]
     assert h3.value == pytest.approx(flow * u.weights_before[1][2, 0])
     assert s.values["l1_error[0,2]"] == pytest.approx(h3.value)  # its l1_error
     assert s.node_notes[2] == (lay.node_id(1, 2), "-0.118 × -0.945 ≈ +0.112")  # beside hidden node 3

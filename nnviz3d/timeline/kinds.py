@@ -414,10 +414,14 @@ def error(b: Builder, beat: Beat) -> None:
     sent_values: tuple[tuple[int, str, str], ...] = ()
     notes = tuple((lay.node_id(k, n), fmt_signed(float(sent[n, 0]))) for n in range(w.shape[0]))
     if senders and w.shape[1] == 1:
-        # first the caption's example (a flip), alone, then the others together, top to
-        # bottom (reviews 49a and 49b: sent first, h4's read as out of order beside the
-        # caption's h3, lit all the while)
-        signals.sort(key=lambda s: (s.edge != lay.edge_id(k, i, 0), s.edge))
+        # first the caption's example (a flip), alone, then the one its weight shrinks most,
+        # alone too (review 54a: "h4's ×0.341 shrink never happens as motion"), then the
+        # others together, top to bottom (reviews 49a and 49b: sent first, h4's read as out
+        # of order beside the caption's h3, lit all the while)
+        shrinks = min((n for n in range(w.shape[0]) if n != i), key=lambda n: abs(w[n, 0]), default=i)
+        signals.sort(
+            key=lambda s: (s.edge != lay.edge_id(k, i, 0), s.edge != lay.edge_id(k, shrinks, 0), s.edge)
+        )
         multipliers = tuple(
             (lay.edge_id(k, n, 0), f"{TIMES} {fmt_sig(float(w[n, 0]))}") for n in range(w.shape[0])
         )

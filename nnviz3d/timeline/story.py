@@ -186,7 +186,7 @@ def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterat
 FIRST_EXAMPLE_SLOW = 3.5
 #: the first shown iteration's errors sent back last this many times an error step: the
 #: the example's delta travels first, alone, scaled by its weight and held there a moment
-SENT_BACK_SLOW = 4.5
+SENT_BACK_SLOW = 5.5
 
 
 def beat_seconds(beat: Beat, durations: dict[str, float], speed: float) -> float:
