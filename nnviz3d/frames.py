@@ -1285,7 +1285,9 @@ def _sent_tokens(
                 size_of if delta > 0 else -size_of,
                 _mix(theme.backward, _sign_colour(theme, product), turn),
                 turn >= HOLLOW_FROM,
-                angle=np.pi * turn if product * delta < 0 else 0.0,
+                # half way round it points back, towards the hidden node (turned the other
+                # way it pointed at out: review 54b read it as the forward pass)
+                angle=np.pi * turn * np.sign(delta) if product * delta < 0 else 0.0,
             )
             if turn >= 1.0:
                 arrow = Carried((0.0, 0.0, 0.0), product, _sign_colour(theme, product), True)

@@ -159,7 +159,7 @@ def test_render_from_a_trace_is_pixel_identical(tmp_path, capsys):
     assert main(["render", "--trace", str(out), *small, "--out", str(b)]) == 0
     capsys.readouterr()
     names = sorted(p.name for p in a.iterdir())
-    assert len(names) == 838 and names == sorted(p.name for p in b.iterdir())
+    assert len(names) == 870 and names == sorted(p.name for p in b.iterdir())
     assert all((a / n).read_bytes() == (b / n).read_bytes() for n in names)
     assert main(["steps", "--epochs", "2", "--json"]) == 0
     from_scene = capsys.readouterr().out

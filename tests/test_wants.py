@@ -965,7 +965,9 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
             abs(product), rel=0.01
         )
         assert sizes == sorted(sizes, reverse=True)
-        angles = [a.angle for a in turning if a.value < 0]  # (turned whole, it is the product's)
+        # (turned whole, it is the product's); clockwise, the down arrow: half way round it
+        # points back to the hidden node, not at out (review 54b read that as the forward pass)
+        angles = [-a.angle for a in turning if a.value < 0]
         if w < 0:  # a half turn, seen: many frames on the way, then held
             assert angles == sorted(angles) and angles[0] < 0.1 * np.pi and angles[-1] > 0.9 * np.pi
             assert sum(0.1 * np.pi < a < 0.9 * np.pi for a in angles) >= 10
@@ -977,3 +979,29 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
         assert colours[-1] == pytest.approx(theme.positive if w < 0 else theme.negative, abs=0.01)
         pen = _WantPen.of(tl, theme, state.camera, W, H)
         assert pen.length_of(-0.11811 * w) / pen.length_of(-0.11811) == pytest.approx(abs(w), rel=0.02)
+
+
+def test_a_carried_arrow_is_drawn_turned_about_its_centre(run):
+    """The arrow a token carries is drawn turned by its angle about its centre, on the
+    screen's pixels: out's delta (down) a quarter turn clockwise points left, back to the
+    hidden nodes, and keeps its length; a half turn points it up."""
+    from nnviz3d.frames import Carried
+
+    _, tl = run
+    theme = THEMES["dark"]
+    step = _step(tl, 1, "error", 1)
+    camera = frame_state(tl, step.first_frame, W, H).camera
+    at = tuple(float(v) for v in tl.layout.nodes[tl.layout.node_id(2, 0)])
+
+    def shaft(angle: float) -> np.ndarray:  # (tail, tip) in pixels
+        carried = Carried(at, -0.11811, theme.backward, False, angle=angle)
+        lines = want_arrows(tl, step, theme, camera, W, H, 1.0, (carried,))
+        return np.array(lines[-2].points) * (W, H)
+
+    (tx, ty), (px, py) = shaft(0.0)
+    length = ty - py
+    assert length > 20 and abs(px - tx) < 1e-6  # down
+    (tx, ty), (px, py) = shaft(-np.pi / 2)
+    assert tx - px == pytest.approx(length, rel=1e-6) and abs(py - ty) < 1e-6  # left, as long
+    (tx, ty), (px, py) = shaft(-np.pi)
+    assert py - ty == pytest.approx(length, rel=1e-6)  # up
