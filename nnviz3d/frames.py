@@ -1258,6 +1258,12 @@ def _sent_tokens(
             [*clear_of, *others],
             (CARRY_ROOM, tall(product) if tall else 0.0),
         )  # fmt: skip (room left of it for its arrow)
+        # the product, narrower than the pill, goes on towards its node, as near as is clear:
+        # where the pill filled the gap, h4's stood by h3 and was read as h3's (review 54b)
+        made_text, made_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
+        made_w, made_h = _extent(made_text, made_size, px_per_unit)
+        near = _pair_spot(on_weight, a[0], (b[0] + reach + CARRY_ROOM, a[0] - reach), made_w, made_h,
+                          [*clear_of, *others], (CARRY_ROOM, tall(product) if tall else 0.0), b)  # fmt: skip
         # its number, and beside it the want arrow it carries, which a negative weight turns
         # over (review 53a: "the sign flip is only a colour swap; no arrow turns over")
         text, colour, value_size, spans = before, theme.backward, size, ()
@@ -1293,8 +1299,8 @@ def _sent_tokens(
                 arrow = Carried((0.0, 0.0, 0.0), product, _sign_colour(theme, product), True)
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, product)
-            text, value_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
-            at = spot
+            text, value_size = made_text, made_size
+            at = _lerp(spot, near, _ease(min(1.0, (t - made) / (leaves - made))))
             arrow = Carried((0.0, 0.0, 0.0), product, colour, True)
             if t >= leaves:  # its arrow becomes the node's hollow one
                 u = _ease((t - leaves) / (1.0 - leaves))
@@ -1362,26 +1368,33 @@ def _pair_spot(
     height: float,
     clear_of: list[tuple[float, float, float, float]],
     room: tuple[float, float] = (0.0, 0.0),
+    near: np.ndarray | None = None,
 ) -> np.ndarray:
     """Where a delta and its weight's "× w" stand as a pair ``width`` wide: level, centred on
     the weight at ``x`` (the chip's place) if it is clear of the boxes ``clear_of``, else
     the nearest place clear of them, towards the hidden node first, then a little off the
     weight (out's delta over it was in h1's pair's way); between the nodes' spheres
     (``between``: the ends' x), with ``room`` (wide, tall) on its left for the arrow it
-    carries there (review 53d: h3's, up from the pill, covered h2's name)."""
+    carries there (review 53d: h3's, up from the pill, covered h2's name); or, given a point
+    ``near``, the place clear of them nearest to it."""
     lo, hi = between[0] + width / 2, between[1] - width / 2
     x = float(np.clip(x, lo, hi)) if lo <= hi else (lo + hi) / 2
+    places = [
+        on_weight(float(cx)) + np.array([0.0, dy * height, 0.0])
+        for dy in (0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5, -2.0, 2.0)
+        for cx in (np.arange(x, lo - 1e-9, -PAIR_STEP) if lo <= hi else [x])
+    ]
+    if near is not None:  # the nearest to it first
+        places.sort(key=lambda at: float(np.hypot(at[0] - near[0], at[1] - near[1])))
     best, least = on_weight(x), -np.inf
-    for dy in (0.0, -0.5, 0.5, -1.0, 1.0, -1.5, 1.5, -2.0, 2.0):
-        for cx in np.arange(x, lo - 1e-9, -PAIR_STEP) if lo <= hi else [x]:
-            at = on_weight(float(cx)) + np.array([0.0, dy * height, 0.0])
-            box = (cx - width / 2, at[1] - height / 2, cx + width / 2, at[1] + height / 2)
-            held = (box[0] - room[0], at[1] - room[1] / 2, box[0], at[1] + room[1] / 2)
-            gap = min((min(_box_gap(box, q), _box_gap(held, q)) for q in clear_of), default=np.inf)
-            if gap > 0:
-                return at
-            if gap > least:
-                best, least = at, gap
+    for at in places:
+        box = (at[0] - width / 2, at[1] - height / 2, at[0] + width / 2, at[1] + height / 2)
+        held = (box[0] - room[0], at[1] - room[1] / 2, box[0], at[1] + room[1] / 2)
+        gap = min((min(_box_gap(box, q), _box_gap(held, q)) for q in clear_of), default=np.inf)
+        if gap > 0:
+            return at
+        if gap > least:
+            best, least = at, gap
     return best
 
 

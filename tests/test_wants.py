@@ -1005,3 +1005,31 @@ def test_a_carried_arrow_is_drawn_turned_about_its_centre(run):
     assert tx - px == pytest.approx(length, rel=1e-6) and abs(py - ty) < 1e-6  # left, as long
     (tx, ty), (px, py) = shaft(-np.pi)
     assert py - ty == pytest.approx(length, rel=1e-6)  # up
+
+
+def test_a_product_stands_by_its_own_node_before_it_goes_there(run):
+    """Once the pill is one number ("≈ -0.0403"), it moves on towards its hidden node and
+    stands nearer it than any other node: where the pill filled the gap between the
+    spheres, h4's product stood by h3 and was read as h3's (review 54b)."""
+    from nnviz3d.frames import TOKEN_PHASES, TOKEN_TINT, _mix
+
+    _, tl = run
+    lay, theme = tl.layout, THEMES["dark"]
+    step = _step(tl, 1, "error", 1)
+    _, _, made, leaves = TOKEN_PHASES
+    hidden = [lay.node_id(1, j) for j in range(4)]
+    for j in range(4):
+        edge, node = lay.edge_id(1, j, 0), lay.node_id(1, j)
+        product = dict((e, p) for e, _, p in step.sent_values)[edge]
+        standing = 0
+        for f, t in _token_times(tl, step, edge):
+            if not made + 0.75 * (leaves - made) <= t < leaves:  # (moved there by then)
+                continue
+            labels = frame_state(tl, f, W, H).labels
+            tokens = [lb for lb in labels if lb.backdrop == _mix(theme.panel, lb.color, TOKEN_TINT)]
+            (token,) = [lb for lb in tokens if product in lb.text]
+            x, y, _ = token.position
+            nearest = min(hidden, key=lambda n: np.hypot(*(lay.nodes[n][:2] - (x, y))))
+            assert nearest == node, (j, token.text)
+            standing += 1
+        assert standing >= 2
