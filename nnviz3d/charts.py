@@ -582,9 +582,17 @@ def run_chart(
         x, y = px(m), py(float(series[m - 1]))
         dots[m] = (x - r * h / w, y - r, x + r * h / w, y + r)
         rects.append(Rect2D(*dots[m], theme.accent if m == upto else theme.text, 1.0))
-    placed = list(dots.values())
-    # the current value first, up and right of its dot or else in the plot's top right
-    # corner (in its colour); then the earlier ones from the right, each up and right of
+    # the title's line too: iteration 10's value, up and right of its dot near the top, was
+    # written over "(log scales)" (review 54b)
+    title_box = (
+        x0 + 0.012,
+        y1 - 0.012 - 1.15 * title_size / h,
+        x0 + 0.012 + text_width_em(title) * title_size / w,
+        y1,
+    )
+    placed = [*dots.values(), title_box]
+    # the current value first, up and right of its dot, else down and right, or else in the
+    # plot's top right corner (in its colour); then the earlier ones from the right, each up and right of
     # its dot, else down and right, up and left, down and left of it, or half a line higher
     # right or left, a place the curve does not cross first (two reviews saw the curve
     # strike "0.04303" through); left out where each would cover a dot or a label
@@ -597,7 +605,7 @@ def run_chart(
         right, left = dx1 + 0.003, dx0 - 0.003 - width
         spots = [(right, dy1), (right, dy0 - height), (left, dy1), (left, dy0 - height),
                  (right, dy1 + height / 2), (left, dy1 + height / 2)]  # fmt: skip
-        spots = [(a, b, a + width, b + height) for a, b in spots[: 1 if current else None]]
+        spots = [(a, b, a + width, b + height) for a, b in spots[: 2 if current else None]]
         free = [
             q for q in spots if q[2] <= x1 - 0.005 and q[1] >= py0 and not any(_overlap(q, o) for o in placed)
         ]

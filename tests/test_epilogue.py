@@ -72,6 +72,28 @@ def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
     assert "0.45874" in [t.text for t in texts] and "0.04303" not in [t.text for t in texts]
 
 
+def test_the_fast_forwards_value_stands_clear_of_the_charts_title(default):
+    """Iteration 10's mean |error| (0.49531) is near the chart's top: up and right of its
+    dot it was written over "(log scales)" (review 54b); it stands where it covers no text."""
+    from nnviz3d.primitives import text_width_em
+
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "timelapse" and s.epoch == 10)
+    w, h = 1280, 720
+    texts = overlay(tl, step, THEMES["dark"], w, h)[0]
+
+    def box(t):  # (x0, y0, x1, y1) in frame fractions, y up
+        width, height = text_width_em(t.text) * t.size / w, 1.15 * t.size / h
+        x0 = {"left": t.x, "center": t.x - width / 2, "right": t.x - width}[t.align]
+        y0 = {"bottom": t.y, "center": t.y - height / 2, "top": t.y - height}[t.valign]
+        return x0, y0, x0 + width, y0 + height
+
+    (value,) = [t for t in texts if t.text == "0.49531" and t.bold]
+    (title,) = [t for t in texts if t.text == "mean |error| per iteration (log scales)"]
+    a, b = box(value), box(title)
+    assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
 def test_no_fast_forward_without_a_power_of_ten_in_the_gap():
     scene = load_scene()
     scene = replace(scene, render=replace(scene.render, epochs=(1, 2, 5, 6)))
