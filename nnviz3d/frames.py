@@ -1205,9 +1205,10 @@ def _sent_tokens(
     The token, "-0.118" and beside it the delta's want arrow (as the output's purple
     fill), comes out of the sender's sphere, along its weight up to its chip, and takes the
     chip in: one pill "-0.118 × -0.945", the product written on the wire, moves to its place
-    (clear of the numbers around), while its arrow shrinks by the weight through nothing
-    and grows again, turned over by a negative weight: the hidden node's error, hollow. It
-    becomes one number, "≈ +0.112" in its sign's colour, which goes on to land in the hidden
+    (clear of the numbers around, with room for its arrow); its arrow goes round the pill,
+    over its top, scaled by |w| and turned over by a negative weight on the way: the hidden
+    node's error, hollow. The pill becomes one number, "≈ +0.112" in its sign's colour, held
+    beside the turned arrow, which moves on to stand by its node and goes on to land in the
     node's note as its result (the note's operands are there as it sets off), its arrow
     becoming the node's; the chip is back in its place. Five reviews asked for a labelled
     token seen to be scaled at its weight; review 52a saw it vanish into the chip, "the
@@ -1249,6 +1250,7 @@ def _sent_tokens(
         )
         pill_w, pill_h = _extent(pill, pill_size, px_per_unit)
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
+        held = (CARRY_ROOM, tall(product) if tall else 0.0)  # the room of the arrow it holds
         spot = _pair_spot(
             on_weight,
             chip.position[0],
@@ -1256,14 +1258,14 @@ def _sent_tokens(
             pill_w,
             pill_h,
             [*clear_of, *others],
-            (CARRY_ROOM, tall(product) if tall else 0.0),
+            held,
         )  # fmt: skip (room left of it for its arrow)
         # the product, narrower than the pill, goes on towards its node, as near as is clear:
         # where the pill filled the gap, h4's stood by h3 and was read as h3's (review 54b)
         made_text, made_size = f"\u2248 {after}", round(size * PRODUCT_GROW)
         made_w, made_h = _extent(made_text, made_size, px_per_unit)
         near = _pair_spot(on_weight, a[0], (b[0] + reach + CARRY_ROOM, a[0] - reach), made_w, made_h,
-                          [*clear_of, *others], (CARRY_ROOM, tall(product) if tall else 0.0), b)  # fmt: skip
+                          [*clear_of, *others], held, b)  # fmt: skip
         # its number, and beside it the want arrow it carries, which a negative weight turns
         # over (review 53a: "the sign flip is only a colour swap; no arrow turns over")
         text, colour, value_size, spans = before, theme.backward, size, ()
@@ -1320,26 +1322,23 @@ def _sent_tokens(
         # (review 53c)
         round_by = np.pi * turn
         side = float(np.cos(round_by)) if not arrow.hollow or turn > 0 else -1.0
-        reach = _extent(text, value_size, px_per_unit)[0] / 2 + CARRY_GAP
-        rise = np.sin(round_by) * (_extent(text, value_size, px_per_unit)[1] / 2 + CARRY_RISE)
-        carried.append(
-            replace(arrow, at=(position[0] + side * reach, position[1] + rise, position[2]), side=side)
-        )
+        half_w, half_h = (e / 2 for e in _extent(text, value_size, px_per_unit))
+        away, rise = side * (half_w + CARRY_GAP), np.sin(round_by) * (half_h + CARRY_RISE)
+        carried.append(replace(arrow, at=(position[0] + away, position[1] + rise, position[2]), side=side))
     return out, [c for i, c in enumerate(chips) if i not in hidden], carried
 
 
 @dataclass(frozen=True)
 class Carried:
     """A want arrow a token sent back carries beside it (:func:`_sent_tokens`): at ``at``
-    (world, beside the token on its ``side``), as long as ``value`` on the arrows' one scale times
-    ``share``, pointing its sign's way; ``dock``: the node whose arrow it becomes, and how
-    far (0..1) it has come to it."""
+    (world, beside the token on its ``side``), as long as ``value`` on the arrows' one scale,
+    pointing its sign's way, turned by ``angle``; ``dock``: the node whose arrow it becomes,
+    and how far (0..1) it has come to it."""
 
     at: tuple[float, float, float]
     value: float
     colour: Colour
     hollow: bool
-    share: float = 1.0
     dock: tuple[int, float] | None = None
     side: float = 1.0  # right of the token (+1), or left of it (-1)
     angle: float = 0.0  # turned (radians, anticlockwise) about its centre
@@ -1963,7 +1962,7 @@ def want_arrows(
         if arrow.dock is not None:
             node, u = arrow.dock
             x, y = (a + (b - a) * u for a, b in zip((x, y), pen.slot(node), strict=True))
-        length = pen.length_of(arrow.value) * abs(arrow.share)
+        length = pen.length_of(arrow.value)
         if length > 0.002:
             up = 1.0 if arrow.value > 0 else -1.0
             out += [

@@ -559,7 +559,7 @@ def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
         # (and those the tokens carry, the hidden errors on their way)
         carried = _labels(tl, step, theme, state.camera, (W, H), progress)[1]
         pen = _WantPen.of(tl, theme, state.camera, W, H)
-        on_way = sum(c.hollow and pen.length_of(c.value) * abs(c.share) > 0.002 for c in carried)
+        on_way = sum(c.hollow and pen.length_of(c.value) > 0.002 for c in carried)
         assert len(outlines) == 1 + due + on_way
 
 
@@ -935,12 +935,7 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
             arrow = carried[[e for e, _, _ in step.sent_values if e in on_way].index(edge)]
             if t < under:
                 assert arrow.value == pytest.approx(-0.11811, abs=1e-4)
-                assert (arrow.colour, arrow.hollow, arrow.share, arrow.angle) == (
-                    theme.backward,
-                    False,
-                    1.0,
-                    0,
-                )
+                assert (arrow.colour, arrow.hollow, arrow.angle) == (theme.backward, False, 0)
                 assert arrow.side == 1.0  # on the output's side of the token: before the weight
                 seen["delta"] += 1
             elif t < made:
