@@ -1266,6 +1266,10 @@ def _sent_tokens(
         made_w, made_h = _extent(made_text, made_size, px_per_unit)
         near = _pair_spot(on_weight, a[0], (b[0] + reach + CARRY_ROOM, a[0] - reach), made_w, made_h,
                           [*clear_of, *others], held, b)  # fmt: skip
+        # round the pill over its top, or under it where a number stands over it (h4's went
+        # over h3's "× -0.945", just above it)
+        over = _way_round(spot, (pill_w, pill_h), CARRY_RISE + (tall(delta) if tall else 0.0) / 2,
+                          [*clear_of, *others])  # fmt: skip
         # its number, and beside it the want arrow it carries, which a negative weight turns
         # over (review 53a: "the sign flip is only a colour swap; no arrow turns over")
         text, colour, value_size, spans = before, theme.backward, size, ()
@@ -1323,7 +1327,7 @@ def _sent_tokens(
         round_by = np.pi * turn
         side = float(np.cos(round_by)) if not arrow.hollow or turn > 0 else -1.0
         half_w, half_h = (e / 2 for e in _extent(text, value_size, px_per_unit))
-        away, rise = side * (half_w + CARRY_GAP), np.sin(round_by) * (half_h + CARRY_RISE)
+        away, rise = side * (half_w + CARRY_GAP), over * np.sin(round_by) * (half_h + CARRY_RISE)
         carried.append(replace(arrow, at=(position[0] + away, position[1] + rise, position[2]), side=side))
     return out, [c for i, c in enumerate(chips) if i not in hidden], carried
 
@@ -1349,6 +1353,25 @@ class Carried:
 CARRY_GAP, CARRY_ROOM, CARRY_RISE = 0.08, 0.45, 0.1
 PILL_LEAST = 0.75  # the smallest a pill is written, of its token's size
 HOLLOW_FROM = 0.85  # of its turn, when the arrow a token carries is drawn hollow (solid, the turn is seen)
+
+
+def _way_round(
+    at: np.ndarray,
+    extent: tuple[float, float],
+    reach: float,
+    clear_of: list[tuple[float, float, float, float]],
+) -> float:
+    """Which way a carried arrow goes round a pill of ``extent`` at ``at``: over it (+1),
+    or under it (-1) where the band ``reach`` tall over it is not clear of ``clear_of`` and
+    the one under it is."""
+    (w, h), (x, y) = extent, at[:2]
+    above = (x - w / 2, y + h / 2, x + w / 2, y + h / 2 + reach)
+    below = (x - w / 2, y - h / 2 - reach, x + w / 2, y - h / 2)
+
+    def clear(box: tuple[float, float, float, float]) -> bool:
+        return all(_box_gap(box, q) > 0 for q in clear_of)
+
+    return -1.0 if not clear(above) and clear(below) else 1.0
 
 
 def _arrow_heights(

@@ -1028,3 +1028,46 @@ def test_a_product_stands_by_its_own_node_before_it_goes_there(run):
             assert nearest == node, (j, token.text)
             standing += 1
         assert standing >= 2
+
+
+def test_a_carried_arrow_goes_round_its_pill_clear_of_the_weights_chips(run):
+    """The arrow a token carries goes round its pill over its top, or under it where a
+    weight's "× w" stands just over it (h4's pill stands under h3's "× -0.945": its arrow
+    went through it); its centre is never on another chip."""
+    from nnviz3d.frames import (
+        TOKEN_PHASES,
+        TOKEN_TINT,
+        _label_box,
+        _labels,
+        _mix,
+        _px_per_unit,
+        _tokens_on_their_way,
+        _tween_seconds,
+        tween_progress,
+    )
+
+    _, tl = run
+    theme, lay = THEMES["dark"], tl.layout
+    step = _step(tl, 1, "error", 1)
+    _, under, made, _ = TOKEN_PHASES
+    ways = {}
+    for j in range(4):
+        edge = lay.edge_id(1, j, 0)
+        rises = []
+        for f, t in _token_times(tl, step, edge):
+            if not under < t < made:
+                continue
+            state = frame_state(tl, f, W, H)
+            progress = tween_progress(step, f, tl.fps, _tween_seconds(tl, step))[0]
+            labels, carried = _labels(tl, step, theme, state.camera, (W, H), progress)
+            on_way = _tokens_on_their_way(step, lay, progress)
+            arrow = carried[[e for e, _, _ in step.sent_values if e in on_way].index(edge)]
+            ppu = _px_per_unit(state.camera, W, H)
+            chips = [_label_box(lb, ppu) for lb in labels if lb.text.startswith("× ")]
+            x, y, _ = arrow.at
+            assert not any(x0 < x < x1 and y0 < y < y1 for x0, y0, x1, y1 in chips), (j, t)
+            tokens = [lb for lb in labels if lb.backdrop == _mix(theme.panel, lb.color, TOKEN_TINT)]
+            (pill,) = [lb for lb in tokens if lb.text.startswith("-0.118 × ")]
+            rises.append(y - pill.position[1])
+        ways[j] = max(rises, key=abs)
+    assert ways[2] > 0 and ways[3] < 0  # h3's over its pill, h4's under it
