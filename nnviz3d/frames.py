@@ -1275,6 +1275,10 @@ def _sent_tokens(
         text, colour, value_size, spans = before, theme.backward, size, ()
         arrow = Carried((0.0, 0.0, 0.0), delta, theme.backward, False)  # the delta's, solid
         turn = 0.0  # how far (0..1) the arrow has gone round the pill
+        # its colour turns with it where the weight turns it over; where nothing turns it, it
+        # stays the delta's until it lands (reviews 54d and 54e read purple becoming orange
+        # on the way, for a positive weight, as a flip)
+        turned_to = _sign_colour(theme, product) if product * delta < 0 else theme.backward
         if t < there:  # out of the sender's sphere, up to the chip's output end
             u = _ease(t / there)
             at = _lerp(np.asarray(a, dtype=float), on_weight(chip.position[0] + chip_w / 2 + gap + w / 2), u)
@@ -1295,22 +1299,22 @@ def _sent_tokens(
             arrow = Carried(
                 (0.0, 0.0, 0.0),
                 size_of if delta > 0 else -size_of,
-                _mix(theme.backward, _sign_colour(theme, product), turn),
+                _mix(theme.backward, turned_to, turn),
                 turn >= HOLLOW_FROM,
                 # half way round it points back, towards the hidden node (turned the other
                 # way it pointed at out: review 54b read it as the forward pass)
                 angle=np.pi * turn * np.sign(delta) if product * delta < 0 else 0.0,
             )
             if turn >= 1.0:
-                arrow = Carried((0.0, 0.0, 0.0), product, _sign_colour(theme, product), True)
+                arrow = Carried((0.0, 0.0, 0.0), product, turned_to, True)
         else:  # one: "≈ +0.112" where the pair stood; then on to land as the note's result
             colour = _sign_colour(theme, product)
             text, value_size = made_text, made_size
             at = _lerp(spot, near, _ease(min(1.0, (t - made) / (leaves - made))))
-            arrow = Carried((0.0, 0.0, 0.0), product, colour, True)
-            if t >= leaves:  # its arrow becomes the node's hollow one
+            arrow = Carried((0.0, 0.0, 0.0), product, turned_to, True)
+            if t >= leaves:  # its arrow becomes the node's hollow one, in its sign's colour
                 u = _ease((t - leaves) / (1.0 - leaves))
-                arrow = replace(arrow, dock=(target, u))
+                arrow = replace(arrow, dock=(target, u), colour=_mix(turned_to, colour, u))
                 dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
                 land_x = _note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2
                 at, text = _lerp(at, np.array([land_x, b[1] + dy, b[2]]), u), after

@@ -924,6 +924,7 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
     for j, w in ((2, -0.9452), (3, 0.3409)):
         edge, node = lay.edge_id(1, j, 0), lay.node_id(1, j)
         seen = {"delta": 0, "turning": [], "error": 0, "docked": 0, "held": 0}
+        colours_landing = []
         product = -0.11811 * w
         for f, t in _token_times(tl, step, edge):
             if not 0 < t < 1:
@@ -943,12 +944,17 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
             else:
                 assert arrow.value == pytest.approx(product, rel=1e-3) and arrow.hollow
                 assert arrow.side == -1.0 and arrow.angle == 0  # on the hidden node's: past the weight
-                assert arrow.colour == (theme.positive if w < 0 else theme.negative)
-                seen["error"] += 1
-                seen["held"] += t < leaves
-                if t >= leaves:
+                # a flip's in its new sign's colour; else the delta's until it lands, then its
+                # node's error's (reviews 54d and 54e read a colour change on the way as a flip)
+                sign = theme.positive if product > 0 else theme.negative
+                if t < leaves:
+                    assert arrow.colour == (sign if w < 0 else theme.backward)
+                    seen["held"] += 1
+                else:
                     assert arrow.dock[0] == node
                     seen["docked"] += 1
+                    colours_landing.append(arrow.colour)
+                seen["error"] += 1
         assert seen["delta"] >= 3 and seen["error"] >= 3 and seen["docked"] >= 3
         turning = seen["turning"]
         sides = [a.side for a in turning]  # round the pill: from its output's side to its node's
@@ -972,7 +978,11 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
             assert set(angles) == {0.0} and all(a.value < 0 for a in turning)
         colours = [a.colour for a in turning]
         assert colours[0] == pytest.approx(theme.backward, abs=0.05)
-        assert colours[-1] == pytest.approx(theme.positive if w < 0 else theme.negative, abs=0.01)
+        assert colours[-1] == pytest.approx(theme.positive if w < 0 else theme.backward, abs=0.01)
+        # landing, its node's error's colour (h4's orange: from purple only now)
+        assert colours_landing[-1] == pytest.approx(theme.positive if w < 0 else theme.negative, abs=0.02)
+        if w > 0:
+            assert colours_landing[0] == pytest.approx(theme.backward, abs=0.05)
         pen = _WantPen.of(tl, theme, state.camera, W, H)
         assert pen.length_of(-0.11811 * w) / pen.length_of(-0.11811) == pytest.approx(abs(w), rel=0.02)
 
