@@ -584,18 +584,14 @@ def run_chart(
         rects.append(Rect2D(*dots[m], theme.accent if m == upto else theme.text, 1.0))
     # the title's line too: iteration 10's value, up and right of its dot near the top, was
     # written over "(log scales)" (review 54b)
-    title_box = (
-        x0 + 0.012,
-        y1 - 0.012 - 1.15 * title_size / h,
-        x0 + 0.012 + text_width_em(title) * title_size / w,
-        y1,
-    )
+    head = texts[0]  # (top-aligned at its anchor)
+    title_box = (head.x, head.y - 1.15 * head.size / h, head.x + text_width_em(title) * head.size / w, head.y)
     placed = [*dots.values(), title_box]
     # the current value first, up and right of its dot, else down and right, or else in the
-    # plot's top right corner (in its colour); then the earlier ones from the right, each up and right of
-    # its dot, else down and right, up and left, down and left of it, or half a line higher
-    # right or left, a place the curve does not cross first (two reviews saw the curve
-    # strike "0.04303" through); left out where each would cover a dot or a label
+    # plot's top right corner (in its colour); then the earlier ones from the right, each up
+    # and right of its dot, else down and right, up and left, down and left of it, or half a
+    # line higher right or left, a place the curve does not cross first (two reviews saw the
+    # curve strike "0.04303" through); left out where each would cover a dot or a label
     for m in sorted(reached, key=lambda m: (m != upto, -m)):
         current = m == upto
         color, size = (theme.accent, round(tick * 1.3)) if current else (theme.text, tick)

@@ -1194,9 +1194,9 @@ def _sent_tokens(
     progress: float,
     chips: list[Label3D],
     form: tuple[int, int] | None,
-    around: tuple[Label3D, ...] = (),
-    names: list[tuple[float, float, float, float]] | None = None,
-    tall: Callable[[float], float] | None = None,
+    around: tuple[Label3D, ...],
+    names: list[tuple[float, float, float, float]],
+    tall: Callable[[float], float],
 ) -> tuple[list[Label3D], list[Label3D], list[Carried]]:
     """Each delta sent back as its number on a token, in the first iteration (a slow
     step), the weights' "× w" (``chips``) as they take part, and the want arrows the tokens
@@ -1223,7 +1223,7 @@ def _sent_tokens(
     keep, note_size = form or (2, size)
     at_chip = {edge: i for i, (edge, _) in enumerate(step.multipliers)}
     chips, hidden, out = list(chips), set(), []
-    clear_of = [_label_box(lb, px_per_unit) for lb in around] + list(names or ())
+    clear_of = [_label_box(lb, px_per_unit) for lb in around] + names
     gap = TOKEN_GAP * size / px_per_unit
     for edge, before, after in step.sent_values:
         t = on_way.get(edge)
@@ -1250,7 +1250,7 @@ def _sent_tokens(
         )
         pill_w, pill_h = _extent(pill, pill_size, px_per_unit)
         others = [_label_box(c, px_per_unit) for c in chips if c is not chip]
-        held = (CARRY_ROOM, tall(product) if tall else 0.0)  # the room of the arrow it holds
+        held = (CARRY_ROOM, tall(product))  # the room of the arrow it holds
         spot = _pair_spot(
             on_weight,
             chip.position[0],
@@ -1268,7 +1268,7 @@ def _sent_tokens(
                           [*clear_of, *others], held, b)  # fmt: skip
         # round the pill over its top, or under it where a number stands over it (h4's went
         # over h3's "× -0.945", just above it)
-        over = _way_round(spot, (pill_w, pill_h), CARRY_RISE + (tall(delta) if tall else 0.0) / 2,
+        over = _way_round(spot, (pill_w, pill_h), CARRY_RISE + tall(delta) / 2,
                           [*clear_of, *others])  # fmt: skip
         # its number, and beside it the want arrow it carries, which a negative weight turns
         # over (review 53a: "the sign flip is only a colour swap; no arrow turns over")

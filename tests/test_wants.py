@@ -686,6 +686,18 @@ def _token_times(tl, step, edge):
         yield f, (_unease(progress) - begin) / (end - begin)
 
 
+def _carried_along(tl, step, frame, edge):
+    """The frame's state, the numbers on its network, and the want arrow carried by the token
+    sent back along ``edge``."""
+    from nnviz3d.frames import _labels, _tokens_on_their_way, _tween_seconds, tween_progress
+
+    state = frame_state(tl, frame, W, H)
+    progress = tween_progress(step, frame, tl.fps, _tween_seconds(tl, step))[0]
+    labels, carried = _labels(tl, step, THEMES["dark"], state.camera, (W, H), progress)
+    on_way = _tokens_on_their_way(step, tl.layout, progress)
+    return state, labels, carried[[e for e, _, _ in step.sent_values if e in on_way].index(edge)]
+
+
 def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies(run):
     """Out's delta (-0.118) is sent back along each weight of syn1 as a token with its
     number, in the backward pass's purple; it comes up to the weight's "x w" and takes it
@@ -908,14 +920,7 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
     a half turn that is seen (h3: up, blue), not by a positive one (h4: a third as long,
     orange, still down); then it goes to the node's place (review 53a: "no arrow turns
     over"; 53b: "nothing grows or shrinks by |w|"; 53d: "a colour swap, not an event")."""
-    from nnviz3d.frames import (
-        TOKEN_PHASES,
-        _labels,
-        _tokens_on_their_way,
-        _tween_seconds,
-        _WantPen,
-        tween_progress,
-    )
+    from nnviz3d.frames import TOKEN_PHASES, _WantPen
 
     _, tl = run
     theme, lay = THEMES["dark"], tl.layout
@@ -929,11 +934,7 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
         for f, t in _token_times(tl, step, edge):
             if not 0 < t < 1:
                 continue
-            state = frame_state(tl, f, W, H)
-            progress = tween_progress(step, f, tl.fps, _tween_seconds(tl, step))[0]
-            _, carried = _labels(tl, step, theme, state.camera, (W, H), progress)
-            on_way = _tokens_on_their_way(step, lay, progress)
-            arrow = carried[[e for e, _, _ in step.sent_values if e in on_way].index(edge)]
+            state, _, arrow = _carried_along(tl, step, f, edge)
             if t < under:
                 assert arrow.value == pytest.approx(-0.11811, abs=1e-4)
                 assert (arrow.colour, arrow.hollow, arrow.angle) == (theme.backward, False, 0)
@@ -1045,17 +1046,7 @@ def test_a_carried_arrow_goes_round_its_pill_clear_of_the_weights_chips(run):
     """The arrow a token carries goes round its pill over its top, or under it where a
     weight's "× w" stands just over it (h4's pill stands under h3's "× -0.945": its arrow
     went through it); its centre is never on another chip."""
-    from nnviz3d.frames import (
-        TOKEN_PHASES,
-        TOKEN_TINT,
-        _label_box,
-        _labels,
-        _mix,
-        _px_per_unit,
-        _tokens_on_their_way,
-        _tween_seconds,
-        tween_progress,
-    )
+    from nnviz3d.frames import TOKEN_PHASES, TOKEN_TINT, _label_box, _mix, _px_per_unit
 
     _, tl = run
     theme, lay = THEMES["dark"], tl.layout
@@ -1068,11 +1059,7 @@ def test_a_carried_arrow_goes_round_its_pill_clear_of_the_weights_chips(run):
         for f, t in _token_times(tl, step, edge):
             if not under < t < made:
                 continue
-            state = frame_state(tl, f, W, H)
-            progress = tween_progress(step, f, tl.fps, _tween_seconds(tl, step))[0]
-            labels, carried = _labels(tl, step, theme, state.camera, (W, H), progress)
-            on_way = _tokens_on_their_way(step, lay, progress)
-            arrow = carried[[e for e, _, _ in step.sent_values if e in on_way].index(edge)]
+            state, labels, arrow = _carried_along(tl, step, f, edge)
             ppu = _px_per_unit(state.camera, W, H)
             chips = [_label_box(lb, ppu) for lb in labels if lb.text.startswith("× ")]
             x, y, _ = arrow.at

@@ -185,7 +185,7 @@ def evolution_story(scene: Scene, epochs: tuple[int, ...], label: str) -> Iterat
 #: numbers flying into the formula and the beads can be followed once, slowly
 FIRST_EXAMPLE_SLOW = 3.5
 #: the first shown iteration's errors sent back last this many times an error step: the
-#: the example's delta travels first, alone, scaled by its weight and held there a moment
+#: example's delta travels first, alone, scaled by its weight and held there a moment
 SENT_BACK_SLOW = 5.5
 
 
