@@ -884,7 +884,7 @@ def _labels(
         chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
         tokens, chips, carried = _sent_tokens(
             step, layout, theme, along, px_per_unit, progress, chips, form, (*out, *values),
-            list(names_at.values()), _arrow_heights(timeline, theme, camera, frame, px_per_unit),
+            list(names_at.values()), _arrow_heights(timeline, step, theme, camera, frame, px_per_unit),
         )  # fmt: skip
         return (*out, *values, *tokens, *chips), tuple(carried)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
@@ -1379,10 +1379,10 @@ def _way_round(
 
 
 def _arrow_heights(
-    timeline: Timeline, theme: Theme, camera: Camera, frame: tuple[int, int], px_per_unit: float
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, frame: tuple[int, int], px_per_unit: float
 ) -> Callable[[float], float]:
-    """How tall (world units) the want arrow of a value is drawn, on the video's one scale."""
-    pen = _WantPen.of(timeline, theme, camera, *frame)
+    """How tall (world units) the want arrow of a value is drawn in ``step``."""
+    pen = _WantPen.of(timeline, step, theme, camera, *frame)
     return lambda value: pen.length_of(value) * frame[1] / px_per_unit
 
 
@@ -1937,8 +1937,9 @@ def want_arrows(
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
     rise: blue for an error) or down (orange), as long as how much -- on one scale for
     every arrow of the video (``Timeline.want_unit``), errors and deltas alike, so a delta
-    is seen to be its error times the slope and iteration 1998's wants to be a hundredth
-    of iteration 1's. An error's arrow is hollow, a delta's
+    is seen to be its error times the slope; a late iteration, whose wants are a fiftieth
+    of iteration 1's, draws its arrows magnified by a round factor its badge states
+    (``Timeline.want_zooms``). An error's arrow is hollow, a delta's
     solid, and a delta's stands inside its error's hollow arrow, from the same tail: it
     fills it, then shrinks by the slope to a quarter of it at most (two reviews found the
     delta's arrow alone, a quarter of its error's, too small to be seen; the hollow one
@@ -1953,7 +1954,7 @@ def want_arrows(
     by the slope)."""
     if not step.wants:
         return ()
-    pen = _WantPen.of(timeline, theme, camera, width, height)
+    pen = _WantPen.of(timeline, step, theme, camera, width, height)
     sources = dict(step.want_from) if step.kind == "delta" else {}
     arrived = arrivals(step, pen.layout) if progress < 1.0 else {}  # the error step: after its tubes
     time = _unease(progress)
@@ -2054,11 +2055,14 @@ class _WantPen:
     height: int
 
     @classmethod
-    def of(cls, timeline: Timeline, theme: Theme, camera: Camera, width: int, height: int) -> _WantPen:
+    def of(
+        cls, timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+    ) -> _WantPen:
         aspect = width / height
         gap = node_spacing(timeline.layout, camera, aspect) or 0.2
         px = WANT_WIDTH * height / 720
-        return cls(timeline.layout, theme, camera, timeline.want_unit, gap, aspect, px, width, height)
+        scale = timeline.want_unit / timeline.want_zoom(step)
+        return cls(timeline.layout, theme, camera, scale, gap, aspect, px, width, height)
 
     def length_of(self, value: float) -> float:
         return self.gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / self.scale))

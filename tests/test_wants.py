@@ -1,7 +1,7 @@
 """3Blue1Brown's "wants": in the error and backward steps an arrow beside each node says
 which way, and how much, the record's value (its error) or its input z (its delta) should
-move -- up and blue to rise, down and orange to fall, on one scale per kind of step for
-the whole video."""
+move -- up and blue to rise, down and orange to fall, on one scale for the whole video
+(a late iteration's magnified, with a badge that says by how much)."""
 
 import itertools
 import re
@@ -141,23 +141,54 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     a = u.activations[0][0, 2]
     assert _length(d_shafts[2]) / e_len[2] == pytest.approx(a * (1 - a), rel=1e-9)
     assert _length(d_shafts[2]) / e_len[2] == pytest.approx(0.248, abs=1e-3)
-    # one scale for every layer and iteration, the output's largest error (0.5447): out's
-    # 0.474 is drawn four times h3's 0.112 (three reviews read arrows on scales of their own,
-    # a layer's or an iteration's, as wants to compare); iteration 2000's output delta
-    # (-0.000385) is the fill of its error's stub, held at the shortest length: next to nothing
+    # one scale for every layer (three reviews read arrows on scales of their own, a
+    # layer's, as wants to compare): out's 0.474 is drawn four times h3's 0.112
     out_error = _step(tl, 1, "output_error")
     _, o_shafts, _ = _arrows(tl, out_error)
     assert _length(o_shafts[0]) / max(e_len) == pytest.approx(0.4737 / 0.11161, rel=1e-3)
+    # iteration 2000 is drawn 20 times longer (its badge says so): the output's error 0.0198
+    # is 0.73 of the 0.5447 drawn longest, its delta (-0.000385) the slope's 0.0194 of it
     late_step = _step(tl, 2000, "delta", 2)
     late = _arrows(tl, late_step)[1][0]
     value, error = abs(late_step.wants[0][1]), abs(dict(late_step.want_from)[late_step.wants[0][0]])
     assert value == pytest.approx(0.000385, abs=5e-7)
-    whole = unit * max(WANT_MIN, WANT_MAX * error / tl.want_unit)
-    assert whole < unit * 0.11  # 0.0198 of 0.5447: a stub
+    assert tl.want_zoom(late_step) == 20 and tl.want_zoom(delta) == 1
+    whole = unit * WANT_MAX * 20 * error / tl.want_unit
+    assert whole == pytest.approx(unit * WANT_MAX * 0.7276, rel=1e-3)
     assert _length(late) == pytest.approx(whole * value / error, rel=1e-9)
     assert value / error == pytest.approx(0.0194, abs=1e-4)  # the output's slope, saturated
-    texts = [t.text for t in overlay(tl, late_step, THEMES["dark"], W, H)[0]]
-    assert "purple fill = error × slope" in texts  # no factor: every arrow on the one scale
+
+
+def test_a_late_iterations_arrows_are_magnified_and_a_badge_says_by_how_much(run):
+    """Iteration 2000's wants (out's error 0.0198, the hidden ones 0.002-0.003) on iteration
+    1's scale were 10-15 px chevrons whose way no review could tell: its arrows are drawn
+    20 times longer -- the largest round factor that keeps out's arrow within the longest
+    the video draws -- and a framed badge beside the code line says "arrows drawn ×20";
+    iteration 1 keeps its arrows as they are, with no badge."""
+    _, tl = run
+    assert tl.want_zooms == {2000: 20}
+    out_error = abs(dict(_step(tl, 2000, "delta", 2).want_from)[tl.layout.node_id(2, 0)])
+    assert out_error == pytest.approx(0.019808, abs=1e-6)
+    assert 20 * out_error <= tl.want_unit < 50 * out_error  # out's arrow fits at x20, not at x50
+    early, late = _step(tl, 1, "error", 1), _step(tl, 2000, "error", 1)
+    _, e_shafts, _ = _arrows(tl, early)
+    _, l_shafts, _ = _arrows(tl, late)
+    unit = max(_length(s) for s in e_shafts) / (WANT_MAX * max(abs(v) for _, v in early.wants) / tl.want_unit)
+    for shaft, (_, value) in zip(l_shafts, late.wants, strict=True):
+        assert _length(shaft) == pytest.approx(unit * WANT_MAX * 20 * abs(value) / tl.want_unit, rel=1e-9)
+        assert _length(shaft) > 2 * unit * WANT_MIN  # no longer stubs at the shortest length
+    for screen in ("lecture", "hall"):
+        timeline = replace(tl, screen=screen)
+        texts, rects, _ = overlay(timeline, late, THEMES["dark"], W, H)
+        (badge,) = [t for t in texts if t.text == "arrows drawn ×20"]
+        assert badge.bold and badge.size >= round(H * 0.039)
+        frame = [r for r in rects if r.x0 < badge.x < r.x1 and r.y0 < badge.y < r.y1]
+        assert len(frame) == 2  # its frame and its backdrop
+        code = [t for t in texts if t.mono and t.y < 0.2]
+        assert code and max(t.x for t in code) < min(r.x0 for r in frame)  # the code line ends left of it
+        assert not [t for t in overlay(timeline, early, THEMES["dark"], W, H)[0] if "×20" in t.text]
+    study = replace(tl, screen="study")  # no arrows drawn there: no badge
+    assert not [t for t in overlay(study, late, THEMES["dark"], W, H)[0] if t.text.startswith("arrows drawn")]
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
@@ -558,7 +589,7 @@ def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
         due = sum(_unease(progress) >= came[n] for n, _ in step.wants)
         # (and those the tokens carry, the hidden errors on their way)
         carried = _labels(tl, step, theme, state.camera, (W, H), progress)[1]
-        pen = _WantPen.of(tl, theme, state.camera, W, H)
+        pen = _WantPen.of(tl, step, theme, state.camera, W, H)
         on_way = sum(c.hollow and pen.length_of(c.value) > 0.002 for c in carried)
         assert len(outlines) == 1 + due + on_way
 
@@ -904,7 +935,7 @@ def test_a_delta_and_its_weight_stand_as_a_pair_clear_of_the_numbers_around(run)
             rest = [lb for lb in labels if lb is not pill]
             box = _label_box(pill, ppu)
             assert all(_box_gap(box, _label_box(lb, ppu)) > 0 for lb in rest), (j, pill.text)
-            tall = _arrow_heights(tl, THEMES["dark"], camera, (W, H), ppu)(-0.11811 * ws[j])
+            tall = _arrow_heights(tl, step, THEMES["dark"], camera, (W, H), ppu)(-0.11811 * ws[j])
             middle = (box[1] + box[3]) / 2
             held = (box[0] - CARRY_ROOM, middle - tall / 2, box[0], middle + tall / 2)  # the arrow's
             names = [name_box(lay, n, name_size(H), ppu) for n in range(lay.n_nodes)]
@@ -984,7 +1015,7 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
         assert colours_landing[-1] == pytest.approx(theme.positive if w < 0 else theme.negative, abs=0.02)
         if w > 0:
             assert colours_landing[0] == pytest.approx(theme.backward, abs=0.05)
-        pen = _WantPen.of(tl, theme, state.camera, W, H)
+        pen = _WantPen.of(tl, step, theme, state.camera, W, H)
         assert pen.length_of(-0.11811 * w) / pen.length_of(-0.11811) == pytest.approx(abs(w), rel=0.02)
 
 
