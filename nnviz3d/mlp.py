@@ -10,6 +10,7 @@ the records of a batch.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,6 +71,63 @@ ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation("identity", lambda z: z, _identity_grad, "z"),
     "softmax": Activation("softmax", _softmax, _softmax_grad, "exp(z)/sum(exp(z))"),
 }
+
+#: how a network's products and exponentials are computed: "numpy" as numpy does on this
+#: machine (np.dot through BLAS, np.exp), bit for bit what a numpy program prints here;
+#: "portable" the same bits on every machine (see :func:`portable_dot`)
+ARITHMETICS = ("numpy", "portable")
+
+
+def portable_dot(a: Array, b: Array) -> Array:
+    """``a @ b`` as ``a[:, 0] b[0] + a[:, 1] b[1] + ...``, term by term from the first, so
+    every machine rounds it alike: BLAS picks kernels per processor (Haswell's, SkylakeX's)
+    and they add a dot product's terms in orders of their own. Seed 003's author found his
+    run differed between two laptops; its chaotic scene (xor_butterfly) on BLAS learned XOR
+    on an Intel Xeon and not on an AMD EPYC. One numpy operation per term: for small
+    networks only."""
+    out = a[:, 0, None] * b[None, 0, :]
+    for k in range(1, a.shape[1]):
+        out = out + a[:, k, None] * b[None, k, :]
+    return out
+
+
+_LIBM_EXP = np.frompyfunc(math.exp, 1, 1)
+_EXP_MAX = math.log(np.finfo(np.float64).max)
+
+
+def _portable_exp(x: Array) -> Array:
+    """exp from the C library (``math.exp``): numpy's own runs a different, AVX-512 code
+    on the processors that have it, which can round the last bit differently."""
+    x = np.asarray(x, dtype=np.float64)
+    big = x > _EXP_MAX  # (math.exp raises where it overflows; numpy's gives inf)
+    out = _LIBM_EXP(np.where(big, 0.0, x)).astype(np.float64)
+    return np.where(big, np.inf, out)
+
+
+def _portable_sigmoid(z: Array) -> Array:
+    return 1 / (1 + _portable_exp(-z))
+
+
+def _portable_softmax(z: Array) -> Array:
+    shifted = _portable_exp(z - z.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+_LIBM_TANH = np.frompyfunc(math.tanh, 1, 1)
+
+
+def forward_of(name: str, arithmetic: str = "numpy") -> Callable[[Array], Array]:
+    """An activation's forward function in ``arithmetic`` (:data:`ARITHMETICS`)."""
+    if arithmetic == "portable":
+        portable = {
+            "sigmoid": _portable_sigmoid,
+            "softmax": _portable_softmax,
+            "tanh": lambda z: _LIBM_TANH(np.asarray(z, dtype=np.float64)).astype(np.float64),
+        }
+        if name in portable:
+            return portable[name]
+    return ACTIVATIONS[name].forward
+
 
 LOSSES = ("squared", "cross_entropy")
 REDUCTIONS = ("sum", "mean")

@@ -17,7 +17,16 @@ from typing import Protocol
 import numpy as np
 
 from nnviz3d.functions import Sampler
-from nnviz3d.mlp import ACTIVATIONS, Array, forward, output_delta, overflow_allowed, per_record_loss
+from nnviz3d.mlp import (
+    ACTIVATIONS,
+    Array,
+    forward,
+    forward_of,
+    output_delta,
+    overflow_allowed,
+    per_record_loss,
+    portable_dot,
+)
 
 #: floats the summary buffers may hold at once (about 16 MB)
 _BUFFER_BUDGET = 2_000_000
@@ -46,6 +55,8 @@ class NetworkSpec:
     #: held-out records whose accuracy is measured at the end of every epoch (seed 001)
     test_inputs: Array | None = None
     test_targets: Array | None = None
+    #: "numpy" or "portable" (mlp.ARITHMETICS): the same bits on every machine
+    arithmetic: str = "numpy"
 
     @property
     def n_batches(self) -> int:
@@ -182,11 +193,11 @@ def _train(
     updates: dict[tuple[int, int], UpdateRecord] = {}
 
     n_layers = len(acts)
-    forwards = [act.forward for act in acts]
+    forwards = [forward_of(act.name, spec.arithmetic) for act in acts]
     backwards = [act.backward for act in acts]
     n_batches = spec.n_batches
     batch_size = spec.batch_size
-    dot = np.dot
+    dot = portable_dot if spec.arithmetic == "portable" else np.dot
     for epoch in range(1, spec.epochs + 1):
         slot = (epoch - 1) % chunk
         if spec.shuffle:

@@ -23,7 +23,7 @@ import numpy as np
 
 from nnviz3d.errors import SceneError, UserError
 from nnviz3d.functions import FunctionError, Sampler
-from nnviz3d.mlp import ACTIVATIONS, INIT_SCHEMES, LOSSES, REDUCTIONS, initial_parameters
+from nnviz3d.mlp import ACTIVATIONS, ARITHMETICS, INIT_SCHEMES, LOSSES, REDUCTIONS, initial_parameters
 from nnviz3d.recorder import NetworkSpec, Trace
 from nnviz3d.text import LANGUAGES
 
@@ -364,6 +364,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>", base: Path | No
     lr = float(net.get("learning_rate", (int, float), 1.0))
     if lr <= 0:
         net.fail("learning_rate", f"must be positive, got {lr}")
+    arithmetic = net.choice("arithmetic", ARITHMETICS, "numpy")
 
     init = net.table("init", required=False)
     scheme = init.choice("scheme", INIT_SCHEMES, "iamtrask")
@@ -501,6 +502,7 @@ def scene_from_dict(raw: dict[str, Any], label: str = "<scene>", base: Path | No
         sampler=sampler,
         test_inputs=test_inputs,
         test_targets=test_targets,
+        arithmetic=arithmetic,
     )
     settings = RenderSettings(
         epochs=shown,

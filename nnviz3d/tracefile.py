@@ -62,6 +62,7 @@ def trace_arrays(trace: Trace, video: dict[str, Any] | None = None) -> dict[str,
         "batch_size": spec.batch_size,
         "shuffle": spec.shuffle,
         "shuffle_seed": spec.shuffle_seed,
+        "arithmetic": spec.arithmetic,
         "sampler": None
         if spec.sampler is None
         else {k: getattr(spec.sampler, k) for k in ("expression", "lo", "hi", "samples", "seed")},
@@ -196,6 +197,7 @@ def _read(a: _Archive) -> tuple[Trace, dict[str, Any]]:
         sampler=sampler,
         test_inputs=a.optional("spec.test_inputs"),
         test_targets=a.optional("spec.test_targets"),
+        arithmetic=str(meta.get("arithmetic", "numpy")),  # (a file from before it was kept)
     )
     summaries = EpochSummaries(
         **{

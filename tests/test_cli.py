@@ -84,7 +84,7 @@ def test_compare_scene_commands_describe_the_split_screen(tmp_path, capsys):
         "3 rounded to 4 decimals (bottom left), 4 rounded to 3 decimals (bottom right)"
     )
     assert out[-1] == f"32 steps, {timelines[0].n_frames} frames, 18.5 s at 30 fps, 4 runs tiled"
-    assert any(line.strip().startswith("rounded to 7 decimals: iteration 500, loss 0.7843") for line in out)
+    assert any(line.strip().startswith("rounded to 7 decimals: iteration 500, loss 0.8334") for line in out)
     assert main(["steps", scene, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == len(timelines[0].steps) == 32
@@ -94,7 +94,7 @@ def test_compare_scene_commands_describe_the_split_screen(tmp_path, capsys):
     assert [r["tile"] for r in last["runs"]] == ["top left", "top right", "bottom left", "bottom right"]
     assert [r["caption"] for r in last["runs"]] == [t.steps[-1].caption for t in timelines]
     assert last["caption"] == last["runs"][0]["caption"]
-    assert last["runs"][1]["values"]["loss"] == pytest.approx(0.784323, abs=1e-6)
+    assert last["runs"][1]["values"]["loss"] == pytest.approx(0.833443, abs=1e-6)
     # --step N is the last frame of step N, the same in every tile
     png = tmp_path / "s.png"
     assert main(["frame", scene, "--resolution", "320x180", "--step", "31", "--out", str(png)]) == 0

@@ -26,11 +26,13 @@ def test_xor_butterfly_rounding_at_the_7th_decimal_changes_the_outcome():
     assert abs(given.final_loss - seventh.final_loss) > 0.25  # ...and a different ending
     assert given.final_argmax != seventh.final_argmax
     # the numbers the scene file documents
-    assert given.final_loss == pytest.approx(0.479396, abs=1e-6)
+    # (in portable arithmetic: the same on every machine -- on BLAS this run learned on an
+    # Intel Xeon and not on an AMD EPYC)
+    assert given.final_loss == pytest.approx(0.494677, abs=1e-6)
     assert given.final_argmax == [0, 1, 1, 1]
-    assert seventh.final_loss == pytest.approx(0.784323, abs=1e-6)
+    assert seventh.final_loss == pytest.approx(0.833443, abs=1e-6)
     assert seventh.final_argmax == [0, 0, 0, 0]
-    assert fourth.final_argmax == third.final_argmax == [0, 1, 1, 1]
+    assert fourth.final_argmax == [0, 0, 0, 0] and third.final_argmax == [0, 1, 1, 1]
 
 
 def test_fit_square_learns_the_curve():
@@ -175,8 +177,8 @@ def test_xor_split_screen_shows_every_run_in_step():
     frames = keyframes(500)
     assert frames[0] == 1 and frames[-1] == 500 and list(frames) == sorted(set(frames))
     last = [t.steps[-1] for t in timelines]
-    assert "loss 0.4794" in last[0].caption and "argmax [0, 1, 1, 1]" in last[0].caption
-    assert last[1].caption.startswith("rounded to 7 decimals") and "loss 0.7843" in last[1].caption
+    assert "loss 0.4947" in last[0].caption and "argmax [0, 1, 1, 1]" in last[0].caption
+    assert last[1].caption.startswith("rounded to 7 decimals") and "loss 0.8334" in last[1].caption
     source = FrameSource(timelines, 320, 180, "dark")
     try:
         image = source.pixels(timelines[0].n_frames - 1)

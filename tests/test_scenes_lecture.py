@@ -237,7 +237,7 @@ def test_xor_chart_overlays_the_four_runs_with_their_labels(xor):
     assert legend["4.0e-08"] == colours[1] and legend["4.9e-04"] == colours[3]
     # each tile's name and score at this iteration, in the frame's type
     texts = [t for t in fs.texts if t.y > 0.3]
-    assert "loss 0.7843   predicts 0 0 0 0" in {t.text for t in texts}
+    assert "loss 0.8334   predicts 0 0 0 0" in {t.text for t in texts}
     assert all(t.size >= round(0.032 * H) for t in fs.texts)  # the rule: capitals of 16 px at 720p
     assert {t.text for t in texts if t.size == CAPTION} >= set(labels)
 
