@@ -179,7 +179,9 @@ def _chart(timelines, epoch, theme, width, height, texts, lines, rects) -> None:
         change = timeline.comparison[1] if timeline.comparison is not None else 0.0
         mid = y - small * 0.5 / height
         lines.append(Polyline2D(((lx0, mid), (lx0 + 0.025, mid)), colour, 5.0))
-        texts.append(Text2D(run_label(timeline, i), lx0 + 0.033, y, small, colour))
+        # (under "initial weights", "7 decimals" says it: "rounded to 7 decimals" ran into its value)
+        name = run_label(timeline, i).removeprefix("rounded to ")
+        texts.append(Text2D(name, lx0 + 0.033, y, small, colour))
         texts.append(Text2D(f"{change:.1e}" if change else "-", lx1, y, small, colour, align="right"))
 
 

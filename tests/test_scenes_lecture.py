@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnviz3d.fonts import LATIN_FONT, advance_em
 from nnviz3d.frames import NODE_R_MAX, frame_state, project, sheet_offsets, sheets_shown
 from nnviz3d.hud import BIG_TEXT, EPILOGUE_KINDS, LAYOUTS, MIN_TEXT, Hud
 from nnviz3d.hud_scenes import BARS_WIDTH, FLOW, shape
@@ -232,9 +233,16 @@ def test_xor_chart_overlays_the_four_runs_with_their_labels(xor):
         assert p.points[-1][0] == pytest.approx(x1)
     labels = ["as given", "rounded to 7 decimals", "rounded to 4 decimals", "rounded to 3 decimals"]
     legend = {t.text: t.color for t in fs.texts if t.y < 0.3}
-    assert all(legend[label] == colours[i] for i, label in enumerate(labels))
+    names = ["as given", "7 decimals", "4 decimals", "3 decimals"]  # under "initial weights"
+    assert all(legend[name] == colours[i] for i, name in enumerate(names))
     # how far rounding moved the weights, from the runs' own initial weights
     assert legend["4.0e-08"] == colours[1] and legend["4.9e-04"] == colours[3]
+    for name in names[1:]:  # each name ends well before its value begins (they ran together)
+        (left,) = [t for t in fs.texts if t.text == name]
+        (right,) = [t for t in fs.texts if t.y == left.y and t.align == "right"]
+        ends = left.x + advance_em(name, LATIN_FONT) * left.size / W
+        starts = right.x - advance_em(right.text, LATIN_FONT) * right.size / W
+        assert starts - ends > 2 * left.size / W
     # each tile's name and score at this iteration, in the frame's type
     texts = [t for t in fs.texts if t.y > 0.3]
     assert "loss 0.8334   predicts 0 0 0 0" in {t.text for t in texts}
