@@ -311,7 +311,7 @@ ZOOM_BOX = (0.70, 0.015, 0.985, 0.13)
 def _zoom_regions(hud: Hud, code: Box) -> list[tuple[str, Box]]:
     """The code line, and where the step's want arrows are magnified, the badge that says
     so beside it (the code line then ends where the badge begins)."""
-    if not _zoom(hud):
+    if _zoom(hud) == 1:
         return [("code_line", code)]
     return [("code_line", (code[0], code[1], min(code[2], ZOOM_BOX[0] - 0.01), code[3])), ("zoom", ZOOM_BOX)]
 

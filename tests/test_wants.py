@@ -186,7 +186,9 @@ def test_a_late_iterations_arrows_are_magnified_and_a_badge_says_by_how_much(run
         assert len(frame) == 2  # its frame and its backdrop
         code = [t for t in texts if t.mono and t.y < 0.2]
         assert code and max(t.x for t in code) < min(r.x0 for r in frame)  # the code line ends left of it
-        assert not [t for t in overlay(timeline, early, THEMES["dark"], W, H)[0] if "×20" in t.text]
+        for step in (early, _step(tl, 1, "delta", 1), _step(tl, 1, "output_error")):  # as they are: no badge
+            words = [t.text for t in overlay(timeline, step, THEMES["dark"], W, H)[0]]
+            assert not [w for w in words if "arrows drawn" in w]
     study = replace(tl, screen="study")  # no arrows drawn there: no badge
     assert not [t for t in overlay(study, late, THEMES["dark"], W, H)[0] if t.text.startswith("arrows drawn")]
 
