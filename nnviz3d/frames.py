@@ -844,14 +844,22 @@ def _labels(
                 left = x - lift - 0.12  # its backdrop clear of the sphere (and of a 0's ring)
                 if node in wanted:  # and of the node's want arrow, which stands there
                     left = min(left, x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - WANT_CLEAR)
-                out.append(Label3D(text, (left, y, z), size, colour, theme.panel, "right", "center"))
+                w = _extent(text, size, px_per_unit)[0]
+                (sx, _), *_ = (project(camera, np.array([[left - w, y, z]]), width / height) + 1) / 2
+                side = "right"
+                if sx < FRAME_MARGIN:  # off the frame (handcalc's inputs by its edge): right of it
+                    left, side = x + lift + 0.12, "left"
+                out.append(Label3D(text, (left, y, z), size, colour, theme.panel, side, "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + OUTPUT_END, y + lift, z) if last else (x, y + lift, z)
+                w, h = _extent(text, size, px_per_unit)
+                if not last:  # within the frame: fit's x1 by the left edge had "0.809" cut to ".809"
+                    (sx, _), *_ = (project(camera, np.array([[x - w / 2, y, z]]), width / height) + 1) / 2
+                    anchor = (x + max(0.0, FRAME_MARGIN - sx) * width / px_per_unit, y + lift, z)
                 # a delta over the tubes it sends back: on a backdrop, purple over purple
                 backdrop = theme.panel if step.phase == "backward" else None
                 out.append(Label3D(text, anchor, size, colour, backdrop, align="right" if last else "center"))
-                w, h = _extent(text, size, px_per_unit)
                 left = anchor[0] - w if last else anchor[0] - w / 2
                 taken.append((left, y + lift, left + w, y + lift + h))
     if step.all_records and timeline.screen == "hall" and not sheets_shown(timeline, step):
@@ -972,6 +980,9 @@ def _value_labels(
             continue
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
             right = NODE_R_MAX * layout.node_scale[node] + 0.1
+            name = (names_at or {}).get(node)
+            if name is not None and name[1] < y < name[3]:  # a crowded layer's name beside it: after it
+                right = max(right, name[2] + 0.5 * size / px_per_unit - x)  # (half an em: a lit name is bold)
             # in two lines where one would run into the next layer's nodes or names: "error x
             # slope" over "~ delta" (a note that ends with its result), else "= error" over
             # "x slope"; at the size every number on the network keeps, or where even two
@@ -2217,6 +2228,30 @@ def name_edge(layout: Layout, node: int) -> float:
     return layout.nodes[node, 1] + (off if name_above(layout, node) else -off)
 
 
+#: the least room (a share of the frame's width) between a number on the network and the
+#: frame's edge
+FRAME_MARGIN = 0.008
+
+#: a layer whose nodes stand closer than this share of what a name under a sphere needs
+#: (its largest sphere, the gap, the name, the next largest sphere) names them beside their
+#: spheres: iamtrask's hidden layer has 0.96 of it (names under, read as their own), fit's
+#: ten hidden nodes 0.68 (under, "h1" stood by h2's number: review 55a read it as h2's)
+NAMES_CROWDED = 0.8
+
+
+def name_beside(layout: Layout, node: int, size: int, px_per_unit: float) -> bool:
+    """Whether ``node``'s name stands right of its sphere, level with it (its layer is
+    crowded: NAMES_CROWDED), rather than under it."""
+    if name_above(layout, node):
+        return False
+    ys = np.sort(layout.nodes[layout.node_layer == layout.node_layer[node], 1])
+    if len(ys) < 2:
+        return False
+    reach = max(NODE_R_MAX, RING_R) * layout.node_scale[node]
+    need = 2 * reach + NAME_GAP + 1.2 * size / px_per_unit
+    return float(np.min(np.diff(ys))) < NAMES_CROWDED * need
+
+
 def name_box(layout: Layout, node: int, size: int, px_per_unit: float) -> tuple[float, float, float, float]:
     """The world box (x0, y0, x1, y1) a node's name takes at font ``size``."""
     x, edge = layout.nodes[node, 0], name_edge(layout, node)
@@ -2224,6 +2259,9 @@ def name_box(layout: Layout, node: int, size: int, px_per_unit: float) -> tuple[
     h = 1.2 * size / px_per_unit
     if name_above(layout, node):  # ending where the number over it ends
         return x + OUTPUT_END - w, edge, x + OUTPUT_END, edge + h
+    if name_beside(layout, node, size, px_per_unit):
+        left, y = x + max(NODE_R_MAX, RING_R) * layout.node_scale[node] + NAME_GAP, layout.nodes[node, 1]
+        return left, y - h / 2, left + w, y + h / 2
     return x - w / 2, edge - h, x + w / 2, edge
 
 
@@ -2253,6 +2291,11 @@ def node_names(
         edges[:, 1] = [name_edge(layout, node) for node in range(layout.n_nodes)]
         over = np.array([name_above(layout, node) for node in range(layout.n_nodes)])
         edges[over, 0] += OUTPUT_END
+    ppu = _px_per_unit(camera, width, height)
+    beside = np.array([not small and name_beside(layout, n, size, ppu) for n in range(layout.n_nodes)])
+    if beside.any():  # a crowded layer's: right of the sphere, level with it
+        edges[beside, 1] = layout.nodes[beside, 1]
+        edges[beside, 0] += np.maximum(NODE_R_MAX, RING_R) * layout.node_scale[beside] + NAME_GAP
     at = (project(camera, edges, width / height) + 1) / 2
     texts, rects = [], []
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
@@ -2267,6 +2310,8 @@ def node_names(
             align, valign, (y0, y1) = "right", "center", (y - h / 2, y + h / 2)
         elif above:
             align, valign, (y0, y1) = "right", "bottom", (y - pad_y, y + h)
+        elif beside[node]:
+            align, valign, (y0, y1) = "left", "center", (y - h / 2, y + h / 2)
         else:
             align, valign, (y0, y1) = "center", "top", (y - h, y + pad_y)
         left = {"left": x, "right": x - w, "center": x - w / 2}[align]

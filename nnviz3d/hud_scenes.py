@@ -405,18 +405,20 @@ def fit_plot(hud: Hud, box: Box, out: Overlay) -> None:
     at = max((e for e in shown if step.epoch is not None and e <= step.epoch), default=shown[0])
     # the legend on top, the axes under it
     entries = [(hud.t("fit_target"), theme.target), (hud.t("fit_network", e=at), theme.text)]
-    x = x0
-    for text, colour in entries:
-        out.lines.append(
-            Polyline2D(((x, y1 - size * 0.45 / h), (x + 0.025, y1 - size * 0.45 / h)), colour, 4.0)
-        )
-        out.texts.append(Text2D(text, x + 0.03, y1, size, colour))
-        x += 0.03 + (text_width_em(text) + 1.0) * size / w
+    widths = [0.03 + (text_width_em(text) + 1.0) * size / w for text, _ in entries]
+    # one line where it fits, else one entry a line (the hall's type ran "it. 1" off the frame)
+    rows = 1 if x0 + sum(widths) - size / w <= x1 else len(entries)
+    x, top = x0, y1
+    for (text, colour), width in zip(entries, widths, strict=True):
+        mid = top - size * 0.45 / h
+        out.lines.append(Polyline2D(((x, mid), (x + 0.025, mid)), colour, 4.0))
+        out.texts.append(Text2D(text, x + 0.03, top, size, colour))
+        x, top = (x + width, top) if rows == 1 else (x0, top - size * 1.3 / h)
     lo, hi = fit_range(timeline)
     y_ticks = _ticks(lo, hi, 6)
     tick_w = max(text_width_em(fmt_sig(t, 2)) for t in y_ticks) * size / w
     px0, px1 = x0 + tick_w + 0.012, x1 - 0.01 - size * 1.2 / w  # room for the "x" after the axis
-    py0, py1 = y0 + size * 2.7 / h, y1 - size * 1.9 / h
+    py0, py1 = y0 + size * 2.7 / h, y1 - size * (1.9 + 1.3 * (rows - 1)) / h
     out.rects.append(Rect2D(x0 - 0.006, y0, x1, y1 + 0.008, theme.panel, 0.45))
     xlo, xhi = float(fit.x[0]), float(fit.x[-1])
 

@@ -7,6 +7,7 @@ mnist.toml is not here: it needs MNIST's idx files. It has the digits scene's sh
 layer of 784), so it gets the same panels.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -281,3 +282,74 @@ def test_xor_split_screen_renders_tiles_into_the_frame(xor):
         assert (image[y : y + h, x : x + w].max(axis=2) > 150).sum() > 200
     chart = image[40:250, 420:630]
     assert (chart.max(axis=2) > 150).sum() > 200
+
+
+# -- the other scenes' networks: names by their own spheres, numbers within the frame ----------
+@pytest.mark.parametrize("screen", ["lecture", "hall"])
+def test_a_crowded_layers_names_stand_beside_their_own_spheres(screen):
+    """fit_square's ten hidden nodes stand 45 px apart: a name under its sphere stood by the
+    next node's number and was read as that node's (review 55a). There each name stands right
+    of its own sphere, level with it, and a node's z note after its name; iamtrask's four
+    hidden nodes keep their names under them."""
+    from nnviz3d.frames import _label_box, _px_per_unit
+
+    scene = load_scene(SCENES / "fit_square.toml")
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout=screen)))
+    step = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.node == 4)  # h5
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    at = (project(fs.camera, tl.layout.nodes, W / H) + 1) / 2
+    hidden = list(tl.layout.layer_nodes(1))
+    for j, node in enumerate(hidden):
+        (name,) = [t for t in fs.texts if t.text == f"h{j + 1}"]
+        assert (name.align, name.valign) == ("left", "center")
+        assert name.y == pytest.approx(at[node][1], abs=1e-3)  # level with its own sphere (within 1 px)
+        assert 0 < name.x - at[node][0] < 0.03  # just right of it
+    ppu = _px_per_unit(fs.camera, W, H)
+    (note,) = [lb for lb in fs.labels if lb.text.startswith("z = ")]
+    (h5,) = [t for t in fs.texts if t.text == "h5"]
+    h5_end = h5.x + advance_em("h5", LATIN_FONT) * 1.1 * h5.size / W  # (bold: a tenth wider at most)
+    note_x0 = (project(fs.camera, np.array([(*_label_box(note, ppu)[:2], 0.0)]), W / H)[0, 0] + 1) / 2
+    assert note_x0 > h5_end + 0.2 * h5.size / W
+    _, iam = prepare(load_scene(), epochs=(1,))
+    s = next(s for s in iam.steps if s.kind == "node" and s.layer == 1)
+    names = [t for t in frame_state(iam, s.first_frame, W, H).texts if t.text == "h1"]
+    assert names and names[0].valign == "top"  # under its sphere
+
+
+@pytest.mark.parametrize("name", ["fit_square", "handcalc_322"])
+def test_the_numbers_on_the_network_stay_within_the_frame(name):
+    """Inputs by the frame's edge: fit's x1 wrote "0.809" half off the frame, handcalc's
+    "1", "2", "3" entirely (review 55a); a number that would leave the frame moves in."""
+    from nnviz3d.frames import _label_box, _px_per_unit
+
+    scene = load_scene(SCENES / f"{name}.toml")
+    for screen in ("lecture", "hall"):
+        _, tl = prepare(replace(scene, render=replace(scene.render, layout=screen)), epochs=(1,))
+        for step in tl.steps[:40]:
+            fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+            ppu = _px_per_unit(fs.camera, W, H)
+            for label in fs.labels:
+                if label.angle:
+                    continue
+                x0, y0, x1, _ = _label_box(label, ppu)
+                ends = (project(fs.camera, np.array([[x0, y0, 0.0], [x1, y0, 0.0]]), W / H)[:, 0] + 1) / 2
+                assert ends[0] >= 0 and ends[1] <= 1, (screen, step.index, label.text)
+
+
+def test_a_negative_output_is_subtracted_in_brackets():
+    _, tl = prepare(load_scene(SCENES / "fit_square.toml"), epochs=(1,))
+    captions = [s.caption for s in tl.steps if s.caption.startswith("l2_error = y - l2 = ")]
+    assert "l2_error = y - l2 = 0.655 - (-0.236) = +0.891" in captions
+    assert not [c for c in captions if " - -" in c]
+
+
+def test_the_fit_charts_legend_takes_two_lines_where_one_would_leave_the_frame():
+    """The hall's type ran "network, it. 1" off the frame's right edge."""
+    scene = load_scene(SCENES / "fit_square.toml")
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout="hall")), epochs=(1,))
+    step = next(s for s in tl.steps if s.kind == "node")
+    texts = frame_state(tl, step.first_frame, W, H).texts
+    (target,) = [t for t in texts if t.text == "target"]
+    (network,) = [t for t in texts if t.text == "network, it. 1"]
+    assert network.x + advance_em(network.text, LATIN_FONT) * network.size / W < 0.99
+    assert network.x == target.x and network.y < target.y  # under it

@@ -293,6 +293,11 @@ def layer(b: Builder, beat: Beat) -> None:
     )
 
 
+def _bracketed(number: str) -> str:
+    """A number subtracted or multiplied, in brackets where it is negative."""
+    return f"({number})" if number.startswith("-") else number
+
+
 @step_kind("output_error", seconds=1.4, phase="forward")
 def output_error(b: Builder, beat: Beat) -> None:
     """y - output: one record's (node by node) or the whole batch's (compact)."""
@@ -319,9 +324,10 @@ def output_error(b: Builder, beat: Beat) -> None:
         outputs[r] = u.outputs[r]
     err = u.output_errors[r]
     approx = b.t("approx")
-    terms = ", ".join(  # as the picture writes them (3 digits), "~" where those do not close
-        f"{fmt_input(t)} - {fmt_sig(o)} {equals(fmt_signed(e), t - float(fmt_sig(o)), fmt_signed, approx)}"
-        f" {fmt_signed(e)}"
+    terms = ", ".join(  # as the picture writes them (3 digits), "~" where those do not close;
+        # a negative output in brackets ("0.655 - (-0.236)": "- -0.236" was read as a typo)
+        f"{fmt_input(t)} - {_bracketed(fmt_sig(o))} "
+        f"{equals(fmt_signed(e), t - float(fmt_sig(o)), fmt_signed, approx)} {fmt_signed(e)}"
         for t, o, e in zip(u.targets[r], u.outputs[r], err, strict=True)
     )
     b.add(
