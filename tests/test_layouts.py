@@ -622,3 +622,33 @@ def test_a_delta_and_its_weight_fit_between_the_spheres_with_room_for_their_arro
             assert hidden + reach + CARRY_ROOM - 0.02 <= x0 and x1 <= out - reach + 0.02, (layout, j)
             seen += 1
     assert seen >= 12
+
+
+def test_a_name_a_number_runs_into_gives_way_unless_the_caption_says_it():
+    """In the hall, iteration 1998's hidden notes ("-0.00216 × 0.140") reach out's name:
+    "0.140out" (review 55a). A name the step's numbers run into is not drawn, unless the
+    caption says it (then it is lit, and stays); names clear of the numbers stay."""
+    from nnviz3d.frames import _box_gap, _label_box, _px_per_unit
+
+    scene = load_scene()
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout="hall")), epochs=(1998,))
+    step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1)
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, 1280, 720)
+    words = {t.text for t in fs.texts}
+    assert {"x1", "x2", "x3", "h1", "h2", "h3", "h4"} <= words and "out" not in words
+    ppu = _px_per_unit(fs.camera, 1280, 720)
+    boxes = []
+    for label in fs.labels:
+        x0, y0, x1, y1 = _label_box(label, ppu)
+        ends = (project(fs.camera, np.array([[x0, y0, 0.0], [x1, y1, 0.0]]), 1280 / 720) + 1) / 2
+        boxes.append((*ends.min(axis=0), *ends.max(axis=0)))
+    names = [t for t in fs.texts if t.text in ("x1", "x2", "x3", "h1", "h2", "h3", "h4")]
+    backdrops = [r for r in fs.rects if any(r.x0 < t.x < r.x1 and r.y0 <= t.y <= r.y1 for t in names)]
+    assert len(backdrops) == len(names)
+    assert all(_box_gap((r.x0, r.y0, r.x1, r.y1), b) > 0 for r in backdrops for b in boxes)
+    # a lit name stays whatever runs into it: h3, the caption's example, in the error step
+    error = next(s for s in tl.steps if s.kind == "error" and s.layer == 1)
+    lit = [
+        t for t in frame_state(tl, error.first_frame + error.n_frames - 1, 1280, 720).texts if t.text == "h3"
+    ]
+    assert lit and lit[0].bold and lit[0].color == THEMES["dark"].accent
