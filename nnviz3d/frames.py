@@ -1966,7 +1966,8 @@ def want_arrows(
     by the slope)."""
     if not step.wants:
         return ()
-    pen = _WantPen.of(timeline, step, theme, camera, width, height)
+    zoom, progress = zoom_shown(timeline, step, progress)
+    pen = _WantPen.of(timeline, step, theme, camera, width, height, zoom)
     sources = dict(step.want_from) if step.kind == "delta" else {}
     arrived = arrivals(step, pen.layout) if progress < 1.0 else {}  # the error step: after its tubes
     time = _unease(progress)
@@ -2010,6 +2011,26 @@ def want_arrows(
                 for p in pen.centred(x, y, length, up, arrow.colour, arrow.hollow)
             ]
     return tuple(out)
+
+
+#: the share of its tween the first magnified step of an iteration takes to magnify its
+#: arrows, from the video's one scale to the iteration's (what it then does, after)
+ZOOM_SHARE = 0.5
+
+
+def zoom_shown(timeline: Timeline, step: Step, progress: float) -> tuple[float, float]:
+    """The arrows' magnification at ``progress`` of ``step``, and the progress left for what
+    the step then does. The first step of a magnified iteration that draws arrows shows them
+    on the video's one scale (iteration 1998's out: a stub, 0.0198 against iteration 1's
+    0.474) and magnifies them as its badge says (review 55b: "the output arrow is almost as
+    long as in iteration 1: students will think the error is still large"; "animate the
+    rescaling"); its fill shrinks by the slope after. Its later steps are magnified whole."""
+    zoom = timeline.want_zoom(step)
+    if not timeline.zooms_in(step):
+        return float(zoom), progress
+    t = _unease(progress)
+    left = _ease((t - ZOOM_SHARE) / (1 - ZOOM_SHARE))
+    return 1 + (zoom - 1) * _steady(t / ZOOM_SHARE), left
 
 
 def _carried(step: Step, layout: Layout) -> set[int]:
@@ -2068,12 +2089,20 @@ class _WantPen:
 
     @classmethod
     def of(
-        cls, timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+        cls,
+        timeline: Timeline,
+        step: Step,
+        theme: Theme,
+        camera: Camera,
+        width: int,
+        height: int,
+        zoom: float | None = None,
     ) -> _WantPen:
+        """``zoom``: the arrows' magnification now (:func:`zoom_shown`); None: the step's."""
         aspect = width / height
         gap = node_spacing(timeline.layout, camera, aspect) or 0.2
         px = WANT_WIDTH * height / 720
-        scale = timeline.want_unit / timeline.want_zoom(step)
+        scale = timeline.want_unit / (timeline.want_zoom(step) if zoom is None else zoom)
         return cls(timeline.layout, theme, camera, scale, gap, aspect, px, width, height)
 
     def length_of(self, value: float) -> float:

@@ -813,7 +813,8 @@ def zoom(hud: Hud, box: Box, out: Overlay) -> None:
     magnified (Timeline.want_zooms): this framed badge, in bold at the caption's size
     where it fits, says by how much, so they are not taken for iteration 1's scale."""
     x0, y0, x1, _ = box
-    text = hud.t("zoom", m=_zoom(hud))
+    # (the first step of the iteration magnifies its arrows as it plays: from x1)
+    text = hud.t("zoom_in" if hud.timeline.zooms_in(hud.step) else "zoom", m=_zoom(hud))
     em = _width_em(hud, text, True)
     size = max(hud.min_size, min(hud.big_size, int((x1 - x0 - 0.02) * hud.width / em)))
     left, top = x1 - em * size / hud.width - 0.02, y0 + 1.5 * size / hud.height

@@ -193,6 +193,42 @@ def test_a_late_iterations_arrows_are_magnified_and_a_badge_says_by_how_much(run
     assert not [t for t in overlay(study, late, THEMES["dark"], W, H)[0] if t.text.startswith("arrows drawn")]
 
 
+def test_a_late_iteration_shows_its_arrows_on_the_one_scale_then_magnifies_them(run):
+    """Review 55b: out's arrow at iteration 1998 "almost as long as in iteration 1: students
+    will think the error is still large"; "animate the rescaling". The iteration's first
+    step with arrows shows out's error on the video's one scale (0.0198 against the 0.5447
+    drawn longest: a stub), magnifies it to x20 in the first half of its tween, its badge
+    saying "arrows ×1 → ×20", then fills it and shrinks the fill by the slope; the later
+    steps are magnified from their first frame."""
+    from nnviz3d.frames import ZOOM_SHARE, _ease, _WantPen, zoom_shown
+
+    _, tl = run
+    first, later = _step(tl, 2000, "delta", 2), _step(tl, 2000, "error", 1)
+    assert tl.zooms_in(first) and not tl.zooms_in(later) and not tl.zooms_in(_step(tl, 1, "delta", 2))
+    state = frame_state(tl, first.first_frame, W, H)
+    theme = THEMES["dark"]
+    pen = _WantPen.of(tl, first, theme, state.camera, W, H, zoom=1.0)
+    error = abs(dict(first.want_from)[first.wants[0][0]])
+    outlines, fills = [], []
+    for t in np.linspace(0, 1, 21):
+        arrows = want_arrows(tl, first, theme, state.camera, W, H, _ease(t))
+        inside, outline, fill = arrows
+        outlines.append(abs(outline.points[3][1] - outline.points[0][1]))  # its tip from its tail
+        fills.append(_length(fill) / _length(inside))
+    one_scale = pen.length_of(error)
+    assert outlines[0] == pytest.approx(one_scale, rel=1e-6)  # as it is on the one scale
+    assert outlines[-1] == pytest.approx(20 * one_scale, rel=1e-6)  # (above the shortest length)
+    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(outlines))
+    zooming = [f for t, f in zip(np.linspace(0, 1, 21), fills, strict=True) if t <= ZOOM_SHARE]
+    assert min(zooming) > 0.99 and fills[-1] < 0.03  # filled while it grows, then the slope's 0.0194
+    assert zoom_shown(tl, later, 0.0) == (20.0, 0.0)
+    words = {
+        step.index: [t.text for t in overlay(tl, step, theme, W, H)[0] if t.text.startswith("arrows")]
+        for step in (first, later)
+    }
+    assert words == {first.index: ["arrows ×1 → ×20"], later.index: ["arrows drawn ×20"]}
+
+
 def test_the_key_names_the_arrows_and_study_draws_none(run):
     _, tl = run
     step = _step(tl, 1, "delta", 1)

@@ -374,6 +374,13 @@ class Timeline:
         """How many times longer ``step``'s want arrows are drawn (:attr:`want_zooms`)."""
         return self.want_zooms.get(step.epoch, 1) if step.epoch is not None else 1
 
+    def zooms_in(self, step: Step) -> bool:
+        """Whether ``step`` is the first of a magnified iteration to draw arrows: it shows
+        them on the video's one scale, then magnifies them (frames.zoom_shown)."""
+        if self.want_zoom(step) == 1:
+            return False
+        return step is next((s for s in self.steps if s.epoch == step.epoch and s.wants), None)
+
     @cached_property
     def want_unit(self) -> float:
         """The |want| drawn at full length (WANT_ROOM node spacings): as large as every
