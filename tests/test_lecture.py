@@ -383,3 +383,22 @@ def test_the_weights_colours_are_keyed_beside_the_backward_pass_and_the_update(s
     for step in tl.steps:
         texts = [t.text for t in overlay(tl, step, theme, 1280, 720)[0]]
         assert ("blue +" in texts) == ("orange -" in texts), step.index
+
+
+def test_a_panel_of_small_numbers_keeps_three_digits_of_its_largest():
+    """Iteration 1998's l1_delta matrix printed -0.0000246 as "-0.0000" and l2_delta's
+    -0.000385 as "-0.0004" (review 55d): a matrix whose largest value is under 0.001 takes
+    the decimals that give that value three significant digits; iteration 1 keeps four."""
+    from dataclasses import replace
+
+    from nnviz3d.pipeline import prepare
+    from nnviz3d.scene import load_scene
+
+    scene = load_scene()
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout="study")), epochs=(1, 1998))
+    panels = {(s.epoch, s.layer): s.panel for s in tl.steps if s.kind == "delta"}
+    assert panels[(1998, 1)][1] == "+0.000478  -0.000302  +0.000290  -0.000025"
+    assert panels[(1998, 2)][1] == "-0.0198 × 0.0194 = -0.000385"
+    assert panels[(1998, 2)][-1] == "sum over the batch = -0.000156"
+    assert panels[(1, 1)][1] == "+0.0173  -0.0223  +0.0277  -0.0097"
+    assert panels[(1, 2)][1] == "-0.4737 × 0.2493 = -0.1181"

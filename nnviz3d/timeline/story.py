@@ -32,6 +32,7 @@ from nnviz3d.timeline.model import (
     Step,
     Timeline,
     Visual,
+    change_decimals,
     fmt,
     fmt_input,
     magnification,
@@ -409,6 +410,10 @@ class Builder:
         rows = [title]
         m = np.atleast_2d(m)
         whole = bool(np.all(np.isfinite(m)) and np.all(m == np.round(m)))  # inputs: 0 and 1, not 1.0000
+        finite = np.abs(m[np.isfinite(m)])
+        if not whole and finite.size:  # a matrix of small numbers keeps 3 digits of its largest
+            # (iteration 1998's l1_delta printed -0.0000246 as "-0.0000": review 55d)
+            digits = max(digits, change_decimals(float(finite.max())))
         for row in m[:MAX_PANEL_ROWS]:
             cells = [fmt_input(v) if whole else fmt(v, digits, sign) for v in row[:MAX_PANEL_COLS]]
             if len(row) > MAX_PANEL_COLS:
@@ -425,14 +430,15 @@ class Builder:
         a = u.activations[k - 1]
         scale = delta / np.where(error == 0, 1, error) / np.where(a * (1 - a) == 0, 1, a * (1 - a))
         rows = [f"l{k}_delta = l{k}_error {TIMES} l{k}*(1-l{k})"]
+        d = change_decimals(float(np.nanmax(np.abs(delta)))) if np.isfinite(delta).any() else 4
         for i in range(min(len(delta), MAX_PANEL_ROWS)):
             extra = "" if abs(scale[i, 0] - 1) < 1e-9 else f" {TIMES} {fmt(scale[i, 0], 4)}"
             rows.append(
                 f"{fmt(error[i, 0], 4, True)} {TIMES} {fmt(a[i, 0] * (1 - a[i, 0]), 4)}{extra}"
-                f" = {fmt(delta[i, 0], 4, True)}"
+                f" = {fmt(delta[i, 0], d, True)}"
             )
         if len(delta) > 1:  # the update uses the batch's deltas summed: the number on the node
-            rows.append(self.t("panel_sum", v=fmt(float(delta[:, 0].sum()), 4, True)))
+            rows.append(self.t("panel_sum", v=fmt(float(delta[:, 0].sum()), d, True)))
         return tuple(rows)
 
     # -- the finished timeline -------------------------------------------------------
