@@ -846,9 +846,9 @@ def _labels(
                 if node in wanted:  # and of the node's want arrow, which stands there
                     left = min(left, x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - WANT_CLEAR)
                 w = _extent(text, size, px_per_unit)[0]
-                (sx, _), *_ = (project(camera, np.array([[left - w, y, z]]), width / height) + 1) / 2
                 side = "right"
-                if sx < FRAME_MARGIN:  # off the frame (handcalc's inputs by its edge): right of it
+                # off the frame (handcalc's inputs by its edge): right of it
+                if _across(camera, (left - w, y, z), width / height) < FRAME_MARGIN:
                     left, side = x + lift + 0.12, "left"
                 out.append(Label3D(text, (left, y, z), size, colour, theme.panel, side, "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
@@ -856,7 +856,7 @@ def _labels(
                 anchor = (x + OUTPUT_END, y + lift, z) if last else (x, y + lift, z)
                 w, h = _extent(text, size, px_per_unit)
                 if not last:  # within the frame: fit's x1 by the left edge had "0.809" cut to ".809"
-                    (sx, _), *_ = (project(camera, np.array([[x - w / 2, y, z]]), width / height) + 1) / 2
+                    sx = _across(camera, (x - w / 2, y, z), width / height)
                     anchor = (x + max(0.0, FRAME_MARGIN - sx) * width / px_per_unit, y + lift, z)
                 # a delta over the tubes it sends back: on a backdrop, purple over purple
                 backdrop = theme.panel if step.phase == "backward" else None
@@ -1473,10 +1473,15 @@ def _px_per_unit(camera: Camera, width: int, height: int) -> float:
     return max(1e-6, abs(ends[1, 0] - ends[0, 0]) * width / 2)
 
 
-def _label_box(label: Label3D, px_per_unit: float) -> tuple[float, float, float, float]:
+def _label_box(
+    label: Label3D, px_per_unit: float, em: float | None = None, tall: float = 1.2
+) -> tuple[float, float, float, float]:
     """A level label's box in world units (x0, y0, x1, y1), by its anchor, its alignment
-    and its text's extent (a slanted one's, as if level)."""
+    and its text's extent (a slanted one's, as if level): the estimate that keeps labels
+    apart, or ``em`` wide and ``tall`` high (ems) where it is measured in its face."""
     w, h = _extent(label.text, label.size, px_per_unit)
+    if em is not None:
+        w, h = em * label.size / px_per_unit, tall * label.size / px_per_unit
     x, y, _ = label.position
     x0 = {"left": x, "center": x - w / 2, "right": x - w}[label.align]
     y0 = y - h / 2 if label.valign == "center" else y
@@ -2251,16 +2256,27 @@ def name_above(layout: Layout, node: int) -> bool:
     return int(layout.node_layer[node]) == last and layout.layers[last] == 1
 
 
+def name_offset(layout: Layout, node: int) -> float:
+    """World units from a node's centre to its name's nearest edge: clear of its largest
+    sphere and of the ring of a 0, so the name never moves while the value does."""
+    return max(NODE_R_MAX, RING_R) * layout.node_scale[node] + NAME_GAP
+
+
 def name_edge(layout: Layout, node: int) -> float:
-    """The world y of a name's edge nearest its node: clear of its largest sphere and of
-    the ring of a 0, so the name never moves while the value does."""
-    off = max(NODE_R_MAX, RING_R) * layout.node_scale[node] + NAME_GAP
+    """The world y of a name's edge nearest its node (:func:`name_offset` over or under it)."""
+    off = name_offset(layout, node)
     return layout.nodes[node, 1] + (off if name_above(layout, node) else -off)
 
 
 #: the least room (a share of the frame's width) between a number on the network and the
 #: frame's edge
 FRAME_MARGIN = 0.008
+
+
+def _across(camera: Camera, point: tuple[float, float, float], aspect: float) -> float:
+    """Where across the frame (0 its left edge, 1 its right) a world point is seen."""
+    return float((project(camera, np.array([point]), aspect)[0, 0] + 1) / 2)
+
 
 #: a layer whose nodes stand closer than this share of what a name under a sphere needs
 #: (its largest sphere, the gap, the name, the next largest sphere) names them beside their
@@ -2290,7 +2306,7 @@ def name_box(layout: Layout, node: int, size: int, px_per_unit: float) -> tuple[
     if name_above(layout, node):  # ending where the number over it ends
         return x + OUTPUT_END - w, edge, x + OUTPUT_END, edge + h
     if name_beside(layout, node, size, px_per_unit):
-        left, y = x + max(NODE_R_MAX, RING_R) * layout.node_scale[node] + NAME_GAP, layout.nodes[node, 1]
+        left, y = x + name_offset(layout, node), layout.nodes[node, 1]
         return left, y - h / 2, left + w, y + h / 2
     return x - w / 2, edge - h, x + w / 2, edge
 
@@ -2325,7 +2341,7 @@ def node_names(
     beside = np.array([not small and name_beside(layout, n, size, ppu) for n in range(layout.n_nodes)])
     if beside.any():  # a crowded layer's: right of the sphere, level with it
         edges[beside, 1] = layout.nodes[beside, 1]
-        edges[beside, 0] += np.maximum(NODE_R_MAX, RING_R) * layout.node_scale[beside] + NAME_GAP
+        edges[beside, 0] += [name_offset(layout, n) for n in np.flatnonzero(beside)]
     at = (project(camera, edges, width / height) + 1) / 2
     texts, rects = [], []
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
@@ -2373,11 +2389,9 @@ def _names_clear_of(
     for label in labels:
         if label.angle:  # (the numbers along weights keep clear of the names already)
             continue
-        w, h = advance_em(label.text, font) * label.size / ppu, label.size / ppu
-        x0 = label.position[0] - {"left": 0.0, "center": w / 2, "right": w}[label.align]
-        y0 = label.position[1] - (h / 2 if label.valign == "center" else 0.0)
+        x0, y0, x1, y1 = _label_box(label, ppu, advance_em(label.text, font), 1.0)
         z = label.position[2]
-        ends = (project(camera, np.array([[x0, y0, z], [x0 + w, y0 + h, z]]), width / height) + 1) / 2
+        ends = (project(camera, np.array([[x0, y0, z], [x1, y1, z]]), width / height) + 1) / 2
         boxes.append((*ends.min(axis=0), *ends.max(axis=0)))
 
     def runs_into(name: Text2D, rect: Rect2D, box: tuple[float, ...]) -> bool:

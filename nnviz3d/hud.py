@@ -33,7 +33,7 @@ from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
-from nnviz3d.timeline.model import TIMES, RecordBars, change_decimals, closing_digits, rate_times
+from nnviz3d.timeline.model import TIMES, RecordBars, closing_digits, matrix_decimals, rate_times
 
 Box = tuple[float, float, float, float]
 
@@ -1216,7 +1216,7 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
         return title, top, left, cell_w, cell_h, fits
 
     # fixed decimals, as the values panel's change matrix: sizes compare down a column
-    decimals = change_decimals(float(np.nanmax(np.abs(m), initial=0.0)))
+    decimals = matrix_decimals(m)
 
     def cell(v: float) -> str:
         return fmt(v, decimals, sign=True)

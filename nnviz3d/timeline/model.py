@@ -43,6 +43,12 @@ def change_decimals(biggest: float) -> int:
     return max(4, 2 - math.floor(math.log10(biggest)))
 
 
+def matrix_decimals(m: np.ndarray) -> int:
+    """:func:`change_decimals` of a matrix's largest |value| (NaN left out; 4 where it has
+    none, or where one is infinite)."""
+    return change_decimals(float(np.nanmax(np.abs(m), initial=0.0)))
+
+
 def fmt_sig(value: float, digits: int = 3) -> str:
     """A number on the picture: ``digits`` significant digits (``inspect`` keeps them all)."""
     if not np.isfinite(value):
@@ -374,12 +380,19 @@ class Timeline:
         """How many times longer ``step``'s want arrows are drawn (:attr:`want_zooms`)."""
         return self.want_zooms.get(step.epoch, 1) if step.epoch is not None else 1
 
+    @cached_property
+    def _zoom_firsts(self) -> frozenset[int]:
+        """The index of each magnified iteration's first step that draws arrows."""
+        firsts: dict[int, int] = {}
+        for s in self.steps:
+            if s.wants and s.epoch in self.want_zooms:
+                firsts.setdefault(s.epoch, s.index)
+        return frozenset(firsts.values())
+
     def zooms_in(self, step: Step) -> bool:
         """Whether ``step`` is the first of a magnified iteration to draw arrows: it shows
         them on the video's one scale, then magnifies them (frames.zoom_shown)."""
-        if self.want_zoom(step) == 1:
-            return False
-        return step is next((s for s in self.steps if s.epoch == step.epoch and s.wants), None)
+        return step.index in self._zoom_firsts
 
     @cached_property
     def want_unit(self) -> float:

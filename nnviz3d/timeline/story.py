@@ -32,10 +32,10 @@ from nnviz3d.timeline.model import (
     Step,
     Timeline,
     Visual,
-    change_decimals,
     fmt,
     fmt_input,
     magnification,
+    matrix_decimals,
 )
 
 if TYPE_CHECKING:
@@ -410,10 +410,9 @@ class Builder:
         rows = [title]
         m = np.atleast_2d(m)
         whole = bool(np.all(np.isfinite(m)) and np.all(m == np.round(m)))  # inputs: 0 and 1, not 1.0000
-        finite = np.abs(m[np.isfinite(m)])
-        if not whole and finite.size:  # a matrix of small numbers keeps 3 digits of its largest
-            # (iteration 1998's l1_delta printed -0.0000246 as "-0.0000": review 55d)
-            digits = max(digits, change_decimals(float(finite.max())))
+        if not whole:  # a matrix of small numbers keeps 3 digits of its largest (iteration
+            # 1998's l1_delta printed -0.0000246 as "-0.0000": review 55d)
+            digits = max(digits, matrix_decimals(m))
         for row in m[:MAX_PANEL_ROWS]:
             cells = [fmt_input(v) if whole else fmt(v, digits, sign) for v in row[:MAX_PANEL_COLS]]
             if len(row) > MAX_PANEL_COLS:
@@ -430,7 +429,7 @@ class Builder:
         a = u.activations[k - 1]
         scale = delta / np.where(error == 0, 1, error) / np.where(a * (1 - a) == 0, 1, a * (1 - a))
         rows = [f"l{k}_delta = l{k}_error {TIMES} l{k}*(1-l{k})"]
-        d = change_decimals(float(np.nanmax(np.abs(delta)))) if np.isfinite(delta).any() else 4
+        d = matrix_decimals(delta)
         for i in range(min(len(delta), MAX_PANEL_ROWS)):
             extra = "" if abs(scale[i, 0] - 1) < 1e-9 else f" {TIMES} {fmt(scale[i, 0], 4)}"
             rows.append(
