@@ -390,7 +390,8 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     if text_width_em(sentence) * hud.big_size > width:
         sentence = re.sub(r";\s+", "\n", sentence)
     gloss = step.gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
-    gloss = gloss[:1].upper() + gloss[1:]
+    if not re.match(r"[a-z]+\d", gloss):  # a sentence's first letter, not a node's name ("x3 is 1")
+        gloss = gloss[:1].upper() + gloss[1:]
     inline = False  # the gloss after the formula's last line, where it has no room under it
     for size in range(hud.big_size, hud.min_size - 1, -1):
         text = formula_lines(sentence, size, width) or wrap(sentence, size, width)
@@ -593,10 +594,12 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     # end of an iteration's, before and after the update: the one before alone beside them
     # read as the error after)
     states = step.kind == "epilogue" or (step.kind == "end" and "display_error_after" in step.values)
+    # only this iteration's own error (review 55d: "mean |error| at iteration 1997" through
+    # iteration 1998's forward pass read as this one's): until it is computed, as in
+    # iteration 1, there is none
+    states = states or step.display_error_epoch not in (None, step.epoch)
     if step.display_error is not None and step.loss_curve is None and not states:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
-        if step.display_error_epoch not in (None, step.epoch):  # the last one computed, earlier
-            error = hud.t("status_error_at", v=fmt(step.display_error, 5), e=step.display_error_epoch)
     items = _key_items(hud)
     width_px = hud.width * (x1 - x0)
     shown = _key_fits(hud, items, width_px, (it, error) if error else (it,), size)

@@ -290,13 +290,13 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
         )
 
     hidden = step("node", record=0, layer=1, node=0)
-    assert hidden.caption == (
+    assert hidden.headline == (
         "Hidden node h1: z = 0×(-0.166) + 0×(-0.706) + 1×(-0.206) = -0.206;   sigmoid(z) = 0.449"
     )
     assert hidden.node_labels[:4] == ("0", "0", "1", "0.449")  # 3 significant digits on the picture
     assert hidden.edge_values == ((0, "0"), (4, "0"), (8, "-0.206"))  # input x weight along each weight
     assert hidden.node_notes == ((3, "z = -0.206"),)
-    assert step("node", record=0, layer=1, node=3).caption == (
+    assert step("node", record=0, layer=1, node=3).headline == (
         "Hidden node h4: z = 0×(-0.395) + 0×(-0.309) + 1×(0.370) = 0.370;   sigmoid(z) = 0.592"
     )
     assert step("node", record=0, layer=2, node=0).caption == (

@@ -65,14 +65,14 @@ def test_node_steps_show_the_recorded_values(story):
     for s in nodes:
         value = u.activations[s.layer - 1][s.record, s.node]
         assert s.values[f"l{s.layer}[{s.node}]"] == value
-        assert s.caption.endswith(f"sigmoid(z) = {fmt_sig(value)}")
+        assert s.headline.endswith(f"sigmoid(z) = {fmt_sig(value)}")
         node_id = tl.layout.node_id(s.layer, s.node)
         assert s.node_labels[node_id] == fmt_sig(value)
         assert s.visual.node_values[node_id] == value
     # seed 000: record 1, hidden node 1 is 0.44856632, displayed as 0.449 (as on the picture)
     first = nodes[0]
     assert (first.record, first.layer, first.node) == (0, 1, 0)
-    assert "= -0.206;" in first.caption and first.caption.endswith("0.449")
+    assert "= -0.206;" in first.caption and first.headline.endswith("0.449")
 
 
 def test_highlight_is_the_active_node_and_its_inputs(story):

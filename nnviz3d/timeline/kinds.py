@@ -162,6 +162,7 @@ def input_layer(b: Builder, beat: Beat) -> None:
             x=", ".join(fmt_input(v) for v in x),
             t=", ".join(fmt_input(v) for v in u.targets[r]),
         ),
+        gloss=_bias_note(b) if r == 0 else "",
         code=("input",),
         values={f"l0[{j}]": float(v) for j, v in enumerate(x)},
         record=r,
@@ -214,6 +215,8 @@ def node(b: Builder, beat: Beat) -> None:
         outputs[r, j] = a
     b.add(
         b.t("node", name=name, terms=terms, eq=eq, z=z_w, act=act, a=a_w),
+        # the first record's hidden nodes say where their bias is (its term is the last)
+        gloss=_bias_note(b) if k == 1 and r == 0 else "",
         code=(f"layer{k}",),
         values={f"l{k}[{j}]": a, f"z{k}[{j}]": z},
         record=r,
@@ -1245,6 +1248,18 @@ def _record_values(b: Builder, u, r: int) -> np.ndarray:
     for k, m in enumerate([u.inputs, *u.activations]):
         values[list(b.layout.layer_nodes(k))] = m[r]
     return values
+
+
+def _bias_note(b: Builder) -> str:
+    """The inputs that are 1 in every record, named the biases they are (review 55d: "x3 is
+    never called the bias"; iamtrask's third column is its only bias), or nothing."""
+    inputs = np.asarray(b.spec.inputs, dtype=float)
+    if len(b.layout.layers) < 3 or inputs.ndim != 2 or len(inputs) < 2:
+        return ""
+    ones = [b.layout.node_name(0, j) for j in np.flatnonzero(np.all(inputs == 1.0, axis=0))]
+    if not ones:
+        return ""
+    return b.t("bias_input" if len(ones) == 1 else "bias_inputs", names=", ".join(ones))
 
 
 def _record_note(b: Builder, u) -> str:
