@@ -58,3 +58,17 @@ def test_the_status_line_writes_only_this_iterations_error(story):
     for s in steps[:at]:
         assert "error" not in _status(tl, s), (s.index, s.kind)
     assert "mean |error| 0.02415" in _status(tl, steps[at])
+
+
+def test_the_captions_example_is_written_as_its_note_on_the_picture():
+    """The hidden error worked out in the caption has the digits of the same product beside
+    its node: iteration 2000 wrote "-0.0003846 × -8.826" over the note's "-0.000385 × -8.83"."""
+    _, tl = prepare(load_scene(), epochs=(1, 1998, 1999, 2000))
+    steps = [s for s in tl.steps if s.kind == "error"]
+    assert [s.epoch for s in steps] == [1, 1998, 1999, 2000]
+    for s in steps:
+        example = s.headline.split("e.g. h3: ")[1].split(" (")[0]
+        h3 = tl.layout.node_id(1, 2)
+        note = dict(s.node_notes)[h3]
+        assert example == note, (s.epoch, example, note)
+    assert "-0.000385 × -8.83 ≈ +0.00339" in steps[-1].headline

@@ -404,7 +404,10 @@ def error(b: Builder, beat: Beat) -> None:
         i = max(flips or range(w.shape[0]), key=lambda n: abs(sent[n, 0]))
         e_w = fmt_signed(float(sent[i, 0]))
         pair = [d0, float(w[i, 0])]
-        digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1], e_w, fmt_signed)
+        # to 3 digits, as its note beside the node writes it (iteration 2000's caption took 4
+        # to close, "-0.0003846 × -8.826", beside the note's "-0.000385 × -8.83": review 55
+        # found decimals that differ between the caption and the picture)
+        digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1], e_w, fmt_signed, tries=(3,))
         d_w, w_w = (fmt_sig(v, digits) for v in pair)
         # each hidden node's delta × weight as its note writes it; the example says what
         # the notes say: "=" only where every one closes
