@@ -389,7 +389,10 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     sentence = step.headline
     if text_width_em(sentence) * hud.big_size > width:
         sentence = re.sub(r";\s+", "\n", sentence)
-    gloss = step.gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
+    gloss = step.gloss
+    if _record_note(hud):  # under the hall's records table instead
+        gloss = gloss.replace(_record_note(hud), "")
+    gloss = gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
     if not re.match(r"[a-z]+\d", gloss):  # a sentence's first letter, not a node's name ("x3 is 1")
         gloss = gloss[:1].upper() + gloss[1:]
     inline = False  # the gloss after the formula's last line, where it has no room under it
@@ -744,6 +747,22 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
             out.rects.append(
                 Rect2D(x0 - 0.006, yc - row_h / 2, x0 - 0.002, yc + row_h / 2, theme.accent, 1.0)
             )
+    if _record_note(hud):
+        # the hall's caption has no room for "(record 1 shown, the update sums all 4)" where
+        # its formula takes three lines (reviews 55d, 56a, 56b: the hall was never told the
+        # numbers are one record's): always here, under the table whose first row is marked
+        top = y1 - (rows + 1.15) * row_h - 0.25 * size / h
+        text = hud.t("record_note_table") + "\n" + hud.t("record_note_table_update", n=len(step.records))
+        out.texts.append(Text2D(text, x0, top, size, theme.muted))
+
+
+def _record_note(hud: Hud) -> str:
+    """The step's "(record 1 shown, the update sums all n)" note where the hall writes it
+    under its records table (that table is on screen and the step's gloss has the note)."""
+    note = hud.t("record_note", n=len(hud.step.records))
+    if hud.timeline.screen != "hall" or not hud.step.records or note not in hud.step.gloss:
+        return ""
+    return note if any(name == "outputs" for name, _ in hall_regions(hud)) else ""
 
 
 def _table_heads(
