@@ -389,9 +389,8 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     sentence = step.headline
     if text_width_em(sentence) * hud.big_size > width:
         sentence = re.sub(r";\s+", "\n", sentence)
-    gloss = step.gloss
-    if _record_note(hud):  # under the hall's records table instead
-        gloss = gloss.replace(_record_note(hud), "")
+    note = _hall_record_note(hud)  # the hall writes it under its records table instead
+    gloss = step.gloss.replace(note, "") if note else step.gloss
     gloss = gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
     if not re.match(r"[a-z]+\d", gloss):  # a sentence's first letter, not a node's name ("x3 is 1")
         gloss = gloss[:1].upper() + gloss[1:]
@@ -747,7 +746,7 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
             out.rects.append(
                 Rect2D(x0 - 0.006, yc - row_h / 2, x0 - 0.002, yc + row_h / 2, theme.accent, 1.0)
             )
-    if _record_note(hud):
+    if _hall_record_note(hud):
         # the hall's caption has no room for "(record 1 shown, the update sums all 4)" where
         # its formula takes three lines (reviews 55d, 56a, 56b: the hall was never told the
         # numbers are one record's): always here, under the table whose first row is marked
@@ -756,7 +755,7 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(text, x0, top, size, theme.muted))
 
 
-def _record_note(hud: Hud) -> str:
+def _hall_record_note(hud: Hud) -> str:
     """The step's "(record 1 shown, the update sums all n)" note where the hall writes it
     under its records table (that table is on screen and the step's gloss has the note)."""
     note = hud.t("record_note", n=len(hud.step.records))
