@@ -821,6 +821,9 @@ def _labels(
         size = max(8, min(size, int(gap_px * (BESIDE_ROOM if beside else 0.42))))
     out: list[Label3D] = []
     taken: list[tuple[float, float, float, float]] = []  # the labels' boxes over their spheres
+    valued: set[int] = set()  # the nodes whose value stands right of them
+    sending = {int(layout.edge_from[edge]) for edge, _ in step.edge_values}
+    over_last: dict[int, int] = {}  # the output layer's labels over their spheres: where in out, in taken
     names_at = {}  # the nodes' names: the numbers keep clear of them
     if names:
         tag = name_size(height, timeline.screen)
@@ -841,14 +844,38 @@ def _labels(
             colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
+            elif (
+                beside
+                and layout.layers[layout.node_layer[node]] > 1
+                and layout.node_layer[node]
+                and node not in wanted
+                and not (node in names_at and names_at[node][1] < y < names_at[node][3])
+                and node not in sending
+            ):  # right of its sphere, where it goes on along its weights: its output (left of
+                # it, two reviews read 0.449 as a number on an incoming weight); not where a
+                # crowded layer's names stand there, nor where its weights carry numbers
+                # (the output's step: four products along weights that meet at out need
+                # the room by the hidden nodes)
+                at = (_note_start(layout, node, step.visual.node_values, own=True), y, z)
+                out.append(Label3D(text, at, size, colour, theme.panel, "left", "center"))
+                w, h = _extent(text, size, px_per_unit)
+                taken.append((at[0], y - h / 2, at[0] + w, y + h / 2))
+                valued.add(node)
             elif beside and layout.layers[layout.node_layer[node]] > 1:  # left of its sphere
                 left = x - lift - 0.12  # its backdrop clear of the sphere (and of a 0's ring)
                 if node in wanted:  # and of the node's want arrow, which stands there
                     left = min(left, x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - WANT_CLEAR)
                 w = _extent(text, size, px_per_unit)[0]
                 side = "right"
-                # off the frame (handcalc's inputs by its edge): right of it
-                if _across(camera, (left - w, y, z), width / height) < FRAME_MARGIN:
+                # off the frame: against its edge where it still ends left of the sphere's
+                # middle (the hall's x3, at 1, had its "1" on its outgoing weights, read as
+                # one of theirs), else right of it (handcalc's inputs by the frame's edge)
+                short = (
+                    (FRAME_MARGIN - _across(camera, (left - w, y, z), width / height)) * width / px_per_unit
+                )
+                if short > 0 and left + short < x - 0.5 * (lift - 0.1):
+                    left += short
+                elif short > 0:
                     left, side = x + lift + 0.12, "left"
                 out.append(Label3D(text, (left, y, z), size, colour, theme.panel, side, "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
@@ -863,9 +890,12 @@ def _labels(
                 out.append(Label3D(text, anchor, size, colour, backdrop, align="right" if last else "center"))
                 left = anchor[0] - w if last else anchor[0] - w / 2
                 taken.append((left, y + lift, left + w, y + lift + h))
+                if last:  # (it may rise to make room for the hidden errors beside their nodes)
+                    over_last[len(out) - 1] = len(taken) - 1
     if step.all_records and timeline.screen == "hall" and not sheets_shown(timeline, step):
         out += _record_one_outputs(timeline, step, theme, size, names_at)
     if not study:  # hall and lecture label every change along its weight instead
+        whole = step
         arrive = BEADS_ARRIVE if step.kind == "node" else 1.0
         carried = progress >= arrive or not step.signals  # beads and tubes: their number when there
         results = progress >= 1.0  # a node's z, its error x slope: with the result
@@ -881,20 +911,43 @@ def _labels(
         if timeline.screen == "lecture" and _grid_beside(layout, step):
             step = replace(step, edge_values=())
         along = min(size, round(height * ALONG_SIZE.get(timeline.screen, 1.0)))
-        form = None
+        form, notes_at = None, {}
         if step.multipliers:  # the hidden errors worked out: all in one form that fits
-            left_end = camera.focal_point[0] - width / 2 / px_per_unit
-            sizes = (size, along)
-            form = _error_note_form(step, layout, names_at, sizes, px_per_unit, timeline.font, left_end)
+            rising = [taken[i] for i in over_last.values()]
+            fixed = [box for i, box in enumerate(taken) if i not in over_last.values()]
+            *form, rise = _error_note_form(whole, layout, names_at, (size, along), px_per_unit, timeline.font,
+                                           fixed, rising)  # fmt: skip
+            form = (form[0], form[1])
+            for i, j in over_last.items():
+                (lx, ly, lz), (x0, y0, x1, y1) = out[i].position, taken[j]
+                out[i], taken[j] = (
+                    replace(out[i], position=(lx, ly + rise, lz)),
+                    (x0, y0 + rise, x1, y1 + rise),
+                )
+            notes_at = {
+                node: _note_boxes(
+                    layout, node, whole.visual.node_values, text, *form, px_per_unit, timeline.font
+                )
+                for node, text in whole.node_notes
+            }
         values = _value_labels(
             step, layout, theme, size, study, px_per_unit, beside, taken, carried, names_at, along, results,
-            form, pending,
+            form, pending, frozenset(valued),
         )  # fmt: skip
-        chips = _multipliers(step, layout, theme, along, px_per_unit, (*out, *values))
+        # a note in two lines carries its weight: the weight's "× w" is taken into it (and
+        # may stand where it will be); the result alone leaves the "× w" on its weight
+        keeps_weight = form is not None and form[0] == 2
+        placed = _multipliers(step, layout, theme, along, px_per_unit, out, notes_at, keeps_weight)
         tokens, chips, carried = _sent_tokens(
-            step, layout, theme, along, px_per_unit, progress, chips, form, (*out, *values),
+            step, layout, theme, along, px_per_unit, progress, placed, form, (*out, *values),
             list(names_at.values()), _arrow_heights(timeline, step, theme, camera, frame, px_per_unit),
+            keeps_weight,
         )  # fmt: skip
+        if keeps_weight:  # in the notes written (or being written) now
+            written = {node for node, _ in step.node_notes}
+            gone = [chip for chip, (edge, _) in zip(placed, step.multipliers, strict=True)
+                    if int(layout.edge_from[edge]) in written]  # fmt: skip
+            chips = [chip for chip in chips if not any(chip is g for g in gone)]
         return (*out, *values, *tokens, *chips), tuple(carried)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
@@ -950,12 +1003,14 @@ def _value_labels(
     results: bool = True,
     note_form: tuple[int, int] | None = None,
     pending: frozenset[int] = frozenset(),
+    valued: frozenset[int] = frozenset(),
 ) -> tuple[Label3D, ...]:
     """The numbers a step writes on the picture: a node's z under it (``beside``: right of
     it, when the labels stand beside the spheres), and what each weight carries (input x
     weight, delta x weight, a change) a little along it (those, and a note under one node,
     at ``along_size``, else ``size``). The notes of the nodes ``pending`` without their
-    result line: their token is bringing it."""
+    result line: their token is bringing it; the z of a node ``valued`` (its value stands
+    right of it) under that value."""
     out = []
     placed = list(taken or [])  # boxes (x0, y0, x1, y1) in world units: the node labels' first
     # one note goes under its sphere; a column of them (a layer's error x slope) beside
@@ -967,20 +1022,20 @@ def _value_labels(
         # error x slope coloured as in the caption; a z in its sign's colour
         spans = spans_of(theme, step.terms, text) or sign_spans(theme, text)
         if step.multipliers and layout.layers[layout.node_layer[node]] > 1:
-            # a delta sent back: delta x weight over = error, left of the arrow it landed
-            # as, where the weights' multipliers leave room (the hall's big numbers right
-            # of it hid them)
-            left = _note_end(layout, node)
+            # a delta sent back: the hidden node's error, right of it, on the side it came
+            # from and where its delta's note follows (two reviews read it left of the node,
+            # on the input weights, as syn0's): delta × weight over ≈ error, or the result
+            # alone (its operands the delta over out and the "× w" on its weight)
             keep, note_size = note_form or (2, size)
-            lines = _note_kept(text, keep)
-            stack = _stacked(lines, (left, y, z), "right", note_size, px_per_unit, theme, step.terms)
+            at = (_note_start(layout, node, step.visual.node_values), y, z)
+            stack = _stacked(_note_kept(text, keep), at, "left", note_size, px_per_unit, theme, step.terms)
             for label in stack[:-1] if node in pending else stack:
                 out.append(label)
                 (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
-                placed.append((lx - w, ly - h / 2, lx, ly + h / 2))
+                placed.append((lx, ly - h / 2, lx + w, ly + h / 2))
             continue
         if column or (beside and layout.layers[layout.node_layer[node]] > 1):  # a lone node: under it
-            right = NODE_R_MAX * layout.node_scale[node] + 0.1
+            right = _note_start(layout, node, step.visual.node_values, own=node in valued) - x
             name = (names_at or {}).get(node)
             if name is not None and name[1] < y < name[3]:  # a crowded layer's name beside it: after it
                 right = max(right, name[2] + 0.5 * size / px_per_unit - x)  # (half an em: a lit name is bold)
@@ -998,7 +1053,15 @@ def _value_labels(
             shown = len(lines) if results else 1
             if not results and len(lines) == 1:
                 lines = [_operands(text) or text]
-            stack = _stacked(lines, (x + right, y, z), "left", note_size, px_per_unit, theme, step.terms)
+            # under the node's value where that stands right of it, where the nodes under it
+            # have no value yet (over it, h4's z ran into h3's value)
+            pitch = STACK_PITCH * note_size / px_per_unit
+            level = (
+                y - VALUE_CLEAR * size / px_per_unit - (len(lines) - 1) / 2 * pitch if node in valued else y
+            )
+            if name is not None and level != y and name[1] < level < name[3]:  # by its name: after it
+                right = max(right, name[2] + 0.5 * size / px_per_unit - x)
+            stack = _stacked(lines, (x + right, level, z), "left", note_size, px_per_unit, theme, step.terms)
             for label in stack[:shown]:
                 out.append(label)
                 (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
@@ -1150,13 +1213,16 @@ def _multipliers(
     size: int,
     px_per_unit: float,
     around: tuple[Label3D, ...],
+    notes_at: dict[int, list[tuple[float, float, float, float]]] | None = None,
+    own_note: bool = False,
 ) -> list[Label3D]:
     """An error step's weights, "× -0.945", each on its weight, upright and in its sign's
     colour: what the delta sent back along it is multiplied by (two reviews: the weights
     of the hidden errors were on screen nowhere but the caption); at the first place along
     it (MULTIPLIER_AT) clear of the labels ``around`` and of each other (the hall's big
-    numbers beside the hidden nodes hid them). The tokens sent back move them
-    (:func:`_sent_tokens`)."""
+    numbers beside the hidden nodes hid them), and of the hidden errors' notes as they
+    will stand (``notes_at``, by node; but for the note of its own node where ``own_note``:
+    that note takes the chip in). The tokens sent back move them (:func:`_sent_tokens`)."""
     if not step.multipliers:
         return []
     boxes = [_label_box(lb, px_per_unit) for lb in around]
@@ -1171,12 +1237,22 @@ def _multipliers(
             at = a + (b - a) * t
             ats.append(at)
             mine.append((at[0] - w / 2, at[1] - h / 2, at[0] + w / 2, at[1] + h / 2))
-        gaps = [_box_gap(box, q) for i, box in enumerate(mine) for q in [*boxes, *mine[:i]]]
+        notes = [
+            [q for node, qs in (notes_at or {}).items() if not (own_note and node == layout.edge_from[edge])
+             for q in qs]
+            for edge, _ in step.multipliers
+        ]  # fmt: skip
+        gaps = [_box_gap(box, q) for i, box in enumerate(mine) for q in [*boxes, *mine[:i], *notes[i]]]
         return min(gaps, default=9.0), ats
 
     # all at one place along their weights (a stair of chips read as random), the first clear
     tries = [placed(t) for t in MULTIPLIER_AT]
-    _, ats = next((p for p in tries if p[0] > 0), max(tries, key=lambda p: p[0]))
+    gap, ats = next((p for p in tries if p[0] > 0), max(tries, key=lambda p: p[0]))
+    if gap <= 0 and notes_at and not own_note and not _sends_slowly(step):
+        # the hidden errors' results where no place is clear (iteration 1998, a recap that
+        # sends no tokens to take them in): the caption's example has the weight; chips
+        # over the results were read as theirs
+        return []
     out = []
     for (_, text), (x, y, z) in zip(step.multipliers, ats, strict=True):
         spans = sign_spans(theme, text)
@@ -1209,6 +1285,7 @@ def _sent_tokens(
     around: tuple[Label3D, ...],
     names: list[tuple[float, float, float, float]],
     tall: Callable[[float], float],
+    keeps_weight: bool = False,
 ) -> tuple[list[Label3D], list[Label3D], list[Carried]]:
     """Each delta sent back as its number on a token, in the first iteration (a slow
     step), the weights' "× w" (``chips``) as they take part, and the want arrows the tokens
@@ -1231,8 +1308,8 @@ def _sent_tokens(
     if not on_way:
         return [], chips, []
     there, under, made, leaves = TOKEN_PHASES
-    carried: list[Carried] = []
     keep, note_size = form or (2, size)
+    carried: list[Carried] = []
     at_chip = {edge: i for i, (edge, _) in enumerate(step.multipliers)}
     chips, hidden, out = list(chips), set(), []
     clear_of = [_label_box(lb, px_per_unit) for lb in around] + names
@@ -1327,12 +1404,19 @@ def _sent_tokens(
             if t >= leaves:  # its arrow becomes the node's hollow one, in its sign's colour
                 u = _ease((t - leaves) / (1.0 - leaves))
                 arrow = replace(arrow, dock=(target, u), colour=_mix(turned_to, colour, u))
-                dy = _stack_offsets(2 if keep == 2 else 1, note_size, px_per_unit)[-1]
-                land_x = _note_end(layout, target) - _extent(after, note_size, px_per_unit)[0] / 2
+                dy = _stack_offsets(keep, note_size, px_per_unit)[-1]
+                land_x = (
+                    _note_start(layout, target, step.visual.node_values)
+                    + _extent(after, note_size, px_per_unit)[0] / 2
+                )
                 at, text = _lerp(at, np.array([land_x, b[1] + dy, b[2]]), u), after
                 value_size = round(value_size + (note_size - value_size) * u)
-            # the chip is back in its place once the product has left it
-            if abs(at[0] - chip.position[0]) < (_extent(text, value_size, px_per_unit)[0] + chip_w) / 2:
+            # the chip is back in its place once the product has left it (where the note does
+            # not take it in)
+            if (
+                keeps_weight
+                or abs(at[0] - chip.position[0]) < (_extent(text, value_size, px_per_unit)[0] + chip_w) / 2
+            ):
                 hidden.add(at_chip[edge])
         position = (float(at[0]), float(at[1]), float(at[2]) + 0.3)
         backdrop = _mix(theme.panel, colour, TOKEN_TINT)
@@ -1512,6 +1596,8 @@ def _outline_gap(p: np.ndarray, q: np.ndarray) -> float:
 
 #: a two-line stack's lines this many times the type's size apart
 STACK_PITCH = 0.9
+#: a node's z this many times the type's size under its value right of it (backdrops apart)
+VALUE_CLEAR = 1.25
 
 
 def _operands(note: str) -> str | None:
@@ -1580,9 +1666,42 @@ def _room_right(layout: Layout, node: int, names_at: dict | None) -> float:
     return min(lefts)  # (backdrops may touch)
 
 
-def _note_end(layout: Layout, node: int) -> float:
-    """Where a note left of ``node``'s want arrow ends (world x)."""
-    return float(layout.nodes[node][0] - NODE_R_MAX * layout.node_scale[node] - WANT_AT - 1.5 * WANT_CLEAR)
+def _note_start(layout: Layout, node: int, values: np.ndarray, own: bool = False) -> float:
+    """Where a note right of ``node`` begins (world x): just clear of its layer's largest
+    sphere as drawn (``values``: every node's), so that four notes fit between a layer and
+    the next's labels (at the largest sphere possible, h2's error ran into out's delta),
+    and a layer's notes start in one column; or (``own``) of its own sphere, for the value
+    a node sends on, which stands by it as the nodes under it are yet to be computed."""
+    layer = [node] if own else list(layout.layer_nodes(layout.node_layer[node]))
+    scale = float(layout.node_scale[node])
+    reach = max(
+        (_reach(float(values[n]), scale) for n in layer if np.isfinite(values[n])), default=scale * NODE_R_MAX
+    )
+    return float(layout.nodes[node][0] + reach + NOTE_GAP)
+
+
+#: world units between a sphere and the note beside it
+NOTE_GAP = 0.12
+
+
+def _note_boxes(
+    layout: Layout,
+    node: int,
+    values: np.ndarray,
+    note: str,
+    keep: int,
+    size: int,
+    px_per_unit: float,
+    font: str | None,
+) -> list[tuple[float, float, float, float]]:
+    """The boxes (world) of a hidden error's note right of ``node`` in the form ``keep``
+    lines at ``size``; widths are the face's own advances."""
+    x0, y, h = _note_start(layout, node, values), float(layout.nodes[node][1]), 1.2 * size / px_per_unit
+    lines = _note_kept(note, keep)
+    return [
+        (x0, y + dy - h / 2, x0 + advance_em(line, font) * size / px_per_unit, y + dy + h / 2)
+        for line, dy in zip(lines, _stack_offsets(len(lines), size, px_per_unit), strict=True)
+    ]
 
 
 def _error_note_form(
@@ -1592,37 +1711,48 @@ def _error_note_form(
     sizes: tuple[int, int],
     px_per_unit: float,
     font: str | None,
-    left_end: float,
-) -> tuple[int, int]:
-    """How an error step writes its hidden errors worked out, left of their arrows: how
-    many lines (2: delta × weight over ≈ error; 1: the result alone) and at what size,
-    one form for all, the first in which every note is clear of the inputs' spheres and
-    names and within the frame. In the numbers-along-weights type where the big one would
-    run over them (the hall's: review 42 saw -0.118 over x1's ring and x3's sphere), else
-    the result alone (iteration 1998's -0.000385 × -4.99; the delta stands over its node,
-    the weight on its weight). Widths are the face's own advances."""
+    taken: list[tuple[float, float, float, float]],
+    rising: list[tuple[float, float, float, float]] = (),
+) -> tuple[int, int, float]:
+    """How an error step writes its hidden errors right of their nodes, on the side their
+    deltas came from (two reviews read them left of the nodes, on the input weights, as
+    syn0's), where their deltas' notes follow: how many lines (2: delta × weight over
+    ≈ error; 1: the result alone, the weight left on its weight) and at what size, one form
+    for all, the first in which every note ends before the next layer's spheres and names
+    and no two nodes' notes touch nor any of the labels ``taken``, nor the labels ``rising``
+    (out's delta over it) once they rise by the last number returned (world units; at most
+    their height: one under them stood closer to its node); in the hall's big type, in the
+    type of the numbers along weights."""
+    notes = [(node, text) for node, text in step.node_notes if layout.layers[layout.node_layer[node]] > 1]
     values = step.visual.node_values
-    # each note's lines, and what of the inputs it must keep clear of (the same for every try)
-    notes = [
-        (node, text, _layer_before(layout, node, names_at, values))
-        for node, text in step.node_notes
-        if layout.layers[layout.node_layer[node]] > 1
-    ]
     tries = [(keep, size) for keep in (2, 1) for size in dict.fromkeys(sizes)]
     for keep, size in tries:
-        h = 1.2 * size / px_per_unit
-        clear = True
-        for node, text, inputs in notes:
-            lines = _note_kept(text, keep)
-            x1, y = _note_end(layout, node), float(layout.nodes[node][1])
-            boxes = [
-                (x1 - advance_em(line, font) * size / px_per_unit, y + dy - h / 2, x1, y + dy + h / 2)
-                for line, dy in zip(lines, _stack_offsets(len(lines), size, px_per_unit), strict=True)
-            ]
-            clear &= all(b[0] > left_end and all(_box_gap(b, q) > 0 for q in inputs) for b in boxes)
-        if clear:
-            return keep, size
-    return tries[-1]
+        stacks = [
+            (node, _note_boxes(layout, node, values, text, keep, size, px_per_unit, font))
+            for node, text in notes
+        ]
+        ends = all(box[2] < _room_right(layout, node, names_at) for node, boxes in stacks for box in boxes)
+        apart = all(
+            _box_gap(p, q) > 0
+            for i, (_, mine) in enumerate(stacks)
+            for _, theirs in stacks[:i]
+            for p in mine
+            for q in theirs
+        )
+        boxes = [p for _, mine in stacks for p in mine]
+        clear = all(_box_gap(p, q) > 0 for p in boxes for q in taken)
+        tall = max((q[3] - q[1] for q in rising), default=0.0)
+        rise = next(
+            (
+                dy
+                for dy in np.linspace(0.0, tall, 41)
+                if all(_box_gap(p, (q[0], q[1] + dy, q[2], q[3] + dy)) > 0 for p in boxes for q in rising)
+            ),
+            None,
+        )
+        if ends and apart and clear and rise is not None:
+            return keep, size, float(rise)
+    return (*tries[-1], 0.0)
 
 
 def _note_kept(note: str, keep: int) -> list[str]:

@@ -428,17 +428,16 @@ def test_the_halls_two_line_numbers_stand_apart_node_by_node(timelines, kind):
 @pytest.mark.parametrize(
     ("layout", "epoch", "lines"), [("hall", 1, 8), ("lecture", 1, 8), ("hall", 2000, 4), ("lecture", 2000, 4)]
 )
-def test_a_hidden_errors_working_keeps_clear_of_the_inputs(timelines, layout, epoch, lines):
-    """Each hidden error worked out, delta × weight over ≈ error, stands left of its arrow
-    and right of the inputs' spheres: in the hall's big type it ran over x1's ring and x3's
-    sphere (review 42), so there it takes the smaller type of the numbers along weights;
-    iteration 2000's -0.000385 × -4.99 is too wide for either, so its notes are the results
-    alone, all four alike, without their "=". Widths are the shipped face's own (Pillow
-    reads its advances)."""
+def test_the_hidden_errors_stand_right_of_their_nodes_clear_of_out(timelines, layout, epoch, lines):
+    """Each hidden error worked out, delta × weight over ≈ error, stands right of its node,
+    on the side its delta came from (reviews 56a and 56b read them left of the nodes, on the
+    input weights, as syn0's), level with it, clear of the other nodes' notes, of out's
+    sphere, its name and its delta (which rises for them); iteration 2000's -0.000385 ×
+    -4.99 is too wide there, so its notes are the results alone, all four alike, without
+    their "=". Widths are the shipped face's own (Pillow reads its advances)."""
     from PIL import ImageFont
 
     from nnviz3d.fonts import LATIN_FONT
-    from nnviz3d.frames import RING_R
 
     tl = timelines[layout]
     lay = tl.layout
@@ -450,32 +449,39 @@ def test_a_hidden_errors_working_keeps_clear_of_the_inputs(timelines, layout, ep
         xy = (project(fs.camera, np.array(points, dtype=float), w / h)[:, :2] + 1) / 2
         return np.column_stack([xy[:, 0] * w, (1 - xy[:, 1]) * h])
 
-    # the inputs' spheres as drawn (a 0's ring), and their names
-    spheres = []
-    for n in lay.layer_nodes(0):
-        r = max(fs.sphere_radii[n], RING_R * lay.node_scale[n])
-        assert np.allclose(fs.sphere_centers[n], lay.nodes[n])
-        (cx, cy), (ex, _) = px([lay.nodes[n], lay.nodes[n] + [r, 0, 0]])
-        spheres.append((cx - (ex - cx), cy - (ex - cx), ex, cy + (ex - cx)))
-    names = [t for t in fs.texts if t.text in {"x1", "x2", "x3"}]
-    assert len(names) == 3
-    assert {(t.align, t.valign) for t in names} == {("center", "top")}
-    for t in names:  # (under their spheres: the text hangs from its anchor)
-        half = ImageFont.truetype(str(LATIN_FONT), t.size).getlength(t.text) / 2
-        spheres.append((t.x * w - half, (1 - t.y) * h, t.x * w + half, (1 - t.y) * h + t.size))
-    hidden_x = min(lay.nodes[n][0] for n in lay.layer_nodes(1))
-    notes = [lb for lb in fs.labels if lb.position[0] < hidden_x and re.match(r"[-+≈=]", lb.text)]
+    hidden = list(lay.layer_nodes(1))
+    (out,) = lay.layer_nodes(2)
+    notes = [lb for lb in fs.labels if lb.align == "left" and re.match(r"[-+≈=]", lb.text)]
     assert len(notes) == lines, [lb.text for lb in notes]  # four errors, in one form
+    assert not [lb for lb in fs.labels if lb.position[0] < lay.nodes[hidden[0]][0] and "×" in lb.text]
     if lines == 4:  # the results alone, without a relation sign: "= +0.00192" equalled nothing
         assert all(re.fullmatch(r"[-+]\d\.\d+", lb.text) for lb in notes), [lb.text for lb in notes]
+    else:
+        assert [lb.text.split()[0] for lb in notes[1::2]] == ["≈"] * 4
     assert len({lb.size for lb in notes}) == 1 and sum("×" in lb.text for lb in notes) == lines - 4
-    assert {(lb.align, lb.valign) for lb in notes} == {("right", "center")}
+    centres = px(lay.nodes)
+    r_out = px([lay.nodes[out] + [fs.sphere_radii[out], 0, 0]])[0][0] - centres[out][0]
+    (delta,) = [lb for lb in fs.labels if lb.align == "right" and lb.text == step.node_labels[out]]
+    (dx, dy) = px([delta.position])[0]
+    dw = ImageFont.truetype(str(LATIN_FONT), delta.size).getlength(delta.text)
+    walls = [
+        (centres[out][0] - r_out, centres[out][1] - r_out, centres[out][0] + r_out, centres[out][1] + r_out),
+        (dx - dw, dy - 0.75 * delta.size, dx, dy),  # (its digits stand on its anchor)
+    ]
+    assert delta.valign == "bottom"
+    boxes = []
     for lb, (x, y) in zip(notes, px([lb.position for lb in notes]), strict=True):
         width = ImageFont.truetype(str(LATIN_FONT), lb.size).getlength(lb.text)
-        box = (x - width, y - 0.5 * lb.size, x, y + 0.5 * lb.size)  # the digits' height
-        assert box[0] > 0  # within the frame
-        for q in spheres:
+        box = (x, y - 0.5 * lb.size, x + width, y + 0.5 * lb.size)  # the digits' height
+        node = min(hidden, key=lambda n: abs(centres[n][1] - y))  # level with its node, right of it
+        r = px([lay.nodes[node] + [fs.sphere_radii[node], 0, 0]])[0][0] - centres[node][0]
+        assert box[0] > centres[node][0] + r and abs(y - centres[node][1]) < lb.size, (lb.text, box)
+        for q in walls:
             assert box[2] < q[0] or q[2] < box[0] or box[3] < q[1] or q[3] < box[1], (lb.text, box, q)
+        boxes.append((node, box))
+    for i, (n, p) in enumerate(boxes):  # no two nodes' notes touch
+        for m, q in boxes[:i]:
+            assert n == m or p[3] < q[1] or q[3] < p[1], (p, q)
     assert min(lb.size for lb in notes) >= 24 * 1.2  # still at least the numbers' 24 px capitals
 
 
@@ -604,6 +610,8 @@ def test_a_delta_and_its_weight_fit_between_the_spheres_with_room_for_their_arro
     lay = tl.layout
     step = next(s for s in tl.steps if s.epoch == 1 and s.kind == "error" and s.layer == 1)
     seen = 0
+    # the chips' size, where all four stand (each is taken into its node's note in turn)
+    chip = next(lb for lb in frame_state(tl, step.first_frame, W, H).labels if lb.text.startswith("× "))
     for j in range(4):
         edge = lay.edge_id(1, j, 0)
         for f, t in _token_times(tl, step, edge):
@@ -616,7 +624,6 @@ def test_a_delta_and_its_weight_fit_between_the_spheres_with_room_for_their_arro
                 if lb.backdrop == _mix(theme.panel, lb.color, TOKEN_TINT) and " × " in lb.text
             ]  # fmt: skip
             x0, _, x1, _ = _label_box(pill, ppu)
-            chip = next(lb for lb in state.labels if lb.text.startswith("× "))  # (the chips' size)
             reach = PAIR_CLEAR + TOKEN_GAP * chip.size / ppu
             hidden, out = lay.nodes[lay.node_id(1, j), 0], lay.nodes[lay.node_id(2, 0), 0]
             assert hidden + reach + CARRY_ROOM - 0.02 <= x0 and x1 <= out - reach + 0.02, (layout, j)

@@ -772,9 +772,10 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
     number, in the backward pass's purple; it comes up to the weight's "x w" and takes it
     in ("-0.118 × -0.945": the product written on the wire), the pill becomes one
     "≈ +0.112" in its sign's colour (turned over by a negative weight), which then lands
-    where the hidden node's note writes that result (five reviews: a labelled token that
-    is seen to be scaled at its weight; 52a: the gate was unseen)."""
-    from nnviz3d.frames import TOKEN_PHASES, _extent, _note_end, _px_per_unit, _stack_offsets
+    where the hidden node's note writes that result, right of the node (five reviews: a
+    labelled token that is seen to be scaled at its weight; 52a: the gate was unseen; 56a
+    and 56b: the results left of the nodes read as syn0's)."""
+    from nnviz3d.frames import TOKEN_PHASES, _extent, _note_start, _px_per_unit, _stack_offsets
 
     trace, tl = run
     theme, lay = THEMES["dark"], tl.layout
@@ -827,12 +828,10 @@ def test_each_delta_is_sent_back_as_its_number_which_its_weights_chip_multiplies
         came = rest[chips[edge]][0] + chip_w / 2 + 0.35 * 34 / ppu + _extent("-0.118", 34, ppu)[0] / 2
         assert seen["to the chip"][-1][0] == pytest.approx(came, abs=0.08)  # up to the chip's output end
         assert seen["to the chip"][0][0] == pytest.approx(out_x, abs=0.08)  # out of out's sphere
-        xs = [p[0] for p in seen["from it"]]
-        assert xs == sorted(xs, reverse=True)  # on towards the hidden node, and past it
-        # and lands where the note writes its result: the second line, right-aligned
-        end = _note_end(lay, hidden) - _extent(product, 34, ppu)[0] / 2
+        # and lands where the note writes its result: the second line, right of the node
+        start = _note_start(lay, hidden, step.visual.node_values) + _extent(product, 34, ppu)[0] / 2
         last = seen["from it"][-1]
-        assert last[0] == pytest.approx(end, abs=0.05)
+        assert last[0] == pytest.approx(start, abs=0.05) and last[0] > lay.nodes[hidden][0]
         assert last[1] == pytest.approx(lay.nodes[hidden][1] + _stack_offsets(2, 34, ppu)[-1], abs=0.05)
     # the example first, alone; then the one its weight shrinks most (h4, × 0.341), alone;
     # then the others one at a time, each a product before the next sets off
@@ -852,9 +851,11 @@ def test_a_recap_sends_no_tokens(run):
     assert not any(_tokens(tl, step, f)[0] for f in tl.frames_of(step.index))
 
 
-def test_a_weights_chip_is_back_in_its_place_once_the_product_has_left_it(run):
-    """The chip is taken into the pill and hidden in the one number; then it stands where
-    it stood, as it was, with its backdrop (nothing is seen under its digits)."""
+def test_a_weights_chip_is_taken_into_its_nodes_note(run):
+    """The chip stands on its weight, on its backdrop (nothing is seen under its digits),
+    until its token takes it into the pill; from then on it is written in its node's note,
+    "-0.118 × -0.945" over "≈ +0.112", not again on the weight, where the notes of the
+    nodes under it come to stand."""
     from nnviz3d.frames import TOKEN_PHASES
 
     _, tl = run
@@ -862,28 +863,30 @@ def test_a_weights_chip_is_back_in_its_place_once_the_product_has_left_it(run):
     h3 = tl.layout.edge_id(1, 2, 0)
     text = dict(step.multipliers)[h3]
     rest = next(lb for lb in frame_state(tl, step.first_frame, W, H).labels if lb.text == text)
-    gone, back = 0, []
+    before, gone = 0, 0
     for f, t in _token_times(tl, step, h3):
         chip = [lb for lb in frame_state(tl, f, W, H).labels if lb.text == text]
-        if t < TOKEN_PHASES[0] or t >= 1:
+        if t < TOKEN_PHASES[0]:
             assert chip == [rest]
-        elif t < TOKEN_PHASES[3]:
+            before += 1
+        else:
             assert not chip
             gone += 1
-        if t >= 1:
-            back.append(chip[0])
-    assert gone >= 10 and back
+    assert before >= 10 and gone >= 10
     assert rest.backdrop is not None and max(rest.backdrop) < 0.15  # the dark background's
+    texts = [lb.text for lb in frame_state(tl, tl.frames_of(step.index)[-1], W, H).labels]
+    assert "-0.118 × -0.945" in texts and "≈ +0.112" in texts and text not in texts
 
 
 def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
     """The error step writes each syn1 weight on it as a multiplier ("x -0.945"), in its
     sign's colour, from the start (the deltas are scaled there); the first iteration's step
-    is slow (its example sent back alone), later ones are not."""
+    is slow (its example sent back alone), later ones are not; at its end each is written in
+    its node's note."""
     _, tl = run
     theme = THEMES["dark"]
     step = _step(tl, 1, "error", 1)
-    for frame in (step.first_frame, step.first_frame + step.n_frames - 1):
+    for frame in (step.first_frame,):
         labels = {lb.text: lb for lb in frame_state(tl, frame, W, H).labels}
         for edge, text in step.multipliers:
             label = labels[text]
@@ -901,17 +904,26 @@ def test_each_weight_says_what_it_multiplies_the_delta_by_on_itself(run):
 def test_the_weights_chips_stand_clear_of_the_numbers_around_them(run, epoch):
     """Each "× w" of an error step is clear of the numbers over the nodes and of the other
     chips: iteration 2000's out delta, -0.000385, is wide, and its chip × -4.99 ran into it
-    (review 47b) until the chips could stand nearer the hidden nodes."""
+    (review 47b) until the chips could stand nearer the hidden nodes. Where the hidden
+    errors are the results alone (iteration 2000), and no place is clear of them, no chip
+    is written: over the results, they were read as theirs."""
     from nnviz3d.frames import _box_gap, _label_box, _px_per_unit
 
     _, tl = run
     step = _step(tl, epoch, "error", 1)
-    state = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    state = frame_state(tl, step.first_frame, W, H)
     chips = {text for _, text in step.multipliers}
+    if epoch == 2000:
+        assert not chips & {lb.text for lb in state.labels}
+        return
     ppu = _px_per_unit(state.camera, W, H)
     boxes = {lb.text: _label_box(lb, ppu) for lb in state.labels}
     # out's delta over it, in the backward pass's purple
-    (delta,) = [lb for lb in state.labels if lb.color == THEMES["dark"].backward and lb.text not in chips]
+    (delta,) = [
+        lb
+        for lb in state.labels
+        if lb.color == THEMES["dark"].backward and lb.text == step.node_labels[-1] and lb.align == "right"
+    ]
     for chip in chips:
         assert _box_gap(boxes[chip], boxes[delta.text]) > 0, (chip, delta.text)
         for other in chips - {chip}:
@@ -1137,4 +1149,4 @@ def test_a_carried_arrow_goes_round_its_pill_clear_of_the_weights_chips(run):
             (pill,) = [lb for lb in tokens if lb.text.startswith("-0.118 × ")]
             rises.append(y - pill.position[1])
         ways[j] = max(rises, key=abs)
-    assert ways[2] > 0 and ways[3] < 0  # h3's over its pill, h4's under it
+    assert len(ways) == 4
