@@ -3,6 +3,7 @@ its term is, and the status line's error never an earlier iteration's (review 55
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from nnviz3d.hud import overlay
@@ -93,3 +94,52 @@ def test_the_hall_says_under_its_records_table_that_the_numbers_are_record_1s(st
     words = [t.text for t in overlay(tl, lecture, DARK, W, H)[0]]
     assert "(record 1 shown, the update sums all 4)" in words
     assert not any("numbers: record 1" in w for w in words)
+
+
+@pytest.mark.parametrize("screen", ["lecture", "hall"])
+def test_a_hidden_nodes_value_stands_right_of_it_and_its_z_under_that(screen):
+    """h1's sigmoid, 0.449, stands right of h1, level with it, where it goes on along its
+    weights (reviews 56a and 56b read it, left of h1, as a number on an incoming weight);
+    the step's z stands under it, apart, and neither is left of the node. In the output's
+    step, whose products run along those weights from the hidden nodes, the values stand
+    left of them as before."""
+    from nnviz3d.frames import frame_state, project
+
+    scene = load_scene()
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout=screen)), epochs=(1,))
+    lay = tl.layout
+    h1, h2 = lay.node_id(1, 0), lay.node_id(1, 1)
+    step = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.node == 0 and s.epoch == 1)
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    (value,) = [lb for lb in fs.labels if lb.text == "0.449"]
+    (z,) = [lb for lb in fs.labels if lb.text == "z = -0.206"]
+    (vx, vy), (zx, zy), (nx, ny), (_, y2) = [
+        (p[:2] + 1) / 2 * [W, H] for p in project(fs.camera, np.array([value.position, z.position,
+                                                                        lay.nodes[h1], lay.nodes[h2]]), W / H)
+    ]  # fmt: skip
+    rim = lay.nodes[h1] + np.array([fs.sphere_radii[h1], 0.0, 0.0])
+    r = (project(fs.camera, rim[None], W / H)[0, 0] + 1) / 2 * W - nx
+    assert value.align == z.align == "left" and vx > nx + r and zx > nx + r
+    assert abs(vy - ny) < 1 and y2 < zy < vy - 1.1 * value.size  # under it, a line and more apart
+    out_step = next(s for s in tl.steps if s.kind == "node" and s.layer == 2 and s.epoch == 1)
+    fs = frame_state(tl, out_step.first_frame + out_step.n_frames - 1, W, H)
+    (value,) = [lb for lb in fs.labels if lb.text == "0.449"]
+    assert value.align == "right" and value.position[0] < lay.nodes[h1][0]
+
+
+def test_the_halls_inputs_write_their_values_left_of_them():
+    """x3's sphere, at 1, is large: its "1" went right of it, onto its outgoing weights, as
+    one of their numbers; against the frame's edge it stays left of the sphere's middle."""
+    from nnviz3d.frames import frame_state
+
+    scene = load_scene()
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout="hall")), epochs=(1,))
+    lay = tl.layout
+    step = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.epoch == 1)
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    for j, text in enumerate(("0", "0", "1")):
+        node = lay.node_id(0, j)
+        (label,) = [
+            lb for lb in fs.labels if lb.text == text and abs(lb.position[1] - lay.nodes[node][1]) < 1e-9
+        ]
+        assert label.align == "right" and label.position[0] < lay.nodes[node][0], (j, label)
