@@ -249,7 +249,7 @@ def test_deltas_show_the_chain_rule_with_their_numbers(story):
     layer's beside each node, read left to right: error × slope ~ delta."""
     trace, tl = story
     out = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
-    assert "= -0.474 × 0.249 = -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
+    assert "= -0.474 × 0.249 ≈ -0.118:" in out.caption  # record 1: 0 - 0.4737, 0.4737 * 0.5263
     hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
     # 3 significant digits as every number of the picture, "≈" where the factors as written
     # do not give the delta as written: 0.0698 x 0.247 is 0.01724, the delta 0.01727
@@ -279,7 +279,7 @@ def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story)
 
     _, tl = story
     step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 2 and s.epoch == 1)
-    assert step.headline == "l2_delta = l2_error × the slope l2*(1-l2) = -0.474 × 0.249 = -0.118"
+    assert step.headline == "l2_delta = l2_error × the slope l2*(1-l2) = -0.474 × 0.249 ≈ -0.118"
     assert step.gloss == ": how much the node's input should move   (record 1 shown, the update sums all 4)"
     assert step.caption == step.headline + step.gloss
     texts, _, _ = overlay(replace(tl, screen="lecture"), step, THEMES["dark"], 1280, 720)
@@ -320,10 +320,10 @@ def test_a_long_formula_breaks_before_an_equals_sign_never_inside_a_side():
     from nnviz3d.hud import formula_lines
     from nnviz3d.primitives import text_width_em
 
-    text = "l2_delta = l2_error × the slope l2*(1-l2) = -0.474 × 0.249 = -0.118"
+    text = "l2_delta = l2_error × the slope l2*(1-l2) = -0.474 × 0.249 ≈ -0.118"
     width = text_width_em(text) * 34 * 0.7  # too narrow for one line
     lines = formula_lines(text, 34, width)
-    assert lines == "l2_delta = l2_error × the slope l2*(1-l2)\n= -0.474 × 0.249 = -0.118"
+    assert lines == "l2_delta = l2_error × the slope l2*(1-l2)\n= -0.474 × 0.249 ≈ -0.118"
     assert formula_lines(text, 34, text_width_em(text) * 34 + 1) == text  # it fits: one line
     assert formula_lines("no formula here", 34, 10) is None
     assert formula_lines("a = " + "x" * 80, 34, 300) is None  # one side alone too wide: plain wrap

@@ -59,7 +59,7 @@ def test_a_node_writes_its_weights_in_their_signs_colours_and_its_value_in_the_a
 def test_the_chain_rule_colours_error_slope_and_delta(run):
     _, tl = run
     step = _step(tl, "delta", layer=2)
-    assert "= -0.474 × 0.249 = -0.118" in step.caption
+    assert "= -0.474 × 0.249 ≈ -0.118" in step.caption
     pieces = _caption_pieces(tl, step)
     assert pieces == {
         "l2_delta": DARK.backward,
@@ -249,7 +249,7 @@ def test_the_formula_builds_up_while_the_picture_moves(run):
     from nnviz3d.hud import caption_parts, caption_parts_shown
 
     _, tl = run
-    step = _step(tl, "delta", layer=2)  # l2_delta = ... l2*(1-l2) = -0.474 x 0.249 = -0.118
+    step = _step(tl, "delta", layer=2)  # l2_delta = ... l2*(1-l2) = -0.474 x 0.249 ≈ -0.118
     assert caption_parts(step) == 4
     assert [caption_parts_shown(step, p) for p in (0.01, 0.34, 0.67, 0.99, 1.0)] == [1, 2, 3, 3, 4]
     frames = range(step.first_frame, step.first_frame + step.n_frames)
@@ -412,9 +412,9 @@ def _closing(text: str) -> list[tuple[str, str, str]]:
 def test_an_equals_sign_holds_for_the_numbers_as_written(run):
     """A sum or product of rounded numbers is written "=" only where it gives the result as
     written; elsewhere "≈" (the result is the recorded one): a student with a calculator
-    is never told an equality that fails. The products a step works out beside its nodes
-    share one sign: "≈" for all where one does not close (reviews 43a and 43b read h3's
-    "= +0.112" beside "≈" as exact where the others were not)."""
+    is never told an equality that fails. The backward pass's products, of numbers to 3
+    digits, all say "≈" (reviews 43a and 43b read h3's "= +0.112" beside "≈" as exact
+    where the others were not; 56a and 56b, iteration 1998's "=" beside iteration 1's "≈")."""
     _, tl = run
     checked = {"=": 0, "≈": 0, "≈ though it closes": 0}
     for step in (s for s in tl.steps if s.epoch in (1, 1998)):

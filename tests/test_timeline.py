@@ -178,12 +178,12 @@ def test_a_loss_averaged_over_the_batch_divides_the_output_delta_and_says_so():
     assert float(-u.deltas[1][0, 0]) == pytest.approx(d, abs=1e-15)
     assert step.caption.startswith(
         f"l2_delta = l2_error × the slope l2*(1-l2) / 4 = {fmt_sig(e)} × {fmt_sig(a * (1 - a))} / 4 "
-        f"= {fmt_sig(d)}: "
+        f"≈ {fmt_sig(d)}: "
     )
-    literal = "l2_delta = l2_error × the slope l2*(1-l2) / 4 = -0.474 × 0.249 / 4 = -0.0295"
+    literal = "l2_delta = l2_error × the slope l2*(1-l2) / 4 = -0.474 × 0.249 / 4 ≈ -0.0295"
     assert step.caption.startswith(literal)
     out = tl.layout.node_id(2, 0)
-    assert dict(step.node_notes)[out] == "= -0.474 × 0.249 / 4"
+    assert dict(step.node_notes)[out] == "≈ -0.474 × 0.249 / 4"
     hidden = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1)
     assert "/ 4" not in hidden.caption and not any("/" in t for _, t in hidden.node_notes)  # carried already
     # cross-entropy: the slope cancels, so no slope inset is drawn for the output's delta

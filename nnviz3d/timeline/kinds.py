@@ -501,10 +501,13 @@ def _senders(b: Builder, k: int) -> tuple[tuple[int, float, float], ...]:
 
 
 def _one_relation(b: Builder, relations: list[str]) -> str:
-    """The one sign a frame's worked products use: "=" where every one of them comes out
-    as written, else "≈" for all (two reviews of one frame read h3's "= +0.112" beside its
-    neighbours' "≈" as h3 exact and the others not)."""
-    return "=" if all(r == "=" for r in relations) else b.t("approx")
+    """The one sign the backward pass's worked products use: "≈" for all, as each is of
+    numbers rounded to 3 digits (two reviews of one frame read h3's "= +0.112" beside its
+    neighbours' "≈" as h3 exact and the others not; reviews 56a and 56b read iteration
+    1998's "=" beside iteration 1's "≈" as a different kind of step). ``relations``: what
+    each would be on its own."""
+    del relations  # (each closes or not by chance of its digits: the sign does not say which)
+    return b.t("approx")
 
 
 @step_kind("delta", seconds=2.5, phase="backward")
@@ -696,7 +699,11 @@ def _delta_terms(
     pair = [float(error), float(slope)]
     result = result_as(float(delta))
     digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1] / n, result, result_as, tries=(3,))
-    return "=" if closes else b.t("approx"), result_as(pair[0], digits), fmt_sig(pair[1], digits)
+    return (
+        _one_relation(b, ["=" if closes else b.t("approx")]),
+        result_as(pair[0], digits),
+        fmt_sig(pair[1], digits),
+    )
 
 
 @step_kind("worked", seconds=3.0, phase="update")
