@@ -678,6 +678,9 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [] if grids else [(hud.t("key_update"), theme.text), *signs]
     if step.kind == "node":
         return [(hud.t("key_forward"), theme.text), *signs]  # the hall: what the numbers are, first
+    if step.kind == "worked":  # the lit weight's number is its change, the others are dimmed lines
+        # (reviews 56a and 56b: "thickness = |weight|" over a frame whose weights are all thin)
+        return [*signs, (hud.t("key_worked"), theme.text)]
     if step.feature_maps is not None:
         return [(step.feature_key, theme.text)] if step.feature_key else []
     return [*signs, (hud.t("key_thickness"), theme.text)]

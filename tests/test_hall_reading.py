@@ -143,3 +143,15 @@ def test_the_halls_inputs_write_their_values_left_of_them():
             lb for lb in fs.labels if lb.text == text and abs(lb.position[1] - lay.nodes[node][1]) < 1e-9
         ]
         assert label.align == "right" and label.position[0] < lay.nodes[node][0], (j, label)
+
+
+def test_the_worked_changes_key_says_what_its_lit_weight_carries(story):
+    """The update's worked change lights one weight and writes its change on it, the others
+    dimmed to thin lines: its key says so, not "thickness = |weight|" (reviews 56a, 56b)."""
+    _, tl = story
+    worked = [s for s in tl.steps if s.kind == "worked"]
+    assert worked
+    for step in worked:
+        drawn = [t.text for t in overlay(tl, step, DARK, W, H)[0]]
+        assert "number on the lit weight: its change" in drawn
+        assert not any("thickness" in text for text in drawn)
