@@ -47,7 +47,9 @@ def test_default_timeline_ends_with_the_epilogue_then_the_summary(default):
 
 def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
     """After iteration 3 ends, iterations 10, 100 and 1000 pass at a glance (on the big
-    chart, with the outputs against the targets), then the card of iteration 1998."""
+    chart, with the outputs against the targets), then the card of iteration 1998, which
+    counts from the fast-forward's last (reviews 56a, 56b: "1994 iterations later" right
+    after iteration 1000 was a jump unexplained)."""
     trace, tl = default
     kinds = [s.kind for s in tl.steps]
     first = kinds.index("timelapse")
@@ -55,7 +57,10 @@ def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
     assert tl.steps[first - 1].kind == "end" and tl.steps[first - 1].epoch == 3
     assert [s.kind for s in lapse] == ["timelapse"] * 3 and [s.epoch for s in lapse] == TIMELAPSE
     after = tl.steps[first + 3]
-    assert after.kind == "skip" and after.caption == "... 1994 iterations later: iteration 1998 begins"
+    assert after.kind == "skip"
+    assert after.caption == "... 997 iterations after iteration 1000: iteration 1998, step by step again"
+    assert after.values["skipped_iterations"] == 997.0  # 1001 to 1997
+    assert after.card == ("... 997 iterations after iteration 1000:", "iteration 1998, step by step again")
     assert kinds.count("timelapse") == 3
     assert lapse[1].caption == (
         "Fast forward to iteration 100: mean |error| 0.45874; "

@@ -111,7 +111,7 @@ def test_backward_values_are_iamtrask_quantities(story):
 def test_compact_epochs_show_layers_at_once_and_skips_are_announced(story):
     _, trace, tl = story
     late = [s for s in tl.steps if s.epoch == 1998]
-    assert late[0].kind == "skip" and "1994 iterations later" in late[0].caption
+    assert late[0].kind == "skip" and "997 iterations after iteration 1000" in late[0].caption
     assert [s.kind for s in late[1:4]] == ["layer", "layer", "layer"]
     assert not any(s.kind == "node" for s in tl.steps if s.epoch and s.epoch >= 1998)
     l1 = late[2]

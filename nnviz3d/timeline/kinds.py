@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -54,6 +55,9 @@ class Beat:
     layer: int | None = None
     node: int | None = None
     text: str = ""  # the message of a card
+    #: a skip's last iteration shown before it, where that was a fast-forward's (else the
+    #: shown epoch before it)
+    after: int | None = None
     #: its duration as a multiple of its kind's: the first example's nodes play slowly
     #: (3Blue1Brown's one example first), the later ones at the kind's pace
     slow: float = 1.0
@@ -120,24 +124,37 @@ def loop(b: Builder, beat: Beat) -> None:
     b.add(b.t("loop", epochs=b.spec.epochs, records=records), code=("loop",))
 
 
+def _card_lines(text: str) -> tuple[str, str]:
+    """A card's title and subtitle: ``text`` parted at its first colon (either script's)."""
+    parts = re.split(r"(?<=[:\uff1a]) ?", text, maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (text, "")
+
+
 @step_kind("skip", seconds=3.0, phase="loop")
 def skip(b: Builder, beat: Beat) -> None:
     """The jump over unshown iterations: the error of the last skipped one is shown."""
-    previous = b.epoch_before(beat.epoch)
+    previous = beat.after or b.epoch_before(beat.epoch)
     gap = beat.epoch - previous - 1
     u = b.trace.epoch_updates(beat.epoch)[0]
     b.clear_values()
     if previous:
         b.display_error = float(b.trace.summaries.mean_abs_error[beat.epoch - 2])
         b.display_error_epoch = beat.epoch - 1
-    text = b.t("skip", gap=gap, epoch=beat.epoch)
+    # counted from the fast-forward's last iteration where one came before (reviews 56a and
+    # 56b: "1994 iterations later" right after "iteration 1000" was an unexplained jump)
+    text = (
+        b.t("skip_after", gap=gap, after=beat.after, epoch=beat.epoch)
+        if beat.after
+        else b.t("skip", gap=gap, epoch=beat.epoch)
+    )
     b.add(
         text,
         code=("loop",),
         values={"skipped_iterations": float(gap)},
         nodes=[],
         edges=[],
-        extras={"card": (text, "")},
+        # in two lines where it says two things (in one, the card's type shrank to fit)
+        extras={"card": _card_lines(text) if beat.after else (text, "")},
         weights=b.flat_weights(u.weights_before),
     )
 

@@ -134,7 +134,7 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
         for lapse in lapses.get(epoch, ()):
             yield Beat("timelapse", lapse, batches[0])
         if epoch != previous + 1:
-            yield Beat("skip", epoch, batches[0])
+            yield Beat("skip", epoch, batches[0], after=max(lapses.get(epoch, ()), default=None))
         for batch in batches:
             if epoch in scene.render.full:
                 yield Beat("card", epoch, batch, text="card_forward")
