@@ -106,7 +106,7 @@ def test_cards_and_plots(scene):
     _, tl = prepare(study(scene))
     cards = [s.card[0] for s in tl.steps if s.card]
     assert cards[:3] == [tl.title, "Iteration 1: forward pass", "Iteration 1: backward pass"]
-    assert "... 997 iterations after iteration 1000: iteration 1998, step by step again" in cards
+    assert "... 997 iterations after iteration 1000:" in cards
     s = next(s for s in tl.steps if s.kind == "end" and s.epoch == 1999)
     fs = frame_state(tl, tl.frames_of(s.index)[-1], 1280, 720)
     cursor = [
