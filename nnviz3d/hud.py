@@ -759,12 +759,14 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
 
 
 def _hall_record_note(hud: Hud) -> str:
-    """The step's "(record 1 shown, the update sums all n)" note where the hall writes it
-    under its records table (that table is on screen and the step's gloss has the note)."""
+    """The step's "(record 1 shown, the update sums all n)" note where the hall or the
+    lecture writes it under its records table (that table is on screen and the step's
+    gloss has the note): a grey sub-caption less (reviews 56a, 56b: "cut the text")."""
     note = hud.t("record_note", n=len(hud.step.records))
-    if hud.timeline.screen != "hall" or not hud.step.records or note not in hud.step.gloss:
+    regions = {"hall": hall_regions, "lecture": lecture_regions}.get(hud.timeline.screen)
+    if regions is None or not hud.step.records or note not in hud.step.gloss:
         return ""
-    return note if any(name == "outputs" for name, _ in hall_regions(hud)) else ""
+    return note if any(name == "outputs" for name, _ in regions(hud)) else ""
 
 
 def _table_heads(

@@ -78,7 +78,8 @@ def test_the_captions_example_is_written_as_its_note_on_the_picture():
 def test_the_hall_says_under_its_records_table_that_the_numbers_are_record_1s(story):
     """The hall's caption had no room for "(record 1 shown, the update sums all 4)" where its
     formula took three lines (reviews 55d, 56a, 56b): where the records table stands beside
-    the network it is written under the table, and not again in the caption."""
+    the network it is written under the table, and not again in the caption; the lecture's
+    too (reviews 56a, 56b: "cut the grey sub-captions")."""
     scene = load_scene()
     _, hall = prepare(replace(scene, render=replace(scene.render, layout="hall")), epochs=(1,))
     error = next(s for s in hall.steps if s.kind == "error")
@@ -88,12 +89,15 @@ def test_the_hall_says_under_its_records_table_that_the_numbers_are_record_1s(st
     table = [t for t in texts if t.text.startswith("1 1 1")]
     assert table and note[0].y < min(t.y for t in table)
     assert not any("record 1 shown" in t.text for t in texts)
-    # the lecture keeps it in its caption, with no second copy
     _, tl = story
     lecture = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
     words = [t.text for t in overlay(tl, lecture, DARK, W, H)[0]]
-    assert "(record 1 shown, the update sums all 4)" in words
-    assert not any("numbers: record 1" in w for w in words)
+    assert "numbers: record 1\nupdate: all 4 summed" in words
+    assert not any("record 1 shown" in w for w in words)
+    # where no records table stands (the hidden deltas' step: the sigmoid beside), in the caption
+    delta = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1 and s.epoch == 1)
+    words = [t.text for t in overlay(tl, delta, DARK, W, H)[0]]
+    assert any("record 1 shown" in w for w in words) and not any("numbers: record 1" in w for w in words)
 
 
 @pytest.mark.parametrize("screen", ["lecture", "hall"])

@@ -293,20 +293,22 @@ def test_a_caption_reads_its_formula_first_and_its_gloss_smaller_under_it(story)
 
 def test_a_gloss_with_no_room_under_a_two_line_formula_stands_after_its_last_line(story):
     """Reviews 49 and 50: the error step's "(record 1 shown, the update sums all 4)" was
-    dropped where the formula took two lines. It stands after the last line, on its
-    baseline, within the frame."""
+    dropped where the formula took two lines (it now stands under the records table). A
+    gloss with no room under its formula, as h1's bias note under "sigmoid(z) = 0.449",
+    stands after the last line, on its baseline, within the frame."""
     from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, advance_em
     from nnviz3d.hud import overlay
     from nnviz3d.primitives import THEMES
 
     _, tl = story
-    step = next(s for s in tl.steps if s.kind == "error" and s.layer == 1 and s.epoch == 1)
-    assert step.gloss.strip() == "(record 1 shown, the update sums all 4)"
+    step = next(s for s in tl.steps if s.kind == "node" and s.layer == 1 and s.epoch == 1)
+    note = "x3 is 1 in every record: its weights work as the hidden nodes' biases"
+    assert step.gloss.strip() == "; " + note
     texts, _, _ = overlay(replace(tl, screen="lecture"), step, THEMES["dark"], 1280, 720)
-    head = next(t for t in texts if t.text.startswith("l1_error = l2_delta"))
-    (gloss,) = [t for t in texts if t.text == "(record 1 shown, the update sums all 4)"]
+    head = next(t for t in texts if t.text.startswith("Hidden node h1"))
+    (gloss,) = [t for t in texts if t.text == note]
     last = head.text.split("\n")[-1]
-    assert head.text.count("\n") == 1 and last.startswith("≈ +0.112")  # two lines
+    assert head.text.count("\n") == 1 and last.startswith("sigmoid(z) = 0.449")  # two lines
     assert gloss.color == THEMES["dark"].muted and gloss.size < head.size
     end_of_line = head.x * 1280 + advance_em(last, LATIN_BOLD_FONT) * head.size
     assert end_of_line < gloss.x * 1280 < end_of_line + head.size  # after it
