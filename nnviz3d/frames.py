@@ -851,11 +851,14 @@ def _labels(
                 and node not in wanted
                 and not (node in names_at and names_at[node][1] < y < names_at[node][3])
                 and node not in sending
+                and layout.node_layer[node] + 1 < len(layout.layers)
+                and layout.layers[layout.node_layer[node] + 1] == 1
             ):  # right of its sphere, where it goes on along its weights: its output (left of
                 # it, two reviews read 0.449 as a number on an incoming weight); not where a
                 # crowded layer's names stand there, nor where its weights carry numbers
                 # (the output's step: four products along weights that meet at out need
-                # the room by the hidden nodes)
+                # the room by the hidden nodes), nor where the next layer's values stand
+                # beside its nodes (handcalc's "0.646 2.18" read as one weight's numbers)
                 at = (_note_start(layout, node, step.visual.node_values, own=True), y, z)
                 out.append(Label3D(text, at, size, colour, theme.panel, "left", "center"))
                 w, h = _extent(text, size, px_per_unit)
@@ -867,13 +870,13 @@ def _labels(
                     left = min(left, x - NODE_R_MAX * layout.node_scale[node] - WANT_AT - WANT_CLEAR)
                 w = _extent(text, size, px_per_unit)[0]
                 side = "right"
-                # off the frame: against its edge where it still ends left of the sphere's
-                # middle (the hall's x3, at 1, had its "1" on its outgoing weights, read as
+                # off the frame: against its edge where it still ends about at the sphere's
+                # rim (the hall's x3, at 1, had its "1" on its outgoing weights, read as
                 # one of theirs), else right of it (handcalc's inputs by the frame's edge)
                 short = (
                     (FRAME_MARGIN - _across(camera, (left - w, y, z), width / height)) * width / px_per_unit
                 )
-                if short > 0 and left + short < x - 0.5 * (lift - 0.1):
+                if short > 0 and left + short < x - 0.8 * (lift - 0.1):
                     left += short
                 elif short > 0:
                     left, side = x + lift + 0.12, "left"

@@ -2,6 +2,7 @@
 its term is, and the status line's error never an earlier iteration's (review 55d)."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
 
 W, H = 1280, 720
+SCENES = Path(__file__).parent.parent / "scenes"
 DARK = THEMES["dark"]
 
 
@@ -159,3 +161,18 @@ def test_the_worked_changes_key_says_what_its_lit_weight_carries(story):
         drawn = [t.text for t in overlay(tl, step, DARK, W, H)[0]]
         assert "number on the lit weight: its change" in drawn
         assert not any("thickness" in text for text in drawn)
+
+
+def test_where_the_next_layer_writes_its_values_beside_it_a_hidden_value_stays_left():
+    """handcalc's two outputs write their values left of them: its hidden values right of
+    their nodes stood on the same weights ("0.646 2.18" read as one weight's numbers)."""
+    from nnviz3d.frames import frame_state
+
+    _, tl = prepare(load_scene(SCENES / "handcalc_322.toml"))
+    lay = tl.layout
+    step = next(s for s in tl.steps if s.kind == "output_error")
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    for j in range(2):
+        node = lay.node_id(1, j)
+        (label,) = [lb for lb in fs.labels if lb.text == step.node_labels[node]]
+        assert label.position[0] < lay.nodes[node][0], (j, label)
