@@ -48,6 +48,9 @@ from nnviz3d.primitives import FrameState, Label3D, Polyline2D, Rect2D, Text2D
 
 VTK_FONT_FILE = 4  # vtkTextProperty's "File" family: the font comes from SetFontFile
 COARSE_ABOVE = 150  # spheres in a frame above which each is drawn with fewer triangles
+#: how much a number's backdrop hides what is under it (0.7 let the weights strike through
+#: level numbers; slanted ones had 0.92 already)
+LABEL_BACKDROP = 0.92
 #: (up to this many rows, a sphere's (theta, phi) resolution, a weight's sides)
 DETAIL = ((720, (24, 16), 12), (1080, (32, 20), 16), (None, (40, 28), 20))
 
@@ -167,8 +170,9 @@ class _TextPool:
                 p.SetColor(*color)
             if backdrop is not None:
                 p.SetBackgroundColor(*backdrop)
-                # a slanted number lies on its weight: the weights under it would cross its digits
-                p.SetBackgroundOpacity(0.92 if angle else 0.7)
+                # a number lies on weights: the weights under it would cross its digits (review
+                # 57a: the edges converging on out struck through the hidden errors' notes)
+                p.SetBackgroundOpacity(LABEL_BACKDROP)
             else:
                 p.SetBackgroundOpacity(0.0)
             {

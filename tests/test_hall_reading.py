@@ -176,3 +176,35 @@ def test_where_the_next_layer_writes_its_values_beside_it_a_hidden_value_stays_l
         node = lay.node_id(1, j)
         (label,) = [lb for lb in fs.labels if lb.text == step.node_labels[node]]
         assert label.position[0] < lay.nodes[node][0], (j, label)
+
+
+def test_a_notes_backdrop_hides_the_weight_under_it(story):
+    """h3's error worked out right of it lies on its weight to out: through a backdrop of
+    0.7 the orange weight struck through "-0.118 × -0.945" (review 57a). Along the weight,
+    under the note's first operands, the frame is the backdrop's colour."""
+    from nnviz3d.fonts import LATIN_FONT, advance_em
+    from nnviz3d.frames import frame_state, project
+    from nnviz3d.render_vtk import VtkFrameRenderer
+
+    _, tl = story
+    lay = tl.layout
+    step = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    (note,) = [lb for lb in fs.labels if lb.text == "-0.118 × -0.945"]
+    renderer = VtkFrameRenderer(W, H)
+    try:
+        pixels = renderer.render(fs).astype(int)
+    finally:
+        renderer.close()
+    h3, out = lay.nodes[lay.node_id(1, 2)], lay.nodes[lay.node_id(2, 0)]
+    (ax, ay), (bx, by), (nx, _) = [
+        ((p[0] + 1) / 2 * W, (1 - p[1]) / 2 * H)
+        for p in project(fs.camera, np.array([h3, out, note.position]), W / H)
+    ]
+    x1 = nx + advance_em("-0.118 × ", LATIN_FONT) * note.size
+    cols = np.arange(int(nx) + 2, int(x1) - 2)
+    rows = np.round(ay + (by - ay) * (cols - ax) / (bx - ax)).astype(int)
+    under = pixels[rows, cols]
+    panel = np.array(note.backdrop) * 255
+    assert len(cols) > 60
+    assert np.median(np.abs(under - panel).max(axis=1)) < 30, np.median(under, axis=0)
