@@ -116,7 +116,10 @@ def split_state(
     texts.append(Text2D(first.title, 0.015, 0.985, max(small, fit_size(first.title, big, room)), theme.text,
                         bold=True))  # fmt: skip
     targets = " ".join(str(int(t)) for t in np.argmax(step.visual.targets, axis=1))
-    note = message(lang, "compare_note", t=targets)
+    # what differs from the lecture's network first (reviews 56a, 57a: "the same network"
+    # read as iamtrask's, whose loss never peaks at 4)
+    shape = "-".join(str(n) for n in first.layout.layers)
+    note = message(lang, "compare_note", t=targets, shape=shape)
     texts.append(
         Text2D(note, 0.015, 0.985 - big * 1.3 / height, fit_size(note, small, width * 0.97), theme.muted)
     )

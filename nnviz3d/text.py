@@ -239,8 +239,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_head": "initial weights",
         "compare_gap": "|loss - loss {label}| (log scale)",
         "compare_change": "largest change",
-        "compare_note": "the same network and data (targets {t}): only the rounding of the initial "
-        "weights differs",
+        "compare_note": "a chaotic {shape} network on XOR (targets {t}): the runs differ only in rounding",
         "compare_sub": "the same network and data; initial weights {labels}",
     },
     "ja": {
@@ -460,7 +459,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_head": "初期の重み",
         "compare_gap": "{label} との損失の差（対数目盛り）",
         "compare_change": "最大の変化",
-        "compare_note": "初期の重みだけを変更（正解 {t}）",
+        "compare_note": "カオス的な {shape} ネットワーク（XOR、正解 {t}）：実行の違いは初期の重みの丸めだけ",
         "compare_sub": "初期の重み：{labels}",
     },
 }
