@@ -1032,7 +1032,9 @@ def _value_labels(
             keep, note_size = note_form or (2, size)
             at = (_note_start(layout, node, step.visual.node_values), y, z)
             stack = _stacked(_note_kept(text, keep), at, "left", note_size, px_per_unit, theme, step.terms)
-            for label in stack[:-1] if node in pending else stack:
+            # (the whole note as its product lands: its operands stood where the product
+            # flies in, and review 57a read "-0.1-0.0403 41")
+            for label in () if node in pending else stack:
                 out.append(label)
                 (lx, ly, _), (w, h) = label.position, _extent(label.text, note_size, px_per_unit)
                 placed.append((lx, ly - h / 2, lx + w, ly + h / 2))
@@ -1230,9 +1232,15 @@ def _multipliers(
         return []
     boxes = [_label_box(lb, px_per_unit) for lb in around]
 
+    notes = [
+        [q for node, qs in (notes_at or {}).items() if not (own_note and node == layout.edge_from[edge])
+         for q in qs]
+        for edge, _ in step.multipliers
+    ]  # fmt: skip
+
     def placed(t: float) -> tuple[float, list[np.ndarray]]:
         """The chips at ``t`` along their weights, and how clear they are of the labels
-        around and of each other (negative: overlapping)."""
+        around, of each other and of the notes (negative: overlapping)."""
         ats, mine = [], []
         for edge, text in step.multipliers:
             a, b = layout.nodes[layout.edge_from[edge]], layout.nodes[layout.edge_to[edge]]
@@ -1240,11 +1248,6 @@ def _multipliers(
             at = a + (b - a) * t
             ats.append(at)
             mine.append((at[0] - w / 2, at[1] - h / 2, at[0] + w / 2, at[1] + h / 2))
-        notes = [
-            [q for node, qs in (notes_at or {}).items() if not (own_note and node == layout.edge_from[edge])
-             for q in qs]
-            for edge, _ in step.multipliers
-        ]  # fmt: skip
         gaps = [_box_gap(box, q) for i, box in enumerate(mine) for q in [*boxes, *mine[:i], *notes[i]]]
         return min(gaps, default=9.0), ats
 

@@ -1150,3 +1150,24 @@ def test_a_carried_arrow_goes_round_its_pill_clear_of_the_weights_chips(run):
             rises.append(y - pill.position[1])
         ways[j] = max(rises, key=abs)
     assert len(ways) == 4
+
+
+def test_a_note_is_written_whole_as_its_product_lands(run):
+    """While h4's product flies in, nothing of h4's note is written where it comes (its
+    operands there read "-0.1-0.0403 41": review 57a); once it lands, the whole note."""
+    from nnviz3d.frames import TOKEN_PHASES
+
+    _, tl = run
+    lay = tl.layout
+    step = _step(tl, 1, "error", 1)
+    h4 = lay.edge_id(1, 3, 0)
+    flying, landed = 0, 0
+    for f, t in _token_times(tl, step, h4):
+        texts = {lb.text for lb in frame_state(tl, f, W, H).labels}
+        if TOKEN_PHASES[3] <= t < 1:
+            assert "-0.118 × 0.341" not in texts and "≈ -0.0403" not in texts
+            flying += 1
+        elif t >= 1:
+            assert {"-0.118 × 0.341", "≈ -0.0403"} <= texts
+            landed += 1
+    assert flying >= 3 and landed >= 1
