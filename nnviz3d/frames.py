@@ -844,21 +844,7 @@ def _labels(
             colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
-            elif (
-                beside
-                and layout.layers[layout.node_layer[node]] > 1
-                and layout.node_layer[node]
-                and node not in wanted
-                and not (node in names_at and names_at[node][1] < y < names_at[node][3])
-                and node not in sending
-                and layout.node_layer[node] + 1 < len(layout.layers)
-                and layout.layers[layout.node_layer[node] + 1] == 1
-            ):  # right of its sphere, where it goes on along its weights: its output (left of
-                # it, two reviews read 0.449 as a number on an incoming weight); not where a
-                # crowded layer's names stand there, nor where its weights carry numbers
-                # (the output's step: four products along weights that meet at out need
-                # the room by the hidden nodes), nor where the next layer's values stand
-                # beside its nodes (handcalc's "0.646 2.18" read as one weight's numbers)
+            elif beside and _value_right(layout, node, names_at, wanted | sending):
                 at = (_note_start(layout, node, step.visual.node_values, own=True), y, z)
                 out.append(Label3D(text, at, size, colour, theme.panel, "left", "center"))
                 w, h = _extent(text, size, px_per_unit)
@@ -918,9 +904,9 @@ def _labels(
         if step.multipliers:  # the hidden errors worked out: all in one form that fits
             rising = [taken[i] for i in over_last.values()]
             fixed = [box for i, box in enumerate(taken) if i not in over_last.values()]
-            *form, rise = _error_note_form(whole, layout, names_at, (size, along), px_per_unit, timeline.font,
-                                           fixed, rising)  # fmt: skip
-            form = (form[0], form[1])
+            keep, note_size, rise = _error_note_form(whole, layout, names_at, (size, along), px_per_unit,
+                                                     timeline.font, fixed, rising)  # fmt: skip
+            form = (keep, note_size)
             for i, j in over_last.items():
                 (lx, ly, lz), (x0, y0, x1, y1) = out[i].position, taken[j]
                 out[i], taken[j] = (
@@ -940,22 +926,43 @@ def _labels(
         # a note in two lines carries its weight: the weight's "× w" is taken into it (and
         # may stand where it will be); the result alone leaves the "× w" on its weight
         keeps_weight = form is not None and form[0] == 2
-        placed = _multipliers(step, layout, theme, along, px_per_unit, out, notes_at, keeps_weight)
+        standing = _multipliers(step, layout, theme, along, px_per_unit, out, notes_at, keeps_weight)
         tokens, chips, carried = _sent_tokens(
-            step, layout, theme, along, px_per_unit, progress, placed, form, (*out, *values),
+            step, layout, theme, along, px_per_unit, progress, standing, form, (*out, *values),
             list(names_at.values()), _arrow_heights(timeline, step, theme, camera, frame, px_per_unit),
             keeps_weight,
         )  # fmt: skip
         if keeps_weight:  # in the notes written (or being written) now
             written = {node for node, _ in step.node_notes}
-            gone = [chip for chip, (edge, _) in zip(placed, step.multipliers, strict=True)
-                    if int(layout.edge_from[edge]) in written]  # fmt: skip
-            chips = [chip for chip in chips if not any(chip is g for g in gone)]
+            gone = {id(chip) for chip, (edge, _) in zip(standing, step.multipliers, strict=True)
+                    if int(layout.edge_from[edge]) in written}  # fmt: skip
+            chips = [chip for chip in chips if id(chip) not in gone]
         return (*out, *values, *tokens, *chips), tuple(carried)
     for (_, text), anchor in zip(step.edge_labels, mark_positions(step, layout), strict=True):
         x, y, z = anchor
         out.append(Label3D(text, (x - 0.3, y + MARK_R + 0.05, z + 0.3), size, theme.accent, theme.panel))
     return tuple(out) + _value_labels(step, layout, theme, size, study, px_per_unit), ()
+
+
+def _value_right(layout: Layout, node: int, names_at: dict[int, tuple], kept_left: set[int]) -> bool:
+    """Whether a node's value (standing beside it) stands right of it, where it goes on
+    along its weights, as its output: left of it, two reviews read h1's 0.449 as a number
+    on an incoming weight. Not an input's (nothing comes in), nor in a lone node's layer
+    (its value stands over it), nor where a crowded layer's names stand right of the
+    spheres, nor for the nodes ``kept_left`` (a want arrow stands left of them; the
+    output's step writes four products along their weights, which need the room by the
+    hidden nodes), nor where the next layer has several nodes whose values stand beside
+    them (handcalc's "0.646 2.18" read as one weight's numbers)."""
+    layer = int(layout.node_layer[node])
+    y = float(layout.nodes[node][1])
+    named_beside = node in names_at and names_at[node][1] < y < names_at[node][3]
+    return (
+        0 < layer < len(layout.layers) - 1
+        and layout.layers[layer] > 1
+        and layout.layers[layer + 1] == 1
+        and node not in kept_left
+        and not named_beside
+    )
 
 
 def _over_name(layout: Layout, names_at: dict[int, tuple], node: int, lift: float) -> float:
