@@ -867,6 +867,13 @@ def _labels(
                 elif short > 0:
                     left, side = x + lift + 0.12, "left"
                 out.append(Label3D(text, (left, y, z), size, colour, theme.panel, side, "center"))
+            elif step.kind == "summary" and _lone_output(layout, node):
+                # the unseen input's answer right of out, where nothing stands beside the small
+                # network: over out it stood on h2's weight, read as a weight (review 58a)
+                at = (_note_start(layout, node, step.visual.node_values, own=True), y, z)
+                out.append(Label3D(text, at, size, colour, theme.panel, "left", "center"))
+                w, h = _extent(text, size, px_per_unit)
+                taken.append((at[0], y - h / 2, at[0] + w, y + h / 2))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + OUTPUT_END, y + lift, z) if last else (x, y + lift, z)
@@ -963,6 +970,11 @@ def _value_right(layout: Layout, node: int, names_at: dict[int, tuple], kept_lef
         and node not in kept_left
         and not named_beside
     )
+
+
+def _lone_output(layout: Layout, node: int) -> bool:
+    """Whether ``node`` is the one node of the output layer."""
+    return layout.node_layer[node] == len(layout.layers) - 1 and layout.layers[-1] == 1
 
 
 def _over_name(layout: Layout, names_at: dict[int, tuple], node: int, lift: float) -> float:

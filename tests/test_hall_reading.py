@@ -227,3 +227,23 @@ def test_a_small_two_line_note_keeps_its_backdrops_off_the_line_over_it():
         ys = (project(fs.camera, np.array([top.position, under.position]), W / H)[:, 1] + 1) / 2 * H
         gap = ys[0] - ys[1] - 0.9 * top.size
         assert (gap > 2.5) if screen == "study" else abs(gap) < 0.5, (screen, gap, top.size)
+
+
+@pytest.mark.parametrize("screen", ["lecture", "hall"])
+def test_the_summarys_answer_stands_right_of_out(screen):
+    """The unseen input's 0.558 stood over out, on h2's weight to it, and was read as a
+    weight (review 58a): in the summary it stands right of out, level with it, in the frame."""
+    from nnviz3d.fonts import LATIN_FONT, advance_em
+    from nnviz3d.frames import frame_state, project
+
+    scene = load_scene()
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout=screen)))
+    (out,) = tl.layout.layer_nodes(2)
+    step = next(s for s in tl.steps if s.kind == "summary")
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    (answer,) = [lb for lb in fs.labels if lb.text == "0.558"]
+    (ax, ay), (ox, oy) = (
+        project(fs.camera, np.array([answer.position, tl.layout.nodes[out]]), W / H)[:, :2] + 1
+    ) / 2
+    assert answer.align == "left" and ax > ox and abs(ay - oy) * H < 1
+    assert ax * W + advance_em("0.558", LATIN_FONT) * answer.size < W
