@@ -844,7 +844,10 @@ def _labels(
             colour = theme.accent if active else theme.backward if step.phase == "backward" else theme.text
             if study:
                 out.append(Label3D(text, (x - 0.25, y + lift, z), size, colour))
-            elif beside and _value_right(layout, node, names_at, wanted | sending):
+            elif (beside and _value_right(layout, node, names_at, wanted | sending)) or (
+                step.kind == "summary" and _lone_output(layout, node)
+            ):  # right of its sphere, level with it (the summary's answer too: over out it
+                # stood on h2's weight, read as a weight, review 58a)
                 at = (_note_start(layout, node, step.visual.node_values, own=True), y, z)
                 out.append(Label3D(text, at, size, colour, theme.panel, "left", "center"))
                 w, h = _extent(text, size, px_per_unit)
@@ -867,13 +870,6 @@ def _labels(
                 elif short > 0:
                     left, side = x + lift + 0.12, "left"
                 out.append(Label3D(text, (left, y, z), size, colour, theme.panel, side, "center"))
-            elif step.kind == "summary" and _lone_output(layout, node):
-                # the unseen input's answer right of out, where nothing stands beside the small
-                # network: over out it stood on h2's weight, read as a weight (review 58a)
-                at = (_note_start(layout, node, step.visual.node_values, own=True), y, z)
-                out.append(Label3D(text, at, size, colour, theme.panel, "left", "center"))
-                w, h = _extent(text, size, px_per_unit)
-                taken.append((at[0], y - h / 2, at[0] + w, y + h / 2))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + OUTPUT_END, y + lift, z) if last else (x, y + lift, z)
@@ -1797,23 +1793,6 @@ def _note_kept(note: str, keep: int) -> list[str]:
     if len(lines) == 1 and (parts := lines[0].split(" ", 1))[0] in RESULT_SIGNS and len(parts) == 2:
         return [parts[1]]
     return lines
-
-
-def _layer_before(
-    layout: Layout, node: int, names_at: dict | None, values: np.ndarray
-) -> list[tuple[float, float, float, float]]:
-    """The boxes of the layer before ``node``'s as drawn: each sphere (a 0's ring) and its
-    name, which a number written between the layers must keep clear of."""
-    before = layout.node_layer[node] - 1
-    if before < 0:
-        return []
-    out = []
-    for n in layout.layer_nodes(before):
-        (x, y, _), r = layout.nodes[n], _reach(float(values[n]), float(layout.node_scale[n]))
-        out.append((x - r, y - r, x + r, y + r))
-        if n in (names_at or {}):
-            out.append(names_at[n])
-    return out
 
 
 def _grid_beside(layout: Layout, step: Step) -> bool:

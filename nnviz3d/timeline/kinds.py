@@ -424,12 +424,10 @@ def error(b: Builder, beat: Beat) -> None:
         # to 3 digits, as its note beside the node writes it (iteration 2000's caption took 4
         # to close, "-0.0003846 × -8.826", beside the note's "-0.000385 × -8.83": review 55
         # found decimals that differ between the caption and the picture)
-        digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1], e_w, fmt_signed, tries=(3,))
-        d_w, w_w = (fmt_sig(v, digits) for v in pair)
-        # each hidden node's delta × weight as its note writes it; the example says what
-        # the notes say: "=" only where every one closes
-        worked = [_delta_terms(b, d0, float(w[n, 0]), float(sent[n, 0]), 1) for n in range(w.shape[0])]
-        eq = _one_relation(b, [relation for relation, _, _ in worked] + ["=" if closes else b.t("approx")])
+        d_w, w_w = (fmt_sig(v) for v in pair)
+        # each hidden node's delta × weight as its note writes it, with the notes' one sign
+        worked = [_delta_terms(b, d0, float(w[n, 0])) for n in range(w.shape[0])]
+        eq = _rounded(b)
         caption = b.t("error_hidden_one", k=k, k1=k + 1, name=lay.node_name(k, i), d=d_w, w=w_w, e=e_w, eq=eq)
         terms += ((lay.node_name(k, i), "value"),  # its name under its sphere, lit as well
                   (d_w, "delta", _node_at(lay, lay.node_id(k + 1, 0))),
@@ -517,13 +515,12 @@ def _senders(b: Builder, k: int) -> tuple[tuple[int, float, float], ...]:
     return tuple((node, d, float(e)) for (node, d), e in zip(deltas, errors, strict=False))
 
 
-def _one_relation(b: Builder, relations: list[str]) -> str:
+def _rounded(b: Builder) -> str:
     """The one sign the backward pass's worked products use: "≈" for all, as each is of
-    numbers rounded to 3 digits (two reviews of one frame read h3's "= +0.112" beside its
-    neighbours' "≈" as h3 exact and the others not; reviews 56a and 56b read iteration
-    1998's "=" beside iteration 1's "≈" as a different kind of step). ``relations``: what
-    each would be on its own."""
-    del relations  # (each closes or not by chance of its digits: the sign does not say which)
+    numbers rounded to 3 digits, whether or not those digits happen to give the result
+    (two reviews of one frame read h3's "= +0.112" beside its neighbours' "≈" as h3 exact
+    and the others not; reviews 56a and 56b read iteration 1998's "=" beside iteration 1's
+    "≈" as a different kind of step)."""
     return b.t("approx")
 
 
@@ -565,7 +562,7 @@ def delta(b: Builder, beat: Beat) -> None:
         a = u.activations[k - 1]
         slope = a[0] * (1 - a[0])
         if d.shape[1] == 1:  # one node: the numbers go into the caption
-            eq, e_w, s_w = _delta_terms(b, err[0, 0], slope[0], d[0, 0], n, fmt_sig)
+            eq, e_w, s_w = _delta_terms(b, err[0, 0], slope[0], fmt_sig)
             d_w = fmt_sig(float(d[0, 0]))
             caption = b.t("delta_one_mean" if n > 1 else "delta_one", k=k, e=e_w, s=s_w, d=d_w, n=n, eq=eq)
             gloss = b.t("delta_mean_gloss" if n > 1 else "delta_gloss", n=n)
@@ -575,14 +572,14 @@ def delta(b: Builder, beat: Beat) -> None:
         else:
             caption = b.t("delta_nodes", k=k) + (b.t("per_batch", n=n) if n > 1 else "")
             gloss = b.t("delta_nodes_gloss")
-        written = [_delta_terms(b, err[0, j], slope[j], d[0, j], n) for j in range(d.shape[1])]
+        written = [_delta_terms(b, err[0, j], slope[j]) for j in range(d.shape[1])]
         nodes = [lay.node_id(k, j) for j in range(d.shape[1])]
         if len(nodes) > 1:
             # error x slope ~ delta, read left to right beside each node (four lecturer
             # reviews read "delta [node] ~ error x slope", the delta left of its node, as
             # backwards): the note carries the delta, and the node's label gives way
             results = [fmt_signed(float(v)) for v in d[0]]  # as the labels were written
-            eq = _one_relation(b, [relation for relation, _, _ in written])
+            eq = _rounded(b)
             notes = tuple(
                 (node, f"{e} {TIMES} {s}{per} {eq} {r}")
                 for node, (_, e, s), r in zip(nodes, written, results, strict=True)
@@ -706,21 +703,14 @@ def _sig_input(value: float, digits: int) -> str:
 
 
 def _delta_terms(
-    b: Builder, error: float, slope: float, delta: float, n: int, result_as: Callable[..., str] = fmt_signed
+    b: Builder, error: float, slope: float, result_as: Callable[..., str] = fmt_signed
 ) -> tuple[str, str, str]:
-    """error x slope (/ n) = delta: its "=" ("~" where the operands as written do not give
-    the delta as ``result_as`` writes it), the error (written as the delta is) and the
-    slope, each to 3 significant digits as every other number of the picture: two lecturer
-    reviews read the 4 digits that made a product close (+0.1116 beside the +0.112 of the
-    step before) as a precision that drifts; "~" says the rounding instead."""
-    pair = [float(error), float(slope)]
-    result = result_as(float(delta))
-    digits, closes = closing_digits(pair, fmt_sig, lambda v: v[0] * v[1] / n, result, result_as, tries=(3,))
-    return (
-        _one_relation(b, ["=" if closes else b.t("approx")]),
-        result_as(pair[0], digits),
-        fmt_sig(pair[1], digits),
-    )
+    """error x slope (/ n) ~ delta: its sign (:func:`_rounded`), the error (written as the
+    delta is) and the slope, each to 3 significant digits as every other number of the
+    picture: two lecturer reviews read the 4 digits that made a product close (+0.1116
+    beside the +0.112 of the step before) as a precision that drifts; "~" says the rounding
+    instead."""
+    return _rounded(b), result_as(float(error)), fmt_sig(float(slope))
 
 
 @step_kind("worked", seconds=3.0, phase="update")
