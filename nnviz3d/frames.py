@@ -20,10 +20,12 @@ import numpy as np
 
 from nnviz3d.fonts import advance_em
 from nnviz3d.hud import (
+    CHAIN_APPEAR,
     EPILOGUE_KINDS,
     EQUALS,
     MIN_TEXT,
     MOVING_KINDS,
+    SHOT_KINDS,
     caption_parts,
     caption_parts_shown,
     found_terms,
@@ -253,14 +255,24 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return a + (b - a) * t
 
 
-def _step_overlay(timeline: Timeline, step: Step, theme: Theme, width: int, height: int, progress: float):
+def _step_overlay(
+    timeline: Timeline,
+    step: Step,
+    theme: Theme,
+    width: int,
+    height: int,
+    progress: float,
+    stage: float | None,
+):
     """The step's 2D layer, made once per step, size and part of the caption written (hall
-    and lecture build the formula up during the tween; study writes it whole): its text
+    and lecture build the formula up during the tween; study writes it whole) and part
+    built of a panel built in parts (``stage``, :func:`chain_stage`): its text
     measuring and wrapping was 40% of a frame state. Kept on the timeline itself (the last
     few), so a new timeline never sees another's."""
     cache = timeline.__dict__.setdefault("_overlays", {})
     shown = None if timeline.screen == "study" else caption_parts_shown(step, progress)
-    moving = progress if step.kind in MOVING_KINDS else None  # its panel moves: drawn each frame
+    # its panel moves (drawn each frame), or is built in parts (drawn at each)
+    moving = progress if step.kind in MOVING_KINDS else stage
     key = (step.index, theme.name, width, height, shown, moving)
     if key not in cache:
         if len(cache) >= 8:
@@ -337,7 +349,28 @@ def frame_key(timeline: Timeline, frame: int) -> tuple[int, int]:
     """``frame_state(timeline, frame, ...).key`` without building the state: frames with
     one key look the same, so a held frame costs no state at all (about 7 ms a frame)."""
     step = timeline.step_at(frame)
-    return step.index, tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))[1]
+    return step.index, _sub_key(timeline, step, frame)
+
+
+def _sub_key(timeline: Timeline, step: Step, frame: int) -> int:
+    """The frame's place in its step as its key says it: the tween's frame, then (held)
+    the part of a step built in parts that is drawn."""
+    seconds = _tween_seconds(timeline, step)
+    n_tween = max(1, min(step.n_frames, round(seconds * timeline.fps)))
+    sub = tween_progress(step, frame, timeline.fps, seconds)[1]
+    stage = chain_stage(step, frame)
+    if stage is not None and sub == n_tween:  # held: one key per part
+        sub += sum(stage >= a for a in CHAIN_APPEAR)
+    return sub
+
+
+def chain_stage(step: Step, frame: int) -> float | None:
+    """The chain rule's shot builds over its whole length, a part at each of CHAIN_APPEAR:
+    the last part's start reached (its frames between are held); None for other steps."""
+    if step.kind != "chain":
+        return None
+    t = (frame - step.first_frame + 1) / max(1, step.n_frames)
+    return max((a for a in CHAIN_APPEAR if t >= a), default=0.0)
 
 
 def tween_progress(step: Step, frame: int, fps: int, seconds: float = TWEEN_SECONDS) -> tuple[float, int]:
@@ -360,7 +393,7 @@ def frame_state(
     # the records' sheets in depth: 0 = one network seen from the front, 1 = spread out; the
     # camera turns between the two views while the step's values tween
     spread0, spread1 = float(sheets_shown(timeline, prev_step)), float(sheets_shown(timeline, step))
-    progress, sub = tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))
+    progress = tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))[0]
     spread = _lerp(spread0, spread1, progress)
     prev_visual = prev_step.visual if prev_step else timeline.initial_visual
     vmax = timeline.target_scale
@@ -443,10 +476,11 @@ def frame_state(
 
     # the outputs against the targets are a panel of the overlay (hud "outputs")
     written = caption_progress(step, progress)
-    texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written)
+    stage = chain_stage(step, frame)
+    texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written, stage)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
-    if step.kind == "descent" and not in_scene:  # small beside the loss curve, its weight lit
+    if step.kind in SHOT_KINDS and not in_scene:  # small beside the loss curve, its weight lit
         region = DESCENT_REGION
     region = region or network_region(timeline.screen, shape(timeline))
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
@@ -484,7 +518,7 @@ def frame_state(
             )
             polylines, texts, rects = polylines + outlines, texts + names, rects + backdrops
     state = FrameState(
-        key=(step.index, sub),
+        key=(step.index, _sub_key(timeline, step, frame)),
         width=width,
         height=height,
         theme=theme,
@@ -2468,7 +2502,7 @@ def node_names(
     names = [layout.name_of(node) for node in range(layout.n_nodes)]
     named = named_in(step.caption, names)
     size = name_size(height, timeline.screen)
-    small = step.kind == "descent"  # the network small beside its curve: a crowd
+    small = step.kind in SHOT_KINDS  # the network small beside its curve: a crowd
     last = layout.node_layer == len(layout.layers) - 1
     edges = layout.nodes.copy()
     if small:  # a name beside its sphere (under it, h3's stood on h4: reviews 44a, 44b),

@@ -9,7 +9,6 @@ layouts that show it.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from nnviz3d.charts import (
 )
 from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, advance_em
 from nnviz3d.layout import scene_shape
-from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, fit_size, line_breaks, text_width_em
+from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, disc, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
 from nnviz3d.timeline.model import TIMES, RecordBars, closing_digits, matrix_decimals, rate_times
@@ -59,7 +58,8 @@ class Hud:
     #: formula builds up while the step's picture moves (None: all of it)
     shown: int | None = None
     #: how far the step's tween has gone, for a panel that moves (the descent's point
-    #: rolling down its curve); None: the step's end
+    #: rolling down its curve), or the part reached of a panel built in parts (the chain
+    #: rule's, CHAIN_APPEAR); None: the step's end
     progress: float | None = None
 
     @property
@@ -228,15 +228,18 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
 HALL_CAPTION = (0.015, 0.725, 0.985, 0.925)  # three lines of the hall's type
 #: steps whose 2D layer moves with the tween (drawn again each frame, not once per step)
 MOVING_KINDS = ("descent",)
+#: shots of their own: a small network (layout.DESCENT_REGION) beside one big panel
+SHOT_KINDS = ("chain", "descent")
 #: gradient descent, big: the loss curve beside a small network (layout.DESCENT_REGION)
-DESCENT_CURVE_BOX = (0.37, 0.15, 0.985, 0.70)
+DESCENT_CURVE_BOX = (0.37, 0.14, 0.985, 0.74)
 
 
-def _descent_regions(caption: Box) -> list[tuple[str, Box]]:
+def _descent_regions(hud: Hud, caption: Box) -> list[tuple[str, Box]]:
+    """The shots of their own beside a small network: the chain rule, then the descent."""
     return [
         ("status", STATUS_BOX),
         ("caption", caption),
-        ("loss_curve", DESCENT_CURVE_BOX),
+        ("chain" if hud.step.kind == "chain" else "loss_curve", DESCENT_CURVE_BOX),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
         ("card", CARD_BOX),
     ]
@@ -247,8 +250,8 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
     if (other := _scene_regions(hud, "hall")) is not None:
         return other
-    if hud.step.kind == "descent":
-        return _descent_regions(HALL_CAPTION)
+    if hud.step.kind in SHOT_KINDS:
+        return _descent_regions(hud, HALL_CAPTION)
     if hud.step.kind == "worked" and hud.step.bars:
         beside = [("bars", (BARS_BOX[0], BARS_BOX[1], BARS_BOX[2], HALL_RIGHT[3]))]
     else:
@@ -267,8 +270,8 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     how big its changes are against the video's first) and a short key."""
     if (other := _scene_regions(hud, "lecture")) is not None:
         return other
-    if hud.step.kind == "descent":
-        return _descent_regions(CAPTION_BOX)
+    if hud.step.kind in SHOT_KINDS:
+        return _descent_regions(hud, CAPTION_BOX)
     step = hud.step
     if step.kind == "worked" and step.loss_curve is not None and step.bars:
         # why the change: the loss curve above its record-by-record sum
@@ -554,7 +557,8 @@ def wrap(text: str, size: int, max_px: float, mono: bool = False) -> str:
     for paragraph in text.split("\n"):
         lines = _greedy(paragraph, size, max_px, mono)
         narrow = max_px
-        while len(lines) > 1:  # narrow the measure while the line count stays the same
+        pieces = len(_greedy(paragraph, size, 0.0, mono))  # a line each: no narrower measure breaks more
+        while 1 < len(lines) < pieces:  # narrow the measure while the line count stays the same
             tighter = _greedy(paragraph, size, narrow * 0.97, mono)
             if len(tighter) != len(lines):
                 break
@@ -1511,9 +1515,20 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         path = np.linspace(curve.w0, now, 24)
         trail = tuple(at(float(a), float(np.interp(a, curve.w, curve.loss))) for a in path)
         out.lines.append(Polyline2D(trail, colour, 8.0))
-    dot = 6 * stroke
-    out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.muted, 1.0))
-    out.rects.append(Rect2D(qx - dot / w, qy - dot / h, qx + dot / w, qy + dot / h, colour, 1.0))
+    if big:  # a ball rolling down the curve from where the weight was (a grey one stays there)
+        out.rects += disc(px, py, 7.0 * h / 720, w, h, theme.muted)
+        out.rects += disc(qx, qy, 15.0 * h / 720, w, h, colour)
+        # the tangent's slope named where it leaves the point, over the bowl's open side
+        # (the caption's number: the gradient is this slope)
+        tangent = hud.t("curve_tangent", s=fmt_signed(curve.slope))
+        wide = text_width_em(tangent) * size / w
+        left = px - 0.012 - wide if curve.slope > 0 else px + 0.012
+        left = min(max(left, gx0 + 0.01), x1 - 0.005 - wide)  # clear of the loss axis, in the panel
+        out.texts.append(Text2D(tangent, left, py + 0.07, size, theme.gradient, valign="bottom"))
+    else:
+        dot = 6 * stroke
+        out.rects.append(Rect2D(px - 5 / w, py - 5 / h, px + 5 / w, py + 5 / h, theme.muted, 1.0))
+        out.rects.append(Rect2D(qx - dot / w, qy - dot / h, qx + dot / w, qy + dot / h, colour, 1.0))
     ay = min(py, qy) - size * 0.8 / h
     if not big:  # the small plot: the step as an arrow under the curve (the big one rolls along it)
         head = 0.008 * stroke
@@ -1521,19 +1536,8 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         out.lines.append(Polyline2D(((px, ay), (ax1, ay)), colour, 4.0 * stroke))
         hx, hy = ax1 - way * head, head * w / h
         out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0 * stroke))
-    else:  # one arrow, the way travelled along the curve: its head where the step lands
-        ax1, head = qx, 0.008 * stroke
-        if now != curve.w0:
-            back = float(np.clip(now - way * (wh - wl) * 0.03, min(curve.w0, now), max(curve.w0, now)))
-            bx, by = at(back, float(np.interp(back, curve.w, curve.loss)))
-            dx, dy = (qx - bx) * w, (qy - by) * h
-            norm = math.hypot(dx, dy) or 1.0
-            ux, uy, span = dx / norm, dy / norm, head * w  # pixels: the head's length
-            bx, by = qx - ux * span / w, qy - uy * span / h  # the head's base, on the way back
-            ox, oy = uy * span * 0.6 / w, -ux * span * 0.6 / h  # half its width, across the way
-            out.lines.append(
-                Polyline2D(((bx + ox, by + oy), (qx, qy), (bx - ox, by - oy)), colour, 4.0 * stroke)
-            )
+    else:  # the ball is where the step lands: the way travelled needs no head
+        ax1 = qx
     if curve.magnify != 1:  # "x10" by the step, as the update's caption says it
         out.texts.append(
             Text2D(f"{curve.magnify:g}{TIMES}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
@@ -1566,6 +1570,82 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     # the axis's name at its right end: over it where the weight axis has numbers under it
     axis_y = gy0 + size * 1.1 / h if big else gy0 - 0.006
     out.texts.append(Text2D(hud.t("curve_axis"), gx1, axis_y, size, theme.muted, align="right"))
+
+
+#: when each part of the chain rule's shot is drawn, as a share of its tween: the three
+#: links one after another, then the record's product, then the records' sum
+CHAIN_APPEAR = (0.12, 0.30, 0.48, 0.66, 0.82)
+
+
+@panel("chain")
+def chain(hud: Hud, box: Box, out: Overlay) -> None:
+    """The chain rule for one record, drawn as a chain: w -> z -> out -> loss, each link
+    with its rate over it and what the rate is under it; then the rates multiplied (the
+    record's dloss/dw) and the records' shares summed (the gradient the descent goes down).
+    The links come one by one (3Blue1Brown's chain of nudges, built as it is told)."""
+    c, theme, w, h = hud.step.chain, hud.theme, hud.width, hud.height
+    if c is None:
+        return
+    x0, y0, x1, y1 = box
+    size, big = hud.min_size, hud.big_size
+    shown = 1.0 if hud.progress is None else hud.progress
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
+    title = wrap(hud.t("chain_title", r=c.record + 1), size, w * (x1 - x0 - 0.02))
+    out.texts.append(Text2D(title, x0 + 0.01, y1, size, theme.muted))
+    top = y1 - (title.count("\n") + 1) * size * LINE / h
+    # the chain and its sums, under the title, in the middle of the room left (drawn at the
+    # rates' line, then down: rates, names, meanings, the record's share and the sum)
+    tall = (big * (0.5 + 1.5 + 0.8 + 0.5 + LINE) + size * 3 * LINE) / h + 0.03
+    row = top - max(0.0, (top - y0 - tall) / 2) - big * 0.5 / h  # the rates' line
+    names = ("w", "z", c.end, hud.t("chain_loss"))
+    centres = [x0 + (x1 - x0) * f for f in (0.07, 0.36, 0.64, 0.93)]
+    name_y = row - big * 1.5 / h
+    for name, x in zip(names, centres, strict=True):
+        out.texts.append(Text2D(name, x, name_y, big, theme.text, bold=True, align="center", valign="center"))
+    rate_colours = (theme.text, theme.slope, theme.positive if c.rates[2] > 0 else theme.negative)
+    meanings = (
+        hud.t("chain_value", a=c.start),
+        hud.t("chain_slope", b=c.end),
+        hud.t("chain_error", b=c.end),
+    )
+    gap = (centres[1] - centres[0]) * w
+    for n, (rate, colour, meaning) in enumerate(zip(c.rates, rate_colours, meanings, strict=True)):
+        if shown < CHAIN_APPEAR[n]:
+            continue
+        left, right = centres[n], centres[n + 1]
+        half = [text_width_em(names[m]) * big * 0.5 / w + 0.008 for m in (n, n + 1)]
+        ax0, ax1 = left + half[0], right - half[1]
+        head, rise = 0.012, 0.012 * w / h * 0.6
+        out.lines.append(Polyline2D(((ax0, name_y), (ax1, name_y)), theme.muted, 3.0))
+        out.lines.append(Polyline2D(((ax1 - head, name_y + rise), (ax1, name_y), (ax1 - head, name_y - rise)),
+                                    theme.muted, 3.0))  # fmt: skip
+        mid = (left + right) / 2
+        out.texts.append(Text2D(f"{TIMES} {fmt_sig(rate)}", mid, row, big, colour, align="center"))
+        under = wrap(meaning, size, gap * 0.95)
+        out.texts.append(Text2D(under, mid, name_y - big * 0.8 / h, size, theme.muted, align="center"))
+    below = name_y - big * 0.8 / h - size * LINE / h - 0.03
+    if shown >= CHAIN_APPEAR[3]:  # the rates multiplied: the record's share of dloss/dw
+        factors = [fmt_sig(v) for v in c.rates]
+        share = fmt_signed(c.share)
+        line = f"= {f' {TIMES} '.join(factors)} {hud.t('approx')} {share}"
+        spans, at = [], 2
+        for f, colour in zip(factors, rate_colours, strict=True):
+            spans.append((at, at + len(f), colour))
+            at += len(f) + 3
+        spans.append((len(line) - len(share), len(line), theme.gradient))
+        head_line = hud.t("chain_share", r=c.record + 1)
+        out.texts.append(Text2D(head_line, x0 + 0.01, below, size, theme.muted))
+        fitted = max(size, fit_size(line, big, w * (x1 - x0 - 0.02)))  # the hall's type is wider
+        at_y = below - size * LINE / h
+        out.texts.append(Text2D(line, x0 + 0.01, at_y, fitted, theme.text, spans=tuple(spans)))
+    if shown >= CHAIN_APPEAR[4]:  # every record's share, summed: the gradient
+        total = fmt_signed(c.gradient)
+        text = wrap(hud.t("chain_sum", n=len(c.shares), v=total), size, w * (x1 - x0 - 0.02))
+        at = text.find(total)
+        out.texts.append(
+            Text2D(text, x0 + 0.01, below - size * LINE / h - big * LINE / h, size, theme.text,
+                   spans=((at, at + len(total), theme.gradient),))
+        )  # fmt: skip
 
 
 @panel("change_size")

@@ -137,6 +137,22 @@ class Rect2D:
     opacity: float
 
 
+def disc(
+    cx: float, cy: float, radius_px: float, width: int, height: int, color: tuple[float, float, float]
+) -> list[Rect2D]:
+    """A filled circle of rectangles one pixel row tall each: every renderer (VTK's 2D
+    layer, the matplotlib reference) already fills rectangles, and a ball of 26 px needs
+    26 of them."""
+    rows = max(1, round(2 * radius_px))
+    out = []
+    for n in range(rows):
+        y = (n + 0.5) / rows * 2 - 1  # -1..1 across the disc, at the row's middle
+        half = radius_px * (1 - y * y) ** 0.5 / width
+        y0, y1 = cy + (y - 1 / rows) * radius_px / height, cy + (y + 1 / rows) * radius_px / height
+        out.append(Rect2D(cx - half, y0, cx + half, y1, color, 1.0))
+    return out
+
+
 @dataclass(frozen=True)
 class Polyline2D:
     """A screen polyline in 0..1 coordinates (inset plots)."""

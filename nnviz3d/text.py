@@ -35,8 +35,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compact_layer": "l{k}: layer {k} for all {n} records at once (one matrix product)",
         "compact_error": "l{k}_error = y - l{k} for all {n} records",
         "example": "; the spheres show record {row}",
-        "display_error": "Display error = mean(abs(l{k}_error)) over the batch = {e}",
-        "display_error_loss": "Display error = mean(abs(l{k}_error)) over the batch = {e}   "
+        "display_error": "mean |error| = mean(abs(l{k}_error)) over the batch = {e}",
+        "display_error_loss": "mean |error| = mean(abs(l{k}_error)) over the batch = {e}   "
         "(loss E = {loss_is} = {loss})",
         "loss_not_recorded": "not recorded",
         "display_error_gloss": ": what the code prints. Training lowers another number, "
@@ -95,9 +95,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "curve_title": "loss = {loss}, vs {name}",
         "curve_title_held": "loss = {loss}, vs {name} (other weights held)",
         "curve_slope": "gradient dloss/dw {s}",
+        "curve_tangent": "gradient {s}",
         "curve_step": "change = -{r}gradient = {c}",
         "curve_axis": "weight",
         "curve_zoomed": "loss axis zoomed in",
+        "chain": "Chain rule, record {r}: a nudge to {a} -> {b} moves z, z moves {b}, {b} moves the loss,"
+        " and their rates multiply",
+        "chain_title": "record {r}: each link's rate",
+        "chain_loss": "loss",
+        "chain_value": "{a}'s value",
+        "chain_slope": "{b}(1-{b})",
+        "chain_error": "{b} - y",
+        "chain_share": "dloss/dw, record {r}",
+        "chain_sum": "{n} records: {v} = the gradient",
         "descent": "Downhill: the loss's gradient along {a} -> {b} is {s}, so change = -{r}gradient = {c}",
         "descent_gloss": " (learning rate {lr}; the loss as this one weight varies, the others held;"
         " the step drawn {m}×)",
@@ -318,9 +328,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "curve_title": "損失 = {loss}、重み {name} に対して",
         "curve_title_held": "損失 = {loss}、重み {name} に対して（他の重みは固定）",
         "curve_slope": "勾配 d損失/dw {s}",
+        "curve_tangent": "勾配 {s}",
         "curve_step": "変化 = -{r}勾配 = {c}",
         "curve_axis": "重み",
         "curve_zoomed": "損失の軸は拡大",
+        "chain": "連鎖律、レコード {r}：{a} → {b} を少し動かすと z が動き、z が {b} を、{b} が損失を動かす。"
+        "変化率を掛け合わせる",
+        "chain_title": "レコード {r}：各段の変化率",
+        "chain_loss": "損失",
+        "chain_value": "{a} の値",
+        "chain_slope": "{b}(1-{b})",
+        "chain_error": "{b} - y",
+        "chain_share": "d損失/dw、レコード {r}",
+        "chain_sum": "{n} レコードの合計 {v} ＝ 勾配",
         "descent": "坂を下る：{a} → {b} での損失の勾配は {s}、よって変化 = -{r}勾配 = {c}",
         "descent_gloss": "（学習率 {lr}。この重みだけを動かしたときの損失、他の重みは固定。"
         "一歩は {m} 倍で描画）",

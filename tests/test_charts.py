@@ -193,7 +193,7 @@ def test_chart_texts_stay_in_their_panel_apart_and_readable(name, size, lang):
 def test_the_loss_is_explained_where_its_gradient_is_shown(tl):
     caption = step_of(tl, "display_error", 1).caption
     assert caption == (
-        "Display error = mean(abs(l2_error)) over the batch = 0.49641: what the code prints. "
+        "mean |error| = mean(abs(l2_error)) over the batch = 0.49641: what the code prints. "
         "Training lowers another number, the loss (1/2 sum of squared errors): 0.49519"
     )  # two measures, near in value: which one the descent plot draws (three reviews)
     assert step_of(tl, "display_error", 1).values["loss"] == pytest.approx(0.4951865, abs=1e-6)

@@ -2,6 +2,7 @@
 varies fills the frame beside a small network, and the weight's point rolls down it by
 -rate × slope during the step (3Blue1Brown's picture of why the change goes its way)."""
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,7 @@ from nnviz3d.frames import frame_state, project
 from nnviz3d.hud import DESCENT_CURVE_BOX, overlay
 from nnviz3d.layout import DESCENT_REGION, NETWORK_REGIONS
 from nnviz3d.pipeline import prepare
-from nnviz3d.primitives import THEMES
+from nnviz3d.primitives import THEMES, text_width_em
 from nnviz3d.scene import load_scene
 
 W, H = 1280, 720
@@ -28,7 +29,8 @@ def test_descent_plays_once_after_the_first_worked_change(run):
     kinds = [s.kind for s in tl.steps]
     assert kinds.count("descent") == 1
     at = kinds.index("descent")
-    worked = tl.steps[at - 1]
+    assert tl.steps[at - 1].kind == "chain"  # the chain rule: one record's share of it
+    worked = tl.steps[at - 2]
     assert worked.kind == "worked" and worked.epoch == 1 and worked.layer == 1
     step = tl.steps[at]
     assert step.caption.startswith(
@@ -143,21 +145,47 @@ def test_beside_the_loss_the_status_line_writes_no_other_error(run):
             assert "mean |error| 0.49641" in words  # elsewhere it stays
 
 
-def test_the_big_plot_draws_one_arrow_that_lands_on_the_curve(run):
-    """The way travelled along the curve ends in the arrow's head, at the point where the
-    step lands (review 28: a second arrow under the curve, for the same step)."""
+def test_the_big_plot_rolls_a_ball_along_one_way_travelled(run):
+    """The way travelled along the curve ends at a ball where the step lands (review 28: a
+    second arrow under the curve, for the same step; review 58: the square point and the
+    arrow's head made one blob); a smaller grey ball stays where the weight was."""
     _, tl = run
     step = next(s for s in tl.steps if s.kind == "descent")
     _, rects, lines = overlay(tl, step, DARK, W, H, progress=1.0)
     orange = [p for p in lines if p.color == DARK.negative]
-    heads = [p for p in orange if len(p.points) == 3]
-    shafts = [p for p in orange if len(p.points) == 2]
     trail = [p for p in orange if len(p.points) > 3]
-    assert len(heads) == 1 and not shafts and len(trail) == 1
-    landing = next(r for r in rects if r.color == DARK.negative)
-    tip = heads[0].points[1]
-    assert tip == pytest.approx(((landing.x0 + landing.x1) / 2, (landing.y0 + landing.y1) / 2), abs=1e-9)
-    assert trail[0].points[-1] == pytest.approx(tip, abs=1e-9)
+    assert len(trail) == 1 and len(orange) == 1  # no arrow besides, no head
+
+    def ball(colour):
+        rows = [r for r in rects if r.color == colour and r.opacity == 1.0]
+        x0, x1 = min(r.x0 for r in rows) * W, max(r.x1 for r in rows) * W
+        y0, y1 = min(r.y0 for r in rows) * H, max(r.y1 for r in rows) * H
+        area = sum((r.x1 - r.x0) * W * (r.y1 - r.y0) * H for r in rows)
+        return (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, area
+
+    x, y, wide, tall, area = ball(DARK.negative)
+    assert (x / W, y / H) == pytest.approx(trail[0].points[-1], abs=1e-6)  # where the way ends
+    assert wide == pytest.approx(tall, rel=0.1) and area == pytest.approx(math.pi * (wide / 2) ** 2, rel=0.08)
+    assert wide >= 24  # seen from the back of a hall
+    gx, gy, grey, _, _ = ball(DARK.muted)
+    assert (gx / W, gy / H) == pytest.approx(trail[0].points[0], abs=1e-6) and grey < wide
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_tangent_is_named_by_its_slope_clear_of_the_axis(run, layout):
+    """The green tangent's slope is the caption's gradient: written over the point, on the
+    bowl's open side, clear of the loss axis and inside the panel."""
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = next(s for s in tl.steps if s.kind == "descent")
+    texts, rects, lines = overlay(tl, step, DARK, W, H, progress=1.0)
+    label = next(t for t in texts if t.text == "gradient +0.00677")
+    assert label.color == DARK.gradient
+    start = next(r for r in rects if r.color == DARK.muted and r.opacity == 1.0)
+    assert label.y > start.y1  # over the point
+    axis = next(p for p in lines if p.color == DARK.muted and p.points[0][0] == p.points[1][0])
+    wide = text_width_em(label.text) * label.size / W
+    assert label.x > axis.points[0][0] and label.x + wide <= DESCENT_CURVE_BOX[2]
 
 
 @pytest.mark.parametrize("layout", ["lecture", "hall"])

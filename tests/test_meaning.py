@@ -307,7 +307,7 @@ def test_captions_of_iteration_1_are_the_seeds_numbers(tl):
     assert step("output_error", record=0).caption == "l2_error = y - l2 = 0 - 0.474 = -0.474"
     assert step("output_error", record=1).caption == "l2_error = y - l2 = 1 - 0.489 = +0.511"
     shown = step("display_error")
-    assert shown.caption.startswith("Display error = mean(abs(l2_error)) over the batch = 0.49641: ")
+    assert shown.caption.startswith("mean |error| = mean(abs(l2_error)) over the batch = 0.49641: ")
     assert shown.panel == ("l2_error =", "-0.4737", "+0.5110", "+0.4562", "-0.5447")
     assert step("delta", layer=2).panel[1:] == (
         "-0.4737 × 0.2493 = -0.1181",

@@ -23,6 +23,7 @@ from nnviz3d.mlp import forward, loss_value
 from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import (
     TIMES,
+    ChainRule,
     LossCurve,
     RecordBars,
     Signal,
@@ -779,6 +780,50 @@ def worked(b: Builder, beat: Beat) -> None:
     )
 
 
+def chains(spec) -> bool:
+    """Whether the chain rule's shot can write its three rates as the picture showed them:
+    a sigmoid output (its slope out(1-out), drawn on the sigmoid panel) under 1/2 sum of
+    squared errors (dLoss/dout = out - y, the output's error turned over)."""
+    return spec.activations[-1] == "sigmoid" and spec.loss == "squared" and spec.reduction == "sum"
+
+
+@step_kind("chain", seconds=7.0, phase="update")
+def chain(b: Builder, beat: Beat) -> None:
+    """The chain rule, once, for record 1 and the worked weight: w moves z, z moves out, out
+    moves the loss, and the rates multiply (3Blue1Brown's chain of nudges); the records'
+    products add up to the gradient the worked change summed and the descent goes down.
+    Every rate is the recorded one: the product is the record's input x -delta."""
+    lay, u, k = b.layout, b.update, beat.layer
+    change = u.weights_after[k] - u.weights_before[k]
+    i, j = _largest(change)
+    start, end = lay.node_name(k, i), lay.node_name(k + 1, j)
+    a = u.inputs if k == 0 else u.activations[k - 1]
+    out, y = u.activations[k][:, j], u.targets[:, j]
+    r = 0  # the record whose numbers the forward pass showed, node by node
+    rates = (float(a[r, i]), float(out[r] * (1 - out[r])), float(out[r] - y[r]))
+    shares = tuple(float(v) for v in a[:, i] * u.deltas[k][:, j])  # dLoss/dz = the rates' last two
+    gradient = float(u.weight_gradients[k][i, j])
+    edge = lay.edge_id(k, i, j)
+    b.add(
+        b.t("chain", a=start, b=end, r=r + 1),
+        code=(f"update{k}",),
+        values={
+            f"record {r + 1} dz/dw": rates[0],
+            f"record {r + 1} d{end}/dz": rates[1],
+            f"record {r + 1} dLoss/d{end}": rates[2],
+            f"record {r + 1} dE/dsyn{k}[{i},{j}]": math.prod(rates),
+            f"dE/dsyn{k}[{i},{j}]": gradient,
+        },
+        layer=k,
+        nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
+        edges=[edge],
+        extras={
+            "chain": ChainRule(start, end, r, rates, math.prod(rates), shares, gradient),
+            "terms": ((start, "value"), (end, "value")),
+        },
+    )
+
+
 @step_kind("descent", seconds=4.0, phase="update")
 def descent(b: Builder, beat: Beat) -> None:
     """Gradient descent, once, big: the loss as the worked weight varies (the others held),
@@ -788,7 +833,8 @@ def descent(b: Builder, beat: Beat) -> None:
     change = u.weights_after[k] - u.weights_before[k]
     i, j = _largest(change)
     start, end = lay.node_name(k, i), lay.node_name(k + 1, j)
-    worked = b.steps[-1] if b.steps else None  # it follows the worked change of its weight
+    # it follows the worked change of its weight (and the chain rule's shot between them)
+    worked = next((s for s in reversed(b.steps[-2:]) if s.loss_curve is not None), None)
     name = f"{start} -> {end}"
     same = worked is not None and worked.loss_curve is not None and worked.loss_curve.name == name
     curve = worked.loss_curve if same else _loss_curve(b, u, k, i, j, name)

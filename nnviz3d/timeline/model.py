@@ -200,6 +200,22 @@ class LossCurve:
 
 
 @dataclass(frozen=True)
+class ChainRule:
+    """3Blue1Brown's chain for one record: a nudge to the weight moves its end node's z (at
+    the rate of the weight's start value), z moves the node's output (the activation's
+    slope), the output moves the loss (output - target). The three rates multiply into the
+    record's share of dLoss/dw; the records' shares add up to the gradient the update uses."""
+
+    start: str  # the weight's ends, as under their spheres ("h3", "out")
+    end: str
+    record: int  # 0-based, of the batch: the record whose numbers the video showed
+    rates: tuple[float, float, float]  # dz/dw (start's value), dout/dz (slope), dLoss/dout
+    share: float  # the record's dLoss/dw: the rates' product
+    shares: tuple[float, ...]  # every record's, in order
+    gradient: float  # their sum: dLoss/dw, the update's
+
+
+@dataclass(frozen=True)
 class Step:
     """One beat of the animation; ``first_frame``/``n_frames`` place it in the video."""
 
@@ -272,6 +288,8 @@ class Step:
     bars: RecordBars | None = None
     #: the worked weight's loss curve, tangent and step downhill (the worked change)
     loss_curve: LossCurve | None = field(default=None, repr=False)
+    #: the chain rule's shot: the worked weight's rates for one record, multiplied
+    chain: ChainRule | None = None
     #: the caption's closing explanation (its last characters): in a hall and a lecture it
     #: goes on its own line in smaller, quieter type, so the formula reads first
     gloss: str = ""

@@ -21,7 +21,7 @@ from nnviz3d.layout import MAX_SATELLITES, make_layout, region_aspect, scene_sha
 from nnviz3d.mlp import forward, overflow_allowed
 from nnviz3d.text import message
 from nnviz3d.timeline.code import code_listing
-from nnviz3d.timeline.kinds import DURATIONS, KINDS, Beat
+from nnviz3d.timeline.kinds import DURATIONS, KINDS, Beat, chains
 from nnviz3d.timeline.model import (
     DIM,
     MAX_PANEL_COLS,
@@ -162,6 +162,8 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                 if epoch == min(scene.render.full, default=0) and worked_out(spec, batch):
                     yield Beat("worked", epoch, batch, layer=k)
                     if k == n_w - 1 and batch == batches[0] and descends:  # once: why the change goes its way
+                        if chains(spec):  # one record's share of it, rate by rate
+                            yield Beat("chain", epoch, batch, layer=k)
                         yield Beat("descent", epoch, batch, layer=k)
         yield Beat("end", epoch, batches[-1])
         previous = epoch
