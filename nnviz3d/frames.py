@@ -20,7 +20,6 @@ import numpy as np
 
 from nnviz3d.fonts import advance_em
 from nnviz3d.hud import (
-    CHAIN_APPEAR,
     EPILOGUE_KINDS,
     EQUALS,
     MIN_TEXT,
@@ -28,6 +27,7 @@ from nnviz3d.hud import (
     SHOT_KINDS,
     caption_parts,
     caption_parts_shown,
+    chain_appear,
     found_terms,
     overlay,
     sheets_shown,
@@ -360,17 +360,17 @@ def _sub_key(timeline: Timeline, step: Step, frame: int) -> int:
     sub = tween_progress(step, frame, timeline.fps, seconds)[1]
     stage = chain_stage(step, frame)
     if stage is not None and sub == n_tween:  # held: one key per part
-        sub += sum(stage >= a for a in CHAIN_APPEAR)
+        sub += sum(stage >= a for a in chain_appear(len(step.chain.rates)))
     return sub
 
 
 def chain_stage(step: Step, frame: int) -> float | None:
-    """The chain rule's shot builds over its whole length, a part at each of CHAIN_APPEAR:
+    """The chain rule's shot builds over its whole length, a part at each of chain_appear:
     the last part's start reached (its frames between are held); None for other steps."""
-    if step.kind != "chain":
+    if step.kind != "chain" or step.chain is None:
         return None
     t = (frame - step.first_frame + 1) / max(1, step.n_frames)
-    return max((a for a in CHAIN_APPEAR if t >= a), default=0.0)
+    return max((a for a in chain_appear(len(step.chain.rates)) if t >= a), default=0.0)
 
 
 def tween_progress(step: Step, frame: int, fps: int, seconds: float = TWEEN_SECONDS) -> tuple[float, int]:
@@ -488,7 +488,9 @@ def frame_state(
     camera = fit_camera(layout, width, height, timeline.screen, region, spread)
     texts = term_flights(timeline, step, texts, camera, theme, width / height, written)
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
-    panels_only = shape(timeline) == "grids"  # the network is drawn as panels (hud_scenes.py)
+    # the network is drawn as panels (hud_scenes.py), or the shot is a panel's alone (the
+    # chain rule: its chain is the picture, across the frame)
+    panels_only = shape(timeline) == "grids" or (step.kind == "chain" and not in_scene)
     sheet_labels: tuple[Label3D, ...] = ()
     if step.feature_maps is not None and not in_scene and not slide:
         # the maps are drawn at a glance (a fast forward, the epilogue): the output's reaches
@@ -2411,6 +2413,7 @@ def names_shown(timeline: Timeline, step: Step) -> bool:
         and step.feature_maps is None
         and step.kind not in EPILOGUE_KINDS
         and shape(timeline) != "grids"
+        and step.kind != "chain"
         and max(timeline.layout.layers) <= MAX_NAMED
     )
 

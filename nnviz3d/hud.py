@@ -31,7 +31,7 @@ from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, advance_em
 from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, disc, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
-from nnviz3d.timeline import Step, Timeline, fmt, fmt_sig, fmt_signed
+from nnviz3d.timeline import Step, Timeline, fmt, fmt_input, fmt_sig, fmt_signed
 from nnviz3d.timeline.model import TIMES, RecordBars, closing_digits, matrix_decimals, rate_times
 
 Box = tuple[float, float, float, float]
@@ -59,7 +59,7 @@ class Hud:
     shown: int | None = None
     #: how far the step's tween has gone, for a panel that moves (the descent's point
     #: rolling down its curve), or the part reached of a panel built in parts (the chain
-    #: rule's, CHAIN_APPEAR); None: the step's end
+    #: rule's, chain_appear); None: the step's end
     progress: float | None = None
 
     @property
@@ -239,7 +239,7 @@ def _descent_regions(hud: Hud, caption: Box) -> list[tuple[str, Box]]:
     return [
         ("status", STATUS_BOX),
         ("caption", caption),
-        ("chain" if hud.step.kind == "chain" else "loss_curve", DESCENT_CURVE_BOX),
+        ("chain", CHAIN_BOX) if hud.step.kind == "chain" else ("loss_curve", DESCENT_CURVE_BOX),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
         ("card", CARD_BOX),
     ]
@@ -1572,80 +1572,124 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     out.texts.append(Text2D(hud.t("curve_axis"), gx1, axis_y, size, theme.muted, align="right"))
 
 
-#: when each part of the chain rule's shot is drawn, as a share of its tween: the three
-#: links one after another, then the record's product, then the records' sum
-CHAIN_APPEAR = (0.12, 0.30, 0.48, 0.66, 0.82)
+#: when each part of the chain rule's shot is drawn, as a share of its length: the links
+#: one after another (CHAIN_LINKS_END shared between them), the deltas they make, the
+#: record's product, then the records' sum and the change
+CHAIN_LINKS_START, CHAIN_LINKS_END = 0.10, 0.55
+CHAIN_AFTER = (0.62, 0.72, 0.84)
+#: the chain rule's shot: its chain across the frame, alone (the caption names the weight)
+CHAIN_BOX = (0.015, 0.14, 0.985, 0.74)
+BRACKET_ROW = 1.05  # a delta's bracket and its name under the links: lines of the panel's type
+
+
+def chain_appear(links: int) -> tuple[float, ...]:
+    """When each part of a chain of ``links`` links is drawn (:data:`CHAIN_AFTER`)."""
+    step = (CHAIN_LINKS_END - CHAIN_LINKS_START) / max(1, links - 1)
+    return (*(CHAIN_LINKS_START + n * step for n in range(links)), *CHAIN_AFTER)
 
 
 @panel("chain")
 def chain(hud: Hud, box: Box, out: Overlay) -> None:
-    """The chain rule for one record, drawn as a chain: w -> z -> out -> loss, each link
-    with its rate over it and what the rate is under it; then the rates multiplied (the
-    record's dloss/dw) and the records' shares summed (the gradient the descent goes down).
-    The links come one by one (3Blue1Brown's chain of nudges, built as it is told)."""
+    """The chain rule for one record, drawn as a chain across the frame: w -> z -> ... ->
+    loss, each link with its rate over it and what the rate is under it; under the links
+    that make a delta, a bracket with the code's name (-l2_delta: the product the backward
+    pass keeps and reuses); then the rates multiplied (the record's dloss/dw), the records'
+    shares summed (the gradient) and the change the update makes of it. The links come one
+    by one (3Blue1Brown's chain of nudges, built as it is told)."""
     c, theme, w, h = hud.step.chain, hud.theme, hud.width, hud.height
     if c is None:
         return
     x0, y0, x1, y1 = box
     size, big = hud.min_size, hud.big_size
     shown = 1.0 if hud.progress is None else hud.progress
+    appear = chain_appear(len(c.rates))
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
     title = wrap(hud.t("chain_title", r=c.record + 1), size, w * (x1 - x0 - 0.02))
     out.texts.append(Text2D(title, x0 + 0.01, y1, size, theme.muted))
+    n = len(c.rates)
+    centres = [x0 + (x1 - x0) * (0.05 + 0.90 * m / n) for m in range(n + 1)]
+    room = (centres[1] - centres[0]) * w * 0.92  # a link's width for its rate and its words
+    numbers = [
+        fmt_input(v) if kind == "input" else fmt_sig(v) for kind, v in zip(c.kinds, c.rates, strict=True)
+    ]
+    rates = [f"{TIMES} {v}" for v in numbers]
+    widest = max(text_width_em(t) for t in rates)
+    if widest * size > room:  # the chain is long: the rates without their sign of product
+        rates = numbers
+        widest = max(text_width_em(t) for t in rates)
+    rate_size = max(size, min(big, int(room / widest)))
+    colours = {"input": theme.text, "value": theme.text, "slope": theme.slope}
+    rate_colours = [
+        colours.get(kind, theme.positive if v > 0 else theme.negative)
+        for kind, v in zip(c.kinds, c.rates, strict=True)
+    ]
+    meanings = [wrap(m, size, room) for m in c.meanings]
+    lines = max(m.count("\n") + 1 for m in meanings)
     top = y1 - (title.count("\n") + 1) * size * LINE / h
-    # the chain and its sums, under the title, in the middle of the room left (drawn at the
-    # rates' line, then down: rates, names, meanings, the record's share and the sum)
-    tall = (big * (0.5 + 1.5 + 0.8 + 0.5 + LINE) + size * 3 * LINE) / h + 0.03
-    row = top - max(0.0, (top - y0 - tall) / 2) - big * 0.5 / h  # the rates' line
-    names = ("w", "z", c.end, hud.t("chain_loss"))
-    centres = [x0 + (x1 - x0) * f for f in (0.07, 0.36, 0.64, 0.93)]
-    name_y = row - big * 1.5 / h
-    for name, x in zip(names, centres, strict=True):
-        out.texts.append(Text2D(name, x, name_y, big, theme.text, bold=True, align="center", valign="center"))
-    rate_colours = (theme.text, theme.slope, theme.positive if c.rates[2] > 0 else theme.negative)
-    meanings = (
-        hud.t("chain_value", a=c.start),
-        hud.t("chain_slope", b=c.end),
-        hud.t("chain_error", b=c.end),
+
+    total = fmt_signed(c.gradient)  # the records' sum and the change, wrapped to the panel
+    summed = hud.t("chain_sum", n=len(c.shares), v=total)
+    then = len(summed)
+    summed = wrap(
+        summed + hud.t("curve_step", r=rate_times(c.rate), c=fmt_signed(c.change)), size, w * (x1 - x0 - 0.02)
     )
-    gap = (centres[1] - centres[0]) * w
-    for n, (rate, colour, meaning) in enumerate(zip(c.rates, rate_colours, meanings, strict=True)):
-        if shown < CHAIN_APPEAR[n]:
+
+    def height(big: int, rate_size: int) -> float:  # the rates, names, words, brackets, the sums
+        rows = lines + len(c.deltas) * BRACKET_ROW + summed.count("\n") + 1
+        return (rate_size * LINE + big * 1.4 + big * LINE + rows * size * LINE) / h + 0.024
+
+    if height(big, rate_size) > top - y0:  # a long chain in a hall's type: names and rates smaller
+        big, rate_size = size, min(rate_size, size)
+    tall = height(big, rate_size)
+    row = top - max(0.0, (top - y0 - tall) / 2)  # the rates' line: the chain in the room's middle
+    name_y = row - rate_size * LINE / h - big * 0.7 / h
+    for name, x in zip(c.names, centres, strict=True):
+        out.texts.append(Text2D(name, x, name_y, big, theme.text, bold=True, align="center", valign="center"))
+    half = [text_width_em(name) * big * 0.5 / w + 0.008 for name in c.names]
+    under = name_y - big * 0.7 / h
+    for m in range(n):
+        if shown < appear[m]:
             continue
-        left, right = centres[n], centres[n + 1]
-        half = [text_width_em(names[m]) * big * 0.5 / w + 0.008 for m in (n, n + 1)]
-        ax0, ax1 = left + half[0], right - half[1]
+        ax0, ax1 = centres[m] + half[m], centres[m + 1] - half[m + 1]
         head, rise = 0.012, 0.012 * w / h * 0.6
         out.lines.append(Polyline2D(((ax0, name_y), (ax1, name_y)), theme.muted, 3.0))
         out.lines.append(Polyline2D(((ax1 - head, name_y + rise), (ax1, name_y), (ax1 - head, name_y - rise)),
                                     theme.muted, 3.0))  # fmt: skip
-        mid = (left + right) / 2
-        out.texts.append(Text2D(f"{TIMES} {fmt_sig(rate)}", mid, row, big, colour, align="center"))
-        under = wrap(meaning, size, gap * 0.95)
-        out.texts.append(Text2D(under, mid, name_y - big * 0.8 / h, size, theme.muted, align="center"))
-    below = name_y - big * 0.8 / h - size * LINE / h - 0.03
-    if shown >= CHAIN_APPEAR[3]:  # the rates multiplied: the record's share of dloss/dw
-        factors = [fmt_sig(v) for v in c.rates]
+        mid = (centres[m] + centres[m + 1]) / 2
+        out.texts.append(Text2D(rates[m], mid, row, rate_size, rate_colours[m], align="center"))
+        out.texts.append(Text2D(meanings[m], mid, under, size, theme.muted, align="center"))
+    y = under - lines * size * LINE / h - 0.012
+    if shown >= appear[n]:  # the links that make each delta: a bracket under them, named
+        for first, last, name, value in c.deltas:
+            left = (centres[first] + centres[first + 1]) / 2 - room / w / 2
+            right = (centres[last] + centres[last + 1]) / 2 + room / w / 2
+            tick = size * 0.35 / h
+            out.lines.append(Polyline2D(((left, y + tick), (left, y), (right, y), (right, y + tick)),
+                                        theme.backward, 3.0))  # fmt: skip
+            label = hud.t("chain_delta", name=name, v=fmt_signed(value))
+            out.texts.append(
+                Text2D(label, (left + right) / 2, y - 0.006, size, theme.backward, align="center")
+            )
+            y -= size * LINE * BRACKET_ROW / h
+        y -= 0.012  # the sums apart from the brackets' names
+    left_x = x0 + 0.01
+    if shown >= appear[n + 1]:  # the rates multiplied: the record's share of dloss/dw
+        factors = numbers
         share = fmt_signed(c.share)
-        line = f"= {f' {TIMES} '.join(factors)} {hud.t('approx')} {share}"
-        spans, at = [], 2
+        line = f"dloss/dw = {f' {TIMES} '.join(factors)} {hud.t('approx')} {share}"
+        spans, at = [], len("dloss/dw = ")
         for f, colour in zip(factors, rate_colours, strict=True):
             spans.append((at, at + len(f), colour))
             at += len(f) + 3
         spans.append((len(line) - len(share), len(line), theme.gradient))
-        head_line = hud.t("chain_share", r=c.record + 1)
-        out.texts.append(Text2D(head_line, x0 + 0.01, below, size, theme.muted))
-        fitted = max(size, fit_size(line, big, w * (x1 - x0 - 0.02)))  # the hall's type is wider
-        at_y = below - size * LINE / h
-        out.texts.append(Text2D(line, x0 + 0.01, at_y, fitted, theme.text, spans=tuple(spans)))
-    if shown >= CHAIN_APPEAR[4]:  # every record's share, summed: the gradient
-        total = fmt_signed(c.gradient)
-        text = wrap(hud.t("chain_sum", n=len(c.shares), v=total), size, w * (x1 - x0 - 0.02))
-        at = text.find(total)
-        out.texts.append(
-            Text2D(text, x0 + 0.01, below - size * LINE / h - big * LINE / h, size, theme.text,
-                   spans=((at, at + len(total), theme.gradient),))
-        )  # fmt: skip
+        fitted = max(size, fit_size(line, big, w * (x1 - x0 - 0.02)))
+        out.texts.append(Text2D(line, left_x, y, fitted, theme.text, spans=tuple(spans)))
+        y -= fitted * LINE / h
+    if shown >= appear[n + 2]:  # every record's share, summed: the gradient, and the change
+        at = summed.find(total)
+        colour = theme.positive if c.change > 0 else theme.negative
+        spans = ((at, at + len(total), theme.gradient), (then, len(summed), colour))
+        out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
 
 
 @panel("change_size")

@@ -1,6 +1,8 @@
-"""The chain rule, once, for record 1 and the worked weight: w moves z, z moves out, out
-moves the loss, each link with its rate; the rates multiply into the record's share of
-dloss/dw, and the four records' shares add up to the gradient the descent goes down."""
+"""The chain rule, told for each worked weight and one record: w moves z, z moves the node's
+output, that moves the next z (by the weight between), ... the output moves the loss; each
+link with its rate, the links that make a delta bracketed with the code's name (the product
+backpropagation keeps and reuses), the rates multiplied into the record's dloss/dw, the
+records' shares summed into the gradient, and the change the update makes of it."""
 
 import math
 import signal
@@ -10,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz3d.hud import CHAIN_APPEAR, DESCENT_CURVE_BOX, overlay, wrap
+from nnviz3d.frames import frame_key, frame_state
+from nnviz3d.hud import CHAIN_BOX, chain_appear, overlay, wrap
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES, text_width_em
 from nnviz3d.scene import load_scene
@@ -25,47 +28,74 @@ def run():
     return prepare(load_scene(), epochs=(1, 2, 2000))
 
 
-def _chain(tl):
-    return next(s for s in tl.steps if s.kind == "chain")
+def _chains(tl):
+    return [s for s in tl.steps if s.kind == "chain"]
 
 
-def test_the_chain_rule_comes_between_the_worked_change_and_the_descent(run):
+def test_a_chain_follows_each_worked_change_of_iteration_1(run):
     _, tl = run
     kinds = [s.kind for s in tl.steps]
-    assert kinds.count("chain") == 1
-    at = kinds.index("chain")
-    assert kinds[at - 1] == "worked" and kinds[at + 1] == "descent"
-    step = tl.steps[at]
-    assert step.epoch == 1 and step.layer == 1
-    assert step.caption.startswith("Chain rule, record 1: a nudge to h3 -> out moves z")
-    assert list(np.flatnonzero(step.visual.edge_focus == 1.0)) == [tl.layout.edge_id(1, 2, 0)]
+    assert kinds.count("chain") == 2
+    first, second = (s.index for s in _chains(tl))
+    assert kinds[first - 1] == "worked" and kinds[first + 1] == "descent"  # syn1's: then downhill
+    assert kinds[second - 1] == "worked" and tl.steps[second - 1].layer == 0  # syn0's
+    assert [s.layer for s in _chains(tl)] == [1, 0] and {s.epoch for s in _chains(tl)} == {1}
+    one, two = _chains(tl)
+    assert (
+        one.caption == "Chain rule, record 1: nudge h3 -> out and each link moves the next, down to the loss"
+    )
+    assert two.caption.startswith("Chain rule, record 2: nudge x2 -> h3")  # record 1's x2 is 0
+    assert list(np.flatnonzero(two.visual.edge_focus == 1.0)) == [tl.layout.edge_id(0, 1, 2)]
 
 
-def test_the_chains_rates_are_record_1s_and_multiply_into_the_gradient(run):
-    """Seed 000's numbers: h3 = 0.45968497, out = 0.47372957 (target 0), l2_delta
-    -0.11810546, syn1's change at h3 -0.00676932."""
+def test_syn1s_chain_is_record_1s_rates_and_its_delta(run):
+    """Seed 000: h3 = 0.45968497, out = 0.47372957 (target 0), l2_delta -0.11810546,
+    syn1's change at h3 -0.00676932."""
     trace, tl = run
-    c = _chain(tl).chain
+    c = _chains(tl)[0].chain
     assert (c.start, c.end, c.record) == ("h3", "out", 0)
+    assert c.names == ("w", "z", "out", "loss") and c.kinds == ("value", "slope", "error")
     value, slope, error = c.rates
     assert value == pytest.approx(0.45968497, abs=1e-8)
     assert slope == pytest.approx(0.47372957 * (1 - 0.47372957), abs=1e-8)
-    assert error == pytest.approx(0.47372957 - 0, abs=1e-8)  # out - y: dloss/dout, the error turned over
-    assert slope * error == pytest.approx(0.11810546, abs=1e-8)  # -l2_delta of record 1
+    assert error == pytest.approx(0.47372957 - 0, abs=1e-8)  # out - y: the error turned over
+    ((first, last, name, product),) = c.deltas
+    assert (first, last, name) == (1, 2, "l2_delta") and product == pytest.approx(0.11810546, abs=1e-8)
     assert c.share == pytest.approx(math.prod(c.rates), abs=1e-15)
-    assert c.share == pytest.approx(0.45968497 * 0.11810546, abs=1e-8)
     u = trace.epoch_updates(1)[0]
-    shares = u.activations[0][:, 2] * u.deltas[1][:, 0]
-    assert np.allclose(c.shares, shares, atol=1e-15) and c.shares[0] == pytest.approx(c.share, abs=1e-15)
+    assert np.allclose(c.shares, u.activations[0][:, 2] * u.deltas[1][:, 0], atol=1e-15)
     assert sum(c.shares) == pytest.approx(c.gradient, abs=1e-15)
-    assert c.gradient == pytest.approx(0.00676932, abs=1e-8)  # syn1's change at h3, turned over
+    assert c.gradient == pytest.approx(0.00676932, abs=1e-8) and c.change == pytest.approx(
+        -0.00676932, abs=1e-8
+    )
     descent = next(s for s in tl.steps if s.kind == "descent")
     assert descent.loss_curve.slope == pytest.approx(c.gradient, abs=1e-15)
 
 
+def test_syn0s_chain_runs_through_both_layers_and_reuses_l2_delta(run):
+    """x2 -> h3 for record 2 ([0, 1, 1], target 1; seed 000: h3 0.31236398, out 0.48895696,
+    l2_delta +0.12769844; syn0's x2 -> h3 goes from -0.62747958 to -0.63773812): the links
+    from out's slope on are -l2_delta, from h3's slope on -l1_delta, the recorded ones."""
+    trace, tl = run
+    c = _chains(tl)[1].chain
+    assert (c.start, c.end, c.record) == ("x2", "h3", 1)
+    assert c.names == ("w", "z", "h3", "z", "out", "loss")
+    assert c.kinds == ("input", "slope", "weight", "slope", "error")
+    h3, out = 0.31236398, 0.48895696
+    expected = (1.0, h3 * (1 - h3), -0.94522481, out * (1 - out), out - 1)
+    assert c.rates == pytest.approx(expected, abs=1e-8)
+    u = trace.epoch_updates(1)[0]
+    inner, outer = c.deltas
+    assert inner[:3] == (3, 4, "l2_delta") and inner[3] == pytest.approx(-0.12769844, abs=1e-8)
+    assert outer[:3] == (1, 4, "l1_delta") and outer[3] == pytest.approx(u.deltas[0][1, 2], abs=1e-15)
+    assert c.share == pytest.approx(u.deltas[0][1, 2], abs=1e-15)  # x2 is 1: the share is h3's dloss/dz
+    assert sum(c.shares) == pytest.approx(c.gradient, abs=1e-15)
+    assert c.change == pytest.approx(-0.63773812 - -0.62747958, abs=1e-8) == -c.gradient
+
+
 def _panel_texts(tl, step, progress):
     texts, _, _ = overlay(tl, step, DARK, W, H, progress=progress)
-    x0, y0, x1, y1 = DESCENT_CURVE_BOX
+    x0, y0, x1, y1 = CHAIN_BOX
     return [t for t in texts if x0 - 0.01 <= t.x <= x1 + 0.01 and y0 - 0.01 <= t.y <= y1 + 0.01]
 
 
@@ -73,47 +103,83 @@ def _panel_texts(tl, step, progress):
 def test_the_chain_is_built_link_by_link_and_ends_with_its_sums(run, layout):
     _, tl = run
     tl = replace(tl, screen=layout)
-    step = _chain(tl)
-    before = [t.text for t in _panel_texts(tl, step, CHAIN_APPEAR[0] / 2)]
+    step = _chains(tl)[0]
+    appear = chain_appear(3)
+    before = [t.text for t in _panel_texts(tl, step, appear[0] / 2)]
     assert {"w", "z", "out", "loss"} <= set(before)  # the chain's names stand from the start
     assert not any(t.startswith("×") for t in before)  # no rate yet
-    first = [t.text for t in _panel_texts(tl, step, (CHAIN_APPEAR[0] + CHAIN_APPEAR[1]) / 2)]
+    first = [t.text for t in _panel_texts(tl, step, (appear[0] + appear[1]) / 2)]
     assert "× 0.460" in first and "× 0.249" not in first and "h3's value" in first
     end = _panel_texts(tl, step, 1.0)
     words = [t.text for t in end]
     assert {"× 0.460", "× 0.249", "× 0.474", "h3's value", "out(1-out)", "out - y"} <= set(words)
-    product = next(t for t in end if t.text.startswith("= "))
-    assert product.text == "= 0.460 × 0.249 × 0.474 ≈ +0.0543"
+    assert "-l2_delta = +0.118" in words  # the bracket under the links that make it
+    product = next(t for t in end if t.text.startswith("dloss/dw = "))
+    assert product.text == "dloss/dw = 0.460 × 0.249 × 0.474 ≈ +0.0543"
     pieces = {product.text[a:b]: c for a, b, c in product.spans}
     # each rate coloured as the picture colours it: a value, the sigmoid's slope, a signed error
     colours = {"0.460": DARK.text, "0.249": DARK.slope, "0.474": DARK.positive, "+0.0543": DARK.gradient}
     assert pieces == colours
     total = next(t for t in end if t.text.startswith("4 records"))
-    assert total.text == "4 records: +0.00677 = the gradient"
-    # the rates over the chain in the video's type, every word in the panel's box
-    x0, y0, x1, _ = DESCENT_CURVE_BOX
-    for t in end:
-        wide = max(text_width_em(line) for line in t.text.split("\n")) * t.size / W
+    # the record's share is the worked change's term turned over: the change says so
+    assert (
+        total.text.replace("\n", " ")
+        == "4 records: +0.00677 = the gradient, so change = -gradient = -0.00677"
+    )
+    pieces = {total.text[a:b].replace("\n", " "): c for a, b, c in total.spans}
+    assert pieces == {"+0.00677": DARK.gradient, "change = -gradient = -0.00677": DARK.negative}
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+@pytest.mark.parametrize("which", [0, 1])
+def test_every_word_of_the_chain_stands_in_its_box_apart_from_the_others(run, layout, which):
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = _chains(tl)[which]
+    x0, y0, x1, _ = CHAIN_BOX
+    boxes = []
+    for t in _panel_texts(tl, step, 1.0):
+        lines = t.text.split("\n")
+        wide = max(text_width_em(line) for line in lines) * t.size / W
         left = t.x - (wide / 2 if t.align == "center" else 0)
+        tall = t.size * len(lines) / H
+        top = t.y + (tall / 2 if t.valign == "center" else 0)
         assert left >= x0 - 1e-9 and left + wide <= x1 + 0.01, t.text
-        assert t.y - t.size * (t.text.count("\n") + 1) / H >= y0 - 0.005, t.text
+        assert top - tall >= y0 - 0.005, t.text
+        assert t.size >= round(H * (0.039 if layout == "lecture" else 0.05)), t.text  # the layout's least
+        boxes.append((left, top - tall, left + wide, top, t.text))
+    for a, b in ((a, b) for n, a in enumerate(boxes) for b in boxes[n + 1 :]):
+        apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] + 0.002 or b[3] <= a[1] + 0.002
+        assert apart, (a[4], b[4])
+
+
+def test_the_chain_is_its_shot_alone_with_no_network(run):
+    """Across the frame, the caption naming the weight: the 3D network and its names would
+    leave the chain of six nodes no room (the hall's type did not fit beside it)."""
+    _, tl = run
+    step = _chains(tl)[1]
+    state = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    assert len(state.sphere_centers) == 0 and len(state.cylinder_centers) == 0
+    assert not any(t.text in ("x1", "x3", "h1", "h2", "h4") for t in state.texts)  # not in the chain
 
 
 def test_the_chain_speaks_japanese():
     loaded = load_scene()
     font = str(Path(__file__).parent / "fixtures" / "NotoSansCJKjp-subset.otf")  # no system font needed
     _, tl = prepare(replace(loaded, render=replace(loaded.render, lang="ja", font=font)), epochs=(1,))
-    words = [t.text for t in _panel_texts(tl, _chain(tl), 1.0)]
+    words = [t.text for t in _panel_texts(tl, _chains(tl)[0], 1.0)]
     assert "h3 の値" in words and "損失" in words
-    assert any(w.startswith("4 レコードの合計 +0.00677") for w in words)
+    assert any(w.startswith("4 レコードの合計 +0.00677 \uff1d 勾配") for w in words)
 
 
-def test_the_chain_is_shown_only_where_its_rates_are_the_pictures():
+def test_the_chain_is_told_only_where_it_is_the_whole_derivative():
     spec = load_scene().network
-    assert chains(spec)
-    assert not chains(replace(spec, loss="cross_entropy"))
-    assert not chains(replace(spec, reduction="mean"))
-    assert not chains(replace(spec, activations=(*spec.activations[:-1], "tanh")))
+    assert chains(spec, 0) and chains(spec, 1)
+    assert not chains(replace(spec, loss="cross_entropy"), 1)
+    assert not chains(replace(spec, reduction="mean"), 1)
+    assert not chains(replace(spec, activations=(*spec.activations[:-1], "tanh")), 1)
+    wide = replace(spec, layers=(3, 4, 2))  # two outputs: two paths from a hidden weight to the loss
+    assert chains(wide, 1) and not chains(wide, 0)
 
 
 def test_wrapping_words_each_wider_than_the_measure_ends():
@@ -130,23 +196,26 @@ def test_wrapping_words_each_wider_than_the_measure_ends():
 def test_the_chains_parts_come_over_the_whole_step_and_its_frames_between_are_held(run):
     """Built over its 7 s, not in the first 1.5 s, and drawn once per part: the frames
     between two parts share a key (held, not drawn again)."""
-    from nnviz3d.frames import frame_key, frame_state
-
     _, tl = run
-    step = _chain(tl)
+    step = _chains(tl)[0]
+    appear = chain_appear(3)
     frames = list(tl.frames_of(step.index))
     keys = [frame_key(tl, f) for f in frames]
     parts = []
     for f in frames:
         state = frame_state(tl, f, 320, 180)
         assert state.key == frame_key(tl, f)
-        rates = sum(t.text.startswith("× ") for t in state.texts)
-        parts.append(rates + any(t.text.startswith("= 0.460") for t in state.texts)
-                     + any(t.text.startswith("4 records") for t in state.texts))  # fmt: skip
-    assert parts == sorted(parts) and parts[-1] == 5  # one part after another, all at the end
+        words = [t.text for t in state.texts]
+        parts.append(
+            sum(w.startswith("× ") for w in words)
+            + any(w.startswith("-l2_delta") for w in words)
+            + any(w.startswith("dloss/dw = ") for w in words)
+            + any(w.startswith("4 records") for w in words)
+        )
+    assert parts == sorted(parts) and parts[-1] == len(appear)  # one part after another, all at the end
     first = [i / len(frames) for i in range(1, len(parts)) if parts[i] > parts[i - 1]]
-    assert first == pytest.approx(CHAIN_APPEAR, abs=1.5 / len(frames))  # each at its share of the step
-    # once the tween is over, one key per part (nothing yet, then five): held between
-    tween = keys[-1][1] - len(CHAIN_APPEAR)
+    assert first == pytest.approx(appear, abs=1.5 / len(frames))  # each at its share of the step
+    # once the tween is over, one key per part: held between
+    tween = keys[-1][1] - len(appear)
     after = [k for k in keys if k[1] >= tween]
-    assert len(set(after)) == 6 and len(after) > 0.8 * len(keys)
+    assert len(appear) <= len(set(after)) <= len(appear) + 1 and len(after) > 0.8 * len(keys)

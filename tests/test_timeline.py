@@ -34,6 +34,7 @@ def test_seed_000_order_for_a_full_iteration(story):
             "descent",
             "update",
             "worked",
+            "chain",
         ]
         + ["end"]
     )
@@ -54,6 +55,7 @@ def test_seed_000_order_for_a_full_iteration(story):
         "Downhill:",
         "syn0",
         "The",
+        "Chain",
     ]
     # to 5 digits: to 3 or 4 the four products would not add up to -0.00677 as written
     assert backward[4].caption.startswith("The largest change, of h3 -> out: 0.45968×(-0.11811) + ")
@@ -153,7 +155,7 @@ def test_frames_map_to_steps_and_back(story):
         assert tl.step_at(frames[0]) is s and tl.step_at(frames[-1]) is s
     with pytest.raises(IndexError):
         tl.step_at(tl.n_frames)
-    assert 120 <= tl.duration <= 300  # a length a class will watch
+    assert 120 <= tl.duration <= 320  # a length a class will watch (the chain rule's two shots: 14 s)
 
 
 def test_speed_and_fps_scale_the_frame_count():

@@ -780,45 +780,90 @@ def worked(b: Builder, beat: Beat) -> None:
     )
 
 
-def chains(spec) -> bool:
-    """Whether the chain rule's shot can write its three rates as the picture showed them:
-    a sigmoid output (its slope out(1-out), drawn on the sigmoid panel) under 1/2 sum of
-    squared errors (dLoss/dout = out - y, the output's error turned over)."""
-    return spec.activations[-1] == "sigmoid" and spec.loss == "squared" and spec.reduction == "sum"
+def chains(spec, k: int) -> bool:
+    """Whether the chain rule's shot can be told for a weight of matrix ``k``: every layer
+    after its end is one node (one path from the weight to the loss, so the chain is the
+    whole derivative), the activations from there on sigmoids (their slopes out(1-out), as
+    the sigmoid panel draws them) under 1/2 sum of squared errors (dLoss/dout = out - y)."""
+    one_path = all(n == 1 for n in spec.layers[k + 2 :])
+    sigmoids = all(a == "sigmoid" for a in spec.activations[k:])
+    return one_path and sigmoids and spec.loss == "squared" and spec.reduction == "sum"
 
 
 @step_kind("chain", seconds=7.0, phase="update")
 def chain(b: Builder, beat: Beat) -> None:
-    """The chain rule, once, for record 1 and the worked weight: w moves z, z moves out, out
-    moves the loss, and the rates multiply (3Blue1Brown's chain of nudges); the records'
-    products add up to the gradient the worked change summed and the descent goes down.
-    Every rate is the recorded one: the product is the record's input x -delta."""
+    """The chain rule for the worked weight and one record: w moves z, z moves the node's
+    output, that moves the next z (by the weight between), ... the output moves the loss;
+    the rates multiply (3Blue1Brown's chain of nudges), and the links from a node's slope to
+    the loss are its delta turned over -- the product the backward pass computed once and
+    reuses. The records' products add up to the gradient the worked change summed. Told for
+    the first record whose input at the weight is not 0 (an input of 0 makes every link
+    after it count for nothing). Every rate is the recorded one."""
     lay, u, k = b.layout, b.update, beat.layer
+    n_w = b.n_w
     change = u.weights_after[k] - u.weights_before[k]
     i, j = _largest(change)
     start, end = lay.node_name(k, i), lay.node_name(k + 1, j)
     a = u.inputs if k == 0 else u.activations[k - 1]
-    out, y = u.activations[k][:, j], u.targets[:, j]
-    r = 0  # the record whose numbers the forward pass showed, node by node
-    rates = (float(a[r, i]), float(out[r] * (1 - out[r])), float(out[r] - y[r]))
-    shares = tuple(float(v) for v in a[:, i] * u.deltas[k][:, j])  # dLoss/dz = the rates' last two
+    r = next((r for r in range(len(a)) if a[r, i] != 0), 0)
+    names, rates = ["w", "z"], [float(a[r, i])]
+    kinds, meanings = ["input" if k == 0 else "value"], [b.t("chain_value", a=start)]
+    slope_links: list[tuple[int, int]] = []  # (matrix, link of its end's slope)
+    node = j
+    for m in range(k, n_w):
+        here = lay.node_name(m + 1, node)
+        act = float(u.activations[m][r, node])
+        slope_links.append((m, len(rates)))
+        rates.append(act * (1 - act))
+        kinds.append("slope")
+        meanings.append(b.t("chain_slope", b=here))
+        names.append(here)
+        if m + 1 < n_w:  # on through the weight to the next layer's one node
+            rates.append(float(u.weights_before[m + 1][node, 0]))
+            kinds.append("weight")
+            meanings.append(b.t("chain_weight"))
+            names.append("z")
+            node = 0
+    out, y = float(u.activations[-1][r, node]), float(u.targets[r, node])
+    rates.append(out - y)
+    kinds.append("error")
+    meanings.append(b.t("chain_error", b=lay.node_name(n_w, node)))
+    names.append(b.t("chain_loss"))
+    last = len(rates) - 1
+    deltas = tuple(  # the code's deltas, turned over: from the slope on (the innermost first)
+        (first, last, f"l{m + 1}_delta", math.prod(rates[first:])) for m, first in reversed(slope_links)
+    )
+    shares = tuple(float(v) for v in a[:, i] * u.deltas[k][:, j])  # input x dLoss/dz
     gradient = float(u.weight_gradients[k][i, j])
+    share = math.prod(rates)
     edge = lay.edge_id(k, i, j)
     b.add(
         b.t("chain", a=start, b=end, r=r + 1),
         code=(f"update{k}",),
         values={
-            f"record {r + 1} dz/dw": rates[0],
-            f"record {r + 1} d{end}/dz": rates[1],
-            f"record {r + 1} dLoss/d{end}": rates[2],
-            f"record {r + 1} dE/dsyn{k}[{i},{j}]": math.prod(rates),
+            **{f"record {r + 1} link {n + 1}": v for n, v in enumerate(rates)},
+            f"record {r + 1} dE/dsyn{k}[{i},{j}]": share,
             f"dE/dsyn{k}[{i},{j}]": gradient,
         },
         layer=k,
         nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
         edges=[edge],
         extras={
-            "chain": ChainRule(start, end, r, rates, math.prod(rates), shares, gradient),
+            "chain": ChainRule(
+                start,
+                end,
+                r,
+                tuple(names),
+                tuple(rates),
+                tuple(kinds),
+                tuple(meanings),
+                deltas,
+                share,
+                shares,
+                gradient,
+                float(change[i, j]),
+                b.spec.learning_rate,
+            ),
             "terms": ((start, "value"), (end, "value")),
         },
     )

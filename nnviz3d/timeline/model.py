@@ -203,16 +203,28 @@ class LossCurve:
 class ChainRule:
     """3Blue1Brown's chain for one record: a nudge to the weight moves its end node's z (at
     the rate of the weight's start value), z moves the node's output (the activation's
-    slope), the output moves the loss (output - target). The three rates multiply into the
-    record's share of dLoss/dw; the records' shares add up to the gradient the update uses."""
+    slope), the output moves the next z (the weight between), ... and the network's output
+    moves the loss (output - target). The rates multiply into the record's share of
+    dLoss/dw; the records' shares add up to the gradient the update uses. The links from a
+    node's slope to the loss multiply into that node's delta, turned over (the code's
+    ``l2_delta``, ``l1_delta``): backpropagation keeps those products and reuses them."""
 
     start: str  # the weight's ends, as under their spheres ("h3", "out")
     end: str
-    record: int  # 0-based, of the batch: the record whose numbers the video showed
-    rates: tuple[float, float, float]  # dz/dw (start's value), dout/dz (slope), dLoss/dout
+    record: int  # 0-based, of the batch: the record the chain is told for
+    names: tuple[str, ...]  # the chain's nodes, "w" to the loss (one more than the links)
+    rates: tuple[float, ...]  # each link's rate: the start's value, slopes, weights, out - y
+    #: what each rate is ("value", "slope", "weight", "error": its colour) and its words
+    kinds: tuple[str, ...]
+    meanings: tuple[str, ...]
+    #: (first link, last link, the code's name, value): links whose product is a delta turned
+    #: over (-l2_delta = out(1-out) x (out - y))
+    deltas: tuple[tuple[int, int, str, float], ...]
     share: float  # the record's dLoss/dw: the rates' product
     shares: tuple[float, ...]  # every record's, in order
     gradient: float  # their sum: dLoss/dw, the update's
+    change: float  # what the update does to the weight: -rate x gradient
+    rate: float = 1.0  # the learning rate
 
 
 @dataclass(frozen=True)

@@ -161,9 +161,10 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                 yield Beat("update", epoch, batch, layer=k)
                 if epoch == min(scene.render.full, default=0) and worked_out(spec, batch):
                     yield Beat("worked", epoch, batch, layer=k)
-                    if k == n_w - 1 and batch == batches[0] and descends:  # once: why the change goes its way
-                        if chains(spec):  # one record's share of it, rate by rate
-                            yield Beat("chain", epoch, batch, layer=k)
+                    once = batch == batches[0] and descends
+                    if once and chains(spec, k):  # one record's share of it, rate by rate
+                        yield Beat("chain", epoch, batch, layer=k)
+                    if k == n_w - 1 and once:  # once: why the change goes its way
                         yield Beat("descent", epoch, batch, layer=k)
         yield Beat("end", epoch, batches[-1])
         previous = epoch
