@@ -109,8 +109,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chain_delta": "-{name} = {v}",
         "chain_sum": "{n} records: {v} = the gradient, so ",
         "descent": "Downhill: the loss's gradient along {a} -> {b} is {s}, so change = -{r}gradient = {c}",
-        "descent_gloss": " (learning rate {lr}; the loss as this one weight varies, the others held;"
-        " the step drawn {m}×)",
+        "descent_gloss": " (learning rate {lr})",
         "bars_record": "record {r}",
         "bars_history": "largest |change| of syn{k}, per iteration",
         "bars_change": "change (sum)",
@@ -342,8 +341,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "chain_delta": "-{name} = {v}",
         "chain_sum": "{n} レコードの合計 {v} ＝ 勾配、よって ",
         "descent": "坂を下る：{a} → {b} での損失の勾配は {s}、よって変化 = -{r}勾配 = {c}",
-        "descent_gloss": "（学習率 {lr}。この重みだけを動かしたときの損失、他の重みは固定。"
-        "一歩は {m} 倍で描画）",
+        "descent_gloss": "（学習率 {lr}）",
         "bars_record": "レコード {r}",
         "bars_history": "繰り返しごとの syn{k} の最大の変化",
         "bars_change": "変化（合計）",
