@@ -407,13 +407,13 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     assert shaft.points[1][0] < shaft.points[0][0]  # the change is negative: the arrow points left
     point = next(r for r in rects if r.color == theme.muted and r.opacity == 1.0)  # the weight now
     assert point.x0 < shaft.points[0][0] < point.x1  # from the point
-    # to where the update puts it, drawn x10 as every change is: to scale on the weight axis
+    # to where the update puts it, drawn x20 as every change is: to scale on the weight axis
     after = next(r for r in rects if r.color == theme.negative and r.x1 - r.x0 == pytest.approx(12 / W))
     moved = ((after.x0 + after.x1) - (point.x0 + point.x1)) / 2
     curve = step.loss_curve
     graph = (moved / (curve.change * curve.magnify)) * (curve.w[-1] - curve.w[0])  # the axis's width
-    assert curve.magnify == 10 and 0.2 < graph < 0.35  # the panel's width, about
-    assert "10×" in words
+    assert curve.magnify == 20 and 0.2 < graph < 0.35  # the panel's width, about
+    assert "20×" in words
     # the curve, sampled at 81 weights
     curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))
     assert len(curve.points) == 81
