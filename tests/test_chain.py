@@ -54,7 +54,7 @@ def test_syn1s_chain_is_record_1s_rates_and_its_delta(run):
     trace, tl = run
     c = _chains(tl)[0].chain
     assert (c.start, c.end, c.record) == ("h3", "out", 0)
-    assert c.names == ("w", "z", "out", "loss") and c.kinds == ("value", "slope", "error")
+    assert c.names == ("w", "z(out)", "out", "loss") and c.kinds == ("value", "slope", "error")
     value, slope, error = c.rates
     assert value == pytest.approx(0.45968497, abs=1e-8)
     assert slope == pytest.approx(0.47372957 * (1 - 0.47372957), abs=1e-8)
@@ -79,7 +79,7 @@ def test_syn0s_chain_runs_through_both_layers_and_reuses_l2_delta(run):
     trace, tl = run
     c = _chains(tl)[1].chain
     assert (c.start, c.end, c.record) == ("x2", "h3", 1)
-    assert c.names == ("w", "z", "h3", "z", "out", "loss")
+    assert c.names == ("w", "z(h3)", "h3", "z(out)", "out", "loss")
     assert c.kinds == ("input", "slope", "weight", "slope", "error")
     h3, out = 0.31236398, 0.48895696
     expected = (1.0, h3 * (1 - h3), -0.94522481, out * (1 - out), out - 1)
@@ -106,7 +106,7 @@ def test_the_chain_is_built_link_by_link_and_ends_with_its_sums(run, layout):
     step = _chains(tl)[0]
     appear = chain_appear(3)
     before = [t.text for t in _panel_texts(tl, step, appear[0] / 2)]
-    assert {"w", "z", "out", "loss"} <= set(before)  # the chain's names stand from the start
+    assert {"w", "z(out)", "out", "loss"} <= set(before)  # the chain's names stand from the start
     assert not any(t.startswith("×") for t in before)  # no rate yet
     first = [t.text for t in _panel_texts(tl, step, (appear[0] + appear[1]) / 2)]
     assert "× 0.460" in first and "× 0.249" not in first and "h3's value" in first

@@ -806,7 +806,8 @@ def chain(b: Builder, beat: Beat) -> None:
     start, end = lay.node_name(k, i), lay.node_name(k + 1, j)
     a = u.inputs if k == 0 else u.activations[k - 1]
     r = next((r for r in range(len(a)) if a[r, i] != 0), 0)
-    names, rates = ["w", "z"], [float(a[r, i])]
+    # each z named by its node (a chain through two layers has two: review 60b)
+    names, rates = ["w", f"z({end})"], [float(a[r, i])]
     kinds, meanings = ["input" if k == 0 else "value"], [b.t("chain_value", a=start)]
     slope_links: list[tuple[int, int]] = []  # (matrix, link of its end's slope)
     node = j
@@ -822,8 +823,8 @@ def chain(b: Builder, beat: Beat) -> None:
             rates.append(float(u.weights_before[m + 1][node, 0]))
             kinds.append("weight")
             meanings.append(b.t("chain_weight"))
-            names.append("z")
             node = 0
+            names.append(f"z({lay.node_name(m + 2, node)})")
     out, y = float(u.activations[-1][r, node]), float(u.targets[r, node])
     rates.append(out - y)
     kinds.append("error")
