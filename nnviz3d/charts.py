@@ -601,9 +601,15 @@ def run_chart(
         right, left = dx1 + 0.003, dx0 - 0.003 - width
         spots = [(right, dy1), (right, dy0 - height), (left, dy1), (left, dy0 - height),
                  (right, dy1 + height / 2), (left, dy1 + height / 2)]  # fmt: skip
+        if not current:  # an earlier one under or over its dot first: left of it, 0.49531 at
+            # iteration 10 was read as iteration 3's (reviews 58b, 60b)
+            centre = (dx0 + dx1) / 2 - width / 2
+            spots = [(centre, dy0 - height - 0.004), (centre, dy1 + 0.004), *spots]
         spots = [(a, b, a + width, b + height) for a, b in spots[: 2 if current else None]]
         free = [
-            q for q in spots if q[2] <= x1 - 0.005 and q[1] >= py0 and not any(_overlap(q, o) for o in placed)
+            q
+            for q in spots
+            if q[0] >= px0 and q[2] <= x1 - 0.005 and q[1] >= py0 and not any(_overlap(q, o) for o in placed)
         ]
         if free:
             spot = next((q for q in free if not _crosses(q, pts)), free[0])

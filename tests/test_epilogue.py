@@ -99,6 +99,27 @@ def test_the_fast_forwards_value_stands_clear_of_the_charts_title(default):
     assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
 
 
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_an_earlier_value_stands_under_or_over_its_own_dot(default, layout):
+    """Left of its dot, iteration 10's 0.49531 was read as iteration 3's (reviews 58b, 60b):
+    each earlier value written stands centred under or over its dot, where it has room."""
+    _, tl = default
+    tl = replace(tl, screen=layout)
+    step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
+    texts, rects, _ = overlay(tl, step, THEMES["dark"], 1280, 720)
+    dots = [r for r in rects if r.color == THEMES["dark"].text and r.opacity == 1.0 and r.x1 - r.x0 < 0.012]
+    written = {t.text: t for t in texts if t.text in ("0.49531", "0.45874", "0.04303", "0.00859")}
+    assert {"0.49531", "0.45874", "0.04303"} <= set(written)
+
+    def centred(value):
+        width = len(value.text) * 0.6 * value.size / 1280
+        return any(abs(value.x + width / 2 - (d.x0 + d.x1) / 2) < 1e-9 for d in dots)
+
+    # where there is room (under the plot's floor or by the current value there may not be)
+    assert centred(written["0.49531"]) and centred(written["0.45874"])
+    assert sum(map(centred, written.values())) >= len(written) - 1
+
+
 def test_no_fast_forward_without_a_power_of_ten_in_the_gap():
     scene = load_scene()
     scene = replace(scene, render=replace(scene.render, epochs=(1, 2, 5, 6)))

@@ -274,7 +274,7 @@ def test_a_dying_ffmpeg_keeps_the_old_output_and_leaves_no_temp_file(tmp_path, m
 def test_the_contact_sheet_has_a_thumbnail_and_caption_per_step(tmp_path):
     pdf = tmp_path / "sheet.pdf"
     assert main(["sheet", *DRAFT, "--epochs", "1", "--out", str(pdf)]) == 0
-    steps = 43  # iteration 1 with the title and the initialisation (no epilogue with --epochs)
+    steps = 46  # iteration 1 with the title and the initialisation (no epilogue with --epochs)
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().count(b"/Type /Page\n") == -(-steps // 9)
     png = tmp_path / "sheet.png"
     assert main(["sheet", *DRAFT, "--epochs", "1", "--out", str(png)]) == 0
