@@ -519,11 +519,12 @@ def trajectory_chart(box: Box, path: dict[int, np.ndarray], epoch: int | None, t
 
 def run_chart(
     box, series, epoch: int | None, marks, title: str, x_label: str, theme: Theme, w: int, h: int,
-    min_size: int = 9,
+    min_size: int = 9, written=None,
 ):  # fmt: skip
     """The epilogue's chart, big enough for a lecture hall: ``series`` (one value per epoch)
     on log x and log y axes with labelled decades, drawn up to ``epoch``; the ``marks``
-    reached so far get a dot and their value, the current one in the accent colour."""
+    reached so far get a dot and their value (only those in ``written`` where it is given,
+    and the current one, in the accent colour)."""
     x0, y0, x1, y1 = box
     rects = [Rect2D(x0, y0, x1, y1, theme.panel, 0.7)]
     title_size, tick = max(min_size, round(h * 0.03)), max(min_size, round(h * 0.023))
@@ -594,6 +595,8 @@ def run_chart(
     # curve strike "0.04303" through); left out where each would cover a dot or a label
     for m in sorted(reached, key=lambda m: (m != upto, -m)):
         current = m == upto
+        if not current and written is not None and m not in written:
+            continue
         color, size = (theme.accent, round(tick * 1.3)) if current else (theme.text, tick)
         label = fmt(float(series[m - 1]), 5)
         width, height = len(label) * 0.6 * size / w, 1.15 * size / h

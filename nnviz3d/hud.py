@@ -9,6 +9,7 @@ layouts that show it.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -1753,5 +1754,8 @@ def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
     title = hud.t("plot_epilogue_epoch" if per_epoch else "plot_epilogue")
     x_label = hud.t("axis_epoch" if per_epoch else "axis_iteration")
     area = (x0 + 0.005, y0 + 0.012, min(x1, right - 0.012), y1 - 0.008)
+    # every fast forward's dot, the values of the powers of ten (the 20s and 50s between
+    # them crowded the decades' values off the chart)
+    decades = {m for m in marks if m == 10 ** round(math.log10(m))} | {timeline.steps[-1].epoch}
     _add(out, run_chart(area, timeline.display_errors, step.epoch, marks, title, x_label, hud.theme,
-                        hud.width, hud.height, hud.min_size))  # fmt: skip
+                        hud.width, hud.height, hud.min_size, written=decades))  # fmt: skip

@@ -20,7 +20,7 @@ from nnviz3d.timeline import fmt, fmt_sig, story, story_seconds
 from tests.helpers import study
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMELAPSE = [10, 100, 1000]  # between iterations 3 and 1998
+TIMELAPSE = [10, 20, 50, 100, 200, 500, 1000]  # between iterations 3 and 1998: 1, 2, 5 x 10^k
 EPILOGUE = [10000, 60000]  # after 2000
 GLANCE = TIMELAPSE + EPILOGUE
 
@@ -53,16 +53,16 @@ def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
     trace, tl = default
     kinds = [s.kind for s in tl.steps]
     first = kinds.index("timelapse")
-    lapse = tl.steps[first : first + 3]
+    lapse = tl.steps[first : first + len(TIMELAPSE)]
     assert tl.steps[first - 1].kind == "end" and tl.steps[first - 1].epoch == 3
-    assert [s.kind for s in lapse] == ["timelapse"] * 3 and [s.epoch for s in lapse] == TIMELAPSE
-    after = tl.steps[first + 3]
+    assert [s.kind for s in lapse] == ["timelapse"] * 7 and [s.epoch for s in lapse] == TIMELAPSE
+    after = tl.steps[first + len(TIMELAPSE)]
     assert after.kind == "skip"
     assert after.caption == "... 997 iterations after iteration 1000: iteration 1998, step by step again"
     assert after.values["skipped_iterations"] == 997.0  # 1001 to 1997
     assert after.card == ("... 997 iterations after iteration 1000:", "iteration 1998, step by step again")
-    assert kinds.count("timelapse") == 3
-    assert lapse[1].caption == (
+    assert kinds.count("timelapse") == 7
+    assert lapse[3].caption == (
         "Fast forward to iteration 100: mean |error| 0.45874; "
         "outputs 0.367 0.524 0.578 0.570 vs targets 0 1 1 0"
     )
@@ -72,7 +72,7 @@ def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
         assert np.array_equal(s.visual.outputs, u.outputs)
         assert np.array_equal(s.visual.weights, np.concatenate([w.ravel() for w in u.weights_before]))
     # the big chart of the whole run, drawn up to the step's iteration
-    texts = overlay(tl, lapse[1], THEMES["dark"], 1280, 720)[0]
+    texts = overlay(tl, lapse[3], THEMES["dark"], 1280, 720)[0]
     assert "mean |error| per iteration (log scales)" in [t.text for t in texts]
     assert "0.45874" in [t.text for t in texts] and "0.04303" not in [t.text for t in texts]
 
@@ -120,12 +120,12 @@ def test_an_earlier_value_stands_under_or_over_its_own_dot(default, layout):
     assert sum(map(centred, written.values())) >= len(written) - 1
 
 
-def test_no_fast_forward_without_a_power_of_ten_in_the_gap():
+def test_no_fast_forward_without_a_1_2_5_step_in_the_gap():
     scene = load_scene()
     scene = replace(scene, render=replace(scene.render, epochs=(1, 2, 5, 6)))
     assert [b.epoch for b in story(scene, scene.render.epochs) if b.kind == "timelapse"] == []
     scene = replace(scene, render=replace(scene.render, epochs=(20, 21, 150)))
-    assert [b.epoch for b in story(scene, scene.render.epochs) if b.kind == "timelapse"] == [10, 100]
+    assert [b.epoch for b in story(scene, scene.render.epochs) if b.kind == "timelapse"] == [10, 50, 100]
 
 
 def test_the_epilogue_iterations_are_recorded_whole(default):
@@ -277,7 +277,7 @@ def test_epochs_on_the_command_line_show_exactly_those(capsys):
     assert not any(r["kind"] in ("epilogue", "summary") for r in rows)
     assert {r["epoch"] for r in rows} <= {None, 1, 2}
     rows = _steps(capsys, "--epochs", "1-2", "--epilogue")
-    assert [r["epoch"] for r in rows if r["kind"] == "epilogue"] == GLANCE
+    assert [r["epoch"] for r in rows if r["kind"] == "epilogue"] == [10, 100, 1000, 10000, 60000]  # decades
     assert rows[-1]["kind"] == "summary" and rows[-1]["phase"] == "summary"
     assert rows[-1]["code"][0] == "l2_error = y - l2"
 
@@ -287,7 +287,7 @@ def test_the_length_estimate_includes_the_epilogue(default):
     scene = load_scene()
     assert story_seconds(scene) == pytest.approx(tl.duration, rel=0.01)
     assert story_seconds(scene) - story_seconds(scene, scene.render.epochs) == pytest.approx(
-        3 * 2.0 + 1.6 + 2 * 2.0 + 8.0
+        7 * 1.5 + 1.6 + 2 * 2.0 + 8.0
     )
     beats = list(story(scene, scene.render.epochs))
     assert [b.kind for b in beats[-4:]] == ["card", *["epilogue"] * 2, "summary"]
@@ -428,7 +428,7 @@ def test_each_fast_forward_is_a_chapter_of_its_own():
         "timelapse", "50-forward", "50-backward", "50-update", "timelapse~2",
     ]  # fmt: skip
     second = find_chapter(tl, "timelapse~2")
-    assert [s.epoch for s in tl.steps[second.first_step : second.last_step + 1]] == [100, 1000]
+    assert [s.epoch for s in tl.steps[second.first_step : second.last_step + 1]] == [100, 200, 500, 1000]
 
 
 def test_a_node_that_learned_to_stay_off_is_a_ring(default):
