@@ -34,7 +34,7 @@ class Theme:
     number: tuple[float, float, float]
     invalid: tuple[float, float, float] = (0.95, 0.12, 0.12)  # NaN/inf of a diverged run: red
     #: an activation's slope (the sigmoid's tangents): a colour of its own
-    slope: tuple[float, float, float] = (1.0, 0.86, 0.25)
+    slope: tuple[float, float, float] = (1.0, 0.93, 0.45)
     #: the loss's slope along a weight (dloss/dw, the loss curve's tangent): not the
     #: sigmoid's yellow, which two reviewers read as the same derivative
     gradient: tuple[float, float, float] = (0.55, 0.95, 0.40)
