@@ -485,3 +485,19 @@ def test_the_error_charts_axes_numbers_stand_apart_and_in_the_frame(default, lay
         bottom = t.y * 720 - {"top": 1.2, "center": 0.6, "bottom": 0.0}[t.valign] * t.size
         assert bottom >= 8, t.text
     assert (layout == "lecture") <= any(t.text == "iteration" for t in texts)
+
+
+def test_the_summarys_weights_out_of_an_input_of_0_are_dimmed(default):
+    """The unseen input [1, 0, 0]: x2's and x3's weights carry nothing to its answer (review
+    60b saw them as strong as x1's); every other weight keeps its full colour."""
+    from nnviz3d.timeline.model import DIM
+
+    _, tl = default
+    summary = tl.steps[-1]
+    lay = tl.layout
+    x = [lay.node_id(0, i) for i in range(3)]
+    values = summary.visual.node_values[x]
+    assert list(values) == [1.0, 0.0, 0.0]
+    focus = summary.visual.edge_focus
+    from_zero = np.isin(lay.edge_from, x[1:])
+    assert np.all(focus[from_zero] == DIM) and np.all(focus[~from_zero] == 1.0)

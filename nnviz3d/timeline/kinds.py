@@ -22,6 +22,7 @@ from nnviz3d.layout import strongest_inputs
 from nnviz3d.mlp import forward, loss_value
 from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import (
+    DIM,
     TIMES,
     ChainRule,
     LossCurve,
@@ -1068,6 +1069,9 @@ def summary(b: Builder, beat: Beat) -> None:
         satellites=np.full_like(b.visual.satellites, np.nan),
         halos=np.full(lay.n_nodes, np.nan),
         current_record=None,
+        # a weight out of an input of 0 carries nothing to the answer: dimmed (review 60b
+        # saw x2's and x3's weights as strong as x1's under the input [1, 0, 0])
+        edge_focus=np.where(values[lay.edge_from] == 0, DIM, 1.0),
     )
 
 

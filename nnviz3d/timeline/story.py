@@ -413,7 +413,7 @@ class Builder:
         """A step of the current beat's kind; ``visual_changes`` are what it leaves on screen.
         Its caption is ``caption + gloss``: the gloss explains, the hud draws it smaller."""
         kind = KINDS[self.beat.kind]
-        self.visual = replace(self.visual, **self.focus(nodes, edges), **visual_changes)
+        self.visual = replace(self.visual, **{**self.focus(nodes, edges), **visual_changes})
         self.steps.append(
             Step(
                 index=len(self.steps),
