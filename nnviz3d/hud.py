@@ -229,14 +229,15 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
 HALL_CAPTION = (0.015, 0.725, 0.985, 0.925)  # three lines of the hall's type
 #: steps whose 2D layer moves with the tween (drawn again each frame, not once per step)
 MOVING_KINDS = ("descent",)
-#: shots of their own: a small network (layout.DESCENT_REGION) beside one big panel
+#: shots of their own, one big panel each: the chain rule's across the frame, the
+#: descent's beside a small network (layout.DESCENT_REGION)
 SHOT_KINDS = ("chain", "descent")
 #: gradient descent, big: the loss curve beside a small network (layout.DESCENT_REGION)
 DESCENT_CURVE_BOX = (0.37, 0.14, 0.985, 0.74)
 
 
 def _descent_regions(hud: Hud, caption: Box) -> list[tuple[str, Box]]:
-    """The shots of their own beside a small network: the chain rule, then the descent."""
+    """The shots of their own: the chain rule's chain, the descent's loss curve."""
     return [
         ("status", STATUS_BOX),
         ("caption", caption),
@@ -1677,8 +1678,9 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     if shown >= appear[n + 1]:  # the rates multiplied: the record's share of dloss/dw
         factors = numbers
         share = fmt_signed(c.share)
-        line = f"dloss/dw = {f' {TIMES} '.join(factors)} {hud.t('approx')} {share}"
-        spans, at = [], len("dloss/dw = ")
+        head = hud.t("chain_product")
+        line = f"{head}{f' {TIMES} '.join(factors)} {hud.t('approx')} {share}"
+        spans, at = [], len(head)
         for f, colour in zip(factors, rate_colours, strict=True):
             spans.append((at, at + len(f), colour))
             at += len(f) + 3

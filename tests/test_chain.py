@@ -169,6 +169,7 @@ def test_the_chain_speaks_japanese():
     _, tl = prepare(replace(loaded, render=replace(loaded.render, lang="ja", font=font)), epochs=(1,))
     words = [t.text for t in _panel_texts(tl, _chains(tl)[0], 1.0)]
     assert "h3 の値" in words and "損失" in words
+    assert "d損失/dw = 0.460 × 0.249 × 0.474 ≈ +0.0543" in words  # the loss named as the plot names it
     assert any(w.startswith("4 レコードの合計 +0.00677 \uff1d 勾配") for w in words)
 
 
