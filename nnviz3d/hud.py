@@ -1387,7 +1387,7 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * text_h - 0.01
     known = chart.values
-    scale = max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
+    scale = chart.scale or max((abs(v) for v in known if np.isfinite(v)), default=0.0) or 1.0
     signed = min(known) < 0  # all positive: no "+" to read, the zero line at the left
     number = fmt_signed if signed else fmt_sig
     digits = 3

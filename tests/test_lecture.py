@@ -425,3 +425,25 @@ def test_the_changes_take_the_arrows_magnification_only_near_their_own():
     assert one_magnification(video([10], [10.0])) is None  # one number already
     assert one_magnification(video([], [10.0])) is None  # no arrow magnified
     assert one_magnification(video([20, 50], [10.0])) is None  # the arrows' own differ
+
+
+def test_the_errors_bars_keep_one_scale_for_the_whole_video(story):
+    """Iteration 2000's errors (0.03 at most) drew longer than iteration 1's (0.5) on scales
+    of their own (review 60a): one scale, iteration 1's largest |l2_error| (0.545), for all."""
+    _, tl = story
+    shown = [s for s in tl.steps if s.kind == "display_error" and s.bars is not None]
+    assert {s.epoch for s in shown} >= {1, 2000}
+    assert len({s.bars.scale for s in shown}) == 1 and shown[0].bars.scale == pytest.approx(
+        0.54470837, abs=1e-8
+    )
+
+    def longest(step):  # the longest signed bar drawn, in pixels
+        from nnviz3d.hud import overlay
+        from nnviz3d.primitives import THEMES
+
+        _, rects, _ = overlay(tl, step, THEMES["dark"], 1280, 720)
+        signs = (THEMES["dark"].positive, THEMES["dark"].negative)
+        return max((r.x1 - r.x0) * 1280 for r in rects if r.color in signs and r.opacity == 1.0)
+
+    first, last = (next(s for s in shown if s.epoch == e) for e in (1, 2000))
+    assert longest(last) < 0.2 * longest(first)  # (a wider room beside the short names "1".."4")

@@ -1505,7 +1505,7 @@ def _error_bars(b: Builder, u, n_w: int) -> RecordBars | None:
         return None
     errors = [float(e) for e in u.output_errors[:, 0]]
     bars = _record_bars(b, "bars_errors", errors, "bars_mean", float(u.mean_abs_error), k=n_w)
-    return replace(bars, size_total=True) if bars is not None else None
+    return replace(bars, size_total=True, scale=b.error_scale()) if bars is not None else None
 
 
 #: a layer with more nodes than this gets no arrows (a column of 10 would be a thicket)

@@ -175,6 +175,10 @@ class RecordBars:
     #: then the total's: a sum's result comes with the caption's (a review found a node's
     #: z in the panel while its caption still built the formula)
     appear: tuple[int, int] = (1, 1)
+    #: the size drawn at the bars' full length: one for the whole video where the same
+    #: measure comes back (the errors: iteration 2000's 0.03 drew longer than iteration 1's
+    #: 0.5 on a scale of its own, review 60a); 0 for the chart's own largest
+    scale: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -354,6 +354,15 @@ class Builder:
             self._change_scale = (drawn, biggest)
         return self._change_scale
 
+    def error_scale(self) -> float:
+        """The largest output error of the shown iterations: the errors' bars are drawn on
+        one scale for the whole video, so the late ones look as small as they are."""
+        if not hasattr(self, "_error_scale"):
+            errors = [np.abs(u.output_errors) for e in self.epochs for u in self.trace.epoch_updates(e)]
+            finite = [float(np.max(a[np.isfinite(a)])) for a in errors if np.isfinite(a).any()]
+            self._error_scale = max(finite, default=0.0)
+        return self._error_scale
+
     def epoch_before(self, epoch: int) -> int:
         """The shown epoch before ``epoch`` (0 before the first)."""
         earlier = [e for e in self.epochs if e < epoch]
