@@ -1654,9 +1654,12 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
             continue
         ax0, ax1 = centres[m] + half[m], centres[m + 1] - half[m + 1]
         head, rise = 0.012, 0.012 * w / h * 0.6
-        out.lines.append(Polyline2D(((ax0, name_y), (ax1, name_y)), theme.muted, 3.0))
+        # the link just told lit in its rate's colour, the eye's one place; then grey
+        newest = shown < (appear[m + 1] if m + 1 < len(appear) else 1.0)
+        colour, stroke = (rate_colours[m], 5.0) if newest else (theme.muted, 3.0)
+        out.lines.append(Polyline2D(((ax0, name_y), (ax1, name_y)), colour, stroke))
         out.lines.append(Polyline2D(((ax1 - head, name_y + rise), (ax1, name_y), (ax1 - head, name_y - rise)),
-                                    theme.muted, 3.0))  # fmt: skip
+                                    colour, stroke))  # fmt: skip
         mid = (centres[m] + centres[m + 1]) / 2
         out.texts.append(Text2D(rates[m], mid, row, rate_size, rate_colours[m], align="center"))
         out.texts.append(Text2D(meanings[m], mid, under, size, theme.muted, align="center"))

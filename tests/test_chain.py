@@ -220,3 +220,27 @@ def test_the_chains_parts_come_over_the_whole_step_and_its_frames_between_are_he
     tween = keys[-1][1] - len(appear)
     after = [k for k in keys if k[1] >= tween]
     assert len(appear) <= len(set(after)) <= len(appear) + 1 and len(after) > 0.8 * len(keys)
+
+
+def test_the_link_just_told_is_lit_and_the_others_grey(run):
+    """One place for the eye at a time (review 60a): the newest link's arrow in its rate's
+    colour and thicker; the links before it grey, and all grey once the sums come."""
+    _, tl = run
+    step = _chains(tl)[1]
+    appear = chain_appear(len(step.chain.rates))
+
+    def arrows(progress):  # the chain's arrows (shafts: two points on the names' line)
+        _, _, lines = overlay(tl, step, DARK, W, H, progress=progress)
+        return [
+            p for p in lines if len(p.points) == 2 and p.points[0][1] == p.points[1][1] and p.width >= 3.0
+        ]
+
+    for m in range(len(step.chain.rates)):
+        shafts = sorted(arrows((appear[m] + (appear[m + 1])) / 2), key=lambda p: p.points[0][0])
+        assert len(shafts) == m + 1
+        assert [p.width for p in shafts] == [3.0] * m + [5.0]
+        kind, rate = step.chain.kinds[m], step.chain.rates[m]
+        sign = DARK.positive if rate > 0 else DARK.negative
+        assert shafts[-1].color == {"input": DARK.text, "slope": DARK.slope}.get(kind, sign)
+        assert all(p.color == DARK.muted for p in shafts[:-1])
+    assert all(p.color == DARK.muted and p.width == 3.0 for p in arrows(1.0))
