@@ -20,11 +20,11 @@ import numpy as np
 
 from nnviz3d.fonts import advance_em
 from nnviz3d.hud import (
+    CHAIN_DIAGRAM,
     EPILOGUE_KINDS,
     EQUALS,
     MIN_TEXT,
     MOVING_KINDS,
-    SHOT_KINDS,
     caption_parts,
     caption_parts_shown,
     chain_appear,
@@ -60,7 +60,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Signal, Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_input, fmt_sig, fmt_signed
 
 __all__ = [
     "THEMES",
@@ -364,6 +364,63 @@ def _sub_key(timeline: Timeline, step: Step, frame: int) -> int:
     return sub
 
 
+def chain_rates(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int, stage: float | None
+) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...]]:
+    """The chain rule's rates told where they stand on the network, one after another: the
+    weight's start value over its first stretch, a node's slope beside it (right of a hidden
+    node, under the output, whose name is over it), a weight between over its middle, and
+    the output's error right of it, on to the loss; the one just told the biggest. Each on
+    a backdrop over the weights crossing there."""
+    c, layout = step.chain, timeline.layout
+    if c is None:
+        return (), ()
+    reached = chain_appear(len(c.rates))[: len(c.rates)]
+    told = [m for m, at in enumerate(reached) if stage is None or stage >= at]
+    size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]) * 1.25)
+    out, backdrops = [], []
+    last = len(layout.layers) - 1
+    for m in told:
+        kind, value = c.kinds[m], c.rates[m]
+        where, index = c.anchors[m]
+        number = fmt_input(value) if kind == "input" else fmt_sig(value)
+        colour = {"input": theme.text, "value": theme.text, "slope": theme.slope}.get(
+            kind, theme.positive if value > 0 else theme.negative
+        )
+        text = f"{TIMES} {number}"
+        big = m == told[-1] and (stage is None or stage < CHAIN_DIAGRAM)
+        here = size + (round(size * 0.25) if big else 0)
+        if where == "edge":
+            a, b = layout.nodes[layout.edge_from[index]], layout.nodes[layout.edge_to[index]]
+            point, align, valign = (a + b) / 2 + np.array([0.0, 0.12, 0.0]), "center", "bottom"
+        else:
+            reach = NODE_R_MAX * layout.node_scale[index] + NAME_GAP
+            centre = layout.nodes[index]
+            if where == "input":  # on the weight's first stretch: left of an input, off the frame
+                ahead = layout.nodes[c.anchors[1][1]] - centre  # towards the weight's end node
+                point, align, valign = centre + 0.45 * ahead + np.array([0.0, 0.12, 0.0]), "center", "bottom"
+            elif where == "beyond":
+                point, align, valign = centre + np.array([reach, 0.0, 0.0]), "left", "center"
+                text = f"{text} \u2192 {c.names[-1]}"
+            elif layout.node_layer[index] == last:
+                point, align, valign = centre - np.array([0.0, reach, 0.0]), "center", "top"
+            else:
+                point, align, valign = centre + np.array([reach, -0.05, 0.0]), "left", "top"
+        x, y = (project(camera, point, width / height)[0] + 1) / 2
+        if where == "beyond":  # in the frame: smaller where the hall's type would run off it
+            here = max(size, fit_size(text, here, (0.985 - x) * width))
+        spans = ((0, len(text) - len(c.names[-1]) - 3, colour),) if where == "beyond" else ()
+        out.append(Text2D(text, x, y, here, colour, bold=big, align=align, valign=valign, spans=spans))
+        wide, tall = text_width_em(text) * here / width, 1.15 * here / height
+        left = {"left": x, "right": x - wide, "center": x - wide / 2}[align]
+        low = {"bottom": y, "top": y - tall, "center": y - tall / 2}[valign]
+        pad = 0.2 * here / width
+        backdrops.append(
+            Rect2D(left - pad, low, left + wide + pad, low + tall, theme.background_bottom, 0.85)
+        )
+    return tuple(out), tuple(backdrops)
+
+
 def chain_stage(step: Step, frame: int) -> float | None:
     """The chain rule's shot builds over its whole length, a part at each of chain_appear:
     the last part's start reached (its frames between are held); None for other steps."""
@@ -480,7 +537,7 @@ def frame_state(
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written, stage)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
-    if step.kind in SHOT_KINDS and not in_scene:  # small beside the loss curve, its weight lit
+    if step.kind == "descent" and not in_scene:  # small beside the loss curve, its weight lit
         region = DESCENT_REGION
     region = region or network_region(timeline.screen, shape(timeline))
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
@@ -490,7 +547,8 @@ def frame_state(
     slide = step.card is not None and not in_scene  # a card is a clean slide: nothing shows through
     # the network is drawn as panels (hud_scenes.py), or the shot is a panel's alone (the
     # chain rule: its chain is the picture, across the frame)
-    panels_only = shape(timeline) == "grids" or (step.kind == "chain" and not in_scene)
+    diagram = step.kind == "chain" and not in_scene and (stage is None or stage >= CHAIN_DIAGRAM)
+    panels_only = shape(timeline) == "grids" or diagram
     sheet_labels: tuple[Label3D, ...] = ()
     if step.feature_maps is not None and not in_scene and not slide:
         # the maps are drawn at a glance (a fast forward, the epilogue): the output's reaches
@@ -499,10 +557,14 @@ def frame_state(
         cells, frames, axes = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
     labels, carried = ((), ()) if slide else _labels(timeline, step, theme, camera, (width, height), progress)
-    if names_shown(timeline, step) and spread < 0.5:  # a sheet is too small for names
+    told = step.kind == "chain" and not in_scene and not diagram  # its rates on the network
+    if (names_shown(timeline, step) or told) and spread < 0.5:  # a sheet is too small for names
         names, backdrops = node_names(timeline, step, theme, camera, width, height)
         names, backdrops = _names_clear_of(names, backdrops, labels, camera, (width, height), timeline.font)
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
+    if told:
+        rates, backdrops = chain_rates(timeline, step, theme, camera, width, height, stage)
+        texts, rects = texts + rates, rects + backdrops
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
@@ -2505,7 +2567,7 @@ def node_names(
     names = [layout.name_of(node) for node in range(layout.n_nodes)]
     named = named_in(step.caption, names)
     size = name_size(height, timeline.screen)
-    small = step.kind in SHOT_KINDS  # the network small beside its curve: a crowd
+    small = step.kind == "descent"  # the network small beside its curve: a crowd
     last = layout.node_layer == len(layout.layers) - 1
     edges = layout.nodes.copy()
     if small:  # a name beside its sphere (under it, h3's stood on h4: reviews 44a, 44b),

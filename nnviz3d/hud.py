@@ -1574,20 +1574,24 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     out.texts.append(Text2D(hud.t("curve_axis"), gx1, axis_y, size, theme.muted, align="right"))
 
 
-#: when each part of the chain rule's shot is drawn, as a share of its length: the links
-#: one after another (CHAIN_LINKS_END shared between them), the deltas they make, the
-#: record's product, then the records' sum and the change
-CHAIN_LINKS_START, CHAIN_LINKS_END = 0.10, 0.55
-CHAIN_AFTER = (0.62, 0.72, 0.84)
+#: when each part of the chain rule's shot is drawn, as a share of its length: first on
+#: the network, the links' rates one after another at their places on it (CHAIN_NET
+#: shared between them), then the chain drawn whole across the frame (CHAIN_DIAGRAM), the
+#: deltas its links make, the record's product, and the records' sum with the change
+CHAIN_NET = (0.05, 0.38)
+CHAIN_DIAGRAM = 0.46
+CHAIN_AFTER = (0.58, 0.70, 0.82)
 #: the chain rule's shot: its chain across the frame, alone (the caption names the weight)
 CHAIN_BOX = (0.015, 0.14, 0.985, 0.74)
 BRACKET_ROW = 1.05  # a delta's bracket and its name under the links: lines of the panel's type
 
 
 def chain_appear(links: int) -> tuple[float, ...]:
-    """When each part of a chain of ``links`` links is drawn (:data:`CHAIN_AFTER`)."""
-    step = (CHAIN_LINKS_END - CHAIN_LINKS_START) / max(1, links - 1)
-    return (*(CHAIN_LINKS_START + n * step for n in range(links)), *CHAIN_AFTER)
+    """When each part of a chain of ``links`` links is drawn: each link on the network, the
+    diagram, then CHAIN_AFTER's three."""
+    start, end = CHAIN_NET
+    step = (end - start) / max(1, links - 1)
+    return (*(start + n * step for n in range(links)), CHAIN_DIAGRAM, *CHAIN_AFTER)
 
 
 @panel("chain")
@@ -1596,8 +1600,9 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     loss, each link with its rate over it and what the rate is under it; under the links
     that make a delta, a bracket with the code's name (-l2_delta: the product the backward
     pass keeps and reuses); then the rates multiplied (the record's dloss/dw), the records'
-    shares summed (the gradient) and the change the update makes of it. The links come one
-    by one (3Blue1Brown's chain of nudges, built as it is told)."""
+    shares summed (the gradient) and the change the update makes of it. The rates are told
+    first one by one where they stand on the network (frames.chain_rates: 3Blue1Brown's
+    chain of nudges, on the picture), then the chain is drawn whole here and summed."""
     c, theme, w, h = hud.step.chain, hud.theme, hud.width, hud.height
     if c is None:
         return
@@ -1605,6 +1610,8 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     size, big = hud.min_size, hud.big_size
     shown = 1.0 if hud.progress is None else hud.progress
     appear = chain_appear(len(c.rates))
+    if shown < CHAIN_DIAGRAM:  # the rates are told on the network first (frames.chain_rates)
+        return
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
     title = wrap(hud.t("chain_title", r=c.record + 1), size, w * (x1 - x0 - 0.02))
     out.texts.append(Text2D(title, x0 + 0.01, y1, size, theme.muted))
@@ -1649,22 +1656,17 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(name, x, name_y, big, theme.text, bold=True, align="center", valign="center"))
     half = [text_width_em(name) * big * 0.5 / w + 0.008 for name in c.names]
     under = name_y - big * 0.7 / h
-    for m in range(n):
-        if shown < appear[m]:
-            continue
+    for m in range(n):  # the links, whole: they were told one by one on the network
         ax0, ax1 = centres[m] + half[m], centres[m + 1] - half[m + 1]
         head, rise = 0.012, 0.012 * w / h * 0.6
-        # the link just told lit in its rate's colour, the eye's one place; then grey
-        newest = shown < (appear[m + 1] if m + 1 < len(appear) else 1.0)
-        colour, stroke = (rate_colours[m], 5.0) if newest else (theme.muted, 3.0)
-        out.lines.append(Polyline2D(((ax0, name_y), (ax1, name_y)), colour, stroke))
+        out.lines.append(Polyline2D(((ax0, name_y), (ax1, name_y)), theme.muted, 3.0))
         out.lines.append(Polyline2D(((ax1 - head, name_y + rise), (ax1, name_y), (ax1 - head, name_y - rise)),
-                                    colour, stroke))  # fmt: skip
+                                    theme.muted, 3.0))  # fmt: skip
         mid = (centres[m] + centres[m + 1]) / 2
         out.texts.append(Text2D(rates[m], mid, row, rate_size, rate_colours[m], align="center"))
         out.texts.append(Text2D(meanings[m], mid, under, size, theme.muted, align="center"))
     y = under - lines * size * LINE / h - 0.012
-    if shown >= appear[n]:  # the links that make each delta: a bracket under them, named
+    if shown >= appear[n + 1]:  # the links that make each delta: a bracket under them, named
         for first, last, name, value in c.deltas:
             left = (centres[first] + centres[first + 1]) / 2 - room / w / 2
             right = (centres[last] + centres[last + 1]) / 2 + room / w / 2
@@ -1678,7 +1680,7 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
             y -= size * LINE * BRACKET_ROW / h
         y -= 0.012  # the sums apart from the brackets' names
     left_x = x0 + 0.01
-    if shown >= appear[n + 1]:  # the rates multiplied: the record's share of dloss/dw
+    if shown >= appear[n + 2]:  # the rates multiplied: the record's share of dloss/dw
         factors = numbers
         share = fmt_signed(c.share)
         head = hud.t("chain_product")
@@ -1691,7 +1693,7 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         fitted = max(size, fit_size(line, big, w * (x1 - x0 - 0.02)))
         out.texts.append(Text2D(line, left_x, y, fitted, theme.text, spans=tuple(spans)))
         y -= fitted * LINE / h
-    if shown >= appear[n + 2]:  # every record's share, summed: the gradient, and the change
+    if shown >= appear[n + 3]:  # every record's share, summed: the gradient, and the change
         at = summed.find(total)
         colour = theme.positive if c.change > 0 else theme.negative
         spans = ((at, at + len(total), theme.gradient), (then, len(summed), colour))

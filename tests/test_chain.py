@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from nnviz3d.frames import frame_key, frame_state
-from nnviz3d.hud import CHAIN_BOX, chain_appear, overlay, wrap
+from nnviz3d.hud import CHAIN_BOX, CHAIN_DIAGRAM, chain_appear, overlay, wrap
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES, text_width_em
 from nnviz3d.scene import load_scene
+from nnviz3d.timeline import fmt_input, fmt_sig
 from nnviz3d.timeline.kinds import chains
 
 W, H = 1280, 720
@@ -45,7 +46,8 @@ def test_a_chain_follows_each_worked_change_of_iteration_1(run):
         one.caption == "Chain rule, record 1: nudge h3 -> out and each link moves the next, down to the loss"
     )
     assert two.caption.startswith("Chain rule, record 2: nudge x2 -> h3")  # record 1's x2 is 0
-    assert list(np.flatnonzero(two.visual.edge_focus == 1.0)) == [tl.layout.edge_id(0, 1, 2)]
+    lay = tl.layout  # the chain's way through the network lit: x2 -> h3 -> out
+    assert list(np.flatnonzero(two.visual.edge_focus == 1.0)) == [lay.edge_id(0, 1, 2), lay.edge_id(1, 2, 0)]
 
 
 def test_syn1s_chain_is_record_1s_rates_and_its_delta(run):
@@ -100,19 +102,18 @@ def _panel_texts(tl, step, progress):
 
 
 @pytest.mark.parametrize("layout", ["lecture", "hall"])
-def test_the_chain_is_built_link_by_link_and_ends_with_its_sums(run, layout):
+def test_the_chain_is_drawn_whole_after_the_network_told_it_then_summed(run, layout):
     _, tl = run
     tl = replace(tl, screen=layout)
     step = _chains(tl)[0]
     appear = chain_appear(3)
-    before = [t.text for t in _panel_texts(tl, step, appear[0] / 2)]
-    assert {"w", "z(out)", "out", "loss"} <= set(before)  # the chain's names stand from the start
-    assert not any(t.startswith("×") for t in before)  # no rate yet
-    first = [t.text for t in _panel_texts(tl, step, (appear[0] + appear[1]) / 2)]
-    assert "× 0.460" in first and "× 0.249" not in first and "h3's value" in first
+    assert _panel_texts(tl, step, CHAIN_DIAGRAM - 0.01) == []  # the network tells the rates first
+    whole = [t.text for t in _panel_texts(tl, step, CHAIN_DIAGRAM)]
+    assert {"w", "z(out)", "out", "loss", "× 0.460", "× 0.249", "× 0.474"} <= set(whole)
+    assert {"h3's value", "out(1-out)", "out - y"} <= set(whole)
+    assert not any(w.startswith(("-l2_delta", "dloss/dw", "4 records")) for w in whole)
     end = _panel_texts(tl, step, 1.0)
     words = [t.text for t in end]
-    assert {"× 0.460", "× 0.249", "× 0.474", "h3's value", "out(1-out)", "out - y"} <= set(words)
     assert "-l2_delta = +0.118" in words  # the bracket under the links that make it
     product = next(t for t in end if t.text.startswith("dloss/dw = "))
     assert product.text == "dloss/dw = 0.460 × 0.249 × 0.474 ≈ +0.0543"
@@ -128,6 +129,45 @@ def test_the_chain_is_built_link_by_link_and_ends_with_its_sums(run, layout):
     )
     pieces = {total.text[a:b].replace("\n", " "): c for a, b, c in total.spans}
     assert pieces == {"+0.00677": DARK.gradient, "change = -gradient = -0.00677": DARK.negative}
+    assert appear[3:] == (CHAIN_DIAGRAM, *appear[4:]) and len(appear) == 3 + 4
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+@pytest.mark.parametrize("which", [0, 1])
+def test_the_network_tells_each_rate_where_it_stands_one_after_another(run, layout, which):
+    """Before the chain is drawn, its rates on the network (reviews 59b, 60b: the chain rule
+    played out on the network itself): the start's value over the weight's first stretch, a
+    hidden slope right of its node, the output's under it, a weight between over its middle,
+    the error right of the output on to the loss; the newest the biggest, each in the frame
+    on a backdrop, the chain's way lit."""
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = _chains(tl)[which]
+    c = step.chain
+    appear = chain_appear(len(c.rates))
+    frames = tl.frames_of(step.index)
+    lay = tl.layout
+    way = [lay.edge_id(1, 2, 0)] if which == 0 else [lay.edge_id(0, 1, 2), lay.edge_id(1, 2, 0)]
+    assert list(np.flatnonzero(step.visual.edge_focus == 1.0)) == way
+    for m in range(len(c.rates)):
+        at = appear[m] + (appear[m + 1] - appear[m]) / 2
+        f = frames[0] + int(at * len(frames))
+        state = frame_state(tl, f, W, H)
+        assert len(state.sphere_centers) > 0  # the network is the picture
+        rates = [t for t in state.texts if t.text.startswith("× ") and t.y < 0.76]
+        assert len(rates) == m + 1
+        newest = max(rates, key=lambda t: t.size)
+        number = fmt_input(c.rates[m]) if c.kinds[m] == "input" else fmt_sig(c.rates[m])
+        assert newest.text.split(" ")[1] == number
+        assert all(t.size < newest.size for t in rates if t is not newest)
+        for t in rates:
+            wide = text_width_em(t.text) * t.size / W
+            left = t.x - {"left": 0, "center": wide / 2, "right": wide}[t.align]
+            assert left >= 0 and left + wide <= 1.0, t.text
+    last = frame_state(tl, frames[0] + int(CHAIN_DIAGRAM * len(frames)) + 1, W, H)
+    assert len(last.sphere_centers) == 0  # then the chain alone
+    ends = [lay.node_id(1, 2), lay.node_id(2, 0)] if which == 0 else [lay.node_id(0, 1), lay.node_id(1, 2)]
+    assert set(np.flatnonzero(step.visual.node_focus == 1.0)) >= set(ends)
 
 
 @pytest.mark.parametrize("layout", ["lecture", "hall"])
@@ -195,52 +235,16 @@ def test_wrapping_words_each_wider_than_the_measure_ends():
 
 
 def test_the_chains_parts_come_over_the_whole_step_and_its_frames_between_are_held(run):
-    """Built over its 7 s, not in the first 1.5 s, and drawn once per part: the frames
-    between two parts share a key (held, not drawn again)."""
+    """Built over its 9 s, each part drawn once: the frames between two parts share a key
+    (held, not drawn again)."""
     _, tl = run
     step = _chains(tl)[0]
     appear = chain_appear(3)
     frames = list(tl.frames_of(step.index))
     keys = [frame_key(tl, f) for f in frames]
-    parts = []
-    for f in frames:
-        state = frame_state(tl, f, 320, 180)
-        assert state.key == frame_key(tl, f)
-        words = [t.text for t in state.texts]
-        parts.append(
-            sum(w.startswith("× ") for w in words)
-            + any(w.startswith("-l2_delta") for w in words)
-            + any(w.startswith("dloss/dw = ") for w in words)
-            + any(w.startswith("4 records") for w in words)
-        )
-    assert parts == sorted(parts) and parts[-1] == len(appear)  # one part after another, all at the end
-    first = [i / len(frames) for i in range(1, len(parts)) if parts[i] > parts[i - 1]]
-    assert first == pytest.approx(appear, abs=1.5 / len(frames))  # each at its share of the step
-    # once the tween is over, one key per part: held between
-    tween = keys[-1][1] - len(appear)
-    after = [k for k in keys if k[1] >= tween]
-    assert len(appear) <= len(set(after)) <= len(appear) + 1 and len(after) > 0.8 * len(keys)
-
-
-def test_the_link_just_told_is_lit_and_the_others_grey(run):
-    """One place for the eye at a time (review 60a): the newest link's arrow in its rate's
-    colour and thicker; the links before it grey, and all grey once the sums come."""
-    _, tl = run
-    step = _chains(tl)[1]
-    appear = chain_appear(len(step.chain.rates))
-
-    def arrows(progress):  # the chain's arrows (shafts: two points on the names' line)
-        _, _, lines = overlay(tl, step, DARK, W, H, progress=progress)
-        return [
-            p for p in lines if len(p.points) == 2 and p.points[0][1] == p.points[1][1] and p.width >= 3.0
-        ]
-
-    for m in range(len(step.chain.rates)):
-        shafts = sorted(arrows((appear[m] + (appear[m + 1])) / 2), key=lambda p: p.points[0][0])
-        assert len(shafts) == m + 1
-        assert [p.width for p in shafts] == [3.0] * m + [5.0]
-        kind, rate = step.chain.kinds[m], step.chain.rates[m]
-        sign = DARK.positive if rate > 0 else DARK.negative
-        assert shafts[-1].color == {"input": DARK.text, "slope": DARK.slope}.get(kind, sign)
-        assert all(p.color == DARK.muted for p in shafts[:-1])
-    assert all(p.color == DARK.muted and p.width == 3.0 for p in arrows(1.0))
+    for f in frames[:: max(1, len(frames) // 40)]:
+        assert frame_state(tl, f, 320, 180).key == frame_key(tl, f)
+    changes = [i / len(frames) for i in range(1, len(keys)) if keys[i] != keys[i - 1]]
+    after_tween = [t for t in changes if t > 0.15]
+    assert after_tween == pytest.approx([a for a in appear if a > 0.15], abs=1.5 / len(frames))
+    assert len(set(keys)) < len(frames) / 3

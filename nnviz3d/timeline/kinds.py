@@ -791,7 +791,7 @@ def chains(spec, k: int) -> bool:
     return one_path and sigmoids and spec.loss == "squared" and spec.reduction == "sum"
 
 
-@step_kind("chain", seconds=7.0, phase="update")
+@step_kind("chain", seconds=9.0, phase="update")
 def chain(b: Builder, beat: Beat) -> None:
     """The chain rule for the worked weight and one record: w moves z, z moves the node's
     output, that moves the next z (by the weight between), ... the output moves the loss;
@@ -810,6 +810,8 @@ def chain(b: Builder, beat: Beat) -> None:
     # each z named by its node (a chain through two layers has two: review 60b)
     names, rates = ["w", f"z({end})"], [float(a[r, i])]
     kinds, meanings = ["input" if k == 0 else "value"], [b.t("chain_value", a=start)]
+    anchors = [("input", lay.node_id(k, i))]
+    path_nodes, path_edges = [lay.node_id(k, i)], [lay.edge_id(k, i, j)]
     slope_links: list[tuple[int, int]] = []  # (matrix, link of its end's slope)
     node = j
     for m in range(k, n_w):
@@ -820,10 +822,14 @@ def chain(b: Builder, beat: Beat) -> None:
         kinds.append("slope")
         meanings.append(b.t("chain_slope", b=here))
         names.append(here)
+        anchors.append(("node", lay.node_id(m + 1, node)))
+        path_nodes.append(lay.node_id(m + 1, node))
         if m + 1 < n_w:  # on through the weight to the next layer's one node
             rates.append(float(u.weights_before[m + 1][node, 0]))
             kinds.append("weight")
             meanings.append(b.t("chain_weight"))
+            anchors.append(("edge", lay.edge_id(m + 1, node, 0)))
+            path_edges.append(lay.edge_id(m + 1, node, 0))
             node = 0
             names.append(f"z({lay.node_name(m + 2, node)})")
     out, y = float(u.activations[-1][r, node]), float(u.targets[r, node])
@@ -831,6 +837,7 @@ def chain(b: Builder, beat: Beat) -> None:
     kinds.append("error")
     meanings.append(b.t("chain_error", b=lay.node_name(n_w, node)))
     names.append(b.t("chain_loss"))
+    anchors.append(("beyond", lay.node_id(n_w, node)))
     last = len(rates) - 1
     deltas = tuple(  # the code's deltas, turned over: from the slope on (the innermost first)
         (first, last, f"l{m + 1}_delta", math.prod(rates[first:])) for m, first in reversed(slope_links)
@@ -838,7 +845,6 @@ def chain(b: Builder, beat: Beat) -> None:
     shares = tuple(float(v) for v in a[:, i] * u.deltas[k][:, j])  # input x dLoss/dz
     gradient = float(u.weight_gradients[k][i, j])
     share = math.prod(rates)
-    edge = lay.edge_id(k, i, j)
     b.add(
         b.t("chain", a=start, b=end, r=r + 1),
         code=(f"update{k}",),
@@ -848,8 +854,8 @@ def chain(b: Builder, beat: Beat) -> None:
             f"dE/dsyn{k}[{i},{j}]": gradient,
         },
         layer=k,
-        nodes=[lay.node_id(k, i), lay.node_id(k + 1, j)],
-        edges=[edge],
+        nodes=path_nodes,  # the chain's way through the network, lit
+        edges=path_edges,
         extras={
             "chain": ChainRule(
                 start,
@@ -865,6 +871,7 @@ def chain(b: Builder, beat: Beat) -> None:
                 gradient,
                 float(change[i, j]),
                 b.spec.learning_rate,
+                tuple(anchors),
             ),
             "terms": ((start, "value"), (end, "value")),
         },

@@ -229,6 +229,10 @@ class ChainRule:
     gradient: float  # their sum: dLoss/dw, the update's
     change: float  # what the update does to the weight: -rate x gradient
     rate: float = 1.0  # the learning rate
+    #: where each link stands on the network, for the shot's first part, where the rates
+    #: are told on the picture: ("input", node) the weight's start, ("node", node) a node's
+    #: slope, ("edge", edge) a weight between, ("beyond", node) the output's error
+    anchors: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
