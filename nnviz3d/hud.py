@@ -1399,7 +1399,7 @@ def _draw_bars(hud: Hud, box: Box, out: Overlay, chart: RecordBars) -> None:
         return x1 - x0 - numbers_w - (max(text_width_em(t) for t in names) * size / w + 0.01)
 
     names = chart.names
-    if chart.short and bar_room(names) <= 0.05:  # "1".."4" under a title that says records
+    if chart.short and bar_room(names) <= 0.10:  # "1".."4" under a title that says records
         names = chart.short
     names_w = x1 - x0 - numbers_w - bar_room(names)
     # one line (name | bar | number) where the box is too short to stack and wide enough
