@@ -20,7 +20,9 @@ import numpy as np
 
 from nnviz3d.fonts import advance_em
 from nnviz3d.hud import (
+    CHAIN_BOX,
     CHAIN_DIAGRAM,
+    CHAIN_FLIGHT,
     EPILOGUE_KINDS,
     EQUALS,
     MIN_TEXT,
@@ -361,7 +363,53 @@ def _sub_key(timeline: Timeline, step: Step, frame: int) -> int:
     stage = chain_stage(step, frame)
     if stage is not None and sub == n_tween:  # held: one key per part
         sub += sum(stage >= a for a in chain_appear(len(step.chain.rates)))
+        if chain_flight(step, frame) is not None:  # flying: every frame its own
+            sub = n_tween + 16 + frame - step.first_frame
     return sub
+
+
+def chain_flight(step: Step, frame: int) -> float | None:
+    """How far the chain's rates have flown from the network to the chain (0..1, eased),
+    during CHAIN_FLIGHT; None before and after, and for other steps."""
+    if step.kind != "chain" or step.chain is None:
+        return None
+    t = (frame - step.first_frame + 1) / max(1, step.n_frames)
+    start, end = CHAIN_FLIGHT
+    return _ease((t - start) / (end - start)) if start <= t < end else None
+
+
+def _flown(
+    timeline: Timeline, step: Step, theme: Theme, rates: tuple[Text2D, ...], width: int, height: int, t: float
+) -> tuple[Text2D, ...]:
+    """The rates on their way from the network (``rates``, as told there) to the chain's
+    diagram, where they are written when it is drawn: the chain grows out of the picture
+    (review 61a: the chain row replaced the network instead)."""
+    texts = overlay(timeline, step, theme, width, height, progress=CHAIN_DIAGRAM)[0]
+    words = {r.text.split(" \u2192")[0] for r in rates}
+    spots = [q for q in texts if CHAIN_BOX[0] <= q.x <= CHAIN_BOX[2] and q.text in words]
+    out = []
+    for r, q in zip(rates, _in_order(spots, rates), strict=False):
+        text = r.text.split(" \u2192")[0]  # the rate alone ("→ loss" stays behind)
+        wide = text_width_em(text) * r.size / width
+        cx = r.x + {"left": wide / 2, "center": 0.0, "right": -wide / 2}[r.align]
+        tall = 1.15 * r.size / height
+        top = r.y + {"top": 0.0, "center": tall / 2, "bottom": tall}[r.valign]
+        size = round(r.size + (q.size - r.size) * t)
+        out.append(Text2D(text, cx + (q.x - cx) * t, top + (q.y - top) * t, size, r.color, align="center"))
+    return tuple(out)
+
+
+def _in_order(spots: list[Text2D], rates: tuple[Text2D, ...]) -> list[Text2D]:
+    """The diagram's rate texts in the order of ``rates`` (the same words, link by link)."""
+    left = list(spots)
+    ordered = []
+    for r in rates:
+        text = r.text.split(" \u2192")[0]
+        match = next((q for q in left if q.text == text), None)
+        if match is not None:
+            left.remove(match)
+            ordered.append(match)
+    return ordered
 
 
 def chain_rates(
@@ -564,6 +612,8 @@ def frame_state(
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
     if told:
         rates, backdrops = chain_rates(timeline, step, theme, camera, width, height, stage)
+        if (flight := chain_flight(step, frame)) is not None:  # on their way to the chain
+            rates, backdrops = _flown(timeline, step, theme, rates, width, height, flight), ()
         texts, rects = texts + rates, rects + backdrops
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)

@@ -1578,9 +1578,11 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
 #: the network, the links' rates one after another at their places on it (CHAIN_NET
 #: shared between them), then the chain drawn whole across the frame (CHAIN_DIAGRAM), the
 #: deltas its links make, the record's product, and the records' sum with the change
-CHAIN_NET = (0.05, 0.38)
-CHAIN_DIAGRAM = 0.46
-CHAIN_AFTER = (0.58, 0.70, 0.82)
+CHAIN_NET = (0.05, 0.36)
+#: the rates fly from their places on the network to theirs in the chain (drawn each frame)
+CHAIN_FLIGHT = (0.42, 0.50)
+CHAIN_DIAGRAM = CHAIN_FLIGHT[1]
+CHAIN_AFTER = (0.60, 0.71, 0.82)
 #: the chain rule's shot: its chain across the frame, alone (the caption names the weight)
 CHAIN_BOX = (0.015, 0.14, 0.985, 0.74)
 BRACKET_ROW = 1.05  # a delta's bracket and its name under the links: lines of the panel's type

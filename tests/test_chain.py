@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from nnviz3d.frames import frame_key, frame_state
-from nnviz3d.hud import CHAIN_BOX, CHAIN_DIAGRAM, chain_appear, overlay, wrap
+from nnviz3d.hud import CHAIN_BOX, CHAIN_DIAGRAM, CHAIN_FLIGHT, chain_appear, overlay, wrap
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES, text_width_em
 from nnviz3d.scene import load_scene
@@ -236,7 +236,7 @@ def test_wrapping_words_each_wider_than_the_measure_ends():
 
 def test_the_chains_parts_come_over_the_whole_step_and_its_frames_between_are_held(run):
     """Built over its 9 s, each part drawn once: the frames between two parts share a key
-    (held, not drawn again)."""
+    (held, not drawn again); only the rates' flight to the chain is drawn frame by frame."""
     _, tl = run
     step = _chains(tl)[0]
     appear = chain_appear(3)
@@ -244,7 +244,37 @@ def test_the_chains_parts_come_over_the_whole_step_and_its_frames_between_are_he
     keys = [frame_key(tl, f) for f in frames]
     for f in frames[:: max(1, len(frames) // 40)]:
         assert frame_state(tl, f, 320, 180).key == frame_key(tl, f)
-    changes = [i / len(frames) for i in range(1, len(keys)) if keys[i] != keys[i - 1]]
-    after_tween = [t for t in changes if t > 0.15]
-    assert after_tween == pytest.approx([a for a in appear if a > 0.15], abs=1.5 / len(frames))
-    assert len(set(keys)) < len(frames) / 3
+    share = [(f - frames[0] + 1) / len(frames) for f in frames]
+    flying = [k for k, t in zip(keys, share, strict=True) if CHAIN_FLIGHT[0] <= t < CHAIN_FLIGHT[1]]
+    assert len(set(flying)) == len(flying) > 10  # every frame of the flight its own
+    changes = [share[i] for i in range(1, len(keys)) if keys[i] != keys[i - 1]]
+    held = [t for t in changes if t > 0.15 and not CHAIN_FLIGHT[0] <= t < CHAIN_FLIGHT[1]]
+    assert held == pytest.approx([a for a in appear if a > 0.15], abs=1.5 / len(frames))
+    assert len(set(keys)) < len(frames) / 2
+
+
+def test_the_rates_fly_from_the_network_into_the_chain(run):
+    """The chain grows out of the picture (review 61a: it replaced the network): between
+    the network's telling and the chain's drawing, each rate moves from its place on the
+    network to its place in the chain, the same words on the way."""
+    _, tl = run
+    step = _chains(tl)[1]
+    frames = list(tl.frames_of(step.index))
+
+    def rates(share):
+        state = frame_state(tl, frames[0] + int(share * len(frames)), W, H)
+        return {t.text.split(" \u2192")[0]: t for t in state.texts if t.text.startswith("× ")}
+
+    before, during, after = rates(CHAIN_FLIGHT[0] - 0.02), rates(sum(CHAIN_FLIGHT) / 2), rates(0.99)
+    assert set(before) == set(during) == set(after) == {"× 1", "× 0.215", "× -0.945", "× 0.250", "× -0.511"}
+
+    def centre(t):
+        wide = text_width_em(t.text) * t.size / W
+        return t.x + {"left": wide / 2, "center": 0.0, "right": -wide / 2}[t.align]
+
+    moved = 0
+    for word, t in during.items():
+        a, b = centre(before[word]), centre(after[word])
+        assert min(a, b) - 0.01 <= centre(t) <= max(a, b) + 0.01, word
+        moved += abs(a - b) > 0.02 and min(abs(centre(t) - a), abs(centre(t) - b)) > 0.005
+    assert moved >= 3  # on their way, not at either end
