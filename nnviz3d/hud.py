@@ -689,6 +689,8 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [*signs, (hud.t("key_worked"), theme.text)]
     if step.feature_maps is not None:
         return [(step.feature_key, theme.text)] if step.feature_key else []
+    if step.kind == "chain":  # its rates' signs; no weight is drawn thick nor sphere big there
+        return signs  # (review 62a: "thickness, sphere" keyed over the chain alone)
     return [*signs, (hud.t("key_thickness"), theme.text)]
 
 

@@ -83,6 +83,7 @@ def test_syn0s_chain_runs_through_both_layers_and_reuses_l2_delta(run):
     assert (c.start, c.end, c.record) == ("x2", "h3", 1)
     assert c.names == ("w", "z(h3)", "h3", "z(out)", "out", "loss")
     assert c.kinds == ("input", "slope", "weight", "slope", "error")
+    assert c.meanings[2] == "h3 -> out"  # the weight between, named as the video names weights (62a)
     h3, out = 0.31236398, 0.48895696
     expected = (1.0, h3 * (1 - h3), -0.94522481, out * (1 - out), out - 1)
     assert c.rates == pytest.approx(expected, abs=1e-8)
@@ -278,3 +279,17 @@ def test_the_rates_fly_from_the_network_into_the_chain(run):
         assert min(a, b) - 0.01 <= centre(t) <= max(a, b) + 0.01, word
         moved += abs(a - b) > 0.02 and min(abs(centre(t) - a), abs(centre(t) - b)) > 0.005
     assert moved >= 3  # on their way, not at either end
+
+
+def test_the_chains_key_names_only_the_signs(run):
+    """No weight is drawn thick nor a sphere big over the chain: its key says only what
+    blue and orange mean (review 62a: the Japanese key's "太さ, 球" over it, where the
+    English one had no room for them)."""
+    loaded = load_scene()
+    font = str(Path(__file__).parent / "fixtures" / "NotoSansCJKjp-subset.otf")
+    _, ja = prepare(replace(loaded, render=replace(loaded.render, lang="ja", font=font)), epochs=(1,))
+    for tl in (run[1], ja):
+        texts, _, _ = overlay(tl, _chains(tl)[1], DARK, W, H, progress=1.0)
+        top = " ".join(t.text for t in texts if t.y > 0.93)
+        assert "+" in top and "-" in top  # the signs' colours
+        assert not any(word in top for word in ("thickness", "sphere", "太さ", "球"))

@@ -827,7 +827,7 @@ def chain(b: Builder, beat: Beat) -> None:
         if m + 1 < n_w:  # on through the weight to the next layer's one node
             rates.append(float(u.weights_before[m + 1][node, 0]))
             kinds.append("weight")
-            meanings.append(b.t("chain_weight"))
+            meanings.append(b.t("chain_weight", a=here, b=lay.node_name(m + 2, 0)))  # the weight, named
             anchors.append(("edge", lay.edge_id(m + 1, node, 0)))
             path_edges.append(lay.edge_id(m + 1, node, 0))
             node = 0
