@@ -32,6 +32,8 @@ from nnviz3d.hud import (
     chain_appear,
     found_terms,
     overlay,
+    rate_colour,
+    rate_number,
     sheets_shown,
     sign_spans,
     spans_of,
@@ -62,7 +64,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Signal, Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_input, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_sig, fmt_signed
 
 __all__ = [
     "THEMES",
@@ -351,21 +353,35 @@ def frame_key(timeline: Timeline, frame: int) -> tuple[int, int]:
     """``frame_state(timeline, frame, ...).key`` without building the state: frames with
     one key look the same, so a held frame costs no state at all (about 7 ms a frame)."""
     step = timeline.step_at(frame)
-    return step.index, _sub_key(timeline, step, frame)
+    tween = tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))
+    return step.index, _sub_key(step, frame, tween)
 
 
-def _sub_key(timeline: Timeline, step: Step, frame: int) -> int:
-    """The frame's place in its step as its key says it: the tween's frame, then (held)
-    the part of a step built in parts that is drawn."""
-    seconds = _tween_seconds(timeline, step)
-    n_tween = max(1, min(step.n_frames, round(seconds * timeline.fps)))
-    sub = tween_progress(step, frame, timeline.fps, seconds)[1]
+def _sub_key(step: Step, frame: int, tween: tuple[float, int]) -> int:
+    """The frame's place in its step as its key says it: the tween's frame (``tween``, as
+    :func:`tween_progress` gives it), then (held) the part of a step built in parts that
+    is drawn, or each frame of its rates' flight."""
+    progress, sub = tween
     stage = chain_stage(step, frame)
-    if stage is not None and sub == n_tween:  # held: one key per part
-        sub += sum(stage >= a for a in chain_appear(len(step.chain.rates)))
-        if chain_flight(step, frame) is not None:  # flying: every frame its own
-            sub = n_tween + 16 + frame - step.first_frame
-    return sub
+    if stage is None or progress < 1.0:
+        return sub
+    if chain_flight(step, frame) is not None:  # flying: every frame its own
+        return sub + 16 + frame - step.first_frame
+    return sub + sum(stage >= a for a in chain_appear(len(step.chain.rates)))  # held: a key per part
+
+
+def _share_of_step(step: Step, frame: int) -> float:
+    """How far into its step ``frame`` is, its last frame 1 (the chain's parts' clock)."""
+    return (frame - step.first_frame + 1) / max(1, step.n_frames)
+
+
+def chain_stage(step: Step, frame: int) -> float | None:
+    """The chain rule's shot builds over its whole length, a part at each of chain_appear:
+    the last part's start reached (its frames between are held); None for other steps."""
+    if step.kind != "chain" or step.chain is None:
+        return None
+    t = _share_of_step(step, frame)
+    return max((a for a in chain_appear(len(step.chain.rates)) if t >= a), default=0.0)
 
 
 def chain_flight(step: Step, frame: int) -> float | None:
@@ -373,43 +389,47 @@ def chain_flight(step: Step, frame: int) -> float | None:
     during CHAIN_FLIGHT; None before and after, and for other steps."""
     if step.kind != "chain" or step.chain is None:
         return None
-    t = (frame - step.first_frame + 1) / max(1, step.n_frames)
-    start, end = CHAIN_FLIGHT
+    t, (start, end) = _share_of_step(step, frame), CHAIN_FLIGHT
     return _ease((t - start) / (end - start)) if start <= t < end else None
 
 
+def _screen_box(text: Text2D, width: int, height: int) -> tuple[float, float, float, float]:
+    """A one-line screen text's box (x0, y0, x1, y1) in 0..1, by its anchor and alignment."""
+    wide, tall = text_width_em(text.text) * text.size / width, 1.15 * text.size / height
+    left = {"left": text.x, "right": text.x - wide, "center": text.x - wide / 2}[text.align]
+    low = {"bottom": text.y, "top": text.y - tall, "center": text.y - tall / 2}[text.valign]
+    return left, low, left + wide, low + tall
+
+
 def _flown(
-    timeline: Timeline, step: Step, theme: Theme, rates: tuple[Text2D, ...], width: int, height: int, t: float
+    timeline: Timeline,
+    step: Step,
+    theme: Theme,
+    rates: tuple[Text2D, ...],
+    size: tuple[int, int],
+    written: float,
+    t: float,
 ) -> tuple[Text2D, ...]:
-    """The rates on their way from the network (``rates``, as told there) to the chain's
-    diagram, where they are written when it is drawn: the chain grows out of the picture
-    (review 61a: the chain row replaced the network instead)."""
-    texts = overlay(timeline, step, theme, width, height, progress=CHAIN_DIAGRAM)[0]
-    words = {r.text.split(" \u2192")[0] for r in rates}
-    spots = [q for q in texts if CHAIN_BOX[0] <= q.x <= CHAIN_BOX[2] and q.text in words]
+    """The rates on their way from the network (``rates``, as told there, one per link in
+    order) to the chain's diagram, where they are written when it is drawn (the step's
+    overlay at CHAIN_DIAGRAM, cached as the held frames after it use it): the chain grows
+    out of the picture (review 61a: the chain row replaced the network instead)."""
+    width, height = size
+    c = step.chain
+    drawn = _step_overlay(timeline, step, theme, width, height, written, CHAIN_DIAGRAM)[0]
+    # each rate alone ("-> loss" stays behind), and where the diagram writes it: the panel
+    # writes the rates in the links' order
+    links = list(zip(c.kinds, c.rates, strict=True))[: len(rates)]
+    words = [f"{TIMES} {rate_number(kind, v)}" for kind, v in links]
+    spots = [q for q in drawn if CHAIN_BOX[0] <= q.x <= CHAIN_BOX[2] and q.text in words]
     out = []
-    for r, q in zip(rates, _in_order(spots, rates), strict=False):
-        text = r.text.split(" \u2192")[0]  # the rate alone ("→ loss" stays behind)
-        wide = text_width_em(text) * r.size / width
-        cx = r.x + {"left": wide / 2, "center": 0.0, "right": -wide / 2}[r.align]
-        tall = 1.15 * r.size / height
-        top = r.y + {"top": 0.0, "center": tall / 2, "bottom": tall}[r.valign]
-        size = round(r.size + (q.size - r.size) * t)
-        out.append(Text2D(text, cx + (q.x - cx) * t, top + (q.y - top) * t, size, r.color, align="center"))
+    for r, word, q in zip(rates, words, spots, strict=False):
+        x0, _, x1, top = _screen_box(replace(r, text=word), width, height)
+        cx, size_now = (x0 + x1) / 2, round(r.size + (q.size - r.size) * t)
+        out.append(
+            Text2D(word, cx + (q.x - cx) * t, top + (q.y - top) * t, size_now, r.color, align="center")
+        )
     return tuple(out)
-
-
-def _in_order(spots: list[Text2D], rates: tuple[Text2D, ...]) -> list[Text2D]:
-    """The diagram's rate texts in the order of ``rates`` (the same words, link by link)."""
-    left = list(spots)
-    ordered = []
-    for r in rates:
-        text = r.text.split(" \u2192")[0]
-        match = next((q for q in left if q.text == text), None)
-        if match is not None:
-            left.remove(match)
-            ordered.append(match)
-    return ordered
 
 
 def chain_rates(
@@ -431,11 +451,8 @@ def chain_rates(
     for m in told:
         kind, value = c.kinds[m], c.rates[m]
         where, index = c.anchors[m]
-        number = fmt_input(value) if kind == "input" else fmt_sig(value)
-        colour = {"input": theme.text, "value": theme.text, "slope": theme.slope}.get(
-            kind, theme.positive if value > 0 else theme.negative
-        )
-        text = f"{TIMES} {number}"
+        colour = rate_colour(theme, kind, value)
+        text = f"{TIMES} {rate_number(kind, value)}"
         big = m == told[-1] and (stage is None or stage < CHAIN_DIAGRAM)
         here = size + (round(size * 0.25) if big else 0)
         if where == "edge":
@@ -458,24 +475,12 @@ def chain_rates(
         if where == "beyond":  # in the frame: smaller where the hall's type would run off it
             here = max(size, fit_size(text, here, (0.985 - x) * width))
         spans = ((0, len(text) - len(c.names[-1]) - 3, colour),) if where == "beyond" else ()
-        out.append(Text2D(text, x, y, here, colour, bold=big, align=align, valign=valign, spans=spans))
-        wide, tall = text_width_em(text) * here / width, 1.15 * here / height
-        left = {"left": x, "right": x - wide, "center": x - wide / 2}[align]
-        low = {"bottom": y, "top": y - tall, "center": y - tall / 2}[valign]
+        label = Text2D(text, x, y, here, colour, bold=big, align=align, valign=valign, spans=spans)
+        out.append(label)
+        x0, y0, x1, y1 = _screen_box(label, width, height)
         pad = 0.2 * here / width
-        backdrops.append(
-            Rect2D(left - pad, low, left + wide + pad, low + tall, theme.background_bottom, 0.85)
-        )
+        backdrops.append(Rect2D(x0 - pad, y0, x1 + pad, y1, theme.background_bottom, 0.85))
     return tuple(out), tuple(backdrops)
-
-
-def chain_stage(step: Step, frame: int) -> float | None:
-    """The chain rule's shot builds over its whole length, a part at each of chain_appear:
-    the last part's start reached (its frames between are held); None for other steps."""
-    if step.kind != "chain" or step.chain is None:
-        return None
-    t = (frame - step.first_frame + 1) / max(1, step.n_frames)
-    return max((a for a in chain_appear(len(step.chain.rates)) if t >= a), default=0.0)
 
 
 def tween_progress(step: Step, frame: int, fps: int, seconds: float = TWEEN_SECONDS) -> tuple[float, int]:
@@ -498,7 +503,8 @@ def frame_state(
     # the records' sheets in depth: 0 = one network seen from the front, 1 = spread out; the
     # camera turns between the two views while the step's values tween
     spread0, spread1 = float(sheets_shown(timeline, prev_step)), float(sheets_shown(timeline, step))
-    progress = tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))[0]
+    tween = tween_progress(step, frame, timeline.fps, _tween_seconds(timeline, step))
+    progress = tween[0]
     spread = _lerp(spread0, spread1, progress)
     prev_visual = prev_step.visual if prev_step else timeline.initial_visual
     vmax = timeline.target_scale
@@ -613,7 +619,7 @@ def frame_state(
     if told:
         rates, backdrops = chain_rates(timeline, step, theme, camera, width, height, stage)
         if (flight := chain_flight(step, frame)) is not None:  # on their way to the chain
-            rates, backdrops = _flown(timeline, step, theme, rates, width, height, flight), ()
+            rates, backdrops = _flown(timeline, step, theme, rates, (width, height), written, flight), ()
         texts, rects = texts + rates, rects + backdrops
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
@@ -632,7 +638,7 @@ def frame_state(
             )
             polylines, texts, rects = polylines + outlines, texts + names, rects + backdrops
     state = FrameState(
-        key=(step.index, _sub_key(timeline, step, frame)),
+        key=(step.index, _sub_key(step, frame, tween)),
         width=width,
         height=height,
         theme=theme,

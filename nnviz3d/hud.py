@@ -1598,6 +1598,18 @@ def chain_appear(links: int) -> tuple[float, ...]:
     return (*(start + n * step for n in range(links)), CHAIN_DIAGRAM, *CHAIN_AFTER)
 
 
+def rate_number(kind: str, value: float) -> str:
+    """A chain link's rate as the chain writes it: an input of 0 or 1 as the table does."""
+    return fmt_input(value) if kind == "input" else fmt_sig(value)
+
+
+def rate_colour(theme: Theme, kind: str, value: float) -> tuple[float, float, float]:
+    """A chain link's rate's colour, as the picture colours the same number: a value white,
+    a slope the sigmoid's yellow, a weight or an error by its sign."""
+    by_kind = {"input": theme.text, "value": theme.text, "slope": theme.slope}
+    return by_kind.get(kind, theme.positive if value > 0 else theme.negative)
+
+
 @panel("chain")
 def chain(hud: Hud, box: Box, out: Overlay) -> None:
     """The chain rule for one record, drawn as a chain across the frame: w -> z -> ... ->
@@ -1622,20 +1634,14 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     n = len(c.rates)
     centres = [x0 + (x1 - x0) * (0.05 + 0.90 * m / n) for m in range(n + 1)]
     room = (centres[1] - centres[0]) * w * 0.92  # a link's width for its rate and its words
-    numbers = [
-        fmt_input(v) if kind == "input" else fmt_sig(v) for kind, v in zip(c.kinds, c.rates, strict=True)
-    ]
+    numbers = [rate_number(kind, v) for kind, v in zip(c.kinds, c.rates, strict=True)]
     rates = [f"{TIMES} {v}" for v in numbers]
     widest = max(text_width_em(t) for t in rates)
     if widest * size > room:  # the chain is long: the rates without their sign of product
         rates = numbers
         widest = max(text_width_em(t) for t in rates)
     rate_size = max(size, min(big, int(room / widest)))
-    colours = {"input": theme.text, "value": theme.text, "slope": theme.slope}
-    rate_colours = [
-        colours.get(kind, theme.positive if v > 0 else theme.negative)
-        for kind, v in zip(c.kinds, c.rates, strict=True)
-    ]
+    rate_colours = [rate_colour(theme, kind, v) for kind, v in zip(c.kinds, c.rates, strict=True)]
     meanings = [wrap(m, size, room) for m in c.meanings]
     lines = max(m.count("\n") + 1 for m in meanings)
     top = y1 - (title.count("\n") + 1) * size * LINE / h
