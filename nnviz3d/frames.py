@@ -64,7 +64,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Signal, Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_sig, fmt_signed
+from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_sig, fmt_signed, nudge_at
 
 __all__ = [
     "THEMES",
@@ -349,6 +349,18 @@ def _tween_seconds(timeline: Timeline, step: Step) -> float:
     return BACKWARD_TWEEN_SECONDS if step.kind in ("error", "delta") else TWEEN_SECONDS
 
 
+def _nudged_radii(radii: np.ndarray, step: Step, layout: Layout, progress: float) -> np.ndarray:
+    """The weights' radii with the nudged one as thick as the weight is now (its chain's
+    first link runs from the weight's start node to its end node)."""
+    c = step.chain
+    start, end = c.anchors[0][1], c.anchors[1][1]
+    edge = int(np.flatnonzero((layout.edge_from == start) & (layout.edge_to == end))[0])
+    was, now = c.values[0], c.nudged(nudge_at(progress))[0]
+    out = radii.copy()
+    out[edge] *= float(edge_radius(np.array(now)) / edge_radius(np.array(was)))
+    return out
+
+
 def frame_key(timeline: Timeline, frame: int) -> tuple[int, int]:
     """``frame_state(timeline, frame, ...).key`` without building the state: frames with
     one key look the same, so a held frame costs no state at all (about 7 ms a frame)."""
@@ -526,6 +538,9 @@ def frame_state(
         if prev_step is not None and prev_step.all_records:
             r0, c0 = (a[0] for a in _sheet_look(prev_visual, layout, theme))
         g = replace(g, node_r=_lerp(r0, r1, progress), node_c=_lerp(c0, c1, progress))
+
+    if step.kind == "nudge" and step.chain is not None and timeline.screen != "study":
+        g = replace(g, edge_r=_nudged_radii(g.edge_r, step, layout, progress))
 
     a = layout.nodes[layout.edge_from]
     b = layout.nodes[layout.edge_to]

@@ -33,7 +33,15 @@ from nnviz3d.layout import scene_shape
 from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, disc, fit_size, line_breaks, text_width_em
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_input, fmt_sig, fmt_signed
-from nnviz3d.timeline.model import TIMES, RecordBars, closing_digits, matrix_decimals, rate_times
+from nnviz3d.timeline.model import (
+    NUDGE,
+    TIMES,
+    RecordBars,
+    closing_digits,
+    matrix_decimals,
+    nudge_at,
+    rate_times,
+)
 
 Box = tuple[float, float, float, float]
 
@@ -228,7 +236,7 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
 
 HALL_CAPTION = (0.015, 0.725, 0.985, 0.925)  # three lines of the hall's type
 #: steps whose 2D layer moves with the tween (drawn again each frame, not once per step)
-MOVING_KINDS = ("descent",)
+MOVING_KINDS = ("descent", "nudge")
 #: shots of their own, one big panel each: the chain rule's across the frame, the
 #: descent's beside a small network (layout.DESCENT_REGION)
 SHOT_KINDS = ("chain", "descent")
@@ -247,6 +255,20 @@ def _descent_regions(hud: Hud, caption: Box) -> list[tuple[str, Box]]:
     ]
 
 
+#: the nudge's meters beside the network, one row a name of the chain
+NUDGE_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])
+
+
+def _nudge_regions(hud: Hud, caption: Box, beside: Box) -> list[tuple[str, Box]]:
+    """The nudge: the network with its chain lit, and beside it what moves with the weight."""
+    return [
+        ("status", STATUS_BOX),
+        ("caption", caption),
+        ("nudge", beside),
+        ("code_line", (0.015, 0.015, 0.69, 0.13)),
+    ]
+
+
 def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     """A 200-seat hall: the caption, the network with its numbers (network region in
     layout.NETWORK_REGIONS), the executing code line and the outputs against the targets."""
@@ -254,6 +276,8 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
         return other
     if hud.step.kind in SHOT_KINDS:
         return _descent_regions(hud, HALL_CAPTION)
+    if hud.step.kind == "nudge":
+        return _nudge_regions(hud, HALL_CAPTION, (NUDGE_BOX[0], NUDGE_BOX[1], NUDGE_BOX[2], HALL_RIGHT[3]))
     if hud.step.kind == "worked" and hud.step.bars:
         beside = [("bars", (BARS_BOX[0], BARS_BOX[1], BARS_BOX[2], HALL_RIGHT[3]))]
     else:
@@ -274,6 +298,8 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         return other
     if hud.step.kind in SHOT_KINDS:
         return _descent_regions(hud, CAPTION_BOX)
+    if hud.step.kind == "nudge":
+        return _nudge_regions(hud, CAPTION_BOX, NUDGE_BOX)
     step = hud.step
     if step.kind == "worked" and step.loss_curve is not None and step.bars:
         # why the change: the loss curve above its record-by-record sum
@@ -689,7 +715,7 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [*signs, (hud.t("key_worked"), theme.text)]
     if step.feature_maps is not None:
         return [(step.feature_key, theme.text)] if step.feature_key else []
-    if step.kind == "chain":  # its rates' signs; no weight is drawn thick nor sphere big there
+    if step.kind in ("chain", "nudge"):  # signs; no weight is drawn thick nor sphere big there
         return signs  # (review 62a: "thickness, sphere" keyed over the chain alone)
     return [*signs, (hud.t("key_thickness"), theme.text)]
 
@@ -1708,6 +1734,50 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         colour = theme.positive if c.change > 0 else theme.negative
         spans = ((at, at + len(total), theme.gradient), (then, len(summed), colour))
         out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
+
+
+def nudge_decimals(move: float) -> int:
+    """Decimals that write ``move`` (the most a row moves) to 3 significant digits: each row
+    keeps its width while its number runs through 0."""
+    return max(0, 2 - math.floor(math.log10(abs(move)))) if move else 3
+
+
+@panel("nudge")
+def nudge(hud: Hud, box: Box, out: Overlay) -> None:
+    """What moves with the nudged weight, as it moves: a row per name of the chain (w, z,
+    the node's output, ..., the loss), its move now as a bar from a zero line and as a
+    number. One scale for every bar, so the moves are seen getting smaller (or turning
+    over, past a negative weight) down the chain, as the chain's rates then say."""
+    c, theme, w, h = hud.step.chain, hud.theme, hud.width, hud.height
+    if c is None or not c.values:
+        return
+    x0, y0, x1, y1 = box
+    size, big = hud.min_size, hud.big_size
+    now = c.nudged(nudge_at(1.0 if hud.progress is None else hud.progress))
+    moves = [a - b for a, b in zip(now, c.values, strict=True)]
+    most = [abs(a - b) for a, b in zip(c.nudged(NUDGE), c.values, strict=True)]
+    scale = max(most)
+    title = wrap(hud.t("nudge_title"), size, w * (x1 - x0))
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
+    out.texts.append(Text2D(title, x0, y1, size, theme.muted))
+    top = y1 - (title.count("\n") + 1) * size * LINE / h - 0.01
+    pitch = (top - y0) / len(c.names)  # a row: its name and number, its bar, a gap
+    name_size = max(size, min(big, round(pitch * h * 0.42)))
+    bar = max(0.012, min(0.04, pitch - name_size * LINE / h - 0.025))  # the bar's height
+    mid, half = (x0 + x1) / 2, (x1 - x0) / 2 - 0.01
+    for m, (name, move) in enumerate(zip(c.names, moves, strict=True)):
+        y = top - m * pitch  # the row's top: its name and number, then its bar under them
+        colour = theme.positive if move > 0 else theme.negative
+        decimals = nudge_decimals(most[m])
+        number = f"{move:+.{decimals}f}" if round(move, decimals) else f"{0:.{decimals}f}"
+        out.texts.append(Text2D(name, x0 + 0.005, y, name_size, theme.text, bold=True))
+        out.texts.append(Text2D(number, x1, y, name_size, colour, align="right"))
+        bar_y = y - name_size * LINE / h - bar / 2 - 0.004
+        out.lines.append(Polyline2D(((mid, bar_y - bar * 0.8), (mid, bar_y + bar * 0.8)), theme.muted, 2.0))
+        end = mid + half * move / scale
+        if abs(end - mid) * w >= 1:
+            left, right = min(mid, end), max(mid, end)
+            out.rects.append(Rect2D(left, bar_y - bar / 2, right, bar_y + bar / 2, colour, 1.0))
 
 
 @panel("change_size")

@@ -38,7 +38,7 @@ def test_a_chain_follows_each_worked_change_of_iteration_1(run):
     kinds = [s.kind for s in tl.steps]
     assert kinds.count("chain") == 2
     first, second = (s.index for s in _chains(tl))
-    assert kinds[first - 1] == "worked" and kinds[first + 1] == "descent"  # syn1's: then downhill
+    assert kinds[first - 2 : first] == ["worked", "nudge"] and kinds[first + 1] == "descent"  # syn1's
     assert kinds[second - 1] == "worked" and tl.steps[second - 1].layer == 0  # syn0's
     assert [s.layer for s in _chains(tl)] == [1, 0] and {s.epoch for s in _chains(tl)} == {1}
     one, two = _chains(tl)

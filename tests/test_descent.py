@@ -30,8 +30,10 @@ def test_descent_plays_once_after_the_first_worked_change(run):
     assert kinds.count("descent") == 1
     at = kinds.index("descent")
     assert tl.steps[at - 1].kind == "chain"  # the chain rule: one record's share of it
-    worked = tl.steps[at - 2]
+    assert tl.steps[at - 2].kind == "nudge"  # before it, the nudge the chain explains
+    worked = tl.steps[at - 3]
     assert worked.kind == "worked" and worked.epoch == 1 and worked.layer == 1
+    assert worked.loss_curve is tl.steps[at].loss_curve  # its curve, not one made again
     step = tl.steps[at]
     assert step.caption.startswith(
         "Downhill: the loss's gradient along h3 -> out is +0.00677, so change = -gradient = -0.00677"

@@ -23,6 +23,7 @@ from nnviz3d.mlp import forward, loss_value
 from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import (
     DIM,
+    NUDGE,
     TIMES,
     ChainRule,
     LossCurve,
@@ -791,15 +792,11 @@ def chains(spec, k: int) -> bool:
     return one_path and sigmoids and spec.loss == "squared" and spec.reduction == "sum"
 
 
-@step_kind("chain", seconds=9.0, phase="update")
-def chain(b: Builder, beat: Beat) -> None:
-    """The chain rule for the worked weight and one record: w moves z, z moves the node's
-    output, that moves the next z (by the weight between), ... the output moves the loss;
-    the rates multiply (3Blue1Brown's chain of nudges), and the links from a node's slope to
-    the loss are its delta turned over -- the product the backward pass computed once and
-    reuses. The records' products add up to the gradient the worked change summed. Told for
-    the first record whose input at the weight is not 0 (an input of 0 makes every link
-    after it count for nothing). Every rate is the recorded one."""
+def _chain_rule(b: Builder, beat: Beat) -> tuple[ChainRule, list[int], list[int]]:
+    """The chain rule for the worked weight and one record (:class:`ChainRule`), and its way
+    through the network (nodes, weights) to light: what the chain and the nudge tell. Told
+    for the first record whose input at the weight is not 0 (an input of 0 makes every link
+    after it count for nothing). Every rate and value is the recorded one."""
     lay, u, k = b.layout, b.update, beat.layer
     n_w = b.n_w
     change = u.weights_after[k] - u.weights_before[k]
@@ -809,6 +806,7 @@ def chain(b: Builder, beat: Beat) -> None:
     r = next((r for r in range(len(a)) if a[r, i] != 0), 0)
     # each z named by its node (a chain through two layers has two: review 60b)
     names, rates = ["w", f"z({end})"], [float(a[r, i])]
+    values = [float(u.weights_before[k][i, j]), float(u.preactivations[k][r, j])]
     kinds, meanings = ["input" if k == 0 else "value"], [b.t("chain_value", a=start)]
     anchors = [("input", lay.node_id(k, i))]
     path_nodes, path_edges = [lay.node_id(k, i)], [lay.edge_id(k, i, j)]
@@ -819,6 +817,7 @@ def chain(b: Builder, beat: Beat) -> None:
         act = float(u.activations[m][r, node])
         slope_links.append((m, len(rates)))
         rates.append(act * (1 - act))
+        values.append(act)
         kinds.append("slope")
         meanings.append(b.t("chain_slope", b=here))
         names.append(here)
@@ -832,49 +831,85 @@ def chain(b: Builder, beat: Beat) -> None:
             path_edges.append(lay.edge_id(m + 1, node, 0))
             node = 0
             names.append(f"z({lay.node_name(m + 2, node)})")
+            values.append(float(u.preactivations[m + 1][r, node]))
     out, y = float(u.activations[-1][r, node]), float(u.targets[r, node])
     rates.append(out - y)
     kinds.append("error")
     meanings.append(b.t("chain_error", b=lay.node_name(n_w, node)))
     names.append(b.t("chain_loss"))
+    values.append(0.5 * (out - y) ** 2)
     anchors.append(("beyond", lay.node_id(n_w, node)))
     last = len(rates) - 1
     deltas = tuple(  # the code's deltas, turned over: from the slope on (the innermost first)
         (first, last, f"l{m + 1}_delta", math.prod(rates[first:])) for m, first in reversed(slope_links)
     )
-    shares = tuple(float(v) for v in a[:, i] * u.deltas[k][:, j])  # input x dLoss/dz
-    gradient = float(u.weight_gradients[k][i, j])
-    share = math.prod(rates)
+    rule = ChainRule(
+        start,
+        end,
+        r,
+        tuple(names),
+        tuple(rates),
+        tuple(kinds),
+        tuple(meanings),
+        deltas,
+        math.prod(rates),
+        tuple(float(v) for v in a[:, i] * u.deltas[k][:, j]),  # each record's input x dLoss/dz
+        float(u.weight_gradients[k][i, j]),
+        float(change[i, j]),
+        b.spec.learning_rate,
+        tuple(anchors),
+        tuple(values),
+    )
+    return rule, path_nodes, path_edges
+
+
+@step_kind("chain", seconds=9.0, phase="update")
+def chain(b: Builder, beat: Beat) -> None:
+    """The chain rule for the worked weight and one record: w moves z, z moves the node's
+    output, that moves the next z (by the weight between), ... the output moves the loss;
+    the rates multiply (3Blue1Brown's chain of nudges), and the links from a node's slope to
+    the loss are its delta turned over -- the product the backward pass computed once and
+    reuses. The records' products add up to the gradient the worked change summed."""
+    c, path_nodes, path_edges = _chain_rule(b, beat)
+    k, r = beat.layer, c.record
+    i, j = _largest(b.update.weights_after[k] - b.update.weights_before[k])
     b.add(
-        b.t("chain", a=start, b=end, r=r + 1),
+        b.t("chain", a=c.start, b=c.end, r=r + 1),
         code=(f"update{k}",),
         values={
-            **{f"record {r + 1} link {n + 1}": v for n, v in enumerate(rates)},
-            f"record {r + 1} dE/dsyn{k}[{i},{j}]": share,
-            f"dE/dsyn{k}[{i},{j}]": gradient,
+            **{f"record {r + 1} link {n + 1}": v for n, v in enumerate(c.rates)},
+            f"record {r + 1} dE/dsyn{k}[{i},{j}]": c.share,
+            f"dE/dsyn{k}[{i},{j}]": c.gradient,
         },
         layer=k,
         nodes=path_nodes,  # the chain's way through the network, lit
         edges=path_edges,
-        extras={
-            "chain": ChainRule(
-                start,
-                end,
-                r,
-                tuple(names),
-                tuple(rates),
-                tuple(kinds),
-                tuple(meanings),
-                deltas,
-                share,
-                shares,
-                gradient,
-                float(change[i, j]),
-                b.spec.learning_rate,
-                tuple(anchors),
-            ),
-            "terms": ((start, "value"), (end, "value")),
+        extras={"chain": c, "terms": ((c.start, "value"), (c.end, "value"))},
+    )
+
+
+@step_kind("nudge", seconds=4.0, phase="update")
+def nudge(b: Builder, beat: Beat) -> None:
+    """Before the chain rule, its experiment: the worked weight is moved a little, back and
+    forth, and the record run forward again, so z, the node's output, ... and the loss are
+    seen moving with it, each by its own amount (the values exact, not the rates' estimate):
+    the chain's rates then say how much each link passes on."""
+    c, path_nodes, path_edges = _chain_rule(b, beat)
+    k, r = beat.layer, c.record
+    moved = c.nudged(NUDGE)
+    *others, last = c.names[1:]  # "z(out), out and loss"
+    names = b.t("nudge_and").join([b.t("list_comma").join(others), last]) if others else last
+    b.add(
+        b.t("nudge", a=c.start, b=c.end, r=r + 1, names=names),
+        code=(f"update{k}",),
+        values={
+            **{f"record {r + 1} {n} now": v for n, v in zip(c.names, c.values, strict=True)},
+            **{f"record {r + 1} {n} nudged by {NUDGE}": v for n, v in zip(c.names, moved, strict=True)},
         },
+        layer=k,
+        nodes=path_nodes,
+        edges=path_edges,
+        extras={"chain": c, "terms": ((c.start, "value"), (c.end, "value"))},
     )
 
 
@@ -887,8 +922,8 @@ def descent(b: Builder, beat: Beat) -> None:
     change = u.weights_after[k] - u.weights_before[k]
     i, j = _largest(change)
     start, end = lay.node_name(k, i), lay.node_name(k + 1, j)
-    # it follows the worked change of its weight (and the chain rule's shot between them)
-    worked = next((s for s in reversed(b.steps[-2:]) if s.loss_curve is not None), None)
+    # it follows the worked change of its weight (and the nudge and the chain rule between)
+    worked = next((s for s in reversed(b.steps[-3:]) if s.loss_curve is not None), None)
     name = f"{start} -> {end}"
     same = worked is not None and worked.loss_curve is not None and worked.loss_curve.name == name
     curve = worked.loss_curve if same else _loss_curve(b, u, k, i, j, name)

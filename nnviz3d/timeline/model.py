@@ -233,6 +233,35 @@ class ChainRule:
     #: are told on the picture: ("input", node) the weight's start, ("node", node) a node's
     #: slope, ("edge", edge) a weight between, ("beyond", node) the output's error
     anchors: tuple[tuple[str, int], ...] = ()
+    #: each name's value as recorded (the weight, z, the node's output, ..., the record's
+    #: loss 1/2 (out - y)^2): what a nudge starts from (:meth:`nudged`)
+    values: tuple[float, ...] = ()
+
+    def nudged(self, dw: float) -> tuple[float, ...]:
+        """Each name's value with the weight moved by ``dw`` and the record run forward
+        again along the chain (the other nodes do not move: the chain is their one path),
+        exactly, not by the rates: the nudge the rates then explain."""
+        now = [self.values[0] + dw]
+        for m, (kind, rate) in enumerate(zip(self.kinds, self.rates, strict=True)):
+            was, moved = self.values[m + 1], now[m] - self.values[m]
+            if kind == "slope":  # the node's sigmoid of its moved z
+                now.append(1.0 / (1.0 + math.exp(-now[m])))
+            elif kind == "error":  # the record's loss, 1/2 (out - y)^2, y = out - (out - y)
+                now.append(0.5 * (now[m] - (self.values[m] - rate)) ** 2)
+            else:  # z moves by the start's value, or the weight between, x what moved
+                now.append(was + rate * moved)
+        return tuple(now)
+
+
+#: how far the nudge moves the weight (3Blue1Brown's "a tiny nudge": small against weights
+#: of about 1, big enough that the loss's move has three digits)
+NUDGE = 0.1
+NUDGE_TURNS = 1.25  # up, down and up again: it ends nudged, as the chain's rates then tell
+
+
+def nudge_at(progress: float) -> float:
+    """How far the nudge has moved the weight at ``progress`` (0..1) of its step."""
+    return NUDGE * math.sin(2 * math.pi * NUDGE_TURNS * progress)
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,8 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                     yield Beat("worked", epoch, batch, layer=k)
                     once = batch == batches[0] and descends
                     if once and chains(spec, k):  # one record's share of it, rate by rate
+                        if k == n_w - 1:  # first, once: the nudge the chain's rates explain
+                            yield Beat("nudge", epoch, batch, layer=k)
                         yield Beat("chain", epoch, batch, layer=k)
                     if k == n_w - 1 and once:  # once: why the change goes its way
                         yield Beat("descent", epoch, batch, layer=k)

@@ -1,0 +1,150 @@
+"""The nudge before the first chain rule: the worked weight moved a little, back and forth,
+and the record run forward again, so z, out and the loss are seen moving with it (review
+62a: "a live nudge: wiggle w, watch z, out and the loss move"), each by its own amount,
+the values exact (the chain's rates then say how much each link passes on)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import frame_key, frame_state
+from nnviz3d.hud import NUDGE_BOX, overlay
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES, text_width_em
+from nnviz3d.scene import load_scene
+from nnviz3d.timeline.model import NUDGE, nudge_at
+
+W, H = 1280, 720
+DARK = THEMES["dark"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return prepare(load_scene(), epochs=(1, 2, 2000))
+
+
+def _nudge(tl):
+    (step,) = [s for s in tl.steps if s.kind == "nudge"]
+    return step
+
+
+def _iamtrask_record_1(dw: float) -> tuple[float, float, float]:
+    """The iamtrask network's record 1 with syn1's h3 -> out moved by ``dw``, computed here
+    from its own code (not from the trace): z(out), out and 1/2 (out - y)^2."""
+    x = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+    np.random.seed(1)
+    syn0 = 2 * np.random.random((3, 4)) - 1
+    syn1 = 2 * np.random.random((4, 1)) - 1
+    l1 = 1 / (1 + np.exp(-x.dot(syn0)))
+    syn1[2, 0] += dw
+    z = float(l1[0].dot(syn1)[0])
+    out = 1 / (1 + np.exp(-z))
+    return z, out, 0.5 * (out - 0.0) ** 2
+
+
+def test_the_nudge_comes_once_before_the_first_chain(run):
+    _, tl = run
+    kinds = [s.kind for s in tl.steps]
+    at = kinds.index("nudge")
+    assert kinds.count("nudge") == 1 and kinds[at - 1] == "worked" and kinds[at + 1] == "chain"
+    assert _nudge(tl).caption == "Nudge h3 -> out a little, record 1: watch z(out), out and loss move with it"
+    lay = tl.layout  # the chain's way lit: h3 -> out
+    assert list(np.flatnonzero(_nudge(tl).visual.edge_focus == 1.0)) == [lay.edge_id(1, 2, 0)]
+
+
+def test_the_nudged_values_are_the_network_run_again(run):
+    """Exact, not the rates' estimate: z(out), out and the loss of record 1 with the weight
+    moved by 0.1 (and by nothing: the recorded values; seed 000: syn1's h3 -> out
+    -0.94522481, out 0.47372957)."""
+    _, tl = run
+    c = _nudge(tl).chain
+    assert c.values[0] == pytest.approx(-0.94522481, abs=1e-8)
+    assert c.values[2] == pytest.approx(0.47372957, abs=1e-8)
+    assert c.nudged(0.0) == pytest.approx(c.values, abs=1e-15)
+    for dw in (NUDGE, -NUDGE, 0.37):
+        w, z, out, loss = c.nudged(dw)
+        assert w == pytest.approx(c.values[0] + dw, abs=1e-15)
+        assert (z, out, loss) == pytest.approx(_iamtrask_record_1(dw), abs=1e-12)
+
+
+def test_a_tiny_nudge_moves_each_by_the_chains_rates(run):
+    """The nudge's ratios are the chain's rates (the derivative is the limit of the nudge),
+    through both layers for syn0's chain, which has no nudge shot of its own."""
+    _, tl = run
+    for c in (_nudge(tl).chain, *(s.chain for s in tl.steps if s.kind == "chain")):
+        eps = 1e-7
+        moved = np.array(c.nudged(eps)) - np.array(c.values)
+        ratios = moved[1:] / moved[:-1]
+        assert ratios == pytest.approx(c.rates, rel=1e-5)
+        assert moved[-1] / eps == pytest.approx(c.share, rel=1e-5)
+
+
+def test_the_weight_goes_up_down_and_up_ending_nudged():
+    assert nudge_at(0.0) == 0.0 and nudge_at(1.0) == pytest.approx(NUDGE, abs=1e-12)
+    shares = np.linspace(0, 1, 201)
+    moves = np.array([nudge_at(t) for t in shares])
+    assert moves.max() == pytest.approx(NUDGE, abs=1e-3) and moves.min() == pytest.approx(-NUDGE, abs=1e-3)
+    assert np.argmax(moves > 0) < np.argmax(moves < 0)  # up first
+
+
+def _rows(tl, step, progress):
+    texts, rects, _ = overlay(tl, step, DARK, W, H, progress=progress)
+    x0, y0, x1, y1 = NUDGE_BOX
+    inside = [t for t in texts if x0 - 0.01 <= t.x <= x1 + 0.01 and y0 <= t.y <= y1 + 0.01]
+    bars = [r for r in rects if r.x0 >= x0 and r.x1 <= x1 and r.opacity == 1.0 and r.y1 - r.y0 < 0.05]
+    return inside, bars
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_each_row_writes_its_move_and_draws_it_on_one_scale(run, layout):
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = _nudge(tl)
+    texts, bars = _rows(tl, step, 1.0)  # nudged by +0.1
+    words = [t.text for t in texts]
+    for name, number in (("w", "+0.100"), ("z(out)", "+0.0460"), ("out", "+0.0115"), ("loss", "+0.00550")):
+        assert name in words and number in words
+        assert next(t for t in texts if t.text == number).color == DARK.positive
+    assert len(bars) == 4  # w, z(out), out, loss: longest first, in the moves' ratios
+    widths = np.array([b.x1 - b.x0 for b in sorted(bars, key=lambda b: -b.y0)]) * W
+    moves = np.array(step.chain.nudged(NUDGE)) - np.array(step.chain.values)
+    assert widths == pytest.approx(widths[0] * moves / moves[0], abs=1.0)
+    assert widths[0] >= 120  # the whole nudge: a bar the back row sees
+    boxes = []
+    x0, y0, x1, _ = NUDGE_BOX
+    for t in texts:  # every word in the panel, apart from the others and the bars
+        wide = text_width_em(t.text) * t.size / W
+        left = t.x - (wide if t.align == "right" else 0)
+        assert x0 - 1e-9 <= left and left + wide <= x1 + 0.01 and t.y - t.size / H >= y0, t.text
+        boxes.append((left, t.y - t.size / H, left + wide, t.y))
+    boxes += [(b.x0, b.y0, b.x1, b.y1) for b in bars]
+    for a, b in ((a, b) for n, a in enumerate(boxes) for b in boxes[n + 1 :]):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] + 0.002 or b[3] <= a[1] + 0.002, (a, b)
+
+
+def test_nudged_down_the_bars_turn_over_and_the_weight_thins_and_thickens(run):
+    _, tl = run
+    step = _nudge(tl)
+    down = next(t for t in np.linspace(0, 1, 101) if nudge_at(t) < -0.09)
+    texts, bars = _rows(tl, step, float(down))
+    mid = (NUDGE_BOX[0] + NUDGE_BOX[2]) / 2
+    assert all(b.x1 <= mid + 1e-9 and b.color == DARK.negative for b in bars)
+    assert any(t.text.startswith("-0.09") for t in texts)
+    # the weight's cylinder: h3 -> out is -0.945, so nudged up it is thinner, down thicker
+    frames = list(tl.frames_of(step.index))
+    edge = tl.layout.edge_id(1, 2, 0)
+    radii = []
+    for f in frames:
+        state = frame_state(tl, f, 320, 180)
+        radii.append(state.cylinder_radii[edge])
+    assert min(radii) < radii[0] < max(radii) and radii[-1] < radii[0]
+
+
+def test_the_wiggle_is_drawn_frame_by_frame_then_held(run):
+    _, tl = run
+    step = _nudge(tl)
+    frames = list(tl.frames_of(step.index))
+    keys = [frame_key(tl, f) for f in frames]
+    moving = round(0.8 * len(frames))
+    assert len(set(keys[:moving])) >= moving - 1 and len(set(keys[moving + 1 :])) == 1
