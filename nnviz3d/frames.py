@@ -275,8 +275,12 @@ def _step_overlay(
     few), so a new timeline never sees another's."""
     cache = timeline.__dict__.setdefault("_overlays", {})
     shown = None if timeline.screen == "study" else caption_parts_shown(step, progress)
-    # its panel moves (drawn each frame), or is built in parts (drawn at each)
+    # its panel moves (drawn each frame), or is built in parts (drawn at each); the nudge
+    # swings on the step's own clock (its sine eases itself: the tween's ease squeezed its
+    # way down into a sixth of the step)
     moving = progress if step.kind in MOVING_KINDS else stage
+    if step.kind == "nudge":
+        moving = _unease(progress)
     key = (step.index, theme.name, width, height, shown, moving)
     if key not in cache:
         if len(cache) >= 8:
@@ -351,11 +355,12 @@ def _tween_seconds(timeline: Timeline, step: Step) -> float:
 
 def _nudged_radii(radii: np.ndarray, step: Step, layout: Layout, progress: float) -> np.ndarray:
     """The weights' radii with the nudged one as thick as the weight is now (its chain's
-    first link runs from the weight's start node to its end node)."""
+    first link runs from the weight's start node to its end node), at the tween's
+    ``progress`` (its time: the nudge's own clock, as its panel's)."""
     c = step.chain
     start, end = c.anchors[0][1], c.anchors[1][1]
     edge = int(np.flatnonzero((layout.edge_from == start) & (layout.edge_to == end))[0])
-    was, now = c.values[0], c.nudged(nudge_at(progress))[0]
+    was, now = c.values[0], c.nudged(nudge_at(_unease(progress)))[0]
     out = radii.copy()
     out[edge] *= float(edge_radius(np.array(now)) / edge_radius(np.array(was)))
     return out

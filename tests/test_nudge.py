@@ -139,6 +139,8 @@ def test_nudged_down_the_bars_turn_over_and_the_weight_thins_and_thickens(run):
         state = frame_state(tl, f, 320, 180)
         radii.append(state.cylinder_radii[edge])
     assert min(radii) < radii[0] < max(radii) and radii[-1] < radii[0]
+    # on the step's own clock: down for a quarter of it (the tween's ease gave it a sixth)
+    assert sum(r > radii[0] for r in radii) >= 0.25 * len(radii)
 
 
 def test_the_wiggle_is_drawn_frame_by_frame_then_held(run):

@@ -260,7 +260,7 @@ NUDGE_TURNS = 1.25  # up, down and up again: it ends nudged, as the chain's rate
 
 
 def nudge_at(progress: float) -> float:
-    """How far the nudge has moved the weight at ``progress`` (0..1) of its step."""
+    """How far the nudge has moved the weight at ``progress`` (0..1) of its swing's time."""
     return NUDGE * math.sin(2 * math.pi * NUDGE_TURNS * progress)
 
 
