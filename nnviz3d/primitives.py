@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import budoux
 import numpy as np
 
 
@@ -227,14 +229,44 @@ _NO_LINE_START = set("\uff09\u300d\u300f\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff
 
 def line_breaks(text: str) -> list[int]:
     """Where ``text`` may be broken, first (0) and last (len) included: after a space, and
-    between wide (CJK) characters -- Japanese has no spaces -- never before a closing mark."""
+    in Japanese, which has no spaces, between its phrases (BudouX's: 動かす stays whole,
+    where any two wide characters were a break and a caption read 動 / かす), never
+    before a closing mark."""
+    return list(_line_breaks(text))
+
+
+@lru_cache(maxsize=8192)
+def _line_breaks(text: str) -> tuple[int, ...]:
+    phrases = _phrase_ends(text)
     breaks = [0]
     for i in range(1, len(text)):
         wide = any(unicodedata.east_asian_width(c) in "WF" for c in text[i - 1 : i + 1])
-        if (text[i - 1] == " " or wide) and text[i] not in _NO_LINE_START:
+        between = i in phrases if phrases is not None else wide
+        if (text[i - 1] == " " or (wide and between)) and text[i] not in _NO_LINE_START:
             breaks.append(i)
     breaks.append(len(text))
-    return breaks
+    return tuple(breaks)
+
+
+def _phrase_ends(text: str) -> frozenset[int] | None:
+    """Where each of the Japanese ``text``'s phrases ends, by BudouX (a model made for line
+    breaking, not a dictionary); None for text with no wide character, or where the parser
+    does not give the text back whole (every wide pair is a break then)."""
+    if not any(unicodedata.east_asian_width(c) in "WF" for c in text):
+        return None
+    chunks = _japanese_parser().parse(text)
+    if "".join(chunks) != text:
+        return None
+    ends, at = set(), 0
+    for chunk in chunks:
+        at += len(chunk)
+        ends.add(at)
+    return frozenset(ends)
+
+
+@lru_cache(maxsize=1)
+def _japanese_parser() -> budoux.Parser:
+    return budoux.load_default_japanese_parser()
 
 
 def fit_size(text: str, base: int, max_width_px: float, mono: bool | float = False) -> int:

@@ -303,3 +303,24 @@ def test_a_format_12_cmap_is_looked_up_by_its_groups():
     cmap = fonts._Groups(groups)
     assert all(cmap.get(c, 0) == expanded.get(c, 0) for c in range(0x4000))
     assert cmap.maps_any(0x3041, 0x30FF) and cmap.maps_any(0x5A, 0x60) and not cmap.maps_any(0x5B, 0x3041)
+
+
+def test_japanese_breaks_between_phrases_not_inside_a_word():
+    """Japanese has no spaces: any two wide characters were a break, and the chain's caption
+    read 動 / かす across its lines (review 62a). Breaks now fall between BudouX's phrases."""
+    from nnviz3d.hud import wrap
+    from nnviz3d.primitives import line_breaks
+
+    caption = "連鎖律、レコード 2\uff1ax2 → h3 を少し動かすと、各段が次を動かし損失まで届く"
+    breaks = line_breaks(caption)
+    word = caption.index("動かすと")
+    assert not {word + 1, word + 2, word + 3} & set(breaks)  # 動|か|す|と: none inside
+    assert word in breaks and caption.index("各段") in breaks  # before a phrase, and after 、
+    assert line_breaks("mean |error| 0.5") == [0, 5, 13, 16]  # Latin: after spaces, as before
+    for measure in (500, 600, 700, 900):  # each word whole on a line, at any measure
+        lines = wrap(caption, 40, measure).split("\n")
+        assert len(lines) >= 2
+        for word in ("連鎖律", "少し", "動かすと", "各段が", "動かし", "損失まで", "届く"):
+            assert any(word in line for line in lines), (word, lines)
+    first, second = wrap(caption, 40, 900).split("\n")
+    assert first.endswith("h3 を少し") and second == "動かすと、各段が次を動かし損失まで届く"
