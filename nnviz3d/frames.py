@@ -628,7 +628,8 @@ def frame_state(
         # the maps are drawn at a glance (a fast forward, the epilogue): the output's reaches
         # up to the outputs panel beside the network
         right_end = EPILOGUE_MAP_END if epilogue else region[2]
-        cells, frames, axes = _feature_tiles(timeline, step, theme, camera, width, height, right_end)
+        maps = _maps_now(step, prev_step, progress)
+        cells, frames, axes = _feature_tiles(timeline, step, maps, theme, camera, (width, height), right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
     labels, carried = ((), ()) if slide else _labels(timeline, step, theme, camera, (width, height), progress)
     told = step.kind == "chain" and not in_scene and not diagram  # its rates on the network
@@ -2168,21 +2169,40 @@ def _sheet_frames(
 FEATURE_TILE, OUTPUT_SIDE = 0.8, 0.3
 
 
+def _maps_now(step: Step, before: Step | None, progress: float) -> np.ndarray:
+    """The feature maps at ``progress`` of the step: from the step before's (a fast forward,
+    the epilogue: each shows the maps of the iteration before it) to the step's own, so the
+    maps are seen changing as the network learns, not swapped (two reviews: "continuous
+    morphs ... the decision map evolving")."""
+    maps = step.feature_maps
+    was = before.feature_maps if before is not None else None
+    if was is None or was.shape != maps.shape or progress >= 1.0:
+        return maps
+    return was + (maps - was) * progress
+
+
 def _feature_tiles(
-    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int, right_end: float
+    timeline: Timeline,
+    step: Step,
+    maps: np.ndarray,
+    theme: Theme,
+    camera: Camera,
+    size: tuple[int, int],
+    right_end: float,
 ) -> tuple[tuple[Rect2D, ...], tuple[Polyline2D, ...], tuple[Text2D, ...]]:
     """Beside each node, what it computes: a small square map of its activation as the two
     varying inputs go from 0 to 1 (input 1 to the right, input 2 up), dark 0 to bright 1.
     Hidden nodes turn into features (one fires for input 1 alone, another for both), the
     output into the learned rule: large, its axes named, the training records on it."""
-    layout, maps = timeline.layout, step.feature_maps
-    assert maps is not None
+    layout = timeline.layout
+    width, height = size
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2  # (maps need two varying inputs: 2+ nodes)
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
     rects, frames, texts = [], [], []
     last = len(layout.layers) - 1
     size = max(10, round(height * MIN_TEXT.get(timeline.screen, 0.024)))
+    # (``size`` is the type's from here: the frame's is width x height)
     for node in range(layout.n_nodes):
         m = maps[node]
         if np.all(np.isnan(m)):
@@ -2198,10 +2218,10 @@ def _feature_tiles(
         w_side = side / aspect  # the same pixels across as up
         n = m.shape[0]
         cw, ch = w_side / n, side / n
+        colours = bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]
         for i in range(n):
             for j in range(n):
-                v = float(np.clip(np.nan_to_num(m[i, j]), 0, 1))
-                colour = tuple(bg + (ink - bg) * v)
+                colour = tuple(float(c) for c in colours[i, j])
                 rects.append(
                     Rect2D(x0 + i * cw, y0 + j * ch, x0 + (i + 1) * cw, y0 + (j + 1) * ch, colour, 1.0)
                 )

@@ -1614,6 +1614,7 @@ CHAIN_AFTER = (0.60, 0.71, 0.82)
 #: the chain rule's shot: its chain across the frame, alone (the caption names the weight)
 CHAIN_BOX = (0.015, 0.14, 0.985, 0.74)
 BRACKET_ROW = 1.05  # a delta's bracket and its name under the links: lines of the panel's type
+MAX_SHARES_WRITTEN = 6  # records whose shares the chain's sum writes out one by one
 
 
 def chain_appear(links: int) -> tuple[float, ...]:
@@ -1673,7 +1674,16 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     top = y1 - (title.count("\n") + 1) * size * LINE / h
 
     total = fmt_signed(c.gradient)  # the records' sum and the change, wrapped to the panel
-    summed = hud.t("chain_sum", n=len(c.shares), v=total)
+    # each record's share written out where they are few: record 1's +0.0543 against the
+    # gradient's +0.00677 read as a contradiction until the others' cancelling is seen
+    # (reviews 63a, 63b); the chain's own record's share in the product's green
+    terms = [fmt_signed(v) if v else "0" for v in c.shares]
+    if len(terms) <= MAX_SHARES_WRITTEN:
+        summed = hud.t("chain_sum_terms", n=len(c.shares), terms=" ".join(terms), v=total)
+        own = summed.find(" ".join(terms)) + sum(len(t) + 1 for t in terms[: c.record])
+        own_span = (own, own + len(terms[c.record]))
+    else:
+        summed, own_span = hud.t("chain_sum", n=len(c.shares), v=total), None
     then = len(summed)
     summed = wrap(
         summed + hud.t("curve_step", r=rate_times(c.rate), c=fmt_signed(c.change)), size, w * (x1 - x0 - 0.02)
@@ -1730,9 +1740,11 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(line, left_x, y, fitted, theme.text, spans=tuple(spans)))
         y -= fitted * LINE / h
     if shown >= appear[n + 3]:  # every record's share, summed: the gradient, and the change
-        at = summed.find(total)
+        at = summed.rfind(total, 0, then)
         colour = theme.positive if c.change > 0 else theme.negative
         spans = ((at, at + len(total), theme.gradient), (then, len(summed), colour))
+        if own_span is not None:
+            spans = ((*own_span, theme.gradient), *spans)
         out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
 
 

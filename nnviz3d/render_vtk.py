@@ -19,7 +19,7 @@ os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 import numpy as np
 import vtkmodules.vtkRenderingFreeType
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (the OpenGL backend)
-from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
+from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray, vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkPoints, vtkUnsignedCharArray
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkCommonTransforms import vtkTransform
@@ -329,6 +329,28 @@ class _Overlay2D:
         poly.GetCellData().SetScalars(colors)
         poly.Modified()
 
+    @staticmethod
+    def _fill_rects(poly: vtkPolyData, rects: tuple[Rect2D, ...]) -> None:
+        """The rectangles as quads, built in numpy: a feature map is hundreds of cells, and
+        a point at a time cost 10 us each. The same points (single precision, as
+        vtkPoints keeps them) and colours (rounded half to even) as :meth:`_fill`."""
+        n = len(rects)
+        box = np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], dtype=np.float64).reshape(n, 4)
+        corners = np.zeros((n, 4, 3), dtype=np.float32)  # (x0 y0) (x1 y0) (x1 y1) (x0 y1)
+        corners[:, :, 0] = box[:, [0, 2, 2, 0]]
+        corners[:, :, 1] = box[:, [1, 1, 3, 3]]
+        pts = vtkPoints()
+        pts.SetData(numpy_to_vtk(corners.reshape(-1, 3), deep=True))
+        cells = vtkCellArray()
+        offsets = np.arange(0, 4 * n + 1, 4, dtype=np.int64)
+        cells.SetData(numpy_to_vtkIdTypeArray(offsets, deep=True),
+                      numpy_to_vtkIdTypeArray(np.arange(4 * n, dtype=np.int64), deep=True))  # fmt: skip
+        rgba = np.array([(*r.color, r.opacity) for r in rects], dtype=np.float64).reshape(n, 4)
+        poly.SetPoints(pts)
+        poly.SetPolys(cells)
+        poly.GetCellData().SetScalars(numpy_to_vtk(np.round(255 * rgba).astype(np.uint8), deep=True))
+        poly.Modified()
+
     def actors(self) -> list[vtkActor2D]:
         """Back to front: rectangles, then lines from thin to thick."""
         return [self.rects[1], *(self.lines[w][1] for w in sorted(self.lines))]
@@ -336,11 +358,7 @@ class _Overlay2D:
     def update(self, rects: tuple[Rect2D, ...], polylines: tuple[Polyline2D, ...]) -> bool:
         """Show the shapes; True when a new line width needed an actor (re-stack)."""
         poly, actor = self.rects
-        shapes = [
-            (np.array([(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]), r.color, r.opacity)
-            for r in rects
-        ]
-        self._fill(poly, shapes, closed=True)
+        self._fill_rects(poly, rects)
         actor.SetVisibility(bool(rects))
         by_width: dict[float, list] = {}
         for line in polylines:

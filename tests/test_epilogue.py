@@ -362,6 +362,32 @@ def test_feature_maps_show_what_each_node_computes(default):
     assert np.all(corners[[0, 3]] < 0.01) and np.all(corners[[1, 2]] > 0.99)
 
 
+def test_the_maps_change_smoothly_from_one_fast_forward_to_the_next(default):
+    """Two reviews: the maps were 10 x 10 blocks, swapped at each step. They are 30 cells a
+    side now, and morph from the iteration before's during the step's tween."""
+    _, tl = default
+    before, step = [s for s in tl.steps if s.kind == "timelapse" and s.epoch in (200, 500)]
+    n = step.feature_maps.shape[1]
+    assert n >= 30
+
+    def out_cells(frame):
+        fs = frame_state(tl, frame, 1280, 720)
+        tiles = [r for r in fs.rects[-5 * n * n - 8 - 4 : -8] if r.opacity == 1.0]
+        return np.array([sum(r.color) for r in tiles[4 * n * n : 5 * n * n]])
+
+    frames = list(tl.frames_of(step.index))
+    first, last = out_cells(frames[0]), out_cells(frames[-1])
+    was, now = out_cells(tl.frames_of(before.index)[-1]), last
+    middle = next(f for f in frames if 0.3 < (f - frames[0]) / 10 < 0.7)  # within the tween
+    mid = out_cells(middle)
+    moved = np.abs(now - was) > 0.05
+    assert moved.sum() > n * n / 10  # the map changes a lot from 200 to 500
+    assert np.allclose(first[~moved], was[~moved], atol=0.06)
+    low, high = np.minimum(was, now), np.maximum(was, now)
+    assert np.all((mid[moved] > low[moved]) & (mid[moved] < high[moved]))  # on its way, everywhere
+    assert np.abs(first - was).mean() < np.abs(first - now).mean()  # it starts from the last one
+
+
 def test_feature_maps_are_drawn_beside_their_nodes(default):
     _, tl = default
     step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
