@@ -500,6 +500,39 @@ def chain_rates(
     return tuple(out), tuple(backdrops)
 
 
+def nudged_values(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, size: tuple[int, int], progress: float
+) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...]]:
+    """The nudge on the network itself (review 64a: "the network barely reacts, only the
+    panel moves"): the weight's value now over its middle, and under the output its
+    value and the record's loss now, all changing with the weight, each on a backdrop over
+    the weights crossing there. The panel beside says by how much."""
+    c, layout = step.chain, timeline.layout
+    width, height = size
+    now = c.nudged(nudge_at(_unease(progress)))
+    text_size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]) * 1.25)
+    start, end, out = c.anchors[0][1], c.anchors[1][1], c.anchors[-1][1]
+    decimals = 3
+    weight = f"w = {now[0]:.{decimals}f}"
+    # under the output, ending at its sphere's right (its name is over it, the panel beside)
+    reach = NODE_R_MAX * layout.node_scale[out]
+    under = layout.nodes[out] + np.array([reach, -reach - NAME_GAP, 0.0])
+    follows = f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{c.names[-1]} = {now[-1]:.{decimals + 1}f}"
+    middle = (layout.nodes[start] + layout.nodes[end]) / 2 + np.array([0.0, 0.12, 0.0])
+    spots = ((weight, middle, "center", "bottom"), (follows, under, "right", "top"))
+    texts, backdrops = [], []
+    for text, point, align, valign in spots:
+        x, y = (project(camera, point, width / height)[0] + 1) / 2
+        label = Text2D(text, x, y, text_size, theme.text, align=align, valign=valign)
+        texts.append(label)
+        x0, y0, x1, y1 = _screen_box(label, width, height)
+        if valign == "top":  # (the box of its first line): the lines hang under it
+            y0 = y1 - (text.count("\n") + 1) * 1.15 * text_size / height
+        pad = 0.2 * text_size / width
+        backdrops.append(Rect2D(x0 - pad, y0, x1 + pad, y1, theme.background_bottom, 0.85))
+    return tuple(texts), tuple(backdrops)
+
+
 def tween_progress(step: Step, frame: int, fps: int, seconds: float = TWEEN_SECONDS) -> tuple[float, int]:
     """Eased progress of the step's tween at ``frame`` and a hold-aware frame key."""
     n_tween = max(1, min(step.n_frames, round(seconds * fps)))
@@ -637,6 +670,9 @@ def frame_state(
         names, backdrops = node_names(timeline, step, theme, camera, width, height)
         names, backdrops = _names_clear_of(names, backdrops, labels, camera, (width, height), timeline.font)
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
+    if step.kind == "nudge" and step.chain is not None and not in_scene:
+        values, backdrops = nudged_values(timeline, step, theme, camera, (width, height), progress)
+        texts, rects = texts + values, rects + backdrops
     if told:
         rates, backdrops = chain_rates(timeline, step, theme, camera, width, height, stage)
         if (flight := chain_flight(step, frame)) is not None:  # on their way to the chain

@@ -1748,12 +1748,6 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
 
 
-def nudge_decimals(move: float) -> int:
-    """Decimals that write ``move`` (the most a row moves) to 3 significant digits: each row
-    keeps its width while its number runs through 0."""
-    return max(0, 2 - math.floor(math.log10(abs(move)))) if move else 3
-
-
 @panel("nudge")
 def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     """What moves with the nudged weight, as it moves: a row per name of the chain (w, z,
@@ -1780,8 +1774,9 @@ def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     for m, (name, move) in enumerate(zip(c.names, moves, strict=True)):
         y = top - m * pitch  # the row's top: its name and number, then its bar under them
         colour = theme.positive if move > 0 else theme.negative
-        decimals = nudge_decimals(most[m])
-        number = f"{move:+.{decimals}f}" if round(move, decimals) else f"{0:.{decimals}f}"
+        # three significant digits now, as everywhere (fixed decimals wrote w's +0.0998 as
+        # +0.100 beside z's +0.0459: reviews 63a, 64a, 64b); 0 within a thousandth of its most
+        number = fmt_signed(move) if abs(move) >= most[m] * 1e-3 else "0"
         out.texts.append(Text2D(name, x0 + 0.005, y, name_size, theme.text, bold=True))
         out.texts.append(Text2D(number, x1, y, name_size, colour, align="right"))
         bar_y = y - name_size * LINE / h - bar / 2 - 0.004

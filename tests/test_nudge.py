@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nnviz3d.frames import frame_key, frame_state
+from nnviz3d.frames import frame_key, frame_state, project
 from nnviz3d.hud import NUDGE_BOX, overlay
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES, text_width_em
@@ -150,3 +150,28 @@ def test_the_wiggle_is_drawn_frame_by_frame_then_held(run):
     keys = [frame_key(tl, f) for f in frames]
     moving = round(0.8 * len(frames))
     assert len(set(keys[:moving])) >= moving - 1 and len(set(keys[moving + 1 :])) == 1
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_network_itself_shows_the_weight_out_and_the_loss_now(run, layout):
+    """Review 64a: "the network barely reacts to the nudge; only the panel moves". The
+    weight's value stands over its middle, out's and the loss's under out, all live, clear
+    of the panel beside (seed 000: -0.94522 + 0.1, out 0.48520, loss 0.11771)."""
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    step = _nudge(tl)
+    frames = list(tl.frames_of(step.index))
+    end = frame_state(tl, frames[-1], W, H)
+    words = {t.text: t for t in end.texts}
+    w_label, follows = words["w = -0.845"], words["out = 0.485\nloss = 0.1177"]
+    lay = tl.layout
+    h3, out = (
+        (project(end.camera, lay.nodes[[n]], W / H)[0] + 1) / 2
+        for n in (lay.node_id(1, 2), lay.node_id(2, 0))
+    )
+    assert h3[0] < w_label.x < out[0] and w_label.y > (h3[1] + out[1]) / 2  # over the weight's middle
+    assert follows.y < out[1] and follows.x + 1e-9 < NUDGE_BOX[0]  # under out, ending before the panel
+    down = next(f for f in frames if nudge_at(((f - frames[0] + 1) / len(frames)) / 0.8) < -0.09)
+    texts = [t.text for t in frame_state(tl, down, W, H).texts]
+    assert any(t.startswith("w = -1.0") for t in texts)  # nudged down: more negative
+    assert any(t.startswith("out = 0.46") for t in texts)
