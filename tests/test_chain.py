@@ -300,3 +300,38 @@ def test_the_chains_key_names_only_the_signs(run):
         top = " ".join(t.text for t in texts if t.y > 0.93)
         assert "+" in top and "-" in top  # the signs' colours
         assert not any(word in top for word in ("thickness", "sphere", "太さ", "球"))
+
+
+def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
+    """Reviews 63a, 64a: "show the batch sum visually: four small nudges adding up to one".
+    Under the sum, a waterfall: each record's share a step from where the one before ended,
+    a row each, then the gradient from 0; record 1's long step out, the others' back."""
+    _, tl = run
+    step = _chains(tl)[0]
+    texts, rects, lines = overlay(tl, step, DARK, W, H, progress=1.0)
+    total = next(t for t in texts if t.text.startswith("4 records"))
+    colours = (DARK.positive, DARK.negative, DARK.gradient)
+    bars = [r for r in rects if r.color in colours and r.opacity == 1.0 and r.y1 < total.y - 0.05]
+    bars.sort(key=lambda r: -r.y0)  # top row first
+    c = step.chain
+    assert len(bars) == len(c.shares) + 1
+    zero = next(  # the axis's 0: a vertical line down through every row
+        p
+        for p in lines
+        if p.points[0][0] == p.points[1][0] and p.points[0][1] >= bars[0].y1 > bars[-1].y0 >= p.points[1][1]
+    )
+    x0 = zero.points[0][0]
+    scale = (bars[0].x1 - bars[0].x0) / c.shares[0]  # record 1's step: from 0, to the right
+    assert bars[0].x0 == pytest.approx(x0, abs=1e-9) and scale > 0
+    end = 0.0
+    for bar, share in zip(bars, c.shares, strict=False):
+        a, b = sorted((x0 + end * scale, x0 + (end + share) * scale))
+        assert (bar.x0, bar.x1) == pytest.approx((a, b), abs=1e-9)
+        assert bar.color == (DARK.positive if share > 0 else DARK.negative)
+        end += share
+    assert end == pytest.approx(c.gradient, abs=1e-15)
+    assert bars[-1].color == DARK.gradient
+    assert (bars[-1].x0, bars[-1].x1) == pytest.approx((x0, x0 + c.gradient * scale), abs=1e-9)
+    x_lo, y_lo, x_hi, _ = CHAIN_BOX
+    assert all(x_lo <= r.x0 and r.x1 <= x_hi and r.y0 >= y_lo for r in bars)
+    assert min(r.y1 - r.y0 for r in bars) * H >= 10  # rows a hall could tell apart
