@@ -2254,12 +2254,18 @@ def _feature_tiles(
         w_side = side / aspect  # the same pixels across as up
         n = m.shape[0]
         cw, ch = w_side / n, side / n
-        colours = bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]
+        colours = (bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]).tolist()
         for i in range(n):
             for j in range(n):
-                colour = tuple(float(c) for c in colours[i, j])
                 rects.append(
-                    Rect2D(x0 + i * cw, y0 + j * ch, x0 + (i + 1) * cw, y0 + (j + 1) * ch, colour, 1.0)
+                    Rect2D(
+                        x0 + i * cw,
+                        y0 + j * ch,
+                        x0 + (i + 1) * cw,
+                        y0 + (j + 1) * ch,
+                        tuple(colours[i][j]),
+                        1.0,
+                    )
                 )
         box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
         frames.append(Polyline2D(box, theme.muted, 1.0))

@@ -210,10 +210,12 @@ class FrameState:
 
 
 # -- text -------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def text_width_em(text: str, mono: bool | float = False) -> float:
     """Estimated width of the longest line in ems (CJK characters are a full em); ``mono``:
     True for 0.6 em a character (code in a proportional font), or the mono font's ASCII
-    advance in ems."""
+    advance in ems. Kept for the strings met again (the layout measures the same words
+    frame after frame: 11% of a frame state's time)."""
     per_char = (0.6 if mono is True else float(mono)) if mono else 0.56
     wide = "WFA" if mono else "WF"  # (a monospaced CJK face draws × and ≈ an em wide too)
     widths = [
