@@ -1696,8 +1696,8 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     if height(big, rate_size) > top - y0:  # a long chain in a hall's type: names and rates smaller
         big, rate_size = size, min(rate_size, size)
     tall = height(big, rate_size)
-    if own_span is not None:  # the waterfall under the sum, where the room has it
-        tall = min(top - y0, tall + (len(c.shares) + 1) * WATERFALL_ROW + 0.012)
+    if own_span is not None:  # the waterfall and its key under the sum, where the room has it
+        tall = min(top - y0, tall + (len(c.shares) + 1) * WATERFALL_ROW + size * LINE / h + 0.012)
     row = top - max(0.0, (top - y0 - tall) / 2)  # the rates' line: the chain in the room's middle
     name_y = row - rate_size * LINE / h - big * 0.7 / h
     for name, x in zip(c.names, centres, strict=True):
@@ -1750,7 +1750,10 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
         if own_span is not None:  # and seen adding up: each record's step from the last
             below = y - (summed.count("\n") + 1) * size * LINE / h - 0.012
-            _waterfall(out, c.shares, c.gradient, (left_x, y0 + 0.01, x1 - 0.01, below), theme, w, h)
+            key = hud.t("chain_waterfall")
+            _waterfall(
+                out, c.shares, c.gradient, (left_x, y0 + 0.01, x1 - 0.01, below), theme, (w, h), (key, size)
+            )
 
 
 #: the chain's waterfall: a row a record (its share a step from where the last ended), then
@@ -1765,18 +1768,23 @@ def _waterfall(
     total: float,
     box: Box,
     theme: Theme,
-    w: int,
-    h: int,
+    frame: tuple[int, int],
+    key: tuple[str, int],
 ) -> None:
     """The records' shares of dloss/dw as steps along one axis, each from where the one
     before ended, down a row each, and under them the gradient they reach, from 0 (reviews
     63a, 64a: "show the batch sum visually -- four small nudges adding up to one"):
-    record 1's long step out and the others' back are the cancelling, seen."""
+    record 1's long step out and the others' back are the cancelling, seen. Its key over it
+    says so (review 65a: unlabelled, the bars could not be decoded)."""
     x0, y0, x1, y1 = box
+    w, h = frame
+    words, size = key
     rows = len(shares) + 1
-    row = min(WATERFALL_ROW, (y1 - y0) / rows)
+    row = min(WATERFALL_ROW, (y1 - y0 - size * LINE / h) / rows)
     if row * h < WATERFALL_MIN_PX:
         return
+    out.texts.append(Text2D(words, x0, y1, size, theme.muted))
+    y1 -= size * LINE / h
     ends = np.concatenate([[0.0], np.cumsum(shares)])
     lo, hi = min(0.0, float(ends.min())), max(0.0, float(ends.max()))
 
@@ -1785,7 +1793,7 @@ def _waterfall(
 
     top = y1
     out.lines.append(Polyline2D(((at(0.0), top), (at(0.0), top - rows * row)), theme.muted, 2.0))
-    bar = row * 0.7
+    bar = row * 0.8
     for k, share in enumerate(shares):
         y = top - (k + 0.5) * row
         a, b = sorted((at(float(ends[k])), at(float(ends[k + 1]))))
