@@ -275,12 +275,10 @@ def _step_overlay(
     few), so a new timeline never sees another's."""
     cache = timeline.__dict__.setdefault("_overlays", {})
     shown = None if timeline.screen == "study" else caption_parts_shown(step, progress)
-    # its panel moves (drawn each frame), or is built in parts (drawn at each); the nudge
-    # swings on the step's own clock (its sine eases itself: the tween's ease squeezed its
-    # way down into a sixth of the step)
+    # its panel moves (drawn each frame), or is built in parts (drawn at each)
     moving = progress if step.kind in MOVING_KINDS else stage
     if step.kind == "nudge":
-        moving = _unease(progress)
+        moving = nudge_clock(progress)
     key = (step.index, theme.name, width, height, shown, moving)
     if key not in cache:
         if len(cache) >= 8:
@@ -353,6 +351,13 @@ def _tween_seconds(timeline: Timeline, step: Step) -> float:
     return BACKWARD_TWEEN_SECONDS if step.kind in ("error", "delta") else TWEEN_SECONDS
 
 
+def nudge_clock(progress: float) -> float:
+    """The nudge's swing at the tween's ``progress``: on the step's own time (the sine eases
+    itself; the tween's ease squeezed its way down into a sixth of the step). Its panel, its
+    weight's cylinder and its values on the network all read this one clock."""
+    return _unease(progress)
+
+
 def _nudged_radii(radii: np.ndarray, step: Step, layout: Layout, progress: float) -> np.ndarray:
     """The weights' radii with the nudged one as thick as the weight is now (its chain's
     first link runs from the weight's start node to its end node), at the tween's
@@ -360,7 +365,7 @@ def _nudged_radii(radii: np.ndarray, step: Step, layout: Layout, progress: float
     c = step.chain
     start, end = c.anchors[0][1], c.anchors[1][1]
     edge = int(np.flatnonzero((layout.edge_from == start) & (layout.edge_to == end))[0])
-    was, now = c.values[0], c.nudged(nudge_at(_unease(progress)))[0]
+    was, now = c.values[0], c.nudged(nudge_at(nudge_clock(progress)))[0]
     out = radii.copy()
     out[edge] *= float(edge_radius(np.array(now)) / edge_radius(np.array(was)))
     return out
@@ -509,7 +514,7 @@ def nudged_values(
     the weights crossing there. The panel beside says by how much."""
     c, layout = step.chain, timeline.layout
     width, height = size
-    now = c.nudged(nudge_at(_unease(progress)))
+    now = c.nudged(nudge_at(nudge_clock(progress)))
     text_size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]) * 1.25)
     start, end, out = c.anchors[0][1], c.anchors[1][1], c.anchors[-1][1]
     decimals = 3
@@ -577,7 +582,8 @@ def frame_state(
             r0, c0 = (a[0] for a in _sheet_look(prev_visual, layout, theme))
         g = replace(g, node_r=_lerp(r0, r1, progress), node_c=_lerp(c0, c1, progress))
 
-    if step.kind == "nudge" and step.chain is not None and timeline.screen != "study":
+    nudging = step.kind == "nudge" and step.chain is not None and timeline.screen != "study"
+    if nudging:  # the weight as thick as it is now
         g = replace(g, edge_r=_nudged_radii(g.edge_r, step, layout, progress))
 
     a = layout.nodes[layout.edge_from]
@@ -670,7 +676,7 @@ def frame_state(
         names, backdrops = node_names(timeline, step, theme, camera, width, height)
         names, backdrops = _names_clear_of(names, backdrops, labels, camera, (width, height), timeline.font)
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
-    if step.kind == "nudge" and step.chain is not None and not in_scene:
+    if nudging:
         values, backdrops = nudged_values(timeline, step, theme, camera, (width, height), progress)
         texts, rects = texts + values, rects + backdrops
     if told:
@@ -2223,7 +2229,7 @@ def _feature_tiles(
     maps: np.ndarray,
     theme: Theme,
     camera: Camera,
-    size: tuple[int, int],
+    frame: tuple[int, int],
     right_end: float,
 ) -> tuple[tuple[Rect2D, ...], tuple[Polyline2D, ...], tuple[Text2D, ...]]:
     """Beside each node, what it computes: a small square map of its activation as the two
@@ -2231,14 +2237,13 @@ def _feature_tiles(
     Hidden nodes turn into features (one fires for input 1 alone, another for both), the
     output into the learned rule: large, its axes named, the training records on it."""
     layout = timeline.layout
-    width, height = size
+    width, height = frame
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2  # (maps need two varying inputs: 2+ nodes)
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
     rects, frames, texts = [], [], []
     last = len(layout.layers) - 1
     size = max(10, round(height * MIN_TEXT.get(timeline.screen, 0.024)))
-    # (``size`` is the type's from here: the frame's is width x height)
     for node in range(layout.n_nodes):
         m = maps[node]
         if np.all(np.isnan(m)):
