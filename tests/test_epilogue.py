@@ -145,7 +145,7 @@ def test_epilogue_captions_give_the_trace_numbers(default):
         e = float(errors[s.epoch - 1])
         assert s.values["mean_abs_error"] == e
         outputs = trace.updates[(s.epoch, 1)].outputs.ravel()
-        words = " ".join(fmt(float(o), 3) for o in outputs)
+        words = " ".join(fmt_sig(float(o)) for o in outputs)  # as the outputs table writes them
         assert s.caption == (
             f"Iteration {s.epoch}: mean |error| {fmt(e, 5)}; outputs {words} vs targets 0 1 1 0"
         )
@@ -154,11 +154,13 @@ def test_epilogue_captions_give_the_trace_numbers(default):
     last = tl.steps[-2]
     assert last.values["mean_abs_error"] == pytest.approx(0.0031835307, abs=1e-9)
     assert last.caption == (
-        "Iteration 60000: mean |error| 0.00318; outputs 0.003 0.997 0.997 0.004 vs targets 0 1 1 0"
+        "Iteration 60000: mean |error| 0.00318; outputs 0.00261 0.997 0.997 0.00387 vs targets 0 1 1 0"
     )
     tenk = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 10000)
     assert tenk.values["mean_abs_error"] == pytest.approx(0.0085850251, abs=1e-9)
-    assert tenk.caption.startswith("Iteration 10000: mean |error| 0.00859; outputs 0.007 0.991 0.992 0.010")
+    assert tenk.caption.startswith(
+        "Iteration 10000: mean |error| 0.00859; outputs 0.00702 0.991 0.992 0.0105"
+    )
     # what the seed prints at j = 10000, which is iteration 10001
     assert errors[10001 - 1] == pytest.approx(0.0085845257, abs=1e-9)
     # the last frame's chart writes every iteration it dots, 10000's too (up and left of

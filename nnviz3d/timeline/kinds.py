@@ -1047,7 +1047,9 @@ def at_a_glance(b: Builder, beat: Beat, key: str) -> None:
             key,
             epoch=beat.epoch,
             e=fmt(error, 5),
-            outputs=_few(u.outputs[shown], lambda v: fmt(v, 3)),
+            # three significant digits, as the outputs table beside writes them (three
+            # reviews: the caption's 0.035 beside the table's 0.0351)
+            outputs=_few(u.outputs[shown], fmt_sig),
             targets=_few(u.targets[shown], fmt_input),
         ),
         code=("display",),
