@@ -688,6 +688,7 @@ def frame_state(
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
             polylines += want_arrows(timeline, step, theme, camera, width, height, progress, carried)
+            texts += zoom_tag(timeline, step, theme, camera, width, height, progress)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
                 timeline,
@@ -2400,6 +2401,34 @@ def want_arrows(
                 for p in pen.centred(x, y, length, up, arrow.colour, arrow.hollow)
             ]
     return tuple(out)
+
+
+def zoom_tag(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int, progress: float
+) -> tuple[Text2D, ...]:
+    """Under a magnified iteration's longest arrow, how many times it is drawn longer, live
+    while the first step magnifies (x2 ... x20: the zoom seen, not only stated): six reviews
+    read iteration 1998's arrows at iteration 1's scale, the badge in its corner unread."""
+    wants = {node: v for node, v in step.wants if np.isfinite(v) and v != 0}
+    if not wants or timeline.screen == "study":
+        return ()
+    zoom, _ = zoom_shown(timeline, step, progress)
+    if zoom < 1.5:
+        return ()
+    errors = dict(step.want_from) if step.kind == "delta" else {}  # (a delta stands in its error's arrow)
+    drawn = {node: max(abs(v), abs(errors.get(node, 0.0))) for node, v in wants.items()}
+    node = max(drawn, key=lambda n: drawn[n])
+    pen = _WantPen.of(timeline, step, theme, camera, width, height, zoom)
+    x, y = pen.slot(node)
+    size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
+    tag = f"{TIMES}{round(zoom)}"
+    layout = timeline.layout
+    if layout.node_layer[node] == len(layout.layers) - 1:  # the output's: under its arrow
+        below = y - pen.length_of(drawn[node]) / 2 - 0.012
+        return (Text2D(tag, x, below, size, theme.text, bold=True, align="center"),)
+    # a hidden node's: left of its arrow, away from the node and its name under it
+    left = x - pen.half_head - 0.008
+    return (Text2D(tag, left, y, size, theme.text, bold=True, align="right", valign="center"),)
 
 
 #: the share of its tween the first magnified step of an iteration takes to magnify its

@@ -1819,7 +1819,8 @@ def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     moves = [a - b for a, b in zip(now, c.values, strict=True)]
     most = [abs(a - b) for a, b in zip(c.nudged(NUDGE), c.values, strict=True)]
     scale = max(most)
-    title = wrap(hud.t("nudge_title"), size, w * (x1 - x0))
+    # whose loss it is: the descent's is the four records' (reviews 65a, 65b: two "loss"es)
+    title = wrap(hud.t("nudge_title", r=c.record + 1), size, w * (x1 - x0))
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * size * LINE / h - 0.01

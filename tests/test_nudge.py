@@ -106,6 +106,7 @@ def test_each_row_writes_its_move_and_draws_it_on_one_scale(run, layout):
     for name, number in (("w", "+0.100"), ("z(out)", "+0.0460"), ("out", "+0.0115"), ("loss", "+0.00550")):
         assert name in words and number in words
         assert next(t for t in texts if t.text == number).color == DARK.positive
+    assert "record 1: how far each moves" in [w.replace("\n", " ") for w in words]  # not the batch's loss
     assert len(bars) == 4  # w, z(out), out, loss: longest first, in the moves' ratios
     widths = np.array([b.x1 - b.x0 for b in sorted(bars, key=lambda b: -b.y0)]) * W
     moves = np.array(step.chain.nudged(NUDGE)) - np.array(step.chain.values)

@@ -1172,3 +1172,33 @@ def test_a_note_is_written_whole_as_its_product_lands(run):
             assert {"-0.118 × 0.341", "≈ -0.0403"} <= texts
             landed += 1
     assert flying >= 3 and landed >= 1
+
+
+def test_the_magnification_is_written_by_the_arrows_themselves(run):
+    """Six reviews read iteration 1998's arrows at iteration 1's scale, the badge in its
+    corner unread: under out's arrow (left of a hidden node's) the magnification stands,
+    counting up while the first step magnifies (×2 ... ×20), and nowhere in iteration 1."""
+    from nnviz3d.frames import zoom_tag
+
+    _, tl = run
+    theme = THEMES["dark"]
+    first, hidden = _step(tl, 2000, "delta", 2), _step(tl, 2000, "error", 1)
+    tags = []
+    for f in tl.frames_of(first.index):
+        state = frame_state(tl, f, W, H)
+        tags.append([t.text for t in state.texts if t.text.startswith("×")])
+    counted = [int(t[0][1:]) for t in tags if t]
+    assert counted[-1] == 20 and counted[0] < 10 and counted == sorted(counted)  # counting up
+    state = frame_state(tl, tl.frames_of(first.index)[-1], W, H)
+    (tag,) = zoom_tag(tl, first, theme, state.camera, W, H, 1.0)
+    out = (project(state.camera, tl.layout.nodes[[tl.layout.node_id(2, 0)]], W / H)[0] + 1) / 2
+    assert tag.text == "×20" and tag.bold and tag.y < out[1] - 0.1  # under out's arrow
+    state = frame_state(tl, tl.frames_of(hidden.index)[-1], W, H)
+    (tag,) = zoom_tag(tl, hidden, theme, state.camera, W, H, 1.0)
+    h3 = (project(state.camera, tl.layout.nodes[[tl.layout.node_id(1, 2)]], W / H)[0] + 1) / 2
+    assert tag.align == "right" and tag.x < h3[0] - 0.03  # left of h3's arrow, away from its name
+    for step in (_step(tl, 1, "delta", 2), _step(tl, 1, "error", 1)):  # iteration 1: as drawn
+        state = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+        assert not [t for t in state.texts if t.text.startswith("×")]
+    study = replace(tl, screen="study")
+    assert zoom_tag(study, first, theme, state.camera, W, H, 1.0) == ()
