@@ -523,8 +523,10 @@ def nudged_values(
     reach = NODE_R_MAX * layout.node_scale[out]
     under = layout.nodes[out] + np.array([reach, -reach - NAME_GAP, 0.0])
     follows = f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{c.names[-1]} = {now[-1]:.{decimals + 1}f}"
-    middle = (layout.nodes[start] + layout.nodes[end]) / 2 + np.array([0.0, 0.12, 0.0])
-    spots = ((weight, middle, "center", "bottom"), (follows, under, "right", "top"))
+    # over the weight, clear of it (review 66b: just over its middle the box hid the weight
+    # being nudged, which rises to out under it) and of the hidden nodes' names
+    over = layout.nodes[start] + 0.55 * (layout.nodes[end] - layout.nodes[start]) + np.array([0.0, 0.22, 0.0])
+    spots = ((weight, over, "center", "bottom"), (follows, under, "right", "top"))
     texts, backdrops = [], []
     for text, point, align, valign in spots:
         x, y = (project(camera, point, width / height)[0] + 1) / 2
@@ -2409,26 +2411,27 @@ def zoom_tag(
     """Under a magnified iteration's longest arrow, how many times it is drawn longer, live
     while the first step magnifies (x2 ... x20: the zoom seen, not only stated): six reviews
     read iteration 1998's arrows at iteration 1's scale, the badge in its corner unread."""
-    wants = {node: v for node, v in step.wants if np.isfinite(v) and v != 0}
-    if not wants or timeline.screen == "study":
+    layout = timeline.layout
+    last = len(layout.layers) - 1
+    # the output's arrow, where the step draws one: its own want, or a sender's (the hidden
+    # errors keep out's); not beside a hidden node's, where a number read as a weight's
+    # (review 66b)
+    drawn = {node: abs(v) for node, v in step.wants if np.isfinite(v) and v != 0}
+    if step.kind == "delta":  # a delta stands in its error's arrow
+        drawn |= {node: max(drawn.get(node, 0.0), abs(e)) for node, e in step.want_from if np.isfinite(e)}
+    drawn |= {node: abs(e if np.isfinite(e) else d) for node, d, e in step.senders}  # (NaN: its delta's)
+    outputs = [n for n in drawn if layout.node_layer[n] == last and drawn[n] > 0]
+    if not outputs or timeline.screen == "study":
         return ()
     zoom, _ = zoom_shown(timeline, step, progress)
     if zoom < 1.5:
         return ()
-    errors = dict(step.want_from) if step.kind == "delta" else {}  # (a delta stands in its error's arrow)
-    drawn = {node: max(abs(v), abs(errors.get(node, 0.0))) for node, v in wants.items()}
-    node = max(drawn, key=lambda n: drawn[n])
+    node = max(outputs, key=lambda n: drawn[n])
     pen = _WantPen.of(timeline, step, theme, camera, width, height, zoom)
     x, y = pen.slot(node)
+    below = y - pen.length_of(drawn[node]) / 2 - 0.012  # under it: the arrow is centred there
     size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
-    tag = f"{TIMES}{round(zoom)}"
-    layout = timeline.layout
-    if layout.node_layer[node] == len(layout.layers) - 1:  # the output's: under its arrow
-        below = y - pen.length_of(drawn[node]) / 2 - 0.012
-        return (Text2D(tag, x, below, size, theme.text, bold=True, align="center"),)
-    # a hidden node's: left of its arrow, away from the node and its name under it
-    left = x - pen.half_head - 0.008
-    return (Text2D(tag, left, y, size, theme.text, bold=True, align="right", valign="center"),)
+    return (Text2D(f"{TIMES}{round(zoom)}", x, below, size, theme.text, bold=True, align="center"),)
 
 
 #: the share of its tween the first magnified step of an iteration takes to magnify its

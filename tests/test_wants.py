@@ -1176,8 +1176,8 @@ def test_a_note_is_written_whole_as_its_product_lands(run):
 
 def test_the_magnification_is_written_by_the_arrows_themselves(run):
     """Six reviews read iteration 1998's arrows at iteration 1's scale, the badge in its
-    corner unread: under out's arrow (left of a hidden node's) the magnification stands,
-    counting up while the first step magnifies (×2 ... ×20), and nowhere in iteration 1."""
+    corner unread: under out's arrow the magnification stands, counting up while the first
+    step magnifies (×2 ... ×20), and nowhere in iteration 1."""
     from nnviz3d.frames import zoom_tag
 
     _, tl = run
@@ -1195,8 +1195,10 @@ def test_the_magnification_is_written_by_the_arrows_themselves(run):
     assert tag.text == "×20" and tag.bold and tag.y < out[1] - 0.1  # under out's arrow
     state = frame_state(tl, tl.frames_of(hidden.index)[-1], W, H)
     (tag,) = zoom_tag(tl, hidden, theme, state.camera, W, H, 1.0)
-    h3 = (project(state.camera, tl.layout.nodes[[tl.layout.node_id(1, 2)]], W / H)[0] + 1) / 2
-    assert tag.align == "right" and tag.x < h3[0] - 0.03  # left of h3's arrow, away from its name
+    assert tag.text == "×20" and tag.y < out[1] - 0.1 and tag.x > out[0]  # under out's arrow, kept there
+    deltas = _step(tl, 2000, "delta", 1)  # out's arrow not drawn: no tag beside a hidden node's (66b:
+    state = frame_state(tl, tl.frames_of(deltas.index)[-1], W, H)  # read as a weight's number)
+    assert zoom_tag(tl, deltas, theme, state.camera, W, H, 1.0) == ()
     for step in (_step(tl, 1, "delta", 2), _step(tl, 1, "error", 1)):  # iteration 1: as drawn
         state = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
         assert not [t for t in state.texts if t.text.startswith("×")]
