@@ -416,8 +416,10 @@ def chain_flight(step: Step, frame: int) -> float | None:
 
 
 def _screen_box(text: Text2D, width: int, height: int) -> tuple[float, float, float, float]:
-    """A one-line screen text's box (x0, y0, x1, y1) in 0..1, by its anchor and alignment."""
-    wide, tall = text_width_em(text.text) * text.size / width, 1.15 * text.size / height
+    """A screen text's box (x0, y0, x1, y1) in 0..1, by its anchor and alignment: its widest
+    line across, its lines down."""
+    lines = text.text.count("\n") + 1
+    wide, tall = text_width_em(text.text) * text.size / width, lines * 1.15 * text.size / height
     left = {"left": text.x, "right": text.x - wide, "center": text.x - wide / 2}[text.align]
     low = {"bottom": text.y, "top": text.y - tall, "center": text.y - tall / 2}[text.valign]
     return left, low, left + wide, low + tall
@@ -499,10 +501,16 @@ def chain_rates(
         spans = ((0, len(text) - len(c.names[-1]) - 3, colour),) if where == "beyond" else ()
         label = Text2D(text, x, y, here, colour, bold=big, align=align, valign=valign, spans=spans)
         out.append(label)
-        x0, y0, x1, y1 = _screen_box(label, width, height)
-        pad = 0.2 * here / width
-        backdrops.append(Rect2D(x0 - pad, y0, x1 + pad, y1, theme.background_bottom, 0.85))
+        backdrops.append(_backdrop(label, theme, width, height))
     return tuple(out), tuple(backdrops)
+
+
+def _backdrop(label: Text2D, theme: Theme, width: int, height: int) -> Rect2D:
+    """A number on the network on the background's colour, masking the weights crossing
+    under it (a fifth of an em wider each side)."""
+    x0, y0, x1, y1 = _screen_box(label, width, height)
+    pad = 0.2 * label.size / width
+    return Rect2D(x0 - pad, y0, x1 + pad, y1, theme.background_bottom, 0.85)
 
 
 def nudged_values(
@@ -532,11 +540,7 @@ def nudged_values(
         x, y = (project(camera, point, width / height)[0] + 1) / 2
         label = Text2D(text, x, y, text_size, theme.text, align=align, valign=valign)
         texts.append(label)
-        x0, y0, x1, y1 = _screen_box(label, width, height)
-        if valign == "top":  # (the box of its first line): the lines hang under it
-            y0 = y1 - (text.count("\n") + 1) * 1.15 * text_size / height
-        pad = 0.2 * text_size / width
-        backdrops.append(Rect2D(x0 - pad, y0, x1 + pad, y1, theme.background_bottom, 0.85))
+        backdrops.append(_backdrop(label, theme, width, height))
     return tuple(texts), tuple(backdrops)
 
 

@@ -1744,9 +1744,8 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     if shown >= appear[n + 3]:  # every record's share, summed: the gradient, and the change
         at = summed.rfind(total, 0, then)
         colour = theme.positive if c.change > 0 else theme.negative
-        spans = ((at, at + len(total), theme.gradient), (then, len(summed), colour))
-        if own_span is not None:
-            spans = ((*own_span, theme.gradient), *spans)
+        own = ((*own_span, theme.gradient),) if own_span is not None else ()
+        spans = (*own, (at, at + len(total), theme.gradient), (then, len(summed), colour))
         out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
         if own_span is not None:  # and seen adding up: each record's step from the last
             below = y - (summed.count("\n") + 1) * size * LINE / h - 0.012
@@ -1794,14 +1793,13 @@ def _waterfall(
     top = y1
     out.lines.append(Polyline2D(((at(0.0), top), (at(0.0), top - rows * row)), theme.muted, 2.0))
     bar = row * 0.8
-    for k, share in enumerate(shares):
+    signs = [theme.positive if share > 0 else theme.negative for share in shares]
+    # each record's from where the last ended, in its sign's colour; then the sum's from 0
+    steps = [*zip(ends[:-1], ends[1:], signs, strict=True), (0.0, total, theme.gradient)]
+    for k, (start, end, colour) in enumerate(steps):
         y = top - (k + 0.5) * row
-        a, b = sorted((at(float(ends[k])), at(float(ends[k + 1]))))
-        colour = theme.positive if share > 0 else theme.negative
+        a, b = sorted((at(float(start)), at(float(end))))
         out.rects.append(Rect2D(a, y - bar / 2, max(b, a + 1 / w), y + bar / 2, colour, 1.0))
-    y = top - (rows - 0.5) * row
-    a, b = sorted((at(0.0), at(total)))
-    out.rects.append(Rect2D(a, y - bar / 2, max(b, a + 1 / w), y + bar / 2, theme.gradient, 1.0))
 
 
 @panel("nudge")

@@ -312,7 +312,7 @@ class _Overlay2D:
         return poly, actor
 
     @staticmethod
-    def _fill(poly: vtkPolyData, shapes: list[tuple[np.ndarray, tuple, float]], closed: bool) -> None:
+    def _fill_lines(poly: vtkPolyData, shapes: list[tuple[np.ndarray, tuple, float]]) -> None:
         pts = vtkPoints()
         cells = vtkCellArray()
         colors = vtkUnsignedCharArray()
@@ -322,10 +322,7 @@ class _Overlay2D:
             cells.InsertNextCell(len(ids), ids)
             colors.InsertNextTuple4(*(round(255 * c) for c in color), round(255 * opacity))
         poly.SetPoints(pts)
-        if closed:
-            poly.SetPolys(cells)
-        else:
-            poly.SetLines(cells)
+        poly.SetLines(cells)
         poly.GetCellData().SetScalars(colors)
         poly.Modified()
 
@@ -333,7 +330,8 @@ class _Overlay2D:
     def _fill_rects(poly: vtkPolyData, rects: tuple[Rect2D, ...]) -> None:
         """The rectangles as quads, built in numpy: a feature map is hundreds of cells, and
         a point at a time cost 10 us each. The same points (single precision, as
-        vtkPoints keeps them) and colours (rounded half to even) as :meth:`_fill`."""
+        vtkPoints keeps them) and colours (rounded half to even) as :meth:`_fill_lines` makes a
+        line's."""
         n = len(rects)
         box = np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], dtype=np.float64).reshape(n, 4)
         corners = np.zeros((n, 4, 3), dtype=np.float32)  # (x0 y0) (x1 y0) (x1 y1) (x0 y1)
@@ -367,7 +365,7 @@ class _Overlay2D:
         for width in new_widths:
             self.lines[width] = self._actor(width)
         for width, (poly, actor) in self.lines.items():
-            self._fill(poly, by_width.get(width, []), closed=False)
+            self._fill_lines(poly, by_width.get(width, []))
             actor.SetVisibility(width in by_width)
         return bool(new_widths)
 
