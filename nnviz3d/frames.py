@@ -656,7 +656,7 @@ def frame_state(
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written, stage)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
-    if step.kind == "descent" and not in_scene:  # small beside the loss curve, its weight lit
+    if step.kind in ("descent", "landscape") and not in_scene:  # small beside the curve, its weight lit
         region = DESCENT_REGION
     region = region or network_region(timeline.screen, shape(timeline))
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
@@ -2746,7 +2746,7 @@ def node_names(
     names = [layout.name_of(node) for node in range(layout.n_nodes)]
     named = named_in(step.caption, names)
     size = name_size(height, timeline.screen)
-    small = step.kind == "descent"  # the network small beside its curve: a crowd
+    small = step.kind in ("descent", "landscape")  # the network small beside its curve: a crowd
     last = layout.node_layer == len(layout.layers) - 1
     edges = layout.nodes.copy()
     if small:  # a name beside its sphere (under it, h3's stood on h4: reviews 44a, 44b),

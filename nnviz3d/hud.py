@@ -236,10 +236,10 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
 
 HALL_CAPTION = (0.015, 0.725, 0.985, 0.925)  # three lines of the hall's type
 #: steps whose 2D layer moves with the tween (drawn again each frame, not once per step)
-MOVING_KINDS = ("descent", "nudge")
+MOVING_KINDS = ("descent", "landscape", "nudge")
 #: shots of their own, one big panel each: the chain rule's across the frame, the
 #: descent's beside a small network (layout.DESCENT_REGION)
-SHOT_KINDS = ("chain", "descent")
+SHOT_KINDS = ("chain", "descent", "landscape")
 #: gradient descent, big: the loss curve beside a small network (layout.DESCENT_REGION)
 DESCENT_CURVE_BOX = (0.37, 0.14, 0.985, 0.74)
 
@@ -249,7 +249,9 @@ def _descent_regions(hud: Hud, caption: Box) -> list[tuple[str, Box]]:
     return [
         ("status", STATUS_BOX),
         ("caption", caption),
-        ("chain", CHAIN_BOX) if hud.step.kind == "chain" else ("loss_curve", DESCENT_CURVE_BOX),
+        {"chain": ("chain", CHAIN_BOX), "landscape": ("loss_map", DESCENT_CURVE_BOX)}.get(
+            hud.step.kind, ("loss_curve", DESCENT_CURVE_BOX)
+        ),
         ("code_line", (0.015, 0.015, 0.69, 0.13)),
         ("card", CARD_BOX),
     ]
@@ -632,7 +634,7 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     # iteration 1998's forward pass read as this one's): until it is computed, as in
     # iteration 1, there is none
     states = states or step.display_error_epoch not in (None, step.epoch)
-    if step.display_error is not None and step.loss_curve is None and not states:
+    if step.display_error is not None and step.loss_curve is None and step.loss_map is None and not states:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
     items = _key_items(hud)
     width_px = hud.width * (x1 - x0)
@@ -1600,6 +1602,176 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
     # the axis's name at its right end: over it where the weight axis has numbers under it
     axis_y = gy0 + size * 1.1 / h if big else gy0 - 0.006
     out.texts.append(Text2D(hud.t("curve_axis"), gx1, axis_y, size, theme.muted, align="right"))
+
+
+#: the landscape's bands: as many, each holding as much of the map (quantiles: the valley's
+#: gentle floor gets lines too, not only the steep walls)
+MAP_BANDS = 9
+#: the bands' shades, from the lowest loss to the highest: a mix of the background and the
+#: muted text colour, so the map reads in either theme (its key says which end is low)
+MAP_SHADES = (0.10, 0.62)
+
+
+def map_levels(loss: np.ndarray, through: float) -> np.ndarray:
+    """The contour levels of a loss map: the bands' edges (quantiles of its values), and
+    the loss at the point, whose contour the gradient stands at right angles to."""
+    edges = np.quantile(loss[np.isfinite(loss)], np.linspace(0, 1, MAP_BANDS + 1))[1:-1]
+    return np.unique(np.append(edges, through))
+
+
+def _map_shade(theme: Theme, t: np.ndarray) -> np.ndarray:
+    """A band's colour, ``t`` from 0 (lowest loss) to 1."""
+    low, high = MAP_SHADES
+    mix = (low + (high - low) * np.asarray(t, float))[..., None]
+    return (1 - mix) * np.array(theme.background_bottom) + mix * np.array(theme.muted)
+
+
+_MAP_CACHE: dict[tuple, tuple] = {}
+
+
+def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
+    """The landscape's still part: its bands as cells and its contour lines (once per shot
+    and frame size, not per frame: the step moves over it)."""
+    m, theme = hud.step.loss_map, hud.theme
+    key = (id(m), theme.name, hud.width, hud.height, square)
+    if key in _MAP_CACHE and _MAP_CACHE[key][0] is m:
+        return _MAP_CACHE[key][1]
+    import contourpy
+
+    x0, y0, x1, y1 = square
+    n = len(m.wx)
+    edges = np.quantile(m.loss, np.linspace(0, 1, MAP_BANDS + 1))
+    band = np.clip(np.searchsorted(edges, m.loss, side="right") - 1, 0, MAP_BANDS - 1)
+    shades = _map_shade(theme, band / (MAP_BANDS - 1))
+    cx, cy = (x1 - x0) / n, (y1 - y0) / n
+    rects = [
+        Rect2D(x0 + ix * cx, y0 + iy * cy, x0 + (ix + 1) * cx, y0 + (iy + 1) * cy, tuple(shades[iy, ix]), 1.0)
+        for iy in range(n)
+        for ix in range(n)
+    ]
+    span = (m.wx[-1] - m.wx[0], m.wy[-1] - m.wy[0])
+    half = (cx / 2, cy / 2)  # the samples stand at the cells' middles
+
+    def at(points: np.ndarray) -> tuple[tuple[float, float], ...]:
+        xs = x0 + half[0] + (x1 - x0 - 2 * half[0]) * (points[:, 0] - m.wx[0]) / span[0]
+        ys = y0 + half[1] + (y1 - y0 - 2 * half[1]) * (points[:, 1] - m.wy[0]) / span[1]
+        return tuple(zip(xs.tolist(), ys.tolist(), strict=True))
+
+    contours = contourpy.contour_generator(m.wx, m.wy, m.loss)
+    lines = []
+    for level in map_levels(m.loss, m.loss0):
+        through = level == m.loss0  # the point's own contour: brighter, thicker
+        colour = theme.text if through else theme.muted
+        for piece in contours.lines(float(level)):
+            if len(piece) > 1:
+                lines.append(Polyline2D(at(np.asarray(piece)), colour, 3.0 if through else 1.0))
+    if len(_MAP_CACHE) > 4:
+        _MAP_CACHE.clear()
+    _MAP_CACHE[key] = (m, (rects, lines))
+    return rects, lines
+
+
+@panel("loss_map")
+def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
+    """The loss over two weights as a landscape: bands and contour lines, the point where
+    the weights are, the gradient (green) at right angles to the contour through it, and
+    the step the update takes, the other way, rolling downhill during the shot. Both
+    arrows drawn as every change is (magnified); one weight scale across and up."""
+    m, theme, w, h = hud.step.loss_map, hud.theme, hud.width, hud.height
+    if m is None or not np.all(np.isfinite(m.loss)):
+        return
+    x0, y0, x1, y1 = box
+    size = hud.min_size
+    line = size * LINE / h
+    out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
+    # the square: left, clear of the up axis's numbers, under that axis's name and over the
+    # across axis's numbers, one pixel scale both ways; the words and the key right of it
+    ticks = [fmt_sig(v) for v in (m.wy[0], m.w0[1], m.wy[-1])]
+    left = x0 + max(text_width_em(t) for t in ticks) * size / w + 0.02
+    bottom = y0 + line + 0.012
+    top = y1 - line - 0.01
+    side = min((top - bottom) * h, (x1 - left) * w * 0.6)
+    square = (left, bottom, left + side / w, bottom + side / h)
+    sx0, sy0, sx1, sy1 = square
+    rects, lines = _map_cells(hud, square)
+    out.rects += rects
+    out.lines += lines
+    n = len(m.wx)
+
+    def at(a: float, b: float) -> tuple[float, float]:
+        fx = (a - m.wx[0]) / (m.wx[-1] - m.wx[0])
+        fy = (b - m.wy[0]) / (m.wy[-1] - m.wy[0])
+        return (sx0 + (sx1 - sx0) * (0.5 + fx * (n - 1)) / n, sy0 + (sy1 - sy0) * (0.5 + fy * (n - 1)) / n)
+
+    # the axes: each weight's value at the point and at the map's ends, each named at its end
+    for value in (m.wx[0], m.w0[0], m.wx[-1]):
+        x, _ = at(value, m.wy[0])
+        out.lines.append(Polyline2D(((x, sy0), (x, sy0 - 0.008)), theme.muted, 2.0))
+        out.texts.append(Text2D(fmt_sig(value), x, sy0 - 0.01, size, theme.muted, align="center"))
+    for value, text in zip((m.wy[0], m.w0[1], m.wy[-1]), ticks, strict=True):
+        _, y = at(m.wx[0], value)
+        out.lines.append(Polyline2D(((sx0 - 0.006, y), (sx0, y)), theme.muted, 2.0))
+        out.texts.append(Text2D(text, sx0 - 0.008, y, size, theme.muted, align="right", valign="center"))
+    out.texts.append(Text2D(f"{m.names[1]} \u2191", sx0, sy1 + 0.008, size, theme.text, valign="bottom"))
+    end = text_width_em(fmt_sig(m.wx[-1])) * size / w / 2  # past the last number under the axis
+    out.texts.append(Text2D(f"{m.names[0]} \u2192", sx1 + end + 0.012, sy0 - 0.01, size, theme.text))
+    # right of the square: what the map is, what the arrows are, which end of the shades is low
+    kx = sx1 + 0.025
+    room = w * (x1 - kx)
+    title = wrap(hud.t("map_title"), size, room)
+    out.texts.append(Text2D(title, kx, y1, size, theme.muted))
+    same = (m.change[0] > 0) == (m.change[1] > 0)
+    colour = (theme.positive if m.change[0] > 0 else theme.negative) if same else theme.text
+    key_h = (sy1 - sy0) * 0.4
+    for i in range(MAP_BANDS):
+        shade = tuple(_map_shade(theme, np.array(i / (MAP_BANDS - 1))))
+        b0 = sy0 + key_h * i / MAP_BANDS
+        out.rects.append(Rect2D(kx, b0, kx + 0.02, b0 + key_h / MAP_BANDS, shade, 1.0))
+    out.texts.append(Text2D(hud.t("map_low"), kx + 0.028, sy0, size, theme.muted, valign="bottom"))
+    out.texts.append(Text2D(hud.t("map_high"), kx + 0.028, sy0 + key_h, size, theme.muted))
+    # the point, the gradient from it (uphill), and the step the other way, rolled during the shot
+    px, py = at(*m.w0)
+    grad_end = at(m.w0[0] + m.gradient[0] * m.magnify, m.w0[1] + m.gradient[1] * m.magnify)
+    out.lines += _arrow((px, py), grad_end, theme.gradient, 4.0, w, h)
+    rolled = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
+    qx, qy = at(m.w0[0] + m.change[0] * m.magnify * rolled, m.w0[1] + m.change[1] * m.magnify * rolled)
+    if rolled > 0:
+        out.lines.append(Polyline2D(((px, py), (qx, qy)), colour, 6.0))
+    out.rects += disc(px, py, 7.0 * h / 720, w, h, theme.muted)
+    out.rects += disc(qx, qy, 12.0 * h / 720, w, h, colour)
+    # each arrow named past its end, on a backdrop over the contour lines
+    step_end = at(m.w0[0] + m.change[0] * m.magnify, m.w0[1] + m.change[1] * m.magnify)
+    step_name = hud.t("map_step", m=f"{m.magnify:g}")
+    named = ((grad_end, hud.t("map_gradient"), theme.gradient), (step_end, step_name, colour))
+    for (ex, ey), name, tint in named:
+        ux, uy = (ex - px) * w, (ey - py) * h
+        far = math.hypot(ux, uy) or 1.0
+        gap = 16.0 * h / 720
+        tx, ty = ex + ux / far * gap / w, ey + uy / far * gap / h
+        wide, tall = _width_em(hud, name) * size / w, size * LINE / h
+        left = min(max(tx if ux >= 0 else tx - wide, x0 + 0.004), x1 - wide - 0.004)  # in the panel
+        low = ty if uy >= 0 else ty - tall
+        out.rects.append(Rect2D(left - 0.004, low, left + wide + 0.004, low + tall, theme.panel, 0.7))
+        out.texts.append(Text2D(name, left, low + tall, size, tint))
+
+
+def _arrow(
+    a: tuple[float, float], b: tuple[float, float], colour, stroke: float, w: int, h: int
+) -> list[Polyline2D]:
+    """A straight arrow from ``a`` to ``b`` (screen 0..1) with its head at ``b``."""
+    (ax, ay), (bx, by) = a, b
+    dx, dy = (bx - ax) * w, (by - ay) * h  # in pixels, where angles are true
+    length = math.hypot(dx, dy)
+    if length < 1:
+        return []
+    head = min(14.0 * h / 720, length * 0.5)
+    ux, uy = dx / length, dy / length
+    wing = [
+        (bx + (-ux * head + sx * uy * head * 0.6) / w, by + (-uy * head - sx * ux * head * 0.6) / h)
+        for sx in (1, -1)
+    ]
+    shaft = Polyline2D(((ax, ay), (bx, by)), colour, stroke)
+    return [shaft, Polyline2D((wing[0], (bx, by), wing[1]), colour, stroke)]
 
 
 #: when each part of the chain rule's shot is drawn, as a share of its length: first on

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.layout import strongest_inputs
-from nnviz3d.mlp import forward, loss_value
+from nnviz3d.mlp import ACTIVATIONS, forward, loss_value, overflow_allowed, per_record_loss
 from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import (
     DIM,
@@ -27,6 +27,7 @@ from nnviz3d.timeline.model import (
     TIMES,
     ChainRule,
     LossCurve,
+    LossMap,
     RecordBars,
     Signal,
     change_decimals,
@@ -958,6 +959,52 @@ def descent(b: Builder, beat: Beat) -> None:
     )
 
 
+@step_kind("landscape", seconds=5.0, phase="update")
+def landscape(b: Builder, beat: Beat) -> None:
+    """The descent in two dimensions, once: the loss over the worked weight and the one
+    beside it with the next largest change (same end node), as a map with its contour
+    lines. The gradient stands at right angles to the contour through the point, and the
+    update's step goes the other way, straight downhill: every weight at once, seen for two
+    (3Blue1Brown's landscape; reviews 62-66 asked for it)."""
+    lay, u, k = b.layout, b.update, beat.layer
+    change = u.weights_after[k] - u.weights_before[k]
+    first = _largest(change)
+    second = _second_weight(change, first)
+    names = tuple(f"{lay.node_name(k, i)} -> {lay.node_name(k + 1, j)}" for i, j in (first, second))
+    found = _loss_map(b, u, k, (first, second), names)
+    gradients = [float(u.weight_gradients[k][ij]) for ij in (first, second)]
+    changes = [float(change[ij]) for ij in (first, second)]
+    b.add(
+        b.t("landscape"),
+        gloss=b.t("landscape_gloss", a=names[0], b=names[1]),
+        code=(f"update{k}",),
+        values={
+            **{f"dE/dsyn{k}[{i},{j}]": g for (i, j), g in zip((first, second), gradients, strict=True)},
+            **{f"syn{k}_change[{i},{j}]": c for (i, j), c in zip((first, second), changes, strict=True)},
+        },
+        layer=k,
+        nodes=sorted(
+            {lay.node_id(k, i) for i, _ in (first, second)}
+            | {lay.node_id(k + 1, j) for _, j in (first, second)}
+        ),
+        edges=[lay.edge_id(k, *first), lay.edge_id(k, *second)],
+        extras={"loss_map": found, "terms": tuple((n, "value") for n in names)},
+    )
+
+
+def _second_weight(change: np.ndarray, first: tuple[int, int]) -> tuple[int, int]:
+    """The landscape's second weight: into the same node as the first, with the largest
+    change of the others there (the whole matrix's next largest where the node has one
+    weight in)."""
+    i, j = first
+    size = np.abs(change).astype(float)
+    size[i, j] = -1.0
+    if change.shape[0] > 1:
+        column = size[:, j]
+        return int(np.argmax(column)), j
+    return _largest(size)
+
+
 @step_kind("end", seconds=2.0, phase="end")
 def end(b: Builder, beat: Beat) -> None:
     """The iteration is over: the weights settle to their true (unmagnified) values, and
@@ -1475,6 +1522,72 @@ def _z_bars(b: Builder, k: int, products: list[float], bias: list[float], z: flo
     zero = b.t("bars_input_zero") if k == 1 else ""
     # "z" at once, "= the terms" (their bars), "= z" (its bar), then the activation
     return RecordBars(b.t("bars_z"), names, (*values, z), zero_note=zero, appear=(2, 3))
+
+
+#: the landscape spans each weight's value +- at most this, at least LOSS_MAP_MIN, the
+#: bottom of the valley in view where it is that near; LOSS_MAP_CELLS samples a side
+LOSS_MAP_SPAN = 2.0
+LOSS_MAP_MIN = 0.3
+LOSS_MAP_CELLS = 61
+
+
+def _loss_map(b: Builder, u, k: int, weights: tuple[tuple[int, int], ...], names) -> LossMap | None:
+    """The batch's loss over a square of two weights of matrix ``k`` (the same span across
+    and up), every other weight and bias as the update found them."""
+    spec = b.spec
+    (ia, ja), (ib, jb) = weights
+    before = u.weights_before
+    w0 = (float(before[k][ia, ja]), float(before[k][ib, jb]))
+    grads = (float(u.weight_gradients[k][ia, ja]), float(u.weight_gradients[k][ib, jb]))
+    if not np.all(np.isfinite(w0 + grads)):
+        return None
+    # the layer the two weights feed from, as the update found it (they change nothing before it)
+    biases = u.biases_before
+
+    def bias(m: int):
+        return 0.0 if biases is None else biases[m]
+
+    below = forward(spec.activations[:k], before[:k], None if biases is None else biases[:k], u.inputs)
+    base = np.dot(below, before[k]) + bias(k)
+
+    def losses(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        """The loss at w0 + (dx, dy), for arrays of offsets of one shape."""
+        shape = np.shape(dx)
+        dx, dy = np.ravel(dx)[:, None], np.ravel(dy)[:, None]
+        z = np.repeat(base[None], len(dx), axis=0)
+        z[:, :, ja] += dx * below[:, ia]
+        z[:, :, jb] += dy * below[:, ib]
+        with overflow_allowed():
+            a = ACTIVATIONS[spec.activations[k]].forward(z)
+            for m in range(k + 1, len(spec.activations)):
+                z = np.dot(a, before[m]) + bias(m)
+                a = ACTIVATIONS[spec.activations[m]].forward(z)
+            per = per_record_loss(spec.loss, spec.activations[-1], a, u.targets).sum(axis=-1)
+        total = per / len(u.targets) if spec.reduction == "mean" else per
+        return total.reshape(shape)
+
+    # the span holds the lowest loss of a coarse look within LOSS_MAP_SPAN, with room round it
+    coarse = np.linspace(-LOSS_MAP_SPAN, LOSS_MAP_SPAN, 21)
+    cx, cy = np.meshgrid(coarse, coarse)
+    found = np.nan_to_num(losses(cx, cy), nan=np.inf)
+    lowest = np.unravel_index(int(np.argmin(found)), found.shape)
+    reach = max(abs(cx[lowest]), abs(cy[lowest])) * 1.3
+    span = min(LOSS_MAP_SPAN, max(LOSS_MAP_MIN, float(reach)))
+    steps = np.linspace(-span, span, LOSS_MAP_CELLS)
+    gx, gy = np.meshgrid(steps, steps)
+    change = (float(u.weights_after[k][ia, ja] - w0[0]), float(u.weights_after[k][ib, jb] - w0[1]))
+    return LossMap(
+        names=tuple(names),
+        loss_name=b.t(f"loss_{spec.loss}_{spec.reduction}"),
+        wx=w0[0] + steps,
+        wy=w0[1] + steps,
+        loss=losses(gx, gy),
+        w0=w0,
+        loss0=float(losses(np.zeros(1), np.zeros(1))[0]),
+        gradient=grads,
+        change=change,
+        magnify=b.change_scale()[0],
+    )
 
 
 #: the loss curve spans the weight's value +- at most this, at least LOSS_CURVE_MIN

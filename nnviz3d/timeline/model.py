@@ -204,6 +204,26 @@ class LossCurve:
 
 
 @dataclass(frozen=True)
+class LossMap:
+    """The loss over two weights at once, every other weight held: the landscape that
+    gradient descent walks down. The weights share one scale across and up (a square of
+    weight is a square on screen), so the gradient stands at right angles to the contour
+    line through the point, and the step, -rate x gradient, crosses the contours straight
+    downhill. ``loss[iy, ix]`` is the loss at (``wx[ix]``, ``wy[iy]``)."""
+
+    names: tuple[str, str]  # the weight across, the weight up, as the caption names them
+    loss_name: str
+    wx: np.ndarray
+    wy: np.ndarray
+    loss: np.ndarray
+    w0: tuple[float, float]
+    loss0: float
+    gradient: tuple[float, float]  # dLoss/dw of each weight there (the recorded gradients)
+    change: tuple[float, float]  # the update's change of each: -rate x gradient
+    magnify: float = 1.0  # the step is drawn this many times its size, as every change is
+
+
+@dataclass(frozen=True)
 class ChainRule:
     """3Blue1Brown's chain for one record: a nudge to the weight moves its end node's z (at
     the rate of the weight's start value), z moves the node's output (the activation's
@@ -337,6 +357,8 @@ class Step:
     bars: RecordBars | None = None
     #: the worked weight's loss curve, tangent and step downhill (the worked change)
     loss_curve: LossCurve | None = field(default=None, repr=False)
+    #: the landscape's shot: the loss over the worked weight and a second one
+    loss_map: LossMap | None = field(default=None, repr=False)
     #: the chain rule's shot: the worked weight's rates for one record, multiplied
     chain: ChainRule | None = None
     #: the caption's closing explanation (its last characters): in a hall and a lecture it

@@ -175,6 +175,8 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
                         yield Beat("chain", epoch, batch, layer=k)
                     if k == n_w - 1 and once:  # once: why the change goes its way
                         yield Beat("descent", epoch, batch, layer=k)
+                        if spec.layers[k] * spec.layers[k + 1] > 1:  # and for two weights at once
+                            yield Beat("landscape", epoch, batch, layer=k)
         yield Beat("end", epoch, batches[-1])
         previous = epoch
     if scene.render.epilogue:

@@ -1,0 +1,184 @@
+"""The landscape: after the one-weight descent, the loss over two weights at once as a map
+with its contour lines; the gradient stands at right angles to the contour through the
+point and the step rolls the other way, downhill (reviews 62-66: "a 2-D loss landscape")."""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import frame_state
+from nnviz3d.hud import map_levels, overlay
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES
+from nnviz3d.scene import load_scene
+
+W, H = 1280, 720
+DARK = THEMES["dark"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    return prepare(load_scene(), epochs=(1, 2, 2000))
+
+
+def _iamtrask_loss(syn1_h3: float, syn1_h2: float) -> float:
+    """The batch's loss (1/2 sum of squared errors) of iamtrask's own network at its seed,
+    before its first update, with two of syn1's weights set: not the trace's numbers."""
+    np.random.seed(1)
+    x = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    y = np.array([[0, 1, 1, 0]]).T
+    syn0 = 2 * np.random.random((3, 4)) - 1
+    syn1 = 2 * np.random.random((4, 1)) - 1
+    syn1[2, 0], syn1[1, 0] = syn1_h3, syn1_h2
+    l1 = 1 / (1 + np.exp(-np.dot(x, syn0)))
+    l2 = 1 / (1 + np.exp(-np.dot(l1, syn1)))
+    return float(0.5 * np.sum((y - l2) ** 2))
+
+
+def _landscape(tl):
+    return next(s for s in tl.steps if s.kind == "landscape")
+
+
+def test_the_landscape_plays_once_after_the_descent_for_the_two_largest_changes_into_out(run):
+    _, tl = run
+    kinds = [s.kind for s in tl.steps]
+    assert kinds.count("landscape") == 1
+    at = kinds.index("landscape")
+    assert tl.steps[at - 1].kind == "descent" and tl.steps[at + 1].kind == "update"
+    step = tl.steps[at]
+    assert (step.epoch, step.layer) == (1, 1)
+    m = step.loss_map
+    # syn1's changes in iteration 1: -0.00451 -0.00669 -0.00677 -0.00455: h3's, then h2's
+    assert m.names == ("h3 -> out", "h2 -> out")
+    assert step.caption == (
+        "Two weights at once: the step goes straight downhill: the loss over h3 -> out and "
+        "h2 -> out as a map; the gradient stands at right angles to its contour lines, the step "
+        "goes the other way"
+    )
+    assert step.values["syn1_change[2,0]"] == pytest.approx(-0.006769316348954946, abs=1e-15)
+    assert step.values["syn1_change[1,0]"] == pytest.approx(-0.00669325, abs=1e-8)
+    lit = np.flatnonzero(step.visual.edge_focus == 1.0)
+    assert sorted(lit) == sorted([tl.layout.edge_id(1, 2, 0), tl.layout.edge_id(1, 1, 0)])
+    ja = prepare(replace(load_scene(), render=replace(load_scene().render, lang="ja")), epochs=(1,))[1]
+    assert _landscape(ja).headline == "2つの重みを同時に\uff1a一歩はまっすぐ坂を下る"
+
+
+def test_the_map_is_iamtrasks_own_loss_and_its_gradient(run):
+    _, tl = run
+    m = _landscape(tl).loss_map
+    n = len(m.wx)
+    assert m.loss.shape == (n, n) and n % 2 == 1
+    assert (m.wx[n // 2], m.wy[n // 2]) == pytest.approx(m.w0, abs=1e-15)  # centred on the point
+    assert m.w0 == pytest.approx((-0.94522481, 0.75623487), abs=1e-8)
+    assert m.wx[-1] - m.wx[0] == pytest.approx(m.wy[-1] - m.wy[0], abs=1e-12)  # one span both ways
+    rng = np.random.default_rng(3)
+    for iy, ix in [(n // 2, n // 2), (0, 0), (n - 1, n - 1), *rng.integers(0, n, (6, 2)).tolist()]:
+        assert m.loss[iy, ix] == pytest.approx(_iamtrask_loss(m.wx[ix], m.wy[iy]), abs=1e-12)
+    assert m.loss0 == pytest.approx(_iamtrask_loss(*m.w0), abs=1e-12)
+    descent = next(s for s in tl.steps if s.kind == "descent").loss_curve
+    assert m.loss0 == pytest.approx(descent.loss0, abs=1e-12)
+    h = 1e-6
+    for axis in range(2):
+        hi, lo = list(m.w0), list(m.w0)
+        hi[axis] += h
+        lo[axis] -= h
+        slope = (_iamtrask_loss(*hi) - _iamtrask_loss(*lo)) / (2 * h)
+        assert m.gradient[axis] == pytest.approx(slope, abs=1e-8)
+        assert m.change[axis] == pytest.approx(-m.gradient[axis], abs=1e-15)  # learning rate 1
+    assert m.magnify == 20.0  # the video's one magnification of changes
+    # the valley's floor is in view: the map's lowest loss is not on its edge
+    iy, ix = np.unravel_index(int(np.argmin(m.loss)), m.loss.shape)
+    assert 0 < iy < n - 1 and 0 < ix < n - 1
+    assert m.loss.min() < m.loss0 - 1e-4
+
+
+def _drawn(tl, progress, width=W, height=H):
+    step = _landscape(tl)
+    texts, rects, lines = overlay(tl, step, DARK, width, height, progress=progress)
+    return step.loss_map, texts, rects, lines
+
+
+def _px(point, width=W, height=H):
+    return np.array([point[0] * width, point[1] * height])
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_step_crosses_the_points_contour_at_right_angles(run, layout):
+    """Only true where a weight's unit is as long across as up, and where the arrows use the
+    two gradients: the contour line through the point meets the step at 90 degrees."""
+    tl = replace(run[1], screen=layout)
+    m, _, _, lines = _drawn(tl, 1.0)
+    through = [p for p in lines if p.color == DARK.text and p.width == 3.0]  # the point's contour
+    step = next(p for p in lines if p.color == DARK.negative and p.width == 6.0 and len(p.points) == 2)
+    start, end = _px(step.points[0]), _px(step.points[1])
+    points = np.concatenate([[_px(q) for q in p.points] for p in through])
+    nearest = int(np.argmin(np.linalg.norm(points - start, axis=1)))
+    assert np.linalg.norm(points[nearest] - start) < 2.0  # the contour goes through the point
+    piece = next(np.array([_px(q) for q in p.points]) for p in through if any(
+        np.allclose(_px(q), points[nearest]) for q in p.points))  # fmt: skip
+    k = int(np.argmin(np.linalg.norm(piece - start, axis=1)))
+    tangent = piece[min(k + 2, len(piece) - 1)] - piece[max(k - 2, 0)]
+    way = end - start
+    cos = abs(tangent @ way) / (np.linalg.norm(tangent) * np.linalg.norm(way))
+    assert cos < math.sin(math.radians(6))
+    # the gradient's arrow is the step turned round: the same length, the other way
+    shaft = next(p for p in lines if p.color == DARK.gradient and len(p.points) == 2)
+    up = _px(shaft.points[1]) - _px(shaft.points[0])
+    assert np.allclose(up, -way, atol=1.0)
+    # the step lands lower: on the map, the loss where it ends is below the point's
+    landed = (m.w0[0] + 20 * m.change[0], m.w0[1] + 20 * m.change[1])
+    assert _iamtrask_loss(*landed) < m.loss0 - 3e-4
+
+
+def test_the_ball_rolls_during_the_shot_and_the_map_stays(run):
+    _, tl = run
+
+    def ball(progress):
+        _, _, rects, _ = _drawn(tl, progress)
+        balls = [r for r in rects if r.color == DARK.negative and r.opacity == 1.0]
+        big = max(balls, key=lambda r: r.x1 - r.x0)
+        return np.array([(big.x0 + big.x1) / 2, (big.y0 + big.y1) / 2])
+
+    a, b, c = ball(0.0), ball(0.5), ball(1.0)
+    assert np.linalg.norm(c - a) > 0.02  # it moves: left and down (both changes negative)
+    assert c[0] < b[0] < a[0] and c[1] < b[1] < a[1]
+    assert np.allclose(b, (a + c) / 2, atol=2e-3)
+    _, _, first, _ = _drawn(tl, 0.0)
+    _, _, last, _ = _drawn(tl, 1.0)
+    cells = [r for r in first if r.opacity == 1.0 and r.color not in (DARK.negative, DARK.muted)]
+    assert len(cells) >= 61 * 61
+    assert set(cells) <= set(last)  # the bands stay; only the ball moves
+    step = _landscape(tl)
+    frames = tl.frames_of(step.index)
+    keys = {frame_state(tl, f, W, H).key for f in (frames[0], frames[len(frames) // 2], frames[-1])}
+    assert len(keys) == 3
+
+
+def test_the_bands_are_shaded_low_to_high_and_the_key_says_which_end_is_low(run):
+    _, tl = run
+    m, texts, rects, _ = _drawn(tl, 1.0)
+    words = {t.text for t in texts}
+    assert {"low loss", "high", "gradient", "step = -gradient, 20×", "h3 -> out →", "h2 -> out ↑"} <= words
+    assert {"-0.945", "0.756"} <= words  # the point's two weights on the axes
+    # the map's cells: lower loss, darker (dark theme); the lowest and the highest cell
+    from collections import Counter
+
+    size = Counter((round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) for r in rects).most_common(1)[0][0]
+    cells = [r for r in rects if (round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) == size]
+    assert len(cells) == len(m.wx) ** 2
+    grid = sorted(cells, key=lambda r: (round(r.y0, 9), round(r.x0, 9)))
+    shade = np.array([sum(r.color) for r in grid]).reshape(m.loss.shape)
+    lowest = np.unravel_index(int(np.argmin(m.loss)), m.loss.shape)
+    highest = np.unravel_index(int(np.argmax(m.loss)), m.loss.shape)
+    assert shade[lowest] < shade[highest]
+    assert np.all(np.diff(shade.ravel()[np.argsort(m.loss.ravel())]) >= -1e-12)  # never lighter lower
+    levels = map_levels(m.loss, m.loss0)
+    assert m.loss0 in levels and len(levels) >= 8
+
+
+def test_the_status_line_writes_no_mean_error_beside_the_loss_map(run):
+    _, tl = run
+    texts, _, _ = overlay(tl, _landscape(tl), DARK, W, H)
+    assert not any("mean |error|" in t.text for t in texts)
