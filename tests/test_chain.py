@@ -109,9 +109,9 @@ def test_the_chain_is_drawn_whole_after_the_network_told_it_then_summed(run, lay
     step = _chains(tl)[0]
     appear = chain_appear(3)
     assert _panel_texts(tl, step, CHAIN_DIAGRAM - 0.01) == []  # the network tells the rates first
-    whole = [t.text for t in _panel_texts(tl, step, CHAIN_DIAGRAM)]
+    whole = [t.text.replace("\n", " ") for t in _panel_texts(tl, step, CHAIN_DIAGRAM)]  # (the hall wraps)
     assert {"w", "z(out)", "out", "loss", "× 0.460", "× 0.249", "× 0.474"} <= set(whole)
-    assert {"h3's value", "out(1-out)", "out - y"} <= set(whole)
+    assert {"h3's value", "out(1-out)", "out - y = -l2_error"} <= set(whole)
     assert not any(w.startswith(("-l2_delta", "dloss/dw", "4 records")) for w in whole)
     end = _panel_texts(tl, step, 1.0)
     words = [t.text for t in end]

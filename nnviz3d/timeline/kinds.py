@@ -836,7 +836,11 @@ def _chain_rule(b: Builder, beat: Beat) -> tuple[ChainRule, list[int], list[int]
     out, y = float(u.activations[-1][r, node]), float(u.targets[r, node])
     rates.append(out - y)
     kinds.append("error")
-    meanings.append(b.t("chain_error", b=lay.node_name(n_w, node)))
+    # the code's own error is y - out (l2_error): this link is it turned over (reviews 63-66
+    # met "out - y" here beside the code's "y - l2"), said in the first chain, whose three
+    # links have the room (a longer chain's five, in the hall's type, ran out of the panel)
+    said = "chain_error_code" if len(rates) <= 3 else "chain_error"
+    meanings.append(b.t(said, b=lay.node_name(n_w, node), e=f"l{n_w}_error"))
     names.append(b.t("chain_loss"))
     values.append(0.5 * (out - y) ** 2)
     anchors.append(("beyond", lay.node_id(n_w, node)))
@@ -1069,7 +1073,7 @@ def epilogue(b: Builder, beat: Beat) -> None:
     at_a_glance(b, beat, "epilogue" if b.spec.n_batches == 1 else "epilogue_epoch")
 
 
-@step_kind("timelapse", seconds=1.5, phase="timelapse")
+@step_kind("timelapse", seconds=2.0, phase="timelapse")
 def timelapse(b: Builder, beat: Beat) -> None:
     """An iteration on the way to the next shown one, at a glance as in the epilogue, so a
     cut from iteration 3 to 1998 is seen as learning rather than as a jump."""
