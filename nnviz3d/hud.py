@@ -1660,11 +1660,10 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
     contours = contourpy.contour_generator(m.wx, m.wy, m.loss)
     lines = []
     for level in map_levels(m.loss, m.loss0):
-        through = level == m.loss0  # the point's own contour: brighter, thicker
-        colour = theme.text if through else theme.muted
+        through = level == m.loss0  # the point's own contour: thicker (the path is the white line)
         for piece in contours.lines(float(level)):
             if len(piece) > 1:
-                lines.append(Polyline2D(at(np.asarray(piece)), colour, 3.0 if through else 1.0))
+                lines.append(Polyline2D(at(np.asarray(piece)), theme.muted, 3.0 if through else 1.5))
     if len(_MAP_CACHE) > 4:
         _MAP_CACHE.clear()
     _MAP_CACHE[key] = (m, (rects, lines))
@@ -1720,39 +1719,63 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     room = w * (x1 - kx)
     title = wrap(hud.t("map_title"), size, room)
     out.texts.append(Text2D(title, kx, y1, size, theme.muted))
-    same = (m.change[0] > 0) == (m.change[1] > 0)
-    colour = (theme.positive if m.change[0] > 0 else theme.negative) if same else theme.text
+    words_bottom = y1 - (title.count("\n") + 1) * line
+    said = wrap(hud.t("map_path"), size, room)
+    path_bottom = words_bottom - 0.5 * line - (said.count("\n") + 1) * line
     key_h = (sy1 - sy0) * 0.4
+    if len(m.path) > 1 and path_bottom - line >= sy0 + 3 * line:  # what the path is, where it fits
+        out.texts.append(Text2D(said, kx, words_bottom - 0.5 * line, size, theme.text))
+        words_bottom = path_bottom
+    key_h = min(key_h, words_bottom - line - sy0)
     for i in range(MAP_BANDS):
         shade = tuple(_map_shade(theme, np.array(i / (MAP_BANDS - 1))))
         b0 = sy0 + key_h * i / MAP_BANDS
         out.rects.append(Rect2D(kx, b0, kx + 0.02, b0 + key_h / MAP_BANDS, shade, 1.0))
     out.texts.append(Text2D(hud.t("map_low"), kx + 0.028, sy0, size, theme.muted, valign="bottom"))
     out.texts.append(Text2D(hud.t("map_high"), kx + 0.028, sy0 + key_h, size, theme.muted))
-    # the point, the gradient from it (uphill), and the step the other way, rolled during the shot
+    # the point and the gradient's direction from it (uphill: only its direction is the
+    # point here, drawn a seventh of the map long); then the path the two weights take alone,
+    # step after step of -gradient, drawn as the shot goes, a ball at its head with its count
     px, py = at(*m.w0)
-    grad_end = at(m.w0[0] + m.gradient[0] * m.magnify, m.w0[1] + m.gradient[1] * m.magnify)
+    gx, gy = m.gradient  # (its direction in pixels too: one weight scale both ways)
+    reach = (sx1 - sx0) * w / 7 / (math.hypot(gx, gy) or 1.0)
+    grad_end = (px + gx * reach / w, py + gy * reach / h)
     out.lines += _arrow((px, py), grad_end, theme.gradient, 4.0, w, h)
-    rolled = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
-    qx, qy = at(m.w0[0] + m.change[0] * m.magnify * rolled, m.w0[1] + m.change[1] * m.magnify * rolled)
-    if rolled > 0:
-        out.lines.append(Polyline2D(((px, py), (qx, qy)), colour, 6.0))
     out.rects += disc(px, py, 7.0 * h / 720, w, h, theme.muted)
-    out.rects += disc(qx, qy, 12.0 * h / 720, w, h, colour)
-    # each arrow named past its end, on a backdrop over the contour lines
-    step_end = at(m.w0[0] + m.change[0] * m.magnify, m.w0[1] + m.change[1] * m.magnify)
-    step_name = hud.t("map_step", m=f"{m.magnify:g}")
-    named = ((grad_end, hud.t("map_gradient"), theme.gradient), (step_end, step_name, colour))
-    for (ex, ey), name, tint in named:
-        ux, uy = (ex - px) * w, (ey - py) * h
-        far = math.hypot(ux, uy) or 1.0
-        gap = 16.0 * h / 720
-        tx, ty = ex + ux / far * gap / w, ey + uy / far * gap / h
-        wide, tall = _width_em(hud, name) * size / w, size * LINE / h
-        left = min(max(tx if ux >= 0 else tx - wide, x0 + 0.004), x1 - wide - 0.004)  # in the panel
-        low = ty if uy >= 0 else ty - tall
-        out.rects.append(Rect2D(left - 0.004, low, left + wide + 0.004, low + tall, theme.panel, 0.7))
-        out.texts.append(Text2D(name, left, low + tall, size, tint))
+    square_side = (box[0], box[1], sx1, box[3])  # (names stay off the key beside the map)
+    _name_beside(hud, out, (px, py), grad_end, hud.t("map_gradient"), theme.gradient, square_side)
+    if len(m.path) < 2:
+        return
+    points = np.array([at(float(a), float(b)) for a, b in m.path])
+    pixels = points * (w, h)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pixels, axis=0).T))])
+    walked = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
+    reached = int(np.searchsorted(along, walked * along[-1], side="right")) - 1
+    shown = points[: reached + 1]
+    if len(shown) > 1:  # (at most a point every two pixels of the way: a polyline of thousands is slow)
+        keep = np.unique(np.searchsorted(along[: reached + 1], np.arange(0, along[reached], 2.0)))
+        trail = [tuple(q) for q in shown[keep].tolist()] + [tuple(shown[-1])]
+        out.lines.append(Polyline2D(tuple(trail), theme.text, 4.0))
+    head = tuple(shown[-1])
+    out.rects += disc(head[0], head[1], 11.0 * h / 720, w, h, theme.text)
+    if reached:
+        count = hud.t("map_steps", n=reached)
+        _name_beside(hud, out, tuple(shown[max(0, len(shown) - 20)]), head, count, theme.text, square_side)
+
+
+def _name_beside(hud: Hud, out: Overlay, start, end, name: str, colour, box: Box) -> None:
+    """``name`` past ``end`` of the way from ``start`` (screen 0..1), on a backdrop over the
+    map's lines, kept in the panel."""
+    w, h, size = hud.width, hud.height, hud.min_size
+    ux, uy = (end[0] - start[0]) * w, (end[1] - start[1]) * h
+    far = math.hypot(ux, uy) or 1.0
+    gap = 16.0 * h / 720
+    tx, ty = end[0] + ux / far * gap / w, end[1] + uy / far * gap / h
+    wide, tall = _width_em(hud, name) * size / w, size * LINE / h
+    left = min(max(tx if ux >= 0 else tx - wide, box[0] + 0.004), box[2] - wide - 0.004)
+    low = ty if uy >= 0 else ty - tall
+    out.rects.append(Rect2D(left - 0.004, low, left + wide + 0.004, low + tall, hud.theme.panel, 0.7))
+    out.texts.append(Text2D(name, left, low + tall, size, colour))
 
 
 def _arrow(
@@ -1965,9 +1988,16 @@ def _waterfall(
     top = y1
     out.lines.append(Polyline2D(((at(0.0), top), (at(0.0), top - rows * row)), theme.muted, 2.0))
     bar = row * 0.8
-    signs = [theme.positive if share > 0 else theme.negative for share in shares]
-    # each record's from where the last ended, in its sign's colour; then the sum's from 0
-    steps = [*zip(ends[:-1], ends[1:], signs, strict=True), (0.0, total, theme.gradient)]
+    # each record's from where the last ended, in the gradient's green half-way to the
+    # background (its sign is its direction: blue and orange here read as the change's signs
+    # of the worked change before it, reviews 67a, 67b); then the sum's from 0, full green
+    share_colour = tuple(
+        float(v) for v in 0.5 * np.array(theme.gradient) + 0.5 * np.array(theme.background_bottom)
+    )
+    steps = [
+        *((a, b, share_colour) for a, b in itertools.pairwise(ends)),
+        (0.0, total, theme.gradient),
+    ]
     for k, (start, end, colour) in enumerate(steps):
         y = top - (k + 0.5) * row
         a, b = sorted((at(float(start)), at(float(end))))

@@ -53,16 +53,15 @@ def test_the_landscape_plays_once_after_the_descent_for_the_two_largest_changes_
     # syn1's changes in iteration 1: -0.00451 -0.00669 -0.00677 -0.00455: h3's, then h2's
     assert m.names == ("h3 -> out", "h2 -> out")
     assert step.caption == (
-        "Two weights at once: the step goes straight downhill: the loss over h3 -> out and "
-        "h2 -> out as a map; the gradient stands at right angles to its contour lines, the step "
-        "goes the other way"
+        "Two weights: each step goes straight downhill: each step crosses the contour lines of "
+        "the loss over h3 -> out and h2 -> out at right angles, so the path bends along the valley"
     )
     assert step.values["syn1_change[2,0]"] == pytest.approx(-0.006769316348954946, abs=1e-15)
     assert step.values["syn1_change[1,0]"] == pytest.approx(-0.00669325, abs=1e-8)
     lit = np.flatnonzero(step.visual.edge_focus == 1.0)
     assert sorted(lit) == sorted([tl.layout.edge_id(1, 2, 0), tl.layout.edge_id(1, 1, 0)])
     ja = prepare(replace(load_scene(), render=replace(load_scene().render, lang="ja")), epochs=(1,))[1]
-    assert _landscape(ja).headline == "2つの重みを同時に\uff1a一歩はまっすぐ坂を下る"
+    assert _landscape(ja).headline == "2つの重み\uff1a一歩ずつまっすぐ坂を下る"
 
 
 def test_the_map_is_iamtrasks_own_loss_and_its_gradient(run):
@@ -87,7 +86,6 @@ def test_the_map_is_iamtrasks_own_loss_and_its_gradient(run):
         slope = (_iamtrask_loss(*hi) - _iamtrask_loss(*lo)) / (2 * h)
         assert m.gradient[axis] == pytest.approx(slope, abs=1e-8)
         assert m.change[axis] == pytest.approx(-m.gradient[axis], abs=1e-15)  # learning rate 1
-    assert m.magnify == 20.0  # the video's one magnification of changes
     # the valley's floor is in view: the map's lowest loss is not on its edge
     iy, ix = np.unravel_index(int(np.argmin(m.loss)), m.loss.shape)
     assert 0 < iy < n - 1 and 0 < ix < n - 1
@@ -105,14 +103,14 @@ def _px(point, width=W, height=H):
 
 
 @pytest.mark.parametrize("layout", ["lecture", "hall"])
-def test_the_step_crosses_the_points_contour_at_right_angles(run, layout):
-    """Only true where a weight's unit is as long across as up, and where the arrows use the
-    two gradients: the contour line through the point meets the step at 90 degrees."""
+def test_the_gradient_stands_at_right_angles_to_the_points_contour(run, layout):
+    """Only true where a weight's unit is as long across as up, and where the arrow uses the
+    two gradients: the contour line through the point meets the gradient at 90 degrees."""
     tl = replace(run[1], screen=layout)
-    m, _, _, lines = _drawn(tl, 1.0)
-    through = [p for p in lines if p.color == DARK.text and p.width == 3.0]  # the point's contour
-    step = next(p for p in lines if p.color == DARK.negative and p.width == 6.0 and len(p.points) == 2)
-    start, end = _px(step.points[0]), _px(step.points[1])
+    _, _, _, lines = _drawn(tl, 1.0)
+    through = [p for p in lines if p.color == DARK.muted and p.width == 3.0]  # the point's contour
+    shaft = next(p for p in lines if p.color == DARK.gradient and len(p.points) == 2)
+    start, end = _px(shaft.points[0]), _px(shaft.points[1])
     points = np.concatenate([[_px(q) for q in p.points] for p in through])
     nearest = int(np.argmin(np.linalg.norm(points - start, axis=1)))
     assert np.linalg.norm(points[nearest] - start) < 2.0  # the contour goes through the point
@@ -123,31 +121,60 @@ def test_the_step_crosses_the_points_contour_at_right_angles(run, layout):
     way = end - start
     cos = abs(tangent @ way) / (np.linalg.norm(tangent) * np.linalg.norm(way))
     assert cos < math.sin(math.radians(6))
-    # the gradient's arrow is the step turned round: the same length, the other way
-    shaft = next(p for p in lines if p.color == DARK.gradient and len(p.points) == 2)
-    up = _px(shaft.points[1]) - _px(shaft.points[0])
-    assert np.allclose(up, -way, atol=1.0)
-    # the step lands lower: on the map, the loss where it ends is below the point's
-    landed = (m.w0[0] + 20 * m.change[0], m.w0[1] + 20 * m.change[1])
-    assert _iamtrask_loss(*landed) < m.loss0 - 3e-4
+    # uphill: the arrow points the gradient's way (both components positive: right and up)
+    assert way[0] > 0 and way[1] > 0
+    # and the path leaves the point the other way
+    trail = next(p for p in lines if p.color == DARK.text and p.width == 4.0)
+    first = _px(trail.points[1]) - _px(trail.points[0])
+    assert first @ way / (np.linalg.norm(first) * np.linalg.norm(way)) < -0.99
 
 
-def test_the_ball_rolls_during_the_shot_and_the_map_stays(run):
+def test_the_path_is_gradient_descent_on_the_map_and_bends_along_the_valley(run):
     _, tl = run
+    m = _landscape(tl).loss_map
+    assert tuple(m.path[0]) == pytest.approx(m.w0, abs=1e-15)
+    assert tuple(m.path[1] - m.path[0]) == pytest.approx(m.change, abs=1e-12)  # the update's own step
+    # each step is -gradient of the map's loss (iamtrask's code, the two weights alone)
+    h = 1e-6
+    for t in (1, 10, 100, len(m.path) // 2):
+        a, b = m.path[t]
+        slope = [
+            (_iamtrask_loss(a + h, b) - _iamtrask_loss(a - h, b)) / (2 * h),
+            (_iamtrask_loss(a, b + h) - _iamtrask_loss(a, b - h)) / (2 * h),
+        ]
+        assert m.path[t + 1] - m.path[t] == pytest.approx(-np.array(slope), abs=1e-8)
+    losses = [_iamtrask_loss(*p) for p in m.path[:: max(1, len(m.path) // 60)]]
+    assert np.all(np.diff(losses) < 0)  # downhill all the way
+    # it ends where the map is flat, at its lowest point (within a cell), not where the
+    # first step was heading: the way bends by more than 30 degrees
+    iy, ix = np.unravel_index(int(np.argmin(m.loss)), m.loss.shape)
+    cell = m.wx[1] - m.wx[0]
+    assert abs(m.path[-1][0] - m.wx[ix]) <= cell and abs(m.path[-1][1] - m.wy[iy]) <= cell
+    whole, first = m.path[-1] - m.path[0], m.path[1] - m.path[0]
+    assert whole @ first / (np.linalg.norm(whole) * np.linalg.norm(first)) < math.cos(math.radians(30))
+    assert 100 < len(m.path) - 1 < 6000
+
+
+def test_the_ball_walks_the_path_during_the_shot_and_the_map_stays(run):
+    _, tl = run
+    m = _landscape(tl).loss_map
 
     def ball(progress):
-        _, _, rects, _ = _drawn(tl, progress)
-        balls = [r for r in rects if r.color == DARK.negative and r.opacity == 1.0]
-        big = max(balls, key=lambda r: r.x1 - r.x0)
-        return np.array([(big.x0 + big.x1) / 2, (big.y0 + big.y1) / 2])
+        _, texts, rects, _ = _drawn(tl, progress)
+        discs = [r for r in rects if r.color == DARK.text and r.opacity == 1.0]
+        centre = np.array([(min(r.x0 for r in discs) + max(r.x1 for r in discs)) / 2,
+                           (min(r.y0 for r in discs) + max(r.y1 for r in discs)) / 2])  # fmt: skip
+        counts = [t.text for t in texts if t.text.endswith(" steps")]
+        return centre, counts
 
-    a, b, c = ball(0.0), ball(0.5), ball(1.0)
-    assert np.linalg.norm(c - a) > 0.02  # it moves: left and down (both changes negative)
-    assert c[0] < b[0] < a[0] and c[1] < b[1] < a[1]
-    assert np.allclose(b, (a + c) / 2, atol=2e-3)
+    (a, none), (b, some), (c, all_) = ball(0.0), ball(0.5), ball(1.0)
+    assert none == [] and all_ == [f"{len(m.path) - 1} steps"]
+    assert len(some) == 1 and 0 < int(some[0].split()[0]) < len(m.path) - 1
+    assert np.linalg.norm(c - a) > 0.05 and np.linalg.norm(b - a) > 0.01
+    assert c[0] < a[0] and c[1] > a[1]  # it ends left and up: along the valley to its floor
     _, _, first, _ = _drawn(tl, 0.0)
     _, _, last, _ = _drawn(tl, 1.0)
-    cells = [r for r in first if r.opacity == 1.0 and r.color not in (DARK.negative, DARK.muted)]
+    cells = [r for r in first if r.opacity == 1.0 and r.color not in (DARK.text, DARK.muted)]
     assert len(cells) >= 61 * 61
     assert set(cells) <= set(last)  # the bands stay; only the ball moves
     step = _landscape(tl)
@@ -160,7 +187,8 @@ def test_the_bands_are_shaded_low_to_high_and_the_key_says_which_end_is_low(run)
     _, tl = run
     m, texts, rects, _ = _drawn(tl, 1.0)
     words = {t.text for t in texts}
-    assert {"low loss", "high", "gradient", "step = -gradient, 20×", "h3 -> out →", "h2 -> out ↑"} <= words
+    assert {"low loss", "high", "gradient", "h3 -> out →", "h2 -> out ↑"} <= words
+    assert any(t.replace("\n", " ") == "white: these two alone, step by step" for t in words)
     assert {"-0.945", "0.756"} <= words  # the point's two weights on the axes
     # the map's cells: lower loss, darker (dark theme); the lowest and the highest cell
     from collections import Counter

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnviz3d.layout import strongest_inputs
-from nnviz3d.mlp import ACTIVATIONS, forward, loss_value, overflow_allowed, per_record_loss
+from nnviz3d.mlp import ACTIVATIONS, forward, loss_value, output_delta, overflow_allowed, per_record_loss
 from nnviz3d.text import columns, pad_columns
 from nnviz3d.timeline.model import (
     DIM,
@@ -1580,6 +1580,8 @@ def _loss_map(b: Builder, u, k: int, weights: tuple[tuple[int, int], ...], names
     steps = np.linspace(-span, span, LOSS_MAP_CELLS)
     gx, gy = np.meshgrid(steps, steps)
     change = (float(u.weights_after[k][ia, ja] - w0[0]), float(u.weights_after[k][ib, jb] - w0[1]))
+    last = k == len(spec.activations) - 1  # (the path's gradient is the output layer's)
+    path = _map_descent(spec, below, base, weights, u.targets, span) if last else np.zeros((0, 2))
     return LossMap(
         names=tuple(names),
         loss_name=b.t(f"loss_{spec.loss}_{spec.reduction}"),
@@ -1590,8 +1592,42 @@ def _loss_map(b: Builder, u, k: int, weights: tuple[tuple[int, int], ...], names
         loss0=float(losses(np.zeros(1), np.zeros(1))[0]),
         gradient=grads,
         change=change,
-        magnify=b.change_scale()[0],
+        path=np.array(w0) + path,
     )
+
+
+#: the landscape's path: at most this many steps, fewer once a step is shorter than
+#: PATH_STILL of the map's half-width (the rest would not move on screen)
+PATH_STEPS = 6000
+PATH_STILL = 1e-5
+
+
+def _map_descent(
+    spec, below: np.ndarray, base: np.ndarray, weights, targets: np.ndarray, span: float
+) -> np.ndarray:
+    """Plain gradient descent on the landscape itself, from its point: only the map's two
+    weights learn (of the output layer's matrix), at the scene's learning rate, every other
+    weight held, so each step crosses the map's contour lines at right angles and the path
+    bends along the valley instead of heading for its lowest point. Offsets from the point;
+    the first step is the update's own change of the two."""
+    (ia, ja), (ib, jb) = weights
+    act = ACTIVATIONS[spec.activations[-1]]
+    scale = 1.0 / len(targets) if spec.reduction == "mean" else 1.0
+    point, out = np.zeros(2), [np.zeros(2)]
+    with overflow_allowed():
+        for _ in range(PATH_STEPS):
+            z = base.copy()
+            z[:, ja] += point[0] * below[:, ia]
+            z[:, jb] += point[1] * below[:, ib]
+            _, dz = output_delta(spec.loss, act, z, act.forward(z), targets, scale)
+            step = -spec.learning_rate * np.array([below[:, ia] @ dz[:, ja], below[:, ib] @ dz[:, jb]])
+            if not np.all(np.isfinite(step)):
+                break
+            point = point + step
+            out.append(point)
+            if math.hypot(*step) < PATH_STILL * span:
+                break
+    return np.array(out)
 
 
 #: the loss curve spans the weight's value +- at most this, at least LOSS_CURVE_MIN

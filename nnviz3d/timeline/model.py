@@ -220,7 +220,10 @@ class LossMap:
     loss0: float
     gradient: tuple[float, float]  # dLoss/dw of each weight there (the recorded gradients)
     change: tuple[float, float]  # the update's change of each: -rate x gradient
-    magnify: float = 1.0  # the step is drawn this many times its size, as every change is
+    #: (n, 2): the two weights after each step of gradient descent on this very map (the two
+    #: alone learning, every other weight held), from ``w0``: its first step is ``change``;
+    #: it goes on until its steps are too small to see. Empty where it cannot be made
+    path: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
 @dataclass(frozen=True)
