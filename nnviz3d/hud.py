@@ -1873,6 +1873,9 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     # gradient's +0.00677 read as a contradiction until the others' cancelling is seen
     # (reviews 63a, 63b); the chain's own record's share in the product's green
     terms = [fmt_signed(v) if v else "0" for v in c.shares]
+    # written as a sum, "0 + 0.0259 + 0 - 0.0157": signed numbers side by side ran together
+    # into one ("0 +0.0259 0 -0.0157", review 67b)
+    terms = terms[:1] + [f"{t[0]} {t[1:]}" if t[0] in "+-" else f"+ {t}" for t in terms[1:]]
     if len(terms) <= MAX_SHARES_WRITTEN:
         summed = hud.t("chain_sum_terms", n=len(c.shares), terms=" ".join(terms), v=total)
         own = summed.find(" ".join(terms)) + sum(len(t) + 1 for t in terms[: c.record])

@@ -127,7 +127,7 @@ def test_the_chain_is_drawn_whole_after_the_network_told_it_then_summed(run, lay
     # record's share written out, cancelling down to the gradient (reviews 63a, 63b: +0.0543
     # against +0.00677 read as a contradiction), record 1's in the product's green
     assert total.text.replace("\n", " ") == (
-        "4 records: +0.0543 -0.0399 -0.0270 +0.0193 ≈ +0.00677 = the gradient, "
+        "4 records: +0.0543 - 0.0399 - 0.0270 + 0.0193 ≈ +0.00677 = the gradient, "
         "so change = -gradient = -0.00677"
     )
     pieces = {total.text[a:b].replace("\n", " "): c for a, b, c in total.spans}
@@ -217,7 +217,7 @@ def test_the_chain_speaks_japanese():
     words = [t.text for t in _panel_texts(tl, _chains(tl)[0], 1.0)]
     assert "h3 の値" in words and "損失" in words
     assert "d損失/dw = 0.460 × 0.249 × 0.474 ≈ +0.0543" in words  # the loss named as the plot names it
-    summed = "4 レコードの合計 +0.0543 -0.0399 -0.0270 +0.0193 ≈ +0.00677 \uff1d 勾配"
+    summed = "4 レコードの合計 +0.0543 - 0.0399 - 0.0270 + 0.0193 ≈ +0.00677 \uff1d 勾配"
     assert any(w.replace("\n", " ").startswith(summed) for w in words)
 
 
