@@ -1670,6 +1670,23 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
     return rects, lines
 
 
+def map_ticks(values: np.ndarray, point: float) -> list[float]:
+    """A landscape axis's numbers: the point's own value, and the multiples of a round step
+    (0.5 on a span of 1.5, ...) inside the map that stand clear of it."""
+    lo, hi = float(values[0]), float(values[-1])
+    step = 10 ** math.floor(math.log10((hi - lo) / 2))
+    step *= next(k for k in (1, 2, 5, 10) if (hi - lo) / (step * k) <= 4)
+    round_ones = np.arange(math.ceil(lo / step), math.floor(hi / step) + 1) * step
+    clear = [float(v) + 0.0 for v in round_ones if abs(v - point) > 0.12 * (hi - lo)]
+    return sorted([*clear, point])
+
+
+def _tick(value: float, point: float) -> str:
+    """A landscape axis's number: the point's to three significant digits, as the network
+    writes the weight; a round one as it is (0.5, not 0.500)."""
+    return fmt_sig(value) if value == point else f"{value:g}"
+
+
 @panel("loss_map")
 def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     """The loss over two weights as a landscape: bands and contour lines, the point where
@@ -1685,8 +1702,8 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
     # the square: left, clear of the up axis's numbers, under that axis's name and over the
     # across axis's numbers, one pixel scale both ways; the words and the key right of it
-    ticks = [fmt_sig(v) for v in (m.wy[0], m.w0[1], m.wy[-1])]
-    left = x0 + max(text_width_em(t) for t in ticks) * size / w + 0.02
+    across, up = map_ticks(m.wx, m.w0[0]), map_ticks(m.wy, m.w0[1])
+    left = x0 + max(text_width_em(_tick(t, m.w0[1])) for t in up) * size / w + 0.02
     bottom = y0 + line + 0.012
     top = y1 - line - 0.01
     side = min((top - bottom) * h, (x1 - left) * w * 0.6)
@@ -1702,18 +1719,22 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
         fy = (b - m.wy[0]) / (m.wy[-1] - m.wy[0])
         return (sx0 + (sx1 - sx0) * (0.5 + fx * (n - 1)) / n, sy0 + (sy1 - sy0) * (0.5 + fy * (n - 1)) / n)
 
-    # the axes: each weight's value at the point and at the map's ends, each named at its end
-    for value in (m.wx[0], m.w0[0], m.wx[-1]):
+    # the axes: each weight's value at the point, and round values (review 68b: the map's
+    # ends, -0.0238 and 1.54, were noise), each axis named at its end
+    for value in across:
         x, _ = at(value, m.wy[0])
         out.lines.append(Polyline2D(((x, sy0), (x, sy0 - 0.008)), theme.muted, 2.0))
-        out.texts.append(Text2D(fmt_sig(value), x, sy0 - 0.01, size, theme.muted, align="center"))
-    for value, text in zip((m.wy[0], m.w0[1], m.wy[-1]), ticks, strict=True):
+        out.texts.append(Text2D(_tick(value, m.w0[0]), x, sy0 - 0.01, size, theme.muted, align="center"))
+    for value in up:
         _, y = at(m.wx[0], value)
         out.lines.append(Polyline2D(((sx0 - 0.006, y), (sx0, y)), theme.muted, 2.0))
-        out.texts.append(Text2D(text, sx0 - 0.008, y, size, theme.muted, align="right", valign="center"))
+        out.texts.append(
+            Text2D(_tick(value, m.w0[1]), sx0 - 0.008, y, size, theme.muted, align="right", valign="center")
+        )
     out.texts.append(Text2D(f"{m.names[1]} \u2191", sx0, sy1 + 0.008, size, theme.text, valign="bottom"))
-    end = text_width_em(fmt_sig(m.wx[-1])) * size / w / 2  # past the last number under the axis
-    out.texts.append(Text2D(f"{m.names[0]} \u2192", sx1 + end + 0.012, sy0 - 0.01, size, theme.text))
+    last_x, _ = at(max(across), m.wy[0])
+    end = max(sx1, last_x + text_width_em(_tick(max(across), m.w0[0])) * size / w / 2)  # past the last number
+    out.texts.append(Text2D(f"{m.names[0]} \u2192", end + 0.012, sy0 - 0.01, size, theme.text))
     # right of the square: what the map is, what the arrows are, which end of the shades is low
     kx = sx1 + 0.025
     room = w * (x1 - kx)
@@ -2027,7 +2048,13 @@ def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
     out.texts.append(Text2D(title, x0, y1, size, theme.muted))
     top = y1 - (title.count("\n") + 1) * size * LINE / h - 0.01
-    pitch = (top - y0) / len(c.names)  # a row: its name and number, its bar, a gap
+    # under the rows, the loss's move over the weight's: the slope the chain then computes
+    # (review 68b: "+0.00550 / 0.1 = 0.055 ~ 0.0543 is never said")
+    ratio = None
+    if abs(moves[0]) >= NUDGE * 0.05:
+        ratio = wrap(hud.t("nudge_ratio", v=fmt_signed(moves[-1] / moves[0])), size, w * (x1 - x0))
+    reserved = (hud.t("nudge_ratio", v="+0.0000").count("\n") + 2.3) * size * LINE / h
+    pitch = (top - y0 - reserved) / len(c.names)  # a row: its name and number, its bar, a gap
     name_size = max(size, min(big, round(pitch * h * 0.42)))
     bar = max(0.012, min(0.04, pitch - name_size * LINE / h - 0.025))  # the bar's height
     mid, half = (x0 + x1) / 2, (x1 - x0) / 2 - 0.01
@@ -2045,6 +2072,10 @@ def nudge(hud: Hud, box: Box, out: Overlay) -> None:
         if abs(end - mid) * w >= 1:
             left, right = min(mid, end), max(mid, end)
             out.rects.append(Rect2D(left, bar_y - bar / 2, right, bar_y + bar / 2, colour, 1.0))
+    if ratio is not None:  # (none while the weight stands at its own value: 0 / 0)
+        out.texts.append(
+            Text2D(ratio, x0 + 0.005, y0 + reserved - 0.3 * size * LINE / h, size, theme.gradient)
+        )
 
 
 @panel("change_size")

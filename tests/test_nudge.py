@@ -176,3 +176,25 @@ def test_the_network_itself_shows_the_weight_out_and_the_loss_now(run, layout):
     texts = [t.text for t in frame_state(tl, down, W, H).texts]
     assert any(t.startswith("w = -1.0") for t in texts)  # nudged down: more negative
     assert any(t.startswith("out = 0.46") for t in texts)
+
+
+def test_the_nudge_says_its_ratio_is_about_the_slope(run):
+    """Review 68b: "+0.00550 / 0.1 = 0.055 ~ 0.0543 is never said": under the rows, the
+    loss's move over the weight's, live, in the gradient's green, the chain's rate after it."""
+    _, tl = run
+    step = _nudge(tl)
+    texts, _, _ = overlay(tl, step, DARK, W, H, progress=1.0)
+    _, _, loss = _iamtrask_record_1(NUDGE)
+    ratio = (loss - _iamtrask_record_1(0.0)[2]) / NUDGE
+    assert f"{ratio:+.3g}" == "+0.055"
+    said = next(t for t in texts if "dloss/dw" in t.text)
+    assert said.text.replace("\n", " ") == "loss's move / w's = +0.0550 \u2248 dloss/dw"
+    assert said.color == DARK.gradient
+    x0, y0, _, _ = NUDGE_BOX
+    assert said.y - said.size * (said.text.count("\n") + 1) / H >= y0 - 0.005 and said.x >= x0
+    # none while the weight stands at its own value (0 / 0)
+    texts, _, _ = overlay(tl, step, DARK, W, H, progress=0.0)
+    assert not any("dloss/dw" in t.text for t in texts)
+    # and the chain after it: its product is the derivative the ratio nears
+    chain = tl.steps[step.index + 1].chain
+    assert chain.share == pytest.approx(ratio, rel=0.02)

@@ -893,7 +893,7 @@ def chain(b: Builder, beat: Beat) -> None:
     )
 
 
-@step_kind("nudge", seconds=4.0, phase="update")
+@step_kind("nudge", seconds=8.0, phase="update")
 def nudge(b: Builder, beat: Beat) -> None:
     """Before the chain rule, its experiment: the worked weight is moved a little, back and
     forth, and the record run forward again, so z, the node's output, ... and the loss are
@@ -963,7 +963,7 @@ def descent(b: Builder, beat: Beat) -> None:
     )
 
 
-@step_kind("landscape", seconds=5.0, phase="update")
+@step_kind("landscape", seconds=10.0, phase="update")
 def landscape(b: Builder, beat: Beat) -> None:
     """The descent in two dimensions, once: the loss over the worked weight and the one
     beside it with the next largest change (same end node), as a map with its contour
