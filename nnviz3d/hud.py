@@ -1612,11 +1612,15 @@ MAP_BANDS = 9
 MAP_SHADES = (0.10, 0.62)
 
 
+def _band_edges(loss: np.ndarray) -> np.ndarray:
+    """The loss map's bands' edges, its lowest and highest values among them: quantiles."""
+    return np.quantile(loss[np.isfinite(loss)], np.linspace(0, 1, MAP_BANDS + 1))
+
+
 def map_levels(loss: np.ndarray, through: float) -> np.ndarray:
-    """The contour levels of a loss map: the bands' edges (quantiles of its values), and
-    the loss at the point, whose contour the gradient stands at right angles to."""
-    edges = np.quantile(loss[np.isfinite(loss)], np.linspace(0, 1, MAP_BANDS + 1))[1:-1]
-    return np.unique(np.append(edges, through))
+    """The contour levels of a loss map: the bands' inner edges, and the loss at the point,
+    whose contour the gradient stands at right angles to."""
+    return np.unique(np.append(_band_edges(loss)[1:-1], through))
 
 
 def _map_shade(theme: Theme, t: np.ndarray) -> np.ndarray:
@@ -1640,8 +1644,7 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
 
     x0, y0, x1, y1 = square
     n = len(m.wx)
-    edges = np.quantile(m.loss, np.linspace(0, 1, MAP_BANDS + 1))
-    band = np.clip(np.searchsorted(edges, m.loss, side="right") - 1, 0, MAP_BANDS - 1)
+    band = np.clip(np.searchsorted(_band_edges(m.loss), m.loss, side="right") - 1, 0, MAP_BANDS - 1)
     shades = _map_shade(theme, band / (MAP_BANDS - 1))
     cx, cy = (x1 - x0) / n, (y1 - y0) / n
     rects = [
@@ -1690,9 +1693,9 @@ def _tick(value: float, point: float) -> str:
 @panel("loss_map")
 def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     """The loss over two weights as a landscape: bands and contour lines, the point where
-    the weights are, the gradient (green) at right angles to the contour through it, and
-    the step the update takes, the other way, rolling downhill during the shot. Both
-    arrows drawn as every change is (magnified); one weight scale across and up."""
+    the weights are, the gradient's direction (green, uphill) at right angles to the
+    contour through it, and the way the two weights alone would go step by step, walked
+    during the shot. One weight scale across and up, so the right angles are seen true."""
     m, theme, w, h = hud.step.loss_map, hud.theme, hud.width, hud.height
     if m is None or not np.all(np.isfinite(m.loss)):
         return
@@ -1743,11 +1746,10 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     words_bottom = y1 - (title.count("\n") + 1) * line
     said = wrap(hud.t("map_path"), size, room)
     path_bottom = words_bottom - 0.5 * line - (said.count("\n") + 1) * line
-    key_h = (sy1 - sy0) * 0.4
     if len(m.path) > 1 and path_bottom - line >= sy0 + 3 * line:  # what the path is, where it fits
         out.texts.append(Text2D(said, kx, words_bottom - 0.5 * line, size, theme.text))
         words_bottom = path_bottom
-    key_h = min(key_h, words_bottom - line - sy0)
+    key_h = min((sy1 - sy0) * 0.4, words_bottom - line - sy0)
     for i in range(MAP_BANDS):
         shade = tuple(_map_shade(theme, np.array(i / (MAP_BANDS - 1))))
         b0 = sy0 + key_h * i / MAP_BANDS
@@ -2028,6 +2030,10 @@ def _waterfall(
         out.rects.append(Rect2D(a, y - bar / 2, max(b, a + 1 / w), y + bar / 2, colour, 1.0))
 
 
+#: the nudge's ratio under its rows: two lines (it wraps in the panel's width) and a gap
+NUDGE_RATIO_LINES = 2.3
+
+
 @panel("nudge")
 def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     """What moves with the nudged weight, as it moves: a row per name of the chain (w, z,
@@ -2053,7 +2059,7 @@ def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     ratio = None
     if abs(moves[0]) >= NUDGE * 0.05:
         ratio = wrap(hud.t("nudge_ratio", v=fmt_signed(moves[-1] / moves[0])), size, w * (x1 - x0))
-    reserved = (hud.t("nudge_ratio", v="+0.0000").count("\n") + 2.3) * size * LINE / h
+    reserved = NUDGE_RATIO_LINES * size * LINE / h
     pitch = (top - y0 - reserved) / len(c.names)  # a row: its name and number, its bar, a gap
     name_size = max(size, min(big, round(pitch * h * 0.42)))
     bar = max(0.012, min(0.04, pitch - name_size * LINE / h - 0.025))  # the bar's height

@@ -1557,10 +1557,7 @@ def _loss_map(b: Builder, u, k: int, weights: tuple[tuple[int, int], ...], names
     def losses(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
         """The loss at w0 + (dx, dy), for arrays of offsets of one shape."""
         shape = np.shape(dx)
-        dx, dy = np.ravel(dx)[:, None], np.ravel(dy)[:, None]
-        z = np.repeat(base[None], len(dx), axis=0)
-        z[:, :, ja] += dx * below[:, ia]
-        z[:, :, jb] += dy * below[:, ib]
+        z = _moved_inputs(base, below, weights, np.ravel(dx)[:, None], np.ravel(dy)[:, None])
         with overflow_allowed():
             a = ACTIVATIONS[spec.activations[k]].forward(z)
             for m in range(k + 1, len(spec.activations)):
@@ -1596,6 +1593,18 @@ def _loss_map(b: Builder, u, k: int, weights: tuple[tuple[int, int], ...], names
     )
 
 
+def _moved_inputs(base: np.ndarray, below: np.ndarray, weights, dx, dy) -> np.ndarray:
+    """The next layer's inputs z (records x nodes) with the two weights moved by ``dx`` and
+    ``dy`` (numbers, or columns of them: then a z per row): each adds its move times the
+    value it carries to its end node's z."""
+    (ia, ja), (ib, jb) = weights
+    lead = np.shape(dx)[:-1]
+    z = np.broadcast_to(base, (*lead, *base.shape)).copy()
+    z[..., ja] += dx * below[:, ia]
+    z[..., jb] += dy * below[:, ib]
+    return z
+
+
 #: the landscape's path: at most this many steps, fewer once a step is shorter than
 #: PATH_STILL of the map's half-width (the rest would not move on screen)
 PATH_STEPS = 6000
@@ -1616,9 +1625,7 @@ def _map_descent(
     point, out = np.zeros(2), [np.zeros(2)]
     with overflow_allowed():
         for _ in range(PATH_STEPS):
-            z = base.copy()
-            z[:, ja] += point[0] * below[:, ia]
-            z[:, jb] += point[1] * below[:, ib]
+            z = _moved_inputs(base, below, weights, point[0], point[1])
             _, dz = output_delta(spec.loss, act, z, act.forward(z), targets, scale)
             step = -spec.learning_rate * np.array([below[:, ia] @ dz[:, ja], below[:, ib] @ dz[:, jb]])
             if not np.all(np.isfinite(step)):
