@@ -1663,14 +1663,32 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
     contours = contourpy.contour_generator(m.wx, m.wy, m.loss)
     lines = []
     for level in map_levels(m.loss, m.loss0):
-        through = level == m.loss0  # the point's own contour: thicker (the path is the white line)
         for piece in contours.lines(float(level)):
-            if len(piece) > 1:
-                lines.append(Polyline2D(at(np.asarray(piece)), theme.muted, 3.0 if through else 1.5))
+            if len(piece) < 2:
+                continue
+            if level == m.loss0:  # the point's own contour: thicker, dashed (solid, it read as a
+                lines += _dashed(
+                    at(np.asarray(piece)), theme.muted, 3.0, hud.width, hud.height
+                )  # second path, 69a)
+            else:
+                lines.append(Polyline2D(at(np.asarray(piece)), theme.muted, 1.5))
     if len(_MAP_CACHE) > 4:
         _MAP_CACHE.clear()
     _MAP_CACHE[key] = (m, (rects, lines))
     return rects, lines
+
+
+def _dashed(points, colour, stroke: float, w: int, h: int, dash: float = 9.0) -> list[Polyline2D]:
+    """A polyline (screen 0..1) as dashes ``dash`` pixels long, as far apart."""
+    pixels = np.asarray(points) * (w, h)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pixels, axis=0).T))])
+    out = []
+    for start in np.arange(0.0, along[-1], 2 * dash):
+        marks = np.linspace(start, min(start + dash, along[-1]), 4)
+        xs = np.interp(marks, along, pixels[:, 0]) / w
+        ys = np.interp(marks, along, pixels[:, 1]) / h
+        out.append(Polyline2D(tuple(zip(xs.tolist(), ys.tolist(), strict=True)), colour, stroke))
+    return out
 
 
 def map_ticks(values: np.ndarray, point: float) -> list[float]:
@@ -1765,8 +1783,8 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     grad_end = (px + gx * reach / w, py + gy * reach / h)
     out.lines += _arrow((px, py), grad_end, theme.gradient, 4.0, w, h)
     out.rects += disc(px, py, 7.0 * h / 720, w, h, theme.muted)
-    square_side = (box[0], box[1], sx1, box[3])  # (names stay off the key beside the map)
-    _name_beside(hud, out, (px, py), grad_end, hud.t("map_gradient"), theme.gradient, square_side)
+    square_side = (sx0, box[1], sx1, box[3])  # (names stay on the map: off its axis numbers and key)
+    taken = _name_beside(hud, out, (px, py), grad_end, hud.t("map_gradient"), theme.gradient, square_side)
     if len(m.path) < 2:
         return
     points = np.array([at(float(a), float(b)) for a, b in m.path])
@@ -1783,22 +1801,40 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     out.rects += disc(head[0], head[1], 11.0 * h / 720, w, h, theme.text)
     if reached:
         count = hud.t("map_steps", n=reached)
-        _name_beside(hud, out, tuple(shown[max(0, len(shown) - 20)]), head, count, theme.text, square_side)
+        way = tuple(shown[max(0, len(shown) - 20)])
+        _name_beside(hud, out, way, head, count, theme.text, square_side, avoid=taken)
 
 
-def _name_beside(hud: Hud, out: Overlay, start, end, name: str, colour, box: Box) -> None:
+def _name_beside(
+    hud: Hud, out: Overlay, start, end, name: str, colour, box: Box, avoid: Box | None = None
+) -> Box:
     """``name`` past ``end`` of the way from ``start`` (screen 0..1), on a backdrop over the
-    map's lines, kept in the panel."""
+    map's lines, kept in ``box``; over ``end`` where it would cover ``avoid`` (the hall's
+    narrow map put the path's count on the gradient's name). Returns its backdrop's box."""
     w, h, size = hud.width, hud.height, hud.min_size
     ux, uy = (end[0] - start[0]) * w, (end[1] - start[1]) * h
     far = math.hypot(ux, uy) or 1.0
     gap = 16.0 * h / 720
     tx, ty = end[0] + ux / far * gap / w, end[1] + uy / far * gap / h
     wide, tall = _width_em(hud, name) * size / w, size * LINE / h
-    left = min(max(tx if ux >= 0 else tx - wide, box[0] + 0.004), box[2] - wide - 0.004)
-    low = ty if uy >= 0 else ty - tall
-    out.rects.append(Rect2D(left - 0.004, low, left + wide + 0.004, low + tall, hud.theme.panel, 0.7))
+
+    def inside(left: float) -> float:
+        return min(max(left, box[0] + 0.004), box[2] - wide - 0.004)
+
+    left, low = inside(tx if ux >= 0 else tx - wide), ty if uy >= 0 else ty - tall
+    drawn = (left - 0.004, low, left + wide + 0.004, low + tall)
+    if (
+        avoid is not None
+        and drawn[0] < avoid[2]
+        and avoid[0] < drawn[2]
+        and drawn[1] < avoid[3]
+        and avoid[1] < drawn[3]
+    ):
+        left, low = inside(end[0] - wide / 2), end[1] + gap / h
+        drawn = (left - 0.004, low, left + wide + 0.004, low + tall)
+    out.rects.append(Rect2D(*drawn, hud.theme.panel, 0.7))
     out.texts.append(Text2D(name, left, low + tall, size, colour))
+    return drawn
 
 
 def _arrow(
