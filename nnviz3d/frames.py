@@ -2648,11 +2648,12 @@ NAME_GAP = 0.06  # world units between a sphere's largest size (or its 0's ring)
 
 
 def names_shown(timeline: Timeline, step: Step) -> bool:
-    """Hall and lecture name every node by its sphere (x1, h3, out), as the captions name
-    them, so "e.g. h3" is found without counting nodes. Not on a card, nor where the
+    """Every layout names every node by its sphere (x1, h3, out), as the captions name
+    them, so "e.g. h3" is found without counting nodes (the study layout too: reviews
+    66-68 met "h3" in its captions and no names). Not on a card, nor where the
     network is small beside its maps (the fast forward, the epilogue, the summary)."""
     return (
-        timeline.screen in ("hall", "lecture")  # a split screen's tiles are its network alone
+        timeline.screen in ("hall", "lecture", "study")  # a split screen's tiles are its network alone
         and step.card is None
         and step.feature_maps is None
         and step.kind not in EPILOGUE_KINDS
@@ -2664,8 +2665,16 @@ def names_shown(timeline: Timeline, step: Step) -> bool:
 
 def name_size(height: int, screen: str = "lecture") -> int:
     """A node name's font size: the screen's smallest text (the hall's had lecture's, and
-    two reviews could not read x1..h4 from the back rows)."""
-    return round(height * MIN_TEXT.get(screen, MIN_TEXT["lecture"]))
+    two reviews could not read x1..h4 from the back rows); the study layout's, its notes'."""
+    return (
+        round(height * STUDY_NAME)
+        if screen == "study"
+        else round(height * MIN_TEXT.get(screen, MIN_TEXT["lecture"]))
+    )
+
+
+#: the study layout's node names: the size of its notes beside the nodes
+STUDY_NAME = 0.026
 
 
 #: world units right of an output node where the numbers over and under it (and a lone
@@ -2750,9 +2759,11 @@ def node_names(
     named = named_in(step.caption, names)
     size = name_size(height, timeline.screen)
     small = step.kind in ("descent", "landscape")  # the network small beside its curve: a crowd
+    # the study layout's beads stand under its spheres: its names beside them, every one
+    study = timeline.screen == "study"
     last = layout.node_layer == len(layout.layers) - 1
     edges = layout.nodes.copy()
-    if small:  # a name beside its sphere (under it, h3's stood on h4: reviews 44a, 44b),
+    if small or study:  # a name beside its sphere (under it, h3's stood on h4: reviews 44a, 44b),
         # the output's over it (left of it, it lay on the weight lit; right, on the curve's panel)
         reach = np.maximum(NODE_R_MAX, RING_R) * layout.node_scale + NAME_GAP
         edges[:, 0] -= np.where(last, 0.0, reach)
@@ -2762,7 +2773,9 @@ def node_names(
         over = np.array([name_above(layout, node) for node in range(layout.n_nodes)])
         edges[over, 0] += OUTPUT_END
     ppu = _px_per_unit(camera, width, height)
-    beside = np.array([not small and name_beside(layout, n, size, ppu) for n in range(layout.n_nodes)])
+    beside = np.array(
+        [not (small or study) and name_beside(layout, n, size, ppu) for n in range(layout.n_nodes)]
+    )
     if beside.any():  # a crowded layer's: right of the sphere, level with it
         edges[beside, 1] = layout.nodes[beside, 1]
         edges[beside, 0] += [name_offset(layout, n) for n in np.flatnonzero(beside)]
@@ -2770,13 +2783,13 @@ def node_names(
     texts, rects = [], []
     pad_x, pad_y = 0.25 * size / width, 0.1 * size / height
     for node, (name, (x, y)) in enumerate(zip(names, at, strict=True)):
-        lit, above = name in named, name_above(layout, node) and not small
+        lit, above = name in named, name_above(layout, node) and not (small or study)
         if small and not lit:  # only the names the caption says
             continue
         w, h = text_width_em(name) * size / width, 1.15 * size / height
-        if small and last[node]:
+        if (small or study) and last[node]:
             align, valign, (y0, y1) = "center", "bottom", (y - pad_y, y + h)
-        elif small:
+        elif small or study:
             align, valign, (y0, y1) = "right", "center", (y - h / 2, y + h / 2)
         elif above:
             align, valign, (y0, y1) = "right", "bottom", (y - pad_y, y + h)

@@ -139,16 +139,30 @@ def test_the_numbers_on_the_weights_keep_clear_of_the_names(run):
     assert checked > 10
 
 
-def test_no_names_on_cards_in_study_or_beside_maps():
+def test_no_names_on_cards_or_beside_maps_and_the_study_layout_names_beside_its_spheres():
+    """Reviews 66-68 met "h3" in the study layout's captions and no names on its network:
+    it names every node too, beside its sphere (its beads stand under them), in its notes'
+    type; the output over its sphere."""
     scene = load_scene()
     _, lecture = prepare(scene, epochs=(1,))
     assert not any(names_shown(lecture, s) for s in lecture.steps if s.card is not None)
     assert not any(names_shown(lecture, s) for s in lecture.steps if s.kind in ("epilogue", "summary"))
     study = replace(scene, render=replace(scene.render, layout="study"))
     _, tl = prepare(study, epochs=(1,))
-    assert not any(names_shown(tl, s) for s in tl.steps)
-    fs = frame_state(tl, tl.frames_of(_step(tl, "node", 1).index)[-1], W, H)
-    assert not _names(fs)
+    assert not any(names_shown(tl, s) for s in tl.steps if s.card is not None)
+    step = _step(tl, "error")
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
+    names = _names(fs)
+    assert sorted(names) == sorted(NAMES)
+    at = (project(fs.camera, tl.layout.nodes, W / H) + 1) / 2
+    for node, name in enumerate(NAMES):
+        t = names[name]
+        assert t.size == round(H * 0.026)
+        if name == "out":  # over its sphere
+            assert t.valign == "bottom" and t.y > at[node][1]
+        else:  # left of its sphere, level with it
+            assert t.align == "right" and t.x < at[node][0] and t.y == pytest.approx(at[node][1], abs=0.01)
+    assert names["h3"].color == THEMES["dark"].accent  # the caption's "e.g. h3", lit
 
 
 def test_the_updates_before_and_after_stacks_keep_apart(run):
