@@ -279,7 +279,10 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
     if hud.step.kind in SHOT_KINDS:
         return _descent_regions(hud, HALL_CAPTION)
     if hud.step.kind == "nudge":
-        return _nudge_regions(hud, HALL_CAPTION, (NUDGE_BOX[0], NUDGE_BOX[1], NUDGE_BOX[2], HALL_RIGHT[3]))
+        # (down beside the code line, which ends short of it: the hall's type needs the rows)
+        return _nudge_regions(
+            hud, HALL_CAPTION, (NUDGE_BOX[0], WORKED_BARS_BOTTOM, NUDGE_BOX[2], HALL_RIGHT[3])
+        )
     if hud.step.kind == "worked" and hud.step.bars:
         beside = [("bars", (BARS_BOX[0], BARS_BOX[1], BARS_BOX[2], HALL_RIGHT[3]))]
     else:
@@ -1767,6 +1770,11 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     if len(m.path) > 1 and path_bottom - line >= sy0 + 3 * line:  # what the path is, where it fits
         out.texts.append(Text2D(said, kx, words_bottom - 0.5 * line, size, theme.text))
         words_bottom = path_bottom
+    dashed = wrap(hud.t("map_dashed"), size, room)  # and the dashed line (review 70b: never explained)
+    dashed_bottom = words_bottom - 0.5 * line - (dashed.count("\n") + 1) * line
+    if dashed_bottom - line >= sy0 + 3 * line:
+        out.texts.append(Text2D(dashed, kx, words_bottom - 0.5 * line, size, theme.muted))
+        words_bottom = dashed_bottom
     key_h = min((sy1 - sy0) * 0.4, words_bottom - line - sy0)
     for i in range(MAP_BANDS):
         shade = tuple(_map_shade(theme, np.array(i / (MAP_BANDS - 1))))
@@ -2066,8 +2074,8 @@ def _waterfall(
         out.rects.append(Rect2D(a, y - bar / 2, max(b, a + 1 / w), y + bar / 2, colour, 1.0))
 
 
-#: the nudge's ratio under its rows: two lines (it wraps in the panel's width) and a gap
-NUDGE_RATIO_LINES = 2.3
+#: the gap over the nudge's ratio under its rows, in lines
+NUDGE_RATIO_GAP = 0.3
 
 
 @panel("nudge")
@@ -2095,7 +2103,9 @@ def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     ratio = None
     if abs(moves[0]) >= NUDGE * 0.05:
         ratio = wrap(hud.t("nudge_ratio", v=fmt_signed(moves[-1] / moves[0])), size, w * (x1 - x0))
-    reserved = NUDGE_RATIO_LINES * size * LINE / h
+    # (its room as it wraps in this panel's width: two lines in the lecture's, three in the hall's)
+    widest = wrap(hud.t("nudge_ratio", v="+0.0000"), size, w * (x1 - x0))
+    reserved = (widest.count("\n") + 1 + NUDGE_RATIO_GAP) * size * LINE / h
     pitch = (top - y0 - reserved) / len(c.names)  # a row: its name and number, its bar, a gap
     name_size = max(size, min(big, round(pitch * h * 0.42)))
     bar = max(0.012, min(0.04, pitch - name_size * LINE / h - 0.025))  # the bar's height

@@ -198,3 +198,30 @@ def test_the_nudge_says_its_ratio_is_about_the_slope(run):
     # and the chain after it: its product is the derivative the ratio nears
     chain = tl.steps[step.index + 1].chain
     assert chain.share == pytest.approx(ratio, rel=0.02)
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_nudges_bars_and_ratio_keep_to_the_panel_and_off_its_words(run, layout):
+    """Review 70b: in the hall's type the ratio ran out under the panel and each bar into the
+    next row's words; there the bars stand on their rows' lines, between names and numbers."""
+    from nnviz3d.hud import LINE
+
+    tl = replace(run[1], screen=layout)
+    step = _nudge(tl)
+    texts, rects, _ = overlay(tl, step, DARK, W, H, progress=1.0)
+    x0 = NUDGE_BOX[0]
+    words = [t for t in texts if t.x >= x0 - 0.01 and t.y < 0.76]
+    boxes = []
+    for t in words:
+        lines = t.text.split("\n")
+        wide = max(text_width_em(line) for line in lines) * t.size / W * (1.1 if t.bold else 1.0)
+        left = t.x - (wide if t.align == "right" else 0)
+        boxes.append((left, t.y - len(lines) * t.size * LINE / H, left + wide, t.y))
+    ratio = next(t for t in words if "dloss/dw" in t.text)
+    panel = next(r for r in rects if r.color == DARK.panel and r.x0 < x0 < r.x1)  # the panel's backdrop
+    assert ratio.y - (ratio.text.count("\n") + 1) * ratio.size * LINE / H >= panel.y0 - 0.005
+    bars = [r for r in rects if r.color in (DARK.positive, DARK.negative) and r.x0 >= x0 - 0.01]
+    assert len(bars) == 4
+    for r in bars:
+        for bx0, by0, bx1, by1 in boxes:
+            assert not (r.x0 < bx1 and bx0 < r.x1 and r.y0 < by1 and by0 < r.y1), layout
