@@ -530,7 +530,10 @@ def nudged_values(
     # under the output, ending at its sphere's right (its name is over it, the panel beside)
     reach = NODE_R_MAX * layout.node_scale[out]
     under = layout.nodes[out] + np.array([reach, -reach - NAME_GAP, 0.0])
-    follows = f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{c.names[-1]} = {now[-1]:.{decimals + 1}f}"
+    # the record's own loss, said so (reviews 67a, 68a, 69b, 70a, 70b read it as the batch's,
+    # 0.4952 in the descent after it)
+    loss = message(timeline.lang, "nudge_loss", r=c.record + 1, v=f"{now[-1]:.{decimals + 1}f}")
+    follows = f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{loss}"
     # over the weight, clear of it (review 66b: just over its middle the box hid the weight
     # being nudged, which rises to out under it) and of the hidden nodes' names
     over = layout.nodes[start] + 0.55 * (layout.nodes[end] - layout.nodes[start]) + np.array([0.0, 0.22, 0.0])

@@ -2102,9 +2102,11 @@ def nudge(hud: Hud, box: Box, out: Overlay) -> None:
     # (review 68b: "+0.00550 / 0.1 = 0.055 ~ 0.0543 is never said")
     ratio = None
     if abs(moves[0]) >= NUDGE * 0.05:
-        ratio = wrap(hud.t("nudge_ratio", v=fmt_signed(moves[-1] / moves[0])), size, w * (x1 - x0))
+        ratio = wrap(
+            hud.t("nudge_ratio", v=fmt_signed(moves[-1] / moves[0]), r=c.record + 1), size, w * (x1 - x0)
+        )
     # (its room as it wraps in this panel's width: two lines in the lecture's, three in the hall's)
-    widest = wrap(hud.t("nudge_ratio", v="+0.0000"), size, w * (x1 - x0))
+    widest = wrap(hud.t("nudge_ratio", v="+0.0000", r=c.record + 1), size, w * (x1 - x0))
     reserved = (widest.count("\n") + 1 + NUDGE_RATIO_GAP) * size * LINE / h
     pitch = (top - y0 - reserved) / len(c.names)  # a row: its name and number, its bar, a gap
     name_size = max(size, min(big, round(pitch * h * 0.42)))

@@ -164,7 +164,7 @@ def test_the_network_itself_shows_the_weight_out_and_the_loss_now(run, layout):
     frames = list(tl.frames_of(step.index))
     end = frame_state(tl, frames[-1], W, H)
     words = {t.text: t for t in end.texts}
-    w_label, follows = words["w = -0.845"], words["out = 0.485\nloss = 0.1177"]
+    w_label, follows = words["w = -0.845"], words["out = 0.485\nloss = 0.1177\n(record 1's)"]
     lay = tl.layout
     h3, out = (
         (project(end.camera, lay.nodes[[n]], W / H)[0] + 1) / 2
@@ -188,7 +188,7 @@ def test_the_nudge_says_its_ratio_is_about_the_slope(run):
     ratio = (loss - _iamtrask_record_1(0.0)[2]) / NUDGE
     assert f"{ratio:+.3g}" == "+0.055"
     said = next(t for t in texts if "dloss/dw" in t.text)
-    assert said.text.replace("\n", " ") == "loss's move / w's = +0.0550 \u2248 dloss/dw"
+    assert said.text.replace("\n", " ") == "loss's move / w's = +0.0550 \u2248 record 1's dloss/dw"
     assert said.color == DARK.gradient
     x0, y0, _, _ = NUDGE_BOX
     assert said.y - said.size * (said.text.count("\n") + 1) / H >= y0 - 0.005 and said.x >= x0
