@@ -656,6 +656,8 @@ def frame_state(
     # the outputs against the targets are a panel of the overlay (hud "outputs")
     written = caption_progress(step, progress)
     stage = chain_stage(step, frame)
+    if morphing(timeline, step, prev_step, progress):  # the maps still on their way: said (0.0)
+        stage = 0.0
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written, stage)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
@@ -2219,6 +2221,20 @@ def _sheet_frames(
 #: output's (the learned rule, the picture's payoff) OUTPUT_SIDE of the frame's height,
 #: as far as the room right of the output node allows
 FEATURE_TILE, OUTPUT_SIDE = 0.8, 0.3
+
+
+def morphing(timeline: Timeline, step: Step, before: Step | None, progress: float) -> bool:
+    """Whether a glance's maps are still morphing from the iteration before's: its header
+    then says from which iteration to which (review 69b, 70a: "iteration 500" stood over
+    maps still at 200)."""
+    return (
+        step.feature_maps is not None
+        and step.kind in ("timelapse", "epilogue")
+        and before is not None
+        and before.feature_maps is not None
+        and before.epoch != step.epoch
+        and progress < 1.0
+    )
 
 
 def _maps_now(step: Step, before: Step | None, progress: float) -> np.ndarray:

@@ -623,6 +623,10 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     size = hud.min_size
     if step.epoch and timeline.n_batches > 1:
         it = hud.t("epoch_batch", e=step.epoch, n=timeline.total_epochs, b=step.batch, nb=timeline.n_batches)
+    elif step.epoch and step.kind in ("timelapse", "epilogue") and hud.progress is not None and step.index:
+        # its maps still morphing from the iteration before's (frames.morphing): from which to which
+        was = timeline.steps[step.index - 1].epoch
+        it = hud.t("iteration", e=f"{was} \u2192 {step.epoch}", n=timeline.total_epochs)
     elif step.epoch:
         it = hud.t("iteration", e=step.epoch, n=timeline.total_epochs)
     else:

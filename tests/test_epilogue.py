@@ -529,3 +529,20 @@ def test_the_summarys_weights_out_of_an_input_of_0_are_dimmed(default):
     focus = summary.visual.edge_focus
     from_zero = np.isin(lay.edge_from, x[1:])
     assert np.all(focus[from_zero] == DIM) and np.all(focus[~from_zero] == 1.0)
+
+
+def test_a_glances_header_says_from_which_iteration_while_its_maps_morph(default):
+    """Reviews 69b, 70a: "iteration 500" stood over maps still morphing from 200. While
+    they morph the header says both; once they stand, the iteration alone."""
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "timelapse" and s.epoch == 500)
+    frames = tl.frames_of(step.index)
+
+    def header(frame):
+        state = frame_state(tl, frame, 1280, 720)
+        return next(t.text for t in state.texts if t.text.startswith("iteration"))
+
+    assert header(frames[0]) == "iteration 200 \u2192 500 / 60000"
+    assert header(frames[-1]) == "iteration 500 / 60000"
+    first = next(s for s in tl.steps if s.kind == "timelapse")  # after an iteration without maps:
+    assert header(tl.frames_of(first.index)[0]) == f"iteration {first.epoch} / 60000"  # none morph
