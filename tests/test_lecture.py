@@ -96,7 +96,9 @@ def test_late_updates_are_magnified_and_stated(story):
     # late updates look as small as they are next to the first ones; raised to the late
     # iterations' arrows' (x20), so that everything drawn larger is drawn larger by one number
     assert {s.magnify for s in updates} == {20.0} == {float(z) for z in tl.want_zooms.values()}
-    assert late and all(s.caption.endswith(", changes drawn 20× larger (the whole video)") for s in late)
+    assert late and all(
+        s.caption.endswith(", weight changes drawn 20× larger (the whole video)") for s in late
+    )
     assert {s.loss_curve.magnify for s in tl.steps if s.loss_curve is not None} == {20.0}
     first = next(s for s in updates if s.epoch == 1 and s.layer == 0)
     assert np.max(np.abs(late[-1].change)) < np.max(np.abs(first.change)) / 20

@@ -104,7 +104,7 @@ def test_backward_values_are_iamtrask_quantities(story):
     # the update is drawn magnified by a stated factor (the late arrows'); the end of the
     # iteration is true
     m = up.magnify
-    assert m == 20 and "changes drawn 20× larger (the whole video)" in up.caption
+    assert m == 20 and "weight changes drawn 20× larger (the whole video)" in up.caption
     before, after = u.weights_before[0].ravel(), u.weights_after[0].ravel()
     np.testing.assert_allclose(up.visual.weights[:12], before + m * (after - before), rtol=1e-12)
     end = next(s for s in tl.steps if s.epoch == 1 and s.kind == "end")

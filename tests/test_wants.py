@@ -163,7 +163,7 @@ def test_a_late_iterations_arrows_are_magnified_and_a_badge_says_by_how_much(run
     """Iteration 2000's wants (out's error 0.0198, the hidden ones 0.002-0.003) on iteration
     1's scale were 10-15 px chevrons whose way no review could tell: its arrows are drawn
     20 times longer -- the largest round factor that keeps out's arrow within the longest
-    the video draws -- and a framed badge beside the code line says "arrows drawn ×20";
+    the video draws -- and a framed badge beside the code line says "error arrows ×20";
     iteration 1 keeps its arrows as they are, with no badge."""
     _, tl = run
     assert tl.want_zooms == {2000: 20}
@@ -180,7 +180,7 @@ def test_a_late_iterations_arrows_are_magnified_and_a_badge_says_by_how_much(run
     for screen in ("lecture", "hall"):
         timeline = replace(tl, screen=screen)
         texts, rects, _ = overlay(timeline, late, THEMES["dark"], W, H)
-        (badge,) = [t for t in texts if t.text == "arrows drawn ×20"]
+        (badge,) = [t for t in texts if t.text == "error arrows ×20"]
         assert badge.bold and badge.size >= round(H * 0.039)
         frame = [r for r in rects if r.x0 < badge.x < r.x1 and r.y0 < badge.y < r.y1]
         assert len(frame) == 2  # its frame and its backdrop
@@ -188,9 +188,9 @@ def test_a_late_iterations_arrows_are_magnified_and_a_badge_says_by_how_much(run
         assert code and max(t.x for t in code) < min(r.x0 for r in frame)  # the code line ends left of it
         for step in (early, _step(tl, 1, "delta", 1), _step(tl, 1, "output_error")):  # as they are: no badge
             words = [t.text for t in overlay(timeline, step, THEMES["dark"], W, H)[0]]
-            assert not [w for w in words if "arrows drawn" in w]
+            assert not [w for w in words if "error arrows" in w]
     study = replace(tl, screen="study")  # no arrows drawn there: no badge
-    assert not [t for t in overlay(study, late, THEMES["dark"], W, H)[0] if t.text.startswith("arrows drawn")]
+    assert not [t for t in overlay(study, late, THEMES["dark"], W, H)[0] if t.text.startswith("error arrows")]
 
 
 def test_a_late_iteration_shows_its_arrows_on_the_one_scale_then_magnifies_them(run):
@@ -223,10 +223,10 @@ def test_a_late_iteration_shows_its_arrows_on_the_one_scale_then_magnifies_them(
     assert min(zooming) > 0.99 and fills[-1] < 0.03  # filled while it grows, then the slope's 0.0194
     assert zoom_shown(tl, later, 0.0) == (20.0, 0.0)
     words = {
-        step.index: [t.text for t in overlay(tl, step, theme, W, H)[0] if t.text.startswith("arrows")]
+        step.index: [t.text for t in overlay(tl, step, theme, W, H)[0] if t.text.startswith("error arrows")]
         for step in (first, later)
     }
-    assert words == {first.index: ["arrows ×1 → ×20"], later.index: ["arrows drawn ×20"]}
+    assert words == {first.index: ["error arrows ×1 → ×20"], later.index: ["error arrows ×20"]}
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
