@@ -1619,6 +1619,10 @@ MAP_BANDS = 9
 MAP_SHADES = (0.10, 0.62)
 
 
+#: the least room, in lines, the landscape's key of shades keeps under the words beside it
+MAP_KEY_LINES = 2.2
+
+
 def _band_edges(loss: np.ndarray) -> np.ndarray:
     """The loss map's bands' edges, its lowest and highest values among them: quantiles."""
     return np.quantile(loss[np.isfinite(loss)], np.linspace(0, 1, MAP_BANDS + 1))
@@ -1771,12 +1775,14 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     words_bottom = y1 - (title.count("\n") + 1) * line
     said = wrap(hud.t("map_path"), size, room)
     path_bottom = words_bottom - 0.5 * line - (said.count("\n") + 1) * line
-    if len(m.path) > 1 and path_bottom - line >= sy0 + 3 * line:  # what the path is, where it fits
+    # (each where it leaves the key under it its two words' room: the hall's narrow column
+    # dropped the path's, and its path read as the real training's, review 71b)
+    if len(m.path) > 1 and path_bottom - line >= sy0 + MAP_KEY_LINES * line:  # what the path is
         out.texts.append(Text2D(said, kx, words_bottom - 0.5 * line, size, theme.text))
         words_bottom = path_bottom
     dashed = wrap(hud.t("map_dashed"), size, room)  # and the dashed line (review 70b: never explained)
     dashed_bottom = words_bottom - 0.5 * line - (dashed.count("\n") + 1) * line
-    if dashed_bottom - line >= sy0 + 3 * line:
+    if dashed_bottom - line >= sy0 + MAP_KEY_LINES * line:
         out.texts.append(Text2D(dashed, kx, words_bottom - 0.5 * line, size, theme.muted))
         words_bottom = dashed_bottom
     key_h = min((sy1 - sy0) * 0.4, words_bottom - line - sy0)

@@ -451,3 +451,17 @@ def test_the_errors_bars_keep_one_scale_for_the_whole_video(story):
 
     first, last = (next(s for s in shown if s.epoch == e) for e in (1, 2000))
     assert longest(last) < 0.2 * longest(first)  # (a wider room beside the short names "1".."4")
+
+
+def test_a_saturated_hidden_node_is_said_where_its_delta_is_made(story):
+    """Review 71a: at iteration 1998 h4's slope is 0.0108 (it barely learns) and no caption
+    said so; iteration 1's slopes (0.242 to 0.250) say nothing of it."""
+    _, tl = story
+    late = next(s for s in tl.steps if s.epoch == 1998 and s.kind == "delta" and s.layer == 1)
+    slopes = [late.values[f"l1[0,{j}]"] * (1 - late.values[f"l1[0,{j}]"]) for j in range(4)]
+    assert f"{min(slopes):.3g}" == "0.0108" and int(np.argmin(slopes)) == 3
+    assert late.gloss.startswith(
+        ": h4's slope 0.0108 is nearly 0 (its value near 1 or 0), so it barely learns"
+    )
+    early = next(s for s in tl.steps if s.epoch == 1 and s.kind == "delta" and s.layer == 1)
+    assert "barely learns" not in early.caption

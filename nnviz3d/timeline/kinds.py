@@ -576,6 +576,10 @@ def delta(b: Builder, beat: Beat) -> None:
         else:
             caption = b.t("delta_nodes", k=k) + (b.t("per_batch", n=n) if n > 1 else "")
             gloss = b.t("delta_nodes_gloss")
+            flattest = int(np.argmin(slope))
+            if slope[flattest] < SATURATED:  # (review 71a: iteration 1998's h4, 0.0108, unsaid)
+                name = lay.node_name(k, flattest)
+                gloss = b.t("saturated_node", node=name, s=fmt_sig(float(slope[flattest])))
         written = [_delta_terms(b, err[0, j], slope[j]) for j in range(d.shape[1])]
         nodes = [lay.node_id(k, j) for j in range(d.shape[1])]
         if len(nodes) > 1:
