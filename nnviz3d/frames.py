@@ -532,8 +532,9 @@ def nudged_values(
     under = layout.nodes[out] + np.array([reach, -reach - NAME_GAP, 0.0])
     # the record's own loss, said so (reviews 67a, 68a, 69b, 70a, 70b read it as the batch's,
     # 0.4952 in the descent after it)
-    loss = message(timeline.lang, "nudge_loss", r=c.record + 1, v=f"{now[-1]:.{decimals + 1}f}")
-    follows = f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{loss}"
+    loss = message(timeline.lang, "nudge_loss", v=f"{now[-1]:.{decimals + 1}f}")
+    whose = message(timeline.lang, "nudge_whose", r=c.record + 1)
+    follows = f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{loss}\n{whose}"
     # over the weight, clear of it (review 66b: just over its middle the box hid the weight
     # being nudged, which rises to out under it) and of the hidden nodes' names
     over = layout.nodes[start] + 0.55 * (layout.nodes[end] - layout.nodes[start]) + np.array([0.0, 0.22, 0.0])
