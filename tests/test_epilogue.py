@@ -289,7 +289,7 @@ def test_the_length_estimate_includes_the_epilogue(default):
     scene = load_scene()
     assert story_seconds(scene) == pytest.approx(tl.duration, rel=0.01)
     assert story_seconds(scene) - story_seconds(scene, scene.render.epochs) == pytest.approx(
-        7 * 2.0 + 1.6 + 2 * 2.0 + 8.0
+        7 * 3.0 + 1.6 + 2 * 2.0 + 8.0
     )
     beats = list(story(scene, scene.render.epochs))
     assert [b.kind for b in beats[-4:]] == ["card", *["epilogue"] * 2, "summary"]

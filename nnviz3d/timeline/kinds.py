@@ -1077,7 +1077,7 @@ def epilogue(b: Builder, beat: Beat) -> None:
     at_a_glance(b, beat, "epilogue" if b.spec.n_batches == 1 else "epilogue_epoch")
 
 
-@step_kind("timelapse", seconds=2.0, phase="timelapse")
+@step_kind("timelapse", seconds=3.0, phase="timelapse")
 def timelapse(b: Builder, beat: Beat) -> None:
     """An iteration on the way to the next shown one, at a glance as in the epilogue, so a
     cut from iteration 3 to 1998 is seen as learning rather than as a jump."""
