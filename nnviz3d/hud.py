@@ -1641,16 +1641,28 @@ def _map_shade(theme: Theme, t: np.ndarray) -> np.ndarray:
     return (1 - mix) * np.array(theme.background_bottom) + mix * np.array(theme.muted)
 
 
-_MAP_CACHE: dict[tuple, tuple] = {}
+def _map_points(m, square: Box, points) -> np.ndarray:
+    """Where weights (rows of the two, across and up) stand on the landscape's square
+    (screen 0..1): its samples at its cells' middles, one scale both ways."""
+    x0, y0, x1, y1 = square
+    n = len(m.wx)
+    p = np.asarray(points, dtype=float).reshape(-1, 2)
+    fx = (p[:, 0] - m.wx[0]) / (m.wx[-1] - m.wx[0])
+    fy = (p[:, 1] - m.wy[0]) / (m.wy[-1] - m.wy[0])
+    return np.stack(
+        [x0 + (x1 - x0) * (0.5 + fx * (n - 1)) / n, y0 + (y1 - y0) * (0.5 + fy * (n - 1)) / n], axis=1
+    )
 
 
 def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
     """The landscape's still part: its bands as cells and its contour lines (once per shot
-    and frame size, not per frame: the step moves over it)."""
+    and frame size, not per frame: the path walks over it), kept on the timeline as its
+    overlays are (frames._step_overlay)."""
     m, theme = hud.step.loss_map, hud.theme
-    key = (id(m), theme.name, hud.width, hud.height, square)
-    if key in _MAP_CACHE and _MAP_CACHE[key][0] is m:
-        return _MAP_CACHE[key][1]
+    cache = hud.timeline.__dict__.setdefault("_map_cells", {})
+    key = (hud.step.index, theme.name, hud.width, hud.height, square)
+    if key in cache:
+        return cache[key]
     import contourpy
 
     x0, y0, x1, y1 = square
@@ -1663,13 +1675,9 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
         for iy in range(n)
         for ix in range(n)
     ]
-    span = (m.wx[-1] - m.wx[0], m.wy[-1] - m.wy[0])
-    half = (cx / 2, cy / 2)  # the samples stand at the cells' middles
 
-    def at(points: np.ndarray) -> tuple[tuple[float, float], ...]:
-        xs = x0 + half[0] + (x1 - x0 - 2 * half[0]) * (points[:, 0] - m.wx[0]) / span[0]
-        ys = y0 + half[1] + (y1 - y0 - 2 * half[1]) * (points[:, 1] - m.wy[0]) / span[1]
-        return tuple(zip(xs.tolist(), ys.tolist(), strict=True))
+    def at(piece: np.ndarray) -> tuple[tuple[float, float], ...]:
+        return tuple(map(tuple, _map_points(m, square, piece).tolist()))
 
     contours = contourpy.contour_generator(m.wx, m.wy, m.loss)
     lines = []
@@ -1678,14 +1686,12 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
             if len(piece) < 2:
                 continue
             if level == m.loss0:  # the point's own contour: thicker, dashed (solid, it read as a
-                lines += _dashed(
-                    at(np.asarray(piece)), theme.muted, 3.0, hud.width, hud.height
-                )  # second path, 69a)
+                lines += _dashed(at(piece), theme.muted, 3.0, hud.width, hud.height)  # second path, 69a)
             else:
-                lines.append(Polyline2D(at(np.asarray(piece)), theme.muted, 1.5))
-    if len(_MAP_CACHE) > 4:
-        _MAP_CACHE.clear()
-    _MAP_CACHE[key] = (m, (rects, lines))
+                lines.append(Polyline2D(at(piece), theme.muted, 1.5))
+    if len(cache) > 4:
+        cache.clear()
+    cache[key] = (rects, lines)
     return rects, lines
 
 
@@ -1744,12 +1750,10 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     rects, lines = _map_cells(hud, square)
     out.rects += rects
     out.lines += lines
-    n = len(m.wx)
 
     def at(a: float, b: float) -> tuple[float, float]:
-        fx = (a - m.wx[0]) / (m.wx[-1] - m.wx[0])
-        fy = (b - m.wy[0]) / (m.wy[-1] - m.wy[0])
-        return (sx0 + (sx1 - sx0) * (0.5 + fx * (n - 1)) / n, sy0 + (sy1 - sy0) * (0.5 + fy * (n - 1)) / n)
+        x, y = _map_points(m, square, (a, b))[0]
+        return float(x), float(y)
 
     # the axes: each weight's value at the point, and round values (review 68b: the map's
     # ends, -0.0238 and 1.54, were noise), each axis named at its end
@@ -1805,7 +1809,7 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     taken = _name_beside(hud, out, (px, py), grad_end, hud.t("map_gradient"), theme.gradient, square_side)
     if len(m.path) < 2:
         return
-    points = np.array([at(float(a), float(b)) for a, b in m.path])
+    points = _map_points(m, square, m.path)
     pixels = points * (w, h)
     along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pixels, axis=0).T))])
     walked = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))

@@ -972,8 +972,9 @@ def landscape(b: Builder, beat: Beat) -> None:
     """The descent in two dimensions, once: the loss over the worked weight and the one
     beside it with the next largest change (same end node), as a map with its contour
     lines. The gradient stands at right angles to the contour through the point, and the
-    update's step goes the other way, straight downhill: every weight at once, seen for two
-    (3Blue1Brown's landscape; reviews 62-66 asked for it)."""
+    two weights alone, stepping by -gradient, walk a path that crosses every contour so and
+    bends along the valley: every weight at once, seen for two (3Blue1Brown's landscape;
+    reviews 62-67 asked for it and for a path down it)."""
     lay, u, k = b.layout, b.update, beat.layer
     change = u.weights_after[k] - u.weights_before[k]
     first = _largest(change)
