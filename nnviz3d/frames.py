@@ -548,6 +548,43 @@ def nudged_values(
     return tuple(texts), tuple(backdrops)
 
 
+#: how long the network takes to glide from where the step before drew it to where this
+#: step draws it (beside the loss curve, over the run's chart, back): within every step's
+#: tween (TWEEN_SECONDS at least), so each of its frames has a key of its own
+GLIDE_SECONDS = 0.6
+
+
+def step_region(timeline: Timeline, step: Step) -> tuple[float, float, float, float]:
+    """Where a step draws the network (before the records' sheets spread it): small beside
+    the loss curve in the descent and the landscape, over the run's chart at a glance, else
+    the screen layout's own region."""
+    if timeline.screen == "study":
+        return network_region(timeline.screen, shape(timeline))
+    if step.kind == "summary":
+        return SUMMARY_REGION
+    if step.kind in EPILOGUE_KINDS:
+        return EPILOGUE_REGION
+    if step.kind in ("descent", "landscape"):  # small beside the curve, its weight lit
+        return DESCENT_REGION
+    return network_region(timeline.screen, shape(timeline))
+
+
+def region_glide(timeline: Timeline, step: Step, prev_step: Step | None, frame: int) -> float:
+    """How far (eased, 0..1) the network has glided into the step's region from the step
+    before's: a move, not a cut, between the network and the shots that shrink it (reviews
+    67-71: "continuous morphs instead of layout swaps"); 1 where the regions are one, or
+    where either step is a card (a clean slide: nothing to glide from or to) or the step
+    before ended without the network (the chain rule's chain, alone across the frame)."""
+    if prev_step is None or step.card is not None or prev_step.card is not None:
+        return 1.0
+    if prev_step.kind == "chain" and prev_step.chain is not None:  # it ended on its chain alone
+        return 1.0
+    if step_region(timeline, step) == step_region(timeline, prev_step):
+        return 1.0
+    n_glide = max(1, min(step.n_frames, round(GLIDE_SECONDS * timeline.fps)))
+    return _ease(min(1.0, (frame - step.first_frame + 1) / n_glide))
+
+
 def tween_progress(step: Step, frame: int, fps: int, seconds: float = TWEEN_SECONDS) -> tuple[float, int]:
     """Eased progress of the step's tween at ``frame`` and a hold-aware frame key."""
     n_tween = max(1, min(step.n_frames, round(seconds * fps)))
@@ -661,10 +698,10 @@ def frame_state(
         stage = 0.0
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written, stage)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
-    region = (SUMMARY_REGION if step.kind == "summary" else EPILOGUE_REGION) if epilogue else None
-    if step.kind in ("descent", "landscape") and not in_scene:  # small beside the curve, its weight lit
-        region = DESCENT_REGION
-    region = region or network_region(timeline.screen, shape(timeline))
+    region = step_region(timeline, step)
+    glide = region_glide(timeline, step, prev_step, frame)
+    if glide < 1.0:  # from where the step before drew it
+        region = tuple(_lerp(np.array(step_region(timeline, prev_step)), np.array(region), glide))
     if spread > 0:  # the sheets take the room down to the code line and up to the panels
         region = tuple(_lerp(np.array(region), np.array(SHEETS_REGIONS[timeline.screen]), spread))
     camera = fit_camera(layout, width, height, timeline.screen, region, spread)
@@ -675,9 +712,10 @@ def frame_state(
     diagram = step.kind == "chain" and not in_scene and (stage is None or stage >= CHAIN_DIAGRAM)
     panels_only = shape(timeline) == "grids" or diagram
     sheet_labels: tuple[Label3D, ...] = ()
-    if step.feature_maps is not None and not in_scene and not slide:
+    if step.feature_maps is not None and not in_scene and not slide and glide == 1.0:
         # the maps are drawn at a glance (a fast forward, the epilogue): the output's reaches
-        # up to the outputs panel beside the network
+        # up to the outputs panel beside the network; once it stands there (sized by the
+        # network's spacing, they filled the frame while it glided in)
         right_end = EPILOGUE_MAP_END if epilogue else region[2]
         maps = _maps_now(step, prev_step, progress)
         cells, frames, axes = _feature_tiles(timeline, step, maps, theme, camera, (width, height), right_end)

@@ -1,0 +1,87 @@
+"""The network glides between the places the steps give it (beside the loss curve and the
+landscape, over the run's chart at a glance, back to its own region): a move, not a cut
+(reviews 67-71 asked for continuous morphs instead of layout swaps)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import GLIDE_SECONDS, frame_state, project, step_region
+from nnviz3d.layout import DESCENT_REGION, EPILOGUE_REGION, NETWORK_REGIONS
+from nnviz3d.pipeline import prepare
+from nnviz3d.scene import load_scene
+
+W, H = 1280, 720
+
+
+@pytest.fixture(scope="module")
+def run():
+    return prepare(load_scene(), epochs=(1, 2, 2000))
+
+
+@pytest.fixture(scope="module")
+def default():
+    return prepare(load_scene())
+
+
+def _box(tl, frame):
+    """The projected nodes' box on screen (x0, y0, x1, y1 in 0..1 of the frame)."""
+    state = frame_state(tl, frame, W, H)
+    ndc = (project(state.camera, tl.layout.nodes, W / H) + 1) / 2
+    return np.array([ndc[:, 0].min(), ndc[:, 1].min(), ndc[:, 0].max(), ndc[:, 1].max()])
+
+
+def _inside(box, region, tol=0.01):
+    x0, y0, x1, y1 = region
+    return box[0] >= x0 - tol and box[1] >= y0 - tol and box[2] <= x1 + tol and box[3] <= y1 + tol
+
+
+def test_back_from_the_landscape_the_network_grows_into_its_region(run):
+    _, tl = run
+    kinds = [s.kind for s in tl.steps]
+    step = tl.steps[kinds.index("landscape") + 1]
+    assert step_region(tl, step) == NETWORK_REGIONS["lecture"]
+    frames = tl.frames_of(step.index)
+    n_glide = round(GLIDE_SECONDS * tl.fps)
+    boxes = [_box(tl, f) for f in frames[: n_glide + 1]]
+    widths = [b[2] - b[0] for b in boxes]
+    before = _box(tl, frames[0] - 1)  # the landscape's last frame: small at the left
+    assert _inside(before, DESCENT_REGION)
+    # the first frame has moved only a little from it, then it grows frame by frame ...
+    assert widths[0] < (before[2] - before[0]) + 0.05
+    assert all(b > a for a, b in itertools.pairwise(widths[:n_glide]))
+    assert len({frame_state(tl, f, W, H).key for f in frames[:n_glide]}) == n_glide  # each drawn
+    # ... until it stands in its own region, as wide as a step that starts there
+    assert _inside(boxes[-1], NETWORK_REGIONS["lecture"])
+    assert widths[-1] > 2 * (before[2] - before[0]) * 0.9
+
+
+def test_into_a_glance_it_shrinks_and_its_maps_wait_until_it_stands(default):
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "timelapse")
+    assert step_region(tl, step) == EPILOGUE_REGION
+    frames = tl.frames_of(step.index)
+    n_glide = round(GLIDE_SECONDS * tl.fps)
+    first, standing = _box(tl, frames[0]), _box(tl, frames[n_glide])
+    assert (first[2] - first[0]) > (standing[2] - standing[0]) + 0.05  # from the bigger region
+    assert _inside(standing, EPILOGUE_REGION)
+
+    def maps(frame):  # the maps' cells: many small opaque rectangles
+        return sum(1 for r in frame_state(tl, frame, W, H).rects if r.x1 - r.x0 < 0.01 and r.opacity == 1.0)
+
+    assert maps(frames[0]) < 100 < maps(frames[n_glide])
+
+
+def test_no_glide_out_of_the_chain_or_a_card(run):
+    """The chain rule ends on its chain alone and a card is a clean slide: the network
+    after either appears where its step draws it."""
+    _, tl = run
+    descent = next(s for s in tl.steps if s.kind == "descent")
+    assert tl.steps[descent.index - 1].kind == "chain"
+    assert _inside(_box(tl, descent.first_frame), DESCENT_REGION)
+    after_card = next(
+        s for s in tl.steps[1:] if tl.steps[s.index - 1].card is not None and s.card is None and s.index > 1
+    )
+    box = _box(tl, after_card.first_frame)
+    assert np.allclose(box, _box(tl, after_card.first_frame + round(GLIDE_SECONDS * tl.fps) + 1), atol=1e-9)
