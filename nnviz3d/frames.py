@@ -426,21 +426,18 @@ def _screen_box(text: Text2D, width: int, height: int) -> tuple[float, float, fl
 
 
 def _flown(
-    timeline: Timeline,
     step: Step,
-    theme: Theme,
     rates: tuple[Text2D, ...],
+    drawn: tuple[Text2D, ...],
     size: tuple[int, int],
-    written: float,
     t: float,
 ) -> tuple[Text2D, ...]:
     """The rates on their way from the network (``rates``, as told there, one per link in
-    order) to the chain's diagram, where they are written when it is drawn (the step's
-    overlay at CHAIN_DIAGRAM, cached as the held frames after it use it): the chain grows
-    out of the picture (review 61a: the chain row replaced the network instead)."""
+    order) to the chain's diagram, where they are written when it is drawn (``drawn``: the
+    step's overlay's texts at CHAIN_DIAGRAM, cached as the held frames after it use it):
+    the chain grows out of the picture (review 61a: the chain row replaced the network)."""
     width, height = size
     c = step.chain
-    drawn = _step_overlay(timeline, step, theme, width, height, written, CHAIN_DIAGRAM)[0]
     # each rate alone ("-> loss" stays behind), and where the diagram writes it: the panel
     # writes the rates in the links' order
     links = list(zip(c.kinds, c.rates, strict=True))[: len(rates)]
@@ -454,6 +451,48 @@ def _flown(
             Text2D(word, cx + (q.x - cx) * t, top + (q.y - top) * t, size_now, r.color, align="center")
         )
     return tuple(out)
+
+
+def _names_flown(
+    step: Step,
+    theme: Theme,
+    names: list[Text2D],
+    drawn: tuple[Text2D, ...],
+    size: tuple[int, int],
+    t: float,
+) -> list[Text2D]:
+    """The nodes' names while the rates fly: a name the chain writes (``drawn``, its bold
+    names across CHAIN_BOX) flies with them from its node to its place in the chain,
+    growing to the chain's size, so the chain is seen to be the network's path laid out
+    straight (reviews 67-71: continuous morphs, not the chain replacing the picture); the
+    other names fade into the background as the network is left behind."""
+    width, height = size
+    chain = set(step.chain.names)
+    spots = {q.text: q for q in drawn if q.bold and q.text in chain and CHAIN_BOX[0] <= q.x <= CHAIN_BOX[2]}
+    bg = np.array(theme.background_bottom)
+    out = []
+    for name in names:
+        q = spots.get(name.text)
+        if q is None:
+            faded = tuple(float(v) for v in np.array(name.color) + (bg - np.array(name.color)) * t)
+            out.append(replace(name, color=faded))
+            continue
+        x0, y0, x1, y1 = _screen_box(name, width, height)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        colour = tuple(float(a + (b - a) * t) for a, b in zip(name.color, q.color, strict=True))
+        out.append(
+            Text2D(
+                name.text,
+                cx + (q.x - cx) * t,
+                cy + (q.y - cy) * t,
+                round(name.size + (q.size - name.size) * t),
+                colour,
+                bold=True,
+                align="center",
+                valign="center",
+            )
+        )
+    return out
 
 
 def chain_rates(
@@ -722,17 +761,23 @@ def frame_state(
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
     labels, carried = ((), ()) if slide else _labels(timeline, step, theme, camera, (width, height), progress)
     told = step.kind == "chain" and not in_scene and not diagram  # its rates on the network
+    flight = chain_flight(step, frame) if told else None
+    drawn = ()  # the chain as its diagram writes it: where the flights land
+    if flight is not None:
+        drawn = _step_overlay(timeline, step, theme, width, height, written, CHAIN_DIAGRAM)[0]
     if (names_shown(timeline, step) or told) and spread < 0.5:  # a sheet is too small for names
         names, backdrops = node_names(timeline, step, theme, camera, width, height)
         names, backdrops = _names_clear_of(names, backdrops, labels, camera, (width, height), timeline.font)
+        if flight is not None:  # the chain's names fly into it with its rates, the others fade
+            names, backdrops = _names_flown(step, theme, names, drawn, (width, height), flight), []
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
     if nudging:
         values, backdrops = nudged_values(timeline, step, theme, camera, (width, height), progress)
         texts, rects = texts + values, rects + backdrops
     if told:
         rates, backdrops = chain_rates(timeline, step, theme, camera, width, height, stage)
-        if (flight := chain_flight(step, frame)) is not None:  # on their way to the chain
-            rates, backdrops = _flown(timeline, step, theme, rates, (width, height), written, flight), ()
+        if flight is not None:  # on their way to the chain
+            rates, backdrops = _flown(step, rates, drawn, (width, height), flight), ()
         texts, rects = texts + rates, rects + backdrops
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)

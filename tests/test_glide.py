@@ -10,9 +10,11 @@ import pytest
 from nnviz3d.frames import GLIDE_SECONDS, frame_state, project, step_region
 from nnviz3d.layout import DESCENT_REGION, EPILOGUE_REGION, NETWORK_REGIONS
 from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
 
 W, H = 1280, 720
+DARK_BG = THEMES["dark"].background_bottom
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +87,33 @@ def test_no_glide_out_of_the_chain_or_a_card(run):
     )
     box = _box(tl, after_card.first_frame)
     assert np.allclose(box, _box(tl, after_card.first_frame + round(GLIDE_SECONDS * tl.fps) + 1), atol=1e-9)
+
+
+def test_the_chains_names_fly_from_their_nodes_into_the_chain(run):
+    """While the chain rule's rates fly from the network to the chain, the names the chain
+    writes (h3, out) fly with them from their nodes to their places in it; the others fade."""
+    from nnviz3d.frames import chain_flight
+
+    _, tl = run
+    step = next(s for s in tl.steps if s.kind == "chain" and "h3" in s.chain.names)
+    frames = [f for f in tl.frames_of(step.index) if chain_flight(step, f) is not None]
+    assert len(frames) >= 10
+    names = ("h3", "out", "x1", "h1")
+
+    def where(frame):
+        return {t.text: t for t in frame_state(tl, frame, W, H).texts if t.text in names}
+
+    start, mid = where(frames[0]), where(frames[len(frames) // 2])
+    after = frame_state(tl, frames[-1] + 2, W, H)  # the diagram drawn: its names, bold, in the chain
+    landed = {t.text: t for t in after.texts if t.bold and t.text in ("h3", "out")}
+    for name in ("h3", "out"):
+        a, b, q = start[name], mid[name], landed[name]
+        assert b.bold and b.align == "center" and b.valign == "center"
+        t = chain_flight(step, frames[len(frames) // 2])
+        assert 0.2 < t < 0.9
+        # on its way: between where it stood by its node and its place in the chain
+        assert min(a.y, q.y) - 0.01 < b.y < max(a.y, q.y) + 0.01
+        assert abs(b.y - q.y) < abs(a.y - q.y) and abs(b.x - q.x) < abs(a.x - q.x) + 0.02
+    for name in ("x1", "h1"):  # not in the chain: fading towards the background
+        gap = [np.linalg.norm(np.array(t[name].color) - np.array(DARK_BG)) for t in (start, mid)]
+        assert gap[1] < gap[0] - 0.1
