@@ -47,7 +47,7 @@ DESCENT_REGION = (0.03, 0.18, 0.34, 0.68)
 
 #: hall and lecture when the panel beside the network needs a third of the frame: the fit
 #: plot of a function-fitting scene, the hand calculation's numbers at caption size
-NARROW_NETWORK_REGION = (0.015, 0.13, 0.615, 0.76)
+NARROW_NETWORK_REGION = (0.015, 0.17, 0.585, 0.76)
 
 
 def scene_shape(screen: str, layers: tuple[int, ...], n_records: int, fit: bool) -> str:

@@ -247,3 +247,25 @@ def test_the_summarys_answer_stands_right_of_out(screen):
     ) / 2
     assert answer.align == "left" and ax > ox and abs(ay - oy) * H < 1
     assert ax * W + advance_em("0.558", LATIN_FONT) * answer.size < W
+
+
+@pytest.mark.parametrize("screen", ["lecture", "hall"])
+def test_handcalcs_arrows_and_names_keep_off_its_panels(screen):
+    """handcalc's outputs' arrows stood over its values table's "y" (review 71b), and in
+    the hall's type x3's name ran under the code line: the narrowed network leaves both
+    their room."""
+    from dataclasses import replace
+
+    from nnviz3d.frames import _screen_box, frame_state
+    from nnviz3d.hud_scenes import SIDE_X0
+
+    _, tl = prepare(load_scene(SCENES / "handcalc_322.toml"))
+    tl = replace(tl, screen=screen)
+    step = next(s for s in tl.steps if s.kind == "output_error")
+    fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    arrows = [p for p in fs.polylines if p.color in (DARK.negative, DARK.positive)]
+    assert len(arrows) >= 2
+    assert max(x for p in arrows for x, _ in p.points) < SIDE_X0  # a gap before the table
+    (x3,) = [t for t in fs.texts if t.text == "x3"]
+    code = max(r.y1 for r in fs.rects if r.y0 == pytest.approx(0.015) and r.x0 < 0.02)  # its panel's top
+    assert _screen_box(x3, W, H)[1] > code + 0.005
