@@ -460,8 +460,11 @@ def test_a_saturated_hidden_node_is_said_where_its_delta_is_made(story):
     late = next(s for s in tl.steps if s.epoch == 1998 and s.kind == "delta" and s.layer == 1)
     slopes = [late.values[f"l1[0,{j}]"] * (1 - late.values[f"l1[0,{j}]"]) for j in range(4)]
     assert f"{min(slopes):.3g}" == "0.0108" and int(np.argmin(slopes)) == 3
+    # record 1's slope, said as record 1's: over all four records h4's weights change the
+    # most in iteration 1998 (review 72b read "it barely learns" as the node's, not the record's)
     assert late.gloss.startswith(
-        ": h4's slope 0.0108 is nearly 0 (its value near 1 or 0), so it barely learns"
+        ": on record 1 h4's slope 0.0108 is nearly 0 (its value near 1 or 0),"
+        " so this record barely moves its weights"
     )
     early = next(s for s in tl.steps if s.epoch == 1 and s.kind == "delta" and s.layer == 1)
-    assert "barely learns" not in early.caption
+    assert "barely moves" not in early.caption
