@@ -1620,7 +1620,7 @@ MAP_SHADES = (0.10, 0.62)
 
 
 #: the least room, in lines, the landscape's key of shades keeps under the words beside it
-MAP_KEY_LINES = 2.2
+MAP_KEY_LINES = 1.4
 
 
 def _band_edges(loss: np.ndarray) -> np.ndarray:
@@ -1775,27 +1775,57 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     kx = sx1 + 0.025
     room = w * (x1 - kx)
     title = wrap(hud.t("map_title"), size, room)
-    out.texts.append(Text2D(title, kx, y1, size, theme.muted))
-    words_bottom = y1 - (title.count("\n") + 1) * line
-    said = wrap(hud.t("map_path"), size, room)
-    path_bottom = words_bottom - 0.5 * line - (said.count("\n") + 1) * line
-    # (each where it leaves the key under it its two words' room: the hall's narrow column
-    # dropped the path's, and its path read as the real training's, review 71b)
-    if len(m.path) > 1 and path_bottom - line >= sy0 + MAP_KEY_LINES * line:  # what the path is
-        out.texts.append(Text2D(said, kx, words_bottom - 0.5 * line, size, theme.text))
-        words_bottom = path_bottom
-    dashed = wrap(hud.t("map_dashed"), size, room)  # and the dashed line (review 70b: never explained)
-    dashed_bottom = words_bottom - 0.5 * line - (dashed.count("\n") + 1) * line
-    if dashed_bottom - line >= sy0 + MAP_KEY_LINES * line:
-        out.texts.append(Text2D(dashed, kx, words_bottom - 0.5 * line, size, theme.muted))
-        words_bottom = dashed_bottom
-    key_h = min((sy1 - sy0) * 0.4, words_bottom - line - sy0)
+    # what the path is, with its steps so far; what the green arrow is; the dashed line
+    # (reviews 70b: never explained; 71a, 72b: their names on the map covered its lines)
+    walked = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
+    reached, points = _path_reached(m, square, walked, (w, h))
+    steps = hud.t("map_path_steps", n=reached) if reached else hud.t("map_path")
+    # (the path's words fitted to their longest, the count, so they keep their lines as it runs)
+    widest = wrap(hud.t("map_path_steps", n=len(m.path) - 1), size, room)
+    said = wrap(steps, size, room)
+    key = [
+        *([(said, theme.text, widest.count("\n") + 1)] if len(m.path) > 1 else []),
+        (wrap(hud.t("map_gradient_key"), size, room), theme.gradient, None),
+        (wrap(hud.t("map_dashed"), size, room), theme.muted, None),
+    ]
+
+    # all of them where they fit over the shades' key, else without the title (the shades
+    # say "loss"), then the dashed line's, then the arrow's: never the path's (the hall's
+    # narrow column dropped it, and its path read as the real training's, review 71b)
+    def tall(items: list) -> float:
+        return sum((lines or words.count("\n") + 1) * line for words, _, lines in items) + 0.5 * line * len(
+            items
+        )
+
+    titled = [(title, theme.muted, None), *key]
+    shown = next(
+        (
+            items
+            for items in (titled, key, key[:2], key[:1])
+            if y1 - tall(items) - line >= sy0 + MAP_KEY_LINES * line
+        ),
+        key[:1],
+    )
+    top = y1 + 0.5 * line  # (the first without the gap the others keep over them)
+    for words, colour, lines in shown:
+        out.texts.append(Text2D(words, kx, top - 0.5 * line, size, colour))
+        top -= 0.5 * line + (lines or words.count("\n") + 1) * line
+    # the shades' key in one row level with the square's foot, low loss to high (standing,
+    # it took the room of two of the words above it, review 72b)
+    low, high = hud.t("map_low"), hud.t("map_high")
+    low_w, high_w = (_width_em(hud, t) * size / w for t in (low, high))
+    if low_w + high_w + 0.04 > x1 - kx:  # (the hall's Japanese: "low", the shades say of what)
+        low = hud.t("map_low_short")
+        low_w = _width_em(hud, low) * size / w
+    cells = max(0.02, min(0.1, x1 - kx - low_w - high_w - 0.02))
+    row_y, cell_h = sy0 + 0.3 * size / h, 0.7 * size / h
+    out.texts.append(Text2D(low, kx, row_y + cell_h / 2, size, theme.muted, valign="center"))
+    c0 = kx + low_w + 0.008
     for i in range(MAP_BANDS):
         shade = tuple(_map_shade(theme, np.array(i / (MAP_BANDS - 1))))
-        b0 = sy0 + key_h * i / MAP_BANDS
-        out.rects.append(Rect2D(kx, b0, kx + 0.02, b0 + key_h / MAP_BANDS, shade, 1.0))
-    out.texts.append(Text2D(hud.t("map_low"), kx + 0.028, sy0, size, theme.muted, valign="bottom"))
-    out.texts.append(Text2D(hud.t("map_high"), kx + 0.028, sy0 + key_h, size, theme.muted))
+        a = c0 + cells * i / MAP_BANDS
+        out.rects.append(Rect2D(a, row_y, a + cells / MAP_BANDS, row_y + cell_h, shade, 1.0))
+    out.texts.append(Text2D(high, c0 + cells + 0.008, row_y + cell_h / 2, size, theme.muted, valign="center"))
     # the point and the gradient's direction from it (uphill: only its direction is the
     # point here, drawn a seventh of the map long); then the path the two weights take alone,
     # step after step of -gradient, drawn as the shot goes, a ball at its head with its count
@@ -1805,58 +1835,29 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     grad_end = (px + gx * reach / w, py + gy * reach / h)
     out.lines += _arrow((px, py), grad_end, theme.gradient, 4.0, w, h)
     out.rects += disc(px, py, 7.0 * h / 720, w, h, theme.muted)
-    square_side = (sx0, box[1], sx1, box[3])  # (names stay on the map: off its axis numbers and key)
-    taken = _name_beside(hud, out, (px, py), grad_end, hud.t("map_gradient"), theme.gradient, square_side)
     if len(m.path) < 2:
         return
-    points = _map_points(m, square, m.path)
-    pixels = points * (w, h)
-    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pixels, axis=0).T))])
-    walked = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
-    reached = int(np.searchsorted(along, walked * along[-1], side="right")) - 1
     shown = points[: reached + 1]
     if len(shown) > 1:  # (at most a point every two pixels of the way: a polyline of thousands is slow)
-        keep = np.unique(np.searchsorted(along[: reached + 1], np.arange(0, along[reached], 2.0)))
+        pixels = points[: reached + 1] * (w, h)
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pixels, axis=0).T))])
+        keep = np.unique(np.searchsorted(along, np.arange(0, along[-1], 2.0)))
         trail = [tuple(q) for q in shown[keep].tolist()] + [tuple(shown[-1])]
         out.lines.append(Polyline2D(tuple(trail), theme.text, 4.0))
     head = tuple(shown[-1])
     out.rects += disc(head[0], head[1], 11.0 * h / 720, w, h, theme.text)
-    if reached:
-        count = hud.t("map_steps", n=reached)
-        way = tuple(shown[max(0, len(shown) - 20)])
-        _name_beside(hud, out, way, head, count, theme.text, square_side, avoid=taken)
 
 
-def _name_beside(
-    hud: Hud, out: Overlay, start, end, name: str, colour, box: Box, avoid: Box | None = None
-) -> Box:
-    """``name`` past ``end`` of the way from ``start`` (screen 0..1), on a backdrop over the
-    map's lines, kept in ``box``; over ``end`` where it would cover ``avoid`` (the hall's
-    narrow map put the path's count on the gradient's name). Returns its backdrop's box."""
-    w, h, size = hud.width, hud.height, hud.min_size
-    ux, uy = (end[0] - start[0]) * w, (end[1] - start[1]) * h
-    far = math.hypot(ux, uy) or 1.0
-    gap = 16.0 * h / 720
-    tx, ty = end[0] + ux / far * gap / w, end[1] + uy / far * gap / h
-    wide, tall = _width_em(hud, name) * size / w, size * LINE / h
-
-    def inside(left: float) -> float:
-        return min(max(left, box[0] + 0.004), box[2] - wide - 0.004)
-
-    left, low = inside(tx if ux >= 0 else tx - wide), ty if uy >= 0 else ty - tall
-    drawn = (left - 0.004, low, left + wide + 0.004, low + tall)
-    if (
-        avoid is not None
-        and drawn[0] < avoid[2]
-        and avoid[0] < drawn[2]
-        and drawn[1] < avoid[3]
-        and avoid[1] < drawn[3]
-    ):
-        left, low = inside(end[0] - wide / 2), end[1] + gap / h
-        drawn = (left - 0.004, low, left + wide + 0.004, low + tall)
-    out.rects.append(Rect2D(*drawn, hud.theme.panel, 0.7))
-    out.texts.append(Text2D(name, left, low + tall, size, colour))
-    return drawn
+def _path_reached(m, square: Box, walked: float, frame: tuple[int, int]) -> tuple[int, np.ndarray]:
+    """How many steps of the landscape's path the ball has walked when ``walked`` (0..1) of
+    its length on screen is behind it (it moves at one pace in pixels, not in steps: the
+    valley's floor takes hundreds of short ones), and the path's points on the square."""
+    points = _map_points(m, square, m.path)
+    if len(points) < 2:
+        return 0, points
+    pixels = points * frame
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pixels, axis=0).T))])
+    return int(np.searchsorted(along, walked * along[-1], side="right")) - 1, points
 
 
 def _arrow(

@@ -163,12 +163,13 @@ def test_the_ball_walks_the_path_during_the_shot_and_the_map_stays(run):
         discs = [r for r in rects if r.color == DARK.text and r.opacity == 1.0]
         centre = np.array([(min(r.x0 for r in discs) + max(r.x1 for r in discs)) / 2,
                            (min(r.y0 for r in discs) + max(r.y1 for r in discs)) / 2])  # fmt: skip
-        counts = [t.text for t in texts if t.text.endswith(" steps")]
+        # the steps walked so far, in the key's line of what the path is
+        counts = [t.text.replace("\n", " ") for t in texts if t.text.replace("\n", " ").startswith("white:")]
         return centre, counts
 
     (a, none), (b, some), (c, all_) = ball(0.0), ball(0.5), ball(1.0)
-    assert none == [] and all_ == [f"{len(m.path) - 1} steps"]
-    assert len(some) == 1 and 0 < int(some[0].split()[0]) < len(m.path) - 1
+    assert none == ["white: these two alone"] and all_ == [f"white: these two alone, {len(m.path) - 1} steps"]
+    assert len(some) == 1 and 0 < int(some[0].split(", ")[1].split()[0]) < len(m.path) - 1
     assert np.linalg.norm(c - a) > 0.05 and np.linalg.norm(b - a) > 0.01
     assert c[0] < a[0] and c[1] > a[1]  # it ends left and up: along the valley to its floor
     _, _, first, _ = _drawn(tl, 0.0)
@@ -186,8 +187,10 @@ def test_the_bands_are_shaded_low_to_high_and_the_key_says_which_end_is_low(run)
     _, tl = run
     m, texts, rects, _ = _drawn(tl, 1.0)
     words = {t.text for t in texts}
-    assert {"low loss", "high", "gradient: uphill", "h3 -> out →", "h2 -> out ↑"} <= words
-    assert any(t.replace("\n", " ") == "white: these two alone" for t in words)
+    assert {"low loss", "high", "h3 -> out →", "h2 -> out ↑"} <= words
+    flat = {t.replace("\n", " ") for t in words}
+    key = {"white: these two alone, 1792 steps", "green arrow: uphill", "dashed: the loss where they start"}
+    assert key <= flat
     assert {"-0.945", "0.756"} <= words  # the point's two weights on the axes
     assert {"-1.5", "-0.5", "0", "0.5", "1", "1.5"} <= words  # and round values (not the ends: 1.54)
     assert not {"-1.73", "1.54", "-0.0238"} & words
@@ -211,3 +214,26 @@ def test_the_status_line_writes_no_mean_error_beside_the_loss_map(run):
     _, tl = run
     texts, _, _ = overlay(tl, _landscape(tl), DARK, W, H)
     assert not any("mean |error|" in t.text for t in texts)
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_no_words_stand_on_the_map_and_its_key_keeps_the_path_and_the_arrow(run, layout):
+    """The gradient's name and the path's count stood on the map on dark backdrops that cut
+    bands out of its contours (reviews 69b, 71a, 72b): they are in the key beside it, and
+    the map's square carries no text and no backdrop. The hall's narrower key drops the
+    title and the dashed line's words before the path's and the arrow's."""
+    tl = replace(run[1], screen=layout)
+    _, texts, rects, _ = _drawn(tl, 1.0)
+    from collections import Counter
+
+    size = Counter((round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) for r in rects).most_common(1)[0][0]
+    cells = [r for r in rects if (round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) == size]
+    x0, y0 = min(r.x0 for r in cells), min(r.y0 for r in cells)
+    x1, y1 = max(r.x1 for r in cells), max(r.y1 for r in cells)
+    for t in texts:
+        if t.align == "left" and t.valign == "top":  # (the axes' numbers stand outside it)
+            assert not (x0 < t.x < x1 and y0 < t.y < y1), t.text
+    backdrops = [r for r in rects if r.opacity < 1.0 and r.x0 > x0 and r.x1 < x1 and r.y0 > y0 and r.y1 < y1]
+    assert backdrops == []
+    flat = {t.text.replace("\n", " ") for t in texts}
+    assert "white: these two alone, 1792 steps" in flat and "green arrow: uphill" in flat
