@@ -21,7 +21,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "records_all": "all {n} records",
         "records_one": "the one record",
         "skip": "... {gap} iterations later: iteration {epoch} begins",
-        "skip_after": "... {gap} iterations after iteration {after}: iteration {epoch}, step by step again",
+        # (why these: review 72b found iteration 1998 never motivated)
+        "skip_after": (
+            "... {gap} iterations after iteration {after}: iteration {epoch}, step by step again,"
+            " to see how small the steps have become"
+        ),
         "input": "Record {row} of {n}: input layer l0 = [{x}], target y = [{t}]",
         "bias_input": "; {names} is 1 in every record: its weights work as the hidden nodes' biases",
         "bias_inputs": "; {names} are 1 in every record: their weights work as the hidden nodes' biases",
@@ -287,7 +291,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "records_all": "全 {n} 件のレコード",
         "records_one": "1 件のレコード",
         "skip": "…… {gap} 回後：{epoch} 回目の繰り返し",
-        "skip_after": "…… {after} 回目から {gap} 回後：{epoch} 回目を再び一歩ずつ",
+        "skip_after": (
+            "…… {after} 回目から {gap} 回後：{epoch} 回目を再び一歩ずつ（一歩がどれだけ小さくなったか）"
+        ),
         "input": "レコード {row}/{n}：入力層 l0 = [{x}]、正解 y = [{t}]",
         "bias_input": "、{names} はどのレコードでも 1：その重みが隠れノードのバイアスの役目をする",
         "bias_inputs": "、{names} はどのレコードでも 1：その重みが隠れノードのバイアスの役目をする",

@@ -58,9 +58,15 @@ def test_the_cut_from_3_to_1998_is_a_fast_forward(default):
     assert [s.kind for s in lapse] == ["timelapse"] * 7 and [s.epoch for s in lapse] == TIMELAPSE
     after = tl.steps[first + len(TIMELAPSE)]
     assert after.kind == "skip"
-    assert after.caption == "... 997 iterations after iteration 1000: iteration 1998, step by step again"
+    assert after.caption == (
+        "... 997 iterations after iteration 1000: iteration 1998, step by step again,"
+        " to see how small the steps have become"
+    )
     assert after.values["skipped_iterations"] == 997.0  # 1001 to 1997
-    assert after.card == ("... 997 iterations after iteration 1000:", "iteration 1998, step by step again")
+    assert after.card == (
+        "... 997 iterations after iteration 1000:",
+        "iteration 1998, step by step again, to see how small the steps have become",
+    )
     assert kinds.count("timelapse") == 7
     assert lapse[3].caption == (
         "Fast forward to iteration 100: mean |error| 0.45874; "
