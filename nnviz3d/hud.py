@@ -1976,9 +1976,9 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     if height(big, rate_size) > top - y0:  # a long chain in a hall's type: names and rates smaller
         big, rate_size = size, min(rate_size, size)
     tall = height(big, rate_size)
-    if own_span is not None:  # the waterfall and its key under the sum, where the room has it
-        tall = min(top - y0, tall + (len(c.shares) + 1) * WATERFALL_ROW + size * LINE / h + 0.012)
-    row = top - max(0.0, (top - y0 - tall) / 2)  # the rates' line: the chain in the room's middle
+    # the rates' line: the chain in the room's middle, or at its top where the records'
+    # waterfall takes the room left under it
+    row = top - (0.0 if own_span is not None else max(0.0, (top - y0 - tall) / 2))
     name_y = row - rate_size * LINE / h - big * 0.7 / h
     for name, x in zip(c.names, centres, strict=True):
         out.texts.append(Text2D(name, x, name_y, big, theme.text, bold=True, align="center", valign="center"))
@@ -2020,6 +2020,8 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         spans.append((len(line) - len(share), len(line), theme.gradient))
         fitted = max(size, fit_size(line, big, w * (x1 - x0 - 0.02)))
         out.texts.append(Text2D(line, left_x, y, fitted, theme.text, spans=tuple(spans)))
+        # where it ends (the larger of the face's width and the estimate): the waterfall's room
+        product = (left_x + max(_width_em(hud, line), text_width_em(line)) * fitted / w, y)
         y -= fitted * LINE / h
     if shown >= appear[n + 3]:  # every record's share, summed: the gradient, and the change
         at = summed.rfind(total, 0, then)
@@ -2027,18 +2029,23 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         own = ((*own_span, theme.gradient),) if own_span is not None else ()
         spans = (*own, (at, at + len(total), theme.gradient), (then, len(summed), colour))
         out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
-        if own_span is not None:  # and seen adding up: each record's step from the last
-            below = y - (summed.count("\n") + 1) * size * LINE / h - 0.012
-            key = hud.t("chain_waterfall")
-            _waterfall(
-                out, c.shares, c.gradient, (left_x, y0 + 0.01, x1 - 0.01, below), theme, (w, h), (key, size)
-            )
+        if own_span is not None:  # and seen adding up: each record's step from the last,
+            # right of the sum it draws (under it, its rows were a few pixels each and the
+            # longer chain of syn0 left it no room at all: reviews 72a, 72b)
+            parts = summed.split("\n")
+            widest = max(max(_width_em(hud, part), text_width_em(part)) for part in parts) * size / w
+            # (up beside the product too: right of the longer of the two)
+            right = max(left_x + widest, product[0]) + 0.03
+            beside = (right, y0 + 0.01, x1 - 0.01, product[1])
+            key, total_name = hud.t("chain_waterfall", n=len(c.shares)), hud.t("bars_change_short")
+            _waterfall(out, c.shares, c.gradient, beside, theme, (w, h), (key, size), total_name)
 
 
 #: the chain's waterfall: a row a record (its share a step from where the last ended), then
-#: the gradient's, this tall at most (a fraction of the frame's height), and at least this
-#: many pixels (else it is left out: the hall's type leaves it no room)
-WATERFALL_ROW, WATERFALL_MIN_PX = 0.022, 7
+#: the gradient's, this tall at most (a fraction of the frame's height), at least tall
+#: enough for its name in the panel's type (else it is left out: the longer chain of syn0
+#: and the hall's type leave it no room), and at least this wide (of the frame's width)
+WATERFALL_ROW, WATERFALL_NAME, WATERFALL_MIN_WIDTH = 0.05, 0.85, 0.2
 
 
 def _waterfall(
@@ -2049,6 +2056,7 @@ def _waterfall(
     theme: Theme,
     frame: tuple[int, int],
     key: tuple[str, int],
+    sum_name: str,
 ) -> None:
     """The records' shares of dloss/dw as steps along one axis, each from where the one
     before ended, down a row each, and under them the gradient they reach, from 0 (reviews
@@ -2058,12 +2066,20 @@ def _waterfall(
     x0, y0, x1, y1 = box
     w, h = frame
     words, size = key
+    words = wrap(words, size, (x1 - x0) * w)
     rows = len(shares) + 1
-    row = min(WATERFALL_ROW, (y1 - y0 - size * LINE / h) / rows)
-    if row * h < WATERFALL_MIN_PX:
+    row = min(WATERFALL_ROW, (y1 - y0 - (words.count("\n") + 1) * size * LINE / h) / rows)
+    if row * h * WATERFALL_NAME < size or x1 - x0 < WATERFALL_MIN_WIDTH:
         return
     out.texts.append(Text2D(words, x0, y1, size, theme.muted))
-    y1 -= size * LINE / h
+    y1 -= (words.count("\n") + 1) * size * LINE / h
+    # each row named: its record, then the sum (review 72a: unlabelled, the bars were noise)
+    names = [*(str(r + 1) for r in range(len(shares))), sum_name]
+    name_size = size
+    name_w = max(text_width_em(t) for t in names) * name_size / w + 0.01
+    for k, name in enumerate(names):
+        out.texts.append(Text2D(name, x0, y1 - (k + 0.5) * row, name_size, theme.muted, valign="center"))
+    x0 += name_w
     ends = np.concatenate([[0.0], np.cumsum(shares)])
     lo, hi = min(0.0, float(ends.min())), max(0.0, float(ends.max()))
 

@@ -312,7 +312,7 @@ def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
     total = next(t for t in texts if t.text.startswith("4 records"))
     dim = tuple(float(v) for v in 0.5 * np.array(DARK.gradient) + 0.5 * np.array(DARK.background_bottom))
     colours = (dim, DARK.gradient)
-    bars = [r for r in rects if r.color in colours and r.opacity == 1.0 and r.y1 < total.y - 0.05]
+    bars = [r for r in rects if r.color in colours and r.opacity == 1.0]
     bars.sort(key=lambda r: -r.y0)  # top row first
     c = step.chain
     assert len(bars) == len(c.shares) + 1
@@ -335,7 +335,16 @@ def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
     assert (bars[-1].x0, bars[-1].x1) == pytest.approx((x0, x0 + c.gradient * scale), abs=1e-9)
     x_lo, y_lo, x_hi, _ = CHAIN_BOX
     assert all(x_lo <= r.x0 and r.x1 <= x_hi and r.y0 >= y_lo for r in bars)
-    assert min(r.y1 - r.y0 for r in bars) * H >= 9  # rows a hall could tell apart
-    # its key over it (review 65a: unlabelled, the bars could not be decoded)
-    key = next(t for t in texts if t.text.startswith("each record's share of the gradient, from the last"))
-    assert bars[0].y1 < key.y - key.size / H < total.y
+    # beside the sum it draws, not under it (there its rows were 13 px: reviews 72a, 72b)
+    from nnviz3d.primitives import text_width_em
+
+    right = max(text_width_em(line) for line in total.text.split("\n")) * total.size / W
+    assert min(r.x0 for r in bars) > total.x + right * 0.9
+    assert min(r.y1 - r.y0 for r in bars) * H >= 18  # rows a hall could tell apart
+    # its key over it (review 65a: unlabelled, the bars could not be decoded) and each row
+    # named, its record's number or the sum, level with it, left of it (review 72a)
+    key = next(t for t in texts if t.text == "4 records added up")
+    assert bars[0].y1 < key.y - key.size / H
+    for bar, name in zip(bars, ["1", "2", "3", "4", "sum"], strict=True):
+        label = next(t for t in texts if t.text == name and t.valign == "center" and t.x < bar.x0)
+        assert label.y == pytest.approx((bar.y0 + bar.y1) / 2, abs=0.005) and label.size >= 16
