@@ -1577,10 +1577,16 @@ def loss_curve(hud: Hud, box: Box, out: Overlay) -> None:
         out.lines.append(Polyline2D(((hx, ay + hy), (ax1, ay), (hx, ay - hy)), colour, 4.0 * stroke))
     else:  # the ball is where the step lands: the way travelled needs no head
         ax1 = qx
-    if curve.magnify != 1:  # "x10" by the step, as the update's caption says it
-        out.texts.append(
-            Text2D(f"{curve.magnify:g}{TIMES}", (px + ax1) / 2, ay - 0.012, size, colour, align="center")
-        )
+    # "change x20" by the step, as the update's caption says it (a bare "20x" read as a third
+    # magnification beside the changes' and the arrows', review 72a); the big plot's once its
+    # ball has rolled (before, it stood under the gradient's name)
+    label = hud.t("curve_magnified", m=f"{curve.magnify:g}")
+    if curve.magnify != 1 and not big:
+        out.texts.append(Text2D(label, (px + ax1) / 2, ay - 0.012, size, colour, align="center"))
+    elif curve.magnify != 1 and abs(qx - px) >= 0.01:  # over the ball, on the bowl's side away
+        # from its tangent and its way (under it, the words ran into the weight axis's)
+        align, tx = ("right", qx - 0.004) if curve.change < 0 else ("left", qx + 0.004)
+        out.texts.append(Text2D(label, tx, qy + 0.012, size, colour, align=align, valign="bottom"))
     if big:  # a loss axis with the loss where the weight is and at the bowl's bottom: a dip
         # of 0.0009 drawn across the plot's height is not a deep bowl, and says so; and a
         # weight axis with the weight where it is and at the bottom

@@ -414,7 +414,7 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     curve = step.loss_curve
     graph = (moved / (curve.change * curve.magnify)) * (curve.w[-1] - curve.w[0])  # the axis's width
     assert curve.magnify == 20 and 0.2 < graph < 0.35  # the panel's width, about
-    assert "20×" in words
+    assert "change ×20" in words  # the change's magnification, said as the update's caption says it
     # the curve, sampled at 81 weights
     curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))
     assert len(curve.points) == 81
