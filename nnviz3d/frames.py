@@ -612,11 +612,16 @@ def region_glide(timeline: Timeline, step: Step, prev_step: Step | None, frame: 
     """How far (eased, 0..1) the network has glided into the step's region from the step
     before's: a move, not a cut, between the network and the shots that shrink it (reviews
     67-71: "continuous morphs instead of layout swaps"); 1 where the regions are one, or
-    where either step is a card (a clean slide: nothing to glide from or to) or the step
-    before ended without the network (the chain rule's chain, alone across the frame)."""
+    where either step is a card (a clean slide: nothing to glide from or to), the step
+    before ended without the network (the chain rule's chain, alone across the frame), or
+    one of them is a glance and the other not (its panels are drawn at once)."""
     if prev_step is None or step.card is not None or prev_step.card is not None:
         return 1.0
     if prev_step.kind == "chain" and prev_step.chain is not None:  # it ended on its chain alone
+        return 1.0
+    if (step.kind in EPILOGUE_KINDS) != (prev_step.kind in EPILOGUE_KINDS):
+        # into or out of a glance: its chart and table stand at once, and the network gliding
+        # in over them read as a glitch (reviews 72b, 73a, 73b); between glances it glides
         return 1.0
     if step_region(timeline, step) == step_region(timeline, prev_step):
         return 1.0
