@@ -61,7 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "saturated": "; the slope is nearly 0 (the output is near 0 or 1), so learning slows",
         # (record 1's: over all four records h4's weights still change the most, review 72b)
         "saturated_node": (
-            ": on record 1 {node}'s slope {s} is nearly 0 (its value near 1 or 0),"
+            ": on record 1 {node}'s slope {s} is nearly 0 (its value {v} is near {end}),"
             " so this record barely moves its weights"
         ),
         "delta_nodes": "l{k}_delta = l{k}_error × the slope l{k}*(1-l{k})",
@@ -326,7 +326,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "delta_gloss": "：ノードの入力をどれだけ動かすか",
         "saturated": "。傾きがほぼ 0（出力が 0 か 1 に近い）なので学習は遅くなる",
         "saturated_node": (
-            "：レコード 1 では {node} の傾き {s} はほぼ 0（値が 1 か 0 に近い）なので、"
+            "：レコード 1 では {node} の傾き {s} はほぼ 0（値 {v} が {end} に近い）なので、"
             "このレコードはその重みをほとんど動かさない"
         ),
         "delta_nodes": "l{k}_delta = l{k}_error × 傾き l{k}*(1-l{k})",

@@ -463,7 +463,7 @@ def test_a_saturated_hidden_node_is_said_where_its_delta_is_made(story):
     # record 1's slope, said as record 1's: over all four records h4's weights change the
     # most in iteration 1998 (review 72b read "it barely learns" as the node's, not the record's)
     assert late.gloss.startswith(
-        ": on record 1 h4's slope 0.0108 is nearly 0 (its value near 1 or 0),"
+        ": on record 1 h4's slope 0.0108 is nearly 0 (its value 0.989 is near 1),"
         " so this record barely moves its weights"
     )
     early = next(s for s in tl.steps if s.epoch == 1 and s.kind == "delta" and s.layer == 1)

@@ -579,7 +579,11 @@ def delta(b: Builder, beat: Beat) -> None:
             flattest = int(np.argmin(slope))
             if slope[flattest] < SATURATED:  # (review 71a: iteration 1998's h4, 0.0108, unsaid)
                 name = lay.node_name(k, flattest)
-                gloss = b.t("saturated_node", node=name, s=fmt_sig(float(slope[flattest])))
+                value = float(a[0, flattest])  # (which end it is near: review 73b read "1 or 0" as vague)
+                end = "1" if value > 0.5 else "0"
+                gloss = b.t(
+                    "saturated_node", node=name, s=fmt_sig(float(slope[flattest])), v=fmt_sig(value), end=end
+                )
         written = [_delta_terms(b, err[0, j], slope[j]) for j in range(d.shape[1])]
         nodes = [lay.node_id(k, j) for j in range(d.shape[1])]
         if len(nodes) > 1:
