@@ -2085,7 +2085,9 @@ def _waterfall(
     name_w = max(text_width_em(t) for t in names) * name_size / w + 0.01
     for k, name in enumerate(names):
         out.texts.append(Text2D(name, x0, y1 - (k + 0.5) * row, name_size, theme.muted, valign="center"))
-    x0 += name_w
+    bar = row * 0.8
+    reach, wing = bar * 0.8 * h / w, bar * 0.8  # each row's head, past its end (a filled arrow's)
+    x0, x1 = x0 + name_w + reach, x1 - reach
     ends = np.concatenate([[0.0], np.cumsum(shares)])
     lo, hi = min(0.0, float(ends.min())), max(0.0, float(ends.max()))
 
@@ -2094,7 +2096,6 @@ def _waterfall(
 
     top = y1
     out.lines.append(Polyline2D(((at(0.0), top), (at(0.0), top - rows * row)), theme.muted, 2.0))
-    bar = row * 0.8
     # each record's from where the last ended, in the gradient's green half-way to the
     # background (its sign is its direction: blue and orange here read as the change's signs
     # of the worked change before it, reviews 67a, 67b); then the sum's from 0, full green
@@ -2109,6 +2110,17 @@ def _waterfall(
         y = top - (k + 0.5) * row
         a, b = sorted((at(float(start)), at(float(end))))
         out.rects.append(Rect2D(a, y - bar / 2, max(b, a + 1 / w), y + bar / 2, colour, 1.0))
+        # its head at its end: the way it goes is its sign (reviews 73a, 73b: one green, the
+        # subtracting records read as adding)
+        tip, way = at(float(end)), 1.0 if end >= start else -1.0
+        for i in range(HEAD_SLICES):  # (in slices: the overlay fills rectangles only)
+            x_in, x_out = tip + way * reach * i / HEAD_SLICES, tip + way * reach * (i + 1) / HEAD_SLICES
+            half = wing * (1 - (i + 0.5) / HEAD_SLICES)
+            out.rects.append(Rect2D(min(x_in, x_out), y - half, max(x_in, x_out), y + half, colour, 1.0))
+
+
+#: the slices a waterfall row's head is drawn in (the overlay fills rectangles only)
+HEAD_SLICES = 8
 
 
 #: the gap over the nudge's ratio under its rows, in lines

@@ -312,7 +312,12 @@ def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
     total = next(t for t in texts if t.text.startswith("4 records"))
     dim = tuple(float(v) for v in 0.5 * np.array(DARK.gradient) + 0.5 * np.array(DARK.background_bottom))
     colours = (dim, DARK.gradient)
-    bars = [r for r in rects if r.color in colours and r.opacity == 1.0]
+    from collections import Counter
+
+    painted = [r for r in rects if r.color in colours and r.opacity == 1.0]
+    # the rows' bodies; their heads are drawn in slices, all as wide
+    slice_w = Counter(round(r.x1 - r.x0, 12) for r in painted).most_common(1)[0][0]
+    bars = [r for r in painted if round(r.x1 - r.x0, 12) != slice_w]
     bars.sort(key=lambda r: -r.y0)  # top row first
     c = step.chain
     assert len(bars) == len(c.shares) + 1
@@ -331,6 +336,20 @@ def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
         assert bar.color == dim  # the gradient's colour, dimmer: its sign is its direction
         end += share
     assert end == pytest.approx(c.gradient, abs=1e-15)
+    # each row's head past its end, the way its share goes (reviews 73a, 73b: in one green the
+    # subtracting records read as adding): record 2's and 3's point left
+    heads = [r for r in painted if r not in bars]
+    end = 0.0
+    for bar, share in zip(bars, [*c.shares, None], strict=True):
+        mid = (bar.y0 + bar.y1) / 2
+        row = [r for r in heads if r.y0 < mid < r.y1 and r.color == bar.color]
+        assert row, share
+        ahead = x0 + ((end + share) if share is not None else c.gradient) * scale
+        if (share if share is not None else c.gradient) > 0:
+            assert min(r.x0 for r in row) == pytest.approx(ahead, abs=1e-9) and max(r.x1 for r in row) > ahead
+        else:
+            assert max(r.x1 for r in row) == pytest.approx(ahead, abs=1e-9) and min(r.x0 for r in row) < ahead
+        end += share or 0.0
     assert bars[-1].color == DARK.gradient
     assert (bars[-1].x0, bars[-1].x1) == pytest.approx((x0, x0 + c.gradient * scale), abs=1e-9)
     x_lo, y_lo, x_hi, _ = CHAIN_BOX
