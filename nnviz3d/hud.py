@@ -744,7 +744,8 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
         outs = timeline.steps[step.index - 1].visual.outputs
     rows = len(step.records)
     size = max(hud.min_size, round(h * 0.024))
-    row_h = min(size * 1.9 / h, (y1 - y0) / (rows + 1))
+    keyed = _squares_keyed(hud)  # a last row saying which square is which
+    row_h = min(size * 1.9 / h, (y1 - y0) / (rows + 1 + keyed))
     size = min(size, int(row_h * h / 1.5)) if row_h * h < size * 1.5 else size
     width_x = max(len(x) for x, _ in step.records)
     char = 0.6 * size / w
@@ -756,8 +757,10 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     sq_w = n_out * 2 * (side_max + 4) / w
     squares = sq_x + sq_w + 2 * char <= x1  # the hall's big type leaves them no room: numbers only
     sq_w = sq_w if squares else 0.0
+    keyed = keyed and squares
     tgt_x = sq_x + sq_w + char
-    out.rects.append(Rect2D(x0 - 0.006, y1 - (rows + 1.15) * row_h, x1, y1 + 0.008, theme.panel, 0.45))
+    bottom = y1 - (rows + 1.15 + keyed) * row_h
+    out.rects.append(Rect2D(x0 - 0.006, bottom, x1, y1 + 0.008, theme.panel, 0.45))
     last = len(timeline.layout.layers) - 1
     heads = _table_heads(hud, (x0, x1, col_x, sq_x), (char, side_max / w), squares and n_out == 1, last)
     for x, text, colour, align in heads:
@@ -792,13 +795,30 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
             out.rects.append(
                 Rect2D(x0 - 0.006, yc - row_h / 2, x0 - 0.002, yc + row_h / 2, theme.accent, 1.0)
             )
+    if keyed:  # which square is which, in the table's last row (reviews 71-73: explained only
+        # in the study layout's legend): a grey one, "output", a green one, "target"
+        y = y1 - (rows + 1) * row_h - row_h * 0.1
+        yc, side = y - row_h * 0.4, 0.7 * size
+        x, words = x0, (hud.t("table_key_output"), hud.t("table_key_target"))
+        for colour, word in zip((theme.node, theme.target), words, strict=True):
+            out.rects.append(Rect2D(x, yc - side / 2 / h, x + side / w, yc + side / 2 / h, colour, 1.0))
+            x += side / w + 0.4 * char
+            out.texts.append(Text2D(word, x, yc, size, theme.muted, valign="center"))
+            x += _width_em(hud, word) * size / w + 1.5 * char
     if _hall_record_note(hud):
         # the hall's caption has no room for "(record 1 shown, the update sums all 4)" where
         # its formula takes three lines (reviews 55d, 56a, 56b: the hall was never told the
         # numbers are one record's): always here, under the table whose first row is marked
-        top = y1 - (rows + 1.15) * row_h - 0.25 * size / h
+        top = bottom - 0.25 * size / h
         text = hud.t("record_note_table") + "\n" + hud.t("record_note_table_update", n=len(step.records))
         out.texts.append(Text2D(text, x0, top, size, theme.muted))
+
+
+def _squares_keyed(hud: Hud) -> bool:
+    """Whether the outputs table says which of its squares is which: in the lecture layout,
+    where it draws them (the study layout's legend says it; the hall's type leaves the
+    squares no room, and a row more would make its type smaller)."""
+    return hud.timeline.screen == "lecture"
 
 
 def _hall_record_note(hud: Hud) -> str:

@@ -468,3 +468,27 @@ def test_a_saturated_hidden_node_is_said_where_its_delta_is_made(story):
     )
     early = next(s for s in tl.steps if s.epoch == 1 and s.kind == "delta" and s.layer == 1)
     assert "barely moves" not in early.caption
+
+
+def test_the_lecture_table_says_which_square_is_the_output_and_which_the_target(story):
+    """Reviews 71-73: the table's grey and green squares were explained only in the study
+    layout's legend. In the lecture layout its last row says so: a grey square, "output",
+    a green one, "target", under the records' rows; the hall draws no squares, nor the key."""
+    from nnviz3d.hud import overlay
+    from nnviz3d.primitives import THEMES
+
+    dark = THEMES["dark"]
+    _, tl = story
+    step = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    texts, rects, _ = overlay(replace(tl, screen="lecture"), step, dark, 1280, 720)
+    output = next(t for t in texts if t.text == "output")
+    target = next(t for t in texts if t.text == "target")
+    assert output.y == pytest.approx(target.y) and output.x < target.x
+    last_row = min(t.y for t in texts if t.mono and t.text == "1 1 1")
+    assert output.y < last_row - 0.02  # under the records
+    for word, colour in ((output, dark.node), (target, dark.target)):
+        level = [r for r in rects if abs((r.y0 + r.y1) / 2 - word.y) < 0.005]
+        square = next(r for r in level if r.color == colour and r.x1 <= word.x)
+        assert word.x - square.x1 < 0.02 and (square.y1 - square.y0) * 720 >= 15  # just before its word
+    hall = [t.text for t in overlay(replace(tl, screen="hall"), step, dark, 1280, 720)[0]]
+    assert "output" not in hall and "target" not in hall
