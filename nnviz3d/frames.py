@@ -771,7 +771,9 @@ def frame_state(
     if flight is not None:
         drawn = _step_overlay(timeline, step, theme, width, height, written, CHAIN_DIAGRAM)[0]
     if (names_shown(timeline, step) or told) and spread < 0.5:  # a sheet is too small for names
-        names, backdrops = node_names(timeline, step, theme, camera, width, height)
+        names, backdrops = node_names(
+            timeline, step, theme, camera, width, height, _caption_drawn(step, texts)
+        )
         names, backdrops = _names_clear_of(names, backdrops, labels, camera, (width, height), timeline.font)
         if flight is not None:  # the chain's names fly into it with its rates, the others fade
             names, backdrops = _names_flown(step, theme, names, drawn, (width, height), flight), []
@@ -2857,14 +2859,32 @@ def named_in(text: str, names: list[str]) -> set[str]:
     return {n for n in names if found_terms(((n,),), text)}
 
 
+def _caption_drawn(step: Step, texts: tuple[Text2D, ...]) -> str:
+    """The step's caption as the overlay drew it: with its gloss where that found room, else
+    its headline alone (the hall's big type drops the gloss, and h4 stood lit at iteration
+    1998 for a gloss that was not there, review 72b)."""
+    if not step.gloss:
+        return step.caption
+    gloss = " ".join(step.gloss.split()).lower()
+    drawn = (" ".join(t.text.split()).lower() for t in texts if len(t.text) > 12)
+    return step.caption if any(line in gloss for line in drawn) else step.headline
+
+
 def node_names(
-    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+    timeline: Timeline,
+    step: Step,
+    theme: Theme,
+    camera: Camera,
+    width: int,
+    height: int,
+    caption: str | None = None,
 ) -> tuple[list[Text2D], list[Rect2D]]:
     """Each node's name by its sphere, on a backdrop over the weights that cross there;
-    the nodes the caption names in the accent colour and bold."""
+    the nodes the caption (as drawn: ``caption``, else the step's) names in the accent
+    colour and bold."""
     layout = timeline.layout
     names = [layout.name_of(node) for node in range(layout.n_nodes)]
-    named = named_in(step.caption, names)
+    named = named_in(step.caption if caption is None else caption, names)
     size = name_size(height, timeline.screen)
     small = step.kind in ("descent", "landscape")  # the network small beside its curve: a crowd
     # the study layout's beads stand under its spheres: its names beside them, every one

@@ -269,3 +269,23 @@ def test_handcalcs_arrows_and_names_keep_off_its_panels(screen):
     (x3,) = [t for t in fs.texts if t.text == "x3"]
     code = max(r.y1 for r in fs.rects if r.y0 == pytest.approx(0.015) and r.x0 < 0.02)  # its panel's top
     assert _screen_box(x3, W, H)[1] > code + 0.005
+
+
+def test_a_name_is_lit_only_where_the_caption_drawn_says_it(story):
+    """At iteration 1998 the hidden deltas' gloss names h4 (its slope is nearly 0); the
+    hall's big type has no room for that gloss, and h4 stood lit for words that were not
+    there (review 72b). Lit as the caption is drawn: in the lecture h4, in the hall none."""
+    from dataclasses import replace
+
+    from nnviz3d.frames import frame_state
+
+    _, tl = story
+    step = next(s for s in tl.steps if s.epoch == 1998 and s.kind == "delta" and s.layer == 1)
+    assert "h4's slope" in step.gloss
+    lit = {}
+    for screen in ("lecture", "hall"):
+        state = frame_state(replace(tl, screen=screen), step.first_frame + step.n_frames - 1, W, H)
+        words = " ".join(t.text for t in state.texts)
+        lit[screen] = ({t.text for t in state.texts if t.bold and t.text in ("h1", "h2", "h3", "h4")}, words)
+    assert lit["lecture"][0] == {"h4"} and "h4's slope" in lit["lecture"][1]
+    assert lit["hall"][0] == set() and "h4's slope" not in lit["hall"][1]
