@@ -27,6 +27,7 @@ from nnviz3d.hud import (
     EQUALS,
     MIN_TEXT,
     MOVING_KINDS,
+    activation_cells,
     caption_parts,
     caption_parts_shown,
     chain_appear,
@@ -34,6 +35,7 @@ from nnviz3d.hud import (
     overlay,
     rate_colour,
     rate_number,
+    record_marks,
     sheets_shown,
     sign_spans,
     spans_of,
@@ -754,9 +756,10 @@ def frame_state(
     # the network is drawn as panels (hud_scenes.py), or the shot is a panel's alone (the
     # chain rule: its chain is the picture, across the frame)
     diagram = step.kind == "chain" and not in_scene and (stage is None or stage >= CHAIN_DIAGRAM)
-    panels_only = shape(timeline) == "grids" or diagram
+    # (what the trained nodes compute is drawn as maps alone, big: hud's gallery)
+    panels_only = shape(timeline) == "grids" or diagram or step.kind == "features"
     sheet_labels: tuple[Label3D, ...] = ()
-    if step.feature_maps is not None and not in_scene and not slide and glide == 1.0:
+    if step.feature_maps is not None and not in_scene and not slide and glide == 1.0 and not panels_only:
         # the maps are drawn at a glance (a fast forward, the epilogue): the output's reaches
         # up to the outputs panel beside the network; once it stands there (sized by the
         # network's spacing, they filled the frame while it glided in)
@@ -2357,7 +2360,6 @@ def _feature_tiles(
     width, height = frame
     aspect = width / height
     gap = node_spacing(layout, camera, aspect) or 0.2  # (maps need two varying inputs: 2+ nodes)
-    bg, ink = np.array(theme.background_bottom), np.array(theme.node)
     rects, frames, texts = [], [], []
     last = len(layout.layers) - 1
     size = max(10, round(height * MIN_TEXT.get(timeline.screen, 0.024)))
@@ -2374,21 +2376,7 @@ def _feature_tiles(
         side = max(0.02, min(side, (right_end + 0.01 - axis - rx) * aspect))
         x0, y0 = rx, cy - side / 2
         w_side = side / aspect  # the same pixels across as up
-        n = m.shape[0]
-        cw, ch = w_side / n, side / n
-        colours = (bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]).tolist()
-        for i in range(n):
-            for j in range(n):
-                rects.append(
-                    Rect2D(
-                        x0 + i * cw,
-                        y0 + j * ch,
-                        x0 + (i + 1) * cw,
-                        y0 + (j + 1) * ch,
-                        tuple(colours[i][j]),
-                        1.0,
-                    )
-                )
+        rects += activation_cells(m, (x0, y0, x0 + w_side, y0 + side), theme)
         box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
         frames.append(Polyline2D(box, theme.muted, 1.0))
         if not output and side * height >= size:  # whose map it is (two reviews asked): its name beside it
@@ -2400,11 +2388,7 @@ def _feature_tiles(
             )
             texts.append(Text2D(name, nx, cy, size, theme.muted, valign="center"))
         if output:  # the training records on the learned rule, and what its axes are
-            for u, v, t in step.feature_records:  # a target-coloured square: filled for 1, hollow for 0
-                cx, cy = x0 + u * w_side, y0 + v * side
-                fill = tuple(theme.target) if t >= 0.5 else tuple(theme.panel)
-                for r, colour in ((8 / height, theme.target), (5 / height, fill)):
-                    rects.append(Rect2D(cx - r / aspect, cy - r, cx + r / aspect, cy + r, colour, 1.0))
+            rects += record_marks(step.feature_records, (x0, y0, x0 + w_side, y0 + side), theme, frame, 8.0)
             if step.feature_axes and side * height >= 4 * size:
                 plot = (x0, y0, w_side, side)
                 texts += _map_axes(step.feature_axes, layout.name_of(node), plot, size, theme)

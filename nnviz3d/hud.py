@@ -144,6 +144,9 @@ def _code_floor(hud: Hud) -> float:
 def study_regions(hud: Hud) -> list[tuple[str, Box]]:
     """Every panel, as in a study video on a laptop: records, legend and code down the
     left, the values bottom right, two charts bottom centre."""
+    if hud.step.kind == "features":  # the maps are the picture, in every layout
+        return [("header", (0.015, 0.82, 0.985, 0.985)), ("caption", (0.015, 0.84, 0.985, 0.89)),
+                ("gallery", GALLERY_BOX)]  # fmt: skip
     n_rows, row_h = _records_rows(hud)
     legend_top = min(0.58, 0.80 - (n_rows + 1) * row_h - 0.01)
     legend_bottom = _legend_bottom(hud, legend_top, _code_floor(hud))
@@ -213,6 +216,9 @@ def _scene_regions(hud: Hud, screen: str) -> list[tuple[str, Box]] | None:
     (hud_scenes.py, which registers their panels); None for the 3D network's own."""
     if hud.step.kind in EPILOGUE_KINDS:
         return _epilogue_regions(hud)
+    if hud.step.kind == "features":  # the maps are the picture
+        caption = HALL_CAPTION if screen == "hall" else CAPTION_BOX
+        return [("status", STATUS_BOX), ("caption", caption), ("gallery", GALLERY_BOX)]
     from nnviz3d import hud_scenes
 
     return hud_scenes.regions(hud, screen)
@@ -235,6 +241,8 @@ def _epilogue_regions(hud: Hud) -> list[tuple[str, Box]]:
 
 
 HALL_CAPTION = (0.015, 0.725, 0.985, 0.925)  # three lines of the hall's type
+#: what the trained nodes compute, big: the hidden maps and the output's across the frame
+GALLERY_BOX = (0.015, 0.03, 0.985, 0.71)
 #: steps whose 2D layer moves with the tween (drawn again each frame, not once per step)
 MOVING_KINDS = ("descent", "landscape", "nudge")
 #: shots of their own, one big panel each: the chain rule's across the frame, the
@@ -1903,6 +1911,108 @@ def _arrow(
     ]
     shaft = Polyline2D(((ax, ay), (bx, by)), colour, stroke)
     return [shaft, Polyline2D((wing[0], (bx, by), wing[1]), colour, stroke)]
+
+
+def activation_cells(m: np.ndarray, box: Box, theme: Theme) -> list[Rect2D]:
+    """A node's map as cells (``box``: x0, y0, x1, y1 on screen): input 1 across, input 2
+    up, dark 0 to bright 1 (the node's colour over the background)."""
+    x0, y0, x1, y1 = box
+    n = m.shape[0]
+    cw, ch = (x1 - x0) / n, (y1 - y0) / n
+    bg, ink = np.array(theme.background_bottom), np.array(theme.node)
+    colours = (bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]).tolist()
+    return [
+        Rect2D(x0 + i * cw, y0 + j * ch, x0 + (i + 1) * cw, y0 + (j + 1) * ch, tuple(colours[i][j]), 1.0)
+        for i in range(n)
+        for j in range(n)
+    ]
+
+
+def record_marks(
+    records: tuple[tuple[float, float, float], ...],
+    box: Box,
+    theme: Theme,
+    frame: tuple[int, int],
+    r_px: float,
+) -> list[Rect2D]:
+    """The training records on an output's map: a square in the target's colour, filled
+    for a target of 1, hollow for 0, ``r_px`` pixels from its middle to its side."""
+    x0, y0, x1, y1 = box
+    w, h = frame
+    out = []
+    for u, v, t in records:
+        cx, cy = x0 + u * (x1 - x0), y0 + v * (y1 - y0)
+        fill = tuple(theme.target) if t >= 0.5 else tuple(theme.panel)
+        for r, colour in ((r_px, theme.target), (r_px * 0.625, fill)):
+            out.append(Rect2D(cx - r / w, cy - r / h, cx + r / w, cy + r / h, colour, 1.0))
+    return out
+
+
+def _framed(out: Overlay, box: Box, colour) -> None:
+    x0, y0, x1, y1 = box
+    out.lines.append(Polyline2D(((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)), colour, 1.5))
+
+
+@panel("gallery")
+def gallery(hud: Hud, box: Box, out: Overlay) -> None:
+    """What the trained nodes compute, big (the payoff the fast forward and the epilogue
+    show 58 px beside their nodes): the hidden nodes' maps in a grid on the left, each named
+    over it, an arrow, and the output's map on the right, as large as the room allows, its
+    axes named and the training records on it."""
+    step, theme, w, h = hud.step, hud.theme, hud.width, hud.height
+    maps = step.feature_maps
+    if maps is None:
+        return
+    lay = hud.timeline.layout
+    hidden = [node for node in lay.layer_nodes(1) if not np.all(np.isnan(maps[node]))]
+    output = next(iter(lay.layer_nodes(len(lay.layers) - 1)))
+    x0, y0, x1, y1 = box
+    size = max(hud.min_size, round(h * 0.024))  # (the study layout's least, 8 px, is for its tables)
+    line = size * LINE / h
+    cols = math.ceil(math.sqrt(len(hidden)))
+    rows = math.ceil(len(hidden) / cols)
+    # the output's map: the room's height under its title, over its axis's numbers
+    out_side = (y1 - y0 - 2.2 * line) * h  # pixels
+    gap = 0.02
+    # the hidden maps: as tall as the room under the title holds, a name over each
+    cell = min((y1 - y0 - line - rows * line - (rows - 1) * gap) / rows * h, out_side * 0.48)
+    grid_w = cols * cell / w + (cols - 1) * gap
+    arrow_w = 0.07
+    total = grid_w + arrow_w + out_side / w + 0.06  # (and the output's up axis name right of it)
+    left = x0 + max(0.0, (x1 - x0 - total) / 2)
+    out.texts.append(Text2D(hud.t("features_hidden"), left, y1, size, theme.muted))
+    top = y1 - line
+    for k, node in enumerate(hidden):
+        r, c = divmod(k, cols)
+        mx = left + c * (cell / w + gap)
+        my = top - r * (cell / h + line + gap) - line - cell / h
+        square = (mx, my, mx + cell / w, my + cell / h)
+        out.rects.extend(activation_cells(maps[node], square, theme))
+        _framed(out, square, theme.muted)
+        out.texts.append(Text2D(lay.name_of(node), mx + cell / w / 2, my + cell / h + line * 0.95, size,
+                                theme.text, bold=True, align="center"))  # fmt: skip
+    # the arrow: the hidden maps go into the output's
+    ax0, ax1 = left + grid_w + 0.015, left + grid_w + arrow_w - 0.015
+    ay = (y0 + y1) / 2
+    out.lines.append(Polyline2D(((ax0, ay), (ax1, ay)), theme.muted, 4.0))
+    out.lines.append(
+        Polyline2D(((ax1 - 0.012, ay + 0.02), (ax1, ay), (ax1 - 0.012, ay - 0.02)), theme.muted, 4.0)
+    )
+    ox = left + grid_w + arrow_w
+    oy = y0 + 1.2 * line
+    square = (ox, oy, ox + out_side / w, oy + out_side / h)
+    out.texts.append(Text2D(hud.t("features_output"), ox, y1, size, theme.muted))
+    out.rects.extend(activation_cells(maps[output], square, theme))
+    _framed(out, square, theme.muted)
+    out.rects.extend(record_marks(step.feature_records, square, theme, (w, h), 12.0 * h / 720))
+    if len(step.feature_axes) == 2:  # what runs across and up, each from 0 to 1
+        across, up = step.feature_axes
+        out.texts.append(Text2D(f"{across} \u2192", (square[0] + square[2]) / 2, oy - 0.008, size, theme.text,
+                                align="center"))  # fmt: skip
+        out.texts.append(Text2D("0", square[0], oy - 0.008, size, theme.muted, align="center"))
+        out.texts.append(Text2D("1", square[2], oy - 0.008, size, theme.muted, align="center"))
+        out.texts.append(Text2D(f"{up} \u2191", square[2] + 0.01, (oy + square[3]) / 2, size, theme.text,
+                                valign="center"))  # fmt: skip
 
 
 #: when each part of the chain rule's shot is drawn, as a share of its length: first on

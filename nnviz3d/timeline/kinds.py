@@ -1135,6 +1135,40 @@ def at_a_glance(b: Builder, beat: Beat, key: str) -> None:
     )
 
 
+@step_kind("features", seconds=5.0, phase="summary")
+def features(b: Builder, beat: Beat) -> None:
+    """What the trained nodes compute, big: each hidden node's output over the two varying
+    inputs as a map of its own, and the output's, which combines them into the rule (the
+    fast forward and the epilogue draw them 58 px beside their nodes; reviews 73a, 73b asked
+    for them as the payoff, full size). After the epilogue, before the summary."""
+    lay, trace = b.layout, b.trace
+    maps = feature_maps(b, list(trace.final_weights), trace.final_biases)
+    b.labels = [""] * lay.n_nodes
+    b.add(
+        b.t("features", n=lay.layers[1]),
+        gloss=b.t("features_gloss"),
+        values={"mean_abs_error": float(trace.summaries.mean_abs_error[-1])},
+        extras={
+            "feature_maps": maps,
+            "feature_records": _on_map(b),
+            "feature_key": _feature_key(b),
+            "feature_axes": _feature_axes(b),
+        },
+        weights=b.flat_weights(list(trace.final_weights)),
+        node_values=np.full(lay.n_nodes, np.nan),
+        satellites=np.full_like(b.visual.satellites, np.nan),
+        halos=np.full(lay.n_nodes, np.nan),
+        current_record=None,
+    )
+
+
+def has_feature_maps(spec, layers: tuple[int, ...]) -> bool:
+    """Whether feature_maps draws this network: two varying inputs in 0..1, sigmoid layers
+    of at most FEATURE_MAX_NODES nodes."""
+    sigmoids = set(spec.activations) == {"sigmoid"}
+    return feature_varying(spec) is not None and max(layers) <= FEATURE_MAX_NODES and sigmoids
+
+
 @step_kind("summary", seconds=8.0, phase="summary")
 def summary(b: Builder, beat: Beat) -> None:
     """What the trained network does: the rule its rounded outputs follow, its answer to an
@@ -1230,9 +1264,9 @@ def feature_maps(b: Builder, weights, biases) -> np.ndarray | None:
     varying inputs (0..1 each, FEATURE_GRID cells a side), the other inputs at their value.
     Sigmoid networks of at most FEATURE_MAX_NODES nodes a layer only (values in 0..1)."""
     spec, lay = b.spec, b.layout
-    pair = feature_varying(spec)
-    if pair is None or max(lay.layers) > FEATURE_MAX_NODES or set(spec.activations) != {"sigmoid"}:
+    if not has_feature_maps(spec, lay.layers):
         return None
+    pair = feature_varying(spec)
     g = np.linspace(0.0, 1.0, FEATURE_GRID)
     first, second = np.meshgrid(g, g, indexing="ij")  # [i, j]: input 1 = g[i], input 2 = g[j]
     x = np.tile(spec.inputs[0], (FEATURE_GRID**2, 1)).astype(float)

@@ -21,7 +21,7 @@ from nnviz3d.layout import MAX_SATELLITES, make_layout, region_aspect, scene_sha
 from nnviz3d.mlp import forward, overflow_allowed
 from nnviz3d.text import message
 from nnviz3d.timeline.code import code_listing
-from nnviz3d.timeline.kinds import DURATIONS, KINDS, Beat, chains
+from nnviz3d.timeline.kinds import DURATIONS, KINDS, Beat, chains, has_feature_maps
 from nnviz3d.timeline.model import (
     DIM,
     MAX_PANEL_COLS,
@@ -185,6 +185,8 @@ def story(scene: Scene, epochs: tuple[int, ...]) -> Iterator[Beat]:
             yield Beat("card", later[0], text="card_epilogue" if len(later) > 1 else "card_epilogue_last")
         for epoch in later:
             yield Beat("epilogue", epoch, batches[0])
+        if has_feature_maps(spec, spec.layers):  # what the nodes learned, big: the payoff
+            yield Beat("features", spec.epochs, batches[0])
         yield Beat("summary", spec.epochs, batches[0])
 
 

@@ -1,0 +1,76 @@
+"""What the trained nodes compute, big: after the epilogue, before the summary, each hidden
+node's output over the two varying inputs as a map, and the output's, across the frame (the
+fast forward draws them 58 px beside their nodes; reviews 73a, 73b asked for the payoff)."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz3d.frames import frame_state
+from nnviz3d.hud import overlay
+from nnviz3d.pipeline import prepare
+from nnviz3d.primitives import THEMES
+from nnviz3d.scene import load_scene
+
+SCENES = Path(__file__).parent.parent / "scenes"
+W, H = 1280, 720
+DARK = THEMES["dark"]
+
+
+@pytest.fixture(scope="module")
+def default():
+    return prepare(load_scene())
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def test_the_maps_come_after_the_epilogue_and_are_the_trained_networks_own(default):
+    trace, tl = default
+    kinds = [s.kind for s in tl.steps]
+    assert kinds.count("features") == 1
+    at = kinds.index("features")
+    assert kinds[at - 1] == "epilogue" and kinds[at + 1] == "summary"
+    step = tl.steps[at]
+    assert step.headline == "What the 4 hidden nodes learned"
+    assert step.epoch == 60000 and step.feature_axes == ("x1", "x2")
+    # each cell is the trained network's own value there: x1 across, x2 up, x3 = 1
+    syn0, syn1 = (np.asarray(w) for w in trace.final_weights)
+    maps, n = step.feature_maps, step.feature_maps.shape[1]
+    for i, j in ((0, 0), (0, n - 1), (n - 1, 0), (n - 1, n - 1), (7, 19)):
+        x = np.array([i / (n - 1), j / (n - 1), 1.0])
+        hidden = _sigmoid(x @ syn0)
+        out = _sigmoid(hidden @ syn1)[0]
+        for k in range(4):
+            assert maps[tl.layout.node_id(1, k)][i, j] == pytest.approx(hidden[k], abs=1e-12)
+        assert maps[tl.layout.node_id(2, 0)][i, j] == pytest.approx(out, abs=1e-12)
+    corners = maps[tl.layout.node_id(2, 0)][[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert corners[1] > 0.9 and corners[2] > 0.9 and corners[0] < 0.1 and corners[3] < 0.1  # XOR
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall", "study"])
+def test_the_maps_are_big_and_named_and_the_network_gives_way(default, layout):
+    _, tl = default
+    tl = replace(tl, screen=layout)
+    step = next(s for s in tl.steps if s.kind == "features")
+    texts, rects, lines = overlay(tl, step, DARK, W, H)
+    frames = [p for p in lines if len(p.points) == 5 and p.points[0] == p.points[-1]]
+    sides = sorted((max(x for x, _ in p.points) - min(x for x, _ in p.points)) * W for p in frames)
+    assert len(sides) == 5
+    assert sides[0] >= 150 and sides[-1] >= 2 * sides[0] * 0.9  # the hidden maps, the output's larger
+    names = {t.text: t for t in texts if t.text in ("h1", "h2", "h3", "h4")}
+    assert set(names) == {"h1", "h2", "h3", "h4"} and all(t.size >= 16 for t in names.values())
+    assert {"x1 →", "x2 ↑"} <= {t.text for t in texts}
+    teal = [r for r in rects if r.color == DARK.target]
+    marks = {(round((r.x0 + r.x1) / 2, 6), round((r.y0 + r.y1) / 2, 6)) for r in teal}
+    assert len(marks) == 4  # the four training records on the output's map (filled: a target of 1)
+    state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+    assert len(state.sphere_centers) == 0 and len(state.cylinder_centers) == 0  # the maps are the picture
+
+
+def test_a_network_without_maps_has_no_such_step():
+    _, tl = prepare(load_scene(SCENES / "fit_square.toml"))
+    assert "features" not in [s.kind for s in tl.steps]
