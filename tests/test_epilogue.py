@@ -34,10 +34,12 @@ def test_default_timeline_ends_with_the_epilogue_then_the_summary(default):
     _, tl = default
     kinds = [s.kind for s in tl.steps]
     assert kinds[-1] == "summary" and kinds.count("summary") == 1
-    tail = tl.steps[-1 - len(EPILOGUE) : -1]
+    # the epilogue, then what the trained nodes compute, big (test_features.py), then the summary
+    assert kinds[-2] == "features"
+    tail = tl.steps[-2 - len(EPILOGUE) : -2]
     assert [s.kind for s in tail] == ["epilogue"] * len(EPILOGUE)
     assert [s.epoch for s in tail] == EPILOGUE
-    card = tl.steps[-2 - len(EPILOGUE)]
+    card = tl.steps[-3 - len(EPILOGUE)]
     assert card.kind == "card" and card.caption == "To the end at a glance: iteration 10000 to 60000"
     assert tl.steps[-1].epoch == 60000
     # compact: one step per iteration, never node by node
@@ -157,7 +159,7 @@ def test_epilogue_captions_give_the_trace_numbers(default):
         )
         assert s.display_error == e and s.display_error_epoch == s.epoch
         assert np.array_equal(s.visual.outputs, trace.updates[(s.epoch, 1)].outputs)
-    last = tl.steps[-2]
+    last = tl.steps[-3]  # (then the features, then the summary)
     assert last.values["mean_abs_error"] == pytest.approx(0.0031835307, abs=1e-9)
     assert last.caption == (
         "Iteration 60000: mean |error| 0.00318; outputs 0.00261 0.997 0.997 0.00387 vs targets 0 1 1 0"
@@ -295,10 +297,10 @@ def test_the_length_estimate_includes_the_epilogue(default):
     scene = load_scene()
     assert story_seconds(scene) == pytest.approx(tl.duration, rel=0.01)
     assert story_seconds(scene) - story_seconds(scene, scene.render.epochs) == pytest.approx(
-        7 * 3.0 + 1.6 + 2 * 2.0 + 8.0
+        7 * 3.0 + 1.6 + 2 * 2.0 + 5.0 + 8.0
     )
     beats = list(story(scene, scene.render.epochs))
-    assert [b.kind for b in beats[-4:]] == ["card", *["epilogue"] * 2, "summary"]
+    assert [b.kind for b in beats[-5:]] == ["card", *["epilogue"] * 2, "features", "summary"]
     other = replace(scene, render=replace(scene.render, epochs=(1, 2), epilogue=True))
     _, tl2 = prepare(other)
     assert estimate_seconds(other) == pytest.approx(tl2.duration, rel=0.01)
@@ -443,7 +445,7 @@ def test_the_squares_key_names_the_inputs_held_fixed(default):
     input [1, 0, 0] has it at 0, so the key must say what the squares assume. The summary
     itself draws no squares: its nodes carry the unseen input's values."""
     _, tl = default
-    last = tl.steps[-2]
+    last = tl.steps[-3]  # (then the features, then the summary)
     assert last.kind == "epilogue" and last.epoch == 60000
     assert last.feature_key == "maps over x1, x2 (x3 = 1): black 0, white 1"
     words = [t.text for t in overlay(tl, last, THEMES["dark"], 1280, 720)[0]]
@@ -484,7 +486,7 @@ def test_the_error_charts_numbers_stand_clear_of_the_curve(default):
     from nnviz3d.charts import _crosses
 
     _, tl = default
-    last = tl.steps[-2]
+    last = tl.steps[-3]  # (then the features, then the summary)
     assert last.kind == "epilogue" and last.epoch == 60000
     texts, _, lines = overlay(tl, last, THEMES["dark"], 1280, 720)
     curve = max((p for p in lines if len(p.points) > 50), key=lambda p: len(p.points))

@@ -59,13 +59,14 @@ def test_back_from_the_landscape_the_network_grows_into_its_region(run):
     assert widths[-1] > 2 * (before[2] - before[0]) * 0.9
 
 
-def test_into_a_glance_it_cuts_and_between_glances_it_glides(default):
+def test_into_a_glance_it_cuts(default):
     """Into a glance its chart and table stand at once: the network gliding in over them
     read as a glitch (reviews 72b, 73a, 73b), so it stands in its place from the first frame,
-    its maps with it; from the epilogue to the summary (both glances) it glides."""
+    its maps with it."""
     _, tl = default
     step = next(s for s in tl.steps if s.kind == "timelapse")
     assert step_region(tl, step) == EPILOGUE_REGION
+    assert tl.steps[step.index - 1].kind not in ("timelapse", "epilogue", "summary")
     frames = tl.frames_of(step.index)
     assert _inside(_box(tl, frames[0]), EPILOGUE_REGION)
 
@@ -73,12 +74,6 @@ def test_into_a_glance_it_cuts_and_between_glances_it_glides(default):
         return sum(1 for r in frame_state(tl, frame, W, H).rects if r.x1 - r.x0 < 0.01 and r.opacity == 1.0)
 
     assert maps(frames[0]) > 100
-    summary = next(s for s in tl.steps if s.kind == "summary")
-    assert tl.steps[summary.index - 1].kind == "epilogue"
-    n_glide = round(GLIDE_SECONDS * tl.fps)
-    first, standing = _box(tl, summary.first_frame), _box(tl, summary.first_frame + n_glide)
-    assert not np.allclose(first, standing, atol=0.01)  # on its way from the epilogue's place
-    assert _inside(standing, step_region(tl, summary))
 
 
 def test_no_glide_out_of_the_chain_or_a_card(run):

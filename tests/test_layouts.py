@@ -374,14 +374,16 @@ def test_an_output_square_fills_its_frame_by_the_value(timelines):
     tl = timelines["lecture"]
     end = next(s for s in tl.steps if s.kind == "end")
     fs = frame_state(tl, tl.frames_of(end.index)[-1], 1280, 720)
+    key = next(t.y for t in fs.texts if t.text == "output")  # the table's key row: its squares apart
+    rows = [r for r in fs.rects if abs((r.y0 + r.y1) / 2 - key) > 0.01]
     grey = sorted(
         (
             (r.x1 - r.x0) * 1280 * (r.y1 - r.y0) * 720
-            for r in fs.rects
+            for r in rows
             if r.color == fs.theme.node and r.opacity == 1.0
         ),
     )
-    teal = [(r.x1 - r.x0) * 1280 * (r.y1 - r.y0) * 720 for r in fs.rects if r.color == fs.theme.target]
+    teal = [(r.x1 - r.x0) * 1280 * (r.y1 - r.y0) * 720 for r in rows if r.color == fs.theme.target]
     outputs = sorted(float(v) for v in end.visual.outputs[:, 0])  # 0.471 0.487 0.541 0.543
     full = max(teal)  # a target of 1 fills its frame
     assert len(grey) == 4 and grey == pytest.approx([full * v for v in outputs], rel=0.02)

@@ -79,7 +79,7 @@ def test_bad_output_is_refused_in_one_line_before_any_rendering(tmp_path, capsys
         (["--format", "png", "--out", str(tmp_path / "folder")], "other files than frames"),
         (["--out", str(tmp_path / "folder")], "is a folder"),
         (["--format", "tiff", "--out", str(tmp_path / "a.mp4")], "unknown format"),
-        (["--steps", "150-999", "--out", str(tmp_path / "a.mp4")], "outside the video's steps 0..166"),
+        (["--steps", "150-999", "--out", str(tmp_path / "a.mp4")], "outside the video's steps 0..167"),
         (["--steps", "9-3", "--out", str(tmp_path / "a.mp4")], "runs backwards"),
         (["--chapter", "2-sideways", "--out", str(tmp_path / "a.mp4")], "no chapter '2-sideways'"),
         (["--subtitles", "fr", "--out", str(tmp_path / "a.mp4")], "--subtitles"),
