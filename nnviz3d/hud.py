@@ -1972,10 +1972,10 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
     cols = math.ceil(math.sqrt(len(hidden)))
     rows = math.ceil(len(hidden) / cols)
     # the output's map: the room's height under its title, over its axis's numbers
-    out_side = (y1 - y0 - 2.2 * line) * h  # pixels
+    out_side = (y1 - y0 - 2.7 * line) * h  # pixels (the records' marks stand out of its corners)
     gap = 0.02
     # the hidden maps: as tall as the room under the title holds, a name over each
-    cell = min((y1 - y0 - line - rows * line - (rows - 1) * gap) / rows * h, out_side * 0.48)
+    cell = min((y1 - y0 - 2 * line - rows * line - (rows - 1) * gap) / rows * h, out_side * 0.48)
     grid_w = cols * cell / w + (cols - 1) * gap
     arrow_w = 0.07
     total = grid_w + arrow_w + out_side / w + 0.06  # (and the output's up axis name right of it)
@@ -1991,6 +1991,12 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
         _framed(out, square, theme.muted)
         out.texts.append(Text2D(lay.name_of(node), mx + cell / w / 2, my + cell / h + line * 0.95, size,
                                 theme.text, bold=True, align="center"))  # fmt: skip
+    if len(step.feature_axes) == 2 and hidden:  # the hidden maps' axes too, once, by the grid's corner
+        across, up = step.feature_axes
+        bottom = top - rows * (cell / h + line + gap) + gap
+        out.texts.append(Text2D(f"{across} \u2192", left, bottom - 0.006, size, theme.muted))
+        out.texts.append(Text2D(f"{up} \u2191", left - 0.008, bottom + cell / h / 2, size, theme.muted,
+                                align="right", valign="center"))  # fmt: skip
     # the arrow: the hidden maps go into the output's
     ax0, ax1 = left + grid_w + 0.015, left + grid_w + arrow_w - 0.015
     ay = (y0 + y1) / 2

@@ -40,6 +40,7 @@ def test_the_maps_come_after_the_epilogue_and_are_the_trained_networks_own(defau
     # each cell is the trained network's own value there: x1 across, x2 up, x3 = 1
     syn0, syn1 = (np.asarray(w) for w in trace.final_weights)
     maps, n = step.feature_maps, step.feature_maps.shape[1]
+    assert n == 61  # finer than the small maps' 31 cells (review 74b: blocky at this size)
     for i, j in ((0, 0), (0, n - 1), (n - 1, 0), (n - 1, n - 1), (7, 19)):
         x = np.array([i / (n - 1), j / (n - 1), 1.0])
         hidden = _sigmoid(x @ syn0)
@@ -63,7 +64,8 @@ def test_the_maps_are_big_and_named_and_the_network_gives_way(default, layout):
     assert sides[0] >= 150 and sides[-1] >= 2 * sides[0] * 0.9  # the hidden maps, the output's larger
     names = {t.text: t for t in texts if t.text in ("h1", "h2", "h3", "h4")}
     assert set(names) == {"h1", "h2", "h3", "h4"} and all(t.size >= 16 for t in names.values())
-    assert {"x1 →", "x2 ↑"} <= {t.text for t in texts}
+    axes = [t.text for t in texts if t.text in ("x1 →", "x2 ↑")]
+    assert sorted(axes) == ["x1 →", "x1 →", "x2 ↑", "x2 ↑"]  # the hidden grid's and the output's
     teal = [r for r in rects if r.color == DARK.target]
     marks = {(round((r.x0 + r.x1) / 2, 6), round((r.y0 + r.y1) / 2, 6)) for r in teal}
     assert len(marks) == 4  # the four training records on the output's map (filled: a target of 1)

@@ -1142,7 +1142,8 @@ def features(b: Builder, beat: Beat) -> None:
     fast forward and the epilogue draw them 58 px beside their nodes; reviews 73a, 73b asked
     for them as the payoff, full size). After the epilogue, before the summary."""
     lay, trace = b.layout, b.trace
-    maps = feature_maps(b, list(trace.final_weights), trace.final_biases)
+    # (finer than the small maps' 31 cells: 13-px blocks read as blocky at this size, 74b)
+    maps = feature_maps(b, list(trace.final_weights), trace.final_biases, grid=FEATURE_GRID_BIG)
     b.labels = [""] * lay.n_nodes
     b.add(
         b.t("features", n=lay.layers[1]),
@@ -1218,6 +1219,7 @@ SATURATED = 0.05
 #: cells along each side of a feature map: fine enough that the output's (about 200 px a
 #: side at 720p) reads as a smooth surface (11 was a blocky 10 x 10 to two reviews)
 FEATURE_GRID = 31
+FEATURE_GRID_BIG = 61  # the features step's big maps
 #: feature maps are drawn for networks no bigger than this (a node's map needs room beside it)
 FEATURE_MAX_NODES = 8
 
@@ -1259,23 +1261,23 @@ def _on_map(b: Builder) -> tuple[tuple[float, float, float], ...]:
     return tuple((float(x[r, pair[0]]), float(x[r, pair[1]]), float(t[r, 0])) for r in range(len(x)))
 
 
-def feature_maps(b: Builder, weights, biases) -> np.ndarray | None:
+def feature_maps(b: Builder, weights, biases, grid: int = FEATURE_GRID) -> np.ndarray | None:
     """What each node computes, as a picture: its activation over the square of the two
-    varying inputs (0..1 each, FEATURE_GRID cells a side), the other inputs at their value.
+    varying inputs (0..1 each, ``grid`` cells a side), the other inputs at their value.
     Sigmoid networks of at most FEATURE_MAX_NODES nodes a layer only (values in 0..1)."""
     spec, lay = b.spec, b.layout
     if not has_feature_maps(spec, lay.layers):
         return None
     pair = feature_varying(spec)
-    g = np.linspace(0.0, 1.0, FEATURE_GRID)
+    g = np.linspace(0.0, 1.0, grid)
     first, second = np.meshgrid(g, g, indexing="ij")  # [i, j]: input 1 = g[i], input 2 = g[j]
-    x = np.tile(spec.inputs[0], (FEATURE_GRID**2, 1)).astype(float)
+    x = np.tile(spec.inputs[0], (grid**2, 1)).astype(float)
     x[:, pair[0]], x[:, pair[1]] = first.ravel(), second.ravel()
-    maps = np.full((lay.n_nodes, FEATURE_GRID, FEATURE_GRID), np.nan)
+    maps = np.full((lay.n_nodes, grid, grid), np.nan)
     for k in range(1, b.n_w + 1):
         a = forward(spec.activations[:k], weights[:k], None if biases is None else biases[:k], x)
         for j in range(lay.layers[k]):
-            maps[lay.node_id(k, j)] = a[:, j].reshape(FEATURE_GRID, FEATURE_GRID)
+            maps[lay.node_id(k, j)] = a[:, j].reshape(grid, grid)
     return maps
 
 
