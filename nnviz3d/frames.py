@@ -590,8 +590,8 @@ def nudged_values(
 
 
 #: how long the network takes to glide from where the step before drew it to where this
-#: step draws it (beside the loss curve, over the run's chart, back): within every step's
-#: tween (TWEEN_SECONDS at least), so each of its frames has a key of its own
+#: step draws it (beside the loss curve and back): within every step's tween
+#: (TWEEN_SECONDS at least), so each of its frames has a key of its own
 GLIDE_SECONDS = 0.6
 
 
@@ -623,7 +623,7 @@ def region_glide(timeline: Timeline, step: Step, prev_step: Step | None, frame: 
         return 1.0
     if (step.kind in EPILOGUE_KINDS) != (prev_step.kind in EPILOGUE_KINDS):
         # into or out of a glance: its chart and table stand at once, and the network gliding
-        # in over them read as a glitch (reviews 72b, 73a, 73b); between glances it glides
+        # in over them read as a glitch (reviews 72b, 73a, 73b)
         return 1.0
     if step_region(timeline, step) == step_region(timeline, prev_step):
         return 1.0
