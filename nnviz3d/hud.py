@@ -1978,7 +1978,7 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
     cell = min((y1 - y0 - 2 * line - rows * line - (rows - 1) * gap) / rows * h, out_side * 0.48)
     grid_w = cols * cell / w + (cols - 1) * gap
     arrow_w = 0.07
-    total = grid_w + arrow_w + out_side / w + 0.06  # (and the output's up axis name right of it)
+    total = grid_w + arrow_w + out_side / w + 0.13  # (and right of the output: its up axis, its marks' key)
     left = x0 + max(0.0, (x1 - x0 - total) / 2)
     out.texts.append(Text2D(hud.t("features_hidden"), left, y1, size, theme.muted))
     top = y1 - line
@@ -2019,6 +2019,13 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
         out.texts.append(Text2D("1", square[2], oy - 0.008, size, theme.muted, align="center"))
         out.texts.append(Text2D(f"{up} \u2191", square[2] + 0.01, (oy + square[3]) / 2, size, theme.text,
                                 valign="center"))  # fmt: skip
+    if step.feature_records:  # what the marks at its corners are (review 75a: unexplained here)
+        kx, r_px = square[2] + 0.012 + 12.0 / w, 12.0 * h / 720
+        for n, target in enumerate((0.0, 1.0)):  # (target 1 over target 0)
+            ky = oy + (0.5 + n * 1.2) * line
+            out.rects.extend(record_marks(((0.0, 0.0, target),), (kx, ky, kx, ky), theme, (w, h), r_px))
+            word = hud.t("features_record", t=f"{target:g}")
+            out.texts.append(Text2D(word, kx + 2 * r_px / w, ky, size, theme.muted, valign="center"))
 
 
 #: when each part of the chain rule's shot is drawn, as a share of its length: first on
@@ -2222,8 +2229,8 @@ def _waterfall(
     for k, name in enumerate(names):
         out.texts.append(Text2D(name, x0, y1 - (k + 0.5) * row, name_size, theme.muted, valign="center"))
     bar = row * 0.8
-    reach, wing = bar * 0.8 * h / w, bar * 0.8  # each row's head, past its end (a filled arrow's)
-    x0, x1 = x0 + name_w + reach, x1 - reach
+    reach, wing = bar * 0.8 * h / w, bar * 0.8  # each row's head at most, within its length
+    x0 += name_w
     ends = np.concatenate([[0.0], np.cumsum(shares)])
     lo, hi = min(0.0, float(ends.min())), max(0.0, float(ends.max()))
 
@@ -2244,14 +2251,17 @@ def _waterfall(
     ]
     for k, (start, end, colour) in enumerate(steps):
         y = top - (k + 0.5) * row
-        a, b = sorted((at(float(start)), at(float(end))))
+        # an arrow as long as its share, its head at its end: the way it goes is its sign
+        # (reviews 73a, 73b: in one green the subtracting records read as adding), the head
+        # within its length (past it, the sum's read twice its length, review 75b)
+        tail, tip, way = at(float(start)), at(float(end)), 1.0 if end >= start else -1.0
+        head = min(reach, abs(tip - tail) * 0.6)
+        neck = tip - way * head
+        a, b = sorted((tail, neck))
         out.rects.append(Rect2D(a, y - bar / 2, max(b, a + 1 / w), y + bar / 2, colour, 1.0))
-        # its head at its end: the way it goes is its sign (reviews 73a, 73b: one green, the
-        # subtracting records read as adding)
-        tip, way = at(float(end)), 1.0 if end >= start else -1.0
         for i in range(HEAD_SLICES):  # (in slices: the overlay fills rectangles only)
-            x_in, x_out = tip + way * reach * i / HEAD_SLICES, tip + way * reach * (i + 1) / HEAD_SLICES
-            half = wing * (1 - (i + 0.5) / HEAD_SLICES)
+            x_in, x_out = neck + way * head * i / HEAD_SLICES, neck + way * head * (i + 1) / HEAD_SLICES
+            half = max(bar / 2, wing) * (1 - (i + 0.5) / HEAD_SLICES)
             out.rects.append(Rect2D(min(x_in, x_out), y - half, max(x_in, x_out), y + half, colour, 1.0))
 
 

@@ -312,53 +312,47 @@ def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
     total = next(t for t in texts if t.text.startswith("4 records"))
     dim = tuple(float(v) for v in 0.5 * np.array(DARK.gradient) + 0.5 * np.array(DARK.background_bottom))
     colours = (dim, DARK.gradient)
-    from collections import Counter
-
     painted = [r for r in rects if r.color in colours and r.opacity == 1.0]
-    # the rows' bodies; their heads are drawn in slices, all as wide
-    slice_w = Counter(round(r.x1 - r.x0, 12) for r in painted).most_common(1)[0][0]
-    bars = [r for r in painted if round(r.x1 - r.x0, 12) != slice_w]
-    bars.sort(key=lambda r: -r.y0)  # top row first
+    by_row: dict[float, list] = {}
+    for r in painted:  # each row an arrow: its body, then its head in slices
+        by_row.setdefault(round((r.y0 + r.y1) / 2, 9), []).append(r)
+    rows = [by_row[y] for y in sorted(by_row, reverse=True)]  # top row first
     c = step.chain
-    assert len(bars) == len(c.shares) + 1
+    assert len(rows) == len(c.shares) + 1
+    bars = [max(row, key=lambda r: r.x1 - r.x0) for row in rows]  # the bodies
+    spans = [(min(r.x0 for r in row), max(r.x1 for r in row)) for row in rows]
     zero = next(  # the axis's 0: a vertical line down through every row
         p
         for p in lines
         if p.points[0][0] == p.points[1][0] and p.points[0][1] >= bars[0].y1 > bars[-1].y0 >= p.points[1][1]
     )
     x0 = zero.points[0][0]
-    scale = (bars[0].x1 - bars[0].x0) / c.shares[0]  # record 1's step: from 0, to the right
-    assert bars[0].x0 == pytest.approx(x0, abs=1e-9) and scale > 0
+    scale = (spans[0][1] - spans[0][0]) / c.shares[0]  # record 1's step: from 0, to the right
+    assert spans[0][0] == pytest.approx(x0, abs=1e-9) and scale > 0
     end = 0.0
-    for bar, share in zip(bars, c.shares, strict=False):
-        a, b = sorted((x0 + end * scale, x0 + (end + share) * scale))
-        assert (bar.x0, bar.x1) == pytest.approx((a, b), abs=1e-9)
-        assert bar.color == dim  # the gradient's colour, dimmer: its sign is its direction
-        end += share
-    assert end == pytest.approx(c.gradient, abs=1e-15)
-    # each row's head past its end, the way its share goes (reviews 73a, 73b: in one green the
-    # subtracting records read as adding): record 2's and 3's point left
-    heads = [r for r in painted if r not in bars]
-    end = 0.0
-    for bar, share in zip(bars, [*c.shares, None], strict=True):
-        mid = (bar.y0 + bar.y1) / 2
-        row = [r for r in heads if r.y0 < mid < r.y1 and r.color == bar.color]
-        assert row, share
-        ahead = x0 + ((end + share) if share is not None else c.gradient) * scale
-        if (share if share is not None else c.gradient) > 0:
-            assert min(r.x0 for r in row) == pytest.approx(ahead, abs=1e-9) and max(r.x1 for r in row) > ahead
-        else:
-            assert max(r.x1 for r in row) == pytest.approx(ahead, abs=1e-9) and min(r.x0 for r in row) < ahead
+    for row, bar, span, share in zip(rows, bars, spans, [*c.shares, None], strict=True):
+        value = share if share is not None else c.gradient
+        start = end if share is not None else 0.0
+        a, b = sorted((x0 + start * scale, x0 + (start + value) * scale))
+        assert span == pytest.approx((a, b), abs=1e-9)  # as long as its share, head and all
+        assert bar.color == (dim if share is not None else DARK.gradient)  # the sum's bright
+        # its head (its narrowest slice) at its end, the way it goes: record 2's and 3's left
+        # (reviews 73a, 73b: in one green the subtracting records read as adding)
+        point = min(row, key=lambda r: r.y1 - r.y0)
+        assert (
+            (point.x1 == pytest.approx(b, abs=1e-9))
+            if value > 0
+            else (point.x0 == pytest.approx(a, abs=1e-9))
+        )
         end += share or 0.0
-    assert bars[-1].color == DARK.gradient
-    assert (bars[-1].x0, bars[-1].x1) == pytest.approx((x0, x0 + c.gradient * scale), abs=1e-9)
+    assert end == pytest.approx(c.gradient, abs=1e-15)
     x_lo, y_lo, x_hi, _ = CHAIN_BOX
     assert all(x_lo <= r.x0 and r.x1 <= x_hi and r.y0 >= y_lo for r in bars)
     # beside the sum it draws, not under it (there its rows were 13 px: reviews 72a, 72b)
     from nnviz3d.primitives import text_width_em
 
     right = max(text_width_em(line) for line in total.text.split("\n")) * total.size / W
-    assert min(r.x0 for r in bars) > total.x + right * 0.9
+    assert min(a for a, _ in spans) > total.x + right * 0.9  # (the heads too)
     assert min(r.y1 - r.y0 for r in bars) * H >= 18  # rows a hall could tell apart
     # its key over it (review 65a: unlabelled, the bars could not be decoded) and each row
     # named, its record's number or the sum, level with it, left of it (review 72a)
