@@ -2868,9 +2868,11 @@ def node_names(
     colour and bold."""
     layout = timeline.layout
     names = [layout.name_of(node) for node in range(layout.n_nodes)]
-    named = named_in(step.caption if caption is None else caption, names)
-    size = name_size(height, timeline.screen)
     small = step.kind in ("descent", "landscape")  # the network small beside its curve: a crowd
+    # (the small network names its lit weights' ends, which the whole caption says, whether
+    # or not the hall's type drew the gloss that says them: without, it was left unnamed)
+    named = named_in(step.caption if caption is None or small else caption, names)
+    size = name_size(height, timeline.screen)
     # the study layout's beads stand under its spheres: its names beside them, every one
     study = timeline.screen == "study"
     last = layout.node_layer == len(layout.layers) - 1

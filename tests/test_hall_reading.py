@@ -289,3 +289,19 @@ def test_a_name_is_lit_only_where_the_caption_drawn_says_it(story):
         lit[screen] = ({t.text for t in state.texts if t.bold and t.text in ("h1", "h2", "h3", "h4")}, words)
     assert lit["lecture"][0] == {"h4"} and "h4's slope" in lit["lecture"][1]
     assert lit["hall"][0] == set() and "h4's slope" not in lit["hall"][1]
+
+
+def test_the_small_network_beside_the_landscape_names_its_weights_in_the_hall_too(story):
+    """The landscape's small network names the two weights' ends (h2, h3, out); the hall's
+    caption draws its headline alone, which names none of them, and the names went with the
+    gloss when names were lit by the caption as drawn (review 75b: hall_s043 unnamed)."""
+    from dataclasses import replace
+
+    from nnviz3d.frames import frame_state
+
+    _, tl = story
+    step = next(s for s in tl.steps if s.kind == "landscape")
+    for screen in ("lecture", "hall"):
+        state = frame_state(replace(tl, screen=screen), step.first_frame + step.n_frames - 1, W, H)
+        names = {t.text for t in state.texts if t.text in ("x1", "x2", "x3", "h1", "h2", "h3", "h4", "out")}
+        assert names == {"h2", "h3", "out"}, screen
