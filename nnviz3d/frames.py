@@ -39,6 +39,7 @@ from nnviz3d.hud import (
     sheets_shown,
     sign_spans,
     spans_of,
+    square_frame,
 )
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
@@ -2376,9 +2377,9 @@ def _feature_tiles(
         side = max(0.02, min(side, (right_end + 0.01 - axis - rx) * aspect))
         x0, y0 = rx, cy - side / 2
         w_side = side / aspect  # the same pixels across as up
-        rects += activation_cells(m, (x0, y0, x0 + w_side, y0 + side), theme)
-        box = ((x0, y0), (x0 + w_side, y0), (x0 + w_side, y0 + side), (x0, y0 + side), (x0, y0))
-        frames.append(Polyline2D(box, theme.muted, 1.0))
+        square = (x0, y0, x0 + w_side, y0 + side)
+        rects += activation_cells(m, square, theme)
+        frames.append(square_frame(square, theme.muted, 1.0))
         if not output and side * height >= size:  # whose map it is (two reviews asked): its name beside it
             name = layout.name_of(node)
             nx, nw = x0 + w_side + 0.006, text_width_em(name) * size / width
@@ -2388,7 +2389,7 @@ def _feature_tiles(
             )
             texts.append(Text2D(name, nx, cy, size, theme.muted, valign="center"))
         if output:  # the training records on the learned rule, and what its axes are
-            rects += record_marks(step.feature_records, (x0, y0, x0 + w_side, y0 + side), theme, frame, 8.0)
+            rects += record_marks(step.feature_records, square, theme, frame, 8.0)
             if step.feature_axes and side * height >= 4 * size:
                 plot = (x0, y0, w_side, side)
                 texts += _map_axes(step.feature_axes, layout.name_of(node), plot, size, theme)

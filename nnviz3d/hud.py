@@ -1826,24 +1826,16 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     # all of them where they fit over the shades' key, else without the title (the shades
     # say "loss"), then the dashed line's, then the arrow's: never the path's (the hall's
     # narrow column dropped it, and its path read as the real training's, review 71b)
-    def tall(items: list) -> float:
-        return sum((lines or words.count("\n") + 1) * line for words, _, lines in items) + 0.5 * line * len(
-            items
-        )
+    def tall(items: list) -> float:  # (each item's lines and the half line over it)
+        return sum(((rows or words.count("\n") + 1) + 0.5) * line for words, _, rows in items)
 
     titled = [(title, theme.muted, None), *key]
-    shown = next(
-        (
-            items
-            for items in (titled, key, key[:2], key[:1])
-            if y1 - tall(items) - line >= sy0 + MAP_KEY_LINES * line
-        ),
-        key[:1],
-    )
+    floor = sy0 + (MAP_KEY_LINES + 1) * line
+    shown = next((items for items in (titled, key, key[:2]) if y1 - tall(items) >= floor), key[:1])
     top = y1 + 0.5 * line  # (the first without the gap the others keep over them)
-    for words, colour, lines in shown:
+    for words, colour, rows in shown:
         out.texts.append(Text2D(words, kx, top - 0.5 * line, size, colour))
-        top -= 0.5 * line + (lines or words.count("\n") + 1) * line
+        top -= 0.5 * line + (rows or words.count("\n") + 1) * line
     # the shades' key in one row level with the square's foot, low loss to high (standing,
     # it took the room of two of the words above it, review 72b)
     low, high = hud.t("map_low"), hud.t("map_high")
@@ -1948,9 +1940,10 @@ def record_marks(
     return out
 
 
-def _framed(out: Overlay, box: Box, colour) -> None:
+def square_frame(box: Box, colour, stroke: float) -> Polyline2D:
+    """A map's frame: the outline of ``box`` (x0, y0, x1, y1 on screen), closed."""
     x0, y0, x1, y1 = box
-    out.lines.append(Polyline2D(((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)), colour, 1.5))
+    return Polyline2D(((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)), colour, stroke)
 
 
 @panel("gallery")
@@ -1988,7 +1981,7 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
         my = top - r * (cell / h + line + gap) - line - cell / h
         square = (mx, my, mx + cell / w, my + cell / h)
         out.rects.extend(activation_cells(maps[node], square, theme))
-        _framed(out, square, theme.muted)
+        out.lines.append(square_frame(square, theme.muted, 1.5))
         out.texts.append(Text2D(lay.name_of(node), mx + cell / w / 2, my + cell / h + line * 0.95, size,
                                 theme.text, bold=True, align="center"))  # fmt: skip
     if len(step.feature_axes) == 2 and hidden:  # the hidden maps' axes too, once, by the grid's corner
@@ -2009,7 +2002,7 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
     square = (ox, oy, ox + out_side / w, oy + out_side / h)
     out.texts.append(Text2D(hud.t("features_output"), ox, y1, size, theme.muted))
     out.rects.extend(activation_cells(maps[output], square, theme))
-    _framed(out, square, theme.muted)
+    out.lines.append(square_frame(square, theme.muted, 1.5))
     out.rects.extend(record_marks(step.feature_records, square, theme, (w, h), 12.0 * h / 720))
     if len(step.feature_axes) == 2:  # what runs across and up, each from 0 to 1
         across, up = step.feature_axes
