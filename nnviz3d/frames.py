@@ -27,6 +27,7 @@ from nnviz3d.hud import (
     EQUALS,
     MIN_TEXT,
     MOVING_KINDS,
+    NUDGE_BOX,
     activation_cells,
     caption_parts,
     caption_parts_shown,
@@ -67,7 +68,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Signal, Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, TIMES, WANT_ROOM, fmt_sig, fmt_signed, nudge_at
+from nnviz3d.timeline.model import DIM, NUDGE, TIMES, WANT_ROOM, fmt_sig, fmt_signed, nudge_at
 
 __all__ = [
     "THEMES",
@@ -556,38 +557,197 @@ def _backdrop(label: Text2D, theme: Theme, width: int, height: int) -> Rect2D:
 
 
 def nudged_values(
-    timeline: Timeline, step: Step, theme: Theme, camera: Camera, size: tuple[int, int], progress: float
+    timeline: Timeline,
+    step: Step,
+    theme: Theme,
+    camera: Camera,
+    size: tuple[int, int],
+    progress: float,
+    radii: np.ndarray,
+    panels: tuple[Rect2D, ...],
 ) -> tuple[tuple[Text2D, ...], tuple[Rect2D, ...]]:
     """The nudge on the network itself (review 64a: "the network barely reacts, only the
-    panel moves"): the weight's value now over its middle, and under the output its
-    value and the record's loss now, all changing with the weight, each on a backdrop over
-    the weights crossing there. The panel beside says by how much."""
+    panel moves"): the weight's value now by it, and under the output its value and the
+    record's loss now, all changing with the weight, each on a backdrop, clear of the
+    weights, spheres and names. The panel beside says by how much."""
+    c = step.chain
+    width, height = size
+    decimals = 3
+
+    def written(dw: float) -> tuple[str, str]:
+        now = c.nudged(dw)
+        # the record's own loss, said so (reviews 67a, 68a, 69b, 70a, 70b read it as the
+        # batch's, 0.4952 in the descent after it)
+        loss = message(timeline.lang, "nudge_loss", v=f"{now[-1]:.{decimals + 1}f}")
+        whose = message(timeline.lang, "nudge_whose", r=c.record + 1)
+        return f"w = {now[0]:.{decimals}f}", f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{loss}\n{whose}"
+
+    # placed once for the whole step, for its widest values (a place of their own each
+    # frame, they jumped about as the weight moved)
+    weight, follows = written(nudge_at(nudge_clock(progress)))
+    key = (id(timeline), id(step), width, height)
+    held = _NUDGE_PLACES.get(key)
+    if held is None or held[0] is not timeline or held[1] is not step:  # (ids are reused)
+        if len(_NUDGE_PLACES) > 16:
+            _NUDGE_PLACES.clear()
+        places = _nudge_places(timeline, step, theme, camera, size, radii, panels, written)
+        held = _NUDGE_PLACES[key] = (timeline, step, places)
+    weight_at, follows_at = held[2]
+    texts = (replace(weight_at, text=weight), replace(follows_at, text=follows))
+    return texts, tuple(_backdrop(label, theme, width, height) for label in texts)
+
+
+#: where the nudge's numbers stand, by timeline, step and size: found once a step (a search
+#: of some hundred places, 10 ms, was a fifth of each of its frames), the same for each frame
+_NUDGE_PLACES: dict[tuple, tuple[Timeline, Step, tuple[Text2D, Text2D]]] = {}
+
+
+def _nudge_places(
+    timeline: Timeline,
+    step: Step,
+    theme: Theme,
+    camera: Camera,
+    size: tuple[int, int],
+    radii: np.ndarray,
+    panels: tuple[Rect2D, ...],
+    written: Callable[[float], tuple[str, str]],
+) -> tuple[Text2D, Text2D]:
+    """The nudge's two blocks of numbers, placed for their widest values."""
     c, layout = step.chain, timeline.layout
     width, height = size
-    now = c.nudged(nudge_at(nudge_clock(progress)))
-    text_size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]) * 1.25)
+    # a quarter over the smallest type in a lecture; the hall's smallest is as large, and
+    # larger would leave no room clear of the weights for the three lines under out
+    grow = 1.0 if timeline.screen == "hall" else 1.25
+    text_size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]) * grow)
     start, end, out = c.anchors[0][1], c.anchors[1][1], c.anchors[-1][1]
-    decimals = 3
-    weight = f"w = {now[0]:.{decimals}f}"
-    # under the output, ending at its sphere's right (its name is over it, the panel beside)
+    extremes = [written(dw) for dw in (0.0, NUDGE, -NUDGE)]
+    widest = [max((e[k] for e in extremes), key=text_width_em) for k in (0, 1)]
+    aspect = width / height
+    pitch = text_size / height
+    region = _clear_region(timeline, step)
+    boxes, segments = network_obstacles(timeline, step, camera, size, radii)
+    boxes = (*boxes, *((r.x0, r.y0, r.x1, r.y1) for r in panels))  # the overlay's panels
+    # the output's value and the record's loss (the bigger block, placed first): under the
+    # output, ending at its sphere's right (its name is over it, the panel beside), lower
+    # where a weight crosses there, else over its name; clear of every weight, sphere and name
     reach = NODE_R_MAX * layout.node_scale[out]
     under = layout.nodes[out] + np.array([reach, -reach - NAME_GAP, 0.0])
-    # the record's own loss, said so (reviews 67a, 68a, 69b, 70a, 70b read it as the batch's,
-    # 0.4952 in the descent after it)
-    loss = message(timeline.lang, "nudge_loss", v=f"{now[-1]:.{decimals + 1}f}")
-    whose = message(timeline.lang, "nudge_whose", r=c.record + 1)
-    follows = f"{c.names[-2]} = {now[-2]:.{decimals}f}\n{loss}\n{whose}"
-    # over the weight, clear of it (review 66b: just over its middle the box hid the weight
-    # being nudged, which rises to out under it) and of the hidden nodes' names
-    over = layout.nodes[start] + 0.55 * (layout.nodes[end] - layout.nodes[start]) + np.array([0.0, 0.22, 0.0])
-    spots = ((weight, over, "center", "bottom"), (follows, under, "right", "top"))
-    texts, backdrops = [], []
-    for text, point, align, valign in spots:
-        x, y = (project(camera, point, width / height)[0] + 1) / 2
-        label = Text2D(text, x, y, text_size, theme.text, align=align, valign=valign)
-        texts.append(label)
-        backdrops.append(_backdrop(label, theme, width, height))
-    return tuple(texts), tuple(backdrops)
+    (ox, oy), (ux, uy) = (project(camera, np.stack([layout.nodes[out], under]), aspect) + 1) / 2
+    lift = (ux - ox) * aspect + 2.2 * name_size(height, timeline.screen) / height
+    heights = [*((uy - k * pitch, "top") for k in np.arange(0, 3, 0.25)), (oy + lift, "bottom")]
+    places = [(ux - shift, y, valign) for shift in np.arange(0.005, 0.05, 0.005) for y, valign in heights]
+    spots = [Text2D(widest[1], x, y, text_size, theme.text, align="right", valign=v) for x, y, v in places]
+    follows_at, _ = _first_clear(spots, boxes, size, region, segments)
+    # the weight's value by it, clear of it (review 66b: just over its middle the box hid
+    # the weight being nudged, which rises to out under it) and of the others (review 75b: a
+    # box over h2 -> out)
+    ends = project(camera, layout.nodes[[start, end]], aspect)
+    (sx, sy), (ex, ey) = (ends + 1) / 2
+    shares = sorted(np.arange(0.15, 0.8, 0.05), key=lambda f: abs(f - 0.5))  # the middle first
+    along = [(sx + f * (ex - sx), sy + f * (ey - sy)) for f in shares]
+    taken = _screen_box(follows_at, width, height)
+    for scale in (1.0, 0.9, 0.8):  # smaller where there is no room between the weights
+        least = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
+        type_size = max(least, round(text_size * scale))
+        spots = [
+            Text2D(
+                widest[0],
+                x,
+                y + dy * type_size / height * side,
+                type_size,
+                theme.text,
+                align="center",
+                valign="bottom" if side > 0 else "top",
+            )
+            for dy in np.arange(0.2, 2.0, 0.1)
+            for x, y in along
+            for side in (1, -1)
+        ]
+        weight_at, covered = _first_clear(spots, (*boxes, taken), size, region, segments)
+        if not covered:
+            break
+    return weight_at, follows_at
+
+
+def network_obstacles(
+    timeline: Timeline, step: Step, camera: Camera, size: tuple[int, int], radii: np.ndarray
+) -> tuple[tuple[tuple[float, float, float, float], ...], np.ndarray]:
+    """What a number written on the network must not cover, on screen (0..1, y up): each
+    sphere (``radii``: as drawn, world units) and its name (boxes), and each weight drawn
+    (segments)."""
+    layout = timeline.layout
+    width, height = size
+    aspect = width / height
+    px = _px_per_unit(camera, width, height)
+    centres = (project(camera, layout.nodes, aspect) + 1) / 2
+    reach = np.maximum(radii, RING_R * layout.node_scale) * px  # pixels, as drawn now
+    gap = NAME_GAP * px
+    tall = 1.2 * name_size(height, timeline.screen)
+    last = layout.node_layer == len(layout.layers) - 1  # a lone output's name over it
+    boxes = []
+    for node, ((x, y), r, up) in enumerate(zip(centres, reach, last, strict=True)):
+        boxes.append((x - r / width, y - r / height, x + r / width, y + r / height))
+        wide = text_width_em(layout.name_of(node)) * tall / 1.2 / width
+        low = y + (r + gap) / height if up else y - (r + gap + tall) / height
+        boxes.append((x - wide / 2, low, x + wide / 2, low + tall / height))
+    shown = visible_edges(layout, step.visual.weights)
+    segments = np.stack([centres[layout.edge_from[shown]], centres[layout.edge_to[shown]]], axis=1)
+    return tuple(boxes), segments
+
+
+def _clear_region(timeline: Timeline, step: Step) -> tuple[float, float, float, float]:
+    """Where a number on the network may stand: the step's region of the frame, above the
+    code line and left of the panel beside."""
+    x0, _, x1, y1 = step_region(timeline, step)
+    return x0, 0.02, min(x1, NUDGE_BOX[0] - 0.005), y1
+
+
+def _first_clear(
+    spots: list[Text2D],
+    boxes: tuple[tuple[float, float, float, float], ...],
+    size: tuple[int, int],
+    region: tuple[float, float, float, float],
+    segments: np.ndarray | None = None,
+) -> tuple[Text2D, int]:
+    """The first of ``spots`` whose text, with its backdrop's margin, stands inside
+    ``region`` clear of every box and segment; else the one that covers the fewest (and
+    how many it covers).
+
+    The region is above the code line and left of the panel beside; the code line's panel
+    is one of the boxes, as wide as its line (below the network's right, the room is free)."""
+    width, height = size
+    pad_x, pad_y = 0.2 * spots[0].size / width, 0.05 * spots[0].size / height  # the backdrop's
+    pads = np.array([-pad_x, -pad_y, pad_x, pad_y])
+    found = np.array([_screen_box(spot, width, height) for spot in spots]) + pads
+    x0, y0, x1, y1 = found.T
+    hits = 100 * ((x0 < region[0]) | (x1 > region[2]) | (y0 < region[1]) | (y1 > region[3]))
+    if boxes:
+        b = np.asarray(boxes, dtype=float)
+        apart = (b[None, :, 0] >= x1[:, None]) | (x0[:, None] >= b[None, :, 2])
+        apart |= (b[None, :, 1] >= y1[:, None]) | (y0[:, None] >= b[None, :, 3])
+        hits = hits + np.count_nonzero(~apart, axis=1)
+    if segments is not None and len(segments):
+        hits = hits + np.count_nonzero(_segments_hit(found, segments), axis=1)
+    best = int(np.argmin(hits))  # the first of the fewest: the first clear where one is
+    return spots[best], int(hits[best])
+
+
+def _segments_hit(boxes: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Which segments ((s, 2, 2): ends, x and y) cross which boxes ((n, 4)): (n, s). Each
+    segment clipped to a box's x span gives its y range there; it meets the box where that
+    range meets the box's y span."""
+    x0, y0, x1, y1 = (boxes[:, k, None] for k in range(4))
+    a, b = segments[None, :, 0], segments[None, :, 1]
+    ax, ay, bx, by = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    dx = bx - ax
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t0 = np.where(dx != 0, (x0 - ax) / dx, -np.inf)
+        t1 = np.where(dx != 0, (x1 - ax) / dx, np.inf)
+    lo = np.clip(np.minimum(t0, t1), 0.0, 1.0)
+    hi = np.clip(np.maximum(t0, t1), 0.0, 1.0)
+    inside_x = (np.maximum(ax, bx) >= x0) & (np.minimum(ax, bx) <= x1)
+    ya, yb = ay + (by - ay) * lo, ay + (by - ay) * hi
+    return inside_x & (hi >= lo) & (np.maximum(ya, yb) >= y0) & (np.minimum(ya, yb) <= y1)
 
 
 #: how long the network takes to glide from where the step before drew it to where this
@@ -783,7 +943,8 @@ def frame_state(
             names, backdrops = _names_flown(step, theme, names, drawn, (width, height), flight), []
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
     if nudging:
-        values, backdrops = nudged_values(timeline, step, theme, camera, (width, height), progress)
+        at = (width, height)
+        values, backdrops = nudged_values(timeline, step, theme, camera, at, progress, g.node_r, rects)
         texts, rects = texts + values, rects + backdrops
     if told:
         rates, backdrops = chain_rates(timeline, step, theme, camera, width, height, stage)
