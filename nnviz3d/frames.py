@@ -901,8 +901,8 @@ def frame_state(
     # the outputs against the targets are a panel of the overlay (hud "outputs")
     written = caption_progress(step, progress)
     stage = chain_stage(step, frame)
-    if morphing(timeline, step, prev_step, progress):  # the maps still on their way: said (0.0)
-        stage = 0.0
+    if morphing(timeline, step, prev_step, progress):  # the maps still on their way: said, and
+        stage = math.floor(progress * MORPH_STAGES) / MORPH_STAGES  # how far (hud.glance_morph)
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written, stage)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = step_region(timeline, step)
@@ -2471,6 +2471,11 @@ def _sheet_frames(
                     labels.append(Label3D(text, (x + right, y, z), size, theme.text, theme.panel,
                                           valign="center"))  # fmt: skip
     return tuple(outlines), tuple(labels), tuple(names), tuple(backdrops)
+
+
+#: the glance's panels are drawn anew this many times while its maps morph (its chart grows
+#: in as many steps)
+MORPH_STAGES = 12
 
 
 #: a feature map's side: this fraction of the on-screen spacing of a layer's nodes; the

@@ -431,11 +431,16 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     room = (y1 - y0) * hud.height
     width = hud.width * (x1 - x0)
     sentence = step.headline
+    if glance_morph(hud) is not None:  # where it goes; its numbers when it is there (review
+        # 75a: "iteration 500"'s error and outputs over maps still at 200)
+        sentence = re.split("[:\uff1a]", sentence, maxsplit=1)[0]
     if text_width_em(sentence) * hud.big_size > width:
         sentence = re.sub(r";\s+", "\n", sentence)
     note = _hall_record_note(hud)  # the hall writes it under its records table instead
     gloss = step.gloss.replace(note, "") if note else step.gloss
     gloss = gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
+    if glance_morph(hud) is not None:
+        gloss = ""
     if not re.match(r"[a-z]+\d", gloss):  # a sentence's first letter, not a node's name ("x3 is 1")
         gloss = gloss[:1].upper() + gloss[1:]
     inline = False  # the gloss after the formula's last line, where it has no room under it
@@ -621,6 +626,15 @@ def _greedy(paragraph: str, size: int, max_px: float, mono: bool) -> list[str]:
     return [*lines, paragraph[start:].strip()]
 
 
+def glance_morph(hud: Hud) -> float | None:
+    """How far (0..1) a glance's maps have morphed from the glance before's (frames.morphing
+    hands it as the hud's progress); None where they do not (or no longer) morph."""
+    step = hud.step
+    if step.kind in ("timelapse", "epilogue") and hud.progress is not None and step.index:
+        return hud.progress
+    return None
+
+
 @panel("status")
 def status(hud: Hud, box: Box, out: Overlay) -> None:
     """One line, top right: which iteration, and the mean |error| so far."""
@@ -631,7 +645,7 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     size = hud.min_size
     if step.epoch and timeline.n_batches > 1:
         it = hud.t("epoch_batch", e=step.epoch, n=timeline.total_epochs, b=step.batch, nb=timeline.n_batches)
-    elif step.epoch and step.kind in ("timelapse", "epilogue") and hud.progress is not None and step.index:
+    elif step.epoch and glance_morph(hud) is not None:
         # its maps still morphing from the iteration before's (frames.morphing): from which to which
         was = timeline.steps[step.index - 1].epoch
         it = hud.t("iteration", e=f"{was} \u2192 {step.epoch}", n=timeline.total_epochs)
@@ -747,8 +761,10 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     x0, y0, x1, y1 = box
     n_out = timeline.layout.layers[-1]
     outs = step.visual.outputs
-    if step.index and hud.shown is not None and hud.shown < caption_parts(step):
-        # an output this step computes is written when the caption writes its result
+    unwritten = step.index and hud.shown is not None and hud.shown < caption_parts(step)
+    if unwritten or glance_morph(hud) is not None:
+        # an output this step computes is written when the caption writes its result; at a
+        # glance, when its maps have morphed into its iteration's
         outs = timeline.steps[step.index - 1].visual.outputs
     rows = len(step.records)
     size = max(hud.min_size, round(h * 0.024))
@@ -2384,5 +2400,10 @@ def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
     # every fast forward's dot, the values of the powers of ten (the 20s and 50s between
     # them crowded the decades' values off the chart)
     decades = {m for m in marks if m == 10 ** round(math.log10(m))} | {timeline.steps[-1].epoch}
-    _add(out, run_chart(area, timeline.display_errors, step.epoch, marks, title, x_label, hud.theme,
+    upto = step.epoch
+    if (morph := glance_morph(hud)) is not None and step.index:  # drawn on from the glance before,
+        # as its maps morph: the run's own values, iteration by iteration (log-spaced)
+        was = max(1, timeline.steps[step.index - 1].epoch or 1)
+        upto = round(was * (step.epoch / was) ** morph)
+    _add(out, run_chart(area, timeline.display_errors, upto, marks, title, x_label, hud.theme,
                         hud.width, hud.height, hud.min_size, written=decades))  # fmt: skip

@@ -554,3 +554,69 @@ def test_a_glances_header_says_from_which_iteration_while_its_maps_morph(default
     assert header(frames[-1]) == "iteration 500 / 60000"
     first = next(s for s in tl.steps if s.kind == "timelapse")  # after an iteration without maps:
     assert header(tl.frames_of(first.index)[0]) == f"iteration {first.epoch} / 60000"  # none morph
+
+
+def _iamtrask_at(iterations: int) -> tuple[np.ndarray, list[float]]:
+    """Seed 000's network trained here, from its own code (not the trace): the outputs
+    after ``iterations`` iterations (before that iteration's update, as the video shows an
+    iteration) and the mean |error| of each iteration up to it."""
+    x = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+    y = np.array([[0, 1, 1, 0]], dtype=float).T
+    np.random.seed(1)
+    syn0 = 2 * np.random.random((3, 4)) - 1
+    syn1 = 2 * np.random.random((4, 1)) - 1
+    errors = []
+    for _ in range(iterations):
+        l1 = 1 / (1 + np.exp(-x.dot(syn0)))
+        l2 = 1 / (1 + np.exp(-l1.dot(syn1)))
+        errors.append(float(np.mean(np.abs(y - l2))))
+        l2_delta = (y - l2) * l2 * (1 - l2)
+        l1_delta = l2_delta.dot(syn1.T) * l1 * (1 - l1)
+        syn1 += l1.T.dot(l2_delta)
+        syn0 += x.T.dot(l1_delta)
+    return l2[:, 0], errors
+
+
+def test_a_glance_says_its_numbers_when_its_maps_have_arrived(default):
+    """Review 75a: at the first frame of the fast forward to 500 its caption and table gave
+    iteration 500's error and outputs while the maps were still 200's. While they morph the
+    caption says only where it goes, the table keeps iteration 200's outputs, and the run's
+    chart is drawn on from 200 towards 500, each value the run's own; then 500's numbers."""
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "timelapse" and s.epoch == 500)
+    frames = tl.frames_of(step.index)
+    outputs_200, errors = _iamtrask_at(200)
+    outputs_500, errors = _iamtrask_at(500)
+    first = frame_state(tl, frames[0], 1280, 720)
+    texts = [t.text for t in first.texts]
+    assert "Fast forward to iteration 500" in texts
+    assert not any("mean |error| 0.0996" in t for t in texts)
+    shown = [f"{v:.3g}" for v in outputs_200]
+    assert shown == ["0.208", "0.638", "0.712", "0.585"]
+    assert all(v in texts for v in shown) and not any(f"{v:.3g}" in texts for v in outputs_500)
+    # the chart's curve: its last point is an iteration between 200 and 500 as the maps morph
+    morphing = [
+        f
+        for f in frames
+        if "Fast forward to iteration 500" in [t.text for t in frame_state(tl, f, 1280, 720).texts]
+    ]
+    assert 6 <= len(morphing) < len(frames) // 2
+
+    def curve_end(frame):
+        state = frame_state(tl, frame, 1280, 720)
+        curve = max((p for p in state.polylines if len(p.points) > 50), key=lambda p: len(p.points))
+        return curve.points[-1]
+
+    ends = [curve_end(f) for f in morphing]
+    xs = [x for x, _ in ends]
+    assert xs == sorted(xs) and len(set(xs)) >= 4  # drawn on, step by step
+    # its last point's height is the run's own mean |error| there: compare with iteration 200's
+    # and 500's dots (log scale), the value between them as the run has it
+    _, y_end = curve_end(frames[-1])
+    _, y_start = ends[0]
+    assert y_start > y_end  # the error falls from 200 to 500
+    last = frame_state(tl, frames[-1], 1280, 720)
+    texts = [t.text for t in last.texts]
+    assert any(t.startswith("Fast forward to iteration 500: mean |error| 0.09960") for t in texts)
+    assert f"{errors[-1]:.5f}" == "0.09960"
+    assert all(f"{v:.3g}" in texts for v in outputs_500)
