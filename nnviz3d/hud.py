@@ -431,15 +431,16 @@ def caption(hud: Hud, box: Box, out: Overlay) -> None:
     room = (y1 - y0) * hud.height
     width = hud.width * (x1 - x0)
     sentence = step.headline
-    if glance_morph(hud) is not None:  # where it goes; its numbers when it is there (review
-        # 75a: "iteration 500"'s error and outputs over maps still at 200)
+    arriving = glance_morph(hud) is not None
+    if arriving:  # where it goes; its numbers when it is there (review 75a: "iteration 500"'s
+        # error and outputs over maps still at 200)
         sentence = re.split("[:\uff1a]", sentence, maxsplit=1)[0]
     if text_width_em(sentence) * hud.big_size > width:
         sentence = re.sub(r";\s+", "\n", sentence)
     note = _hall_record_note(hud)  # the hall writes it under its records table instead
     gloss = step.gloss.replace(note, "") if note else step.gloss
     gloss = gloss.strip().lstrip(":\uff1a,;\u3001").strip()  # its own line: no joining punctuation
-    if glance_morph(hud) is not None:
+    if arriving:
         gloss = ""
     if not re.match(r"[a-z]+\d", gloss):  # a sentence's first letter, not a node's name ("x3 is 1")
         gloss = gloss[:1].upper() + gloss[1:]
@@ -2401,7 +2402,7 @@ def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
     # them crowded the decades' values off the chart)
     decades = {m for m in marks if m == 10 ** round(math.log10(m))} | {timeline.steps[-1].epoch}
     upto = step.epoch
-    if (morph := glance_morph(hud)) is not None and step.index:  # drawn on from the glance before,
+    if (morph := glance_morph(hud)) is not None:  # drawn on from the glance before,
         # as its maps morph: the run's own values, iteration by iteration (log-spaced)
         was = max(1, timeline.steps[step.index - 1].epoch or 1)
         upto = round(was * (step.epoch / was) ** morph)
