@@ -2485,14 +2485,16 @@ FEATURE_TILE, OUTPUT_SIDE = 0.8, 0.3
 
 
 def morphing(timeline: Timeline, step: Step, before: Step | None, progress: float) -> bool:
-    """Whether a glance's maps are still morphing from the iteration before's: its header
-    then says from which iteration to which (review 69b, 70a: "iteration 500" stood over
-    maps still at 200)."""
+    """Whether a glance is still on its way from the iteration before's (its maps morphing
+    from that glance's, or its weights tweening from the iteration shown before it): its
+    header then says from which iteration to which (review 69b, 70a: "iteration 500" stood
+    over maps still at 200), and its numbers wait for it (reviews 76a, 76b: iteration 10's
+    over weights still iteration 3's)."""
     return (
-        step.feature_maps is not None
-        and step.kind in ("timelapse", "epilogue")
+        step.kind in ("timelapse", "epilogue")
         and before is not None
-        and before.feature_maps is not None
+        and before.card is None
+        and before.epoch is not None
         and before.epoch != step.epoch
         and progress < 1.0
     )

@@ -628,8 +628,9 @@ def _greedy(paragraph: str, size: int, max_px: float, mono: bool) -> list[str]:
 
 
 def glance_morph(hud: Hud) -> float | None:
-    """How far (0..1) a glance's maps have morphed from the glance before's (frames.morphing
-    hands it as the hud's progress); None where they do not (or no longer) morph."""
+    """How far (0..1) a glance is on its way from the iteration shown before it (its maps
+    morphing, its weights tweening: frames.morphing hands it as the hud's progress); None
+    where it stands."""
     step = hud.step
     if step.kind in ("timelapse", "epilogue") and hud.progress is not None and step.index:
         return hud.progress
@@ -664,6 +665,7 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     # iteration 1998's forward pass read as this one's): until it is computed, as in
     # iteration 1, there is none
     states = states or step.display_error_epoch not in (None, step.epoch)
+    states = states or glance_morph(hud) is not None  # a glance's error when it has arrived
     if step.display_error is not None and step.loss_curve is None and step.loss_map is None and not states:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
     items = _key_items(hud)

@@ -552,8 +552,13 @@ def test_a_glances_header_says_from_which_iteration_while_its_maps_morph(default
 
     assert header(frames[0]) == "iteration 200 \u2192 500 / 60000"
     assert header(frames[-1]) == "iteration 500 / 60000"
-    first = next(s for s in tl.steps if s.kind == "timelapse")  # after an iteration without maps:
-    assert header(tl.frames_of(first.index)[0]) == f"iteration {first.epoch} / 60000"  # none morph
+    # the first, after iteration 3 (without maps): its weights still on their way from it
+    first = next(s for s in tl.steps if s.kind == "timelapse")
+    assert header(tl.frames_of(first.index)[0]) == f"iteration 3 \u2192 {first.epoch} / 60000"
+    assert header(tl.frames_of(first.index)[-1]) == f"iteration {first.epoch} / 60000"
+    # the epilogue's first, after its card: a clean slide before it, nothing on its way
+    epilogue = next(s for s in tl.steps if s.kind == "epilogue")
+    assert header(tl.frames_of(epilogue.index)[0]) == f"iteration {epilogue.epoch} / 60000"
 
 
 def _iamtrask_at(iterations: int) -> tuple[np.ndarray, list[float]]:
@@ -591,9 +596,9 @@ def test_a_glance_says_its_numbers_when_its_maps_have_arrived(default):
     texts = [t.text for t in first.texts]
     assert "Fast forward to iteration 500" in texts
     assert not any("mean |error| 0.0996" in t for t in texts)
-    shown = [f"{v:.3g}" for v in outputs_200]
+    shown = [f"{v:#.3g}" for v in outputs_200]
     assert shown == ["0.208", "0.638", "0.712", "0.585"]
-    assert all(v in texts for v in shown) and not any(f"{v:.3g}" in texts for v in outputs_500)
+    assert all(v in texts for v in shown) and not any(f"{v:#.3g}" in texts for v in outputs_500)
     # the chart's curve: its last point is an iteration between 200 and 500 as the maps morph
     morphing = [
         f
@@ -619,4 +624,25 @@ def test_a_glance_says_its_numbers_when_its_maps_have_arrived(default):
     texts = [t.text for t in last.texts]
     assert any(t.startswith("Fast forward to iteration 500: mean |error| 0.09960") for t in texts)
     assert f"{errors[-1]:.5f}" == "0.09960"
-    assert all(f"{v:.3g}" in texts for v in outputs_500)
+    assert all(f"{v:#.3g}" in texts for v in outputs_500)
+
+
+def test_the_first_glance_waits_for_its_weights_too(default):
+    """Reviews 76a, 76b: at the first glance's first frames (iteration 10, after iteration
+    3) its header and table gave iteration 10 while the weights were still on their way from
+    iteration 3's: text ahead of the picture. It says where it goes; its table keeps the
+    outputs iteration 3's update gave (the iamtrask code's 4th forward pass), then its own."""
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "timelapse")
+    assert step.epoch == 10
+    frames = tl.frames_of(step.index)
+    after_3, _ = _iamtrask_at(4)
+    at_10, errors = _iamtrask_at(10)
+    texts = [t.text for t in frame_state(tl, frames[0], 1280, 720).texts]
+    assert "Fast forward to iteration 10" in texts and not any("mean |error| 0.4953" in t for t in texts)
+    shown = ["0.466", "0.485", "0.537", "0.540"]
+    assert np.allclose(after_3, [float(v) for v in shown], atol=5e-4)
+    assert all(v in texts for v in shown)
+    texts = [t.text for t in frame_state(tl, frames[-1], 1280, 720).texts]
+    assert any(t.startswith(f"Fast forward to iteration 10: mean |error| {errors[-1]:.5f}") for t in texts)
+    assert all(f"{v:#.3g}" in texts for v in at_10)
