@@ -1832,25 +1832,33 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     # (reviews 70b: never explained; 71a, 72b: their names on the map covered its lines)
     walked = 1.0 if hud.progress is None else min(1.0, max(0.0, hud.progress))
     reached, points = _path_reached(m, square, walked, (w, h))
-    steps = hud.t("map_path_steps", n=reached) if reached else hud.t("map_path")
-    # (the path's words fitted to their longest, the count, so they keep their lines as it runs)
-    widest = wrap(hud.t("map_path_steps", n=len(m.path) - 1), size, room)
-    said = wrap(steps, size, room)
-    key = [
-        *([(said, theme.text, widest.count("\n") + 1)] if len(m.path) > 1 else []),
-        (wrap(hud.t("map_gradient_key"), size, room), theme.gradient, None),
-        (wrap(hud.t("map_dashed"), size, room), theme.muted, None),
-    ]
+
+    def path_key(long: bool) -> list:
+        """The key's items, its path's words saying it is not the run's where ``long``
+        (review 76b: "tie the landscape to the real run, or state that it isn't")."""
+        name = "" if long else "_short"
+        steps = hud.t(f"map_path_steps{name}", n=reached) if reached else hud.t(f"map_path{name}")
+        # (fitted to their longest, the count, so they keep their lines as it runs)
+        widest = wrap(hud.t(f"map_path_steps{name}", n=len(m.path) - 1), size, room)
+        return [
+            *([(wrap(steps, size, room), theme.text, widest.count("\n") + 1)] if len(m.path) > 1 else []),
+            (wrap(hud.t("map_gradient_key"), size, room), theme.gradient, None),
+            (wrap(hud.t("map_dashed"), size, room), theme.muted, None),
+        ]
+
+    key, short = path_key(True), path_key(False)
 
     # all of them where they fit over the shades' key, else without the title (the shades
-    # say "loss"), then the dashed line's, then the arrow's: never the path's (the hall's
-    # narrow column dropped it, and its path read as the real training's, review 71b)
+    # say "loss"), then the dashed line's, then "not the run", then the arrow's: never the
+    # path's (the hall's narrow column dropped it, and its path read as the real training's,
+    # review 71b)
     def tall(items: list) -> float:  # (each item's lines and the half line over it)
         return sum(((rows or words.count("\n") + 1) + 0.5) * line for words, _, rows in items)
 
     titled = [(title, theme.muted, None), *key]
     floor = sy0 + (MAP_KEY_LINES + 1) * line
-    shown = next((items for items in (titled, key, key[:2]) if y1 - tall(items) >= floor), key[:1])
+    tries = (titled, key, key[:2], short[:2])
+    shown = next((items for items in tries if y1 - tall(items) >= floor), short[:1])
     top = y1 + 0.5 * line  # (the first without the gap the others keep over them)
     for words, colour, rows in shown:
         out.texts.append(Text2D(words, kx, top - 0.5 * line, size, colour))
@@ -1889,8 +1897,20 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
         keep = np.unique(np.searchsorted(along, np.arange(0, along[-1], 2.0)))
         trail = [tuple(q) for q in shown[keep].tolist()] + [tuple(shown[-1])]
         out.lines.append(Polyline2D(tuple(trail), theme.text, 4.0))
+        # its way shown on it: a head at a quarter, half and three quarters of the whole path
+        # walked (review 76b read the ball at its end as its start)
+        whole = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points * (w, h), axis=0).T))])
+        for share in PATH_HEADS:
+            i = int(np.searchsorted(whole, share * whole[-1]))
+            behind = int(np.searchsorted(whole, whole[min(i, len(whole) - 1)] - 28.0))
+            if 0 < i <= reached and whole[i] - whole[behind] > 20.0:  # (a head on its shaft's line)
+                out.lines += _arrow(tuple(points[behind]), tuple(points[i]), theme.text, 4.0, w, h)[1:]
     head = tuple(shown[-1])
     out.rects += disc(head[0], head[1], 11.0 * h / 720, w, h, theme.text)
+
+
+#: where on the landscape's path (shares of its length on screen) a head shows its way
+PATH_HEADS = (0.25, 0.5, 0.75)
 
 
 def _path_reached(m, square: Box, walked: float, frame: tuple[int, int]) -> tuple[int, np.ndarray]:

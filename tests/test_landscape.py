@@ -168,8 +168,9 @@ def test_the_ball_walks_the_path_during_the_shot_and_the_map_stays(run):
         return centre, counts
 
     (a, none), (b, some), (c, all_) = ball(0.0), ball(0.5), ball(1.0)
-    assert none == ["white: these two alone"] and all_ == [f"white: these two alone, {len(m.path) - 1} steps"]
-    assert len(some) == 1 and 0 < int(some[0].split(", ")[1].split()[0]) < len(m.path) - 1
+    assert none == ["white: these two alone, not the run"]
+    assert all_ == [f"white: these two alone, not the run: {len(m.path) - 1} steps"]
+    assert len(some) == 1 and 0 < int(some[0].split(": ")[-1].split()[0]) < len(m.path) - 1
     assert np.linalg.norm(c - a) > 0.05 and np.linalg.norm(b - a) > 0.01
     assert c[0] < a[0] and c[1] > a[1]  # it ends left and up: along the valley to its floor
     _, _, first, _ = _drawn(tl, 0.0)
@@ -189,7 +190,11 @@ def test_the_bands_are_shaded_low_to_high_and_the_key_says_which_end_is_low(run)
     words = {t.text for t in texts}
     assert {"low loss", "high", "h3 -> out →", "h2 -> out ↑"} <= words
     flat = {t.replace("\n", " ") for t in words}
-    key = {"white: these two alone, 1792 steps", "green arrow: uphill", "dashed: the loss where they start"}
+    key = {
+        "white: these two alone, not the run: 1792 steps",
+        "green arrow: uphill",
+        "dashed: the loss where they start",
+    }
     assert key <= flat
     assert {"-0.945", "0.756"} <= words  # the point's two weights on the axes
     assert {"-1.5", "-0.5", "0", "0.5", "1", "1.5"} <= words  # and round values (not the ends: 1.54)
@@ -236,4 +241,33 @@ def test_no_words_stand_on_the_map_and_its_key_keeps_the_path_and_the_arrow(run,
     backdrops = [r for r in rects if r.opacity < 1.0 and r.x0 > x0 and r.x1 < x1 and r.y0 > y0 and r.y1 < y1]
     assert backdrops == []
     flat = {t.text.replace("\n", " ") for t in texts}
-    assert "white: these two alone, 1792 steps" in flat and "green arrow: uphill" in flat
+    said = (
+        "white: these two alone, not the run: 1792 steps"
+        if layout == "lecture"
+        else "white: these two alone, 1792 steps"
+    )
+    assert said in flat and "green arrow: uphill" in flat
+
+
+def test_heads_on_the_path_show_its_way(run):
+    """Review 76b read the ball at the path's end as its start: three heads on the white
+    path, at a quarter, half and three quarters of it, each pointing the way it was walked
+    (from the start, the grey point, to the ball); none yet where the ball has not been."""
+    _, tl = run
+    _, _, _, lines = _drawn(tl, 1.0)
+    heads = [p for p in lines if p.color == DARK.text and len(p.points) == 3]
+    assert len(heads) == 3
+    path = [p for p in lines if p.color == DARK.text and len(p.points) > 20]
+    assert len(path) == 1
+    trail = np.array(path[0].points)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(trail * (W, H), axis=0).T))])
+    for head in heads:
+        wing_a, tip, wing_b = (np.array(q) for q in head.points)
+        at = int(np.argmin(np.linalg.norm(trail - tip, axis=1)))
+        assert np.linalg.norm((trail[at] - tip) * (W, H)) < 3.0  # on the path
+        share = along[at] / along[-1]
+        assert min(abs(share - s) for s in (0.25, 0.5, 0.75)) < 0.05
+        ahead = trail[min(len(trail) - 1, at + 3)] - trail[max(0, at - 3)]
+        assert (tip - (wing_a + wing_b) / 2) @ ahead > 0  # pointing the way walked
+    _, _, _, early = _drawn(tl, 0.3)
+    assert len([p for p in early if p.color == DARK.text and len(p.points) == 3]) == 1
