@@ -411,12 +411,27 @@ def chain_stage(step: Step, frame: int) -> float | None:
 
 
 def chain_flight(step: Step, frame: int) -> float | None:
-    """How far the chain's rates have flown from the network to the chain (0..1, eased),
-    during CHAIN_FLIGHT; None before and after, and for other steps."""
+    """How far through the chain's flight from the network to the chain (0..1) it is,
+    during CHAIN_FLIGHT; None before and after, and for other steps (each flier's own
+    eased share of it: :func:`flown_share`)."""
     if step.kind != "chain" or step.chain is None:
         return None
     t, (start, end) = _share_of_step(step, frame), CHAIN_FLIGHT
-    return _ease((t - start) / (end - start)) if start <= t < end else None
+    return (t - start) / (end - start) if start <= t < end else None
+
+
+#: how far into the background the network has faded when the chain's flight lands
+NETWORK_FADE = 0.8
+#: of the chain's flight: the rates fly first, then the names (flying together, "x 0.250"
+#: passed over "out" and "x 0.215" over h2, review 76b), a little overlap between them
+RATES_FLY, NAMES_FLY = (0.0, 0.55), (0.45, 1.0)
+
+
+def flown_share(flight: float, window: tuple[float, float]) -> float:
+    """How far (0..1, eased) a flier is on its way at ``flight`` of the flight, flying
+    during ``window`` of it."""
+    start, end = window
+    return _ease(min(1.0, max(0.0, (flight - start) / (end - start))))
 
 
 def _screen_box(text: Text2D, width: int, height: int) -> tuple[float, float, float, float]:
@@ -435,11 +450,14 @@ def _flown(
     drawn: tuple[Text2D, ...],
     size: tuple[int, int],
     t: float,
+    avoid: tuple[tuple[float, float, float, float], ...] = (),
 ) -> tuple[Text2D, ...]:
     """The rates on their way from the network (``rates``, as told there, one per link in
     order) to the chain's diagram, where they are written when it is drawn (``drawn``: the
     step's overlay's texts at CHAIN_DIAGRAM, cached as the held frames after it use it):
-    the chain grows out of the picture (review 61a: the chain row replaced the network)."""
+    the chain grows out of the picture (review 61a: the chain row replaced the network).
+    Each flies straight, or bowed to one side where straight it would pass over one of the
+    boxes ``avoid`` (the names by their nodes: review 76b saw "x 0.250" over out's)."""
     width, height = size
     c = step.chain
     # each rate alone ("-> loss" stays behind), and where the diagram writes it: the panel
@@ -450,11 +468,26 @@ def _flown(
     out = []
     for r, word, q in zip(rates, words, spots, strict=False):
         x0, _, x1, top = _screen_box(replace(r, text=word), width, height)
-        cx, size_now = (x0 + x1) / 2, round(r.size + (q.size - r.size) * t)
-        out.append(
-            Text2D(word, cx + (q.x - cx) * t, top + (q.y - top) * t, size_now, r.color, align="center")
-        )
+        start, end = np.array([(x0 + x1) / 2, top]), np.array([q.x, q.y])
+
+        def at(u: float, bow: float, r=r, q=q, word=word, start=start, end=end) -> Text2D:
+            way = end - start
+            side = np.array([-way[1] * width / height, way[0] * height / width])  # square on screen
+            x, y = start + way * u + side * bow * 4 * u * (1 - u)
+            grown = round(r.size + (q.size - r.size) * u)
+            return Text2D(word, float(x), float(y), grown, r.color, align="center")
+
+        def crossings(bow: float) -> int:
+            boxes = [_screen_box(at(u, bow), width, height) for u in np.linspace(0.0, 1.0, 24)]
+            return sum(_box_gap(a, b) < 0 for a in boxes for b in avoid)
+
+        bow = min(FLIGHT_BOWS, key=crossings) if avoid else 0.0  # (the first of the fewest)
+        out.append(at(t, bow))
     return tuple(out)
+
+
+#: how far a rate's way may bow to one side, in shares of its length (straight first)
+FLIGHT_BOWS = (0.0, 0.15, -0.15, 0.3, -0.3, 0.45, -0.45)
 
 
 def _names_flown(
@@ -932,6 +965,7 @@ def frame_state(
     told = step.kind == "chain" and not in_scene and not diagram  # its rates on the network
     flight = chain_flight(step, frame) if told else None
     drawn = ()  # the chain as its diagram writes it: where the flights land
+    by_nodes: tuple[tuple[float, float, float, float], ...] = ()  # the chain's names by their nodes
     if flight is not None:
         drawn = _step_overlay(timeline, step, theme, width, height, written, CHAIN_DIAGRAM)[0]
     if (names_shown(timeline, step) or told) and spread < 0.5:  # a sheet is too small for names
@@ -940,7 +974,9 @@ def frame_state(
         )
         names, backdrops = _names_clear_of(names, backdrops, labels, camera, (width, height), timeline.font)
         if flight is not None:  # the chain's names fly into it with its rates, the others fade
-            names, backdrops = _names_flown(step, theme, names, drawn, (width, height), flight), []
+            by_nodes = tuple(_screen_box(n, width, height) for n in names if n.text in step.chain.names)
+            flown = flown_share(flight, NAMES_FLY)
+            names, backdrops = _names_flown(step, theme, names, drawn, (width, height), flown), []
         texts, rects = texts + tuple(names), rects + tuple(backdrops)
     if nudging:
         at = (width, height)
@@ -949,7 +985,8 @@ def frame_state(
     if told:
         rates, backdrops = chain_rates(timeline, step, theme, camera, width, height, stage)
         if flight is not None:  # on their way to the chain
-            rates, backdrops = _flown(step, rates, drawn, (width, height), flight), ()
+            flown = flown_share(flight, RATES_FLY)
+            rates, backdrops = _flown(step, rates, drawn, (width, height), flown, by_nodes), ()
         texts, rects = texts + rates, rects + backdrops
     if not slide and not panels_only:
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
@@ -968,6 +1005,15 @@ def frame_state(
                 errors=step.kind == "output_error",
             )
             polylines, texts, rects = polylines + outlines, texts + names, rects + backdrops
+    if flight is not None:  # the network fades as its path flies out of it into the chain,
+        # so that the rates and names landing on the chain's row (where h1 stood) stand over
+        # nothing (review 76b: "x 0.215" over h2, "x 0.250" over out)
+        fade = NETWORK_FADE * flown_share(flight, RATES_FLY)  # faded as the rates land
+        bg = np.array(theme.background_bottom)
+        colors, radii = colors.copy(), radii.copy()
+        colors[: layout.n_nodes] += (bg - colors[: layout.n_nodes]) * fade
+        radii[: layout.n_nodes] *= 1.0 - fade  # (a faded sphere still shines)
+        g = replace(g, edge_c=g.edge_c + (bg - g.edge_c) * fade)
     state = FrameState(
         key=(step.index, _sub_key(step, frame, tween)),
         width=width,

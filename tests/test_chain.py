@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz3d.frames import frame_key, frame_state
+from nnviz3d.frames import FLIGHT_BOWS, RATES_FLY, frame_key, frame_state
 from nnviz3d.hud import CHAIN_BOX, CHAIN_DIAGRAM, CHAIN_FLIGHT, chain_appear, overlay, wrap
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES, text_width_em
@@ -273,7 +273,9 @@ def test_the_rates_fly_from_the_network_into_the_chain(run):
         state = frame_state(tl, frames[0] + int(share * len(frames)), W, H)
         return {t.text.split(" \u2192")[0]: t for t in state.texts if t.text.startswith("× ")}
 
-    before, during, after = rates(CHAIN_FLIGHT[0] - 0.02), rates(sum(CHAIN_FLIGHT) / 2), rates(0.99)
+    # (the rates fly in the first part of the flight, RATES_FLY, the names after them)
+    middle = CHAIN_FLIGHT[0] + (CHAIN_FLIGHT[1] - CHAIN_FLIGHT[0]) * sum(RATES_FLY) / 2
+    before, during, after = rates(CHAIN_FLIGHT[0] - 0.02), rates(middle), rates(0.99)
     assert set(before) == set(during) == set(after) == {"× 1", "× 0.215", "× -0.945", "× 0.250", "× -0.511"}
 
     def centre(t):
@@ -283,7 +285,10 @@ def test_the_rates_fly_from_the_network_into_the_chain(run):
     moved = 0
     for word, t in during.items():
         a, b = centre(before[word]), centre(after[word])
-        assert min(a, b) - 0.01 <= centre(t) <= max(a, b) + 0.01, word
+        # between its two places (a way bowed round a name by its node strays aside: at most
+        # FLIGHT_BOWS' largest share of its length, on screen)
+        slack = max(map(abs, FLIGHT_BOWS)) * np.hypot(a - b, (before[word].y - after[word].y) * H / W)
+        assert min(a, b) - 0.01 - slack <= centre(t) <= max(a, b) + 0.01 + slack, word
         moved += abs(a - b) > 0.02 and min(abs(centre(t) - a), abs(centre(t) - b)) > 0.005
     assert moved >= 3  # on their way, not at either end
 

@@ -3,6 +3,7 @@ landscape, over the run's chart at a glance, back to its own region): a move, no
 (reviews 67-71 asked for continuous morphs instead of layout swaps)."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -104,17 +105,53 @@ def test_the_chains_names_fly_from_their_nodes_into_the_chain(run):
     def where(frame):
         return {t.text: t for t in frame_state(tl, frame, W, H).texts if t.text in names}
 
-    start, mid = where(frames[0]), where(frames[len(frames) // 2])
+    # (the names fly after the rates: three quarters through the flight, on their way)
+    at = frames[3 * len(frames) // 4]
+    start, mid = where(frames[0]), where(at)
     after = frame_state(tl, frames[-1] + 2, W, H)  # the diagram drawn: its names, bold, in the chain
     landed = {t.text: t for t in after.texts if t.bold and t.text in ("h3", "out")}
     for name in ("h3", "out"):
         a, b, q = start[name], mid[name], landed[name]
         assert b.bold and b.align == "center" and b.valign == "center"
-        t = chain_flight(step, frames[len(frames) // 2])
-        assert 0.2 < t < 0.9
+        t = chain_flight(step, at)
+        assert 0.6 < t < 0.9
         # on its way: between where it stood by its node and its place in the chain
         assert min(a.y, q.y) - 0.01 < b.y < max(a.y, q.y) + 0.01
         assert abs(b.y - q.y) < abs(a.y - q.y) and abs(b.x - q.x) < abs(a.x - q.x) + 0.02
     for name in ("x1", "h1"):  # not in the chain: fading towards the background
         gap = [np.linalg.norm(np.array(t[name].color) - np.array(DARK_BG)) for t in (start, mid)]
         assert gap[1] < gap[0] - 0.1
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_chains_rates_and_names_never_fly_over_each_other(run, layout):
+    """Review 76b: mid-flight "x 0.215" stood over h3's name and "x 0.250" over out's. The
+    rates fly first, then the names, and the network fades and its spheres shrink as the
+    rates land on the chain's row (where h1 stood): no flying rate's box meets a chain
+    name's, in either chain, at any frame of the flight."""
+    from nnviz3d.frames import chain_flight
+    from nnviz3d.primitives import text_width_em
+
+    tl = replace(run[1], screen=layout)
+    for step in [s for s in tl.steps if s.kind == "chain"][:2]:
+        frames = [f for f in tl.frames_of(step.index) if chain_flight(step, f) is not None]
+        radii = [frame_state(tl, frames[0], W, H).sphere_radii[: tl.layout.n_nodes].max()]
+        frames = frames[1:]  # (the first as the network told them: their flight from there)
+        for f in frames:
+            state = frame_state(tl, f, W, H)
+
+            def box(t):
+                wide = text_width_em(t.text) * t.size / W * (1.1 if t.bold else 1.0)
+                left = {"left": t.x, "right": t.x - wide, "center": t.x - wide / 2}[t.align]
+                tall = 1.15 * t.size / H
+                low = {"top": t.y - tall, "bottom": t.y, "center": t.y - tall / 2}[t.valign]
+                return left, low, left + wide, low + tall
+
+            rates = [box(t) for t in state.texts if t.text.startswith("\u00d7")]
+            names = [box(t) for t in state.texts if t.bold and t.text in step.chain.names]
+            assert rates and names
+            for a in rates:
+                for b in names:
+                    assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (layout, f, a, b)
+            radii.append(state.sphere_radii[: tl.layout.n_nodes].max())
+        assert radii[-1] < 0.35 * radii[0]  # the network shrunk away under the chain's row
