@@ -68,7 +68,7 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Signal, Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, NUDGE, TIMES, WANT_ROOM, fmt_sig, fmt_signed, nudge_at
+from nnviz3d.timeline.model import DIM, NUDGE, TIMES, WANT_ROOM, fmt_sig, fmt_signed, glimpse_at, nudge_at
 
 __all__ = [
     "THEMES",
@@ -352,6 +352,8 @@ def _tween_seconds(timeline: Timeline, step: Step) -> float:
         return max(TWEEN_SECONDS, 0.8 * step.duration)  # the first example's slow nodes, a roll downhill
     if step.senders:  # the deltas sent back, each scaled by its weight, then the formula
         return max(SENT_BACK_SECONDS, 0.9 * step.duration)
+    if step.montage:  # a glance's way through real iterations, then its own held
+        return max(TWEEN_SECONDS, MONTAGE_SHARE * step.duration)
     return BACKWARD_TWEEN_SECONDS if step.kind in ("error", "delta") else TWEEN_SECONDS
 
 
@@ -855,6 +857,12 @@ def frame_state(
     g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax, step)
     g1 = _geometry(step.visual, step, timeline, theme, vmax, step)
     g = _Geometry(*(_lerp(a, b, progress) for a, b in zip(vars(g0).values(), vars(g1).values(), strict=True)))
+    # (study writes every panel at once, its header the step's iteration: no way shown)
+    on_way = morphing(timeline, step, prev_step, progress) and timeline.screen != "study"
+    glimpse = glimpse_at(step, progress) if on_way else None
+    if glimpse is not None:  # a real iteration on the glance's way: its own weights, not a blend
+        now = replace(step.visual, weights=glimpse.weights, outputs=glimpse.outputs)
+        g = _geometry(now, step, timeline, theme, vmax, step)
     sheet_r = sheet_c = None
     if spread > 0:  # every record's values, a sheet each; record 1's are the front nodes'
         (r0, c0), (r1, c1) = _sheet_look(prev_visual, layout, theme), _sheet_look(step.visual, layout, theme)
@@ -934,8 +942,10 @@ def frame_state(
     # the outputs against the targets are a panel of the overlay (hud "outputs")
     written = caption_progress(step, progress)
     stage = chain_stage(step, frame)
-    if morphing(timeline, step, prev_step, progress):  # the maps still on their way: said, and
-        stage = math.floor(progress * MORPH_STAGES) / MORPH_STAGES  # how far (hud.glance_morph)
+    if glimpse is not None:  # the iteration on the way, for the panels (hud.glance_morph)
+        stage = (step.montage.index(glimpse) + 0.5) / len(step.montage)
+    elif on_way:  # the maps still on their way: said, and how far
+        stage = math.floor(progress * MORPH_STAGES) / MORPH_STAGES
     texts, rects, polylines = _step_overlay(timeline, step, theme, width, height, written, stage)
     epilogue = step.kind in EPILOGUE_KINDS and not in_scene  # the run's chart below
     region = step_region(timeline, step)
@@ -959,6 +969,8 @@ def frame_state(
         # network's spacing, they filled the frame while it glided in)
         right_end = EPILOGUE_MAP_END if epilogue else region[2]
         maps = _maps_now(step, prev_step, progress)
+        if glimpse is not None and glimpse.feature_maps is not None:
+            maps = glimpse.feature_maps
         cells, frames, axes = _feature_tiles(timeline, step, maps, theme, camera, (width, height), right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
     labels, carried = ((), ()) if slide else _labels(timeline, step, theme, camera, (width, height), progress)
@@ -2519,6 +2531,9 @@ def _sheet_frames(
     return tuple(outlines), tuple(labels), tuple(names), tuple(backdrops)
 
 
+#: of a glance's time: its way through the iterations from the one shown before it (the
+#: rest holds its own, for its numbers to be read)
+MONTAGE_SHARE = 0.5
 #: the glance's panels are drawn anew this many times while its maps morph (its chart grows
 #: in as many steps)
 MORPH_STAGES = 12

@@ -38,6 +38,7 @@ from nnviz3d.timeline.model import (
     TIMES,
     RecordBars,
     closing_digits,
+    glimpse_at,
     matrix_decimals,
     nudge_at,
     rate_times,
@@ -647,6 +648,8 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     size = hud.min_size
     if step.epoch and timeline.n_batches > 1:
         it = hud.t("epoch_batch", e=step.epoch, n=timeline.total_epochs, b=step.batch, nb=timeline.n_batches)
+    elif step.epoch and (glimpse := glimpse_at(step, glance_morph(hud))) is not None:
+        it = hud.t("iteration", e=glimpse.epoch, n=timeline.total_epochs)  # on its way: live
     elif step.epoch and glance_morph(hud) is not None:
         # its maps still morphing from the iteration before's (frames.morphing): from which to which
         was = timeline.steps[step.index - 1].epoch
@@ -665,9 +668,12 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     # iteration 1998's forward pass read as this one's): until it is computed, as in
     # iteration 1, there is none
     states = states or step.display_error_epoch not in (None, step.epoch)
-    states = states or glance_morph(hud) is not None  # a glance's error when it has arrived
+    glimpse = glimpse_at(step, glance_morph(hud))
+    states = states or (glance_morph(hud) is not None and glimpse is None)  # a glance's own when there
     if step.display_error is not None and step.loss_curve is None and step.loss_map is None and not states:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
+        if glimpse is not None:  # on its way: the iteration's own
+            error = hud.t("status_error", v=fmt(glimpse.mean_abs_error, 5))
     items = _key_items(hud)
     width_px = hud.width * (x1 - x0)
     shown = _key_fits(hud, items, width_px, (it, error) if error else (it,), size)
@@ -765,7 +771,9 @@ def outputs(hud: Hud, box: Box, out: Overlay) -> None:
     n_out = timeline.layout.layers[-1]
     outs = step.visual.outputs
     unwritten = step.index and hud.shown is not None and hud.shown < caption_parts(step)
-    if unwritten or glance_morph(hud) is not None:
+    if (glimpse := glimpse_at(step, glance_morph(hud))) is not None:  # a glance on its way:
+        outs = glimpse.outputs  # the iteration it passes through
+    elif unwritten or glance_morph(hud) is not None:
         # an output this step computes is written when the caption writes its result; at a
         # glance, when its maps have morphed into its iteration's
         outs = timeline.steps[step.index - 1].visual.outputs
@@ -2424,7 +2432,9 @@ def epilogue_chart(hud: Hud, box: Box, out: Overlay) -> None:
     # them crowded the decades' values off the chart)
     decades = {m for m in marks if m == 10 ** round(math.log10(m))} | {timeline.steps[-1].epoch}
     upto = step.epoch
-    if (morph := glance_morph(hud)) is not None:  # drawn on from the glance before,
+    if (glimpse := glimpse_at(step, glance_morph(hud))) is not None:  # on its way: up to the
+        upto = glimpse.epoch  # iteration it passes through
+    elif (morph := glance_morph(hud)) is not None:  # drawn on from the glance before,
         # as its maps morph: the run's own values, iteration by iteration (log-spaced)
         was = max(1, timeline.steps[step.index - 1].epoch or 1)
         upto = round(was * (step.epoch / was) ** morph)

@@ -16,7 +16,7 @@ from nnviz3d.fonts import find_bold_face, find_bold_mono_face, find_japanese_fon
 from nnviz3d.frames import frame_key, frame_state
 from nnviz3d.recorder import Trace
 from nnviz3d.scene import Scene
-from nnviz3d.timeline import Timeline, build_timeline, recorded_epochs, showing
+from nnviz3d.timeline import Timeline, build_timeline, needed_epochs, recorded_epochs, showing
 from nnviz3d.trace_cache import cached_train
 
 
@@ -57,12 +57,11 @@ def prepare(
     if fps is not None and fps != scene.render.fps:
         scene = replace(scene, render=replace(scene.render, fps=fps))
     fonts = resolve_fonts(scene)
-    needed = recorded_epochs(scene, shown)
     if scene.recorded is not None:  # --trace: shown as recorded, nothing trained
-        check_held(scene, needed)
+        check_held(scene, needed_epochs(scene, shown))  # (a glance's montage where it holds one)
         trace = scene.recorded
     else:
-        trace = cached_train(scene.network, needed, scene.render.batches)
+        trace = cached_train(scene.network, recorded_epochs(scene, shown), scene.render.batches)
     timeline = build_timeline(scene, trace)
     return trace, replace(timeline, **fonts)
 
@@ -561,7 +560,7 @@ def estimate_seconds(scene: Scene, epochs: tuple[int, ...] | None = None) -> flo
 def check_size(scene: Scene, yes: bool) -> None:
     """Refuse, with the numbers, a video that would take very long unless told ``yes``."""
     if scene.recorded is not None:  # an epoch the trace lacks is the first thing to say
-        check_held(scene, recorded_epochs(scene, scene.render.epochs))
+        check_held(scene, needed_epochs(scene, scene.render.epochs))
     seconds = estimate_seconds(scene)
     if seconds / 60 > MAX_MINUTES_WITHOUT_YES and not yes:
         frames = round(seconds * scene.render.fps)

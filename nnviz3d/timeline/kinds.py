@@ -26,6 +26,7 @@ from nnviz3d.timeline.model import (
     NUDGE,
     TIMES,
     ChainRule,
+    Glimpse,
     LossCurve,
     LossMap,
     RecordBars,
@@ -38,6 +39,7 @@ from nnviz3d.timeline.model import (
     fmt_input,
     fmt_sig,
     fmt_signed,
+    montage_epochs,
     rate_times,
 )
 
@@ -1120,6 +1122,7 @@ def at_a_glance(b: Builder, beat: Beat, key: str) -> None:
         },
         extras={
             "feature_maps": feature_maps(b, u.weights_before, u.biases_before),
+            "montage": _montage(b, beat),
             "feature_records": _on_map(b),
             "feature_key": _feature_key(b),
             "feature_axes": _feature_axes(b),
@@ -1133,6 +1136,32 @@ def at_a_glance(b: Builder, beat: Beat, key: str) -> None:
         targets=u.targets[:r].copy(),
         current_record=None,
     )
+
+
+def _montage(b: Builder, beat: Beat) -> tuple[Glimpse, ...]:
+    """The real iterations a glance passes through from the iteration the step before
+    showed (as the trace holds them whole: a full batch's), each with its weights, outputs,
+    mean |error| and maps; none after a card, or where the step before shows no iteration."""
+    before = b.steps[-1] if b.steps else None
+    if before is None or before.card is not None or not before.epoch or b.spec.n_batches != 1:
+        return ()
+    r = b.layout.n_records
+    out = []
+    for epoch in montage_epochs(before.epoch, beat.epoch):
+        held = b.trace.epoch_updates(epoch)
+        if not held:
+            continue
+        u = held[0]
+        out.append(
+            Glimpse(
+                epoch,
+                b.flat_weights(u.weights_before),
+                u.outputs[:r].copy(),
+                float(b.trace.summaries.mean_abs_error[epoch - 1]),
+                feature_maps(b, u.weights_before, u.biases_before),
+            )
+        )
+    return tuple(out)
 
 
 @step_kind("features", seconds=5.0, phase="summary")

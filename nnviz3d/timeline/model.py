@@ -287,6 +287,41 @@ def nudge_at(progress: float) -> float:
     return NUDGE * math.sin(2 * math.pi * NUDGE_TURNS * progress)
 
 
+#: how many real iterations a glance shows at most on its way from the one shown before it
+#: (the last its own)
+MONTAGE_STATES = 12
+
+
+def montage_epochs(before: int, epoch: int, n: int = MONTAGE_STATES) -> tuple[int, ...]:
+    """The iterations strictly between two shown ones that a glance passes through,
+    log-spaced (n - 1 at most: the n-th is its own)."""
+    if epoch - before < 2 or before < 1:
+        return ()
+    spaced = np.unique(np.round(np.geomspace(before, epoch, n + 1)).astype(int))
+    return tuple(int(e) for e in spaced if before < e < epoch)
+
+
+@dataclass(frozen=True)
+class Glimpse:
+    """One real iteration on a glance's way from the iteration shown before it: the run
+    seen learning frame by frame, every number on screen the run's own (reviews: "a
+    continuous training montage", "the decision map evolving")."""
+
+    epoch: int
+    weights: np.ndarray = field(repr=False)  # flat, in the layout's edge order
+    outputs: np.ndarray = field(repr=False)  # (records, outputs)
+    mean_abs_error: float
+    feature_maps: np.ndarray | None = field(default=None, repr=False)
+
+
+def glimpse_at(step: Step, progress: float | None) -> Glimpse | None:
+    """The iteration a glance shows at ``progress`` (0..1) of its way; None once it stands
+    at its own (or where it has no way)."""
+    if not step.montage or progress is None or progress >= 1.0:
+        return None
+    return step.montage[min(len(step.montage) - 1, int(max(0.0, progress) * len(step.montage)))]
+
+
 @dataclass(frozen=True)
 class Step:
     """One beat of the animation; ``first_frame``/``n_frames`` place it in the video."""
@@ -328,6 +363,8 @@ class Step:
     #: (n_nodes, n, n): each node's activation over a grid of the two inputs that vary (the
     #: others held at their one value), NaN for the input layer; None where it does not apply
     feature_maps: np.ndarray | None = field(default=None, repr=False)
+    #: a glance's way from the iteration shown before it, in real iterations (Glimpse)
+    montage: tuple[Glimpse, ...] = field(default=(), repr=False)
     #: the training records on the output's map: (input across, input up, target), 0..1
     feature_records: tuple[tuple[float, float, float], ...] = ()
     #: what the squares are drawn over: the key's sentence (the inputs held fixed named)

@@ -11,6 +11,7 @@ story goes on to the end: log-spaced iterations up to the last, compactly, then 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ from nnviz3d.timeline.model import (
     fmt_input,
     magnification,
     matrix_decimals,
+    montage_epochs,
 )
 
 if TYPE_CHECKING:
@@ -90,11 +92,36 @@ def timelapse_epochs(scene: Scene, shown: tuple[int, ...]) -> dict[int, tuple[in
     return lapses
 
 
-def recorded_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
-    """Every epoch the trainer must keep whole: the shown ones, the fast forwards' and the
-    epilogue's."""
+def needed_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
+    """Every epoch a trace must hold whole for the video: the shown ones, the fast forwards'
+    and the epilogue's."""
     lapses = [e for decades in timelapse_epochs(scene, shown).values() for e in decades]
     return tuple(sorted({*shown, *lapses, *epilogue_epochs(scene, shown)}))
+
+
+def recorded_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
+    """Every epoch the trainer keeps whole: the needed ones, and the iterations each glance
+    passes through on its way from the iteration shown before it (its montage; a trace
+    recorded without them shows the glance without it)."""
+    montage = [e for before, epoch in glance_pairs(scene, shown) for e in montage_epochs(before, epoch)]
+    return tuple(sorted({*needed_epochs(scene, shown), *montage}))
+
+
+def glance_pairs(scene: Scene, shown: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(the iteration shown before it, its own) for each glance whose step before shows an
+    iteration: each fast forward after the first shown iteration, and each step of the
+    epilogue after its first (the first comes after its card, a clean slide)."""
+    lapses = timelapse_epochs(scene, shown)
+    pairs, previous = [], 0
+    for epoch in shown:
+        before = previous
+        for lapse in lapses.get(epoch, ()):
+            if before:
+                pairs.append((before, lapse))
+            before = lapse
+        previous = epoch
+    later = epilogue_epochs(scene, shown)
+    return pairs + list(itertools.pairwise(later))
 
 
 def showing(scene: Scene, epochs: tuple[int, ...] | None) -> Scene:
