@@ -133,16 +133,17 @@ def test_train_writes_what_render_trace_reads(tmp_path, capsys):
     assert main(["inspect", "--epoch", "1999", "--json", "--trace", str(out)]) == 0
     b = json.loads(capsys.readouterr().out)
     assert a == b
-    assert main(["inspect", "--epoch", "5", "--trace", str(out)]) == 2
-    assert "epoch 5 batch 1 is not held whole" in capsys.readouterr().err
-    assert main(["steps", "--epochs", "4", "--trace", str(out)]) == 2
+    # (the trace holds the glances' ways whole too: 4 to 9 on the way from 3 to 10, not 2004)
+    assert main(["inspect", "--epoch", "2005", "--trace", str(out)]) == 2
+    assert "epoch 2005 batch 1 is not held whole" in capsys.readouterr().err
+    assert main(["steps", "--epochs", "2004", "--trace", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "epoch 4 is not held whole in the trace" in err
-    assert "record it: 'nnviz3d train SCENE --epochs 4', or Recorder(..., show=\"4\")" in err
+    assert "epoch 2004 is not held whole in the trace" in err
+    assert "record it: 'nnviz3d train SCENE --epochs 2004', or Recorder(..., show=\"2004\")" in err
     # a range far too long to render is still first refused for what the trace lacks
     assert main(["render", "--epochs", "1-2000", "--trace", str(out), "--out", str(tmp_path / "v.mp4")]) == 2
     err = capsys.readouterr().err
-    assert "epoch 4 is not held whole" in err and "--yes" not in err
+    assert "epoch 21 is not held whole" in err and "--yes" not in err  # (22, 23: on 20 -> 50's way)
     assert not (tmp_path / "v.mp4").exists()
 
 
