@@ -44,7 +44,7 @@ def test_seed_000_order_for_a_full_iteration(story):
     captions = [s.caption for s in tl.steps[:5]]
     assert captions[1].startswith("Initialise syn0 (3x4)")
     assert captions[2].startswith("Initialise syn1 (4x1)")
-    assert tl.steps[0].card[0] == captions[0] == "iamtrask 3-4-1: backpropagation, step by step"
+    assert tl.steps[0].card[0] == captions[0] == "Backpropagation, step by step"
     assert captions[4] == "Iteration 1: forward pass"
     backward = [s for s in tl.steps if s.epoch == 1 and s.phase in ("backward", "update")]
     assert [s.caption.split(" ")[0] for s in backward] == [
