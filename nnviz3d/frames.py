@@ -743,15 +743,16 @@ def _first_clear(
     size: tuple[int, int],
     region: tuple[float, float, float, float],
     segments: np.ndarray | None = None,
+    margin: tuple[float, float] = (0.2, 0.05),
 ) -> tuple[Text2D, int]:
-    """The first of ``spots`` whose text, with its backdrop's margin, stands inside
+    """The first of ``spots`` whose text, with its backdrop's ``margin`` (ems), stands inside
     ``region`` clear of every box and segment; else the one that covers the fewest (and
     how many it covers).
 
     The region is above the code line and left of the panel beside; the code line's panel
     is one of the boxes, as wide as its line (below the network's right, the room is free)."""
     width, height = size
-    pad_x, pad_y = 0.2 * spots[0].size / width, 0.05 * spots[0].size / height  # the backdrop's
+    pad_x, pad_y = margin[0] * spots[0].size / width, margin[1] * spots[0].size / height  # a backdrop's
     pads = np.array([-pad_x, -pad_y, pad_x, pad_y])
     found = np.array([_screen_box(spot, width, height) for spot in spots]) + pads
     x0, y0, x1, y1 = found.T
@@ -2582,10 +2583,12 @@ def _feature_tiles(
     frame: tuple[int, int],
     right_end: float,
 ) -> tuple[tuple[Rect2D, ...], tuple[Polyline2D, ...], tuple[Text2D, ...]]:
-    """Beside each node, what it computes: a small square map of its activation as the two
-    varying inputs go from 0 to 1 (input 1 to the right, input 2 up), dark 0 to bright 1.
-    Hidden nodes turn into features (one fires for input 1 alone, another for both), the
-    output into the learned rule: large, its axes named, the training records on it."""
+    """What each node computes: a small square map of its activation as the two varying
+    inputs go from 0 to 1 (input 1 to the right, input 2 up), dark 0 to bright 1. A hidden
+    node's stands on its sphere, the node seen as the feature it has become (beside it, the
+    map covered its outgoing weights and its name's backdrop cut them, review 76b), its name
+    where no weight passes; the output's, the learned rule, large right of it, its axes
+    named, the training records on it."""
     layout = timeline.layout
     width, height = frame
     aspect = width / height
@@ -2593,6 +2596,7 @@ def _feature_tiles(
     rects, frames, texts = [], [], []
     last = len(layout.layers) - 1
     size = max(10, round(height * MIN_TEXT.get(timeline.screen, 0.024)))
+    named: list[tuple[int, tuple[float, float, float, float]]] = []  # (node, its tile) to name
     for node in range(layout.n_nodes):
         m = maps[node]
         if np.all(np.isnan(m)):
@@ -2600,28 +2604,44 @@ def _feature_tiles(
         output = layout.node_layer[node] == last
         side = OUTPUT_SIDE if output else min(FEATURE_TILE * gap, 0.12)
         right = layout.nodes[node] + np.array([NODE_R_MAX * layout.node_scale[node] + 0.15, 0.0, 0.0])
-        (_, cy), (rx, _) = (project(camera, np.stack([layout.nodes[node], right]), aspect) + 1) / 2
+        (cx, cy), (rx, _) = (project(camera, np.stack([layout.nodes[node], right]), aspect) + 1) / 2
         # within the network's region, and the output's with room for its map's axis on the right
         axis = (max(map(text_width_em, step.feature_axes), default=0) * size / width + 0.008) if output else 0
-        side = max(0.02, min(side, (right_end + 0.01 - axis - rx) * aspect))
-        x0, y0 = rx, cy - side / 2
+        if output:
+            side = max(0.02, min(side, (right_end + 0.01 - axis - rx) * aspect))
         w_side = side / aspect  # the same pixels across as up
+        x0, y0 = (rx if output else cx - w_side / 2), cy - side / 2
         square = (x0, y0, x0 + w_side, y0 + side)
         rects += activation_cells(m, square, theme)
         frames.append(square_frame(square, theme.muted, 1.0))
-        if not output and side * height >= size:  # whose map it is (two reviews asked): its name beside it
-            name = layout.name_of(node)
-            nx, nw = x0 + w_side + 0.006, text_width_em(name) * size / width
-            half = 0.6 * size / height
-            rects.append(
-                Rect2D(nx - 0.003, cy - half, nx + nw + 0.003, cy + half, background_at(theme, cy), 0.8)
-            )
-            texts.append(Text2D(name, nx, cy, size, theme.muted, valign="center"))
+        if not output and side * height >= size:  # whose map it is (two reviews asked)
+            named.append((node, square))
         if output:  # the training records on the learned rule, and what its axes are
             rects += record_marks(step.feature_records, square, theme, frame, 8.0)
             if step.feature_axes and side * height >= 4 * size:
                 plot = (x0, y0, w_side, side)
                 texts += _map_axes(step.feature_axes, layout.name_of(node), plot, size, theme)
+    # each name beside its tile where no weight crosses it: left, right, over or under it
+    centres = (project(camera, layout.nodes, aspect) + 1) / 2
+    shown = visible_edges(layout, step.visual.weights)
+    segments = np.stack([centres[layout.edge_from[shown]], centres[layout.edge_to[shown]]], axis=1)
+    tiles = [box for _, box in named]
+    for node, (x0, y0, x1, y1) in named:
+        name, cy, pad = layout.name_of(node), (y0 + y1) / 2, 0.006
+        spots = [
+            Text2D(name, x, y, size, theme.muted, align=align, valign=valign)
+            for x, y, align, valign in (
+                (x0 - pad, y1, "right", "top"),
+                (x0 - pad, y0, "right", "bottom"),
+                (x1 + pad, y1, "left", "top"),
+                (x1 + pad, y0, "left", "bottom"),
+                (x0 - pad, cy, "right", "center"),
+                (x1 + pad, cy, "left", "center"),
+            )
+        ]
+        spot, _ = _first_clear(spots, tuple(tiles), frame, (0.0, 0.0, 1.0, 1.0), segments, (0.05, 0.0))
+        texts.append(spot)
+        tiles.append(_screen_box(spot, width, height))
     return tuple(rects), tuple(frames), tuple(texts)
 
 

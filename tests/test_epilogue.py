@@ -383,7 +383,7 @@ def test_the_maps_change_smoothly_from_one_fast_forward_to_the_next(default):
 
     def out_cells(frame):
         fs = frame_state(tl, frame, 1280, 720)
-        tiles = [r for r in fs.rects[-5 * n * n - 8 - 4 : -8] if r.opacity == 1.0]
+        tiles = [r for r in fs.rects[-5 * n * n - 8 : -8] if r.opacity == 1.0]
         return np.array([sum(r.color) for r in tiles[4 * n * n : 5 * n * n]])
 
     frames = list(tl.frames_of(step.index))
@@ -411,8 +411,8 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
     fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
     n = step.feature_maps.shape[1]
-    # 4 hidden maps (each with its name's backdrop after it), the output's, then its 4 records (2 rects each)
-    tiles = [r for r in fs.rects[-5 * n * n - 8 - 4 : -8] if r.opacity == 1.0]
+    # 4 hidden maps, the output's, then its 4 records (2 rects each)
+    tiles = [r for r in fs.rects[-5 * n * n - 8 : -8] if r.opacity == 1.0]
     cells = tiles[-5 * n * n :]
     assert len(cells) == 5 * n * n
     assert all(abs((r.x1 - r.x0) * 1280 - (r.y1 - r.y0) * 720) < 0.5 for r in cells)  # square on screen
@@ -435,11 +435,27 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     ticks = sorted((t.x, t.y, t.text) for t in near if t.text in ("0", "1"))
     assert [t for _, _, t in ticks] == ["0", "1", "0", "1"]  # under: 0 left, 1 right; right: 0 low, 1 high
     assert ticks[2][1] < ticks[3][1] and ticks[2][0] > right
-    # each hidden map named (h1..h4) just right of it, level with it
+    # each hidden map stands on its node (review 76b: beside it, it covered the node's
+    # outgoing weights), named just beside it, level with it, where no weight crosses the name
+    from nnviz3d.primitives import text_width_em
+
+    centres = (project(fs.camera, tl.layout.nodes, 1280 / 720) + 1) / 2
     for k, name in enumerate(["h1", "h2", "h3", "h4"]):
         tile = cells[k * n * n : (k + 1) * n * n]
-        assert tile[-1].x1 < words[name].x < tile[-1].x1 + 0.01
-        assert tile[0].y0 < words[name].y < tile[-1].y1
+        x0, y0, x1, y1 = tile[0].x0, tile[0].y0, tile[-1].x1, tile[-1].y1
+        cx, cy = centres[tl.layout.node_id(1, k)]
+        assert abs((x0 + x1) / 2 - cx) < 1e-6 and abs((y0 + y1) / 2 - cy) < 1e-6
+        t = words[name]
+        assert (x1 < t.x < x1 + 0.01 and t.align == "left") or (x0 - 0.01 < t.x < x0 and t.align == "right")
+        assert y0 - 1e-9 <= t.y <= y1 + 1e-9
+        wide, tall = text_width_em(name) * t.size / 1280, 1.15 * t.size / 720
+        left = t.x if t.align == "left" else t.x - wide
+        low = {"top": t.y - tall, "bottom": t.y, "center": t.y - tall / 2}[t.valign]
+        for e in range(tl.layout.n_edges):
+            a, b = centres[tl.layout.edge_from[e]], centres[tl.layout.edge_to[e]]
+            for u in np.linspace(0, 1, 200):
+                px, py = a + u * (b - a)
+                assert not (left < px < left + wide and low < py < low + tall), (name, e)
 
 
 def test_no_feature_maps_without_two_varying_inputs():
