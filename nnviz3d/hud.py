@@ -2122,7 +2122,10 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
     if shown < CHAIN_DIAGRAM:  # the rates are told on the network first (frames.chain_rates)
         return
     out.rects.append(Rect2D(x0 - 0.006, y0, x1 + 0.006, y1 + 0.008, theme.panel, 0.45))
-    title = wrap(hud.t("chain_title", r=c.record + 1), size, w * (x1 - x0 - 0.02))
+    # a record after the first: why (review 77a: the switch from record 1 to 2 was said only
+    # in small type two steps before)
+    key, more = ("chain_title", {}) if c.record == 0 else ("chain_title_first", {"a": c.start})
+    title = wrap(hud.t(key, r=c.record + 1, **more), size, w * (x1 - x0 - 0.02))
     out.texts.append(Text2D(title, x0 + 0.01, y1, size, theme.muted))
     n = len(c.rates)
     centres = [x0 + (x1 - x0) * (0.05 + 0.90 * m / n) for m in range(n + 1)]

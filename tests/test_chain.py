@@ -366,3 +366,19 @@ def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
     for bar, name in zip(bars, ["1", "2", "3", "4", "sum"], strict=True):
         label = next(t for t in texts if t.text == name and t.valign == "center" and t.x < bar.x0)
         assert label.y == pytest.approx((bar.y0 + bar.y1) / 2, abs=0.005) and label.size >= 16
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_a_chain_told_for_a_later_record_says_why(run, layout):
+    """Review 77a: the chain rule's record switched from 1 (syn1's) to 2 (syn0's x2 -> h3)
+    with the reason only in small type two steps before: record 1's x2 is 0, so its link
+    passes nothing on. The chain's title says it; syn1's, for record 1, says only whose."""
+    tl = replace(run[1], screen=layout)
+    one, two = _chains(tl)[:2]
+    titles = []
+    for step in (one, two):
+        texts, _, _ = overlay(tl, step, DARK, W, H, progress=1.0)
+        titles.append(next(t.text.replace("\n", " ") for t in texts if t.text.startswith("record")))
+    assert titles == ["record 1: each link's rate", "record 2, the first whose x2 is not 0: each link's rate"]
+    x = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    assert x[0, 1] == 0 and x[1, 1] == 1  # (x2 of records 1 and 2: the seed's inputs)
