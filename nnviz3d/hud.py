@@ -1691,8 +1691,20 @@ def _band_edges(loss: np.ndarray) -> np.ndarray:
 
 def map_levels(loss: np.ndarray, through: float) -> np.ndarray:
     """The contour levels of a loss map: the bands' inner edges, and the loss at the point,
-    whose contour the gradient stands at right angles to."""
-    return np.unique(np.append(_band_edges(loss)[1:-1], through))
+    whose contour the gradient stands at right angles to (drawn dashed). A band's edge
+    within CONTOUR_CLEAR of the point's band's width from the point's loss is left out: its
+    solid line ran along the dashed one, which then read as solid (reviews 76a, 77a, 77b)."""
+    edges = _band_edges(loss)[1:-1]
+    i = int(np.searchsorted(edges, through))
+    if 0 < i < len(edges):  # the band the point lies in: its width, in loss
+        spacing = float(edges[i] - edges[i - 1])
+        edges = edges[np.abs(edges - through) > CONTOUR_CLEAR * spacing]
+    return np.unique(np.append(edges, through))
+
+
+#: how close (a share of the point's band's width in loss) a band's edge may come to the
+#: point's own contour and still be drawn
+CONTOUR_CLEAR = 0.5
 
 
 def _map_shade(theme: Theme, t: np.ndarray) -> np.ndarray:

@@ -271,3 +271,21 @@ def test_heads_on_the_path_show_its_way(run):
         assert (tip - (wing_a + wing_b) / 2) @ ahead > 0  # pointing the way walked
     _, _, _, early = _drawn(tl, 0.3)
     assert len([p for p in early if p.color == DARK.text and len(p.points) == 3]) == 1
+
+
+def test_no_solid_contour_runs_along_the_dashed_one(run):
+    """Reviews 76a, 77a, 77b: the dashed contour of the loss where the weights start lay on
+    a solid one and read as solid. No other level lies within half of the start's band's
+    width (in loss) of it; the bands and the other levels stay."""
+    from nnviz3d.hud import CONTOUR_CLEAR, MAP_BANDS
+
+    _, tl = run
+    m = _landscape(tl).loss_map
+    levels = map_levels(m.loss, m.loss0)
+    inner = np.quantile(m.loss[np.isfinite(m.loss)], np.linspace(0, 1, MAP_BANDS + 1))[1:-1]
+    i = int(np.searchsorted(inner, m.loss0))
+    width = inner[i] - inner[i - 1]
+    others = levels[levels != m.loss0]
+    assert m.loss0 in levels and len(others) >= 6
+    assert np.all(np.abs(others - m.loss0) > CONTOUR_CLEAR * width)
+    assert np.min(np.abs(inner - m.loss0)) < CONTOUR_CLEAR * width  # (one was there: left out)
