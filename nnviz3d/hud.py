@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -675,6 +675,10 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         if glimpse is not None:  # on its way: the iteration's own
             error = hud.t("status_error", v=fmt(glimpse.mean_abs_error, 5))
     items = _key_items(hud)
+    if timeline.screen in ("hall", "lecture"):  # said once, not on every frame (reviews 76a,
+        # 77a, 77b: the top line's legend on every frame, small, one more text to read): an
+        # item where it is new, or again after KEY_AGAIN seconds without it
+        items = [item for item in items if _key_said_now(hud, item[0])]
     width_px = hud.width * (x1 - x0)
     shown = _key_fits(hud, items, width_px, (it, error) if error else (it,), size)
     without = _key_fits(hud, items, width_px, (it,), size) if error and shown < len(items) else shown
@@ -696,6 +700,32 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         # white, to be read from the back; the colours named in bold (blue +, violet: ...)
         out.texts.append(Text2D(text, x, y1, size, colour, bold=colour != theme.text))
         x += (_width_em(hud, text, colour != theme.text) + KEY_GAP[0]) * size / hud.width
+
+
+#: seconds of video after which a key's item is said again
+KEY_AGAIN = 60.0
+
+
+def _key_said_now(hud: Hud, text: str) -> bool:
+    """Whether the key's item ``text`` is said in this step: where it is new (the step
+    before, or a card, had it not), and again each KEY_AGAIN seconds while it stays."""
+    steps, i = hud.timeline.steps, hud.step.index
+    first = i
+    while first > 0 and steps[first - 1].card is None and text in _key_texts(hud, steps[first - 1]):
+        first -= 1
+    if first == i:
+        return True
+    fps = hud.timeline.fps
+    since, before = (
+        (steps[i].first_frame - steps[first].first_frame) / fps,
+        (steps[i - 1].first_frame - steps[first].first_frame) / fps,
+    )
+    return int(since // KEY_AGAIN) > int(before // KEY_AGAIN)
+
+
+def _key_texts(hud: Hud, step: Step) -> set[str]:
+    """The key's items of ``step`` (as its own frames would have them)."""
+    return {text for text, _ in _key_items(replace(hud, step=step, shown=None, progress=None))}
 
 
 #: ems after each of the key's items; after each of the top line's texts on the right

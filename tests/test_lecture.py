@@ -1,6 +1,7 @@
 # ruff: noqa: RUF001  (Japanese captions use full-width punctuation)
 """Issue 3's lecture visuals as data: beads, halos, cards, plots, pacing, languages."""
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -369,7 +370,10 @@ def test_every_update_keeps_the_mean_error_beside_its_key(story):
     assert len(updates) >= 4
     for step in updates:
         words = [t.text for t in overlay(tl, step, THEMES["dark"], 1280, 720)[0]]
-        assert "grey rim = size of change" in words and any(w.startswith("mean |error| ") for w in words)
+        assert any(w.startswith("mean |error| ") for w in words)
+        # its key said where the updates start (the top line's key where it is new)
+        first = tl.steps[step.index - 1].kind != "update"
+        assert ("grey rim = size of change" in words) == first, step.index
 
 
 def test_the_weights_colours_are_keyed_beside_the_backward_pass_and_the_update(story):
@@ -381,16 +385,22 @@ def test_the_weights_colours_are_keyed_beside_the_backward_pass_and_the_update(s
 
     _, tl = story
     theme = THEMES["dark"]
-    steps = [s for s in tl.steps if s.kind in ("error", "update") and s.epoch == 1]
-    assert [s.kind for s in steps] == ["error", "update", "update"]
-    for step in steps:
-        texts = {t.text: t for t in overlay(tl, step, theme, 1280, 720)[0]}
-        assert texts["blue +"].color == theme.positive and texts["orange -"].color == theme.negative
-        assert any(w.startswith("mean |error| ") for w in texts)
-        assert texts["blue +"].x < texts["orange -"].x
+    said = []  # (seconds into the video, step) where blue + and orange - are said
     for step in tl.steps:
-        texts = [t.text for t in overlay(tl, step, theme, 1280, 720)[0]]
-        assert ("blue +" in texts) == ("orange -" in texts), step.index
+        texts = {t.text: t for t in overlay(tl, step, theme, 1280, 720)[0]}
+        assert ("blue +" in texts) == ("orange -" in texts), step.index  # never apart
+        if "blue +" in texts:
+            assert texts["blue +"].color == theme.positive and texts["orange -"].color == theme.negative
+            assert texts["blue +"].x < texts["orange -"].x
+            said.append((step.first_frame / tl.fps, step))
+    # said where the weights' colours first matter and again at least each KEY_AGAIN seconds
+    # of steps that colour by sign (reviews 76a, 77a, 77b: a legend on every frame, one more
+    # small text; review 52a: a key to come back to)
+    from nnviz3d.hud import KEY_AGAIN
+
+    assert said and said[0][1].index <= 3
+    times = [t for t, _ in said]
+    assert len(said) >= 5 and max(b - a for a, b in itertools.pairwise(times)) < 3 * KEY_AGAIN
 
 
 def test_a_panel_of_small_numbers_keeps_three_digits_of_its_largest():
@@ -492,3 +502,32 @@ def test_the_lecture_table_says_which_square_is_the_output_and_which_the_target(
         assert word.x - square.x1 < 0.02 and (square.y1 - square.y0) * 720 >= 15  # just before its word
     hall = [t.text for t in overlay(replace(tl, screen="hall"), step, dark, 1280, 720)[0]]
     assert "output" not in hall and "target" not in hall
+
+
+def test_the_top_lines_key_is_said_where_it_is_new(story):
+    """Reviews 76a, 77a, 77b: the top line's legend on every frame, small, was one more text
+    to read. Each of its items is said in the step where it is new (the step before, or a
+    card, had it not) and again each KEY_AGAIN seconds while it stays: the first node step
+    says what the number on a weight is, the next node steps do not, in lecture and hall."""
+    from nnviz3d.frames import THEMES
+    from nnviz3d.hud import overlay
+
+    _, tl = story
+    theme = THEMES["dark"]
+
+    def said(step):
+        return {t.text for t in overlay(tl, step, theme, 1280, 720)[0]}
+
+    nodes = [s for s in tl.steps if s.kind == "node" and s.epoch == 1][:2]
+    assert "number on a weight: input × weight" in said(nodes[0])
+    assert "number on a weight: input × weight" not in said(nodes[1])
+    assert "thick = large |weight|, sphere = value" not in said(nodes[1])
+    error = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    after = tl.steps[error.index + 1]
+    assert "hollow arrow = wanted change" in said(error) and "blue +" not in said(error)
+    assert after.kind == "delta" and "purple fill = error × slope" in said(after)
+    hall = replace(tl, screen="hall")
+    words = {t.text for t in overlay(hall, nodes[1], theme, 1280, 720)[0]}
+    assert "number on a weight: input × weight" not in words
+    study = replace(tl, screen="study")  # (its legend panel is every frame's)
+    assert overlay(study, nodes[1], theme, 1280, 720)[0]
