@@ -725,14 +725,19 @@ def network_obstacles(
         wide = text_width_em(layout.name_of(node)) * tall / 1.2 / width
         low = y + (r + gap) / height if up else y - (r + gap + tall) / height
         boxes.append((x - wide / 2, low, x + wide / 2, low + tall / height))
+    return tuple(boxes), edge_segments(layout, step, centres)
+
+
+def edge_segments(layout: Layout, step: Step, centres: np.ndarray) -> np.ndarray:
+    """Each weight drawn as a segment between its nodes' ``centres`` on screen: (n, 2, 2)."""
     shown = visible_edges(layout, step.visual.weights)
-    segments = np.stack([centres[layout.edge_from[shown]], centres[layout.edge_to[shown]]], axis=1)
-    return tuple(boxes), segments
+    return np.stack([centres[layout.edge_from[shown]], centres[layout.edge_to[shown]]], axis=1)
 
 
 def _clear_region(timeline: Timeline, step: Step) -> tuple[float, float, float, float]:
-    """Where a number on the network may stand: the step's region of the frame, above the
-    code line and left of the panel beside."""
+    """Where the nudge's numbers may stand: the step's region of the frame, left of the
+    panel beside, down to the frame's foot (the code line's panel is an obstacle, as wide as
+    its line: below the network's right the room is free)."""
     x0, _, x1, y1 = step_region(timeline, step)
     return x0, 0.02, min(x1, NUDGE_BOX[0] - 0.005), y1
 
@@ -746,11 +751,8 @@ def _first_clear(
     margin: tuple[float, float] = (0.2, 0.05),
 ) -> tuple[Text2D, int]:
     """The first of ``spots`` whose text, with its backdrop's ``margin`` (ems), stands inside
-    ``region`` clear of every box and segment; else the one that covers the fewest (and
-    how many it covers).
-
-    The region is above the code line and left of the panel beside; the code line's panel
-    is one of the boxes, as wide as its line (below the network's right, the room is free)."""
+    ``region`` clear of every box and segment (screen 0..1); else the one that covers the
+    fewest (and how many it covers)."""
     width, height = size
     pad_x, pad_y = margin[0] * spots[0].size / width, margin[1] * spots[0].size / height  # a backdrop's
     pads = np.array([-pad_x, -pad_y, pad_x, pad_y])
@@ -2622,9 +2624,7 @@ def _feature_tiles(
                 plot = (x0, y0, w_side, side)
                 texts += _map_axes(step.feature_axes, layout.name_of(node), plot, size, theme)
     # each name beside its tile where no weight crosses it: left, right, over or under it
-    centres = (project(camera, layout.nodes, aspect) + 1) / 2
-    shown = visible_edges(layout, step.visual.weights)
-    segments = np.stack([centres[layout.edge_from[shown]], centres[layout.edge_to[shown]]], axis=1)
+    segments = edge_segments(layout, step, (project(camera, layout.nodes, aspect) + 1) / 2)
     tiles = [box for _, box in named]
     for node, (x0, y0, x1, y1) in named:
         name, cy, pad = layout.name_of(node), (y0 + y1) / 2, 0.006
