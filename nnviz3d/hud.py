@@ -678,7 +678,8 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     if timeline.screen in ("hall", "lecture"):  # said once, not on every frame (reviews 76a,
         # 77a, 77b: the top line's legend on every frame, small, one more text to read): an
         # item where it is new, or again after KEY_AGAIN seconds without it
-        items = [item for item in items if _key_said_now(hud, item[0])]
+        # (what the maps' shades mean stays with them: a glance lasts 3 s)
+        items = [item for item in items if item[0] == step.feature_key or _key_said_now(hud, item[0])]
     width_px = hud.width * (x1 - x0)
     shown = _key_fits(hud, items, width_px, (it, error) if error else (it,), size)
     without = _key_fits(hud, items, width_px, (it,), size) if error and shown < len(items) else shown
