@@ -678,8 +678,10 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     if timeline.screen in ("hall", "lecture"):  # said once, not on every frame (reviews 76a,
         # 77a, 77b: the top line's legend on every frame, small, one more text to read): an
         # item where it is new, or again after KEY_AGAIN seconds without it
-        # (what the maps' shades mean stays with them: a glance lasts 3 s)
-        items = [item for item in items if item[0] == step.feature_key or _key_said_now(hud, item[0])]
+        # (what the numbers on the picture are, and the maps' shades, stays with them: review
+        # 78a met s010's products on the weights unkeyed, read as weights)
+        kept = {step.feature_key, hud.t("key_forward"), hud.t("key_worked")}
+        items = [item for item in items if item[0] in kept or _key_said_now(hud, item[0])]
     width_px = hud.width * (x1 - x0)
     shown = _key_fits(hud, items, width_px, (it, error) if error else (it,), size)
     without = _key_fits(hud, items, width_px, (it,), size) if error and shown < len(items) else shown

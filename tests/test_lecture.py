@@ -508,7 +508,8 @@ def test_the_top_lines_key_is_said_where_it_is_new(story):
     """Reviews 76a, 77a, 77b: the top line's legend on every frame, small, was one more text
     to read. Each of its items is said in the step where it is new (the step before, or a
     card, had it not) and again each KEY_AGAIN seconds while it stays: the first node step
-    says what the number on a weight is, the next node steps do not, in lecture and hall."""
+    says the signs' colours, the next do not, in lecture and hall; what the numbers on the
+    weights are stays on every node step."""
     from nnviz3d.frames import THEMES
     from nnviz3d.hud import overlay
 
@@ -519,8 +520,10 @@ def test_the_top_lines_key_is_said_where_it_is_new(story):
         return {t.text for t in overlay(tl, step, theme, 1280, 720)[0]}
 
     nodes = [s for s in tl.steps if s.kind == "node" and s.epoch == 1][:2]
-    assert "number on a weight: input × weight" in said(nodes[0])
-    assert "number on a weight: input × weight" not in said(nodes[1])
+    # what the numbers on the weights are stays with them (review 78a: s010's products,
+    # unkeyed, read as weights); the signs' colours are said where they are new
+    assert all("number on a weight: input × weight" in said(node) for node in nodes)
+    assert "blue +" in said(tl.steps[nodes[0].index - 1]) and "blue +" not in said(nodes[1])
     assert "thick = large |weight|, sphere = value" not in said(nodes[1])
     error = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
     after = tl.steps[error.index + 1]
@@ -528,6 +531,6 @@ def test_the_top_lines_key_is_said_where_it_is_new(story):
     assert after.kind == "delta" and "purple fill = error × slope" in said(after)
     hall = replace(tl, screen="hall")
     words = {t.text for t in overlay(hall, nodes[1], theme, 1280, 720)[0]}
-    assert "number on a weight: input × weight" not in words
+    assert "blue +" not in words
     study = replace(tl, screen="study")  # (its legend panel is every frame's)
     assert overlay(study, nodes[1], theme, 1280, 720)[0]
