@@ -788,8 +788,10 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [*signs, (hud.t("key_worked"), theme.text)]
     if step.feature_maps is not None:
         return [(step.feature_key, theme.text)] if step.feature_key else []
-    if step.kind in ("chain", "nudge"):  # signs; no weight is drawn thick nor sphere big there
-        return signs  # (review 62a: "thickness, sphere" keyed over the chain alone)
+    if step.kind in ("chain", "nudge", "descent", "landscape"):  # signs; no weight is drawn
+        # thick nor sphere big there (review 62a: "thickness, sphere" keyed over the chain
+        # alone; 79b over the descent's small network: "irrelevant")
+        return signs
     return [*signs, (hud.t("key_thickness"), theme.text)]
 
 

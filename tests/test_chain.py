@@ -387,3 +387,16 @@ def test_a_chain_told_for_a_later_record_says_why(run, layout):
     assert titles == ["record 1: each link's rate", "record 2, the first whose x2 is not 0: each link's rate"]
     x = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
     assert x[0, 1] == 0 and x[1, 1] == 1  # (x2 of records 1 and 2: the seed's inputs)
+
+
+def test_the_descents_and_the_landscapes_keys_name_only_the_signs(run):
+    """Review 79b: beside the descent's small network its key said "thick = large |weight|,
+    sphere = value", irrelevant there: like the chain's, the descent's and the landscape's
+    keys name only the signs' colours."""
+    from nnviz3d.hud import Hud, _key_items
+
+    _, tl = run
+    for kind in ("descent", "landscape"):
+        step = next(s for s in tl.steps if s.kind == kind)
+        items = [text for text, _ in _key_items(Hud(tl, step, DARK, W, H))]
+        assert items == ["blue +", "orange -"], kind
