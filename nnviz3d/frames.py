@@ -470,22 +470,53 @@ def _flown(
     out = []
     for r, word, q in zip(rates, words, spots, strict=False):
         x0, _, x1, top = _screen_box(replace(r, text=word), width, height)
-        start, end = np.array([(x0 + x1) / 2, top]), np.array([q.x, q.y])
-
-        def at(u: float, bow: float, r=r, q=q, word=word, start=start, end=end) -> Text2D:
-            way = end - start
-            side = np.array([-way[1] * width / height, way[0] * height / width])  # square on screen
-            x, y = start + way * u + side * bow * 4 * u * (1 - u)
-            grown = round(r.size + (q.size - r.size) * u)
-            return Text2D(word, float(x), float(y), grown, r.color, align="center")
-
-        def crossings(bow: float) -> int:
-            boxes = [_screen_box(at(u, bow), width, height) for u in np.linspace(0.0, 1.0, 24)]
-            return sum(_box_gap(a, b) < 0 for a in boxes for b in avoid)
-
-        bow = min(FLIGHT_BOWS, key=crossings) if avoid else 0.0  # (the first of the fewest)
-        out.append(at(t, bow))
+        way = (((x0 + x1) / 2, top), (q.x, q.y))
+        sizes = (r.size, q.size)
+        bow = _flight_bow(word, way, sizes, avoid, size) if avoid else 0.0
+        x, y, grown = _on_way(way, sizes, bow, t, size)
+        out.append(Text2D(word, x, y, grown, r.color, align="center"))
     return tuple(out)
+
+
+def _on_way(
+    way: tuple[tuple[float, float], tuple[float, float]],
+    sizes: tuple[int, int],
+    bow: float,
+    u: float,
+    size: tuple[int, int],
+) -> tuple[float, float, int]:
+    """Where a rate flying ``way`` (from, to: screen 0..1) stands at ``u`` (0..1) of it, bowed
+    ``bow`` of its length to one side (square on screen), and its type's size then."""
+    width, height = size
+    start, end = np.array(way[0]), np.array(way[1])
+    along = end - start
+    side = np.array([-along[1] * width / height, along[0] * height / width])
+    x, y = start + along * u + side * bow * 4 * u * (1 - u)
+    return float(x), float(y), round(sizes[0] + (sizes[1] - sizes[0]) * u)
+
+
+@lru_cache(maxsize=64)
+def _flight_bow(
+    word: str,
+    way: tuple[tuple[float, float], tuple[float, float]],
+    sizes: tuple[int, int],
+    avoid: tuple[tuple[float, float, float, float], ...],
+    size: tuple[int, int],
+) -> float:
+    """The first of FLIGHT_BOWS whose way passes over the fewest of the boxes ``avoid``: the
+    same for every frame of a flight (its ends and the names by their nodes stand still),
+    found once."""
+    width, height = size
+
+    def crossings(bow: float) -> int:
+        boxes = []
+        for u in np.linspace(0.0, 1.0, 24):
+            x, y, grown = _on_way(way, sizes, bow, float(u), size)
+            text = Text2D(word, x, y, grown, (1.0, 1.0, 1.0), align="center")
+            boxes.append(_screen_box(text, width, height))
+        return sum(_box_gap(a, b) < 0 for a in boxes for b in avoid)
+
+    return min(FLIGHT_BOWS, key=crossings)
 
 
 #: how far a rate's way may bow to one side, in shares of its length (straight first)
@@ -681,8 +712,8 @@ def _nudge_places(
     shares = sorted(np.arange(0.15, 0.8, 0.05), key=lambda f: abs(f - 0.5))  # the middle first
     along = [(sx + f * (ex - sx), sy + f * (ey - sy)) for f in shares]
     taken = _screen_box(follows_at, width, height)
+    least = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
     for scale in (1.0, 0.9, 0.8):  # smaller where there is no room between the weights
-        least = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
         type_size = max(least, round(text_size * scale))
         spots = [
             Text2D(
@@ -855,17 +886,19 @@ def frame_state(
     spread = _lerp(spread0, spread1, progress)
     prev_visual = prev_step.visual if prev_step else timeline.initial_visual
     vmax = timeline.target_scale
-    # the highlight moves to the step's node at once, as its caption does (two reviews saw
-    # the step before's node still lit while the caption named the next)
-    g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax, step)
-    g1 = _geometry(step.visual, step, timeline, theme, vmax, step)
-    g = _Geometry(*(_lerp(a, b, progress) for a, b in zip(vars(g0).values(), vars(g1).values(), strict=True)))
     # (study writes every panel at once, its header the step's iteration: no way shown)
     on_way = morphing(timeline, step, prev_step, progress) and timeline.screen != "study"
     glimpse = glimpse_at(step, progress) if on_way else None
     if glimpse is not None:  # a real iteration on the glance's way: its own weights, not a blend
         now = replace(step.visual, weights=glimpse.weights, outputs=glimpse.outputs)
         g = _geometry(now, step, timeline, theme, vmax, step)
+    else:
+        # the highlight moves to the step's node at once, as its caption does (two reviews
+        # saw the step before's node still lit while the caption named the next)
+        g0 = _geometry(prev_visual, prev_step, timeline, theme, vmax, step)
+        g1 = _geometry(step.visual, step, timeline, theme, vmax, step)
+        pairs = zip(vars(g0).values(), vars(g1).values(), strict=True)
+        g = _Geometry(*(_lerp(a, b, progress) for a, b in pairs))
     sheet_r = sheet_c = None
     if spread > 0:  # every record's values, a sheet each; record 1's are the front nodes'
         (r0, c0), (r1, c1) = _sheet_look(prev_visual, layout, theme), _sheet_look(step.visual, layout, theme)
@@ -971,9 +1004,10 @@ def frame_state(
         # up to the outputs panel beside the network; once it stands there (sized by the
         # network's spacing, they filled the frame while it glided in)
         right_end = EPILOGUE_MAP_END if epilogue else region[2]
-        maps = _maps_now(step, prev_step, progress)
         if glimpse is not None and glimpse.feature_maps is not None:
             maps = glimpse.feature_maps
+        else:
+            maps = _maps_now(step, prev_step, progress)
         cells, frames, axes = _feature_tiles(timeline, step, maps, theme, camera, (width, height), right_end)
         rects, polylines, texts = rects + cells, polylines + frames, texts + axes
     labels, carried = ((), ()) if slide else _labels(timeline, step, theme, camera, (width, height), progress)

@@ -646,11 +646,13 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         return
     x0, _, x1, y1 = box
     size = hud.min_size
+    morph = glance_morph(hud)
+    glimpse = glimpse_at(step, morph)
     if step.epoch and timeline.n_batches > 1:
         it = hud.t("epoch_batch", e=step.epoch, n=timeline.total_epochs, b=step.batch, nb=timeline.n_batches)
-    elif step.epoch and (glimpse := glimpse_at(step, glance_morph(hud))) is not None:
+    elif step.epoch and glimpse is not None:
         it = hud.t("iteration", e=glimpse.epoch, n=timeline.total_epochs)  # on its way: live
-    elif step.epoch and glance_morph(hud) is not None:
+    elif step.epoch and morph is not None:
         # its maps still morphing from the iteration before's (frames.morphing): from which to which
         was = timeline.steps[step.index - 1].epoch
         it = hud.t("iteration", e=f"{was} \u2192 {step.epoch}", n=timeline.total_epochs)
@@ -668,8 +670,7 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
     # iteration 1998's forward pass read as this one's): until it is computed, as in
     # iteration 1, there is none
     states = states or step.display_error_epoch not in (None, step.epoch)
-    glimpse = glimpse_at(step, glance_morph(hud))
-    states = states or (glance_morph(hud) is not None and glimpse is None)  # a glance's own when there
+    states = states or (morph is not None and glimpse is None)  # a glance's own when there
     if step.display_error is not None and step.loss_curve is None and step.loss_map is None and not states:
         error = hud.t("status_error", v=fmt(step.display_error, 5))
         if glimpse is not None:  # on its way: the iteration's own
