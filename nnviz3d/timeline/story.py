@@ -11,7 +11,6 @@ story goes on to the end: log-spaced iterations up to the last, compactly, then 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -108,20 +107,15 @@ def recorded_epochs(scene: Scene, shown: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def glance_pairs(scene: Scene, shown: tuple[int, ...]) -> list[tuple[int, int]]:
-    """(the iteration shown before it, its own) for each glance whose step before shows an
-    iteration: each fast forward after the first shown iteration, and each step of the
-    epilogue after its first (the first comes after its card, a clean slide)."""
-    lapses = timelapse_epochs(scene, shown)
-    pairs, previous = [], 0
-    for epoch in shown:
-        before = previous
-        for lapse in lapses.get(epoch, ()):
-            if before:
-                pairs.append((before, lapse))
-            before = lapse
-        previous = epoch
-    later = epilogue_epochs(scene, shown)
-    return pairs + list(itertools.pairwise(later))
+    """(the iteration shown before it, its own) for each glance whose beat before shows an
+    iteration (not a card: the epilogue's first comes after its card, a clean slide), as
+    the story plays them: what the builder's glances find before them (kinds._montage)."""
+    pairs, before = [], None
+    for beat in story(scene, shown):
+        if beat.kind in ("timelapse", "epilogue") and before is not None:
+            pairs.append((before, beat.epoch))
+        before = beat.epoch if beat.kind != "card" else None
+    return pairs
 
 
 def showing(scene: Scene, epochs: tuple[int, ...] | None) -> Scene:
