@@ -1041,7 +1041,7 @@ def frame_state(
         polylines = polylines + _zero_rings(step.visual, layout, theme, camera, width, height)
         if not in_scene and spread == 0:
             polylines += want_arrows(timeline, step, theme, camera, width, height, progress, carried)
-            texts += zoom_tag(timeline, step, theme, camera, width, height, progress)
+            texts += first_arrow_tag(timeline, step, theme, camera, width, height)
         if sheet_r is not None:
             outlines, sheet_labels, names, backdrops = _sheet_frames(
                 timeline,
@@ -2079,7 +2079,7 @@ def _arrow_heights(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, frame: tuple[int, int], px_per_unit: float
 ) -> Callable[[float], float]:
     """How tall (world units) the want arrow of a value is drawn in ``step``."""
-    pen = _WantPen.of(timeline, step, theme, camera, *frame)
+    pen = _WantPen.of(timeline, theme, camera, *frame)
     return lambda value: pen.length_of(value) * frame[1] / px_per_unit
 
 
@@ -2701,9 +2701,10 @@ def _map_axes(
 
 
 #: a want's arrow: the longest (``Timeline.want_unit``, where the layers have room) and the
-#: shortest (any want that is not 0, so its direction still shows: longer, and the
-#: deltas' arrows lose the sizes that show the slope shrinking them), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = WANT_ROOM, 0.1, 0.2
+#: shortest (any want that is not 0: a head and a shaft, so its way is seen from the back
+#: rows -- iteration 1998's, a fiftieth of iteration 1's, are all this long; at 0.1 they
+#: were 10-px chevrons whose way six reviews could not tell), in node spacings
+WANT_MAX, WANT_MIN, WANT_HEAD = WANT_ROOM, 0.3, 0.2
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 #: world units from a sphere's largest size to its want arrow, and from the arrow to a
 #: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)
@@ -2723,16 +2724,15 @@ def want_arrows(
     """3Blue1Brown's "wants": beside each node of the step, an arrow up (the value should
     rise: blue for an error) or down (orange), as long as how much -- on one scale for
     every arrow of the video (``Timeline.want_unit``), errors and deltas alike, so a delta
-    is seen to be its error times the slope; a late iteration, whose wants are a fiftieth
-    of iteration 1's, draws its arrows magnified by a round factor its badge states
-    (``Timeline.want_zooms``). An error's arrow is hollow, a delta's
-    solid, and a delta's stands inside its error's hollow arrow, from the same tail: it
-    fills it, then shrinks by the slope to a quarter of it at most (two reviews found the
-    delta's arrow alone, a quarter of its error's, too small to be seen; the hollow one
-    around it says what it is a fraction of). The arrows grow with the step's tween; each
-    is (shaft, head) polylines, the shaft first with the tip as its second point, or a
-    hollow one's (inside, outline), the inside up to the head's base, the outline's fourth
-    point the tip.
+    is seen to be its error times the slope, and a late iteration's, a fiftieth of
+    iteration 1's, as small as they are (its shortest arrow still shows its way). An
+    error's arrow is hollow, a delta's solid, and a delta's stands inside its error's
+    hollow arrow, from the same tail: it fills it, then shrinks by the slope to a quarter
+    of it at most (two reviews found the delta's arrow alone, a quarter of its error's, too
+    small to be seen; the hollow one around it says what it is a fraction of). The arrows
+    grow with the step's tween; each is (shaft, head) polylines, the shaft first with the
+    tip as its second point, or a hollow one's (inside, outline), the inside up to the
+    head's base, the outline's fourth point the tip.
 
     An error step keeps its senders' arrows; each delta sent back along a weight, as a
     token with its number (:func:`_sent_tokens`), is the hollow arrow of the node at the
@@ -2740,13 +2740,12 @@ def want_arrows(
     by the slope)."""
     if not step.wants:
         return ()
-    zoom, progress = zoom_shown(timeline, step, progress)
-    pen = _WantPen.of(timeline, step, theme, camera, width, height, zoom)
+    pen = _WantPen.of(timeline, theme, camera, width, height)
     sources = dict(step.want_from) if step.kind == "delta" else {}
     arrived = arrivals(step, pen.layout) if progress < 1.0 else {}  # the error step: after its tubes
     time = _unease(progress)
     carried = _carried(step, pen.layout)
-    out: list[Polyline2D] = []
+    out: list[Polyline2D] = [p for _, p in _first_arrows(timeline, step, pen)]
     for node, delta, error in step.senders:  # as their delta step left them
         out += pen.filled(node, error, delta) if np.isfinite(error) else pen.solid(node, delta)
     for node, value in step.wants:
@@ -2787,56 +2786,58 @@ def want_arrows(
     return tuple(out)
 
 
-def zoom_tag(
-    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int, progress: float
-) -> tuple[Text2D, ...]:
-    """Under a magnified iteration's longest arrow, how many times it is drawn longer, live
-    while the first step magnifies (x2 ... x20: the zoom seen, not only stated): six reviews
-    read iteration 1998's arrows at iteration 1's scale, the badge in its corner unread."""
-    layout = timeline.layout
+def _output_errors(step: Step, layout: Layout) -> dict[int, float]:
+    """The output nodes' errors ``step`` draws as hollow arrows: its own (the output
+    error), those its deltas stand in, or its senders' (the hidden errors keep out's)."""
     last = len(layout.layers) - 1
-    # the output's arrow, where the step draws one: its own want, or a sender's (the hidden
-    # errors keep out's); not beside a hidden node's, where a number read as a weight's
-    # (review 66b)
-    drawn = {node: abs(v) for node, v in step.wants if np.isfinite(v) and v != 0}
-    if step.kind == "delta":  # a delta stands in its error's arrow
-        drawn |= {node: max(drawn.get(node, 0.0), abs(e)) for node, e in step.want_from if np.isfinite(e)}
-    drawn |= {node: abs(e if np.isfinite(e) else d) for node, d, e in step.senders}  # (NaN: its delta's)
-    outputs = [n for n in drawn if layout.node_layer[n] == last and drawn[n] > 0]
-    if not outputs or timeline.screen == "study":
+    drawn = dict(step.want_from) if step.kind == "delta" else {}
+    drawn |= {node: e for node, _, e in step.senders}
+    if step.kind != "delta":
+        drawn |= dict(step.wants)
+    return {n: float(e) for n, e in drawn.items() if layout.node_layer[n] == last and np.isfinite(e) and e}
+
+
+#: a later iteration's output error shorter than this share of the first's is drawn inside
+#: the first's outline
+GHOST_BELOW = 0.5
+
+
+def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> list[tuple[int, Polyline2D]]:
+    """Round a late iteration's output error, the outline of the first shown iteration's,
+    in grey, as long as it was (on the video's one scale): the shrinking seen without
+    reading a number, as seed 000's author asked, where a magnified late arrow (x20) read as
+    a second scale beside the changes' (every review of rounds 74-79). (node, outline)."""
+    first = next((s for s in timeline.steps if s.epoch is not None and _output_errors(s, pen.layout)), None)
+    if first is None or step.epoch is None or step.epoch == first.epoch:
+        return []
+    was = _output_errors(first, pen.layout)
+    out = []
+    for node, error in _output_errors(step, pen.layout).items():
+        then = was.get(node)
+        if then is not None and abs(error) < GHOST_BELOW * abs(then):
+            up = 1.0 if then > 0 else -1.0
+            outline = pen.centred(*pen.slot(node), pen.length_of(then), up, pen.theme.muted, True)[-1]
+            out.append((node, outline))
+    return out
+
+
+def first_arrow_tag(
+    timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
+) -> tuple[Text2D, ...]:
+    """Under the first iteration's outline (:func:`_first_arrows`), which iteration it is."""
+    if step.epoch is None or timeline.screen == "study":
         return ()
-    zoom, _ = zoom_shown(timeline, step, progress)
-    if zoom < 1.5:
-        return ()
-    node = max(outputs, key=lambda n: drawn[n])
-    pen = _WantPen.of(timeline, step, theme, camera, width, height, zoom)
-    x, y = pen.slot(node)
-    below = y - pen.length_of(drawn[node]) / 2 - 0.012  # under it: the arrow is centred there
+    pen = _WantPen.of(timeline, theme, camera, width, height)
+    first = next(s.epoch for s in timeline.steps if s.epoch is not None and _output_errors(s, pen.layout))
     size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
-    # ending a little right of the arrow: centred, it ran into the hall's note under the
-    # records table (review 67b)
-    right = x + 0.3 * size / width
-    return (Text2D(f"{TIMES}{round(zoom)}", right, below, size, theme.text, bold=True, align="right"),)
-
-
-#: the share of its tween the first magnified step of an iteration takes to magnify its
-#: arrows, from the video's one scale to the iteration's (what it then does, after)
-ZOOM_SHARE = 0.5
-
-
-def zoom_shown(timeline: Timeline, step: Step, progress: float) -> tuple[float, float]:
-    """The arrows' magnification at ``progress`` of ``step``, and the progress left for what
-    the step then does. The first step of a magnified iteration that draws arrows shows them
-    on the video's one scale (iteration 1998's out: a stub, 0.0198 against iteration 1's
-    0.474) and magnifies them as its badge says (review 55b: "the output arrow is almost as
-    long as in iteration 1: students will think the error is still large"; "animate the
-    rescaling"); its fill shrinks by the slope after. Its later steps are magnified whole."""
-    zoom = timeline.want_zoom(step)
-    if not timeline.zooms_in(step):
-        return float(zoom), progress
-    t = _unease(progress)
-    left = _ease((t - ZOOM_SHARE) / (1 - ZOOM_SHARE))
-    return 1 + (zoom - 1) * _steady(t / ZOOM_SHARE), left
+    out = []
+    for _, outline in _first_arrows(timeline, step, pen):
+        xs, ys = zip(*outline.points, strict=True)
+        below = min(ys) - 0.012
+        label = message(timeline.lang, "first_arrow", n=first)
+        middle = (min(xs) + max(xs)) / 2
+        out.append(Text2D(label, middle, below, size, theme.muted, align="center", valign="top"))
+    return tuple(out)
 
 
 def _carried(step: Step, layout: Layout) -> set[int]:
@@ -2897,19 +2898,15 @@ class _WantPen:
     def of(
         cls,
         timeline: Timeline,
-        step: Step,
         theme: Theme,
         camera: Camera,
         width: int,
         height: int,
-        zoom: float | None = None,
     ) -> _WantPen:
-        """``zoom``: the arrows' magnification now (:func:`zoom_shown`); None: the step's."""
         aspect = width / height
         gap = node_spacing(timeline.layout, camera, aspect) or 0.2
         px = WANT_WIDTH * height / 720
-        scale = timeline.want_unit / (timeline.want_zoom(step) if zoom is None else zoom)
-        return cls(timeline.layout, theme, camera, scale, gap, aspect, px, width, height)
+        return cls(timeline.layout, theme, camera, timeline.want_unit, gap, aspect, px, width, height)
 
     def length_of(self, value: float) -> float:
         return self.gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / self.scale))

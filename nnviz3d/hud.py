@@ -300,7 +300,7 @@ def hall_regions(hud: Hud) -> list[tuple[str, Box]]:
         ("status", STATUS_BOX),
         ("caption", HALL_CAPTION),
         *beside,
-        *_zoom_regions(hud, (0.015, 0.015, 0.985, 0.13)),
+        ("code_line", (0.015, 0.015, 0.985, 0.13)),
         ("card", CARD_BOX),
     ]
 
@@ -344,29 +344,9 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
         ("status", STATUS_BOX),
         ("caption", CAPTION_BOX),
         *right,
-        *_zoom_regions(hud, (0.015, 0.015, 0.69, 0.13)),
+        ("code_line", (0.015, 0.015, 0.69, 0.13)),
         ("card", CARD_BOX),
     ]
-
-
-#: bottom right, beside the code line: how many times longer the arrows are drawn
-ZOOM_BOX = (0.70, 0.015, 0.985, 0.13)
-
-
-def _zoom_regions(hud: Hud, code: Box) -> list[tuple[str, Box]]:
-    """The code line, and where the step's want arrows are magnified, the badge that says
-    so beside it (the code line then ends where the badge begins)."""
-    if _zoom(hud) == 1:
-        return [("code_line", code)]
-    return [("code_line", (code[0], code[1], min(code[2], ZOOM_BOX[0] - 0.01), code[3])), ("zoom", ZOOM_BOX)]
-
-
-def _zoom(hud: Hud) -> int:
-    """How many times longer this step's want arrows are drawn: 1 where they are not
-    drawn (study) or not magnified."""
-    if not hud.step.wants or hud.timeline.screen == "study" or hud.step.card is not None:
-        return 1
-    return hud.timeline.want_zoom(hud.step)
 
 
 LAYOUTS: dict[str, Callable[[Hud], list[tuple[str, Box]]]] = {
@@ -965,24 +945,6 @@ def code_line(hud: Hud, box: Box, out: Overlay) -> None:
             out.texts.append(
                 Text2D(text, x0 + (col + 1) * char_w, y, size, colors[kind], mono=True, bold=True)
             )
-
-
-@panel("zoom")
-def zoom(hud: Hud, box: Box, out: Overlay) -> None:
-    """A late iteration's wants are a fiftieth of iteration 1's, so its arrows are drawn
-    magnified (Timeline.want_zooms): this framed badge, in bold at the caption's size
-    where it fits, says by how much, so they are not taken for iteration 1's scale."""
-    x0, y0, x1, _ = box
-    # (the first step of the iteration magnifies its arrows as it plays: from x1)
-    text = hud.t("zoom_in" if hud.timeline.zooms_in(hud.step) else "zoom", m=_zoom(hud))
-    em = _width_em(hud, text, True)
-    size = max(hud.min_size, min(hud.big_size, int((x1 - x0 - 0.02) * hud.width / em)))
-    left, top = x1 - em * size / hud.width - 0.02, y0 + 1.5 * size / hud.height
-    dx, dy = 2 / hud.width, 2 / hud.height  # the frame's width
-    out.rects.append(Rect2D(left, y0, x1, top, hud.theme.text, 0.9))
-    out.rects.append(Rect2D(left + dx, y0 + dy, x1 - dx, top - dy, hud.theme.panel, 1.0))
-    middle = (y0 + top) / 2
-    out.texts.append(Text2D(text, left + 0.01, middle, size, hud.theme.text, bold=True, valign="center"))
 
 
 def _legend_lines(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:

@@ -230,17 +230,18 @@ def test_the_small_networks_names_stand_clear_of_the_other_spheres_and_the_weigh
 
 
 @pytest.mark.parametrize("layout", ["lecture", "hall"])
-def test_the_rolled_step_says_it_is_the_change_drawn_20_times(run, layout):
-    """The ball's way is the change x20, said in the update's words ("change ×20"; a bare
-    "20×" read as a third magnification, review 72a), over the ball once it has rolled:
-    under it the longer words ran into the weight axis's name (the hall's "change ×20 weight")."""
+def test_the_rolled_step_says_it_is_the_change_drawn_10_times(run, layout):
+    """The ball's way is the change x10 (the video's one magnification), said in the
+    update's words ("change ×10"; a bare "20×" read as a third magnification, review 72a),
+    over the ball once it has rolled: under it the longer words ran into the weight axis's
+    name (the hall's "change ×20 weight")."""
     _, tl = run
     tl = replace(tl, screen=layout)
     step = next(s for s in tl.steps if s.kind == "descent")
     start = [t.text for t in overlay(tl, step, DARK, W, H, progress=0.0)[0]]
-    assert "change ×20" not in start  # the ball has not moved: nothing to magnify yet
+    assert "change ×10" not in start  # the ball has not moved: nothing to magnify yet
     texts, rects, _ = overlay(tl, step, DARK, W, H, progress=1.0)
-    label = next(t for t in texts if t.text == "change ×20")
+    label = next(t for t in texts if t.text == "change ×10")
     ball = max((r for r in rects if r.color == DARK.negative and r.opacity == 1.0), key=lambda r: r.x1 - r.x0)
     assert label.valign == "bottom" and label.y > ball.y1 - 0.01  # over the ball
     assert label.align == "right" and label.x <= (ball.x0 + ball.x1) / 2  # the bowl's side: left

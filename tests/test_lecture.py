@@ -93,14 +93,14 @@ def test_late_updates_are_magnified_and_stated(story):
     _, tl = story
     updates = [s for s in tl.steps if s.kind == "update"]
     late = [s for s in updates if s.epoch == 2000]
-    # one magnification for the whole video, from iteration 1's largest change (x10), so the
-    # late updates look as small as they are next to the first ones; raised to the late
-    # iterations' arrows' (x20), so that everything drawn larger is drawn larger by one number
-    assert {s.magnify for s in updates} == {20.0} == {float(z) for z in tl.want_zooms.values()}
+    # one magnification for the whole video, from iteration 1's largest change (0.00677:
+    # x10), so the late updates look as small as they are next to the first ones; the only
+    # one (the late arrows are not magnified: tests/test_wants.py)
+    assert {s.magnify for s in updates} == {10.0}
     assert late and all(
-        s.caption.endswith(", weight changes drawn 20× larger (the whole video)") for s in late
+        s.caption.endswith(", weight changes drawn 10× larger (the whole video)") for s in late
     )
-    assert {s.loss_curve.magnify for s in tl.steps if s.loss_curve is not None} == {20.0}
+    assert {s.loss_curve.magnify for s in tl.steps if s.loss_curve is not None} == {10.0}
     first = next(s for s in updates if s.epoch == 1 and s.layer == 0)
     assert np.max(np.abs(late[-1].change)) < np.max(np.abs(first.change)) / 20
     assert magnification(np.array([0.3, -0.1])) == 1
@@ -420,25 +420,6 @@ def test_a_panel_of_small_numbers_keeps_three_digits_of_its_largest():
     assert panels[(1998, 2)][-1] == "sum over the batch = -0.000156"
     assert panels[(1, 1)][1] == "+0.0173  -0.0223  +0.0277  -0.0097"
     assert panels[(1, 2)][1] == "-0.4737 × 0.2493 = -0.1181"
-
-
-def test_the_changes_take_the_arrows_magnification_only_near_their_own():
-    """x20 arrows beside x10 changes become one x20; arrows x100 beside changes x10 would
-    draw the first update's changes ten times their own magnification: each keeps its own."""
-    from types import SimpleNamespace
-
-    from nnviz3d.timeline.story import one_magnification
-
-    def video(zooms, drawn):
-        steps = [SimpleNamespace(kind="update", magnify=m) for m in drawn]
-        return SimpleNamespace(want_zooms=dict(enumerate(zooms)), steps=steps)
-
-    assert one_magnification(video([20, 20, 20], [10.0, 10.0])) == 20.0
-    assert one_magnification(video([50], [10.0])) == 50.0
-    assert one_magnification(video([100], [10.0])) is None  # too far from the changes' own
-    assert one_magnification(video([10], [10.0])) is None  # one number already
-    assert one_magnification(video([], [10.0])) is None  # no arrow magnified
-    assert one_magnification(video([20, 50], [10.0])) is None  # the arrows' own differ
 
 
 def test_the_errors_bars_keep_one_scale_for_the_whole_video(story):

@@ -1,7 +1,7 @@
 """3Blue1Brown's "wants": in the error and backward steps an arrow beside each node says
 which way, and how much, the record's value (its error) or its input z (its delta) should
 move -- up and blue to rise, down and orange to fall, on one scale for the whole video
-(a late iteration's magnified, with a badge that says by how much)."""
+(a late iteration's as small as they are, round the outline of iteration 1's output error)."""
 
 import itertools
 import re
@@ -78,6 +78,7 @@ def _arrows(tl, step):
     state = frame_state(tl, frame, W, H)
     arrows = want_arrows(tl, step, state.theme, state.camera, W, H)
     assert set(arrows) <= set(state.polylines)  # drawn in the frame
+    arrows = tuple(a for a in arrows if a.color != state.theme.muted)  # (a late output error's grey outline)
     if step.kind == "delta" and step.want_from:  # (the hollow's inside, its outline, the fill)
         return state, arrows[2::3], arrows[1::3]
     if step.senders:  # the senders' arrows first, as their delta step left them
@@ -146,87 +147,76 @@ def test_the_length_is_the_amount_and_a_delta_is_its_error_times_the_slope(run):
     out_error = _step(tl, 1, "output_error")
     _, o_shafts, _ = _arrows(tl, out_error)
     assert _length(o_shafts[0]) / max(e_len) == pytest.approx(0.4737 / 0.11161, rel=1e-3)
-    # iteration 2000 is drawn 20 times longer (its badge says so): the output's error 0.0198
-    # is 0.73 of the 0.5447 drawn longest, its delta (-0.000385) the slope's 0.0194 of it
+    # iteration 2000 is drawn on the same scale, not magnified: the output's error 0.0198 is
+    # 0.036 of the 0.5447 drawn longest, shorter than the shortest arrow, which it is drawn
     late_step = _step(tl, 2000, "delta", 2)
-    late = _arrows(tl, late_step)[1][0]
+    _, _, outlines = _arrows(tl, late_step)
     value, error = abs(late_step.wants[0][1]), abs(dict(late_step.want_from)[late_step.wants[0][0]])
     assert value == pytest.approx(0.000385, abs=5e-7)
-    assert tl.want_zoom(late_step) == 20 and tl.want_zoom(delta) == 1
-    whole = unit * WANT_MAX * 20 * error / tl.want_unit
-    assert whole == pytest.approx(unit * WANT_MAX * 0.7276, rel=1e-3)
-    assert _length(late) == pytest.approx(whole * value / error, rel=1e-9)
+    assert WANT_MAX * error / tl.want_unit == pytest.approx(0.1091, abs=1e-4)
+    assert WANT_MAX * error / tl.want_unit < WANT_MIN
+    whole = abs(outlines[0].points[3][1] - outlines[0].points[0][1])
+    assert whole == pytest.approx(unit * WANT_MIN, rel=1e-9)
     assert value / error == pytest.approx(0.0194, abs=1e-4)  # the output's slope, saturated
 
 
-def test_a_late_iterations_arrows_are_magnified_and_a_badge_says_by_how_much(run):
-    """Iteration 2000's wants (out's error 0.0198, the hidden ones 0.002-0.003) on iteration
-    1's scale were 10-15 px chevrons whose way no review could tell: its arrows are drawn
-    20 times longer -- the largest round factor that keeps out's arrow within the longest
-    the video draws -- and a framed badge beside the code line says "error arrows ×20";
-    iteration 1 keeps its arrows as they are, with no badge."""
+def test_a_late_iteration_is_not_magnified_and_its_shortest_arrows_show_their_way(run):
+    """One magnification in the video, the weight changes': iteration 2000's arrows (out's
+    error 0.0198, the hidden ones 0.002-0.003) are drawn on iteration 1's scale, not x20
+    with a badge (every review of rounds 74-79 read the arrows' x1 -> x20 beside the
+    changes' x20 as a second scale); each at the shortest length, which is a head and a
+    shaft (at a tenth of a node spacing they were 10-px chevrons whose way six reviews
+    could not tell)."""
     _, tl = run
-    assert tl.want_zooms == {2000: 20}
-    out_error = abs(dict(_step(tl, 2000, "delta", 2).want_from)[tl.layout.node_id(2, 0)])
-    assert out_error == pytest.approx(0.019808, abs=1e-6)
-    assert 20 * out_error <= tl.want_unit < 50 * out_error  # out's arrow fits at x20, not at x50
     early, late = _step(tl, 1, "error", 1), _step(tl, 2000, "error", 1)
     _, e_shafts, _ = _arrows(tl, early)
-    _, l_shafts, _ = _arrows(tl, late)
+    _, _, l_outlines = _arrows(tl, late)
     unit = max(_length(s) for s in e_shafts) / (WANT_MAX * max(abs(v) for _, v in early.wants) / tl.want_unit)
-    for shaft, (_, value) in zip(l_shafts, late.wants, strict=True):
-        assert _length(shaft) == pytest.approx(unit * WANT_MAX * 20 * abs(value) / tl.want_unit, rel=1e-9)
-        assert _length(shaft) > 2 * unit * WANT_MIN  # no longer stubs at the shortest length
-    for screen in ("lecture", "hall"):
+    for outline, (_, value) in zip(l_outlines, late.wants, strict=True):
+        assert WANT_MAX * abs(value) / tl.want_unit < WANT_MIN  # a hundredth of iteration 1's
+        tip, tail = outline.points[3][1], outline.points[0][1]
+        assert abs(tip - tail) == pytest.approx(unit * WANT_MIN, rel=1e-9)
+        assert (tip > tail) == (value > 0)
+        head = abs(tip - outline.points[2][1])  # the head, from its base to the tip
+        assert 0.3 * abs(tip - tail) < head < 0.7 * abs(tip - tail)  # a shaft below the head
+        assert abs(tip - tail) * H > 25  # pixels at 720p: seen from the back rows
+    for screen in ("lecture", "hall", "study"):
         timeline = replace(tl, screen=screen)
-        texts, rects, _ = overlay(timeline, late, THEMES["dark"], W, H)
-        (badge,) = [t for t in texts if t.text == "error arrows ×20"]
-        assert badge.bold and badge.size >= round(H * 0.039)
-        frame = [r for r in rects if r.x0 < badge.x < r.x1 and r.y0 < badge.y < r.y1]
-        assert len(frame) == 2  # its frame and its backdrop
-        code = [t for t in texts if t.mono and t.y < 0.2]
-        assert code and max(t.x for t in code) < min(r.x0 for r in frame)  # the code line ends left of it
-        for step in (early, _step(tl, 1, "delta", 1), _step(tl, 1, "output_error")):  # as they are: no badge
-            words = [t.text for t in overlay(timeline, step, THEMES["dark"], W, H)[0]]
-            assert not [w for w in words if "error arrows" in w]
-    study = replace(tl, screen="study")  # no arrows drawn there: no badge
-    assert not [t for t in overlay(study, late, THEMES["dark"], W, H)[0] if t.text.startswith("error arrows")]
+        for step in (late, _step(tl, 2000, "delta", 2), early):
+            texts = [t.text for t in overlay(timeline, step, THEMES["dark"], W, H)[0]]
+            texts += [t.text for t in frame_state(timeline, step.first_frame + step.n_frames - 1, W, H).texts]
+            assert not [t for t in texts if "×20" in t or "error arrows" in t or t.startswith("×")]
 
 
-def test_a_late_iteration_shows_its_arrows_on_the_one_scale_then_magnifies_them(run):
-    """Review 55b: out's arrow at iteration 1998 "almost as long as in iteration 1: students
-    will think the error is still large"; "animate the rescaling". The iteration's first
-    step with arrows shows out's error on the video's one scale (0.0198 against the 0.5447
-    drawn longest: a stub), magnifies it to x20 in the first half of its tween, its badge
-    saying "arrows ×1 → ×20", then fills it and shrinks the fill by the slope; the later
-    steps are magnified from their first frame."""
-    from nnviz3d.frames import ZOOM_SHARE, _ease, _WantPen, zoom_shown
-
+def test_a_late_output_error_stands_in_the_grey_outline_of_iteration_1s(run):
+    """Seed 000's author wanted the shrinking seen: round iteration 2000's output error
+    (0.0198, drawn the shortest) stands the outline of iteration 1's (0.474), in grey, as
+    long as it was on the one scale, with "grey: iteration 1's arrow" under it; not in
+    iteration 1, nor round a hidden node's arrow."""
     _, tl = run
-    first, later = _step(tl, 2000, "delta", 2), _step(tl, 2000, "error", 1)
-    assert tl.zooms_in(first) and not tl.zooms_in(later) and not tl.zooms_in(_step(tl, 1, "delta", 2))
-    state = frame_state(tl, first.first_frame, W, H)
     theme = THEMES["dark"]
-    pen = _WantPen.of(tl, first, theme, state.camera, W, H, zoom=1.0)
-    error = abs(dict(first.want_from)[first.wants[0][0]])
-    outlines, fills = [], []
-    for t in np.linspace(0, 1, 21):
-        arrows = want_arrows(tl, first, theme, state.camera, W, H, _ease(t))
-        inside, outline, fill = arrows
-        outlines.append(abs(outline.points[3][1] - outline.points[0][1]))  # its tip from its tail
-        fills.append(_length(fill) / _length(inside))
-    one_scale = pen.length_of(error)
-    assert outlines[0] == pytest.approx(one_scale, rel=1e-6)  # as it is on the one scale
-    assert outlines[-1] == pytest.approx(20 * one_scale, rel=1e-6)  # (above the shortest length)
-    assert all(b >= a - 1e-12 for a, b in itertools.pairwise(outlines))
-    zooming = [f for t, f in zip(np.linspace(0, 1, 21), fills, strict=True) if t <= ZOOM_SHARE]
-    assert min(zooming) > 0.99 and fills[-1] < 0.03  # filled while it grows, then the slope's 0.0194
-    assert zoom_shown(tl, later, 0.0) == (20.0, 0.0)
-    words = {
-        step.index: [t.text for t in overlay(tl, step, theme, W, H)[0] if t.text.startswith("error arrows")]
-        for step in (first, later)
-    }
-    assert words == {first.index: ["error arrows ×1 → ×20"], later.index: ["error arrows ×20"]}
+    out = tl.layout.node_id(2, 0)
+    first = _step(tl, 1, "output_error")
+    (then,) = [v for n, v in first.wants if n == out]
+    assert then == pytest.approx(-0.4737, abs=1e-4)
+    _, _, o_outlines = _arrows(tl, first)
+    first_len = abs(o_outlines[0].points[3][1] - o_outlines[0].points[0][1])
+    for step in (_step(tl, 2000, "delta", 2), _step(tl, 2000, "error", 1)):
+        state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+        grey = [p for p in state.polylines if p.color == theme.muted and len(p.points) == 8]
+        assert len(grey) == 1
+        (ghost,) = grey
+        tip, tail = ghost.points[3][1], ghost.points[0][1]
+        assert abs(tip - tail) == pytest.approx(first_len, rel=1e-9) and tip < tail  # down: 0 - 0.474
+        xs = [x for x, _ in ghost.points]
+        (ox, oy), *_ = (project(state.camera, tl.layout.nodes[[out]], W / H) + 1) / 2
+        assert min(xs) > ox and (tip + tail) / 2 == pytest.approx(oy, abs=2e-3)  # right of out, level
+        (tag,) = [t for t in state.texts if t.text == "grey: iteration 1's arrow"]
+        assert tag.color == theme.muted and tag.y < min(tip, tail) and min(xs) < tag.x < max(xs)
+    for step in (first, _step(tl, 1, "error", 1), _step(tl, 1, "delta", 2), _step(tl, 2000, "delta", 1)):
+        state = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+        assert not [t for t in state.texts if "iteration 1's" in t.text]
+        assert not [p for p in state.polylines if p.color == theme.muted and len(p.points) == 8]
 
 
 def test_the_key_names_the_arrows_and_study_draws_none(run):
@@ -408,13 +398,13 @@ def test_the_loss_curve_panel_draws_the_tangent_and_the_step(run):
     assert shaft.points[1][0] < shaft.points[0][0]  # the change is negative: the arrow points left
     point = next(r for r in rects if r.color == theme.muted and r.opacity == 1.0)  # the weight now
     assert point.x0 < shaft.points[0][0] < point.x1  # from the point
-    # to where the update puts it, drawn x20 as every change is: to scale on the weight axis
+    # to where the update puts it, drawn x10 as every change is: to scale on the weight axis
     after = next(r for r in rects if r.color == theme.negative and r.x1 - r.x0 == pytest.approx(12 / W))
     moved = ((after.x0 + after.x1) - (point.x0 + point.x1)) / 2
     curve = step.loss_curve
     graph = (moved / (curve.change * curve.magnify)) * (curve.w[-1] - curve.w[0])  # the axis's width
-    assert curve.magnify == 20 and 0.2 < graph < 0.35  # the panel's width, about
-    assert "change ×20" in words  # the change's magnification, said as the update's caption says it
+    assert curve.magnify == 10 and 0.2 < graph < 0.35  # the panel's width, about
+    assert "change ×10" in words  # the change's magnification, said as the update's caption says it
     # the curve, sampled at 81 weights
     curve = max((p for p in lines if p.color == theme.text), key=lambda p: len(p.points))
     assert len(curve.points) == 81
@@ -628,7 +618,7 @@ def test_in_the_error_step_each_arrow_comes_when_its_tube_arrives(run):
         due = sum(_unease(progress) >= came[n] for n, _ in step.wants)
         # (and those the tokens carry, the hidden errors on their way)
         carried = _labels(tl, step, theme, state.camera, (W, H), progress)[1]
-        pen = _WantPen.of(tl, step, theme, state.camera, W, H)
+        pen = _WantPen.of(tl, theme, state.camera, W, H)
         on_way = sum(c.hollow and pen.length_of(c.value) > 0.002 for c in carried)
         assert len(outlines) == 1 + due + on_way
 
@@ -1066,8 +1056,13 @@ def test_a_token_carries_its_want_arrow_which_its_weight_scales_and_turns_over(r
         assert colours_landing[-1] == pytest.approx(theme.positive if w < 0 else theme.negative, abs=0.02)
         if w > 0:
             assert colours_landing[0] == pytest.approx(theme.backward, abs=0.05)
-        pen = _WantPen.of(tl, step, theme, state.camera, W, H)
-        assert pen.length_of(-0.11811 * w) / pen.length_of(-0.11811) == pytest.approx(abs(w), rel=0.02)
+        pen = _WantPen.of(tl, theme, state.camera, W, H)
+        # scaled by |w|, never below the shortest arrow (h4's 0.0403: 0.22 of a node spacing)
+        scaled = max(WANT_MIN, WANT_MAX * 0.11811 * abs(w) / tl.want_unit) / (
+            WANT_MAX * 0.11811 / tl.want_unit
+        )
+        assert pen.length_of(-0.11811 * w) / pen.length_of(-0.11811) == pytest.approx(scaled, rel=1e-9)
+        assert scaled == pytest.approx(abs(w), rel=0.02) if w < 0 else scaled > abs(w)
 
 
 def test_a_carried_arrow_is_drawn_turned_about_its_centre(run):
@@ -1172,35 +1167,3 @@ def test_a_note_is_written_whole_as_its_product_lands(run):
             assert {"-0.118 × 0.341", "≈ -0.0403"} <= texts
             landed += 1
     assert flying >= 3 and landed >= 1
-
-
-def test_the_magnification_is_written_by_the_arrows_themselves(run):
-    """Six reviews read iteration 1998's arrows at iteration 1's scale, the badge in its
-    corner unread: under out's arrow the magnification stands, counting up while the first
-    step magnifies (×2 ... ×20), and nowhere in iteration 1."""
-    from nnviz3d.frames import zoom_tag
-
-    _, tl = run
-    theme = THEMES["dark"]
-    first, hidden = _step(tl, 2000, "delta", 2), _step(tl, 2000, "error", 1)
-    tags = []
-    for f in tl.frames_of(first.index):
-        state = frame_state(tl, f, W, H)
-        tags.append([t.text for t in state.texts if t.text.startswith("×")])
-    counted = [int(t[0][1:]) for t in tags if t]
-    assert counted[-1] == 20 and counted[0] < 10 and counted == sorted(counted)  # counting up
-    state = frame_state(tl, tl.frames_of(first.index)[-1], W, H)
-    (tag,) = zoom_tag(tl, first, theme, state.camera, W, H, 1.0)
-    out = (project(state.camera, tl.layout.nodes[[tl.layout.node_id(2, 0)]], W / H)[0] + 1) / 2
-    assert tag.text == "×20" and tag.bold and tag.y < out[1] - 0.1  # under out's arrow
-    state = frame_state(tl, tl.frames_of(hidden.index)[-1], W, H)
-    (tag,) = zoom_tag(tl, hidden, theme, state.camera, W, H, 1.0)
-    assert tag.text == "×20" and tag.y < out[1] - 0.1 and tag.x > out[0]  # under out's arrow, kept there
-    deltas = _step(tl, 2000, "delta", 1)  # out's arrow not drawn: no tag beside a hidden node's (66b:
-    state = frame_state(tl, tl.frames_of(deltas.index)[-1], W, H)  # read as a weight's number)
-    assert zoom_tag(tl, deltas, theme, state.camera, W, H, 1.0) == ()
-    for step in (_step(tl, 1, "delta", 2), _step(tl, 1, "error", 1)):  # iteration 1: as drawn
-        state = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
-        assert not [t for t in state.texts if t.text.startswith("×")]
-    study = replace(tl, screen="study")
-    assert zoom_tag(study, first, theme, state.camera, W, H, 1.0) == ()

@@ -152,9 +152,6 @@ class Signal:
 #: is free; in a layer of several nodes an arrow stays clear of its neighbours' (the hidden
 #: layer's 0.112 was 35 px beside out's 0.474 at 150, too small to see sent back)
 WANT_ROOM, WANT_ROOM_CROWD = 3.0, 0.9
-#: the least magnification of an iteration's want arrows (:attr:`Timeline.want_zooms`):
-#: iterations whose wants are drawn more than a tenth of the longest are left as they are
-ZOOM_LEAST = 10
 
 
 @dataclass(frozen=True)
@@ -480,59 +477,18 @@ class Timeline:
         return scales
 
     @cached_property
-    def want_zooms(self) -> dict[int, int]:
-        """How many times longer than on the video's one scale each late iteration draws its
-        want arrows: the largest of 10, 20, 50, 100, ... that keeps its longest arrow within
-        the longest the video draws; 1 (no entry) where the iteration's wants are drawn as
-        they are. Every lecturer review of iteration 1998 (the output's error 0.0198, the
-        hidden ones 0.002-0.003) found its arrows 10-15 px chevrons whose way could not be
-        told, and asked for a zoom with its factor shown; the factor is written by the
-        arrows (it is not a layer's: three reviews misread arrows on scales of their own
-        beside each other)."""
-        layers, unit = self.layout.layers, self.want_unit
-        needs: dict[int, float] = {}
-        for s in self.steps:
-            lone = s.layer is not None and 0 <= s.layer < len(layers) and layers[s.layer] == 1
-            room = WANT_ROOM if lone else WANT_ROOM_CROWD
-            for _, v in (*s.wants, *s.want_from):  # (an error drawn hollow around its delta)
-                if np.isfinite(v) and s.epoch is not None:
-                    needs[s.epoch] = max(needs.get(s.epoch, 0.0), abs(float(v)) * WANT_ROOM / room)
-        zooms = {}
-        for epoch, need in needs.items():
-            if need <= 0 or unit / need < ZOOM_LEAST:
-                continue
-            power = 10 ** math.floor(math.log10(unit / need))
-            zooms[epoch] = max(m * power for m in (1, 2, 5) if m * power * need <= unit * (1 + 1e-12))
-        return zooms
-
-    def want_zoom(self, step: Step) -> int:
-        """How many times longer ``step``'s want arrows are drawn (:attr:`want_zooms`)."""
-        return self.want_zooms.get(step.epoch, 1) if step.epoch is not None else 1
-
-    @cached_property
-    def _zoom_firsts(self) -> frozenset[int]:
-        """The index of each magnified iteration's first step that draws arrows."""
-        firsts: dict[int, int] = {}
-        for s in self.steps:
-            if s.wants and s.epoch in self.want_zooms:
-                firsts.setdefault(s.epoch, s.index)
-        return frozenset(firsts.values())
-
-    def zooms_in(self, step: Step) -> bool:
-        """Whether ``step`` is the first of a magnified iteration to draw arrows: it shows
-        them on the video's one scale, then magnifies them (frames.zoom_shown)."""
-        return step.index in self._zoom_firsts
-
-    @cached_property
     def want_unit(self) -> float:
         """The |want| drawn at full length (WANT_ROOM node spacings): as large as every
         layer's room allows -- a lone node's arrow (the output's) up to WANT_ROOM spacings, a
         layer of several nodes' short of its neighbours' (WANT_ROOM_CROWD). One scale for
         every arrow of the video: three reviews read arrows on scales of their own (a hidden
         layer's, magnified x4; a late iteration's, x10) as wants to compare, out's 0.474
-        beside h3's 0.112, iteration 1998's beside iteration 1's. A late iteration magnifies
-        it by a round factor it states (:attr:`want_zooms`): on this scale alone its wants
-        were stubs whose way no review could tell."""
+        beside h3's 0.112, iteration 1998's beside iteration 1's. Nor is a late iteration
+        magnified: its wants, a fiftieth of iteration 1's, are drawn as the shortest arrow
+        (frames.WANT_MIN), their way seen, their size in their numbers. Magnified by x20
+        (x1 -> x20 as it played), every review of a round read it beside the weight changes'
+        x20 of the whole video as a second scale ("one magnification", rounds 74-79);
+        seed 000's author wanted the shrinking seen."""
         layers = self.layout.layers
 
         def room(layer: int | None) -> float:

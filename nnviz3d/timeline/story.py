@@ -262,25 +262,7 @@ def build_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...] | None = 
     shown = scene.render.epochs
     with overflow_allowed():
         later = tuple(e for e in recorded_epochs(scene, shown) if e not in shown)
-        timeline = Builder(scene, trace, shown, later).play(story(scene, shown))
-        one = one_magnification(timeline)
-        if one is None:
-            return timeline
-        return Builder(scene, trace, shown, later, change_magnify=one).play(story(scene, shown))
-
-
-def one_magnification(timeline: Timeline) -> float | None:
-    """The factor to draw the changes by where the late iterations' arrows are magnified by
-    one factor a little above the changes' own (x20 beside x10): then everything drawn
-    larger is drawn larger by one number (four lecturer reviews read x10 changes beside x20
-    arrows as two scales to keep apart). None where the two agree already, or lie too far
-    apart for the first update's changes to be drawn at the arrows' (more than 5 times)."""
-    zooms = set(timeline.want_zooms.values())
-    changes = {s.magnify for s in timeline.steps if s.kind == "update"}
-    if len(zooms) != 1 or len(changes) != 1:
-        return None
-    (zoom,), (drawn,) = zooms, changes
-    return float(zoom) if drawn < zoom <= 5 * drawn else None
+        return Builder(scene, trace, shown, later).play(story(scene, shown))
 
 
 def build_evolution_timeline(scene: Scene, trace: Trace, epochs: tuple[int, ...], label: str) -> Timeline:
@@ -302,10 +284,8 @@ class Builder:
         trace: Trace,
         epochs: tuple[int, ...],
         later: tuple[int, ...] = (),
-        change_magnify: float | None = None,
     ) -> None:
         self.scene, self.trace, self.epochs = scene, trace, epochs
-        self.change_magnify = change_magnify  # the video's one magnification, where the arrows set it
         self.later = later  # the epochs shown at a glance: the fast forwards' and the epilogue's
         spec = scene.network
         self.spec = spec
@@ -377,7 +357,7 @@ class Builder:
             changes = np.concatenate([(a - b).ravel() for a, b in pairs])
             finite = np.abs(changes[np.isfinite(changes)])
             biggest = float(finite.max()) if finite.size else 0.0
-            drawn = self.change_magnify or magnification(np.array([biggest]))
+            drawn = magnification(np.array([biggest]))
             self._change_scale = (drawn, biggest)
         return self._change_scale
 
