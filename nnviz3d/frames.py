@@ -692,6 +692,11 @@ def _nudge_places(
     pitch = text_size / height
     region = _clear_region(timeline, step)
     boxes, segments = network_obstacles(timeline, step, camera, size, radii)
+    # a name kept an em clear (review 79a read `w = -0.845` just right of h2's name as h2's)
+    em = name_size(height, timeline.screen) / width
+    boxes = tuple(
+        (x0 - em, y0, x1 + em, y1) if k % 2 else (x0, y0, x1, y1) for k, (x0, y0, x1, y1) in enumerate(boxes)
+    )
     boxes = (*boxes, *((r.x0, r.y0, r.x1, r.y1) for r in panels))  # the overlay's panels
     # the output's value and the record's loss (the bigger block, placed first): under the
     # output, ending at its sphere's right (its name is over it, the panel beside), lower

@@ -227,6 +227,15 @@ def test_the_numbers_on_the_network_cover_no_weight_sphere_or_name(run, layout, 
         for name in names:
             for x0, y0, x1, y1 in boxes:
                 assert not (x0 < name.x < x1 and y0 < name.y < y1), (layout, lang, name.text)
+            # the weight's value an em clear of a name level with it (review 79a read
+            # `w = -0.845` just right of h2's name as h2's)
+            wide, tall = text_width_em(name.text) * name.size / W, name.size / H
+            left = {"left": name.x, "right": name.x - wide, "center": name.x - wide / 2}[name.align]
+            low = {"top": name.y - tall, "bottom": name.y, "center": name.y - tall / 2}[name.valign]
+            x0, y0, x1, y1 = boxes[0]
+            if y0 < low + tall and low < y1:
+                gap = max(x0 - (left + wide), left - x1)
+                assert gap > 0.9 * name.size / W, (layout, lang, name.text, gap * W)
     assert len(seen) == 1  # placed once: the numbers change, their places do not
 
 
