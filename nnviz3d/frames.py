@@ -2750,7 +2750,7 @@ def want_arrows(
     arrived = arrivals(step, pen.layout) if progress < 1.0 else {}  # the error step: after its tubes
     time = _unease(progress)
     carried = _carried(step, pen.layout)
-    out: list[Polyline2D] = [p for _, p in _first_arrows(timeline, step, pen)]
+    out: list[Polyline2D] = [p for _, p in _first_arrows(timeline, step, pen)[1]]
     for node, delta, error in step.senders:  # as their delta step left them
         out += pen.filled(node, error, delta) if np.isfinite(error) else pen.solid(node, delta)
     for node, value in step.wants:
@@ -2807,14 +2807,19 @@ def _output_errors(step: Step, layout: Layout) -> dict[int, float]:
 GHOST_BELOW = 0.5
 
 
-def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> list[tuple[int, Polyline2D]]:
+def _first_arrows(
+    timeline: Timeline, step: Step, pen: _WantPen
+) -> tuple[int | None, list[tuple[int, Polyline2D]]]:
     """Round a late iteration's output error, the outline of the first shown iteration's,
     in grey, as long as it was (on the video's one scale): the shrinking seen without
     reading a number, as seed 000's author asked, where a magnified late arrow (x20) read as
-    a second scale beside the changes' (every review of rounds 74-79). (node, outline)."""
-    first = next((s for s in timeline.steps if s.epoch is not None and _output_errors(s, pen.layout)), None)
-    if first is None or step.epoch is None or step.epoch == first.epoch:
-        return []
+    a second scale beside the changes' (every review of rounds 74-79). (that iteration,
+    [(node, outline)])."""
+    if step.epoch is None or not _output_errors(step, pen.layout):
+        return None, []
+    first = next(s for s in timeline.steps if s.epoch is not None and _output_errors(s, pen.layout))
+    if step.epoch == first.epoch:
+        return first.epoch, []
     was = _output_errors(first, pen.layout)
     out = []
     for node, error in _output_errors(step, pen.layout).items():
@@ -2823,7 +2828,7 @@ def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> list[tuple[i
             up = 1.0 if then > 0 else -1.0
             outline = pen.centred(*pen.slot(node), pen.length_of(then), up, pen.theme.muted, True)[-1]
             out.append((node, outline))
-    return out
+    return first.epoch, out
 
 
 def first_arrow_tag(
@@ -2833,10 +2838,10 @@ def first_arrow_tag(
     if step.epoch is None or timeline.screen == "study":
         return ()
     pen = _WantPen.of(timeline, theme, camera, width, height)
-    first = next(s.epoch for s in timeline.steps if s.epoch is not None and _output_errors(s, pen.layout))
+    first, outlines = _first_arrows(timeline, step, pen)
     size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
     out = []
-    for _, outline in _first_arrows(timeline, step, pen):
+    for _, outline in outlines:
         xs, ys = zip(*outline.points, strict=True)
         below = min(ys) - 0.012
         label = message(timeline.lang, "first_arrow", n=first)
