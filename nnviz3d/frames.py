@@ -692,12 +692,11 @@ def _nudge_places(
     pitch = text_size / height
     region = _clear_region(timeline, step)
     boxes, segments = network_obstacles(timeline, step, camera, size, radii)
-    # a name kept an em clear (review 79a read `w = -0.845` just right of h2's name as h2's)
+    # (each node's sphere, then its name) a name kept an em clear: review 79a read
+    # `w = -0.845` just right of h2's name as h2's
     em = name_size(height, timeline.screen) / width
-    boxes = tuple(
-        (x0 - em, y0, x1 + em, y1) if k % 2 else (x0, y0, x1, y1) for k, (x0, y0, x1, y1) in enumerate(boxes)
-    )
-    boxes = (*boxes, *((r.x0, r.y0, r.x1, r.y1) for r in panels))  # the overlay's panels
+    names = tuple((x0 - em, y0, x1 + em, y1) for x0, y0, x1, y1 in boxes[1::2])
+    boxes = (*boxes[0::2], *names, *((r.x0, r.y0, r.x1, r.y1) for r in panels))  # and the overlay's panels
     # the output's value and the record's loss (the bigger block, placed first): under the
     # output, ending at its sphere's right (its name is over it, the panel beside), lower
     # where a weight crosses there, else over its name; clear of every weight, sphere and name
@@ -2804,7 +2803,7 @@ def _output_errors(step: Step, layout: Layout) -> dict[int, float]:
 
 #: a later iteration's output error shorter than this share of the first's is drawn inside
 #: the first's outline
-GHOST_BELOW = 0.5
+OUTLINE_BELOW = 0.5
 
 
 def _first_arrows(
@@ -2824,7 +2823,7 @@ def _first_arrows(
     out = []
     for node, error in _output_errors(step, pen.layout).items():
         then = was.get(node)
-        if then is not None and abs(error) < GHOST_BELOW * abs(then):
+        if then is not None and abs(error) < OUTLINE_BELOW * abs(then):
             up = 1.0 if then > 0 else -1.0
             outline = pen.centred(*pen.slot(node), pen.length_of(then), up, pen.theme.muted, True)[-1]
             out.append((node, outline))
