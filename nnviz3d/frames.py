@@ -2780,6 +2780,8 @@ def want_arrows(
         if arrow.dock is not None:
             node, u = arrow.dock
             x, y = (a + (b - a) * u for a, b in zip((x, y), pen.slot(node), strict=True))
+            if pen.behind(node, x):  # passing behind the sphere (over it, its hollow read as a
+                continue  # black square on h4, review 30a)
         length = pen.length_of(arrow.value)
         if length > 0.002:
             up = 1.0 if arrow.value > 0 else -1.0
@@ -2919,6 +2921,14 @@ class _WantPen:
 
     def length_of(self, value: float) -> float:
         return self.gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / self.scale))
+
+    def behind(self, node: int, x: float) -> bool:
+        """Whether an arrow at ``x`` (screen) would stand over ``node``'s sphere at its
+        largest: its head's half width from it or nearer."""
+        reach = np.array([NODE_R_MAX * self.layout.node_scale[node], 0.0, 0.0])
+        left, _ = self.point(self.layout.nodes[node] - reach)
+        right, _ = self.point(self.layout.nodes[node] + reach)
+        return left - self.half_head < x < right + self.half_head
 
     def point(self, world: np.ndarray) -> tuple[float, float]:
         (x, y) = (project(self.camera, np.asarray(world)[None, :], self.aspect)[0] + 1) / 2

@@ -1167,3 +1167,32 @@ def test_a_note_is_written_whole_as_its_product_lands(run):
             assert {"-0.118 × 0.341", "≈ -0.0403"} <= texts
             landed += 1
     assert flying >= 3 and landed >= 1
+
+
+def test_a_landing_arrow_passes_behind_its_nodes_sphere_not_over_it(run):
+    """Review 30a: as h4's error landed, its hollow arrow crossed h4's sphere on its way to
+    the node's left, its dark inside "a black square and red outline on h4". Through the
+    error step of iteration 1, no point of a want arrow stands on a hidden node's sphere (as
+    drawn), while every node's arrow is drawn at the end."""
+    _, tl = run
+    step = _step(tl, 1, "error", 1)
+    lay = tl.layout
+    hidden = list(lay.layer_nodes(1))
+    theme = THEMES["dark"]
+    crossings = 0
+    for f in tl.frames_of(step.index):
+        state = frame_state(tl, f, W, H)
+        assert np.allclose(state.sphere_centers[hidden], lay.nodes[hidden])  # (the nodes' spheres)
+        centres = (project(state.camera, lay.nodes[hidden], W / H) + 1) / 2
+        drawn = np.asarray(state.sphere_radii)[hidden][:, None] * np.array([1.0, 0.0, 0.0])
+        rim = (project(state.camera, lay.nodes[hidden] + drawn, W / H) + 1) / 2
+        radii = (rim[:, 0] - centres[:, 0]) * W  # pixels
+        colours = {theme.positive, theme.negative, theme.backward}
+        arrows = [p for p in state.polylines if p.color in colours and len(p.points) in (2, 3, 8)]
+        for p in arrows:
+            for x, y in p.points:
+                d = np.hypot((x - centres[:, 0]) * W, (y - centres[:, 1]) * H)
+                crossings += int(np.any(d < radii - 4))  # (grazing its rim, a token's turning arrow)
+    assert crossings == 0
+    _, shafts, _ = _arrows(tl, step)  # (drawn in the step's last frame: _arrows checks)
+    assert len(shafts) == 4
