@@ -3045,14 +3045,12 @@ def names_shown(timeline: Timeline, step: Step) -> bool:
     """Every layout names every node by its sphere (x1, h3, out), as the captions name
     them, so "e.g. h3" is found without counting nodes (the study layout too: reviews
     66-68 met "h3" in its captions and no names). Not on a card, nor where the
-    network is small beside its maps (the fast forward, the epilogue; the hall's summary)."""
+    network is small beside its maps (the fast forward, the epilogue, the summary)."""
     return (
         timeline.screen in ("hall", "lecture", "study")  # a split screen's tiles are its network alone
         and step.card is None
         and step.feature_maps is None
-        # (the summary's small network named too, review 79b, but in the hall's type its
-        # names pushed its values onto the input weights)
-        and (step.kind not in EPILOGUE_KINDS or (step.kind == "summary" and timeline.screen != "hall"))
+        and step.kind not in EPILOGUE_KINDS
         and shape(timeline) != "grids"
         and step.kind != "chain"
         and max(timeline.layout.layers) <= MAX_NAMED

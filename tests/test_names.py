@@ -22,7 +22,7 @@ from nnviz3d.frames import (
 from nnviz3d.hud import found_terms, term_colour
 from nnviz3d.layout import make_layout
 from nnviz3d.pipeline import prepare
-from nnviz3d.primitives import THEMES, text_width_em
+from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
 
 W, H = 1280, 720
@@ -211,29 +211,3 @@ def test_the_names_and_weights_are_big_enough_for_the_screen(run):
     if tl.screen == "hall":
         r, g, b = fs.cylinder_colors[syn0].T
         assert (np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)).min() > 0.2  # coloured
-
-
-def test_the_summarys_small_network_is_named_in_the_lecture_not_the_hall():
-    """Review 79b: the summary's network (the unseen input tried) had no x/h names, while its
-    caption speaks of inputs 1 and 2: the lecture names its nodes there, each name clear of
-    the others and of the spheres; the hall's type has no room for them (its names pushed
-    the values onto the input weights)."""
-    scene = load_scene()
-    for layout, named in (("lecture", True), ("hall", False)):
-        _, tl = prepare(replace(scene, render=replace(scene.render, layout=layout)))
-        step = next(s for s in tl.steps if s.kind == "summary")
-        assert names_shown(tl, step) == named
-        fs = frame_state(tl, tl.frames_of(step.index)[-1], W, H)
-        names = _names(fs)
-        assert sorted(names) == (sorted(NAMES) if named else [])
-        centres = (project(fs.camera, tl.layout.nodes, W / H) + 1) / 2
-        boxes = []
-        for t in names.values():
-            wide, tall = text_width_em(t.text) * t.size / W, 0.75 * t.size / H
-            left = {"left": t.x, "right": t.x - wide, "center": t.x - wide / 2}[t.align]
-            low = {"top": t.y - tall, "bottom": t.y, "center": t.y - tall / 2}[t.valign]
-            boxes.append((left, low, left + wide, low + tall))
-        for i, (x0, y0, x1, y1) in enumerate(boxes):
-            assert not any(x0 < cx < x1 and y0 < cy < y1 for cx, cy in centres)
-            for a0, b0, a1, b1 in boxes[:i]:
-                assert a1 <= x0 or x1 <= a0 or b1 <= y0 or y1 <= b0
