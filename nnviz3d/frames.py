@@ -1453,7 +1453,9 @@ def _labels(
                     left += short
                 elif short > 0:
                     left, side = x + lift + 0.12, "left"
-                out.append(Label3D(text, (left, y, z), size, colour, theme.panel, side, "center"))
+                span = (left - w, left) if side == "right" else (left, left + w)
+                level = y + _off_weights_in(layout, step, node, span, _extent(text, size, px_per_unit)[1])
+                out.append(Label3D(text, (left, level, z), size, colour, theme.panel, side, "center"))
             else:  # centred over its sphere, so that none runs into the panels beside the network
                 last = layout.node_layer[node] == len(layout.layers) - 1  # beside the panels: ends at it
                 anchor = (x + OUTPUT_END, y + lift, z) if last else (x, y + lift, z)
@@ -1550,6 +1552,33 @@ def _value_right(layout: Layout, node: int, names_at: dict[int, tuple], kept_lef
         and node not in kept_left
         and not named_beside
     )
+
+
+def _off_weights_in(layout: Layout, step: Step, node: int, span: tuple[float, float], tall: float) -> float:
+    """How far over (+) or under an output node a value left of it stands (world y, its
+    box ``span`` wide and ``tall``): level where that box misses every weight coming in;
+    else the nearest of a few heights, over it first for a node over its layer's middle,
+    that does; 0 where none does. Handcalc's outputs stood on their incoming weights, level
+    with them, and read as those weights' numbers (three reviews, the last 30a)."""
+    if layout.node_layer[node] != len(layout.layers) - 1 or layout.layers[-1] < 2:
+        return 0.0
+    shown = visible_edges(layout, step.visual.weights)
+    shown = shown[layout.edge_to[shown] == node]
+    ends = layout.nodes[:, :2]
+    weights = np.stack([ends[layout.edge_from[shown]], ends[layout.edge_to[shown]]], axis=1)
+    y = float(layout.nodes[node][1])
+    middle = float(np.mean([layout.nodes[n][1] for n in layout.layer_nodes(len(layout.layers) - 1)]))
+    away = 1.0 if y >= middle else -1.0
+    pad = 0.1 * tall
+    for dy in (
+        0.0,
+        *(away * k * tall for k in (0.7, 0.85, 1.0)),
+        *(-away * k * tall for k in (0.7, 0.85, 1.0)),
+    ):
+        box = np.array([[span[0] - pad, y + dy - tall / 2 - pad, span[1] + pad, y + dy + tall / 2 + pad]])
+        if not len(weights) or not _segments_hit(box, weights).any():
+            return dy
+    return 0.0
 
 
 def _lone_output(layout: Layout, node: int) -> bool:

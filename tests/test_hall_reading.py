@@ -178,6 +178,35 @@ def test_where_the_next_layer_writes_its_values_beside_it_a_hidden_value_stays_l
         assert label.position[0] < lay.nodes[node][0], (j, label)
 
 
+@pytest.mark.parametrize("screen", ["lecture", "hall"])
+def test_handcalcs_output_values_stand_off_their_incoming_weights(screen):
+    """Three reviews (the last 30a) read handcalc's outputs (2.18, 5.01), written left of
+    their spheres level with them, as numbers on the weights coming in from h1 and h2: each
+    stands over (out1, the upper) or under (out2) those weights, its box crossing none of
+    them, still left of and beside its own sphere, in the forward, error and delta steps."""
+    from nnviz3d.frames import _extent, _px_per_unit, frame_state
+
+    scene = load_scene(SCENES / "handcalc_322.toml")
+    _, tl = prepare(replace(scene, render=replace(scene.render, layout=screen)))
+    lay = tl.layout
+    outs = [lay.node_id(2, j) for j in range(2)]
+    for kind in ("output_error", "delta"):
+        step = next(s for s in tl.steps if s.kind == kind and s.epoch == 1 and s.layer in (None, 2))
+        fs = frame_state(tl, step.first_frame + step.n_frames - 1, W, H)
+        px = _px_per_unit(fs.camera, W, H)
+        for j, node in enumerate(outs):
+            (label,) = [lb for lb in fs.labels if lb.text == step.node_labels[node] and lb.align == "right"]
+            w, h = _extent(label.text, label.size, px)
+            x1, y = label.position[0], label.position[1]
+            x, cy = lay.nodes[node][:2]
+            assert x1 < x and x - x1 < 1.2 and (y > cy if j == 0 else y < cy), (kind, j)  # beside it
+            for src in lay.layer_nodes(1):
+                (ax, ay), (bx, by) = lay.nodes[src][:2], (x, cy)
+                for u in np.linspace(0, 1, 400):
+                    px_, py_ = ax + u * (bx - ax), ay + u * (by - ay)
+                    assert not (x1 - w < px_ < x1 and y - h / 2 < py_ < y + h / 2), (kind, j, src)
+
+
 def test_a_notes_backdrop_hides_the_weight_under_it(story):
     """h3's error worked out right of it lies on its weight to out: through a backdrop of
     0.7 the orange weight struck through "-0.118 × -0.945" (review 57a). Along the weight,
