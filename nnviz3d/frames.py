@@ -3257,8 +3257,9 @@ def _names_clear_of(
     font: str | None,
 ) -> tuple[list[Text2D], list[Rect2D]]:
     """The names (each with its backdrop) but those of nodes the step does not name that a
-    number on the network runs into: the hall's column of hidden notes at iteration 1998
-    reached "out", and "0.140" read as "0.140out" (review 55a). A name the caption says
+    number on the network runs into (the lone output's over its sphere first rises up to an
+    em and a half out of the way): the hall's column of hidden notes at iteration 1998 reached "out",
+    and "0.140" read as "0.140out" (review 55a). A name the caption says
     (bold, lit) always stays. The numbers are measured in their face (the estimate that
     keeps labels apart is wider: it would have hidden names a number only comes near)."""
     if not labels:
@@ -3281,11 +3282,17 @@ def _names_clear_of(
         down = min(rect.y1, box[3]) - max(rect.y0, box[1])
         return across * width > NAME_RUN_INTO * name.size and down * height > NAME_RUN_INTO * name.size
 
-    kept = [
-        (name, rect)
-        for name, rect in zip(names, backdrops, strict=True)
-        if name.bold or not any(runs_into(name, rect, box) for box in boxes)
-    ]
+    kept = []
+    for name, rect in zip(names, backdrops, strict=True):
+        # the lone output's name over its sphere (right-aligned) rises out of the way first,
+        # up to an em and a half: the hall's "0.140" ran into "out", which went (review 30a)
+        steps = np.arange(0.0, 1.51, 0.125) if name.align == "right" else (0.0,)
+        rises = [k * name.size / height for k in steps]
+        for dy in rises:
+            moved = replace(rect, y0=rect.y0 + dy, y1=rect.y1 + dy)
+            if name.bold or not any(runs_into(name, moved, box) for box in boxes):
+                kept.append((replace(name, y=name.y + dy), moved))
+                break
     return [n for n, _ in kept], [r for _, r in kept]
 
 

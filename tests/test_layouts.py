@@ -636,7 +636,9 @@ def test_a_delta_and_its_weight_fit_between_the_spheres_with_room_for_their_arro
 def test_a_name_a_number_runs_into_gives_way_unless_the_caption_says_it():
     """In the hall, iteration 1998's hidden notes ("-0.00216 × 0.140") reach out's name:
     "0.140out" (review 55a). A name the step's numbers run into is not drawn, unless the
-    caption says it (then it is lit, and stays); names clear of the numbers stay."""
+    caption says it (then it is lit, and stays); names clear of the numbers stay; the lone
+    output's, over its sphere, first rises out of their way (review 30a: hall_s137 had no
+    "out")."""
     from nnviz3d.frames import _box_gap, _label_box, _px_per_unit
 
     scene = load_scene()
@@ -644,7 +646,7 @@ def test_a_name_a_number_runs_into_gives_way_unless_the_caption_says_it():
     step = next(s for s in tl.steps if s.kind == "delta" and s.layer == 1)
     fs = frame_state(tl, step.first_frame + step.n_frames - 1, 1280, 720)
     words = {t.text for t in fs.texts}
-    assert {"x1", "x2", "x3", "h1", "h2", "h3", "h4"} <= words and "out" not in words
+    assert {"x1", "x2", "x3", "h1", "h2", "h3", "h4", "out"} <= words
     ppu = _px_per_unit(fs.camera, 1280, 720)
     boxes = []
     for label in fs.labels:
@@ -655,6 +657,15 @@ def test_a_name_a_number_runs_into_gives_way_unless_the_caption_says_it():
     backdrops = [r for r in fs.rects if any(r.x0 < t.x < r.x1 and r.y0 <= t.y <= r.y1 for t in names)]
     assert len(backdrops) == len(names)
     assert all(_box_gap((r.x0, r.y0, r.x1, r.y1), b) > 0 for r in backdrops for b in boxes)
+    (out,) = [t for t in fs.texts if t.text == "out"]
+    (rect,) = [r for r in fs.rects if r.x0 < out.x - 0.01 < r.x1 and r.y0 <= out.y <= r.y1]
+    lay = tl.layout
+    centre = (project(fs.camera, lay.nodes[[lay.node_id(2, 0)]], 1280 / 720)[0] + 1) / 2
+    assert rect.y0 > centre[1] + 0.05  # over its sphere, risen
+    for b in boxes:  # no number runs into it more than a quarter of its type both ways
+        across = (min(rect.x1, b[2]) - max(rect.x0, b[0])) * 1280
+        down = (min(rect.y1, b[3]) - max(rect.y0, b[1])) * 720
+        assert not (across > 0.25 * out.size and down > 0.25 * out.size)
     # a lit name stays whatever runs into it: h3, the caption's example, in the error step
     error = next(s for s in tl.steps if s.kind == "error" and s.layer == 1)
     lit = [
