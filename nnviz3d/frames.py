@@ -226,8 +226,12 @@ def _geometry(
     # (the hall's weights stay wider and keep their sign's colour: two reviews could not
     # tell blue from orange in 1-2 px greyed lines from the back rows; but not in the
     # backward pass, whose signs are the deltas' and the weights it sends them along:
-    # three reviews found syn0's saturated weights running through the hidden errors)
-    keeps_colour = timeline.screen == "hall" and not (step is not None and step.phase == "backward")
+    # three reviews found syn0's saturated weights running through the hidden errors; nor in
+    # the nudge, whose one weight is the picture: review 30a found it hardly stood out of
+    # twelve coloured ones)
+    keeps_colour = timeline.screen == "hall" and not (
+        step is not None and (step.phase == "backward" or step.kind == "nudge")
+    )
     floor = EDGE_R_MIN_HALL if keeps_colour else EDGE_R_MIN
     edge_r = np.maximum(edge_r * (1.0 - OUT_OF_FOCUS_THINNER * out_of_focus[:, 0]), floor)
     grey = np.repeat(_same_luminance_grey(edge_c)[:, None], 3, axis=1)

@@ -211,3 +211,11 @@ def test_the_names_and_weights_are_big_enough_for_the_screen(run):
     if tl.screen == "hall":
         r, g, b = fs.cylinder_colors[syn0].T
         assert (np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)).min() > 0.2  # coloured
+    # the nudge's one weight is the picture: the others grey out in the hall too (review
+    # 30a: it hardly stood out of twelve coloured ones)
+    nudge = next(s for s in tl.steps if s.kind == "nudge")
+    fs = frame_state(tl, tl.frames_of(nudge.index)[-1], W, H)
+    lit = tl.layout.edge_id(1, 2, 0)  # h3 -> out
+    r, g, b = fs.cylinder_colors.T
+    chroma = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)
+    assert chroma[lit] > 0.3 and np.delete(chroma, lit).max() < 0.5 * chroma[lit]
