@@ -127,8 +127,47 @@ def overlay(
     hud = Hud(timeline, step, theme, width, height, shown, progress)
     out = Overlay()
     for name, box in LAYOUTS[timeline.screen](hud):
+        drawn = (len(out.texts), len(out.rects), len(out.lines))
         PANELS[name](hud, box, out)
+        if _aside(hud, name):
+            _faint(out, drawn, theme)
     return tuple(out.texts), tuple(out.rects), tuple(out.lines)
+
+
+#: how far a panel the step leaves aside fades towards the background
+ASIDE_FADE = 0.6
+
+
+def _aside(hud: Hud, name: str) -> bool:
+    """Whether a panel is beside the point of the step, drawn faint so that the network is
+    what the eye finds: the records' outputs and the record note while the hidden errors
+    are sent back (review 30b: "dim or hide panels not in use"; the outputs are the
+    forward pass's and the output error's subject, not the hidden errors')."""
+    return (
+        hud.timeline.screen in ("hall", "lecture")
+        and hud.step.kind == "error"
+        and name in ("outputs", "values")
+    )
+
+
+def _faint(out: Overlay, since: tuple[int, int, int], theme: Theme) -> None:
+    """Fade what a panel drew (everything after ``since``) towards the background."""
+    bg = theme.background_top
+
+    def fade(colour):
+        return (
+            None
+            if colour is None
+            else tuple(c + (b - c) * ASIDE_FADE for c, b in zip(colour, bg, strict=True))
+        )
+
+    t, r, ln = since
+    out.texts[t:] = [
+        replace(x, color=fade(x.color), spans=tuple((a, b, fade(c), *rest) for a, b, c, *rest in x.spans))
+        for x in out.texts[t:]
+    ]
+    out.rects[r:] = [replace(x, color=fade(x.color)) if x.color != theme.panel else x for x in out.rects[r:]]
+    out.lines[ln:] = [replace(x, color=fade(x.color)) for x in out.lines[ln:]]
 
 
 # -- the layouts -------------------------------------------------------------------------

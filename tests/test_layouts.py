@@ -672,3 +672,30 @@ def test_a_name_a_number_runs_into_gives_way_unless_the_caption_says_it():
         t for t in frame_state(tl, error.first_frame + error.n_frames - 1, 1280, 720).texts if t.text == "h3"
     ]
     assert lit and lit[0].bold and lit[0].color == THEMES["dark"].accent
+
+
+@pytest.mark.parametrize("layout", ["hall", "lecture"])
+def test_the_outputs_table_is_faint_while_the_hidden_errors_are_sent_back(timelines, layout):
+    """Review 30b: "dim or hide panels not in use". While the hidden errors are sent back,
+    the records' outputs (the forward pass's and the output error's subject) and the
+    record note stand faint, three fifths of the way to the background; the caption, the
+    status and the code line keep their colours."""
+    from nnviz3d.hud import ASIDE_FADE, overlay
+
+    tl = timelines[layout]
+    theme = THEMES["dark"]
+    error = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    before = next(s for s in tl.steps if s.kind == "display_error" and s.epoch == 1)
+    faint = {t.text: t for t in overlay(tl, error, theme, 1280, 720)[0]}
+    full = {t.text: t for t in overlay(tl, before, theme, 1280, 720)[0]}
+    bg = np.array(theme.background_top)
+    row = next(k for k in full if k.startswith("0.489"))  # record 2's output, in the table
+    assert np.allclose(
+        np.array(faint[row].color), np.array(full[row].color) * (1 - ASIDE_FADE) + bg * ASIDE_FADE
+    )
+    assert np.linalg.norm(np.array(faint[row].color) - bg) < 0.5 * np.linalg.norm(
+        np.array(full[row].color) - bg
+    )
+    caption = next(t for t in faint.values() if t.text.startswith("l1_error"))
+    assert caption.color == theme.text
+    assert faint["iteration 1 / 60000"].color == theme.text
