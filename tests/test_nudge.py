@@ -286,3 +286,36 @@ def test_the_nudges_bars_and_ratio_keep_to_the_panel_and_off_its_words(run, layo
     for r in bars:
         for bx0, by0, bx1, by1 in boxes:
             assert not (r.x0 < bx1 and bx0 < r.x1 and r.y0 < by1 and by0 < r.y1), layout
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_chain_after_the_nudge_says_why_its_product_is_not_the_nudges_ratio(run, layout):
+    """Review 30a: the nudge measured +0.0550, the chain's rates multiply to +0.0543, and no
+    frame said why. The chain after the nudge says it under its sums, muted, inside its
+    panel (the hall's type leaves no room: there it is not said); the other chain does not."""
+    _, tl = run
+    tl = replace(tl, screen=layout)
+    nudge = _nudge(tl)
+    chain = tl.steps[nudge.index + 1]
+    assert chain.kind == "chain" and chain.chain == nudge.chain
+    c = nudge.chain
+    moved = c.nudged(NUDGE)
+    ratio = (moved[-1] - c.values[-1]) / NUDGE
+    assert ratio == pytest.approx(0.0550, abs=5e-5) and c.share == pytest.approx(0.0543, abs=5e-5)
+    texts, rects, _ = overlay(tl, chain, THEMES["dark"], W, H)
+    said = [t for t in texts if t.text.replace("\n", " ").startswith("(the nudge measured +0.0550:")]
+    if layout == "lecture":
+        (note,) = said
+        assert (
+            note.text.replace("\n", " ")
+            == "(the nudge measured +0.0550: a move of 0.1 is not infinitely small)"
+        )
+        assert note.color == THEMES["dark"].muted
+        panel = max(
+            (r for r in rects if r.x0 < note.x < r.x1 and r.y0 < note.y < r.y1), key=lambda r: r.y1 - r.y0
+        )
+        assert note.y - (note.text.count("\n") + 1) * note.size * 1.2 / H >= panel.y0 - 0.01  # inside it
+    else:
+        assert said == []
+    other = next(s for s in tl.steps if s.kind == "chain" and s.index != chain.index)
+    assert not [t for t in overlay(tl, other, THEMES["dark"], W, H)[0] if "nudge measured" in t.text]
