@@ -2740,8 +2740,9 @@ def _map_axes(
 #: a want's arrow: the longest (``Timeline.want_unit``, where the layers have room) and the
 #: shortest (any want that is not 0: a head and a shaft, so its way is seen from the back
 #: rows -- iteration 1998's, a fiftieth of iteration 1's, are all this long; at 0.1 they
-#: were 10-px chevrons whose way six reviews could not tell), in node spacings
-WANT_MAX, WANT_MIN, WANT_HEAD = WANT_ROOM, 0.3, 0.2
+#: were 10-px chevrons whose way six reviews could not tell; at 0.3 the hidden ones looked
+#: as large as iteration 1's, review 31b), in node spacings
+WANT_MAX, WANT_MIN, WANT_HEAD = WANT_ROOM, 0.2, 0.2
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 #: world units from a sphere's largest size to its want arrow, and from the arrow to a
 #: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)
@@ -2782,8 +2783,10 @@ def want_arrows(
     arrived = arrivals(step, pen.layout) if progress < 1.0 else {}  # the error step: after its tubes
     time = _unease(progress)
     carried = _carried(step, pen.layout)
-    out: list[Polyline2D] = [p for _, p in _first_arrows(timeline, step, pen)[1]]
+    ghosts = _first_arrows(timeline, step, pen)[1]  # (each under its node's arrow, as it comes)
+    out: list[Polyline2D] = []
     for node, delta, error in step.senders:  # as their delta step left them
+        out += [ghosts[node]] if node in ghosts else []
         out += pen.filled(node, error, delta) if np.isfinite(error) else pen.solid(node, delta)
     for node, value in step.wants:
         if not np.isfinite(value) or value == 0:
@@ -2792,6 +2795,7 @@ def want_arrows(
         if np.isfinite(error) and error != 0:
             # y - output and l1_error: hollow, what the node's value should do; its delta,
             # solid, what its z should do: filling the error's arrow, then shrunk by the slope
+            out += [ghosts[node]] if node in ghosts else []
             out += pen.filled(node, error, value, progress)
             continue
         grown = progress
@@ -2806,6 +2810,7 @@ def want_arrows(
         # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
         colour = _sign_colour(theme, value) if hollow else theme.backward
         length, up = pen.length_of(value) * grown, 1.0 if value > 0 else -1.0
+        out += [ghosts[node]] if node in ghosts and hollow else []
         out += pen.centred(*pen.slot(node), length, up, colour, hollow)
     for arrow in carrying:  # beside the tokens sent back: scaled by their weights, turned over, docked
         x, y = pen.point(np.array(arrow.at))
@@ -2825,57 +2830,61 @@ def want_arrows(
     return tuple(out)
 
 
-def _output_errors(step: Step, layout: Layout) -> dict[int, float]:
-    """The output nodes' errors ``step`` draws as hollow arrows: its own (the output
-    error), those its deltas stand in, or its senders' (the hidden errors keep out's)."""
-    last = len(layout.layers) - 1
+def _errors_drawn(step: Step) -> dict[int, float]:
+    """The errors ``step`` draws as hollow arrows, by node: its own (the output error, the
+    hidden errors), those its deltas stand in, or its senders' (the hidden errors keep
+    out's)."""
     drawn = dict(step.want_from) if step.kind == "delta" else {}
     drawn |= {node: e for node, _, e in step.senders}
     if step.kind != "delta":
         drawn |= dict(step.wants)
-    return {n: float(e) for n, e in drawn.items() if layout.node_layer[n] == last and np.isfinite(e) and e}
+    return {n: float(e) for n, e in drawn.items() if np.isfinite(e) and e}
 
 
-#: a later iteration's output error shorter than this share of the first's is drawn inside
-#: the first's outline
+#: a later iteration's error shorter than this share of the first's is drawn inside the
+#: first's outline
 OUTLINE_BELOW = 0.5
 
 
-def _first_arrows(
-    timeline: Timeline, step: Step, pen: _WantPen
-) -> tuple[int | None, list[tuple[int, Polyline2D]]]:
-    """Round a late iteration's output error, the outline of the first shown iteration's,
-    in grey, as long as it was (on the video's one scale): the shrinking seen without
-    reading a number, as seed 000's author asked, where a magnified late arrow (x20) read as
-    a second scale beside the changes' (every review of rounds 74-79). (that iteration,
-    [(node, outline)])."""
-    if step.epoch is None or not _output_errors(step, pen.layout):
-        return None, []
-    first = next(s for s in timeline.steps if s.epoch is not None and _output_errors(s, pen.layout))
-    if step.epoch == first.epoch:
-        return first.epoch, []
-    was = _output_errors(first, pen.layout)
-    out = []
-    for node, error in _output_errors(step, pen.layout).items():
+def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> tuple[int | None, dict[int, Polyline2D]]:
+    """Round a late iteration's errors, the outlines of the first shown iteration's, in grey,
+    as long as they were (on the video's one scale): the shrinking seen without reading a
+    number, as seed 000's author asked, where a magnified late arrow (x20) read as a second
+    scale beside the changes' (every review of rounds 74-79); the hidden nodes' too (review
+    31b: at the shortest length, theirs looked as large as iteration 1's). (that
+    iteration, {node: outline})."""
+    drawn = _errors_drawn(step)
+    if step.epoch is None or not drawn:
+        return None, {}
+    first = next(s.epoch for s in timeline.steps if s.epoch is not None and _errors_drawn(s))
+    if step.epoch == first:
+        return first, {}
+    was: dict[int, float] = {}
+    for s in timeline.steps:
+        if s.epoch == first:
+            was = _errors_drawn(s) | was  # (each node's first)
+    out = {}
+    for node, error in drawn.items():
         then = was.get(node)
         if then is not None and abs(error) < OUTLINE_BELOW * abs(then):
             up = 1.0 if then > 0 else -1.0
-            outline = pen.centred(*pen.slot(node), pen.length_of(then), up, pen.theme.muted, True)[-1]
-            out.append((node, outline))
-    return first.epoch, out
+            out[node] = pen.centred(*pen.slot(node), pen.length_of(then), up, pen.theme.muted, True)[-1]
+    return first, out
 
 
 def first_arrow_tag(
     timeline: Timeline, step: Step, theme: Theme, camera: Camera, width: int, height: int
 ) -> tuple[Text2D, ...]:
-    """Under the first iteration's outline (:func:`_first_arrows`), which iteration it is."""
+    """Under the first iteration's outline round the output's error (:func:`_first_arrows`),
+    which iteration it is (once: the hidden nodes' outlines are the same grey)."""
     if step.epoch is None or timeline.screen == "study":
         return ()
     pen = _WantPen.of(timeline, theme, camera, width, height)
     first, outlines = _first_arrows(timeline, step, pen)
     size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
     out = []
-    for _, outline in outlines:
+    last = len(timeline.layout.layers) - 1
+    for _, outline in ((n, o) for n, o in outlines.items() if timeline.layout.node_layer[n] == last):
         xs, ys = zip(*outline.points, strict=True)
         below = min(ys) - 0.012
         label = message(timeline.lang, "first_arrow", n=first)
