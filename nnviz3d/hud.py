@@ -2001,11 +2001,24 @@ def _arrow(
     return [shaft, Polyline2D((wing[0], (bx, by), wing[1]), colour, stroke)]
 
 
-def activation_cells(m: np.ndarray, box: Box, theme: Theme) -> list[Rect2D]:
+#: the largest cell a map is drawn in, pixels: a bigger map is drawn from its samples
+#: interpolated (two reviews found the 61 samples of the features step's 400-px map blocky)
+MAP_CELL_PX = 2.5
+
+
+def activation_cells(m: np.ndarray, box: Box, theme: Theme, side_px: float = 0.0) -> list[Rect2D]:
     """A node's map as cells (``box``: x0, y0, x1, y1 on screen): input 1 across, input 2
-    up, dark 0 to bright 1 (the node's colour over the background)."""
+    up, dark 0 to bright 1 (the node's colour over the background); where ``side_px`` (its
+    side on screen) leaves a sample more than MAP_CELL_PX, between the samples as the map
+    runs (bilinear: each node's output is smooth over the inputs)."""
     x0, y0, x1, y1 = box
     n = m.shape[0]
+    if side_px / n > MAP_CELL_PX:
+        fine = math.ceil(side_px / MAP_CELL_PX)
+        at, was = np.linspace(0.0, 1.0, fine), np.linspace(0.0, 1.0, n)
+        rows = np.array([np.interp(at, was, row) for row in np.nan_to_num(m)])
+        m = np.array([np.interp(at, was, col) for col in rows.T]).T
+        n = fine
     cw, ch = (x1 - x0) / n, (y1 - y0) / n
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
     colours = (bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]).tolist()
@@ -2076,7 +2089,7 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
         mx = left + c * (cell / w + gap)
         my = top - r * (cell / h + line + gap) - line - cell / h
         square = (mx, my, mx + cell / w, my + cell / h)
-        out.rects.extend(activation_cells(maps[node], square, theme))
+        out.rects.extend(activation_cells(maps[node], square, theme, cell))
         out.lines.append(square_frame(square, theme.muted, 1.5))
         out.texts.append(Text2D(lay.name_of(node), mx + cell / w / 2, my + cell / h + line * 0.95, size,
                                 theme.text, bold=True, align="center"))  # fmt: skip
@@ -2097,7 +2110,7 @@ def gallery(hud: Hud, box: Box, out: Overlay) -> None:
     oy = y0 + 1.2 * line
     square = (ox, oy, ox + out_side / w, oy + out_side / h)
     out.texts.append(Text2D(hud.t("features_output"), ox, y1, size, theme.muted))
-    out.rects.extend(activation_cells(maps[output], square, theme))
+    out.rects.extend(activation_cells(maps[output], square, theme, out_side))
     out.lines.append(square_frame(square, theme.muted, 1.5))
     out.rects.extend(record_marks(step.feature_records, square, theme, (w, h), 12.0 * h / 720))
     if len(step.feature_axes) == 2:  # what runs across and up, each from 0 to 1

@@ -81,3 +81,37 @@ def test_the_maps_are_big_and_named_and_the_network_gives_way(default, layout):
 def test_a_network_without_maps_has_no_such_step():
     _, tl = prepare(load_scene(SCENES / "fit_square.toml"))
     assert "features" not in [s.kind for s in tl.steps]
+
+
+def test_the_big_maps_are_drawn_smooth_between_their_samples(default):
+    """Reviews 31a and 31b found the features step's 400-px map of out blocky (61 samples,
+    6.5-px cells): drawn in cells of at most MAP_CELL_PX, between the samples as the map
+    runs (bilinear), its corners the samples themselves, neighbouring cells a small step
+    apart."""
+    from nnviz3d.hud import MAP_CELL_PX
+
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "features")
+    _, rects, lines = overlay(tl, step, DARK, W, H)
+    frames = [p for p in lines if len(p.points) == 5 and p.points[0] == p.points[-1]]
+    biggest = max(frames, key=lambda p: max(x for x, _ in p.points) - min(x for x, _ in p.points))
+    (mx0, my0), (mx1, my1) = biggest.points[0], biggest.points[2]
+    cells = [
+        r
+        for r in rects
+        if mx0 - 1e-9 <= r.x0 and r.x1 <= mx1 + 1e-9 and my0 - 1e-9 <= r.y0 and r.y1 <= my1 + 1e-9
+    ]
+    cells = [r for r in cells if r.color != DARK.target and r.opacity == 1.0]
+    assert max((r.x1 - r.x0) * W for r in cells) <= MAP_CELL_PX + 1e-6
+    n = round(len(cells) ** 0.5)
+    assert n * n == len(cells) and n >= (mx1 - mx0) * W / MAP_CELL_PX
+    m = step.feature_maps[tl.layout.node_id(2, 0)]
+    bg, ink = np.array(DARK.background_bottom), np.array(DARK.node)
+    first = min(cells, key=lambda r: (r.x0, r.y0))  # x1 = 0, x2 = 0: the sample itself
+    assert np.allclose(first.color, bg + (ink - bg) * m[0, 0])
+    grid = {
+        (round((r.x0 - mx0) / (r.x1 - r.x0)), round((r.y0 - my0) / (r.y1 - r.y0))): np.array(r.color)
+        for r in cells
+    }
+    steps = [np.abs(grid[(i + 1, j)] - grid[(i, j)]).max() for i in range(n - 1) for j in range(n)]
+    assert max(steps) < 0.04  # (a 61-sample cell's edge was up to 0.1 of the scale)
