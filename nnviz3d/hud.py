@@ -2357,11 +2357,12 @@ def _waterfall(
 
     top = y1
     out.lines.append(Polyline2D(((at(0.0), top), (at(0.0), top - rows * row)), theme.muted, 2.0))
-    # each record's from where the last ended, in the gradient's green half-way to the
-    # background (its sign is its direction: blue and orange here read as the change's signs
-    # of the worked change before it, reviews 67a, 67b); then the sum's from 0, full green
+    # each record's from where the last ended, in the gradient's green a quarter of the way
+    # to the background (its sign is its direction: blue and orange here read as the change's
+    # signs of the worked change before it, reviews 67a, 67b; half-way, 31a and 31b found it
+    # too dark to see from the back); then the sum's from 0, full green
     share_colour = tuple(
-        float(v) for v in 0.5 * np.array(theme.gradient) + 0.5 * np.array(theme.background_bottom)
+        float(v) for v in 0.75 * np.array(theme.gradient) + 0.25 * np.array(theme.background_bottom)
     )
     steps = [
         *((a, b, share_colour) for a, b in itertools.pairwise(ends)),
