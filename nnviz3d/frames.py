@@ -41,6 +41,7 @@ from nnviz3d.hud import (
     sign_spans,
     spans_of,
     square_frame,
+    wrap,
 )
 from nnviz3d.hud_scenes import shape
 from nnviz3d.layout import (
@@ -2743,6 +2744,9 @@ def _map_axes(
 #: were 10-px chevrons whose way six reviews could not tell; at 0.3 the hidden ones looked
 #: as large as iteration 1's, review 31b), in node spacings
 WANT_MAX, WANT_MIN, WANT_HEAD = WANT_ROOM, 0.2, 0.2
+#: the shortest arrow drawn inside iteration 1's outline (:func:`_first_arrows`): a mark of
+#: its sign's colour, as long as it is above this
+WANT_TRUE_LEAST = 0.04
 WANT_WIDTH = 7.0  # pixels at 720p: a delta's solid arrow; an error's hollow one is drawn thinner
 #: world units from a sphere's largest size to its want arrow, and from the arrow to a
 #: label left of it (the arrow's head is about 0.1 wide: a delta's label hid it)
@@ -2784,10 +2788,15 @@ def want_arrows(
     time = _unease(progress)
     carried = _carried(step, pen.layout)
     ghosts = _first_arrows(timeline, step, pen)[1]  # (each under its node's arrow, as it comes)
+    # an error inside iteration 1's outline is drawn as long as it is, however short: at the
+    # shortest arrow, the hidden ones were a half of their outlines where they had shrunk
+    # thirtyfold (reviews 32a, 32b: "misleading"); its way is its number's sign
+    honest = replace(pen, least=WANT_TRUE_LEAST)
     out: list[Polyline2D] = []
     for node, delta, error in step.senders:  # as their delta step left them
+        drawn = honest if node in ghosts else pen
         out += [ghosts[node]] if node in ghosts else []
-        out += pen.filled(node, error, delta) if np.isfinite(error) else pen.solid(node, delta)
+        out += drawn.filled(node, error, delta) if np.isfinite(error) else drawn.solid(node, delta)
     for node, value in step.wants:
         if not np.isfinite(value) or value == 0:
             continue
@@ -2796,7 +2805,7 @@ def want_arrows(
             # y - output and l1_error: hollow, what the node's value should do; its delta,
             # solid, what its z should do: filling the error's arrow, then shrunk by the slope
             out += [ghosts[node]] if node in ghosts else []
-            out += pen.filled(node, error, value, progress)
+            out += (honest if node in ghosts else pen).filled(node, error, value, progress)
             continue
         grown = progress
         if node in carried:  # a delta sent back: its arrow, whole, as its token lands
@@ -2809,7 +2818,8 @@ def want_arrows(
         # an error's sign colour (as its number in the caption); a delta in the backward
         # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
         colour = _sign_colour(theme, value) if hollow else theme.backward
-        length, up = pen.length_of(value) * grown, 1.0 if value > 0 else -1.0
+        drawn = honest if node in ghosts and hollow else pen
+        length, up = drawn.length_of(value) * grown, 1.0 if value > 0 else -1.0
         out += [ghosts[node]] if node in ghosts and hollow else []
         out += pen.centred(*pen.slot(node), length, up, colour, hollow)
     for arrow in carrying:  # beside the tokens sent back: scaled by their weights, turned over, docked
@@ -2859,10 +2869,7 @@ def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> tuple[int | 
     first = next(s.epoch for s in timeline.steps if s.epoch is not None and _errors_drawn(s))
     if step.epoch == first:
         return first, {}
-    was: dict[int, float] = {}
-    for s in timeline.steps:
-        if s.epoch == first:
-            was = _errors_drawn(s) | was  # (each node's first)
+    was = _first_errors(timeline, first)
     out = {}
     for node, error in drawn.items():
         then = was.get(node)
@@ -2870,6 +2877,15 @@ def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> tuple[int | 
             up = 1.0 if then > 0 else -1.0
             out[node] = pen.centred(*pen.slot(node), pen.length_of(then), up, pen.theme.muted, True)[-1]
     return first, out
+
+
+def _first_errors(timeline: Timeline, first: int) -> dict[int, float]:
+    """Each node's first error drawn in iteration ``first``."""
+    was: dict[int, float] = {}
+    for s in timeline.steps:
+        if s.epoch == first:
+            was = _errors_drawn(s) | was  # (each node's first)
+    return was
 
 
 def first_arrow_tag(
@@ -2884,12 +2900,16 @@ def first_arrow_tag(
     size = round(height * MIN_TEXT.get(timeline.screen, MIN_TEXT["lecture"]))
     out = []
     last = len(timeline.layout.layers) - 1
-    for _, outline in ((n, o) for n, o in outlines.items() if timeline.layout.node_layer[n] == last):
+    for node, outline in ((n, o) for n, o in outlines.items() if timeline.layout.node_layer[n] == last):
+        now, then = _errors_drawn(step)[node], _first_errors(timeline, first)[node]
+        times = f"{abs(then / now):.0f}" if abs(then / now) >= 10 else f"{abs(then / now):.2g}"
         xs, ys = zip(*outline.points, strict=True)
         below = min(ys) - 0.012
-        label = message(timeline.lang, "first_arrow", n=first)
-        middle = (min(xs) + max(xs)) / 2
-        out.append(Text2D(label, middle, below, size, theme.muted, align="center", valign="top"))
+        label = message(timeline.lang, "first_arrow", n=first, k=times)
+        # from its left edge rightwards (centred, the hall's Japanese ran into h4's number),
+        # in lines that keep to the frame
+        label = wrap(label, size, (1.0 - FRAME_MARGIN - min(xs)) * width)
+        out.append(Text2D(label, min(xs), below, size, theme.muted, align="left", valign="top"))
     return tuple(out)
 
 
@@ -2946,6 +2966,7 @@ class _WantPen:
     px: float  # a solid arrow's line width, pixels
     width: int
     height: int
+    least: float = WANT_MIN  # the shortest arrow, node spacings
 
     @classmethod
     def of(
@@ -2962,7 +2983,7 @@ class _WantPen:
         return cls(timeline.layout, theme, camera, timeline.want_unit, gap, aspect, px, width, height)
 
     def length_of(self, value: float) -> float:
-        return self.gap * max(WANT_MIN, WANT_MAX * min(1.0, abs(value) / self.scale))
+        return self.gap * max(self.least, WANT_MAX * min(1.0, abs(value) / self.scale))
 
     def behind(self, node: int, x: float) -> bool:
         """Whether an arrow at ``x`` (screen) would stand over ``node``'s sphere at its

@@ -2003,7 +2003,7 @@ def _arrow(
 
 #: the largest cell a map is drawn in, pixels: a bigger map is drawn from its samples
 #: interpolated (two reviews found the 61 samples of the features step's 400-px map blocky)
-MAP_CELL_PX = 2.5
+MAP_CELL_PX = 3.0
 
 
 def activation_cells(m: np.ndarray, box: Box, theme: Theme, side_px: float = 0.0) -> list[Rect2D]:
