@@ -225,7 +225,7 @@ def test_a_late_error_stands_in_the_grey_outline_of_iteration_1s(run):
             )
             xs = [x for x, _ in ghost.points]
             assert (min(xs) > centres[node][0]) == (node == out)  # out's right of it, the hidden left
-        (tag,) = [t for t in state.texts if t.text == "grey: iteration 1's, 24× as long"]
+        (tag,) = [t for t in state.texts if t.text.replace("\n", " ") == "grey: iteration 1's, 24× as long"]
         (ghost,) = [g for g in grey if min(x for x, _ in g.points) > centres[out][0]]
         assert tag.color == theme.muted and tag.y < min(y for _, y in ghost.points)
         # under it from its left edge rightwards, right of out: clear of the network's numbers
