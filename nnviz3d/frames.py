@@ -2792,10 +2792,15 @@ def want_arrows(
     # shortest arrow, the hidden ones were a half of their outlines where they had shrunk
     # thirtyfold (reviews 32a, 32b: "misleading"); its way is its number's sign
     honest = replace(pen, least=WANT_TRUE_LEAST)
+
+    def under(node: int) -> tuple[_WantPen, list[Polyline2D]]:
+        """The pen of ``node``'s error, and iteration 1's outline to draw under it, if any."""
+        return (honest, [ghosts[node]]) if node in ghosts else (pen, [])
+
     out: list[Polyline2D] = []
     for node, delta, error in step.senders:  # as their delta step left them
-        drawn = honest if node in ghosts else pen
-        out += [ghosts[node]] if node in ghosts else []
+        drawn, first = under(node)
+        out += first
         out += drawn.filled(node, error, delta) if np.isfinite(error) else drawn.solid(node, delta)
     for node, value in step.wants:
         if not np.isfinite(value) or value == 0:
@@ -2804,8 +2809,8 @@ def want_arrows(
         if np.isfinite(error) and error != 0:
             # y - output and l1_error: hollow, what the node's value should do; its delta,
             # solid, what its z should do: filling the error's arrow, then shrunk by the slope
-            out += [ghosts[node]] if node in ghosts else []
-            out += (honest if node in ghosts else pen).filled(node, error, value, progress)
+            drawn, first = under(node)
+            out += first + drawn.filled(node, error, value, progress)
             continue
         grown = progress
         if node in carried:  # a delta sent back: its arrow, whole, as its token lands
@@ -2818,10 +2823,9 @@ def want_arrows(
         # an error's sign colour (as its number in the caption); a delta in the backward
         # pass's purple, as its number, its tubes and its caption term (the arrow's way is its sign)
         colour = _sign_colour(theme, value) if hollow else theme.backward
-        drawn = honest if node in ghosts and hollow else pen
+        drawn, first = under(node) if hollow else (pen, [])
         length, up = drawn.length_of(value) * grown, 1.0 if value > 0 else -1.0
-        out += [ghosts[node]] if node in ghosts and hollow else []
-        out += pen.centred(*pen.slot(node), length, up, colour, hollow)
+        out += first + pen.centred(*pen.slot(node), length, up, colour, hollow)
     for arrow in carrying:  # beside the tokens sent back: scaled by their weights, turned over, docked
         x, y = pen.point(np.array(arrow.at))
         x += arrow.side * pen.half_head  # (its head's edge at the token's)
