@@ -464,13 +464,15 @@ def test_a_saturated_hidden_node_is_said_where_its_delta_is_made(story):
 def test_the_lecture_table_says_which_square_is_the_output_and_which_the_target(story):
     """Reviews 71-73: the table's grey and green squares were explained only in the study
     layout's legend. In the lecture layout its last row says so: a grey square, "output",
-    a green one, "target", under the records' rows; the hall draws no squares, nor the key."""
+    a green one, "target", under the records' rows; the hall draws no squares, nor the key.
+    (In the step that shows the four errors: the table is faint while the hidden errors are
+    sent back.)"""
     from nnviz3d.hud import overlay
     from nnviz3d.primitives import THEMES
 
     dark = THEMES["dark"]
     _, tl = story
-    step = next(s for s in tl.steps if s.kind == "error" and s.epoch == 1)
+    step = next(s for s in tl.steps if s.kind == "display_error" and s.epoch == 1)
     texts, rects, _ = overlay(replace(tl, screen="lecture"), step, dark, 1280, 720)
     output = next(t for t in texts if t.text == "output")
     target = next(t for t in texts if t.text == "target")
