@@ -192,7 +192,7 @@ def test_a_late_error_stands_in_the_grey_outline_of_iteration_1s(run):
     (out's 0.0198, the hidden ones 0.002-0.003, drawn the shortest) stands the outline of
     iteration 1's (out's 0.474, the hidden 0.0403-0.112), in grey, as long as it was on the
     one scale (review 31b: the hidden ones, at the shortest length, looked as large as
-    iteration 1's), with "grey: iteration 1's, 24× as long" under out's alone (0.474 over
+    iteration 1's), with "grey: iteration 1's error, 24× as long" under out's alone (0.474 over
     0.0198); none in iteration 1."""
     _, tl = run
     theme = THEMES["dark"]
@@ -225,7 +225,9 @@ def test_a_late_error_stands_in_the_grey_outline_of_iteration_1s(run):
             )
             xs = [x for x, _ in ghost.points]
             assert (min(xs) > centres[node][0]) == (node == out)  # out's right of it, the hidden left
-        (tag,) = [t for t in state.texts if t.text.replace("\n", " ") == "grey: iteration 1's, 24× as long"]
+        (tag,) = [
+            t for t in state.texts if t.text.replace("\n", " ") == "grey: iteration 1's error, 24× as long"
+        ]
         (ghost,) = [g for g in grey if min(x for x, _ in g.points) > centres[out][0]]
         assert tag.color == theme.muted and tag.y < min(y for _, y in ghost.points)
         # under it from its left edge rightwards, right of out: clear of the network's numbers
