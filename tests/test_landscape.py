@@ -69,8 +69,16 @@ def test_the_map_is_iamtrasks_own_loss_and_its_gradient(run):
     m = _landscape(tl).loss_map
     n = len(m.wx)
     assert m.loss.shape == (n, n) and n % 2 == 1
-    assert (m.wx[n // 2], m.wy[n // 2]) == pytest.approx(m.w0, abs=1e-15)  # centred on the point
     assert m.w0 == pytest.approx((-0.94522481, 0.75623487), abs=1e-8)
+    # centred between the point and the path's end, the valley's lowest, both well inside it
+    # (centred on the point, the lowest stood at the edge and the contour's far tip read as
+    # the bowl's bottom: reviews 78b, 33b)
+    end = m.path[-1]
+    middle = (np.array(m.w0) + end) / 2
+    assert (m.wx[n // 2], m.wy[n // 2]) == pytest.approx(tuple(middle), abs=1e-12)
+    side = m.wx[-1] - m.wx[0]
+    for x, y in (m.w0, end):
+        assert min(x - m.wx[0], m.wx[-1] - x, y - m.wy[0], m.wy[-1] - y) >= 0.149 * side
     assert m.wx[-1] - m.wx[0] == pytest.approx(m.wy[-1] - m.wy[0], abs=1e-12)  # one span both ways
     rng = np.random.default_rng(3)
     for iy, ix in [(n // 2, n // 2), (0, 0), (n - 1, n - 1), *rng.integers(0, n, (6, 2)).tolist()]:

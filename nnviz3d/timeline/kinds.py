@@ -1607,6 +1607,8 @@ def _z_bars(b: Builder, k: int, products: list[float], bias: list[float], z: flo
 LOSS_MAP_SPAN = 2.0
 LOSS_MAP_MIN = 0.3
 LOSS_MAP_CELLS = 61
+#: the share of the window's side kept between its edge and the point, or the valley's lowest
+MAP_EDGE_ROOM = 0.15
 
 
 def _loss_map(b: Builder, u, k: int, weights: tuple[tuple[int, int], ...], names) -> LossMap | None:
@@ -1648,16 +1650,22 @@ def _loss_map(b: Builder, u, k: int, weights: tuple[tuple[int, int], ...], names
     lowest = np.unravel_index(int(np.argmin(found)), found.shape)
     reach = max(abs(cx[lowest]), abs(cy[lowest])) * 1.3
     span = min(LOSS_MAP_SPAN, max(LOSS_MAP_MIN, float(reach)))
-    steps = np.linspace(-span, span, LOSS_MAP_CELLS)
-    gx, gy = np.meshgrid(steps, steps)
     change = (float(u.weights_after[k][ia, ja] - w0[0]), float(u.weights_after[k][ib, jb] - w0[1]))
     last = k == len(spec.activations) - 1  # (the path's gradient is the output layer's)
     path = _map_descent(spec, below, base, weights, u.targets, span) if last else np.zeros((0, 2))
+    # the window: centred between the point and where the valley is lowest (the path's end, or
+    # the coarse look's lowest), both well inside it (centred on the point, the lowest stood at
+    # the map's edge and the closed contour's far tip read as the bowl's bottom: reviews 78b, 33b)
+    end = path[-1] if len(path) else np.array([cx[lowest], cy[lowest]])
+    middle = end / 2
+    half = min(LOSS_MAP_SPAN, max(LOSS_MAP_MIN, float(np.max(np.abs(end))) / 2 / (0.5 - MAP_EDGE_ROOM)))
+    steps = np.linspace(-half, half, LOSS_MAP_CELLS)
+    gx, gy = np.meshgrid(middle[0] + steps, middle[1] + steps)
     return LossMap(
         names=tuple(names),
         loss_name=b.t(f"loss_{spec.loss}_{spec.reduction}"),
-        wx=w0[0] + steps,
-        wy=w0[1] + steps,
+        wx=w0[0] + middle[0] + steps,
+        wy=w0[1] + middle[1] + steps,
         loss=losses(gx, gy),
         w0=w0,
         loss0=float(losses(np.zeros(1), np.zeros(1))[0]),
