@@ -69,7 +69,17 @@ from nnviz3d.primitives import (
 )
 from nnviz3d.text import LANGUAGES, message
 from nnviz3d.timeline import Signal, Step, Timeline, Visual
-from nnviz3d.timeline.model import DIM, NUDGE, TIMES, WANT_ROOM, fmt_sig, fmt_signed, glimpse_at, nudge_at
+from nnviz3d.timeline.model import (
+    DIM,
+    NUDGE,
+    TIMES,
+    WANT_ROOM,
+    errors_drawn,
+    fmt_sig,
+    fmt_signed,
+    glimpse_at,
+    nudge_at,
+)
 
 __all__ = [
     "THEMES",
@@ -768,9 +778,12 @@ def network_obstacles(
     return tuple(boxes), edge_segments(layout, step, centres)
 
 
-def edge_segments(layout: Layout, step: Step, centres: np.ndarray) -> np.ndarray:
-    """Each weight drawn as a segment between its nodes' ``centres`` on screen: (n, 2, 2)."""
+def edge_segments(layout: Layout, step: Step, centres: np.ndarray, into: int | None = None) -> np.ndarray:
+    """Each weight drawn (``into``: those into that node) as a segment between its nodes'
+    ``centres`` (on screen, or the nodes' own x, y): (n, 2, 2)."""
     shown = visible_edges(layout, step.visual.weights)
+    if into is not None:
+        shown = shown[layout.edge_to[shown] == into]
     return np.stack([centres[layout.edge_from[shown]], centres[layout.edge_to[shown]]], axis=1)
 
 
@@ -1567,10 +1580,7 @@ def _off_weights_in(layout: Layout, step: Step, node: int, span: tuple[float, fl
     with them, and read as those weights' numbers (three reviews, the last 30a)."""
     if layout.node_layer[node] != len(layout.layers) - 1 or layout.layers[-1] < 2:
         return 0.0
-    shown = visible_edges(layout, step.visual.weights)
-    shown = shown[layout.edge_to[shown] == node]
-    ends = layout.nodes[:, :2]
-    weights = np.stack([ends[layout.edge_from[shown]], ends[layout.edge_to[shown]]], axis=1)
+    weights = edge_segments(layout, step, layout.nodes[:, :2], into=node)
     y = float(layout.nodes[node][1])
     middle = float(np.mean([layout.nodes[n][1] for n in layout.layer_nodes(len(layout.layers) - 1)]))
     away = 1.0 if y >= middle else -1.0
@@ -2844,17 +2854,6 @@ def want_arrows(
     return tuple(out)
 
 
-def _errors_drawn(step: Step) -> dict[int, float]:
-    """The errors ``step`` draws as hollow arrows, by node: its own (the output error, the
-    hidden errors), those its deltas stand in, or its senders' (the hidden errors keep
-    out's)."""
-    drawn = dict(step.want_from) if step.kind == "delta" else {}
-    drawn |= {node: e for node, _, e in step.senders}
-    if step.kind != "delta":
-        drawn |= dict(step.wants)
-    return {n: float(e) for n, e in drawn.items() if np.isfinite(e) and e}
-
-
 #: a later iteration's error shorter than this share of the first's is drawn inside the
 #: first's outline
 OUTLINE_BELOW = 0.5
@@ -2867,13 +2866,12 @@ def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> tuple[int | 
     scale beside the changes' (every review of rounds 74-79); the hidden nodes' too (review
     31b: at the shortest length, theirs looked as large as iteration 1's). (that
     iteration, {node: outline})."""
-    drawn = _errors_drawn(step)
+    drawn = errors_drawn(step)
     if step.epoch is None or not drawn:
         return None, {}
-    first = next(s.epoch for s in timeline.steps if s.epoch is not None and _errors_drawn(s))
+    first, was = timeline.first_errors
     if step.epoch == first:
         return first, {}
-    was = _first_errors(timeline, first)
     out = {}
     for node, error in drawn.items():
         then = was.get(node)
@@ -2881,15 +2879,6 @@ def _first_arrows(timeline: Timeline, step: Step, pen: _WantPen) -> tuple[int | 
             up = 1.0 if then > 0 else -1.0
             out[node] = pen.centred(*pen.slot(node), pen.length_of(then), up, pen.theme.muted, True)[-1]
     return first, out
-
-
-def _first_errors(timeline: Timeline, first: int) -> dict[int, float]:
-    """Each node's first error drawn in iteration ``first``."""
-    was: dict[int, float] = {}
-    for s in timeline.steps:
-        if s.epoch == first:
-            was = _errors_drawn(s) | was  # (each node's first)
-    return was
 
 
 def first_arrow_tag(
@@ -2905,7 +2894,7 @@ def first_arrow_tag(
     out = []
     last = len(timeline.layout.layers) - 1
     for node, outline in ((n, o) for n, o in outlines.items() if timeline.layout.node_layer[n] == last):
-        now, then = _errors_drawn(step)[node], _first_errors(timeline, first)[node]
+        now, then = errors_drawn(step)[node], timeline.first_errors[1][node]
         times = f"{abs(then / now):.0f}" if abs(then / now) >= 10 else f"{abs(then / now):.2g}"
         xs, ys = zip(*outline.points, strict=True)
         below = min(ys) - 0.012

@@ -2283,6 +2283,8 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
         own = ((*own_span, theme.gradient),) if own_span is not None else ()
         spans = (*own, (at, at + len(total), theme.gradient), (then, len(summed), colour))
         out.texts.append(Text2D(summed, left_x, y, size, theme.text, spans=spans))
+        parts = summed.split("\n")
+        widest = max(max(_width_em(hud, part), text_width_em(part)) for part in parts) * size / w
         before = hud.timeline.steps[hud.step.index - 1] if hud.step.index else None
         if before is not None and before.kind == "nudge" and before.chain == c:
             # the nudge just before measured its ratio: why it is not the rates' product
@@ -2292,15 +2294,12 @@ def chain(hud: Hud, box: Box, out: Overlay) -> None:
             below = y - (summed.count("\n") + 1) * size * LINE / h - 0.006
             # as wide as the sums (the waterfall stands right of them), where it fits above
             # the panel's foot (the hall's type leaves no room: there it is not said)
-            wide = max(max(_width_em(hud, part), text_width_em(part)) for part in summed.split("\n")) * size
-            why = wrap(why, size, wide)
+            why = wrap(why, size, widest * w)
             if below - (why.count("\n") + 1) * size * LINE / h >= y0:
                 out.texts.append(Text2D(why, left_x, below, size, theme.muted))
         if own_span is not None:  # and seen adding up: each record's step from the last,
             # right of the sum it draws (under it, its rows were a few pixels each and the
             # longer chain of syn0 left it no room at all: reviews 72a, 72b)
-            parts = summed.split("\n")
-            widest = max(max(_width_em(hud, part), text_width_em(part)) for part in parts) * size / w
             # (up beside the product too: right of the longer of the two)
             right = max(left_x + widest, product[0]) + 0.03
             beside = (right, y0 + 0.01, x1 - 0.01, product[1])

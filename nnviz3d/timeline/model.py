@@ -423,6 +423,17 @@ class FitCurve:
     predictions: dict[int, np.ndarray]  # epoch -> outputs on x, with that epoch's weights
 
 
+def errors_drawn(step: Step) -> dict[int, float]:
+    """The errors ``step`` draws as hollow arrows, by node: its own (the output error, the
+    hidden errors), those its deltas stand in, or its senders' (the hidden errors keep
+    out's)."""
+    drawn = dict(step.want_from) if step.kind == "delta" else {}
+    drawn |= {node: e for node, _, e in step.senders}
+    if step.kind != "delta":
+        drawn |= dict(step.wants)
+    return {n: float(e) for n, e in drawn.items() if np.isfinite(e) and e}
+
+
 @dataclass(frozen=True)
 class Timeline:
     """All steps of a video and the frame <-> step mapping."""
@@ -477,6 +488,18 @@ class Timeline:
         return scales
 
     @cached_property
+    def first_errors(self) -> tuple[int | None, dict[int, float]]:
+        """The first iteration that draws an error arrow, and each node's first error drawn
+        in it (:func:`errors_drawn`): what a late iteration's errors are drawn inside
+        (frames._first_arrows), found once, not at each frame that draws them."""
+        first = next((s.epoch for s in self.steps if s.epoch is not None and errors_drawn(s)), None)
+        was: dict[int, float] = {}
+        for s in self.steps:
+            if first is not None and s.epoch == first:
+                was = errors_drawn(s) | was  # (each node's first)
+        return first, was
+
+    @cached_property
     def want_unit(self) -> float:
         """The |want| drawn at full length (WANT_ROOM node spacings): as large as every
         layer's room allows -- a lone node's arrow (the output's) up to WANT_ROOM spacings, a
@@ -484,8 +507,8 @@ class Timeline:
         every arrow of the video: three reviews read arrows on scales of their own (a hidden
         layer's, magnified x4; a late iteration's, x10) as wants to compare, out's 0.474
         beside h3's 0.112, iteration 1998's beside iteration 1's. Nor is a late iteration
-        magnified: its wants, a fiftieth of iteration 1's, are drawn as the shortest arrow
-        (frames.WANT_MIN), their way seen, their size in their numbers. Magnified by x20
+        magnified: its errors, a fiftieth of iteration 1's, are drawn as long as they are,
+        inside grey outlines of iteration 1's (frames._first_arrows). Magnified by x20
         (x1 -> x20 as it played), every review of a round read it beside the weight changes'
         x20 of the whole video as a second scale ("one magnification", rounds 74-79);
         seed 000's author wanted the shrinking seen."""
