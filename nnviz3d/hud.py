@@ -1775,34 +1775,64 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
         return cache[key]
     import contourpy
 
-    x0, y0, x1, y1 = square
-    n = len(m.wx)
-    band = np.clip(np.searchsorted(_band_edges(m.loss), m.loss, side="right") - 1, 0, MAP_BANDS - 1)
-    shades = _map_shade(theme, band / (MAP_BANDS - 1))
-    cx, cy = (x1 - x0) / n, (y1 - y0) / n
-    rects = [
-        Rect2D(x0 + ix * cx, y0 + iy * cy, x0 + (ix + 1) * cx, y0 + (iy + 1) * cy, tuple(shades[iy, ix]), 1.0)
-        for iy in range(n)
-        for ix in range(n)
-    ]
+    rects = _band_rects(m, square, theme, (square[2] - square[0]) * hud.width)
 
-    def at(piece: np.ndarray) -> tuple[tuple[float, float], ...]:
-        return tuple(map(tuple, _map_points(m, square, piece).tolist()))
+    place = _lowest_place(hud, square)
+    keep_off = None if place is None else place[2]
+
+    def at(piece: np.ndarray) -> list[tuple[tuple[float, float], ...]]:
+        """A contour on screen, in the runs of it outside the lowest point's name."""
+        points = _map_points(m, square, piece)
+        if keep_off is None:
+            return [tuple(map(tuple, points.tolist()))]
+        bx0, by0, bx1, by1 = keep_off
+        inside = (points[:, 0] > bx0) & (points[:, 0] < bx1) & (points[:, 1] > by0) & (points[:, 1] < by1)
+        runs = np.split(np.arange(len(points)), np.flatnonzero(np.diff(inside.astype(int))) + 1)
+        return [tuple(map(tuple, points[run].tolist())) for run in runs if not inside[run[0]]]
 
     contours = contourpy.contour_generator(m.wx, m.wy, m.loss)
     lines = []
     for level in map_levels(m.loss, m.loss0):
-        for piece in contours.lines(float(level)):
-            if len(piece) < 2:
-                continue
-            if level == m.loss0:  # the point's own contour: thicker, dashed (solid, it read as a
-                lines += _dashed(at(piece), theme.muted, 3.0, hud.width, hud.height)  # second path, 69a)
-            else:
-                lines.append(Polyline2D(at(piece), theme.muted, 1.5))
+        for whole in contours.lines(float(level)):
+            for piece in at(whole) if len(whole) > 1 else []:
+                if len(piece) < 2:
+                    continue
+                if level == m.loss0:  # the point's own contour: thicker, dashed (solid, it read as
+                    lines += _dashed(piece, theme.muted, 3.0, hud.width, hud.height)  # a second path, 69a)
+                else:
+                    lines.append(Polyline2D(piece, theme.muted, 1.5))
     if len(cache) > 4:
         cache.clear()
     cache[key] = (rects, lines)
     return rects, lines
+
+
+def _band_rects(m, square: Box, theme: Theme, side_px: float) -> list[Rect2D]:
+    """The landscape's bands on its square, in cells of at most MAP_CELL_PX (the loss
+    between its samples as it runs, bilinear: at a sample a cell, 6 px at 720p, the bands'
+    edges were stairs that read as the contours' own, review 34), each row's run of one band
+    one rectangle (a few thousand, not a cell each: they are drawn at every frame)."""
+    x0, y0, x1, y1 = square
+    n = len(m.wx)
+    loss = np.asarray(m.loss, float)
+    fine = max(n, math.ceil(side_px / MAP_CELL_PX))
+    if fine > n:  # the fine cells' middles, in samples (a sample stands at its cell's middle)
+        at = np.clip((np.arange(fine) + 0.5) / fine * n - 0.5, 0, n - 1)
+        was = np.arange(n)
+        rows = np.array([np.interp(at, was, row) for row in loss])
+        loss = np.array([np.interp(at, was, col) for col in rows.T]).T
+    band = np.clip(np.searchsorted(_band_edges(m.loss), loss, side="right") - 1, 0, MAP_BANDS - 1)
+    shades = [tuple(c) for c in _map_shade(theme, np.arange(MAP_BANDS) / (MAP_BANDS - 1)).tolist()]
+    cx, cy = (x1 - x0) / fine, (y1 - y0) / fine
+    rects = []
+    for iy, row in enumerate(band):
+        starts = np.flatnonzero(np.diff(row, prepend=-1))
+        ends = np.append(starts[1:], fine)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            rects.append(
+                Rect2D(x0 + a * cx, y0 + iy * cy, x0 + b * cx, y0 + (iy + 1) * cy, shades[row[a]], 1.0)
+            )
+    return rects
 
 
 def _dashed(points, colour, stroke: float, w: int, h: int, dash: float = 9.0) -> list[Polyline2D]:
@@ -1866,7 +1896,20 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
         return float(x), float(y)
 
     # the axes: each weight's value at the point, and round values (review 68b: the map's
-    # ends, -0.0238 and 1.54, were noise), each axis named at its end
+    # ends, -0.0238 and 1.54, were noise) whose numbers stand clear of the point's (the
+    # hall's -0.945 and -0.5 ran together, review 34), each axis named at its end
+    def clear(ticks: list[float], point: float, across: bool) -> list[float]:
+        def px(v: float) -> float:
+            return at(v, v)[0] * w if across else at(v, v)[1] * h
+
+        def half(v: float) -> float:  # half a number's extent along its axis, in pixels
+            return _width_em(hud, _tick(v, point)) * size / 2 if across else size * 0.55
+
+        return [
+            v for v in ticks if v == point or abs(px(v) - px(point)) >= half(v) + half(point) + size * 0.4
+        ]
+
+    across, up = clear(across, m.w0[0], True), clear(up, m.w0[1], False)
     for value in across:
         x, _ = at(value, m.wy[0])
         out.lines.append(Polyline2D(((x, sy0), (x, sy0 - 0.008)), theme.muted, 2.0))
@@ -1947,6 +1990,7 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
     out.rects += disc(px, py, 7.0 * h / 720, w, h, theme.muted)
     if len(m.path) < 2:
         return
+    _lowest_mark(hud, square, out)
     shown = points[: reached + 1]
     if len(shown) > 1:  # (at most a point every two pixels of the way: a polyline of thousands is slow)
         pixels = points[: reached + 1] * (w, h)
@@ -1968,6 +2012,40 @@ def loss_map(hud: Hud, box: Box, out: Overlay) -> None:
 
 #: where on the landscape's path (shares of its length on screen) a head shows its way
 PATH_HEADS = (0.25, 0.5, 0.75)
+#: the ring round the valley's lowest point (the path's end), pixels at 720p: the ball, 11,
+#: comes to rest inside it
+LOWEST_RING_PX = 17.0
+
+
+def _lowest_place(hud: Hud, square: Box) -> tuple[tuple[float, float], float, Box] | None:
+    """Where the landscape's path ends on ``square`` (the lowest loss of the two weights
+    alone), its ring's radius in pixels, and the box its name stands in, over the ring."""
+    m, w, h = hud.step.loss_map, hud.width, hud.height
+    if len(m.path) < 2:
+        return None
+    at = tuple(float(v) for v in _map_points(m, square, m.path[-1:])[0])
+    r = LOWEST_RING_PX * h / 720
+    half = (_width_em(hud, hud.t("map_lowest")) * hud.min_size + 8) / w / 2
+    y0 = at[1] + (r + 4) / h
+    return at, r, (at[0] - half, y0, at[0] + half, y0 + hud.min_size * 1.2 / h)
+
+
+def _lowest_mark(hud: Hud, square: Box, out: Overlay) -> None:
+    """Where the path ends, the lowest loss of the two weights alone, marked from the start
+    of the shot and named over it (review 34: the valley's floor is one flat shade, and
+    nothing said where its bottom is); the contour lines stop short of the name
+    (:func:`_map_cells`)."""
+    place = _lowest_place(hud, square)
+    if place is None:
+        return
+    (x, y), r, (_, wy0, _, _) = place
+    w, h = hud.width, hud.height
+    turn = np.linspace(0, 2 * math.pi, 33)
+    ring = tuple(zip((x + r * np.cos(turn) / w).tolist(), (y + r * np.sin(turn) / h).tolist(), strict=True))
+    out.lines.append(Polyline2D(ring, hud.theme.text, 3.0))
+    out.texts.append(
+        Text2D(hud.t("map_lowest"), x, wy0, hud.min_size, hud.theme.text, align="center", valign="bottom")
+    )
 
 
 def _path_reached(m, square: Box, walked: float, frame: tuple[int, int]) -> tuple[int, np.ndarray]:

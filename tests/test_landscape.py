@@ -2,6 +2,7 @@
 with its contour lines; the gradient stands at right angles to the contour through the
 point and the step rolls the other way, downhill (reviews 62-66: "a 2-D loss landscape")."""
 
+import itertools
 import math
 from dataclasses import replace
 
@@ -106,6 +107,33 @@ def _drawn(tl, progress, width=W, height=H):
     return step.loss_map, texts, rects, lines
 
 
+def _band_cells(rects):
+    """The map's bands' rectangles: opaque, in one of its shades (not the ball's, the
+    point's or the key's row of shades under the words)."""
+    from nnviz3d.hud import MAP_BANDS, _map_shade
+
+    shades = {tuple(c) for c in _map_shade(DARK, np.arange(MAP_BANDS) / (MAP_BANDS - 1)).tolist()}
+    cells = [r for r in rects if r.opacity == 1.0 and r.color in shades]
+    top = max(r.y1 for r in cells)  # (the key's row stands level with the square's foot, right of it)
+    left = min(r.x0 for r in cells if r.y1 == top)
+    right = max(r.x1 for r in cells if r.y1 == top)
+    return [r for r in cells if left - 1e-9 <= r.x0 and r.x1 <= right + 1e-9]
+
+
+def _shade_at_samples(m, cells):
+    """The shade (its colour's sum) drawn at each of the map's samples, ``[iy, ix]``."""
+    x0, y0 = min(r.x0 for r in cells), min(r.y0 for r in cells)
+    x1, y1 = max(r.x1 for r in cells), max(r.y1 for r in cells)
+    n = len(m.wx)
+    out = np.full((n, n), np.nan)
+    for iy in range(n):
+        for ix in range(n):
+            x, y = x0 + (x1 - x0) * (ix + 0.5) / n, y0 + (y1 - y0) * (iy + 0.5) / n
+            (cell,) = [r for r in cells if r.x0 <= x < r.x1 and r.y0 <= y < r.y1]
+            out[iy, ix] = sum(cell.color)
+    return out
+
+
 def _px(point, width=W, height=H):
     return np.array([point[0] * width, point[1] * height])
 
@@ -183,8 +211,8 @@ def test_the_ball_walks_the_path_during_the_shot_and_the_map_stays(run):
     assert c[0] < a[0] and c[1] > a[1]  # it ends left and up: along the valley to its floor
     _, _, first, _ = _drawn(tl, 0.0)
     _, _, last, _ = _drawn(tl, 1.0)
-    cells = [r for r in first if r.opacity == 1.0 and r.color not in (DARK.text, DARK.muted)]
-    assert len(cells) >= 61 * 61
+    cells = _band_cells(first)
+    assert len(cells) > 100
     assert set(cells) <= set(last)  # the bands stay; only the ball moves
     step = _landscape(tl)
     frames = tl.frames_of(step.index)
@@ -207,18 +235,20 @@ def test_the_bands_are_shaded_low_to_high_and_the_key_says_which_end_is_low(run)
     assert {"-0.945", "0.756"} <= words  # the point's two weights on the axes
     assert {"-1.5", "-0.5", "0", "0.5", "1", "1.5"} <= words  # and round values (not the ends: 1.54)
     assert not {"-1.73", "1.54", "-0.0238"} & words
-    # the map's cells: lower loss, darker (dark theme); the lowest and the highest cell
-    from collections import Counter
-
-    size = Counter((round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) for r in rects).most_common(1)[0][0]
-    cells = [r for r in rects if (round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) == size]
-    assert len(cells) == len(m.wx) ** 2
-    grid = sorted(cells, key=lambda r: (round(r.y0, 9), round(r.x0, 9)))
-    shade = np.array([sum(r.color) for r in grid]).reshape(m.loss.shape)
+    # the map's bands: lower loss, darker (dark theme), read at each sample's place (its
+    # cell's middle) on the square; one band apart at most where the loss runs between
+    # samples (the bands are drawn as it runs, review 34), the same band almost everywhere
+    shade = _shade_at_samples(m, _band_cells(rects))
     lowest = np.unravel_index(int(np.argmin(m.loss)), m.loss.shape)
     highest = np.unravel_index(int(np.argmax(m.loss)), m.loss.shape)
     assert shade[lowest] < shade[highest]
-    assert np.all(np.diff(shade.ravel()[np.argsort(m.loss.ravel())]) >= -1e-12)  # never lighter lower
+    assert shade[lowest] == shade.min() and shade[highest] == shade.max()
+    band = np.clip(
+        np.searchsorted(np.quantile(m.loss, np.linspace(0, 1, 10)), m.loss, side="right") - 1, 0, 8
+    )
+    levels = np.unique(shade)
+    drawn = np.searchsorted(levels, shade)
+    assert np.all(np.abs(drawn - band) <= 1) and np.mean(drawn == band) > 0.9
     levels = map_levels(m.loss, m.loss0)
     assert m.loss0 in levels and len(levels) >= 8
 
@@ -237,10 +267,7 @@ def test_no_words_stand_on_the_map_and_its_key_keeps_the_path_and_the_arrow(run,
     title and the dashed line's words before the path's and the arrow's."""
     tl = replace(run[1], screen=layout)
     _, texts, rects, _ = _drawn(tl, 1.0)
-    from collections import Counter
-
-    size = Counter((round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) for r in rects).most_common(1)[0][0]
-    cells = [r for r in rects if (round(r.x1 - r.x0, 9), round(r.y1 - r.y0, 9)) == size]
+    cells = _band_cells(rects)
     x0, y0 = min(r.x0 for r in cells), min(r.y0 for r in cells)
     x1, y1 = max(r.x1 for r in cells), max(r.y1 for r in cells)
     for t in texts:
@@ -265,7 +292,7 @@ def test_heads_on_the_path_show_its_way(run):
     _, _, _, lines = _drawn(tl, 1.0)
     heads = [p for p in lines if p.color == DARK.text and len(p.points) == 3]
     assert len(heads) == 3
-    path = [p for p in lines if p.color == DARK.text and len(p.points) > 20]
+    path = [p for p in lines if p.color == DARK.text and p.width == 4.0 and len(p.points) > 20]
     assert len(path) == 1
     trail = np.array(path[0].points)
     along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(trail * (W, H), axis=0).T))])
@@ -297,3 +324,95 @@ def test_no_solid_contour_runs_along_the_dashed_one(run):
     assert m.loss0 in levels and len(others) >= 6
     assert np.all(np.abs(others - m.loss0) > CONTOUR_CLEAR * width)
     assert np.min(np.abs(inner - m.loss0)) < CONTOUR_CLEAR * width  # (one was there: left out)
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_bands_tile_the_square_in_cells_of_a_few_pixels(run, layout):
+    """Review 34: a cell a sample, 6 px at 720p, drew the bands' edges as stairs beside the
+    smooth contours. The bands are drawn as the loss runs between the samples, in rows of
+    at most MAP_CELL_PX, each row's run of one band one rectangle: they tile the square,
+    without gaps or overlaps, in a few thousand rectangles at most."""
+    from nnviz3d.hud import MAP_CELL_PX
+
+    tl = replace(run[1], screen=layout)
+    _, _, rects, _ = _drawn(tl, 1.0)
+    cells = _band_cells(rects)
+    x0, y0 = min(r.x0 for r in cells), min(r.y0 for r in cells)
+    x1, y1 = max(r.x1 for r in cells), max(r.y1 for r in cells)
+    assert max((r.y1 - r.y0) * H for r in cells) <= MAP_CELL_PX + 1e-9
+    assert sum((r.x1 - r.x0) * (r.y1 - r.y0) for r in cells) == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-9)
+    rows: dict[float, list] = {}
+    for r in cells:
+        rows.setdefault(round(r.y0, 9), []).append(r)
+    for row in rows.values():
+        row.sort(key=lambda r: r.x0)
+        assert row[0].x0 == pytest.approx(x0) and row[-1].x1 == pytest.approx(x1)
+        for a, b in itertools.pairwise(row):
+            assert a.x1 == pytest.approx(b.x0, abs=1e-12) and a.color != b.color  # one rectangle a run
+    assert len(rows) * 1.0 >= (y1 - y0) * H / MAP_CELL_PX and len(cells) < 4000
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_lowest_point_is_ringed_and_named_where_the_path_ends(run, layout):
+    """Review 34: the valley's floor is one flat shade and nothing said where its bottom
+    is. A ring stands round the path's end from the shot's start (the ball comes to rest in
+    it), named "lowest" over it, and it is the lowest: iamtrask's own loss there is under
+    every sample of the map. The contours stop short of the name."""
+    tl = replace(run[1], screen=layout)
+    m, texts, _, lines = _drawn(tl, 0.0)
+    assert _iamtrask_loss(*m.path[-1]) < m.loss.min()
+    rings = [p for p in lines if p.color == DARK.text and len(p.points) == 33]
+    assert len(rings) == 1
+    ring = np.array([_px(q) for q in rings[0].points])
+    centre = (ring.max(axis=0) + ring.min(axis=0)) / 2
+    from nnviz3d.hud import _map_points
+
+    cells = _band_cells(_drawn(tl, 0.0)[2])
+    square = (
+        min(r.x0 for r in cells),
+        min(r.y0 for r in cells),
+        max(r.x1 for r in cells),
+        max(r.y1 for r in cells),
+    )
+    end = _px(_map_points(m, square, m.path[-1:])[0])
+    assert np.linalg.norm(centre - end) < 1.0
+    radius = np.linalg.norm(ring - centre, axis=1)
+    assert np.ptp(radius) < 0.5 and radius.mean() > 11.0  # round, wider than the ball (11 px)
+    (word,) = [t for t in texts if t.text == "lowest"]
+    assert (word.align, word.valign) == ("center", "bottom")
+    assert abs(word.x * W - centre[0]) < 1.0 and word.y * H > centre[1] + radius.mean()
+    from nnviz3d.fonts import LATIN_FONT, advance_em
+
+    half = advance_em("lowest", LATIN_FONT) * word.size / 2
+    for p in lines:
+        if p.color == DARK.muted:
+            q = np.array([_px(a) for a in p.points])
+            near = (
+                (np.abs(q[:, 0] - word.x * W) < half)
+                & (q[:, 1] > word.y * H)
+                & (q[:, 1] < word.y * H + word.size)
+            )
+            assert not near.any()
+    _, _, _, end_lines = _drawn(tl, 1.0)
+    assert rings[0] in end_lines
+
+
+@pytest.mark.parametrize("layout", ["lecture", "hall"])
+def test_the_axes_numbers_stand_apart(run, layout):
+    """Review 34: in the hall the point's -0.945 and the round -0.5 ran together
+    ("-0.945-0.5"). Each axis's numbers keep clear of the point's: across, their ends a
+    third of an em apart at least; up, their middles more than a line apart."""
+    tl = replace(run[1], screen=layout)
+    _, texts, _, _ = _drawn(tl, 1.0)
+    numbers = [t for t in texts if t.text.lstrip("-").replace(".", "").isdigit()]
+    across = sorted((t for t in numbers if t.align == "center"), key=lambda t: t.x)
+    up = sorted((t for t in numbers if t.align == "right"), key=lambda t: t.y)
+    assert "-0.945" in [t.text for t in across] and "0.756" in [t.text for t in up]
+    assert len(across) >= 2 and len(up) >= 2
+    from nnviz3d.fonts import LATIN_FONT, advance_em
+
+    for a, b in itertools.pairwise(across):
+        gap = (b.x - a.x) * W - (advance_em(a.text, LATIN_FONT) + advance_em(b.text, LATIN_FONT)) * a.size / 2
+        assert gap >= a.size / 3, (a.text, b.text)
+    for a, b in itertools.pairwise(up):
+        assert (b.y - a.y) * H > 1.1 * a.size, (a.text, b.text)
