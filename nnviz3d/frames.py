@@ -2696,7 +2696,9 @@ def _feature_tiles(
         w_side = side / aspect  # the same pixels across as up
         x0, y0 = (rx if output else cx - w_side / 2), cy - side / 2
         square = (x0, y0, x0 + w_side, y0 + side)
-        rects += activation_cells(m, square, theme)
+        # (at a cell a sample, the output's 200-px map of 31 was a staircase of 6.5-px
+        # blocks in the fast forward: drawn as it runs between its samples)
+        rects += activation_cells(m, square, theme, w_side * width)
         frames.append(square_frame(square, theme.muted, 1.0))
         if not output and side * height >= size:  # whose map it is (two reviews asked)
             named.append((node, square))

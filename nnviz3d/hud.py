@@ -2088,7 +2088,11 @@ def activation_cells(m: np.ndarray, box: Box, theme: Theme, side_px: float = 0.0
     """A node's map as cells (``box``: x0, y0, x1, y1 on screen): input 1 across, input 2
     up, dark 0 to bright 1 (the node's colour over the background); where ``side_px`` (its
     side on screen) leaves a sample more than MAP_CELL_PX, between the samples as the map
-    runs (bilinear: each node's output is smooth over the inputs)."""
+    runs (bilinear: each node's output is smooth over the inputs).
+
+    The colours are the renderer's own (whole 255ths), and a column's run of one colour is
+    one rectangle: the same pixels, in a fraction of the rectangles (a fast-forward frame's
+    200-px map of out is drawn anew at each frame as it morphs; a cell each cost 20 ms)."""
     x0, y0, x1, y1 = box
     n = m.shape[0]
     if side_px / n > MAP_CELL_PX:
@@ -2099,12 +2103,26 @@ def activation_cells(m: np.ndarray, box: Box, theme: Theme, side_px: float = 0.0
         n = fine
     cw, ch = (x1 - x0) / n, (y1 - y0) / n
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
-    colours = (bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]).tolist()
-    return [
-        Rect2D(x0 + i * cw, y0 + j * ch, x0 + (i + 1) * cw, y0 + (j + 1) * ch, tuple(colours[i][j]), 1.0)
-        for i in range(n)
-        for j in range(n)
-    ]
+    levels = np.round(255 * (bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]))
+    # m[i, j]: input 1's i-th value across, input 2's j-th up; a run starts a column or a colour
+    starts = np.ones((n, n), bool)
+    starts[:, 1:] = np.any(levels[:, 1:] != levels[:, :-1], axis=2)
+    first = np.flatnonzero(starts)
+    after = np.append(first[1:], n * n)  # (each column starts a run: a run ends in its column)
+    i, j0 = np.divmod(first, n)
+    j1 = j0 + (after - first)
+    colours = [tuple(c) for c in (levels.reshape(-1, 3)[first] / 255).tolist()]
+    return list(
+        map(
+            Rect2D,
+            (x0 + i * cw).tolist(),
+            (y0 + j0 * ch).tolist(),
+            (x0 + (i + 1) * cw).tolist(),
+            (y0 + j1 * ch).tolist(),
+            colours,
+            itertools.repeat(1.0),
+        )
+    )
 
 
 def record_marks(

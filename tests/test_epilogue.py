@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMELAPSE = [10, 20, 50, 100, 200, 500, 1000]  # between iterations 3 and 1998: 1, 2, 5 x 10^k
 EPILOGUE = [10000, 60000]  # after 2000
 GLANCE = TIMELAPSE + EPILOGUE
+DARK = THEMES["dark"]
 
 
 @pytest.fixture(scope="module")
@@ -372,6 +373,40 @@ def test_feature_maps_show_what_each_node_computes(default):
     assert np.all(corners[[0, 3]] < 0.01) and np.all(corners[[1, 2]] > 0.99)
 
 
+def _map_tiles(fs):
+    """The feature maps' squares (x0, y0, x1, y1) in node order, the output's last: each is
+    framed by a closed outline one pixel wide, 45 px a side at least (the records table's
+    squares are smaller)."""
+    boxes = [
+        (p.points[0][0], p.points[0][1], p.points[2][0], p.points[2][1])
+        for p in fs.polylines
+        if len(p.points) == 5 and p.points[0] == p.points[-1] and p.width == 1.0 and p.color == DARK.muted
+    ]
+    return [b for b in boxes if (b[3] - b[1]) * fs.height >= 45]
+
+
+def _map_drawn(fs, box, n):
+    """The colour (its sum) drawn in ``box`` at the middles of an ``n`` x ``n`` grid of
+    cells, ``[i, j]``: i-th across (input 1), j-th up (input 2): the map's own rectangles,
+    not the training records' marks on it, however the map is cut into rectangles."""
+    x0, y0, x1, y1 = box
+    cells = [
+        r
+        for r in fs.rects
+        if x0 - 1e-9 <= r.x0 and r.x1 <= x1 + 1e-9 and y0 - 1e-9 <= r.y0 and r.y1 <= y1 + 1e-9
+        and r.opacity == 1.0 and r.color not in (DARK.target, DARK.panel)
+    ]  # fmt: skip
+    rx0, ry0, rx1, ry1 = (np.array([getattr(r, a) for r in cells]) for a in ("x0", "y0", "x1", "y1"))
+    shade = np.array([sum(r.color) for r in cells])
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            x, y = x0 + (x1 - x0) * (i + 0.5) / n, y0 + (y1 - y0) * (j + 0.5) / n
+            hit = np.flatnonzero((rx0 <= x) & (x < rx1) & (ry0 <= y) & (y < ry1))
+            out[i, j] = shade[hit[0]]
+    return out
+
+
 def test_the_maps_change_smoothly_from_one_fast_forward_to_the_next(default):
     """Two reviews: the maps were 10 x 10 blocks, swapped at each step. They are 30 cells a
     side now, and on the glance's way from the iteration before's they are the maps of the
@@ -383,8 +418,7 @@ def test_the_maps_change_smoothly_from_one_fast_forward_to_the_next(default):
 
     def out_cells(frame):
         fs = frame_state(tl, frame, 1280, 720)
-        tiles = [r for r in fs.rects[-5 * n * n - 8 : -8] if r.opacity == 1.0]
-        return np.array([sum(r.color) for r in tiles[4 * n * n : 5 * n * n]])
+        return _map_drawn(fs, _map_tiles(fs)[-1], n).ravel()
 
     frames = list(tl.frames_of(step.index))
     first, last = out_cells(frames[0]), out_cells(frames[-1])
@@ -411,23 +445,20 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
     step = next(s for s in tl.steps if s.kind == "epilogue" and s.epoch == 60000)
     fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
     n = step.feature_maps.shape[1]
-    # 4 hidden maps, the output's, then its 4 records (2 rects each)
-    tiles = [r for r in fs.rects[-5 * n * n - 8 : -8] if r.opacity == 1.0]
-    cells = tiles[-5 * n * n :]
-    assert len(cells) == 5 * n * n
-    assert all(abs((r.x1 - r.x0) * 1280 - (r.y1 - r.y0) * 720) < 0.5 for r in cells)  # square on screen
-    # the output's map: its top-left cell (input 1 = 0, input 2 = 1) bright, bottom-left dark
-    output = cells[4 * n * n : 5 * n * n]
-    top_left, bottom_left = output[n - 1], output[0]
-    assert sum(top_left.color) > 2.0 and sum(bottom_left.color) < 0.6
+    # 4 hidden maps, then the output's
+    tiles = _map_tiles(fs)
+    assert len(tiles) == 5
+    assert all(abs((x1 - x0) * 1280 - (y1 - y0) * 720) < 0.5 for x0, y0, x1, y1 in tiles)  # square on screen
+    # the output's map: its top-left (input 1 = 0, input 2 = 1) bright, bottom-left dark
+    left, bottom, right, top = tiles[-1]
+    drawn = _map_drawn(fs, tiles[-1], n)
+    assert drawn[1, n - 2] > 2.0 and drawn[1, 1] < 0.6  # (the corners bear the records' marks)
     x = project(fs.camera, tl.layout.nodes[[tl.layout.node_id(2, 0)]], 1280 / 720)[0, 0]
-    assert bottom_left.x0 > (x + 1) / 2  # right of the output node
-    side = (output[-1].y1 - output[0].y0) * 720  # the learned rule is the picture's payoff: large
+    assert left > (x + 1) / 2  # right of the output node
+    side = (top - bottom) * 720  # the learned rule is the picture's payoff: large
     assert side >= 150, side
     words = {t.text: t for t in fs.texts}
     # read as a plot: x1 across under it between 0 and 1, x2 up right of it, its name over it
-    left, right = output[0].x0, output[-1].x1
-    bottom, top = output[0].y0, output[-1].y1
     assert words["x1"].y < bottom and left < words["x1"].x < right
     assert words["x2"].x > right and bottom < words["x2"].y < top
     assert words["out"].y > top and left < words["out"].x < right
@@ -441,8 +472,7 @@ def test_feature_maps_are_drawn_beside_their_nodes(default):
 
     centres = (project(fs.camera, tl.layout.nodes, 1280 / 720) + 1) / 2
     for k, name in enumerate(["h1", "h2", "h3", "h4"]):
-        tile = cells[k * n * n : (k + 1) * n * n]
-        x0, y0, x1, y1 = tile[0].x0, tile[0].y0, tile[-1].x1, tile[-1].y1
+        x0, y0, x1, y1 = tiles[k]
         cx, cy = centres[tl.layout.node_id(1, k)]
         assert abs((x0 + x1) / 2 - cx) < 1e-6 and abs((y0 + y1) / 2 - cy) < 1e-6
         t = words[name]
@@ -676,3 +706,40 @@ def test_the_first_glance_runs_from_iteration_3(default):
     at_10, errors = _iamtrask_at(10)
     assert any(t.startswith(f"Fast forward to iteration 10: mean |error| {errors[-1]:.5f}") for t in texts)
     assert all(f"{v:#.3g}" in texts for v in at_10)
+
+
+def test_the_fast_forwards_map_of_out_is_drawn_smooth(default):
+    """The output's map in a fast forward, 200 px a side, was its 31 samples in 6.5-px
+    blocks, a staircase in the hall: it is drawn as it runs between its samples (bilinear),
+    in columns of at most MAP_CELL_PX, its neighbours a small step apart; the hidden maps,
+    57 px, keep a cell a sample."""
+    from nnviz3d.hud import MAP_CELL_PX
+
+    _, tl = default
+    step = next(s for s in tl.steps if s.kind == "timelapse" and s.epoch == 500)
+    fs = frame_state(tl, tl.frames_of(step.index)[-1], 1280, 720)
+    n = step.feature_maps.shape[1]
+    tiles = _map_tiles(fs)
+    x0, y0, x1, y1 = tiles[-1]
+    side = (x1 - x0) * 1280
+    assert side >= 150
+    cells = [
+        r
+        for r in fs.rects
+        if x0 - 1e-9 <= r.x0 and r.x1 <= x1 + 1e-9 and y0 - 1e-9 <= r.y0 and r.y1 <= y1 + 1e-9
+        and r.opacity == 1.0 and r.color not in (DARK.target, DARK.panel)
+    ]  # fmt: skip
+    assert max((r.x1 - r.x0) * 1280 for r in cells) <= MAP_CELL_PX + 1e-6
+    fine = len({round(r.x0, 9) for r in cells})
+    assert fine >= side / MAP_CELL_PX > n
+    drawn = _map_drawn(fs, tiles[-1], fine)
+    assert np.abs(np.diff(drawn, axis=0)).max() < 0.12 and np.abs(np.diff(drawn, axis=1)).max() < 0.12
+    # the map's middle (inputs 1 and 2 at 0.5) is its middle sample's
+    m = step.feature_maps[tl.layout.node_id(2, 0)]
+    bg, ink = np.array(DARK.background_bottom), np.array(DARK.node)
+    middle = sum(bg + (ink - bg) * m[n // 2, n // 2])
+    assert drawn[fine // 2, fine // 2] == pytest.approx(middle, abs=0.05)
+    for box in tiles[:-1]:
+        hidden = {round(r.x0, 9) for r in fs.rects if box[0] - 1e-9 <= r.x0 and r.x1 <= box[2] + 1e-9
+                  and box[1] - 1e-9 <= r.y0 and r.y1 <= box[3] + 1e-9 and r.opacity == 1.0}  # fmt: skip
+        assert len(hidden) == n
