@@ -1814,13 +1814,9 @@ def _band_rects(m, square: Box, theme: Theme, side_px: float) -> list[Rect2D]:
     one rectangle (a few thousand, not a cell each: they are drawn at every frame)."""
     x0, y0, x1, y1 = square
     n = len(m.wx)
-    loss = np.asarray(m.loss, float)
     fine = max(n, math.ceil(side_px / MAP_CELL_PX))
-    if fine > n:  # the fine cells' middles, in samples (a sample stands at its cell's middle)
-        at = np.clip((np.arange(fine) + 0.5) / fine * n - 0.5, 0, n - 1)
-        was = np.arange(n)
-        rows = np.array([np.interp(at, was, row) for row in loss])
-        loss = np.array([np.interp(at, was, col) for col in rows.T]).T
+    # the fine cells' middles, in samples (a sample stands at its cell's middle)
+    loss = _bilinear(np.asarray(m.loss, float), np.clip((np.arange(fine) + 0.5) / fine * n - 0.5, 0, n - 1))
     band = np.clip(np.searchsorted(_band_edges(m.loss), loss, side="right") - 1, 0, MAP_BANDS - 1)
     shades = [tuple(c) for c in _map_shade(theme, np.arange(MAP_BANDS) / (MAP_BANDS - 1)).tolist()]
     cx, cy = (x1 - x0) / fine, (y1 - y0) / fine
@@ -1833,6 +1829,14 @@ def _band_rects(m, square: Box, theme: Theme, side_px: float) -> list[Rect2D]:
                 Rect2D(x0 + a * cx, y0 + iy * cy, x0 + b * cx, y0 + (iy + 1) * cy, shades[row[a]], 1.0)
             )
     return rects
+
+
+def _bilinear(m: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """A square map of samples read between them (bilinear) at ``at`` along both of its
+    axes, in samples (0 the first, ``len(m) - 1`` the last)."""
+    was = np.arange(len(m))
+    rows = np.array([np.interp(at, was, row) for row in m])
+    return np.array([np.interp(at, was, col) for col in rows.T]).T
 
 
 def _dashed(points, colour, stroke: float, w: int, h: int, dash: float = 9.0) -> list[Polyline2D]:
@@ -2095,11 +2099,9 @@ def activation_cells(m: np.ndarray, box: Box, theme: Theme, side_px: float = 0.0
     200-px map of out is drawn anew at each frame as it morphs; a cell each cost 20 ms)."""
     x0, y0, x1, y1 = box
     n = m.shape[0]
-    if side_px / n > MAP_CELL_PX:
+    if side_px / n > MAP_CELL_PX:  # (the first and last samples at the map's edges)
         fine = math.ceil(side_px / MAP_CELL_PX)
-        at, was = np.linspace(0.0, 1.0, fine), np.linspace(0.0, 1.0, n)
-        rows = np.array([np.interp(at, was, row) for row in np.nan_to_num(m)])
-        m = np.array([np.interp(at, was, col) for col in rows.T]).T
+        m = _bilinear(np.nan_to_num(m), np.linspace(0.0, n - 1, fine))
         n = fine
     cw, ch = (x1 - x0) / n, (y1 - y0) / n
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
