@@ -354,12 +354,8 @@ def lecture_regions(hud: Hud) -> list[tuple[str, Box]]:
     if hud.step.kind == "nudge":
         return _nudge_regions(hud, CAPTION_BOX, NUDGE_BOX)
     step = hud.step
-    if step.kind == "worked" and step.loss_curve is not None and step.bars:
-        # why the change: the loss curve above its record-by-record sum
-        # (the bars reach down beside the code line: an update's line is short)
-        bars = (UPDATE_LEFT, WORKED_BARS_BOTTOM, RIGHT_MIDDLE[2], CURVE_BOX[1] - 0.02)
-        right = [("loss_curve", (UPDATE_LEFT, *CURVE_BOX[1:])), ("bars", bars)]
-    elif step.kind == "worked":
+    if step.kind == "worked":  # the change as the records' sum, alone: the loss curve above it
+        # repeated the descent's two shots later (review 41a: "overloaded"); one idea a shot
         right = [("bars" if step.bars else "values", (UPDATE_LEFT, *BARS_BOX[1:]))]
     elif step.kind == "update" and step.change is not None and len(_updates_so_far(hud)) > 1:
         right = [  # against the earlier ones, then each
@@ -808,6 +804,8 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
         return [*signs, (hud.t("key_worked"), theme.text)]
     if step.feature_maps is not None:
         return [(step.feature_key, theme.text)] if step.feature_key else []
+    if step.kind == "end":  # every weight greyed, every sphere a dot: nothing to key (review
+        return []  # 41a: "the legend promises thickness and sphere size, but nothing shows")
     if step.kind in ("chain", "nudge", "descent", "landscape"):  # signs; no weight is drawn
         # thick nor sphere big there (review 62a: "thickness, sphere" keyed over the chain
         # alone; 79b over the descent's small network: "irrelevant")
@@ -1351,7 +1349,9 @@ def _dotted(a: tuple[float, float], b: tuple[float, float], dash: float, colour)
 @panel("changes")
 def changes(hud: Hud, box: Box, out: Overlay) -> None:
     """The update's change matrix, laid out like the weights (rows: from, columns: to),
-    each cell coloured by sign with a strength on one scale for the whole video."""
+    each cell as light as the change is large, on one scale for the whole video, its sign
+    written: grey, not blue and orange, which on the weights beside it are the weights'
+    signs (reviews 41b, 42a, 42b: the x3 -> h1 weight orange beside its change's blue cell)."""
     step, theme, w, h = hud.step, hud.theme, hud.width, hud.height
     change = step.change
     if change is None:
@@ -1392,13 +1392,13 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
     name_cells(hud, names, (x0, left, top), (cell_w, cell_h), size, out)
     scale = step.change_scale or float(np.max(np.abs(m))) or 1.0
     bg = np.array(theme.panel)
+    ink = bg + (np.array(theme.muted) - bg) * CELL_INK  # (its numbers in the text colour over it)
     for i in range(rows):
         for j in range(cols):
             v = float(m[i, j])
             strength = min(1.0, abs(v) / scale) if np.isfinite(v) else 1.0
-            base = np.array(theme.positive if v >= 0 else theme.negative)
-            # a floor at which a small positive change still reads blue, not as an empty cell
-            colour = tuple(bg + (base - bg) * (CELL_FLOOR + (1 - CELL_FLOOR) * strength))
+            # a floor at which a small change still reads as a cell, not as an empty one
+            colour = tuple(bg + (ink - bg) * (CELL_FLOOR + (1 - CELL_FLOOR) * strength))
             cx0, cy1 = left + j * cell_w, top - i * cell_h
             out.rects.append(
                 Rect2D(cx0 + 0.002, cy1 - cell_h + 0.003, cx0 + cell_w - 0.002, cy1, colour, 1.0)
@@ -1409,8 +1409,10 @@ def changes(hud: Hud, box: Box, out: Overlay) -> None:
                                         mono=True, align="center", valign="center"))  # fmt: skip
 
 
-#: a change grid's weakest cell colour (of its sign's), the strongest being 1
-CELL_FLOOR = 0.32
+#: a change grid's weakest cell (a share of the way from the panel to its ink), the strongest
+#: being 1; its ink, a share of the way from the panel to the muted grey: the numbers, in the
+#: text colour, keep 4.5:1 over the lightest cell
+CELL_FLOOR, CELL_INK = 0.32, 0.5
 
 
 def change_names(hud: Hud) -> tuple[list[str], list[str]]:
@@ -1739,6 +1741,9 @@ def map_levels(loss: np.ndarray, through: float) -> np.ndarray:
     return np.unique(np.append(edges, through))
 
 
+#: the contour lines' width and the dashed one's, pixels (1.5 px were lost on a projector
+#: from the back of a hall, reviews 41a and 41b)
+CONTOUR_STROKE, DASHED_STROKE = 2.5, 4.0
 #: how close (a share of the point's band's width in loss) a band's edge may come to the
 #: point's own contour and still be drawn
 CONTOUR_CLEAR = 0.5
@@ -1798,9 +1803,9 @@ def _map_cells(hud: Hud, square: Box) -> tuple[list[Rect2D], list[Polyline2D]]:
                 if len(piece) < 2:
                     continue
                 if level == m.loss0:  # the point's own contour: thicker, dashed (solid, it read as
-                    lines += _dashed(piece, theme.muted, 3.0, hud.width, hud.height)  # a second path, 69a)
+                    lines += _dashed(piece, theme.muted, DASHED_STROKE, hud.width, hud.height)  # a path, 69a)
                 else:
-                    lines.append(Polyline2D(piece, theme.muted, 1.5))
+                    lines.append(Polyline2D(piece, theme.muted, CONTOUR_STROKE))
     if len(cache) > 4:
         cache.clear()
     cache[key] = (rects, lines)

@@ -374,7 +374,7 @@ def test_the_records_shares_are_seen_adding_up_to_the_gradient(run):
     assert min(r.y1 - r.y0 for r in bars) * H >= 18  # rows a hall could tell apart
     # its key over it (review 65a: unlabelled, the bars could not be decoded) and each row
     # named, its record's number or the sum, level with it, left of it (review 72a)
-    key = next(t for t in texts if t.text == "4 records added up")
+    key = next(t for t in texts if t.text == "running total")
     assert bars[0].y1 < key.y - key.size / H
     for bar, name in zip(bars, ["1", "2", "3", "4", "sum"], strict=True):
         label = next(t for t in texts if t.text == name and t.valign == "center" and t.x < bar.x0)
@@ -408,3 +408,18 @@ def test_the_descents_and_the_landscapes_keys_name_only_the_signs(run):
         step = next(s for s in tl.steps if s.kind == kind)
         items = [text for text, _ in _key_items(Hud(tl, step, DARK, W, H))]
         assert items == ["blue +", "orange -"], kind
+
+
+def test_the_end_of_an_iteration_keys_nothing(run):
+    """Review 41a: at the end of an iteration every weight is greyed and every sphere a dot
+    (nothing of the network in play), yet the key said "thick = large |weight|, sphere =
+    value": it says nothing there; the next iteration's steps key what they draw."""
+    from nnviz3d.hud import Hud, _key_items
+
+    _, tl = run
+    ends = [s for s in tl.steps if s.kind == "end"]
+    assert ends
+    for step in ends:
+        assert _key_items(Hud(tl, step, DARK, W, H)) == []
+    following = tl.steps[ends[0].index + 2]  # (after the next iteration's card)
+    assert _key_items(Hud(tl, following, DARK, W, H)) != []

@@ -209,7 +209,7 @@ def test_summary_says_what_the_outputs_follow(default):
     _, tl = default
     caption = tl.steps[-1].caption
     assert caption.startswith("Learned: output 1 when inputs 1 and 2 differ (XOR).")
-    assert caption.endswith("\u2192 0.558: unsure, input 3 was always 1")
+    assert caption.endswith("\u2192 0.558: neither 0 nor 1, input 3 was always 1")
 
 
 @pytest.mark.parametrize(

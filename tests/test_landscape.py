@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnviz3d.frames import frame_state
-from nnviz3d.hud import map_levels, overlay
+from nnviz3d.hud import DASHED_STROKE, map_levels, overlay
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
@@ -146,7 +146,9 @@ def test_the_gradient_stands_at_right_angles_to_the_points_contour(run, layout):
     _, _, _, lines = _drawn(tl, 1.0)
     # the point's contour, dashed: the dash nearest the point, within a dash and a gap of it
     through = [
-        np.array([_px(q) for q in p.points]) for p in lines if p.color == DARK.muted and p.width == 3.0
+        np.array([_px(q) for q in p.points])
+        for p in lines
+        if p.color == DARK.muted and p.width == DASHED_STROKE
     ]
     shaft = next(p for p in lines if p.color == DARK.gradient and len(p.points) == 2)
     start, end = _px(shaft.points[0]), _px(shaft.points[1])
@@ -204,9 +206,9 @@ def test_the_ball_walks_the_path_during_the_shot_and_the_map_stays(run):
         return centre, counts
 
     (a, none), (b, some), (c, all_) = ball(0.0), ball(0.5), ball(1.0)
-    assert none == ["white: these two alone, not the run"]
-    assert all_ == [f"white: these two alone, not the run: {len(m.path) - 1} steps"]
-    assert len(some) == 1 and 0 < int(some[0].split(": ")[-1].split()[0]) < len(m.path) - 1
+    assert none == ["white: the steps if only these two weights learned"]
+    assert all_ == [f"white: {len(m.path) - 1} steps if only these two weights learned"]
+    assert len(some) == 1 and 0 < int(some[0].split()[1]) < len(m.path) - 1
     assert np.linalg.norm(c - a) > 0.05 and np.linalg.norm(b - a) > 0.01
     assert c[0] < a[0] and c[1] > a[1]  # it ends left and up: along the valley to its floor
     _, _, first, _ = _drawn(tl, 0.0)
@@ -227,7 +229,7 @@ def test_the_bands_are_shaded_low_to_high_and_the_key_says_which_end_is_low(run)
     assert {"low loss", "high", "h3 -> out →", "h2 -> out ↑"} <= words
     flat = {t.replace("\n", " ") for t in words}
     key = {
-        "white: these two alone, not the run: 1792 steps",
+        "white: 1792 steps if only these two weights learned",
         "green arrow: uphill",
         "dashed: the loss where they start",
     }
@@ -277,7 +279,7 @@ def test_no_words_stand_on_the_map_and_its_key_keeps_the_path_and_the_arrow(run,
     assert backdrops == []
     flat = {t.text.replace("\n", " ") for t in texts}
     said = (
-        "white: these two alone, not the run: 1792 steps"
+        "white: 1792 steps if only these two weights learned"
         if layout == "lecture"
         else "white: these two alone, 1792 steps"
     )

@@ -389,19 +389,46 @@ def test_an_output_square_fills_its_frame_by_the_value(timelines):
     assert len(grey) == 4 and grey == pytest.approx([full * v for v in outputs], rel=0.02)
 
 
-def test_a_small_positive_change_still_reads_blue_in_the_grid(timelines):
-    """The weakest cell keeps CELL_FLOOR of its sign's colour: syn0's +0.0008 (a thirteenth
-    of the video's largest change) was dark navy, read as an empty cell."""
-    from nnviz3d.hud import CELL_FLOOR, overlay
+def test_the_change_grid_is_grey_as_light_as_each_change_is_large(timelines):
+    """Blue and orange on the weights are the weights' signs; the change grid beside them
+    coloured its cells by the change's sign, and the x3 -> h1 weight stood orange beside its
+    blue cell (reviews 41b, 42a, 42b). Its cells are one grey, as light as the change is
+    large on the video's one scale (syn0's largest, -0.0103, the lightest), the weakest still
+    a cell (CELL_FLOOR), the sign written; a change and its opposite alike; the numbers keep
+    4.5:1 over the lightest."""
+    from nnviz3d.hud import CELL_FLOOR, CELL_INK, overlay
 
+    dark = THEMES["dark"]
     tl = timelines["lecture"]
     syn0 = next(s for s in tl.steps if s.kind == "update" and s.layer == 0)
-    texts, rects, _ = overlay(tl, syn0, THEMES["dark"], 1280, 720)
-    cell = next(t for t in texts if t.text == "+0.0008")
-    box = next(r for r in rects if r.x0 < cell.x < r.x1 and r.y0 < cell.y < r.y1 and r.opacity == 1.0)
-    positive = np.array(THEMES["dark"].positive)
-    assert np.allclose(box.color, positive * (CELL_FLOOR + (1 - CELL_FLOOR) * 0.0008 / 0.0103), atol=0.01)
-    assert box.color[2] > 0.35 and box.color[2] > box.color[0] + 0.2  # blue, and seen
+    texts, rects, _ = overlay(tl, syn0, dark, 1280, 720)
+
+    def box(number):
+        cell = next(t for t in texts if t.text == number)
+        return next(r for r in rects if r.x0 < cell.x < r.x1 and r.y0 < cell.y < r.y1 and r.opacity == 1.0)
+
+    bg = np.array(dark.panel)
+    ink = bg + (np.array(dark.muted) - bg) * CELL_INK
+    weak, strong = box("+0.0008"), box("-0.0103")
+    assert np.allclose(
+        weak.color, bg + (ink - bg) * (CELL_FLOOR + (1 - CELL_FLOOR) * 0.0008 / 0.0103), atol=0.01
+    )
+    assert np.allclose(strong.color, ink, atol=1e-9)
+    for r in (weak, strong):  # grey: no channel stands out as blue or orange does
+        assert max(r.color) - min(r.color) < 0.1
+    plus, minus = box("+0.0008"), box("-0.0010")  # near sizes, opposite signs: near shades
+    assert abs(sum(plus.color) - sum(minus.color)) < 0.1
+
+    def lum(c):
+        c = np.array(c)
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(c @ [0.2126, 0.7152, 0.0722])
+
+    for theme in THEMES.values():
+        b = np.array(theme.panel)
+        lightest = b + (np.array(theme.muted) - b) * CELL_INK
+        hi, lo = sorted((lum(theme.text), lum(lightest)), reverse=True)
+        assert (hi + 0.05) / (lo + 0.05) >= 4.5
 
 
 @pytest.mark.parametrize("kind", ["delta", "update"])
