@@ -346,6 +346,24 @@ def test_a_nodes_z_is_drawn_as_its_terms_and_their_sum(run):
     )
 
 
+def test_only_the_first_example_draws_its_sum_as_bars(run):
+    """The first example plays slowly so its sums can be built, as bars beside the caption;
+    at a node's pace after it (0.85 s) the bars were the sum a third time, beside the
+    caption's and the weights' numbers (reviews 42a, 42b: clutter): none there, the records'
+    table alone beside the network."""
+    _, tl = run
+    nodes = [s for s in tl.steps if s.kind == "node"]
+    first = [s for s in nodes if s.epoch == 1 and s.record == 0]
+    later = [s for s in nodes if s not in first]
+    assert len(first) == 5 and later
+    assert all(s.bars is not None for s in first) and all(s.bars is None for s in later)
+    theme = THEMES["dark"]
+    step = next(s for s in later if s.layer == 2)
+    texts, rects, _ = overlay(tl, step, theme, W, H)
+    assert "z = sum of input × weight" not in [t.text for t in texts]
+    assert _bar_rows((texts, rects, ()), theme, 0.70) == []
+
+
 def test_the_display_error_is_each_records_error_and_the_mean_of_their_sizes(run):
     trace, tl = run
     u = trace.epoch_updates(1)[0]

@@ -251,7 +251,10 @@ def node(b: Builder, beat: Beat) -> None:
             "signals": tuple(Signal(e, True, p) for e, p in zip(incoming, products, strict=True)),
             "edge_values": tuple((e, fmt_sig(p)) for e, p in zip(incoming, products, strict=True)),
             "node_notes": ((lay.node_id(k, j), f"z = {fmt_sig(z)}"),),
-            "bars": _z_bars(b, k, products, bias, z),
+            # the sum as bars for the first example only, which plays slowly so its sum can be
+            # built: at a node's pace (0.85 s) they were the sum a third time beside the
+            # caption and the weights' numbers (reviews 42a, 42b: clutter)
+            "bars": _z_bars(b, k, products, bias, z) if beat.slow > 1 else None,
             # each input from its node and each weight from its edge, into the formula
             "terms": (
                 (node_name, "value"),  # as its name under its sphere, in the colour of now
