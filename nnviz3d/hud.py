@@ -697,7 +697,11 @@ def status(hud: Hud, box: Box, out: Overlay) -> None:
         # (what the numbers on the picture are, and the maps' shades, stays with them: review
         # 78a met s010's products on the weights unkeyed, read as weights)
         kept = {step.feature_key, hud.t("key_forward"), hud.t("key_worked")}
-        items = [item for item in items if item[0] in kept or _key_said_now(hud, item[0])]
+        said = [item[0] in kept or _key_said_now(hud, item[0]) for item in items]
+        for i in range(1, len(items)):  # blue + and orange - go together ("weight: blue +" is
+            if items[i - 1][1] == theme.positive and items[i][1] == theme.negative:  # new in an
+                said[i] = said[i - 1] = said[i] or said[i - 1]  # update, orange - not: both)
+        items = [item for item, new in zip(items, said, strict=True) if new]
     width_px = hud.width * (x1 - x0)
     shown = _key_fits(hud, items, width_px, (it, error) if error else (it,), size)
     without = _key_fits(hud, items, width_px, (it,), size) if error and shown < len(items) else shown
@@ -796,7 +800,9 @@ def _key_items(hud: Hud) -> list[tuple[str, tuple[float, float, float]]]:
     if step.kind == "update":  # (no sleeves where the layers are drawn as panels)
         grids = scene_shape(hud.timeline.screen, hud.timeline.layout.layers, hud.timeline.layout.n_records,
                             hud.timeline.fit_curve is not None) == "grids"  # fmt: skip
-        return [] if grids else [(hud.t("key_update"), theme.text), *signs]
+        # the signs are the weights' (43a, 43b read blue beside "size of change" as "increased")
+        weights = [(hud.t("key_positive_weight"), theme.positive), signs[1]]
+        return [] if grids else [(hud.t("key_update"), theme.text), *weights]
     if step.kind == "node":
         return [(hud.t("key_forward"), theme.text), *signs]  # the hall: what the numbers are, first
     if step.kind == "worked":  # the lit weight's number is its change, the others are dimmed lines

@@ -423,3 +423,20 @@ def test_the_end_of_an_iteration_keys_nothing(run):
         assert _key_items(Hud(tl, step, DARK, W, H)) == []
     following = tl.steps[ends[0].index + 2]  # (after the next iteration's card)
     assert _key_items(Hud(tl, following, DARK, W, H)) != []
+
+
+def test_an_updates_key_says_the_colours_are_the_weights_signs(run):
+    """Reviews 43a and 43b read "blue +" beside "grey rim = size of change" as "increased":
+    an update's key says the colours are the weights' signs (`weight: blue +`, `orange -`),
+    the two said together wherever one of them is (the first is new in an update where
+    `orange -` was said a step before: it stood alone)."""
+    from nnviz3d.hud import overlay
+
+    _, tl = run
+    for step in [s for s in tl.steps if s.kind == "update"]:
+        words = [t.text for t in overlay(tl, step, DARK, W, H)[0]]
+        assert "blue +" not in words
+        assert ("weight: blue +" in words) == ("orange -" in words), step.index
+    first = next(s for s in tl.steps if s.kind == "update")
+    words = [t.text for t in overlay(tl, first, DARK, W, H)[0]]
+    assert {"grey rim = change", "weight: blue +", "orange -"} <= set(words)
