@@ -210,8 +210,6 @@ CARD_BOX = (0.0, 0.0, 1.0, 1.0)  # a card is a clean slide
 RIGHT_TOP = (0.70, 0.40, 0.985, 0.76)  # beside the network: outputs, or the slope
 RIGHT_MIDDLE = (0.70, 0.14, 0.993, 0.39)  # the step's numbers, or the change matrix
 BARS_BOX = (RIGHT_TOP[0], RIGHT_MIDDLE[1], RIGHT_TOP[2], RIGHT_TOP[3])  # the whole column
-#: the worked change: its loss curve (the bars of its records under it reach down to 0.04)
-CURVE_BOX = (RIGHT_TOP[0], 0.39, RIGHT_TOP[2], RIGHT_TOP[3])
 #: an update's column (and the worked change's) reaches further left: a 4x3 grid of
 #: changes at the lecture's type (the network's right end, the output node, stands left)
 UPDATE_LEFT = 0.655
