@@ -1829,15 +1829,33 @@ def _band_rects(m, square: Box, theme: Theme, side_px: float) -> list[Rect2D]:
     band = np.clip(np.searchsorted(_band_edges(m.loss), loss, side="right") - 1, 0, MAP_BANDS - 1)
     shades = [tuple(c) for c in _map_shade(theme, np.arange(MAP_BANDS) / (MAP_BANDS - 1)).tolist()]
     cx, cy = (x1 - x0) / fine, (y1 - y0) / fine
-    rects = []
-    for iy, row in enumerate(band):
-        starts = np.flatnonzero(np.diff(row, prepend=-1))
-        ends = np.append(starts[1:], fine)
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            rects.append(
-                Rect2D(x0 + a * cx, y0 + iy * cy, x0 + b * cx, y0 + (iy + 1) * cy, shades[row[a]], 1.0)
-            )
-    return rects
+    iy, a, b, first = _runs(band)  # band[iy, ix]: a row's runs along it
+    return list(
+        map(
+            Rect2D,
+            (x0 + a * cx).tolist(),
+            (y0 + iy * cy).tolist(),
+            (x0 + b * cx).tolist(),
+            (y0 + (iy + 1) * cy).tolist(),
+            [shades[k] for k in band.ravel()[first].tolist()],
+            itertools.repeat(1.0),
+        )
+    )
+
+
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each line of a grid of ``keys`` (its first axis; a key may be a row of values, a
+    colour) cut into its runs of one key along its second axis: each run's line, start,
+    end, and its first cell's index in the grid flattened over those two axes. A map drawn
+    a run a rectangle has the pixels of a cell a rectangle, in a fraction of them."""
+    lines, cells = keys.shape[:2]
+    same = keys[:, 1:] == keys[:, :-1]
+    starts = np.ones((lines, cells), bool)
+    starts[:, 1:] = ~(same.all(axis=2) if same.ndim == 3 else same)
+    first = np.flatnonzero(starts)
+    after = np.append(first[1:], lines * cells)  # (each line starts a run: a run ends in its line)
+    line, start = np.divmod(first, cells)
+    return line, start, start + (after - first), first
 
 
 def _bilinear(m: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -2115,13 +2133,7 @@ def activation_cells(m: np.ndarray, box: Box, theme: Theme, side_px: float = 0.0
     cw, ch = (x1 - x0) / n, (y1 - y0) / n
     bg, ink = np.array(theme.background_bottom), np.array(theme.node)
     levels = np.round(255 * (bg + (ink - bg) * np.clip(np.nan_to_num(m), 0, 1)[..., None]))
-    # m[i, j]: input 1's i-th value across, input 2's j-th up; a run starts a column or a colour
-    starts = np.ones((n, n), bool)
-    starts[:, 1:] = np.any(levels[:, 1:] != levels[:, :-1], axis=2)
-    first = np.flatnonzero(starts)
-    after = np.append(first[1:], n * n)  # (each column starts a run: a run ends in its column)
-    i, j0 = np.divmod(first, n)
-    j1 = j0 + (after - first)
+    i, j0, j1, first = _runs(levels)  # m[i, j]: input 1's i-th value across, input 2's j-th up
     colours = [tuple(c) for c in (levels.reshape(-1, 3)[first] / 255).tolist()]
     return list(
         map(
