@@ -65,6 +65,7 @@ from nnviz3d.primitives import (
     Text2D,
     Theme,
     fit_size,
+    ring,
     text_width_em,
 )
 from nnviz3d.text import LANGUAGES, message
@@ -3362,14 +3363,10 @@ def _rings_at(centres, r, colours, camera: Camera, width: int, height: int) -> t
         camera, np.concatenate([centres, centres + np.stack([0 * r, r, 0 * r], axis=1)]), width / height
     )
     at, top = (ndc[:n] + 1) / 2, (ndc[n:] + 1) / 2
-    rings = []
-    angles = np.linspace(0, 2 * math.pi, 33)
-    for (x, y), (_, yt), colour in zip(at, top, colours, strict=True):
-        ry = abs(yt - y)
-        rx = ry * height / width
-        points = tuple((float(x + rx * math.cos(a)), float(y + ry * math.sin(a))) for a in angles)
-        rings.append(Polyline2D(points, tuple(colour), 3.0))
-    return tuple(rings)
+    return tuple(
+        ring(x, y, abs(yt - y) * height, width, height, tuple(colour))
+        for (x, y), (_, yt), colour in zip(at, top, colours, strict=True)
+    )
 
 
 #: labels beside their spheres may be this fraction of the spacing of the nodes tall

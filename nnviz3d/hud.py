@@ -30,7 +30,17 @@ from nnviz3d.charts import (
 )
 from nnviz3d.fonts import LATIN_BOLD_FONT, LATIN_FONT, advance_em
 from nnviz3d.layout import scene_shape
-from nnviz3d.primitives import Polyline2D, Rect2D, Text2D, Theme, disc, fit_size, line_breaks, text_width_em
+from nnviz3d.primitives import (
+    Polyline2D,
+    Rect2D,
+    Text2D,
+    Theme,
+    disc,
+    fit_size,
+    line_breaks,
+    ring,
+    text_width_em,
+)
 from nnviz3d.text import columns, message
 from nnviz3d.timeline import Step, Timeline, fmt, fmt_input, fmt_sig, fmt_signed
 from nnviz3d.timeline.model import (
@@ -2070,10 +2080,7 @@ def _lowest_mark(hud: Hud, square: Box, out: Overlay) -> None:
     if place is None:
         return
     (x, y), r, (_, wy0, _, _) = place
-    w, h = hud.width, hud.height
-    turn = np.linspace(0, 2 * math.pi, 33)
-    ring = tuple(zip((x + r * np.cos(turn) / w).tolist(), (y + r * np.sin(turn) / h).tolist(), strict=True))
-    out.lines.append(Polyline2D(ring, hud.theme.text, 3.0))
+    out.lines.append(ring(x, y, r, hud.width, hud.height, hud.theme.text))
     out.texts.append(
         Text2D(hud.t("map_lowest"), x, wy0, hud.min_size, hud.theme.text, align="center", valign="bottom")
     )

@@ -6,6 +6,7 @@ Plain frozen dataclasses shared by the frame builder (``frames``), its overlay p
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -162,6 +163,18 @@ class Polyline2D:
     points: tuple[tuple[float, float], ...]
     color: tuple[float, float, float]
     width: float
+
+
+def ring(
+    cx: float, cy: float, radius_px: float, width: int, height: int, color: tuple[float, float, float]
+) -> Polyline2D:
+    """A circle's outline, 3 px wide, of 32 sides (round at any size a frame draws one:
+    the ring of a node whose value is 0, the landscape's lowest point)."""
+    rx, ry = radius_px / width, radius_px / height
+    points = tuple(
+        (float(cx + rx * math.cos(a)), float(cy + ry * math.sin(a))) for a in np.linspace(0, 2 * math.pi, 33)
+    )
+    return Polyline2D(points, color, 3.0)
 
 
 @dataclass(frozen=True)
