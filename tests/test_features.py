@@ -2,7 +2,6 @@
 node's output over the two varying inputs as a map, and the output's, across the frame (the
 fast forward draws them 58 px beside their nodes; reviews 73a, 73b asked for the payoff)."""
 
-import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from nnviz3d.hud import overlay
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
+from tests.helpers import runs_tiling
 
 SCENES = Path(__file__).parent.parent / "scenes"
 W, H = 1280, 720
@@ -113,14 +113,7 @@ def test_the_big_maps_are_drawn_smooth_between_their_samples(default):
     assert np.allclose(first.color, bg + (ink - bg) * m[0, 0], atol=0.5 / 255)
     # each column's run of one colour is one rectangle, in the renderer's own colours (whole
     # 255ths): the same pixels as a rectangle a cell, a fraction of the rectangles
-    by_column: dict[float, list] = {}
-    for r in cells:
-        by_column.setdefault(round(r.x0, 9), []).append(r)
-    for column in by_column.values():
-        column.sort(key=lambda r: r.y0)
-        assert column[0].y0 == pytest.approx(my0) and column[-1].y1 == pytest.approx(my1)
-        for a, b in itertools.pairwise(column):
-            assert a.y1 == pytest.approx(b.y0, abs=1e-12) and a.color != b.color
+    by_column = runs_tiling(cells, along_x=False, lo=my0, hi=my1)
     assert all(np.allclose(np.array(r.color) * 255, np.round(np.array(r.color) * 255)) for r in cells)
     assert len(cells) < 0.8 * n * n
     # neighbours across a small step apart: the colour at each cell's middle

@@ -14,6 +14,7 @@ from nnviz3d.hud import DASHED_STROKE, map_levels, overlay
 from nnviz3d.pipeline import prepare
 from nnviz3d.primitives import THEMES
 from nnviz3d.scene import load_scene
+from tests.helpers import runs_tiling
 
 W, H = 1280, 720
 DARK = THEMES["dark"]
@@ -343,14 +344,7 @@ def test_the_bands_tile_the_square_in_cells_of_a_few_pixels(run, layout):
     x1, y1 = max(r.x1 for r in cells), max(r.y1 for r in cells)
     assert max((r.y1 - r.y0) * H for r in cells) <= MAP_CELL_PX + 1e-9
     assert sum((r.x1 - r.x0) * (r.y1 - r.y0) for r in cells) == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-9)
-    rows: dict[float, list] = {}
-    for r in cells:
-        rows.setdefault(round(r.y0, 9), []).append(r)
-    for row in rows.values():
-        row.sort(key=lambda r: r.x0)
-        assert row[0].x0 == pytest.approx(x0) and row[-1].x1 == pytest.approx(x1)
-        for a, b in itertools.pairwise(row):
-            assert a.x1 == pytest.approx(b.x0, abs=1e-12) and a.color != b.color  # one rectangle a run
+    rows = runs_tiling(cells, along_x=True, lo=x0, hi=x1)  # one rectangle a run
     assert len(rows) * 1.0 >= (y1 - y0) * H / MAP_CELL_PX and len(cells) < 4000
 
 
